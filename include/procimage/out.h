@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One field API for text and JSON (in the manner of iproute2's json_print).
+ *
+ * Each call names a JSON key and a printf format for text. In JSON mode the key
+ * and value are written (strings escaped); in text mode the value is printed
+ * with the format, or nothing when the format is NULL. out_text() is text only;
+ * out_obj/out_arr open JSON containers and print nothing in text mode.
+ * A NULL key means an array element. Images describe their report with these
+ * calls and never choose a format themselves.
+ */
+#ifndef PROCIMAGE_OUT_H
+#define PROCIMAGE_OUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum out_format { OUT_TEXT = 0, OUT_JSON, OUT_FOLDED, OUT_PROM, OUT_CSV, OUT_SVG, OUT_HTML };
+
+#define OUT_MAX_DEPTH 32
+
+struct out {
+	FILE *fp;
+	enum out_format fmt;
+	int depth;
+	bool first[OUT_MAX_DEPTH]; /* no comma needed before the next member */
+	bool pretty;
+};
+
+void out_init(struct out *o, FILE *fp, enum out_format fmt);
+bool out_is_json(const struct out *o);
+
+void out_obj_open(struct out *o, const char *key);
+void out_obj_close(struct out *o);
+void out_arr_open(struct out *o, const char *key);
+void out_arr_close(struct out *o);
+
+void out_u64(struct out *o, const char *key, const char *tfmt, uint64_t v);
+void out_i64(struct out *o, const char *key, const char *tfmt, int64_t v);
+void out_f64(struct out *o, const char *key, const char *tfmt, double v);
+void out_str(struct out *o, const char *key, const char *tfmt, const char *s);
+void out_bool(struct out *o, const char *key, const char *tfmt, bool v);
+void out_null(struct out *o, const char *key, const char *ttext);
+
+/* Text only; ignored in JSON. */
+void out_text(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Write s as a JSON string literal (quotes included) to fp. */
+void out_json_string(FILE *fp, const char *s);
+
+#endif

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared option parsing (see options.h). */
+#include "cli/options.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+
+#define PROCIMAGE_VERSION "0.1.0"
+
+enum {
+	OPT_COMM = 1000,
+	OPT_CGROUP,
+	OPT_PROC_ROOT,
+	OPT_STATS,
+	OPT_THRESHOLD,
+	OPT_THREADS,
+	OPT_CHILDREN,
+	OPT_STACKS,
+	OPT_SEQUENCE,
+	OPT_SOURCE,
+	OPT_SYSCALLS,
+	OPT_TOP,
+	OPT_EXCLUDE,
+	OPT_DELAYACCT,
+	OPT_FOLLOW,
+	OPT_SINCE_BOOT,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "threads", no_argument, NULL, OPT_THREADS },
+	{ "children", no_argument, NULL, OPT_CHILDREN },
+	{ "stacks", no_argument, NULL, OPT_STACKS },
+	{ "sequence", required_argument, NULL, OPT_SEQUENCE },
+	{ "source", required_argument, NULL, OPT_SOURCE },
+	{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "enable-delayacct", no_argument, NULL, OPT_DELAYACCT },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "since-boot", no_argument, NULL, OPT_SINCE_BOOT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+void opts_defaults(struct run_opts *o, const char *cmd)
+{
+	const char *root = getenv("PROCIMAGE_PROC_ROOT");
+
+	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
+	o->duration_ns = 10 * NS_PER_S;
+	o->interval_ns = 10 * NS_PER_MS;
+	o->threshold_ns = 50 * NS_PER_MS;
+	o->fmt = OUT_TEXT;
+	o->proc_root = root && *root ? root : "/proc";
+	o->sequence = 16;
+	o->source_mode = "auto";
+}
+
+int opts_parse_format(const char *s, enum out_format *f)
+{
+	static const struct {
+		const char *name;
+		enum out_format f;
+	} fmts[] = {
+		{ "text", OUT_TEXT }, { "json", OUT_JSON }, { "folded", OUT_FOLDED },
+		{ "prom", OUT_PROM }, { "csv", OUT_CSV },   { "svg", OUT_SVG },
+		{ "html", OUT_HTML },
+	};
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
+		if (strcmp(s, fmts[i].name) == 0) {
+			*f = fmts[i].f;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int bad(struct run_opts *o, const char *fmt, const char *a, const char *b)
+{
+	snprintf(o->err, sizeof(o->err), fmt, a, b);
+	return EXIT_USAGE;
+}
+
+static int parse_dur(struct run_opts *o, const char *name, const char *arg, uint64_t *out)
+{
+	if (duration_parse(arg, out) == 0 && *out > 0)
+		return 0;
+	return bad(o, "%s '%s' is not a duration: use a number with a unit, e.g. 500ms, 10s, 2m",
+		   name, arg);
+}
+
+static int parse_count(struct run_opts *o, const char *name, const char *arg, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || v < 1 || v > 1000000)
+		return bad(o, "%s '%s' is not a count: give a whole number from 1 to 1000000", name,
+			   arg);
+	*out = (int)v;
+	return 0;
+}
+
+static int handle(struct run_opts *o, int c, const char *arg, const char *help)
+{
+	switch (c) {
+	case 'p':
+		return targets_add_pids(&o->targets, arg, o->err, sizeof(o->err)) ? EXIT_USAGE : 0;
+	case 'a':
+		o->targets.all = 1;
+		return 0;
+	case OPT_COMM:
+		return targets_set_comm(&o->targets, arg, o->err, sizeof(o->err)) ? EXIT_USAGE : 0;
+	case OPT_CGROUP:
+		return targets_set_cgroup(&o->targets, arg, o->err, sizeof(o->err)) ? EXIT_USAGE : 0;
+	case 'd':
+		o->duration_set = 1;
+		return parse_dur(o, "--duration", arg, &o->duration_ns);
+	case 'i':
+		o->interval_set = 1;
+		if (parse_dur(o, "--interval", arg, &o->interval_ns))
+			return EXIT_USAGE;
+		if (o->interval_ns < NS_PER_MS)
+			return bad(o, "--interval '%s' is too short: the minimum is 1ms%s", arg, "");
+		return 0;
+	case OPT_THRESHOLD:
+		o->threshold_set = 1;
+		return parse_dur(o, "--threshold", arg, &o->threshold_ns);
+	case 'f':
+		if (opts_parse_format(arg, &o->fmt))
+			return bad(o, "--format '%s' is unknown: use text, json, folded, prom, csv, svg or html%s",
+				   arg, "");
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case OPT_PROC_ROOT:
+		o->proc_root = arg;
+		return 0;
+	case OPT_STATS:
+		o->stats = 1;
+		return 0;
+	case OPT_THREADS:
+		o->threads = 1;
+		return 0;
+	case OPT_CHILDREN:
+		o->children = 1;
+		return 0;
+	case OPT_STACKS:
+		o->stacks = 1;
+		return 0;
+	case OPT_SEQUENCE:
+		return parse_count(o, "--sequence", arg, &o->sequence);
+	case OPT_TOP:
+		return parse_count(o, "--top", arg, &o->top);
+	case OPT_SOURCE:
+		if (strcmp(arg, "auto") && strcmp(arg, "audit") && strcmp(arg, "sample"))
+			return bad(o, "--source '%s' is unknown: use auto, audit or sample%s", arg, "");
+		o->source_mode = arg;
+		return 0;
+	case OPT_SYSCALLS:
+		o->syscalls = arg;
+		return 0;
+	case OPT_EXCLUDE:
+		o->exclude = arg;
+		return 0;
+	case OPT_DELAYACCT:
+		o->enable_delayacct = 1;
+		return 0;
+	case OPT_FOLLOW:
+		o->follow = 1;
+		return 0;
+	case OPT_SINCE_BOOT:
+		o->since_boot = 1;
+		return 0;
+	case 'v':
+		o->verbose++;
+		return 0;
+	case 'h':
+		fputs(help, stdout);
+		return -1;
+	case OPT_VERSION:
+		printf("procimage %s\n", PROCIMAGE_VERSION);
+		return -1;
+	default:
+		return bad(o, "unknown option for '%s': see 'procimage %s --help'", o->cmd, o->cmd);
+	}
+}
+
+int opts_parse(struct run_opts *o, int argc, char **argv, const char *help, int *optind_out)
+{
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+p:ad:i:f:o:vh", long_opts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			const char *what = optopt ? "" : argv[optind - 1];
+			char sopt[3] = { '-', (char)optopt, 0 };
+			snprintf(o->err, sizeof(o->err),
+				 c == ':' || (optopt && strchr("pdifo", optopt))
+					 ? "option '%s' needs a value: see 'procimage %s --help'"
+					 : "unknown option '%s': see 'procimage %s --help'",
+				 optopt ? sopt : what, o->cmd);
+			return EXIT_USAGE;
+		}
+		rc = handle(o, c, optarg, help);
+		if (rc)
+			return rc;
+	}
+	*optind_out = optind;
+	return 0;
+}
+
+FILE *opts_open_output(struct run_opts *o)
+{
+	int fd;
+	FILE *fp;
+
+	if (!o->output || strcmp(o->output, "-") == 0)
+		return stdout;
+	fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || !(fp = fdopen(fd, "w"))) {
+		snprintf(o->err, sizeof(o->err), "cannot write '%s': %s", o->output, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return fp;
+}
+
+void opts_free(struct run_opts *o)
+{
+	targets_free(&o->targets);
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* procimage stacks: placeholder until it is implemented. */
+#include <stdio.h>
+
+#include "cli/commands.h"
+
+int cmd_stacks(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "procimage %s: not implemented in this build\n", argv[0]);
+	return 1;
+}

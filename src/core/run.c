@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The live run (see run.h). One dispatcher fans every record out to the
+ * images, the observing sources and extra sinks; the tick drives procfs and
+ * the sources' periodic work, then closes the interval with REC_TICK.
+ */
+#include "core/run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "sources/procfs.h"
+
+struct image_slot {
+	const struct image_ops *ops;
+	void *img;
+};
+
+static const struct source_ops *const all_sources[SRC_COUNT] = {
+	[SRC_CONNECTOR] = &source_connector,
+	[SRC_TASKSTATS] = &source_taskstats,
+	[SRC_AUDIT] = &source_audit,
+	[SRC_KMSG] = &source_kmsg,
+};
+
+struct run {
+	struct run_opts *opts;
+	struct loop *loop;
+	struct procfs *procfs;
+	struct image_slot images[RUN_MAX_IMAGES];
+	int nimages;
+	uint32_t want_sources, skip_sources;
+	void *src_state[SRC_COUNT];
+	int src_started[SRC_COUNT];
+	struct source_status status[SRC_COUNT];
+	struct record_sink sinks[RUN_MAX_SINKS];
+	int nsinks;
+	struct record_sink self;
+	uint64_t started_mono, started_wall, ended_mono;
+	int ever_alive, ticks, hostwide;
+	struct rusage ru0;
+};
+
+static void dispatch_cb(void *ctx, const struct record *rec)
+{
+	run_dispatch(ctx, rec);
+}
+
+void run_dispatch(struct run *r, const struct record *rec)
+{
+	for (int i = 0; i < r->nimages; i++)
+		r->images[i].ops->consume(r->images[i].img, rec);
+	for (int s = 0; s < SRC_COUNT; s++)
+		if (r->src_started[s] && all_sources[s]->observe)
+			all_sources[s]->observe(r->src_state[s], rec);
+	for (int i = 0; i < r->nsinks; i++)
+		record_emit(&r->sinks[i], rec);
+}
+
+struct run *run_new(struct run_opts *opts, const char *const *names, int n)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	struct image_params p = { 0 };
+
+	if (!r)
+		return NULL;
+	r->opts = opts;
+	r->self = (struct record_sink){ dispatch_cb, r };
+	p.interval_ns = opts->interval_ns;
+	p.threshold_ns = opts->threshold_ns;
+	p.threads = opts->threads;
+	p.children = opts->children;
+	p.stacks = opts->stacks;
+	p.sequence = opts->sequence;
+	p.verbose = opts->verbose;
+	p.top = opts->top;
+	p.syscalls = opts->syscalls;
+	p.source_mode = opts->source_mode;
+	p.ticks_per_s = clock_ticks_per_s();
+	p.page_size = sysconf(_SC_PAGESIZE);
+	for (int i = 0; i < n && i < RUN_MAX_IMAGES; i++) {
+		const struct image_ops *ops = image_find(names[i]);
+		if (!ops || !(r->images[r->nimages].img = ops->create(&p))) {
+			snprintf(opts->err, sizeof(opts->err), "cannot create image '%s'", names[i]);
+			run_free(r);
+			return NULL;
+		}
+		r->images[r->nimages++].ops = ops;
+		r->want_sources |= ops->sources;
+	}
+	return r;
+}
+
+void run_free(struct run *r)
+{
+	if (!r)
+		return;
+	for (int s = 0; s < SRC_COUNT; s++)
+		if (r->src_started[s]) {
+			all_sources[s]->stop(r->src_state[s], &r->status[s]);
+			r->src_started[s] = 0;
+		}
+	for (int i = 0; i < r->nimages; i++)
+		r->images[i].ops->destroy(r->images[i].img);
+	procfs_free(r->procfs);
+	loop_free(r->loop);
+	free(r);
+}
+
+void run_want_source(struct run *r, int id)
+{
+	r->want_sources |= 1u << id;
+}
+
+void run_skip_source(struct run *r, int id)
+{
+	r->skip_sources |= 1u << id;
+}
+
+void run_add_sink(struct run *r, struct record_sink sink)
+{
+	if (r->nsinks < RUN_MAX_SINKS)
+		r->sinks[r->nsinks++] = sink;
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int run_start(struct run *r)
+{
+	struct procfs_config cfg = { 0 };
+	struct run_opts *o = r->opts;
+
+	raise_fd_limit();
+	getrusage(RUSAGE_SELF, &r->ru0);
+	r->loop = loop_new();
+	if (!r->loop) {
+		snprintf(o->err, sizeof(o->err), "cannot set up the event loop: %s", strerror(errno));
+		return 1;
+	}
+	cfg.root = o->proc_root;
+	cfg.targets = &o->targets;
+	cfg.interval_ns = o->interval_ns;
+	cfg.hot_hold_ticks = (uint32_t)(NS_PER_S / o->interval_ns) + 1;
+	cfg.thread_refresh_ticks = (uint32_t)(NS_PER_S / o->interval_ns) + 1;
+	int hot = 0;
+	for (int i = 0; i < r->nimages; i++) {
+		cfg.deep_files |= r->images[i].ops->needs;
+		cfg.process_files |= r->images[i].ops->pneeds;
+		hot |= r->images[i].ops->hostwide_hot;
+	}
+	if (o->targets.all && hot) {
+		/* Host-wide: the cheap tier for every process, per-thread files
+		 * only for processes that used CPU; no process is a "target". */
+		cfg.scan_all = 1;
+		cfg.hot_files = cfg.deep_files | PF_SCHEDSTAT;
+		o->targets.all = 0;
+		r->hostwide = 1;
+	}
+	r->procfs = procfs_new(&cfg, o->err, sizeof(o->err));
+	if (!r->procfs)
+		return EXIT_USAGE;
+	r->status[SRC_PROCFS].state = SOURCE_OK;
+	r->started_mono = clock_mono_ns();
+	r->started_wall = clock_mono_to_wall_ns(r->started_mono);
+	for (int s = 0; s < SRC_COUNT; s++) {
+		if (!all_sources[s] || !(r->want_sources & (1u << s)))
+			continue;
+		if (r->skip_sources & (1u << s)) {
+			source_set(&r->status[s], SOURCE_UNAVAILABLE, "disabled for this run");
+			continue;
+		}
+		if (all_sources[s]->start(r, &r->src_state[s], &r->status[s]) == 0) {
+			r->src_started[s] = 1;
+			if (r->status[s].state == SOURCE_UNUSED)
+				r->status[s].state = SOURCE_OK;
+		} else if (r->status[s].state == SOURCE_UNUSED) {
+			source_set(&r->status[s], SOURCE_UNAVAILABLE, "failed to start");
+		}
+	}
+	return 0;
+}
+
+static void on_tick(void *ctx, uint64_t now, uint64_t expirations)
+{
+	struct run *r = ctx;
+	struct record tick = { .kind = REC_TICK, .source = SRC_PROCFS, .cpu = -1, .t_ns = now };
+
+	(void)expirations;
+	if (procfs_tick(r->procfs, now, &r->self) > 0)
+		r->ever_alive = 1;
+	for (int s = 0; s < SRC_COUNT; s++)
+		if (r->src_started[s] && all_sources[s]->tick)
+			all_sources[s]->tick(r->src_state[s], now, &r->self);
+	r->ticks++;
+	run_dispatch(r, &tick);
+	/* Every named target gone: nothing more to see. */
+	if (targets_only_pids(&r->opts->targets) && r->ever_alive && !r->opts->children &&
+	    procfs_get_stats(r->procfs)->alive == 0)
+		loop_stop(r->loop);
+}
+
+int run_loop(struct run *r)
+{
+	int rc;
+
+	loop_set_tick(r->loop, r->opts->interval_ns, on_tick, r);
+	/* A first sample at once: a baseline for rates, and exit 3 early. */
+	on_tick(r, clock_mono_ns(), 1);
+	if (targets_only_pids(&r->opts->targets) && !r->ever_alive) {
+		r->ended_mono = clock_mono_ns();
+		return 0;
+	}
+	rc = loop_run(r->loop, r->started_mono + r->opts->duration_ns);
+	r->ended_mono = clock_mono_ns();
+	/* Stop sources now so their final status (losses, cleanup) is reported. */
+	for (int s = 0; s < SRC_COUNT; s++)
+		if (r->src_started[s]) {
+			all_sources[s]->stop(r->src_state[s], &r->status[s]);
+			r->src_started[s] = 0;
+		}
+	if (rc < 0)
+		snprintf(r->opts->err, sizeof(r->opts->err), "event loop failed: %s", strerror(-rc));
+	return rc < 0 ? 1 : 0;
+}
+
+int run_exit_code(const struct run *r)
+{
+	if (targets_only_pids(&r->opts->targets) && !r->ever_alive)
+		return EXIT_NOTARGET;
+	return 0;
+}
+
+void run_envelope_open(struct out *o, const char *image, uint64_t started_wall_ns,
+		       double duration_s, uint64_t interval_ns, const struct source_status *src)
+{
+	struct utsname u;
+	char started[40];
+
+	uname(&u);
+	clock_format_rfc3339(started_wall_ns, started, sizeof(started));
+	out_obj_open(o, NULL);
+	out_str(o, "schema", NULL, "procimage/1");
+	out_str(o, "image", "procimage %s", image);
+	out_str(o, "host", " on %s", u.nodename);
+	out_str(o, "kernel", " (Linux %s)", u.release);
+	out_str(o, "started", ", started %s", started);
+	out_f64(o, "duration_s", ", %.2f s", duration_s);
+	out_f64(o, "interval_ms", " at %g ms\n", (double)interval_ns / 1e6);
+	out_obj_open(o, "sources");
+	out_text(o, "sources:");
+	for (int s = 0; s < SRC_COUNT; s++) {
+		if (src[s].state == SOURCE_UNUSED)
+			continue;
+		source_status_out(o, record_source_name(s), &src[s]);
+		out_text(o, " %s %s", record_source_name(s), source_state_name(src[s].state));
+		if (src[s].lost)
+			out_text(o, " (LOST %llu events)", (unsigned long long)src[s].lost);
+	}
+	out_text(o, "\n");
+	for (int s = 0; s < SRC_COUNT; s++)
+		if (src[s].state != SOURCE_UNUSED && src[s].reason[0])
+			out_text(o, "  %s: %s\n", record_source_name(s), src[s].reason);
+	out_obj_close(o);
+	out_text(o, "\n");
+}
+
+void run_report(struct run *r, struct out *o)
+{
+	uint64_t end = r->ended_mono ? r->ended_mono : clock_mono_ns();
+
+	procfs_status(r->procfs, &r->status[SRC_PROCFS]);
+	run_envelope_open(o, r->nimages == 1 ? r->images[0].ops->name : r->opts->cmd,
+			  r->started_wall, (double)(end - r->started_mono) / 1e9,
+			  r->opts->interval_ns, r->status);
+	for (int i = 0; i < r->nimages; i++) {
+		if (r->nimages > 1) {
+			out_obj_open(o, r->images[i].ops->name);
+			out_text(o, "== %s ==\n", r->images[i].ops->name);
+		}
+		r->images[i].ops->report(r->images[i].img, o);
+		if (r->nimages > 1)
+			out_obj_close(o);
+	}
+	out_obj_close(o);
+}
+
+static double tv_s(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+void run_print_stats(const struct run *r, FILE *fp)
+{
+	struct rusage ru;
+	const struct procfs_stats *ps = procfs_get_stats(r->procfs);
+	double wall = (double)((r->ended_mono ? r->ended_mono : clock_mono_ns()) - r->started_mono) / 1e9;
+
+	getrusage(RUSAGE_SELF, &ru);
+	double cpu = tv_s(ru.ru_utime) + tv_s(ru.ru_stime) - tv_s(r->ru0.ru_utime) - tv_s(r->ru0.ru_stime);
+	fprintf(fp, "procimage stats: wall %.2f s, own CPU %.3f s (%.2f%% of one CPU), max RSS %ld KiB\n",
+		wall, cpu, wall > 0 ? 100.0 * cpu / wall : 0.0, ru.ru_maxrss);
+	fprintf(fp, "  procfs: %llu ticks, %llu task-samples, %llu preads, %llu opens, %llu listings, %llu gone\n",
+		(unsigned long long)ps->ticks, (unsigned long long)ps->samples,
+		(unsigned long long)ps->preads, (unsigned long long)ps->opens,
+		(unsigned long long)ps->listings, (unsigned long long)ps->gone);
+	if (ps->samples)
+		fprintf(fp, "  procfs CPU: %.2f us per task-sample, %.1f us per tick\n",
+			(double)ps->tick_ns_total / 1e3 / (double)ps->samples,
+			(double)ps->tick_ns_total / 1e3 / (double)(ps->ticks ? ps->ticks : 1));
+	for (int s = 0; s < SRC_COUNT; s++)
+		if (r->status[s].state != SOURCE_UNUSED)
+			fprintf(fp, "  %s: %s, %llu events, %llu lost\n", record_source_name(s),
+				source_state_name(r->status[s].state),
+				(unsigned long long)r->status[s].events,
+				(unsigned long long)r->status[s].lost);
+}
+
+int run_add_fd(struct run *r, int fd, loop_fd_fn fn, void *ctx)
+{
+	return loop_add_fd(r->loop, fd, fn, ctx);
+}
+
+struct loop *run_loop_handle(struct run *r)
+{
+	return r->loop;
+}
+
+const struct run_opts *run_opts(const struct run *r)
+{
+	return r->opts;
+}
+
+const struct record_sink *run_sink(struct run *r)
+{
+	return &r->self;
+}
+
+void *run_image(struct run *r, const char *name)
+{
+	for (int i = 0; i < r->nimages; i++)
+		if (strcmp(r->images[i].ops->name, name) == 0)
+			return r->images[i].img;
+	return NULL;
+}
+
+struct source_status *run_source_status(struct run *r, int id)
+{
+	return &r->status[id];
+}
+
+struct procfs *run_procfs(struct run *r)
+{
+	return r->procfs;
+}
+
+uint64_t run_started_ns(const struct run *r)
+{
+	return r->started_mono;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The live run: wires sources -> records -> images for one command.
+ *
+ * run_new() creates the images a command asked for; run_start() opens the
+ * procfs source with the union of the files the images need and starts every
+ * other source the images can use (each says for itself why it cannot);
+ * run_loop() ticks until the duration ends or Ctrl-C; run_report() prints the
+ * envelope of SPEC.md and each image. Sources other than procfs plug in
+ * through struct source_ops.
+ */
+#ifndef PROCIMAGE_RUN_H
+#define PROCIMAGE_RUN_H
+
+#include <stdint.h>
+
+#include "cli/options.h"
+#include "core/loop.h"
+#include "procimage/image.h"
+#include "procimage/record.h"
+#include "procimage/source.h"
+
+struct run;
+
+/* An event source other than procfs (connector, taskstats, audit, kmsg). */
+struct source_ops {
+	const char *name;
+	int id; /* SRC_* */
+	/* Try to start; on failure set st (UNAVAILABLE + reason) and return < 0.
+	 * May call run_add_fd(). */
+	int (*start)(struct run *r, void **state, struct source_status *st);
+	/* Called every tick after procfs (may be NULL). */
+	void (*tick)(void *state, uint64_t now_ns, const struct record_sink *sink);
+	/* Sees every record dispatched (may be NULL): learn targets, exits. */
+	void (*observe)(void *state, const struct record *rec);
+	/* Stop, undo every change to the host, final status. */
+	void (*stop)(void *state, struct source_status *st);
+};
+
+extern const struct source_ops source_connector, source_taskstats, source_audit, source_kmsg;
+
+#define RUN_MAX_IMAGES 8
+#define RUN_MAX_SINKS 4
+
+struct run *run_new(struct run_opts *opts, const char *const *image_names, int nimages);
+void run_free(struct run *r);
+/* Use this source if it starts (images also ask for theirs). */
+void run_want_source(struct run *r, int src_id);
+void run_skip_source(struct run *r, int src_id);
+/* Also send every record here (the store). */
+void run_add_sink(struct run *r, struct record_sink sink);
+/* 0, or an exit code (2 bad input, 1 failure) with opts->err set. */
+int run_start(struct run *r);
+/* Run until the duration ends or a stop signal. */
+int run_loop(struct run *r);
+/* Envelope + images. */
+void run_report(struct run *r, struct out *o);
+/* 3 when every named pid was missing or gone before the first sample. */
+int run_exit_code(const struct run *r);
+void run_print_stats(const struct run *r, FILE *fp);
+
+/* For sources and commands. */
+int run_add_fd(struct run *r, int fd, loop_fd_fn fn, void *ctx);
+struct loop *run_loop_handle(struct run *r);
+const struct run_opts *run_opts(const struct run *r);
+const struct record_sink *run_sink(struct run *r);
+void run_dispatch(struct run *r, const struct record *rec);
+void *run_image(struct run *r, const char *name);
+struct source_status *run_source_status(struct run *r, int src_id);
+struct procfs *run_procfs(struct run *r);
+uint64_t run_started_ns(const struct run *r);
+
+/* The JSON/text envelope: schema, image, host, kernel, started, duration,
+ * interval, sources. Opens the top-level object; the caller closes it. */
+void run_envelope_open(struct out *o, const char *image, uint64_t started_wall_ns,
+		       double duration_s, uint64_t interval_ns,
+		       const struct source_status *src /* [SRC_COUNT] */);
+
+#endif

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Task map (see taskmap.h): open addressing with linear probing and
+ * tombstones, grown at 70% load. Keys and values live in two flat arrays so a
+ * steady-state run allocates nothing.
+ */
+#include "core/taskmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { SLOT_EMPTY = 0, SLOT_USED = 1, SLOT_DEAD = 2 };
+
+struct slot {
+	int32_t tid;
+	uint8_t state;
+	uint64_t start;
+};
+
+struct taskmap {
+	size_t vsize, cap, used, dead;
+	struct slot *slots;
+	unsigned char *vals;
+};
+
+static size_t hash_tid(int32_t tid, uint64_t start, size_t cap)
+{
+	uint64_t h = (uint64_t)(uint32_t)tid * 0x9E3779B97F4A7C15ULL ^ start * 0xC2B2AE3D27D4EB4FULL;
+	return (size_t)(h >> 17) & (cap - 1);
+}
+
+static int taskmap_alloc(struct taskmap *m, size_t cap)
+{
+	m->slots = calloc(cap, sizeof(*m->slots));
+	m->vals = calloc(cap, m->vsize);
+	if (!m->slots || !m->vals) {
+		free(m->slots);
+		free(m->vals);
+		return -1;
+	}
+	m->cap = cap;
+	m->used = m->dead = 0;
+	return 0;
+}
+
+struct taskmap *taskmap_new(size_t value_size)
+{
+	struct taskmap *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->vsize = value_size ? value_size : 1;
+	if (taskmap_alloc(m, 64)) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void taskmap_free(struct taskmap *m)
+{
+	if (!m)
+		return;
+	free(m->slots);
+	free(m->vals);
+	free(m);
+}
+
+static size_t find(const struct taskmap *m, int32_t tid, uint64_t start, int *found)
+{
+	size_t i = hash_tid(tid, start, m->cap), tomb = SIZE_MAX;
+
+	for (;;) {
+		const struct slot *s = &m->slots[i];
+		if (s->state == SLOT_EMPTY) {
+			*found = 0;
+			return tomb != SIZE_MAX ? tomb : i;
+		}
+		if (s->state == SLOT_DEAD) {
+			if (tomb == SIZE_MAX)
+				tomb = i;
+		} else if (s->tid == tid && s->start == start) {
+			*found = 1;
+			return i;
+		}
+		i = (i + 1) & (m->cap - 1);
+	}
+}
+
+void *taskmap_get(struct taskmap *m, int32_t tid, uint64_t start_ticks)
+{
+	int found;
+	size_t i = find(m, tid, start_ticks, &found);
+	return found ? m->vals + i * m->vsize : NULL;
+}
+
+static int grow(struct taskmap *m)
+{
+	struct taskmap old = *m;
+	size_t cap = (m->used * 2 + 1) * 2 > m->cap ? m->cap * 2 : m->cap;
+
+	if (taskmap_alloc(m, cap)) {
+		*m = old;
+		return -1;
+	}
+	for (size_t i = 0; i < old.cap; i++) {
+		int found;
+		if (old.slots[i].state != SLOT_USED)
+			continue;
+		size_t j = find(m, old.slots[i].tid, old.slots[i].start, &found);
+		m->slots[j] = old.slots[i];
+		memcpy(m->vals + j * m->vsize, old.vals + i * m->vsize, m->vsize);
+		m->used++;
+	}
+	free(old.slots);
+	free(old.vals);
+	return 0;
+}
+
+void *taskmap_put(struct taskmap *m, int32_t tid, uint64_t start_ticks, int *created)
+{
+	int found;
+	size_t i;
+
+	if ((m->used + m->dead + 1) * 10 > m->cap * 7 && grow(m))
+		return NULL;
+	i = find(m, tid, start_ticks, &found);
+	if (created)
+		*created = !found;
+	if (!found) {
+		if (m->slots[i].state == SLOT_DEAD)
+			m->dead--;
+		m->slots[i] = (struct slot){ .tid = tid, .state = SLOT_USED, .start = start_ticks };
+		memset(m->vals + i * m->vsize, 0, m->vsize);
+		m->used++;
+	}
+	return m->vals + i * m->vsize;
+}
+
+void taskmap_del(struct taskmap *m, int32_t tid, uint64_t start_ticks)
+{
+	int found;
+	size_t i = find(m, tid, start_ticks, &found);
+
+	if (!found)
+		return;
+	m->slots[i].state = SLOT_DEAD;
+	m->used--;
+	m->dead++;
+}
+
+size_t taskmap_count(const struct taskmap *m)
+{
+	return m->used;
+}
+
+void *taskmap_next(struct taskmap *m, size_t *iter, int32_t *tid, uint64_t *start_ticks)
+{
+	for (size_t i = *iter; i < m->cap; i++) {
+		if (m->slots[i].state != SLOT_USED)
+			continue;
+		*iter = i + 1;
+		if (tid)
+			*tid = m->slots[i].tid;
+		if (start_ticks)
+			*start_ticks = m->slots[i].start;
+		return m->vals + i * m->vsize;
+	}
+	*iter = m->cap;
+	return NULL;
+}
+
+void taskmap_clear(struct taskmap *m)
+{
+	memset(m->slots, 0, m->cap * sizeof(*m->slots));
+	m->used = m->dead = 0;
+}

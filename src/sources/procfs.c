@@ -1,0 +1,710 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The procfs source (see procfs.h). Per tick: list processes (or look up the
+ * named pids), read each process's stat through its kept fd, decide which
+ * processes are deep-sampled (targets) or hot, read their threads' files, and
+ * sweep what vanished. Nothing is allocated per sample once slots exist.
+ */
+#include "sources/procfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/taskmap.h"
+#include "sources/procfs_parse.h"
+
+#define NFILES 10
+#define FD_NONE (-1)
+#define FD_DENIED (-2)
+#define FD_ABSENT (-3)
+
+static const char *const file_names[NFILES] = {
+	"stat", "schedstat", "sched", "status", "io", "syscall", "wchan", "statm", "fd", "stack",
+};
+
+struct pslot {
+	int32_t tgid, only_tid;
+	uint64_t start;
+	int dirfd;
+	int fds[NFILES];
+	int matched; /* -1 unknown, 0 no, 1 target */
+	uint32_t seen_gen, hot_until, threads_gen;
+	int32_t nthreads;
+	uint64_t last_cpu_ticks;
+	char comm[16];
+	int32_t *tids; /* threads being deep-sampled */
+	int ntids, captids;
+};
+
+struct tslot {
+	int32_t tgid;
+	uint64_t start;
+	int fds[NFILES];
+	uint32_t seen_gen;
+};
+
+struct procfs {
+	struct procfs_config cfg;
+	int rootfd;
+	struct taskmap *procs;	 /* key: tgid */
+	struct taskmap *threads; /* key: tid */
+	uint32_t gen;
+	struct procfs_stats stats;
+	uint64_t denied[NFILES]; /* tasks whose file could not be opened */
+	int32_t follow[256];
+	int nfollow, follow_opened;
+	char buf[65536];
+};
+
+ssize_t procfs_read_file(int dirfd, const char *name, char *buf, size_t len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, len - 1);
+	while (n < 0 && errno == EINTR);
+	n = n < 0 ? -errno : n;
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+int procfs_check_root(const char *root, char *err, size_t errlen)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int ok = 0;
+
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot open proc root '%s': %s", root, strerror(e));
+		return -e;
+	}
+	if (fstatat(fd, "stat", &st, 0) == 0 && S_ISREG(st.st_mode))
+		ok = 1;
+	d = fdopendir(dup(fd));
+	while (!ok && d && (de = readdir(d))) {
+		char name[300];
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(name, sizeof(name), "%s/stat", de->d_name);
+		if (fstatat(fd, name, &st, 0) == 0)
+			ok = 1;
+	}
+	if (d)
+		closedir(d);
+	close(fd);
+	if (!ok) {
+		snprintf(err, errlen,
+			 "'%s' is not a proc tree (no stat and no <pid>/stat inside): "
+			 "point --proc-root at a mounted /proc or a fixture tree",
+			 root);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+struct procfs *procfs_new(const struct procfs_config *cfg, char *err, size_t errlen)
+{
+	struct procfs *p;
+
+	if (procfs_check_root(cfg->root, err, errlen))
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		goto nomem;
+	p->cfg = *cfg;
+	if (!p->cfg.thread_refresh_ticks)
+		p->cfg.thread_refresh_ticks = 1;
+	p->rootfd = open(cfg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	p->procs = taskmap_new(sizeof(struct pslot));
+	p->threads = taskmap_new(sizeof(struct tslot));
+	if (p->rootfd < 0 || !p->procs || !p->threads) {
+		procfs_free(p);
+		goto nomem;
+	}
+	return p;
+nomem:
+	snprintf(err, errlen, "out of memory or file descriptors opening '%s'", cfg->root);
+	return NULL;
+}
+
+static void emit_gone(const struct record_sink *sink, uint64_t now, int32_t tgid, int32_t tid,
+		      uint64_t start, const char *comm, int scope);
+
+static void close_fds(int *fds)
+{
+	for (int i = 0; i < NFILES; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = FD_NONE;
+	}
+}
+
+static void drop_threads(struct procfs *p, struct pslot *ps, const struct record_sink *gone_to,
+			 uint64_t now)
+{
+	for (int i = 0; i < ps->ntids; i++) {
+		struct tslot *ts = taskmap_get(p->threads, ps->tids[i], 0);
+		if (!ts)
+			continue;
+		if (gone_to) {
+			emit_gone(gone_to, now, ps->tgid, ps->tids[i], ts->start, NULL, SCOPE_THREAD);
+			p->stats.gone++;
+		}
+		close_fds(ts->fds);
+		taskmap_del(p->threads, ps->tids[i], 0);
+	}
+	free(ps->tids);
+	ps->tids = NULL;
+	ps->ntids = ps->captids = 0;
+}
+
+static void drop_process(struct procfs *p, struct pslot *ps)
+{
+	drop_threads(p, ps, NULL, 0);
+	close_fds(ps->fds);
+	if (ps->dirfd >= 0)
+		close(ps->dirfd);
+	ps->dirfd = -1;
+	taskmap_del(p->procs, ps->tgid, 0);
+}
+
+void procfs_free(struct procfs *p)
+{
+	size_t it = 0;
+	void *v;
+
+	if (!p)
+		return;
+	if (p->procs)
+		while ((v = taskmap_next(p->procs, &it, NULL, NULL)))
+			drop_process(p, v);
+	it = 0;
+	if (p->threads)
+		while ((v = taskmap_next(p->threads, &it, NULL, NULL)))
+			close_fds(((struct tslot *)v)->fds);
+	taskmap_free(p->procs);
+	taskmap_free(p->threads);
+	if (p->rootfd >= 0)
+		close(p->rootfd);
+	free(p);
+}
+
+static int file_index(uint32_t bit)
+{
+	return __builtin_ctz(bit);
+}
+
+/* Read one file through its kept fd (opened on first use relative to dirfd).
+ * Returns bytes, or -errno; ESRCH/ENOENT mean the task is gone. */
+static ssize_t read_kept(struct procfs *p, int dirfd, const char *rel, int *fdp, int idx)
+{
+	ssize_t n;
+
+	if (*fdp == FD_DENIED || *fdp == FD_ABSENT)
+		return -EACCES;
+	if (*fdp == FD_NONE) {
+		int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
+		p->stats.opens++;
+		if (fd < 0) {
+			int e = errno;
+			if (e == EACCES || e == EPERM) {
+				*fdp = FD_DENIED;
+				p->denied[idx]++;
+			} else if (e == ENOENT && idx != 0) {
+				/* File absent on this kernel (e.g. no sched without
+				 * SCHED_DEBUG): don't retry; the task itself may live. */
+				struct stat st;
+				if (fstatat(dirfd, ".", &st, 0) == 0)
+					*fdp = FD_ABSENT;
+			}
+			return -e;
+		}
+		*fdp = fd;
+	}
+	do
+		n = pread(*fdp, p->buf, sizeof(p->buf) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	p->stats.preads++;
+	if (n < 0) {
+		int e = errno;
+		if (e == EACCES || e == EPERM) {
+			close(*fdp);
+			*fdp = FD_DENIED;
+			p->denied[idx]++;
+		}
+		return -e;
+	}
+	p->buf[n] = '\0';
+	return n;
+}
+
+static int count_fds(int dirfd, const char *rel)
+{
+	int fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Read the files in `want` into s. `prefix` is "" for the process or
+ * "task/<tid>/" for a thread. Returns 0, or -ESRCH when the task is gone. */
+static int read_files(struct procfs *p, int dirfd, const char *prefix, int *fds, uint32_t want,
+		      struct proc_sample *s, char *comm, const char **stack_text)
+{
+	char rel[64];
+
+	for (uint32_t bits = want; bits; bits &= bits - 1) {
+		uint32_t bit = bits & -bits;
+		int idx = file_index(bit);
+		snprintf(rel, sizeof(rel), "%s%s", prefix, file_names[idx]);
+		if (bit == PF_FDS) {
+			int n = count_fds(dirfd, rel);
+			if (n >= 0) {
+				s->nr_fds = n;
+				s->have |= PF_FDS;
+			}
+			continue;
+		}
+		ssize_t n = read_kept(p, dirfd, rel, &fds[idx], idx);
+		if (n == -ESRCH || (n == -ENOENT && idx == 0))
+			return -ESRCH;
+		if (n < 0)
+			continue;
+		if (n == 0 && idx == 0)
+			return -ESRCH; /* a reaped task reads empty */
+		switch (bit) {
+		case PF_STAT:
+			if (procfs_parse_stat(p->buf, s, comm, 16))
+				return -ESRCH;
+			break;
+		case PF_SCHEDSTAT:
+			procfs_parse_schedstat(p->buf, s);
+			break;
+		case PF_SCHED:
+			procfs_parse_sched(p->buf, s);
+			break;
+		case PF_STATUS:
+			procfs_parse_status(p->buf, s);
+			break;
+		case PF_IO:
+			procfs_parse_io(p->buf, s);
+			break;
+		case PF_SYSCALL:
+			procfs_parse_syscall(p->buf, s);
+			break;
+		case PF_WCHAN:
+			procfs_parse_wchan(p->buf, s);
+			break;
+		case PF_STATM:
+			procfs_parse_statm(p->buf, s);
+			break;
+		case PF_STACK:
+			/* Kept in the shared buffer: copy to the tail for the record. */
+			if (stack_text && n > 0 && (size_t)n < sizeof(p->buf) / 2) {
+				char *dst = p->buf + sizeof(p->buf) / 2;
+				memcpy(dst, p->buf, (size_t)n + 1);
+				*stack_text = dst;
+			}
+			s->have |= PF_STACK;
+			break;
+		}
+	}
+	return 0;
+}
+
+static void emit_gone(const struct record_sink *sink, uint64_t now, int32_t tgid, int32_t tid,
+		      uint64_t start, const char *comm, int scope)
+{
+	struct record r = { .kind = REC_GONE, .source = SRC_PROCFS, .cpu = -1, .t_ns = now };
+
+	r.key = (struct task_key){ tgid, tid, start };
+	r.u.sample.scope = (uint8_t)scope;
+	if (comm)
+		memcpy(r.comm, comm, sizeof(r.comm));
+	record_emit(sink, &r);
+}
+
+static void emit_sample(struct procfs *p, const struct record_sink *sink, uint64_t now,
+			struct record *r, const char *stack)
+{
+	r->kind = REC_SAMPLE;
+	r->source = SRC_PROCFS;
+	r->t_ns = now;
+	r->cpu = r->u.sample.s.have & PF_STAT ? r->u.sample.s.processor : -1;
+	if (stack) {
+		r->text = stack;
+		r->text_len = (uint32_t)strlen(stack);
+	}
+	p->stats.samples++;
+	record_emit(sink, r);
+}
+
+static int is_pid_name(const char *s)
+{
+	if (*s < '1' || *s > '9')
+		return 0;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	return *s == '\0';
+}
+
+/* Create a process slot; resolves -p TID of a non-leader thread to its tgid. */
+static struct pslot *open_process(struct procfs *p, int32_t id)
+{
+	char name[16];
+	int32_t tgid = id, only_tid = 0;
+	int dfd;
+
+	snprintf(name, sizeof(name), "%d", id);
+	dfd = openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return NULL;
+	if (procfs_read_file(dfd, "status", p->buf, sizeof(p->buf)) > 0) {
+		const char *t = strstr(p->buf, "\nTgid:");
+		long long v;
+		if (t) {
+			t += 6;
+			if (parse_i64(&t, &v) == 0 && v > 0 && v != id) {
+				tgid = (int32_t)v;
+				only_tid = id;
+				close(dfd);
+				snprintf(name, sizeof(name), "%d", tgid);
+				dfd = openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				if (dfd < 0)
+					return NULL;
+			}
+		}
+	}
+	struct pslot *ps = taskmap_put(p->procs, tgid, 0, NULL);
+	if (!ps) {
+		close(dfd);
+		return NULL;
+	}
+	ps->tgid = tgid;
+	ps->only_tid = only_tid;
+	ps->dirfd = dfd;
+	ps->matched = -1;
+	for (int i = 0; i < NFILES; i++)
+		ps->fds[i] = FD_NONE;
+	return ps;
+}
+
+/* Which processes exist this tick: the named pids, or a listing of root. */
+static void discover(struct procfs *p)
+{
+	const struct targets *t = p->cfg.targets;
+
+	if (!p->cfg.scan_all && t && targets_only_pids(t)) {
+		for (int i = 0; i < t->npids + p->nfollow; i++) {
+			int32_t id = i < t->npids ? t->pids[i] : p->follow[i - t->npids];
+			struct pslot *ps = taskmap_get(p->procs, id, 0);
+			if (!ps) {
+				size_t it = 0;
+				struct pslot *q;
+				/* A -p TID may already be held under its tgid. */
+				while ((q = taskmap_next(p->procs, &it, NULL, NULL)))
+					if (q->only_tid == id)
+						break;
+				/* Open each named pid once: after it is gone its
+				 * number may belong to another task. */
+				if (!q && (i < t->npids ? p->gen == 1 : i - t->npids >= p->follow_opened))
+					q = open_process(p, id);
+				ps = q;
+			}
+			if (ps)
+				ps->seen_gen = p->gen;
+		}
+		p->follow_opened = p->nfollow;
+		return;
+	}
+	int fd = dup(p->rootfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rewinddir(d);
+	p->stats.listings++;
+	while ((de = readdir(d))) {
+		if (!is_pid_name(de->d_name))
+			continue;
+		int32_t tgid = (int32_t)strtol(de->d_name, NULL, 10);
+		struct pslot *ps = taskmap_get(p->procs, tgid, 0);
+		if (!ps)
+			ps = open_process(p, tgid);
+		if (ps)
+			ps->seen_gen = p->gen;
+	}
+	closedir(d);
+}
+
+static int decide_match(struct procfs *p, struct pslot *ps)
+{
+	const struct targets *t = p->cfg.targets;
+	char cg[256] = "";
+
+	if (!t)
+		return 0;
+	if (t->cgroup[0] && procfs_read_file(ps->dirfd, "cgroup", p->buf, sizeof(p->buf)) > 0 &&
+	    procfs_parse_cgroup(p->buf, NULL, cg, sizeof(cg)) != 0)
+		procfs_parse_cgroup(p->buf, "cpu", cg, sizeof(cg));
+	if (ps->only_tid)
+		return targets_has_pid(t, ps->only_tid);
+	return targets_match_process(t, ps->tgid, ps->comm, cg[0] ? cg : NULL);
+}
+
+static int tid_cmp(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Relist task/: threads that disappeared get REC_GONE. */
+static void list_threads(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
+			 uint64_t now)
+{
+	int fd = openat(ps->dirfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	int32_t *fresh = NULL;
+	int n = 0, cap = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	p->stats.listings++;
+	while ((de = readdir(d))) {
+		if (!is_pid_name(de->d_name))
+			continue;
+		int32_t tid = (int32_t)strtol(de->d_name, NULL, 10);
+		if (ps->only_tid && tid != ps->only_tid)
+			continue;
+		if (n == cap) {
+			int32_t *nf = realloc(fresh, (size_t)(cap = cap ? cap * 2 : 16) * sizeof(*nf));
+			if (!nf)
+				break;
+			fresh = nf;
+		}
+		fresh[n++] = tid;
+	}
+	closedir(d);
+	qsort(fresh, (size_t)n, sizeof(*fresh), tid_cmp);
+	for (int i = 0; i < ps->ntids; i++) {
+		if (fresh && bsearch(&ps->tids[i], fresh, (size_t)n, sizeof(*fresh), tid_cmp))
+			continue;
+		struct tslot *ts = taskmap_get(p->threads, ps->tids[i], 0);
+		if (ts) {
+			emit_gone(sink, now, ps->tgid, ps->tids[i], ts->start, NULL, SCOPE_THREAD);
+			p->stats.gone++;
+			close_fds(ts->fds);
+			taskmap_del(p->threads, ps->tids[i], 0);
+		}
+	}
+	free(ps->tids);
+	ps->tids = fresh;
+	ps->ntids = n;
+	ps->captids = cap;
+	ps->threads_gen = p->gen;
+}
+
+static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
+			   const struct record_sink *sink, uint64_t now)
+{
+	char prefix[32];
+
+	if (!ps->tids || p->gen - ps->threads_gen >= p->cfg.thread_refresh_ticks ||
+	    (!ps->only_tid && ps->nthreads != ps->ntids))
+		list_threads(p, ps, sink, now);
+	for (int i = 0; i < ps->ntids; i++) {
+		int32_t tid = ps->tids[i];
+		int created;
+		struct tslot *ts = taskmap_put(p->threads, tid, 0, &created);
+		struct record r = { 0 };
+		const char *stack = NULL;
+
+		if (!ts)
+			continue;
+		if (created) {
+			ts->tgid = ps->tgid;
+			for (int k = 0; k < NFILES; k++)
+				ts->fds[k] = FD_NONE;
+		}
+		snprintf(prefix, sizeof(prefix), "task/%d/", tid);
+		r.u.sample.scope = SCOPE_THREAD;
+		if (read_files(p, ps->dirfd, prefix, ts->fds, files | PF_STAT, &r.u.sample.s, r.comm,
+			       &stack)) {
+			emit_gone(sink, now, ps->tgid, tid, ts->start, NULL, SCOPE_THREAD);
+			p->stats.gone++;
+			close_fds(ts->fds);
+			taskmap_del(p->threads, tid, 0);
+			ps->tids[i--] = ps->tids[--ps->ntids];
+			continue;
+		}
+		ts->start = r.u.sample.s.starttime;
+		r.key = (struct task_key){ ps->tgid, tid, ts->start };
+		emit_sample(p, sink, now, &r, stack);
+	}
+}
+
+/* Process one process for this tick. 1 if it is a live target, 0 if not,
+ * -ESRCH if it vanished. */
+static int sample_process(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
+			  uint64_t now)
+{
+	struct record r = { 0 };
+	uint32_t files = PF_STAT;
+
+	if (ps->matched == 1)
+		files |= p->cfg.process_files;
+	r.u.sample.scope = SCOPE_PROCESS;
+	if (read_files(p, ps->dirfd, "", ps->fds, files, &r.u.sample.s, r.comm, NULL))
+		return -ESRCH;
+	struct proc_sample *s = &r.u.sample.s;
+	if (!ps->start) {
+		ps->start = s->starttime;
+		memcpy(ps->comm, r.comm, sizeof(ps->comm));
+		ps->last_cpu_ticks = s->utime + s->stime;
+	}
+	if (memcmp(ps->comm, r.comm, sizeof(ps->comm)) != 0) {
+		memcpy(ps->comm, r.comm, sizeof(ps->comm)); /* exec or prctl: re-match */
+		ps->matched = -1;
+	}
+	if (ps->matched < 0) {
+		ps->matched = decide_match(p, ps);
+		if (ps->matched == 1 && (p->cfg.process_files & ~files)) {
+			files |= p->cfg.process_files;
+			read_files(p, ps->dirfd, "", ps->fds, files & ~PF_STAT, s, NULL, NULL);
+		}
+	}
+	ps->nthreads = s->num_threads;
+	uint64_t cpu = s->utime + s->stime;
+	if (cpu > ps->last_cpu_ticks)
+		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
+	ps->last_cpu_ticks = cpu;
+	r.key = (struct task_key){ ps->tgid, ps->tgid, ps->start };
+	if (ps->matched == 1 || p->cfg.scan_all)
+		emit_sample(p, sink, now, &r, NULL);
+
+	uint32_t tfiles = 0;
+	if (ps->matched == 1 && p->cfg.deep_files)
+		tfiles = p->cfg.deep_files;
+	else if (p->cfg.hot_files && p->gen <= ps->hot_until)
+		tfiles = p->cfg.hot_files;
+	if (tfiles)
+		sample_threads(p, ps, tfiles, sink, now);
+	else if (ps->tids)
+		drop_threads(p, ps, NULL, 0); /* cooled down: forget quietly */
+	return ps->matched == 1;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sink)
+{
+	uint64_t c0 = thread_cpu_ns();
+	size_t it = 0;
+	struct pslot *ps;
+	int alive = 0;
+	int listed = !(!p->cfg.scan_all && p->cfg.targets && targets_only_pids(p->cfg.targets));
+
+	p->gen++;
+	p->stats.ticks++;
+	discover(p);
+	while ((ps = taskmap_next(p->procs, &it, NULL, NULL))) {
+		int rc = (listed && ps->seen_gen != p->gen) ? -ESRCH
+							     : sample_process(p, ps, sink, now_ns);
+		if (rc == -ESRCH) {
+			drop_threads(p, ps, sink, now_ns);
+			if (ps->start && (ps->matched == 1 || p->cfg.scan_all)) {
+				emit_gone(sink, now_ns, ps->tgid, ps->tgid, ps->start, ps->comm,
+					  SCOPE_PROCESS);
+				p->stats.gone++;
+			}
+			drop_process(p, ps);
+			continue;
+		}
+		alive += rc;
+	}
+	p->stats.tick_ns_total += thread_cpu_ns() - c0;
+	p->stats.alive = (uint64_t)alive;
+	return alive;
+}
+
+void procfs_follow(struct procfs *p, int32_t tgid)
+{
+	if (p->nfollow < (int)(sizeof(p->follow) / sizeof(p->follow[0])))
+		p->follow[p->nfollow++] = tgid;
+}
+
+void procfs_status(const struct procfs *p, struct source_status *st)
+{
+	static const char *const why[NFILES] = {
+		[4] = "io (needs ptrace access: CAP_SYS_PTRACE+CAP_DAC_READ_SEARCH for other users)",
+		[5] = "syscall (needs ptrace access)",
+		[9] = "stack (needs CAP_SYS_ADMIN)",
+	};
+	char msg[256] = "";
+	size_t off = 0;
+
+	for (int i = 0; i < NFILES; i++) {
+		if (!p->denied[i] || off >= sizeof(msg))
+			continue;
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off, "%s%s denied for %llu tasks",
+					off ? "; " : "", why[i] ? why[i] : file_names[i],
+					(unsigned long long)p->denied[i]);
+	}
+	st->events = p->stats.samples;
+	if (msg[0])
+		source_set(st, SOURCE_DEGRADED, "%s", msg);
+	else
+		source_set(st, SOURCE_OK, "%s", "");
+}
+
+const struct procfs_stats *procfs_get_stats(const struct procfs *p)
+{
+	return &p->stats;
+}
+
+int procfs_root_fd(const struct procfs *p)
+{
+	return p->rootfd;
+}

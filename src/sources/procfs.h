@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The procfs source: polls /proc (or --proc-root) and emits REC_SAMPLE and
+ * REC_GONE records. Two tiers:
+ *  - cheap: every process's /proc/<pid>/stat (one kept fd per process), only
+ *    when scan_all is set (host-wide images, triage);
+ *  - deep: per-thread files (deep_files) of target processes, and hot_files of
+ *    processes whose CPU grew during the tick (a thread that ran the whole
+ *    interval makes its process's CPU grow: that is why pruning is safe).
+ * Files are opened once (openat relative to a per-process dirfd) and re-read
+ * with pread at offset 0; a task that vanishes is a normal REC_GONE.
+ */
+#ifndef PROCIMAGE_PROCFS_H
+#define PROCIMAGE_PROCFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/targets.h"
+#include "procimage/record.h"
+#include "procimage/source.h"
+
+struct procfs_config {
+	const char *root;		/* "/proc" or --proc-root */
+	const struct targets *targets;
+	uint32_t process_files;		/* PF_* read at process scope for targets */
+	uint32_t deep_files;		/* PF_* read per thread for targets (0: no threads) */
+	uint32_t hot_files;		/* PF_* per thread for hot non-targets (0: none) */
+	int scan_all;			/* emit process stat samples for every process */
+	uint64_t interval_ns;
+	uint32_t hot_hold_ticks;	/* keep a process hot this many ticks after it cooled */
+	uint32_t thread_refresh_ticks;	/* relist task/ at least this often */
+};
+
+struct procfs_stats {
+	uint64_t ticks, preads, opens, samples, gone, listings;
+	uint64_t alive; /* targets alive at the last tick */
+	uint64_t tick_ns_total; /* CPU spent inside procfs_tick (thread CPU clock) */
+};
+
+struct procfs;
+
+/* Validate root and prepare. NULL with err set (exit-2 material) on failure. */
+struct procfs *procfs_new(const struct procfs_config *cfg, char *err, size_t errlen);
+void procfs_free(struct procfs *p);
+/* One pass; records go to sink. Returns the number of target tasks alive. */
+int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sink);
+/* Also deep-sample this process from now on (keytime --children). */
+void procfs_follow(struct procfs *p, int32_t tgid);
+void procfs_status(const struct procfs *p, struct source_status *st);
+const struct procfs_stats *procfs_get_stats(const struct procfs *p);
+/* The root dirfd, for one-off reads by other parts (doctor, exits). */
+int procfs_root_fd(const struct procfs *p);
+/* Check that dir looks like a proc tree. 0, or -errno with err set. */
+int procfs_check_root(const char *root, char *err, size_t errlen);
+/* Read a whole small file relative to dirfd into buf (NUL-terminated).
+ * Bytes read, or -errno. Not for the hot path. */
+ssize_t procfs_read_file(int dirfd, const char *name, char *buf, size_t len);
+
+#endif
