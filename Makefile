@@ -8,7 +8,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat -Wformat-security
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = $(CFLAGS) -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
 LDLIBS += $(PKG_LIBS) -lm
 BUILD ?= build
 
@@ -29,7 +29,7 @@ procimage: $(BIN)
 	ln -sf $(BIN) procimage
 
 $(BIN): $(MAIN) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAIN) $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(MAIN) $(LIB) $(LDLIBS)
 
 $(LIB): $(OBJS)
 	rm -f $@
@@ -37,15 +37,15 @@ $(LIB): $(OBJS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	@echo "  CC $<"; $(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC $<"; $(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< -lpthread -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lpthread -lm
 
 units: $(UNIT_BINS)
 helpers: $(HELPER_BINS)
@@ -60,7 +60,8 @@ check: test
 unit: $(BIN) units helpers
 	tests/run.sh --unit-only --build $(BUILD)
 
-run: deps all
+run: deps
+	$(MAKE) all
 	./procimage
 
 deps:

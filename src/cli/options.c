@@ -209,13 +209,19 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 	}
 }
 
-int opts_parse(struct run_opts *o, int argc, char **argv, const char *help, int *optind_out)
+int opts_parse_ex(struct run_opts *o, int argc, char **argv, const char *help, int *optind_out,
+		  const struct option *extra, opts_extra_fn fn, void *ctx)
 {
+	struct option all[sizeof(long_opts) / sizeof(long_opts[0]) + 32];
+	size_t n = 0;
 	int c, rc;
 
+	for (const struct option *x = extra; x && x->name && n < 32; x++)
+		all[n++] = *x;
+	memcpy(all + n, long_opts, sizeof(long_opts));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:ad:i:f:o:vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:ad:i:f:o:vh", all, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			const char *what = optopt ? "" : argv[optind - 1];
 			char sopt[3] = { '-', (char)optopt, 0 };
@@ -226,12 +232,20 @@ int opts_parse(struct run_opts *o, int argc, char **argv, const char *help, int 
 				 optopt ? sopt : what, o->cmd);
 			return EXIT_USAGE;
 		}
-		rc = handle(o, c, optarg, help);
+		if (c >= OPTS_EXTRA_BASE && fn)
+			rc = fn(ctx, o, c, optarg);
+		else
+			rc = handle(o, c, optarg, help);
 		if (rc)
 			return rc;
 	}
 	*optind_out = optind;
 	return 0;
+}
+
+int opts_parse(struct run_opts *o, int argc, char **argv, const char *help, int *optind_out)
+{
+	return opts_parse_ex(o, argc, argv, help, optind_out, NULL, NULL, NULL);
 }
 
 FILE *opts_open_output(struct run_opts *o)

@@ -39,6 +39,13 @@ void opts_defaults(struct run_opts *o, const char *cmd);
  * left in argv[*optind_out..]. 0, or EXIT_USAGE with o->err set; -1 after
  * printing help (exit 0). `help` is the command's usage text. */
 int opts_parse(struct run_opts *o, int argc, char **argv, const char *help, int *optind_out);
+/* A command's own options, on top of the shared ones. The handler returns 0
+ * when it took the option, EXIT_USAGE (with o->err set) for a bad value. Use
+ * values >= OPTS_EXTRA_BASE for option codes. */
+#define OPTS_EXTRA_BASE 2000
+typedef int (*opts_extra_fn)(void *ctx, struct run_opts *o, int code, const char *arg);
+int opts_parse_ex(struct run_opts *o, int argc, char **argv, const char *help, int *optind_out,
+		  const struct option *extra, opts_extra_fn fn, void *ctx);
 /* Parse "text|json|folded|prom|csv|svg|html". */
 int opts_parse_format(const char *s, enum out_format *f);
 /* Open -o FILE (0600, O_NOFOLLOW) or return stdout. NULL with err set. */

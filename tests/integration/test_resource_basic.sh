@@ -1,0 +1,26 @@
+#!/bin/bash
+# unprivileged
+# The pipeline end to end: a sleeping process read through procfs -> resource
+# image -> JSON, with the figures it must have; and a spinner near 100% CPU.
+. "$(dirname "$0")/lib.sh"
+
+sleep 30 & S=$!; on_exit "kill $S"
+"$PROCIMAGE" resource -p $S -d 300ms -i 50ms -f json >"$TMP/j" || fail "resource exited $?"
+assert_eq "$(jget "$TMP/j" 'd["schema"]')" "procimage/1" "schema"
+assert_eq "$(jget "$TMP/j" 'd["tasks"][0]["pid"]')" "$S" "pid"
+assert_eq "$(jget "$TMP/j" 'd["tasks"][0]["comm"]')" "sleep" "comm"
+rss=$(jget "$TMP/j" 'd["tasks"][0]["rss_bytes"]')
+want=$(($(awk '/VmRSS/{print $2}' /proc/$S/status) * 1024))
+assert_cmp "$rss" ">" "$((want / 2))" "rss near VmRSS"
+assert_cmp "$(jget "$TMP/j" 'd["tasks"][0]["cpu_pct"]')" "<" 5 "sleep uses no CPU"
+
+( while :; do :; done ) & B=$!; on_exit "kill $B"
+"$PROCIMAGE" resource -p $B -d 1s -i 100ms -f json >"$TMP/j2" || fail "resource spinner"
+assert_cmp "$(jget "$TMP/j2" 'd["tasks"][0]["cpu_pct"]')" ">" 70 "spinner near 100% CPU"
+
+# Ctrl-C ends the run early and still prints the report.
+"$PROCIMAGE" resource -p $S -d 30s -f json >"$TMP/j3" & P=$!
+sleep 0.5; kill -INT $P; wait $P; rc=$?
+assert_eq "$rc" 0 "exit after SIGINT"
+assert_eq "$(jget "$TMP/j3" 'd["tasks"][0]["pid"]')" "$S" "report after SIGINT"
+assert_cmp "$(jget "$TMP/j3" 'd["duration_s"]')" "<" 5 "stopped early"

@@ -1,0 +1,100 @@
+#!/bin/bash
+# The whole test suite: build, unit tests (cmocka, no privileges), integration
+# tests (real workloads against the real kernel interfaces, as root), then the
+# same again under AddressSanitizer + UndefinedBehaviorSanitizer (leaks
+# included), then a check that nothing was left behind on the host.
+# Prints one closing line: "N passed, N failed, N skipped".
+# Options: --unit-only, --no-asan, --build DIR, --only PATTERN.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+unit_only=0 asan=1 only="" builds=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--unit-only) unit_only=1 ;;
+	--no-asan) asan=0 ;;
+	--build) shift; builds=("$1") ;;
+	--only) shift; only="$1" ;;
+	*) echo "usage: tests/run.sh [--unit-only] [--no-asan] [--build DIR] [--only PATTERN]"; exit 2 ;;
+	esac
+	shift
+done
+[ "$(id -u)" = 0 ] && tests/install-deps.sh >/dev/null
+
+pass=0 fail=0 skip=0
+failed=()
+mkdir -p tests/out
+log() { printf '%s\n' "$*"; }
+
+build() { # DIR EXTRA_CFLAGS
+	log "== build $1 ${2:-}"
+	if ! make -s -j"$(nproc)" BUILD="$1" CFLAGS="-O1 -g ${2:-}" LDFLAGS="${2:-}" \
+		"$1/procimage" units helpers >"tests/out/$(basename "$1").build.log" 2>&1; then
+		cat "tests/out/$(basename "$1").build.log"
+		fail=$((fail + 1)); failed+=("build $1")
+		return 1
+	fi
+}
+
+result() { # NAME RC OUTPUT_FILE
+	case "$2" in
+	0) pass=$((pass + 1)); log "PASS $1" ;;
+	77) skip=$((skip + 1)); log "SKIP $1: $(grep -m1 '^SKIP' "$3" | sed 's/^SKIP:* *//')" ;;
+	*) fail=$((fail + 1)); failed+=("$1"); log "FAIL $1 (exit $2)"; tail -n 30 "$3" | sed 's/^/    /' ;;
+	esac
+}
+
+run_units() { # BUILD
+	for t in "$1"/tests/test_*; do
+		[ -x "$t" ] || continue
+		name="unit/$(basename "$t")[$(basename "$1")]"
+		[ -n "$only" ] && [[ "$name" != *$only* ]] && continue
+		out="tests/out/$(basename "$t").$(basename "$1").log"
+		( cd "$ROOT/tests" && timeout 300 "$ROOT/$t" ) >"$out" 2>&1
+		result "$name" $? "$out"
+	done
+}
+
+run_integration() { # BUILD
+	for t in tests/integration/test_*.sh; do
+		[ -f "$t" ] || continue
+		name="integration/$(basename "$t" .sh)[$(basename "$1")]"
+		[ -n "$only" ] && [[ "$name" != *$only* ]] && continue
+		out="tests/out/$(basename "$t" .sh).$(basename "$1").log"
+		if [ "$(id -u)" != 0 ] && ! grep -q '^# unprivileged' "$t"; then
+			echo "SKIP: needs root" >"$out"; result "$name" 77 "$out"; continue
+		fi
+		PROCIMAGE="$ROOT/$1/procimage" HELPERS="$ROOT/$1/helpers" BUILD_DIR="$ROOT/$1" \
+			ROOT="$ROOT" timeout 600 bash "$t" >"$out" 2>&1
+		result "$name" $? "$out"
+	done
+}
+
+[ ${#builds[@]} -eq 0 ] && builds=(build)
+for b in "${builds[@]}"; do
+	build "$b" && { run_units "$b"; [ $unit_only = 1 ] || run_integration "$b"; }
+done
+if [ $asan = 1 ] && [ ${#builds[@]} -eq 1 ] && [ "${builds[0]}" = build ]; then
+	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:exitcode=99"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=98"
+	SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+	build build-asan "$SAN" && { run_units build-asan; [ $unit_only = 1 ] || run_integration build-asan; }
+fi
+
+# Nothing may be left behind: our processes, audit rules, delayacct, cgroups.
+leftover=()
+pgrep -f "$ROOT/build[-a-z]*/procimage" >/dev/null && leftover+=("procimage processes still running")
+if [ -x build/helpers/auditq ] && [ "$(id -u)" = 0 ]; then
+	build/helpers/auditq rules 2>/dev/null | grep -q procimage && leftover+=("procimage audit rules still loaded")
+fi
+ls -d /sys/fs/cgroup/*/procimage-test* /sys/fs/cgroup/procimage-test* 2>/dev/null | grep -q . &&
+	leftover+=("test cgroups left behind")
+ls -d /tmp/procimage-test.* 2>/dev/null | grep -q . && leftover+=("temp dirs /tmp/procimage-test.* left behind")
+for l in "${leftover[@]+"${leftover[@]}"}"; do
+	fail=$((fail + 1)); failed+=("cleanup: $l"); log "FAIL cleanup: $l"
+done
+
+[ ${#failed[@]} -gt 0 ] && { log ""; log "failed:"; printf '  %s\n' "${failed[@]}"; }
+log ""
+log "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
