@@ -21,6 +21,11 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] && tests/install-deps.sh >/dev/null
 
+# Everything a test leaves must be traceable to this run: temp dirs live
+# under RUN_TMP, cgroups are named procimage-test-$PROCIMAGE_RUN_ID-*.
+export PROCIMAGE_RUN_ID=$$
+RUN_TMP=$(mktemp -d /tmp/procimage-run.XXXXXX)
+export PROCIMAGE_TEST_TMP=$RUN_TMP
 pass=0 fail=0 skip=0
 failed=()
 mkdir -p tests/out
@@ -84,12 +89,16 @@ fi
 # Nothing may be left behind: our processes, audit rules, delayacct, cgroups.
 leftover=()
 pgrep -f "$ROOT/build[-a-z]*/procimage" >/dev/null && leftover+=("procimage processes still running")
+# Audit rules carry the key procimage-<pid>: one whose pid is dead was left behind.
 if [ -x build/helpers/auditq ] && [ "$(id -u)" = 0 ]; then
-	build/helpers/auditq rules 2>/dev/null | grep -q procimage && leftover+=("procimage audit rules still loaded")
+	for k in $(build/helpers/auditq rules 2>/dev/null | grep -o 'procimage-[0-9]*' | sort -u); do
+		kill -0 "${k#procimage-}" 2>/dev/null || leftover+=("audit rule $k left behind")
+	done
 fi
-ls -d /sys/fs/cgroup/*/procimage-test* /sys/fs/cgroup/procimage-test* 2>/dev/null | grep -q . &&
+ls -d /sys/fs/cgroup/*/procimage-test-$$-* /sys/fs/cgroup/procimage-test-$$-* 2>/dev/null | grep -q . &&
 	leftover+=("test cgroups left behind")
-ls -d /tmp/procimage-test.* 2>/dev/null | grep -q . && leftover+=("temp dirs /tmp/procimage-test.* left behind")
+[ -n "$(ls -A "$RUN_TMP")" ] && leftover+=("temp files left behind: $(ls "$RUN_TMP" | head -3)")
+rm -rf "$RUN_TMP"
 for l in "${leftover[@]+"${leftover[@]}"}"; do
 	fail=$((fail + 1)); failed+=("cleanup: $l"); log "FAIL cleanup: $l"
 done

@@ -2,7 +2,9 @@
 # that exits 0 (pass), 1 (fail) or 77 (skip, after printing "SKIP: reason").
 # $PROCIMAGE is the binary under test, $HELPERS the workload programs.
 set -u
-TMP=$(mktemp -d /tmp/procimage-test.XXXXXX)
+TMP=$(mktemp -d "${PROCIMAGE_TEST_TMP:-/tmp}/procimage-test.XXXXXX")
+# cgroups a test makes are named "$CG_PREFIX-something"
+CG_PREFIX="procimage-test-${PROCIMAGE_RUN_ID:-$$}"
 CLEANUPS=()
 cleanup() {
 	local i
