@@ -522,7 +522,8 @@ static void list_threads(struct procfs *p, struct pslot *ps, const struct record
 		fresh[n++] = tid;
 	}
 	closedir(d);
-	qsort(fresh, (size_t)n, sizeof(*fresh), tid_cmp);
+	if (n > 1)
+		qsort(fresh, (size_t)n, sizeof(*fresh), tid_cmp);
 	for (int i = 0; i < ps->ntids; i++) {
 		if (fresh && bsearch(&ps->tids[i], fresh, (size_t)n, sizeof(*fresh), tid_cmp))
 			continue;
