@@ -32,7 +32,10 @@ struct image_params {
 
 struct image_ops {
 	const char *name;		/* "sched", "resource", ... */
-	uint32_t needs;			/* PF_* read per thread of target processes */
+	/* PF_* read per thread of target processes, every tick. PF_STAT must be
+	 * listed to get state/CPU/faults each tick: otherwise stat is read only
+	 * once per thread, for its identity. */
+	uint32_t needs;
 	uint32_t pneeds;		/* PF_* read at process scope for targets */
 	uint32_t sources;		/* 1 << SRC_* this image can use */
 	/* With -a: read only stat for every process and deep-sample the threads

@@ -49,6 +49,7 @@ struct tslot {
 	uint64_t start;
 	int fds[NFILES];
 	uint32_t seen_gen;
+	char comm[16];
 };
 
 struct procfs {
@@ -566,8 +567,12 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 		}
 		snprintf(prefix, sizeof(prefix), "task/%d/", tid);
 		r.u.sample.scope = SCOPE_THREAD;
-		if (read_files(p, ps->dirfd, prefix, ts->fds, files | PF_STAT, &r.u.sample.s, r.comm,
-			       &stack)) {
+		/* stat is read once for identity (start time) and comm; after
+		 * that only what the images asked for: a schedstat-only tier
+		 * costs one pread per thread. A dead thread's kept fd reads
+		 * ESRCH, so exits are still seen. */
+		uint32_t want = ts->start ? files : files | PF_STAT;
+		if (read_files(p, ps->dirfd, prefix, ts->fds, want, &r.u.sample.s, r.comm, &stack)) {
 			emit_gone(sink, now, ps->tgid, tid, ts->start, NULL, SCOPE_THREAD);
 			p->stats.gone++;
 			close_fds(ts->fds);
@@ -575,7 +580,12 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 			ps->tids[i--] = ps->tids[--ps->ntids];
 			continue;
 		}
-		ts->start = r.u.sample.s.starttime;
+		if (r.u.sample.s.have & PF_STAT) {
+			ts->start = r.u.sample.s.starttime;
+			memcpy(ts->comm, r.comm, sizeof(ts->comm));
+		} else {
+			memcpy(r.comm, ts->comm, sizeof(r.comm));
+		}
 		r.key = (struct task_key){ ps->tgid, tid, ts->start };
 		emit_sample(p, sink, now, &r, stack);
 	}
