@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/privs.h"
 #include "sources/procfs.h"
 
 struct image_slot {
@@ -45,6 +46,8 @@ struct run {
 	uint64_t started_mono, started_wall, ended_mono;
 	int ever_alive, ticks, hostwide;
 	struct rusage ru0;
+	uint32_t file_needs;
+	char caps_kept[256];
 };
 
 static void dispatch_cb(void *ctx, const struct record *rec)
@@ -139,6 +142,23 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* Sockets are open now: keep only the capabilities later work uses. */
+static void run_drop_privileges(struct run *r)
+{
+	uint32_t need = PRIV_PROC_OTHERS | PRIV_KILL;
+
+	if (r->src_started[SRC_TASKSTATS])
+		need |= PRIV_NET_ADMIN;
+	if (r->src_started[SRC_AUDIT])
+		need |= PRIV_AUDIT;
+	if (r->src_started[SRC_KMSG])
+		need |= PRIV_SYSLOG;
+	if ((r->file_needs & PF_STACK) || r->opts->stacks || r->opts->enable_delayacct)
+		need |= PRIV_STACK;
+	if (privs_drop_unneeded(need, r->caps_kept, sizeof(r->caps_kept)))
+		snprintf(r->caps_kept, sizeof(r->caps_kept), "unchanged (could not drop)");
+}
+
 int run_start(struct run *r)
 {
 	struct procfs_config cfg = { 0 };
@@ -170,6 +190,7 @@ int run_start(struct run *r)
 		o->targets.all = 0;
 		r->hostwide = 1;
 	}
+	r->file_needs = cfg.deep_files | cfg.process_files | cfg.hot_files;
 	r->procfs = procfs_new(&cfg, o->err, sizeof(o->err));
 	if (!r->procfs)
 		return EXIT_USAGE;
@@ -191,6 +212,7 @@ int run_start(struct run *r)
 			source_set(&r->status[s], SOURCE_UNAVAILABLE, "failed to start");
 		}
 	}
+	run_drop_privileges(r);
 	return 0;
 }
 
@@ -313,6 +335,7 @@ void run_print_stats(const struct run *r, FILE *fp)
 	double cpu = tv_s(ru.ru_utime) + tv_s(ru.ru_stime) - tv_s(r->ru0.ru_utime) - tv_s(r->ru0.ru_stime);
 	fprintf(fp, "procimage stats: wall %.2f s, own CPU %.3f s (%.2f%% of one CPU), max RSS %ld KiB\n",
 		wall, cpu, wall > 0 ? 100.0 * cpu / wall : 0.0, ru.ru_maxrss);
+	fprintf(fp, "  capabilities kept after setup: %s\n", r->caps_kept[0] ? r->caps_kept : "-");
 	fprintf(fp, "  procfs: %llu ticks, %llu task-samples, %llu preads, %llu opens, %llu listings, %llu gone\n",
 		(unsigned long long)ps->ticks, (unsigned long long)ps->samples,
 		(unsigned long long)ps->preads, (unsigned long long)ps->opens,
