@@ -35,6 +35,8 @@ enum rec_kind {
 	REC_TICK,	/* end of one sampling pass: images close the interval */
 	REC_KMSG,	/* kernel log line; text = message */
 	REC_STACK,	/* a stack; text = frames separated by ';' (root first) */
+	REC_HOST,	/* host facts (RAM, PSI, kernel.task_delayacct); see rec_host.have */
+	REC_CGROUP,	/* a target's cgroup: limits, events, PSI; text = cgroup path */
 	REC_KIND_COUNT
 };
 
@@ -111,6 +113,68 @@ struct rec_taskstats {
 	uint64_t wpcopy_count, wpcopy_delay_ns, wpcopy_delay_max_ns;
 	uint64_t irq_count, irq_delay_ns, irq_delay_max_ns;
 	char comm[32];
+	uint16_t payload_len; /* bytes of struct taskstats the kernel sent */
+	uint32_t have;	      /* TS_HAVE_*: fields this version carries */
+	uint32_t ac_tgid;     /* v12+; 0 before */
+};
+
+enum {
+	TS_HAVE_THRASHING = 1u << 0, /* v9 */
+	TS_HAVE_COMPACT = 1u << 1,   /* v11 */
+	TS_HAVE_TGID = 1u << 2,	     /* v12 */
+	TS_HAVE_WPCOPY = 1u << 3,    /* v13 */
+	TS_HAVE_IRQ = 1u << 4,	     /* v14 */
+	TS_HAVE_MAX = 1u << 5,	     /* v16: *_delay_max */
+};
+
+/* Pressure stall information of one resource (/proc/pressure/x, x.pressure). */
+struct rec_psi {
+	uint32_t some_avg10_x100, full_avg10_x100; /* % x 100 over the last 10 s */
+	uint64_t some_total_us, full_total_us;	   /* cumulative stall time */
+};
+
+enum { PSI_CPU = 0, PSI_MEMORY, PSI_IO, PSI_COUNT };
+
+/* Host facts (REC_HOST); several sources may fill different parts. */
+struct rec_host {
+	uint32_t have;		/* HOST_HAVE_* */
+	uint64_t mem_total_kb;	/* MemTotal */
+	int8_t delayacct;	/* kernel.task_delayacct now: 0, 1 */
+	uint8_t delayacct_by_run; /* this run switched it on (and restores it) */
+	/* Tasks started (stat field 22) after this many boot clock ticks are
+	 * covered by delay accounting; 0 = it was on before the run. */
+	uint64_t delayacct_since_ticks;
+	struct rec_psi psi[PSI_COUNT];
+};
+
+enum {
+	HOST_HAVE_MEM = 1u << 0,
+	HOST_HAVE_DELAYACCT = 1u << 1,
+	HOST_HAVE_PSI = 1u << 2,
+};
+
+/* A target process's cgroup (REC_CGROUP); key = the process, text = path.
+ * Byte limits are UINT64_MAX when unlimited. */
+struct rec_cgroup {
+	uint8_t version; /* 1 or 2 (of the memory controller's hierarchy) */
+	uint32_t have;	 /* CG_HAVE_* */
+	uint64_t mem_limit, mem_high, mem_usage, mem_max_usage, swap_limit;
+	uint64_t mem_failcnt;					/* v1 */
+	uint64_t ev_low, ev_high, ev_max, ev_oom, ev_oom_kill;	/* v2 memory.events */
+	uint8_t under_oom, oom_kill_disable;			/* v1 oom_control */
+	uint64_t cpu_quota_us, cpu_period_us; /* quota UINT64_MAX = none */
+	uint64_t cpu_nr_periods, cpu_nr_throttled, cpu_throttled_us;
+	uint64_t pids_max, pids_current; /* pids_max UINT64_MAX = none */
+	struct rec_psi psi[PSI_COUNT];
+};
+
+enum {
+	CG_HAVE_MEM = 1u << 0,
+	CG_HAVE_MEM_EVENTS = 1u << 1, /* v2 memory.events or v1 oom_control */
+	CG_HAVE_CPU = 1u << 2,
+	CG_HAVE_CPU_STAT = 1u << 3,
+	CG_HAVE_PIDS = 1u << 4,
+	CG_HAVE_PSI = 1u << 5,
 };
 
 struct rec_syscall {
@@ -153,6 +217,8 @@ struct record {
 		struct rec_syscall sc;
 		struct rec_lost lost;
 		struct rec_stack stack;
+		struct rec_host host;
+		struct rec_cgroup cg;
 	} u;
 };
 
