@@ -48,11 +48,25 @@ int parse_i64(const char **pp, long long *v)
 		neg = 1;
 		p++;
 	}
-	if (parse_u64(&p, &u))
+	if (*p < '0' || *p > '9' || parse_u64(&p, &u)) /* "- 5" is not -5 */
 		return -EINVAL;
 	if (u > INT64_MAX)
 		u = INT64_MAX;
 	*v = neg ? -(long long)u : (long long)u;
+	*pp = p;
+	return 0;
+}
+
+/* An unsigned number after an optional '-' (skipped when neg): the negation
+ * is done in unsigned arithmetic, so "-1" is 2^64-1 and casts back to -1. */
+static int parse_u64_at(const char **pp, int neg, unsigned long long *v)
+{
+	const char *p = *pp + (neg ? 1 : 0);
+
+	if (*p < '0' || *p > '9' || parse_u64(&p, v))
+		return -EINVAL;
+	if (neg)
+		*v = 0ULL - *v;
 	*pp = p;
 	return 0;
 }
@@ -65,7 +79,6 @@ int procfs_parse_stat(const char *buf, struct proc_sample *s, char *comm, size_t
 	const char *open = strchr(buf, '(');
 	const char *close = strrchr(buf, ')');
 	unsigned long long v[52] = { 0 };
-	long long sv;
 	int n = 0;
 
 	if (!open || !close || close < open || close[1] != ' ' || !close[2])
@@ -79,13 +92,17 @@ int procfs_parse_stat(const char *buf, struct proc_sample *s, char *comm, size_t
 	}
 	const char *p = close + 2;
 	s->state = *p++;
-	/* Fields 4.. are numbers; some are signed (priority, nice, rss ...). */
+	/* Fields 4.. are numbers. Most are unsigned and may use all 64 bits
+	 * (rsslim is 2^64-1); a few are signed (tpgid, priority, nice, exit
+	 * signal): keep two's complement and let the narrowing casts sign them. */
 	for (n = 4; n < 52; n++) {
-		if (parse_i64(&p, &sv))
+		int neg;
+		p = parse_skip_spaces(p);
+		neg = *p == '-';
+		if (parse_u64_at(&p, neg, &v[n]))
 			break;
-		v[n] = (unsigned long long)sv;
 	}
-	if (n < 24) /* need at least up to rss */
+	if (n <= 24) /* need at least up to rss (24) */
 		return -EINVAL;
 	s->ppid = (int32_t)v[4];
 	s->flags = (uint32_t)v[9];
@@ -160,8 +177,15 @@ static int key_u64(const char *buf, const char *key, char sep, uint64_t *out)
 int procfs_parse_sched(const char *buf, struct proc_sample *s)
 {
 	uint64_t v;
+	/* The header line carries the raw comm, which may hold a newline and
+	 * a fake "prio: 7" line. The separator is 57+ dashes; a comm (15
+	 * bytes) cannot fake it, so keys are only searched below it. */
+	const char *sep = strstr(buf, "\n--------------------");
 
-	if (!strstr(buf, "se.sum_exec_runtime") && !strstr(buf, "nr_switches"))
+	if (!sep || !(buf = strchr(sep + 1, '\n')))
+		return -EINVAL;
+	buf++;
+	if (!find_key(buf, "se.sum_exec_runtime", ':') && !find_key(buf, "nr_switches", ':'))
 		return -EINVAL;
 	if (key_u64(buf, "se.nr_migrations", ':', &s->nr_migrations))
 		s->sched_have |= SCHED_HAVE_MIGRATIONS;
@@ -225,6 +249,32 @@ int procfs_parse_io(const char *buf, struct proc_sample *s)
 	return 0;
 }
 
+/* " 0x1f" at *p: parse, advance. -EINVAL when no "0x" number is there. */
+static int parse_hex(const char **pp, uint64_t *out)
+{
+	const char *p = parse_skip_spaces(*pp);
+	uint64_t a = 0;
+	int digits = 0;
+
+	if (p[0] != '0' || p[1] != 'x')
+		return -EINVAL;
+	for (p += 2;; p++, digits++) {
+		unsigned d;
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (*p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else
+			break;
+		a = a << 4 | d;
+	}
+	if (!digits)
+		return -EINVAL;
+	*out = a;
+	*pp = p;
+	return 0;
+}
+
 /* syscall: "running", or "nr a0 a1 a2 a3 a4 a5 sp pc" (args in hex), or
  * "-1 sp pc" when blocked outside a syscall (kernel threads, stopped). */
 int procfs_parse_syscall(const char *buf, struct proc_sample *s)
@@ -234,24 +284,17 @@ int procfs_parse_syscall(const char *buf, struct proc_sample *s)
 
 	if (strncmp(buf, "running", 7) == 0) {
 		s->syscall_nr = SAMPLE_SYSCALL_RUNNING;
-	} else if (parse_i64(&p, &nr) == 0) {
+	} else if (parse_i64(&p, &nr) == 0 && nr <= INT32_MAX) {
+		uint64_t a[8];
+		int n = 0;
+		while (n < 8 && parse_hex(&p, &a[n]) == 0)
+			n++;
 		s->syscall_nr = nr < 0 ? SAMPLE_SYSCALL_NONE : (int32_t)nr;
-		s->syscall_arg0 = 0;
-		p = parse_skip_spaces(p);
-		if (nr >= 0 && p[0] == '0' && p[1] == 'x') {
-			uint64_t a = 0;
-			for (p += 2;; p++) {
-				int d;
-				if (*p >= '0' && *p <= '9')
-					d = *p - '0';
-				else if (*p >= 'a' && *p <= 'f')
-					d = *p - 'a' + 10;
-				else
-					break;
-				a = a << 4 | (uint64_t)d;
-			}
-			s->syscall_arg0 = a;
-		}
+		s->syscall_arg0 = nr >= 0 && n > 0 ? a[0] : 0;
+		/* A kernel thread has no user registers: "0 0x0 ... 0x0" with
+		 * sp = pc = 0. Syscall 0 (read) from user space has both set. */
+		if (nr == 0 && n == 8 && a[6] == 0 && a[7] == 0)
+			s->syscall_nr = SAMPLE_SYSCALL_NONE;
 	} else {
 		return -EINVAL;
 	}
@@ -313,10 +356,30 @@ int procfs_parse_cpulist(const char *buf, uint64_t *set, size_t words)
 	return (*p == '\0' || *p == '\n') ? 0 : -EINVAL;
 }
 
+/* Is `want` one of the comma-separated names in list[0..len)? "cpu" must
+ * not match "cpuset" or "cpuacct" (v1 lines are "3:cpuset:/" and
+ * "2:cpu,cpuacct:/x"). */
+static int has_token(const char *list, size_t len, const char *want)
+{
+	size_t wlen = strlen(want);
+	const char *end = list + len;
+
+	while (list < end) {
+		const char *comma = memchr(list, ',', (size_t)(end - list));
+		size_t n = (size_t)((comma ? comma : end) - list);
+		if (n == wlen && memcmp(list, want, n) == 0)
+			return 1;
+		list += n + 1;
+	}
+	return 0;
+}
+
 int procfs_parse_cgroup(const char *buf, const char *controller, char *out, size_t len)
 {
 	const char *line = buf;
 
+	if (!len)
+		return -EINVAL;
 	while (line && *line) {
 		const char *c1 = strchr(line, ':');
 		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -325,9 +388,7 @@ int procfs_parse_cgroup(const char *buf, const char *controller, char *out, size
 			eol = line + strlen(line);
 		if (c1 && c2 && c2 < eol) {
 			size_t clen = (size_t)(c2 - c1 - 1);
-			int match = controller ? (clen > 0 && strstr(c1 + 1, controller) &&
-						  strstr(c1 + 1, controller) < c2)
-					       : clen == 0;
+			int match = controller ? has_token(c1 + 1, clen, controller) : clen == 0;
 			if (match) {
 				size_t n = (size_t)(eol - c2 - 1);
 				if (n >= len)
