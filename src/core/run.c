@@ -182,6 +182,8 @@ int run_start(struct run *r)
 		cfg.process_files |= r->images[i].ops->pneeds;
 		hot |= r->images[i].ops->hostwide_hot;
 	}
+	if (o->stacks) /* --stacks: where deep-sampled tasks sit in the kernel */
+		cfg.deep_files |= PF_STACK | PF_WCHAN | PF_SYSCALL;
 	if (o->targets.all && hot) {
 		/* Host-wide: the cheap tier for every process, per-thread files
 		 * only for processes that used CPU; no process is a "target". */
