@@ -53,5 +53,8 @@ struct image_ops {
 
 /* The registry of images (src/images/registry.c). NULL when unknown. */
 const struct image_ops *image_find(const char *name);
+/* The i-th registered image (0..), NULL past the end: for the store, which
+ * records what every image could use. */
+const struct image_ops *image_at(int i);
 
 #endif

@@ -1,12 +1,384 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* procimage report: placeholder until it is implemented. */
+/*
+ * procimage report: rebuild images from a recording.
+ *
+ * The stored records are replayed, in recorded order, through the same image
+ * code the live commands run (image_find -> create/consume/report), and the
+ * same envelope is printed, with the host, kernel, start, interval and source
+ * status of the recording. A time window (--from/--to) and targets filter
+ * the records before the images see them.
+ */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "cli/commands.h"
+#include "cli/store_cmd.h"
+#include "core/clock.h"
+
+static const char help[] =
+	"usage: procimage report FILE [IMAGE...] [--from T] [--to T] [TARGETS]\n"
+	"                        [-f text|json|prom|csv|html] [-o OUT] [image options]\n"
+	"Rebuild images (sched, resource, keytime, syscall, migrate) from a recording\n"
+	"made by `procimage record`. Without IMAGE: the images the recording was made\n"
+	"for, or all of them.\n"
+	"  --from T, --to T  window: an offset from the start of the recording (30s, 2m),\n"
+	"                    an offset back from its end (-30s), or a wall-clock time\n"
+	"                    (2026-11-22T10:00:00Z, @EPOCH_SECONDS)\n"
+	"  TARGETS           -p PID[,PID..], --comm REGEX: only records of these tasks\n"
+	"  --info            print what the recording holds (time span, records, sources)\n"
+	"  -f prom -o FILE   written atomically (temp file + rename), for node_exporter\n"
+	"exit status: 0 ok, 1 failure, 2 bad usage or not a (readable) recording,\n"
+	"             3 no record of the given pids in the window\n";
+
+enum { OPT_FROM = OPTS_EXTRA_BASE, OPT_TO, OPT_INFO };
+
+static const struct option extra[] = {
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "info", no_argument, NULL, OPT_INFO },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct report_args {
+	struct report_cfg *c;
+	int info;
+};
+
+static int on_extra(void *ctx, struct run_opts *o, int code, const char *arg)
+{
+	struct report_args *a = ctx;
+
+	(void)o;
+	if (code == OPT_FROM)
+		a->c->from = arg;
+	else if (code == OPT_TO)
+		a->c->to = arg;
+	else if (code == OPT_INFO)
+		a->info = 1;
+	return 0;
+}
+
+/* Wall-clock "2026-11-22T10:00:00[.123][Z]" (UTC) or "@EPOCH" to ns. */
+static int parse_wall(const char *s, uint64_t *ns)
+{
+	struct tm tm = { 0 };
+	char *end;
+
+	if (s[0] == '@') {
+		double v = strtod(s + 1, &end);
+		if (end == s + 1 || *end || v < 0)
+			return -EINVAL;
+		*ns = (uint64_t)(v * 1e9);
+		return 0;
+	}
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+	if (!end)
+		return -EINVAL;
+	double frac = 0;
+	if (*end == '.') {
+		char *e2;
+		frac = strtod(end, &e2);
+		end = e2;
+	}
+	if (*end == 'Z')
+		end++;
+	if (*end)
+		return -EINVAL;
+	time_t t = timegm(&tm);
+	if (t < 0)
+		return -EINVAL;
+	*ns = (uint64_t)t * NS_PER_S + (uint64_t)(frac * 1e9);
+	return 0;
+}
+
+/* T to CLOCK_MONOTONIC ns of the recording host. */
+static int parse_when(const struct store_info *in, const char *s, uint64_t *mono)
+{
+	uint64_t v, end = in->ended_mono_ns ? in->ended_mono_ns : in->last_ns;
+
+	if (s[0] == '-' && duration_parse(s + 1, &v) == 0) {
+		*mono = end > v ? end - v : 1;
+		return 0;
+	}
+	if (duration_parse(s, &v) == 0) {
+		*mono = in->started_mono_ns + v;
+		return 0;
+	}
+	if (parse_wall(s, &v))
+		return -EINVAL;
+	int64_t off = (int64_t)(v - in->started_wall_ns);
+	*mono = (uint64_t)((int64_t)in->started_mono_ns + off);
+	return 0;
+}
+
+struct replay_ctx {
+	const struct run_opts *o;
+	const struct image_ops *ops[RUN_MAX_IMAGES];
+	void *img[RUN_MAX_IMAGES];
+	int n;
+	uint64_t matched;
+	const struct store_info *in;
+	const char *name;
+	double duration_s;
+	uint64_t started_wall;
+	struct source_status src[SRC_COUNT];
+};
+
+static int wanted(const struct targets *t, const struct record *r)
+{
+	if (t->all || targets_empty(t) || (r->key.tid == 0 && r->key.tgid == 0))
+		return 1;
+	return targets_match_process(t, r->key.tgid, r->comm[0] ? r->comm : NULL, NULL) ||
+	       targets_has_pid(t, r->key.tid);
+}
+
+static void consume(void *ctx, const struct record *r)
+{
+	struct replay_ctx *p = ctx;
+
+	if (!wanted(&p->o->targets, r))
+		return;
+	if (r->key.tid || r->key.tgid)
+		p->matched++;
+	for (int i = 0; i < p->n; i++)
+		p->ops[i]->consume(p->img[i], r);
+}
+
+static void print_report(void *ctx, struct out *o)
+{
+	struct replay_ctx *p = ctx;
+
+	run_envelope_open_from(o, p->name, p->in->host, p->in->kernel, p->started_wall,
+			       p->duration_s, p->in->interval_ns, p->src);
+	for (int i = 0; i < p->n; i++) {
+		if (p->n > 1) {
+			out_obj_open(o, p->ops[i]->name);
+			out_text(o, "== %s ==\n", p->ops[i]->name);
+		}
+		p->ops[i]->report(p->img[i], o);
+		if (p->n > 1)
+			out_obj_close(o);
+	}
+	out_obj_close(o);
+}
+
+static int create_images(struct replay_ctx *p, struct run_opts *o, const struct report_cfg *c)
+{
+	struct image_params ip = { 0 };
+
+	ip.interval_ns = p->in->interval_ns;
+	ip.threshold_ns = o->threshold_ns;
+	ip.threads = o->threads;
+	ip.children = o->children;
+	ip.stacks = o->stacks;
+	ip.sequence = o->sequence;
+	ip.verbose = o->verbose;
+	ip.top = o->top;
+	ip.syscalls = o->syscalls;
+	ip.source_mode = o->source_mode;
+	ip.ticks_per_s = p->in->ticks_per_s;
+	ip.page_size = p->in->page_size;
+	for (int i = 0; i < c->nimages; i++) {
+		p->ops[i] = image_find(c->images[i]);
+		if (!p->ops[i] || !(p->img[i] = p->ops[i]->create(&ip))) {
+			snprintf(o->err, sizeof(o->err), "cannot create image '%s'", c->images[i]);
+			return 1;
+		}
+		p->n++;
+	}
+	return 0;
+}
+
+/* Default images: those recorded for, else every registered one. */
+static void default_images(struct report_cfg *c, const struct store_info *in)
+{
+	char buf[sizeof(in->images)], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", in->images);
+	for (char *t = strtok_r(buf, ",", &save); t && c->nimages < RUN_MAX_IMAGES;
+	     t = strtok_r(NULL, ",", &save)) {
+		const struct image_ops *ops = image_find(t);
+		if (ops)
+			c->images[c->nimages++] = ops->name;
+	}
+	if (!c->nimages)
+		for (int i = 0; image_at(i) && c->nimages < RUN_MAX_IMAGES; i++)
+			c->images[c->nimages++] = image_at(i)->name;
+}
+
+static int window(struct run_opts *o, struct report_cfg *c, const struct store_info *in)
+{
+	if (c->from && parse_when(in, c->from, &c->from_ns))
+		return snprintf(o->err, sizeof(o->err), "--from '%s' is not a time: use an offset"
+				" (30s), an offset from the end (-30s) or 2026-11-22T10:00:00Z",
+				c->from), EXIT_USAGE;
+	if (c->to && parse_when(in, c->to, &c->to_ns))
+		return snprintf(o->err, sizeof(o->err), "--to '%s' is not a time: use an offset"
+				" (30s), an offset from the end (-30s) or 2026-11-22T10:00:00Z",
+				c->to), EXIT_USAGE;
+	if (c->to_ns && c->from_ns > c->to_ns)
+		return snprintf(o->err, sizeof(o->err), "--from is after --to: the window is"
+				" empty"), EXIT_USAGE;
+	return 0;
+}
+
+static void fill_envelope(struct replay_ctx *p, const struct report_cfg *c)
+{
+	const struct store_info *in = p->in;
+	uint64_t end = in->ended_mono_ns ? in->ended_mono_ns : in->last_ns;
+	uint64_t from = c->from_ns > in->started_mono_ns ? c->from_ns : in->started_mono_ns;
+	uint64_t to = c->to_ns && c->to_ns < end ? c->to_ns : end;
+
+	p->name = p->n == 1 ? p->ops[0]->name : "report";
+	p->started_wall = in->started_wall_ns + (from - in->started_mono_ns);
+	p->duration_s = to > from ? (double)(to - from) / 1e9 : 0;
+	if (!in->clean_end) {
+		struct source_status *s = &p->src[SRC_PROCFS];
+		size_t l = strlen(s->reason);
+		snprintf(s->reason + l, sizeof(s->reason) - l, "%s%s", l ? "; " : "",
+			 "the recording did not end cleanly (killed?): data up to its last commit");
+		if (s->state == SOURCE_OK)
+			s->state = SOURCE_DEGRADED;
+	}
+}
+
+int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns)
+{
+	struct replay_ctx p = { .o = o };
+	char err[512];
+	int code, rc;
+	struct store_reader *rd = store_open(c->path, err, sizeof(err), &code);
+
+	if (!rd)
+		return fprintf(stderr, "procimage %s: %s\n", o->cmd, err), code;
+	p.in = store_reader_info(rd);
+	if (last_ns)
+		*last_ns = p.in->last_ns;
+	store_reader_sources(rd, p.src);
+	if (!c->nimages)
+		default_images(c, p.in);
+	rc = window(o, c, p.in);
+	if (!rc)
+		rc = create_images(&p, o, c);
+	if (!rc && (rc = store_replay(rd, c->from_ns, c->to_ns, consume, &p, err, sizeof(err))))
+		snprintf(o->err, sizeof(o->err), "%s", err);
+	if (!rc && targets_only_pids(&o->targets) && !p.matched && !c->quiet_empty) {
+		snprintf(o->err, sizeof(o->err), "no record of the given pids in '%s'%s", c->path,
+			 c->from || c->to ? " in this window" : "");
+		rc = EXIT_NOTARGET;
+	}
+	if (!rc) {
+		fill_envelope(&p, c);
+		rc = report_write(o, print_report, &p);
+	}
+	if (rc && o->err[0])
+		fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err);
+	for (int i = 0; i < p.n; i++)
+		p.ops[i]->destroy(p.img[i]);
+	store_reader_close(rd);
+	return rc;
+}
+
+static int print_info(struct run_opts *o, const char *path)
+{
+	char err[512], t0[40];
+	int code;
+	struct store_reader *rd = store_open(path, err, sizeof(err), &code);
+	struct source_status src[SRC_COUNT];
+
+	if (!rd)
+		return fprintf(stderr, "procimage %s: %s\n", o->cmd, err), code;
+	const struct store_info *in = store_reader_info(rd);
+	uint64_t end = in->ended_mono_ns ? in->ended_mono_ns : in->last_ns;
+	clock_format_rfc3339(in->started_wall_ns, t0, sizeof(t0));
+	printf("recording %s: host %s, Linux %s\n  started %s, %.2f s, interval %g ms, %s\n"
+	       "  %llu records from %.3f s to %.3f s\n  command: %s\n  images: %s\n",
+	       path, in->host, in->kernel, t0, (double)(end - in->started_mono_ns) / 1e9,
+	       (double)in->interval_ns / 1e6, in->clean_end ? "ended cleanly" : "did not end cleanly",
+	       (unsigned long long)in->nrec,
+	       in->nrec ? (double)(in->first_ns - in->started_mono_ns) / 1e9 : 0.0,
+	       in->nrec ? (double)(in->last_ns - in->started_mono_ns) / 1e9 : 0.0, in->command,
+	       in->images[0] ? in->images : "(all)");
+	store_reader_sources(rd, src);
+	for (int s = 0; s < SRC_COUNT; s++)
+		if (src[s].state != SOURCE_UNUSED)
+			printf("  source %s: %s%s%s\n", record_source_name(s),
+			       source_state_name(src[s].state), src[s].reason[0] ? ": " : "",
+			       src[s].reason);
+	store_reader_close(rd);
+	return 0;
+}
+
+/* FILE and IMAGEs may come before the options, after them, or both. */
+static int split_positional(int argc, char **argv, char **pos, int *npos, char **rest)
+{
+	int nrest = 0;
+
+	rest[nrest++] = argv[0];
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] != '-' || !argv[i][1]) {
+			if (*npos < RUN_MAX_IMAGES + 1)
+				pos[(*npos)++] = argv[i];
+			continue;
+		}
+		rest[nrest++] = argv[i];
+		if (!strcmp(argv[i], "--"))
+			break;
+		/* An option that takes a value in the next argument. */
+		int takes = strchr("pdifo", argv[i][1]) && !argv[i][2] && argv[i][1] != '-';
+		for (const char *const *l = (const char *const[]){ "--pid", "--comm", "--cgroup",
+			     "--duration", "--interval", "--format", "--output", "--proc-root",
+			     "--threshold", "--sequence", "--source", "--syscalls", "--top",
+			     "--exclude", "--from", "--to", NULL }; *l; l++)
+			takes |= !strcmp(argv[i], *l);
+		if (takes && i + 1 < argc)
+			rest[nrest++] = argv[++i];
+	}
+	rest[nrest] = NULL;
+	return nrest;
+}
 
 int cmd_report(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "procimage %s: not implemented in this build\n", argv[0]);
-	return 1;
+	struct run_opts o;
+	struct report_cfg c = { 0 };
+	struct report_args a = { .c = &c };
+	char *pos[RUN_MAX_IMAGES + 2], **rest = calloc((size_t)argc + 1, sizeof(char *));
+	int npos = 0, nrest, first, rc;
+
+	if (!rest)
+		return 1;
+	opts_defaults(&o, argv[0]);
+	nrest = split_positional(argc, argv, pos, &npos, rest);
+	rc = opts_parse_ex(&o, nrest, rest, help, &first, extra, on_extra, &a);
+	if (rc < 0)
+		return free(rest), opts_free(&o), 0;
+	if (!rc && first < nrest)
+		rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err), "unexpected argument '%s'", rest[first]);
+	if (!rc && npos < 1)
+		rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err), "no recording: give the FILE made by"
+					  " 'procimage record -o FILE'");
+	for (int i = 1; !rc && i < npos; i++) {
+		const struct image_ops *ops = image_find(pos[i]);
+		if (!ops || c.nimages >= RUN_MAX_IMAGES)
+			rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err), "unknown image '%s': use"
+						  " sched, resource, keytime, syscall or migrate",
+						  pos[i]);
+		else
+			c.images[c.nimages++] = ops->name;
+	}
+	if (rc) {
+		fprintf(stderr, "procimage report: %s\n", o.err);
+		return free(rest), opts_free(&o), EXIT_USAGE;
+	}
+	c.path = pos[0];
+	rc = a.info ? print_info(&o, c.path) : report_run(&o, &c, NULL);
+	free(rest);
+	opts_free(&o);
+	return rc;
 }

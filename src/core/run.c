@@ -48,6 +48,8 @@ struct run {
 	struct rusage ru0;
 	uint32_t file_needs;
 	char caps_kept[256];
+	uint32_t extra_needs, extra_pneeds;
+	int extra_hot;
 };
 
 static void dispatch_cb(void *ctx, const struct record *rec)
@@ -132,6 +134,18 @@ void run_add_sink(struct run *r, struct record_sink sink)
 		r->sinks[r->nsinks++] = sink;
 }
 
+void run_want_files(struct run *r, uint32_t needs, uint32_t pneeds, int hostwide_hot)
+{
+	r->extra_needs |= needs;
+	r->extra_pneeds |= pneeds;
+	r->extra_hot |= hostwide_hot;
+}
+
+uint64_t run_ended_ns(const struct run *r)
+{
+	return r->ended_mono;
+}
+
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -176,7 +190,9 @@ int run_start(struct run *r)
 	cfg.interval_ns = o->interval_ns;
 	cfg.hot_hold_ticks = (uint32_t)(NS_PER_S / o->interval_ns) + 1;
 	cfg.thread_refresh_ticks = (uint32_t)(NS_PER_S / o->interval_ns) + 1;
-	int hot = 0;
+	int hot = r->extra_hot;
+	cfg.deep_files = r->extra_needs;
+	cfg.process_files = r->extra_pneeds;
 	for (int i = 0; i < r->nimages; i++) {
 		cfg.deep_files |= r->images[i].ops->needs;
 		cfg.process_files |= r->images[i].ops->pneeds;
@@ -272,15 +288,24 @@ void run_envelope_open(struct out *o, const char *image, uint64_t started_wall_n
 		       double duration_s, uint64_t interval_ns, const struct source_status *src)
 {
 	struct utsname u;
-	char started[40];
 
 	uname(&u);
+	run_envelope_open_from(o, image, u.nodename, u.release, started_wall_ns, duration_s,
+			       interval_ns, src);
+}
+
+void run_envelope_open_from(struct out *o, const char *image, const char *host,
+			    const char *kernel, uint64_t started_wall_ns, double duration_s,
+			    uint64_t interval_ns, const struct source_status *src)
+{
+	char started[40];
+
 	clock_format_rfc3339(started_wall_ns, started, sizeof(started));
 	out_obj_open(o, NULL);
 	out_str(o, "schema", NULL, "procimage/1");
 	out_str(o, "image", "procimage %s", image);
-	out_str(o, "host", " on %s", u.nodename);
-	out_str(o, "kernel", " (Linux %s)", u.release);
+	out_str(o, "host", " on %s", host);
+	out_str(o, "kernel", " (Linux %s)", kernel);
 	out_str(o, "started", ", started %s", started);
 	out_f64(o, "duration_s", ", %.2f s", duration_s);
 	out_f64(o, "interval_ms", " at %g ms\n", (double)interval_ns / 1e6);

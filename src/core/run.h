@@ -49,6 +49,11 @@ void run_want_source(struct run *r, int src_id);
 void run_skip_source(struct run *r, int src_id);
 /* Also send every record here (the store). */
 void run_add_sink(struct run *r, struct record_sink sink);
+/* Also read these files, as if an image needed them (the store records what
+ * every image could use without running the images). Before run_start. */
+void run_want_files(struct run *r, uint32_t needs, uint32_t pneeds, int hostwide_hot);
+/* CLOCK_MONOTONIC ns at which run_loop ended (0 while running). */
+uint64_t run_ended_ns(const struct run *r);
 /* 0, or an exit code (2 bad input, 1 failure) with opts->err set. */
 int run_start(struct run *r);
 /* Run until the duration ends or a stop signal. */
@@ -75,5 +80,9 @@ uint64_t run_started_ns(const struct run *r);
 void run_envelope_open(struct out *o, const char *image, uint64_t started_wall_ns,
 		       double duration_s, uint64_t interval_ns,
 		       const struct source_status *src /* [SRC_COUNT] */);
+/* The same for a recording: host and kernel of the recording host. */
+void run_envelope_open_from(struct out *o, const char *image, const char *host,
+			    const char *kernel, uint64_t started_wall_ns, double duration_s,
+			    uint64_t interval_ns, const struct source_status *src);
 
 #endif

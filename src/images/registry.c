@@ -18,3 +18,8 @@ const struct image_ops *image_find(const char *name)
 			return images[i];
 	return NULL;
 }
+
+const struct image_ops *image_at(int i)
+{
+	return i >= 0 && (size_t)i < sizeof(images) / sizeof(images[0]) ? images[i] : NULL;
+}

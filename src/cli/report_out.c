@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Where a report goes and in which format (see store_cmd.h report_write):
+ * text and JSON straight through the field API; prom, csv and html derived
+ * from the JSON document. A prom file is written to a temporary file in the
+ * same directory and renamed over -o, so node_exporter never reads half.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/store_cmd.h"
+#include "render/jdoc.h"
+
+static int render(enum out_format fmt, FILE *fp, const struct jv *doc)
+{
+	switch (fmt) {
+	case OUT_PROM:
+		return render_prom(fp, doc);
+	case OUT_CSV:
+		return render_csv(fp, doc);
+	case OUT_HTML:
+		return render_html(fp, doc);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Open a temp file next to path (for the atomic rename). */
+static FILE *open_temp(const char *path, char *tmp, size_t len)
+{
+	int fd;
+	FILE *fp;
+
+	snprintf(tmp, len, "%s.tmp.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	fchmod(fd, 0644); /* node_exporter usually runs as another user */
+	fp = fdopen(fd, "w");
+	if (!fp) {
+		close(fd);
+		unlink(tmp);
+	}
+	return fp;
+}
+
+static int write_derived(struct run_opts *o, const char *json, size_t len)
+{
+	char err[128], tmp[4096];
+	struct jv *doc = jdoc_parse(json, len, err, sizeof(err));
+	int atomic = o->fmt == OUT_PROM && o->output && strcmp(o->output, "-");
+	FILE *fp;
+	int rc;
+
+	if (!doc) {
+		snprintf(o->err, sizeof(o->err), "internal error: the report is not JSON (%s)", err);
+		return 1;
+	}
+	fp = atomic ? open_temp(o->output, tmp, sizeof(tmp)) : opts_open_output(o);
+	if (!fp) {
+		if (atomic)
+			snprintf(o->err, sizeof(o->err), "cannot write next to '%s': %s", o->output,
+				 strerror(errno));
+		jdoc_free(doc);
+		return 1;
+	}
+	rc = render(o->fmt, fp, doc);
+	jdoc_free(doc);
+	if (fp == stdout) {
+		rc = fflush(fp) ? -EIO : rc;
+	} else {
+		rc = (fflush(fp) || (atomic && fsync(fileno(fp)))) ? -EIO : rc;
+		rc = fclose(fp) ? -EIO : rc;
+	}
+	if (atomic && !rc && rename(tmp, o->output))
+		rc = -errno;
+	if (atomic && rc)
+		unlink(tmp);
+	if (rc)
+		snprintf(o->err, sizeof(o->err), "cannot write the report to '%s': %s",
+			 o->output ? o->output : "stdout", strerror(-rc));
+	return rc ? 1 : 0;
+}
+
+int report_write(struct run_opts *o, report_fn fn, void *ctx)
+{
+	struct out out;
+	FILE *fp;
+
+	if (o->fmt == OUT_PROM || o->fmt == OUT_CSV || o->fmt == OUT_HTML) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *ms = open_memstream(&buf, &len);
+		if (!ms)
+			return snprintf(o->err, sizeof(o->err), "out of memory"), 1;
+		out_init(&out, ms, OUT_JSON);
+		fn(ctx, &out);
+		fclose(ms);
+		int rc = write_derived(o, buf, len);
+		free(buf);
+		return rc;
+	}
+	fp = opts_open_output(o);
+	if (!fp)
+		return 1;
+	out_init(&out, fp, o->fmt == OUT_JSON ? OUT_JSON : OUT_TEXT);
+	fn(ctx, &out);
+	if (fp != stdout)
+		return fclose(fp) ? 1 : 0;
+	fflush(stdout);
+	return 0;
+}

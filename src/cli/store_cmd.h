@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What record, report and the diagnose-tools front end share: the recording
+ * run and the replay, callable without going through argv.
+ */
+#ifndef PROCIMAGE_STORE_CMD_H
+#define PROCIMAGE_STORE_CMD_H
+
+#include <stdint.h>
+
+#include "cli/options.h"
+#include "core/run.h"
+#include "store/store.h"
+
+struct record_cfg {
+	const char *path;
+	struct store_limits lim;
+	/* Images run live as well (a tee): their report is printed at the end. */
+	const char *live[RUN_MAX_IMAGES];
+	int nlive;
+	/* Record only what these images use (NULL: what every image could use). */
+	const char *only[RUN_MAX_IMAGES];
+	int nonly;
+	const char *command; /* the command line, kept in the meta table */
+	int until_stopped;   /* no -d: run until SIGINT/SIGTERM */
+	int ready_fd;	     /* >= 0: write one byte here once recording */
+};
+
+/* Record until the duration ends or a stop signal. Exit code, message on stderr. */
+int record_run(struct run_opts *o, const struct record_cfg *c);
+
+struct report_cfg {
+	const char *path;
+	const char *images[RUN_MAX_IMAGES];
+	int nimages;
+	const char *from, *to; /* as the user gave them, or NULL */
+	uint64_t from_ns, to_ns; /* CLOCK_MONOTONIC of the recording; 0 = open */
+	int quiet_empty;	 /* no exit 3 when no target record was found */
+};
+
+/* Replay the store through the images and print the report to o->output
+ * in o->fmt. Exit code, message on stderr. *last_ns (if not NULL) gets the
+ * time of the last record of the recording. */
+int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns);
+
+/* "512k", "100M", "1G", "4096": bytes. 0 or -EINVAL. */
+int parse_size(const char *s, uint64_t *out);
+
+/* Write the report of run_report-like fn in o->fmt to o->output: text and
+ * JSON directly, prom/csv/html through the JSON document; prom atomically. */
+typedef void (*report_fn)(void *ctx, struct out *o);
+int report_write(struct run_opts *o, report_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * CSV from a report's JSON document (RFC 4180 quoting), generic over images:
+ * when elements of an image's arrays carry a time series (series[]), one row
+ * per point, prefixed with the element's identity (image, pid, tid, comm);
+ * otherwise one row per element of every array of objects (tasks, hogs,
+ * syscalls, events...), with an "image" and "table" column. The header is
+ * the union of the keys seen, in first-seen order.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render/jdoc.h"
+
+#define CSV_MAX_COLS 128
+
+struct csv {
+	const char *cols[CSV_MAX_COLS];
+	int ncols;
+	int series; /* any series[] seen: only series rows */
+};
+
+static int col(struct csv *c, const char *k)
+{
+	for (int i = 0; i < c->ncols; i++)
+		if (!strcmp(c->cols[i], k))
+			return i;
+	if (c->ncols == CSV_MAX_COLS)
+		return -1;
+	c->cols[c->ncols] = k;
+	return c->ncols++;
+}
+
+static void field(FILE *fp, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static const char *scalar(const struct jv *v)
+{
+	if (v->type == J_STR || v->type == J_NUM)
+		return v->str;
+	if (v->type == J_BOOL)
+		return v->num ? "true" : "false";
+	return NULL;
+}
+
+static const char *const ident[] = { "pid", "tid", "tgid", "comm", "cpu", NULL };
+
+/* pass 0: collect columns; pass 1: print rows. */
+static void row(struct csv *c, FILE *fp, int pass, const char *image, const char *table,
+		const struct jv *parent, const struct jv *e)
+{
+	const char *vals[CSV_MAX_COLS] = { 0 };
+
+	vals[col(c, "image")] = image;
+	vals[col(c, "table")] = table;
+	for (int i = 0; parent && ident[i]; i++) {
+		const struct jv *v = jdoc_get(parent, ident[i]);
+		int k = col(c, ident[i]);
+		if (v && k >= 0)
+			vals[k] = scalar(v);
+	}
+	for (const struct jv *m = e->kids; m; m = m->next) {
+		int k = m->key && scalar(m) ? col(c, m->key) : -1;
+		if (k >= 0)
+			vals[k] = scalar(m);
+	}
+	if (pass == 0)
+		return;
+	for (int i = 0; i < c->ncols; i++) {
+		if (i)
+			fputc(',', fp);
+		if (vals[i])
+			field(fp, vals[i]);
+	}
+	fputc('\n', fp);
+}
+
+static int has_series(const struct jv *o)
+{
+	for (const struct jv *m = o->kids; m; m = m->next) {
+		if (m->type == J_OBJ && has_series(m))
+			return 1;
+		for (const struct jv *e = m->type == J_ARR ? m->kids : NULL; e; e = e->next) {
+			const struct jv *s = jdoc_get(e, "series");
+			if (s && s->type == J_ARR && s->n)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static void walk(struct csv *c, FILE *fp, int pass, const char *image, const struct jv *o)
+{
+	for (const struct jv *m = o->kids; m; m = m->next) {
+		if (m->type != J_ARR || !m->key)
+			continue;
+		for (const struct jv *e = m->kids; e; e = e->next) {
+			const struct jv *s = jdoc_get(e, "series");
+			if (e->type != J_OBJ)
+				continue;
+			if (!c->series) {
+				row(c, fp, pass, image, m->key, NULL, e);
+				continue;
+			}
+			for (const struct jv *pt = s && s->type == J_ARR ? s->kids : NULL; pt;
+			     pt = pt->next)
+				if (pt->type == J_OBJ)
+					row(c, fp, pass, image, m->key, e, pt);
+		}
+	}
+}
+
+int render_csv(FILE *fp, const struct jv *doc)
+{
+	struct csv c = { 0 };
+	const char *img;
+
+	if (!doc || doc->type != J_OBJ)
+		return -EINVAL;
+	img = jdoc_str(doc, "image");
+	c.series = has_series(doc);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			for (int i = 0; i < c.ncols; i++)
+				fprintf(fp, "%s%s", i ? "," : "", c.cols[i]);
+			fputc('\n', fp);
+		}
+		walk(&c, fp, pass, img ? img : "report", doc);
+		for (const struct jv *m = doc->kids; m; m = m->next)
+			if (m->type == J_OBJ && m->key && strcmp(m->key, "sources"))
+				walk(&c, fp, pass, m->key, m);
+	}
+	return 0;
+}

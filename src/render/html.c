@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One self-contained HTML report from a report's JSON document: inline CSS
+ * and SVG, no script, no network. Generic over images: the envelope and
+ * sources; per image, a bar chart of the heaviest elements for each known
+ * resource figure (CPU, RSS, I/O, waits...), line charts of any series[]
+ * (CPU/RSS/I/O over time), and a table of every array of objects. Every
+ * string is escaped: comm and argv are hostile text.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render/jdoc.h"
+
+#define TOP_BARS 15
+#define TABLE_ROWS 200
+
+/* The figures charted when present, with their axis label. */
+static const struct { const char *key, *label; } charted[] = {
+	{ "cpu_pct", "CPU %" },		{ "rss_bytes", "RSS bytes" },
+	{ "read_bytes", "read bytes" }, { "write_bytes", "write bytes" },
+	{ "longest_run_ms", "longest run ms" }, { "wait_ms", "wait ms" },
+	{ "migrations", "migrations" },	{ "count", "calls" },
+};
+
+static void esc(FILE *fp, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", fp); break;
+		case '>': fputs("&gt;", fp); break;
+		case '&': fputs("&amp;", fp); break;
+		case '"': fputs("&quot;", fp); break;
+		case '\'': fputs("&#39;", fp); break;
+		default: fputc(*s, fp);
+		}
+	}
+}
+
+static void label_of(const struct jv *e, char *buf, size_t len)
+{
+	const char *comm = jdoc_str(e, "comm"), *name = jdoc_str(e, "name");
+	const struct jv *pid = jdoc_get(e, "tid") ? jdoc_get(e, "tid") : jdoc_get(e, "pid");
+
+	snprintf(buf, len, "%s%s%s", comm ? comm : name ? name : "",
+		 pid && pid->str ? " " : "", pid && pid->str ? pid->str : "");
+}
+
+static int by_value_desc(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+
+	return x[0] < y[0] ? 1 : x[0] > y[0] ? -1 : 0;
+}
+
+static void bar_chart(FILE *fp, const struct jv *arr, const char *key, const char *label)
+{
+	double v[TOP_BARS * 64][2];
+	size_t n = 0, i = 0;
+	const struct jv *els[TOP_BARS * 64];
+
+	for (const struct jv *e = arr->kids; e && n < TOP_BARS * 64; e = e->next, i++) {
+		const struct jv *x = jdoc_get(e, key);
+		if (x && x->type == J_NUM && x->num > 0) {
+			v[n][0] = x->num;
+			v[n][1] = (double)n;
+			els[n++] = e;
+		}
+	}
+	if (!n)
+		return;
+	qsort(v, n, sizeof(v[0]), by_value_desc);
+	size_t shown = n < TOP_BARS ? n : TOP_BARS;
+	double max = v[0][0];
+	fprintf(fp, "<figure><figcaption>%s (top %zu)</figcaption>\n"
+		"<svg class=\"chart bar\" xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" "
+		"height=\"%zu\" role=\"img\">\n", label, shown, shown * 20 + 10);
+	for (size_t k = 0; k < shown; k++) {
+		char lab[96];
+		double w = max > 0 ? 400.0 * v[k][0] / max : 0;
+		label_of(els[(size_t)v[k][1]], lab, sizeof(lab));
+		fprintf(fp, "<text x=\"0\" y=\"%zu\">", k * 20 + 18);
+		esc(fp, lab);
+		fprintf(fp, "</text><rect x=\"170\" y=\"%zu\" width=\"%.1f\" height=\"14\"/>"
+			"<text x=\"%.1f\" y=\"%zu\">%g</text>\n", k * 20 + 6, w, 175 + w, k * 20 + 18,
+			v[k][0]);
+	}
+	fputs("</svg></figure>\n", fp);
+}
+
+/* A line chart of key over the t-ish member of each point of every series. */
+static void series_chart(FILE *fp, const struct jv *arr, const char *key, const char *label)
+{
+	double tmin = INFINITY, tmax = -INFINITY, vmax = 0;
+	static const char *const tkeys[] = { "t_s", "t_ns", "t", "time_s" };
+	const char *tk = NULL;
+
+	for (const struct jv *e = arr->kids; e; e = e->next)
+		for (const struct jv *p = jdoc_get(e, "series") ? jdoc_get(e, "series")->kids : NULL;
+		     p; p = p->next) {
+			for (size_t i = 0; !tk && i < 4; i++)
+				if (jdoc_get(p, tkeys[i]))
+					tk = tkeys[i];
+			double t = tk ? jdoc_num(p, tk, NAN) : NAN, y = jdoc_num(p, key, NAN);
+			if (isnan(t) || isnan(y))
+				continue;
+			tmin = fmin(tmin, t), tmax = fmax(tmax, t), vmax = fmax(vmax, y);
+		}
+	if (!tk || !(tmax > tmin))
+		return;
+	fprintf(fp, "<figure><figcaption>%s over time (max %g)</figcaption>\n"
+		"<svg class=\"chart line\" xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" "
+		"height=\"220\" role=\"img\"><rect class=\"frame\" x=\"40\" y=\"10\" width=\"580\" "
+		"height=\"180\"/>\n", label, vmax);
+	int k = 0;
+	for (const struct jv *e = arr->kids; e && k < 12; e = e->next) {
+		const struct jv *s = jdoc_get(e, "series");
+		if (!s || !s->n)
+			continue;
+		fprintf(fp, "<polyline class=\"s%d\" points=\"", k++);
+		for (const struct jv *p = s->kids; p; p = p->next) {
+			double t = jdoc_num(p, tk, NAN), y = jdoc_num(p, key, NAN);
+			if (!isnan(t) && !isnan(y))
+				fprintf(fp, "%.1f,%.1f ", 40 + 580 * (t - tmin) / (tmax - tmin),
+					190 - (vmax > 0 ? 180 * y / vmax : 0));
+		}
+		fputs("\"><title>", fp);
+		char lab[96];
+		label_of(e, lab, sizeof(lab));
+		esc(fp, lab);
+		fputs("</title></polyline>\n", fp);
+	}
+	fputs("</svg></figure>\n", fp);
+}
+
+static void table(FILE *fp, const struct jv *arr)
+{
+	const char *cols[64];
+	int nc = 0, rows = 0;
+
+	for (const struct jv *e = arr->kids; e; e = e->next)
+		for (const struct jv *m = e->type == J_OBJ ? e->kids : NULL; m && nc < 64; m = m->next) {
+			int seen = m->type == J_ARR || m->type == J_OBJ;
+			for (int i = 0; !seen && i < nc; i++)
+				seen = !strcmp(cols[i], m->key);
+			if (!seen)
+				cols[nc++] = m->key;
+		}
+	fputs("<table><tr>", fp);
+	for (int i = 0; i < nc; i++)
+		fputs("<th>", fp), esc(fp, cols[i]), fputs("</th>", fp);
+	fputs("</tr>\n", fp);
+	for (const struct jv *e = arr->kids; e && rows < TABLE_ROWS; e = e->next, rows++) {
+		fputs("<tr>", fp);
+		for (int i = 0; i < nc; i++) {
+			const struct jv *v = jdoc_get(e, cols[i]);
+			fputs("<td>", fp);
+			if (v && (v->type == J_STR || v->type == J_NUM))
+				esc(fp, v->str);
+			else if (v && v->type == J_BOOL)
+				fputs(v->num ? "yes" : "no", fp);
+			fputs("</td>", fp);
+		}
+		fputs("</tr>\n", fp);
+	}
+	fputs("</table>\n", fp);
+	if (arr->n > TABLE_ROWS)
+		fprintf(fp, "<p>%zu more rows in the JSON report.</p>\n", arr->n - TABLE_ROWS);
+}
+
+static void image_section(FILE *fp, const char *name, const struct jv *o)
+{
+	fputs("<section class=\"image\"><h2>", fp);
+	esc(fp, name);
+	fputs("</h2>\n", fp);
+	for (const struct jv *m = o->kids; m; m = m->next) {
+		if (m->type == J_STR || m->type == J_NUM) {
+			fputs("<p class=\"field\">", fp), esc(fp, m->key), fputs(": ", fp);
+			esc(fp, m->str), fputs("</p>\n", fp);
+		}
+		if (m->type != J_ARR || !m->n || !m->kids || m->kids->type != J_OBJ)
+			continue;
+		fputs("<h3>", fp), esc(fp, m->key), fputs("</h3>\n", fp);
+		for (size_t i = 0; i < sizeof(charted) / sizeof(charted[0]); i++) {
+			series_chart(fp, m, charted[i].key, charted[i].label);
+			bar_chart(fp, m, charted[i].key, charted[i].label);
+		}
+		table(fp, m);
+	}
+	fputs("</section>\n", fp);
+}
+
+static const char style[] =
+	"<style>body{font:14px sans-serif;margin:2em;color:#222}table{border-collapse:collapse;"
+	"margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+	"th{background:#eee}svg.chart{background:#fafafa;border:1px solid #ddd}"
+	"svg rect{fill:#4a7bd0}svg rect.frame{fill:none;stroke:#999}svg text{font-size:11px}"
+	"polyline{fill:none;stroke-width:1.5}.s0{stroke:#c33}.s1{stroke:#36c}.s2{stroke:#393}"
+	".s3{stroke:#c90}.s4{stroke:#909}.s5{stroke:#099}.s6,.s7,.s8,.s9,.s10,.s11{stroke:#666}"
+	"figure{margin:1em 0}figcaption{font-weight:bold}</style>\n";
+
+int render_html(FILE *fp, const struct jv *doc)
+{
+	static const char *const env[] = { "schema", "image", "host", "kernel", "started",
+					   "duration_s", "interval_ms", "sources" };
+	const char *img;
+
+	if (!doc || doc->type != J_OBJ)
+		return -EINVAL;
+	img = jdoc_str(doc, "image");
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>procimage ",
+	      fp);
+	esc(fp, img);
+	fputs("</title>\n", fp);
+	fputs(style, fp);
+	fputs("</head><body>\n<h1>procimage ", fp);
+	esc(fp, img);
+	fputs("</h1>\n<table class=\"envelope\">", fp);
+	for (size_t i = 1; i < 7; i++) {
+		const struct jv *v = jdoc_get(doc, env[i]);
+		fputs("<tr><th>", fp), esc(fp, env[i]), fputs("</th><td>", fp);
+		esc(fp, v ? v->str : ""), fputs("</td></tr>", fp);
+	}
+	fputs("</table>\n<h2>sources</h2><table><tr><th>source</th><th>status</th><th>lost</th>"
+	      "<th>reason</th></tr>\n", fp);
+	const struct jv *src = jdoc_get(doc, "sources");
+	for (const struct jv *s = src ? src->kids : NULL; s; s = s->next) {
+		const struct jv *lost = jdoc_get(s, "lost");
+		fputs("<tr><td>", fp), esc(fp, s->key), fputs("</td><td>", fp);
+		esc(fp, jdoc_str(s, "status")), fputs("</td><td>", fp);
+		esc(fp, lost ? lost->str : ""), fputs("</td><td>", fp);
+		esc(fp, jdoc_str(s, "reason")), fputs("</td></tr>\n", fp);
+	}
+	fputs("</table>\n", fp);
+	int multi = 0;
+	for (const struct jv *m = doc->kids; m; m = m->next)
+		if (m->type == J_OBJ && strcmp(m->key, "sources"))
+			image_section(fp, m->key, m), multi = 1;
+	if (!multi)
+		image_section(fp, img ? img : "report", doc);
+	fputs("</body></html>\n", fp);
+	return ferror(fp) ? -EIO : 0;
+}

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A small recursive-descent JSON parser (see jdoc.h). It reads what out.c
+ * writes and what any conforming writer writes; depth is bounded so hostile
+ * input cannot exhaust the stack.
+ */
+#include "render/jdoc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define JDOC_MAX_DEPTH 64
+
+struct parser {
+	const char *p, *end;
+	char *err;
+	size_t errlen;
+	int depth;
+};
+
+static struct jv *parse_value(struct parser *ps);
+
+static void skip_ws(struct parser *ps)
+{
+	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\t' || *ps->p == '\r'))
+		ps->p++;
+}
+
+static struct jv *err_at(struct parser *ps, const char *what)
+{
+	if (ps->err && !ps->err[0])
+		snprintf(ps->err, ps->errlen, "JSON: %s at byte %zu", what,
+			 (size_t)(ps->end - ps->p));
+	return NULL;
+}
+
+static void put_utf8(char **o, unsigned cp)
+{
+	char *q = *o;
+
+	if (cp < 0x80) {
+		*q++ = (char)cp;
+	} else if (cp < 0x800) {
+		*q++ = (char)(0xc0 | cp >> 6);
+		*q++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*q++ = (char)(0xe0 | cp >> 12);
+		*q++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*q++ = (char)(0x80 | (cp & 0x3f));
+	}
+	*o = q;
+}
+
+/* At the opening quote; a malloc'ed, unescaped string. */
+static char *parse_string(struct parser *ps)
+{
+	const char *s = ++ps->p;
+	char *out = malloc((size_t)(ps->end - s) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	while (ps->p < ps->end && *ps->p != '"') {
+		char c = *ps->p++;
+		if (c != '\\') {
+			*o++ = c;
+			continue;
+		}
+		if (ps->p >= ps->end)
+			break;
+		c = *ps->p++;
+		switch (c) {
+		case 'n': *o++ = '\n'; break;
+		case 't': *o++ = '\t'; break;
+		case 'r': *o++ = '\r'; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'u': {
+			unsigned cp = 0;
+			for (int i = 0; i < 4 && ps->p < ps->end; i++, ps->p++) {
+				char h = *ps->p;
+				cp = cp * 16 + (unsigned)(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+			}
+			put_utf8(&o, cp & 0xffff);
+			break;
+		}
+		default: *o++ = c;
+		}
+	}
+	if (ps->p >= ps->end) {
+		free(out);
+		return (char *)err_at(ps, "unterminated string");
+	}
+	ps->p++;
+	*o = 0;
+	return out;
+}
+
+static struct jv *node(enum jtype t)
+{
+	struct jv *v = calloc(1, sizeof(*v));
+
+	if (v)
+		v->type = t;
+	return v;
+}
+
+static struct jv *parse_container(struct parser *ps, int obj)
+{
+	struct jv *v = node(obj ? J_OBJ : J_ARR), **tail;
+
+	if (!v)
+		return NULL;
+	tail = &v->kids;
+	ps->p++;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == (obj ? '}' : ']')) {
+		ps->p++;
+		return v;
+	}
+	for (;;) {
+		char *key = NULL;
+		skip_ws(ps);
+		if (obj) {
+			if (ps->p >= ps->end || *ps->p != '"' || !(key = parse_string(ps)))
+				goto bad;
+			skip_ws(ps);
+			if (ps->p >= ps->end || *ps->p++ != ':') {
+				free(key);
+				goto bad;
+			}
+		}
+		struct jv *kid = parse_value(ps);
+		if (!kid) {
+			free(key);
+			goto bad;
+		}
+		kid->key = key;
+		*tail = kid;
+		tail = &kid->next;
+		v->n++;
+		skip_ws(ps);
+		if (ps->p < ps->end && *ps->p == ',') {
+			ps->p++;
+			continue;
+		}
+		if (ps->p < ps->end && *ps->p == (obj ? '}' : ']')) {
+			ps->p++;
+			return v;
+		}
+		goto bad;
+	}
+bad:
+	jdoc_free(v);
+	return err_at(ps, obj ? "bad object" : "bad array");
+}
+
+static struct jv *parse_number(struct parser *ps)
+{
+	char *end;
+	struct jv *v = node(J_NUM);
+
+	if (!v)
+		return NULL;
+	v->num = strtod(ps->p, &end);
+	if (end == ps->p || end > ps->end) {
+		free(v);
+		return err_at(ps, "bad number");
+	}
+	v->str = strndup(ps->p, (size_t)(end - ps->p));
+	ps->p = end;
+	return v;
+}
+
+static struct jv *parse_word(struct parser *ps)
+{
+	static const struct { const char *w; enum jtype t; double n; } words[] = {
+		{ "null", J_NULL, 0 }, { "true", J_BOOL, 1 }, { "false", J_BOOL, 0 },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		size_t l = strlen(words[i].w);
+		if ((size_t)(ps->end - ps->p) >= l && !memcmp(ps->p, words[i].w, l)) {
+			struct jv *v = node(words[i].t);
+			if (v)
+				v->num = words[i].n;
+			ps->p += l;
+			return v;
+		}
+	}
+	return err_at(ps, "unexpected character");
+}
+
+static struct jv *parse_value(struct parser *ps)
+{
+	struct jv *v;
+
+	skip_ws(ps);
+	if (ps->p >= ps->end)
+		return err_at(ps, "unexpected end");
+	if (++ps->depth > JDOC_MAX_DEPTH)
+		return err_at(ps, "nested too deep");
+	switch (*ps->p) {
+	case '{':
+	case '[':
+		v = parse_container(ps, *ps->p == '{');
+		break;
+	case '"':
+		v = node(J_STR);
+		if (v && !(v->str = parse_string(ps))) {
+			free(v);
+			v = NULL;
+		}
+		break;
+	default:
+		v = (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9')) ? parse_number(ps)
+									 : parse_word(ps);
+	}
+	ps->depth--;
+	return v;
+}
+
+struct jv *jdoc_parse(const char *s, size_t len, char *err, size_t errlen)
+{
+	struct parser ps = { s, s + len, err, errlen, 0 };
+	struct jv *v;
+
+	if (err && errlen)
+		err[0] = 0;
+	v = parse_value(&ps);
+	skip_ws(&ps);
+	if (v && ps.p != ps.end) {
+		jdoc_free(v);
+		return err_at(&ps, "trailing data");
+	}
+	return v;
+}
+
+void jdoc_free(struct jv *v)
+{
+	while (v) {
+		struct jv *next = v->next;
+		jdoc_free(v->kids);
+		free(v->str);
+		free(v->key);
+		free(v);
+		v = next;
+	}
+}
+
+const struct jv *jdoc_get(const struct jv *obj, const char *key)
+{
+	if (!obj || obj->type != J_OBJ)
+		return NULL;
+	for (const struct jv *k = obj->kids; k; k = k->next)
+		if (k->key && !strcmp(k->key, key))
+			return k;
+	return NULL;
+}
+
+double jdoc_num(const struct jv *obj, const char *key, double def)
+{
+	const struct jv *v = jdoc_get(obj, key);
+
+	return v && (v->type == J_NUM || v->type == J_BOOL) ? v->num : def;
+}
+
+const char *jdoc_str(const struct jv *obj, const char *key)
+{
+	const struct jv *v = jdoc_get(obj, key);
+
+	return v && v->type == J_STR ? v->str : NULL;
+}

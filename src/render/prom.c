@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Prometheus text exposition (format 0.0.4) from a report's JSON document,
+ * for node_exporter's textfile collector. Generic mapping, so every image is
+ * covered without code here:
+ *   - envelope: procimage_info{image,host,kernel} 1, duration, interval, and
+ *     per source procimage_source_up / procimage_source_lost_events;
+ *   - a number or boolean member: procimage_<image>_<path>;
+ *   - an array of objects (tasks[], hogs[], syscalls[]...): one sample per
+ *     element and numeric member, labelled with the element's strings and
+ *     identity numbers (pid, tid, cpu, nr...);
+ *   - timelines (events, series, sequence, observed, stack...) are left to
+ *     JSON, CSV and HTML: they are not metrics.
+ * Samples of a family are printed together after one TYPE line; a repeated
+ * (name, labels) pair keeps its first value, as the format requires.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render/jdoc.h"
+
+struct sample {
+	char *name, *labels, *value;
+	size_t family, order;
+};
+
+struct prom {
+	struct sample *s;
+	size_t n, cap;
+	char **fam; /* family names, first-seen order */
+	size_t nfam, famcap;
+	int oom;
+};
+
+static const char *const identity_keys[] = { "pid", "tid", "tgid", "cpu", "nr", "from", "to",
+					     "uid", "id", NULL };
+static const char *const timeline_keys[] = { "events", "series", "sequence", "observed", "stack",
+					     "evidence", "matrix", "sources", "allowed_cpus", NULL };
+
+static int in_list(const char *const *l, const char *k)
+{
+	for (; k && *l; l++)
+		if (!strcmp(*l, k))
+			return 1;
+	return 0;
+}
+
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == ':'))
+			*s = '_';
+}
+
+static size_t family_of(struct prom *p, const char *name)
+{
+	for (size_t i = p->nfam; i-- > 0;)
+		if (!strcmp(p->fam[i], name))
+			return i;
+	if (p->nfam == p->famcap) {
+		size_t nc = p->famcap ? p->famcap * 2 : 64;
+		char **nf = realloc(p->fam, nc * sizeof(*nf));
+		if (!nf)
+			return p->oom = 1, 0;
+		p->fam = nf;
+		p->famcap = nc;
+	}
+	p->fam[p->nfam] = strdup(name);
+	return p->nfam++;
+}
+
+static void add(struct prom *p, const char *prefix, const char *key, const char *labels,
+		const char *value)
+{
+	char name[256];
+
+	if (p->oom)
+		return;
+	snprintf(name, sizeof(name), "%s_%s", prefix, key);
+	sanitize(name);
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 256;
+		struct sample *ns = realloc(p->s, nc * sizeof(*ns));
+		if (!ns) {
+			p->oom = 1;
+			return;
+		}
+		p->s = ns;
+		p->cap = nc;
+	}
+	struct sample *s = &p->s[p->n];
+	s->family = family_of(p, name);
+	s->name = strdup(name);
+	s->labels = strdup(labels);
+	s->value = strdup(value);
+	s->order = p->n++;
+	if (!s->name || !s->labels || !s->value)
+		p->oom = 1;
+}
+
+static void label_append(char *buf, size_t len, const char *k, const char *v)
+{
+	size_t n = strlen(buf);
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s", k);
+	sanitize(key);
+	n += (size_t)snprintf(buf + n, len > n ? len - n : 0, "%s%s=\"", n ? "," : "", key);
+	for (; *v && n + 3 < len; v++) {
+		if (*v == '\\' || *v == '"')
+			buf[n++] = '\\', buf[n++] = *v;
+		else if (*v == '\n')
+			buf[n++] = '\\', buf[n++] = 'n';
+		else
+			buf[n++] = *v;
+	}
+	if (n + 2 < len)
+		buf[n++] = '"';
+	buf[n < len ? n : len - 1] = 0;
+}
+
+static const char *value_of(const struct jv *v)
+{
+	if (v->type == J_BOOL)
+		return v->num ? "1" : "0";
+	return v->type == J_NUM ? v->str : NULL;
+}
+
+static void walk_obj(struct prom *p, const char *prefix, const char *labels, const struct jv *o);
+
+static void walk_array(struct prom *p, const char *prefix, const char *labels, const struct jv *a)
+{
+	for (const struct jv *e = a->kids; e; e = e->next) {
+		char lab[1024];
+		if (e->type != J_OBJ)
+			continue;
+		snprintf(lab, sizeof(lab), "%s", labels);
+		for (const struct jv *m = e->kids; m; m = m->next)
+			if (m->type == J_STR || (m->type == J_NUM && in_list(identity_keys, m->key)))
+				label_append(lab, sizeof(lab), m->key, m->type == J_STR ? m->str : m->str);
+		walk_obj(p, prefix, lab, e);
+	}
+}
+
+static void walk_obj(struct prom *p, const char *prefix, const char *labels, const struct jv *o)
+{
+	char sub[256];
+
+	for (const struct jv *m = o->kids; m; m = m->next) {
+		const char *val = value_of(m);
+		if (!m->key || in_list(timeline_keys, m->key))
+			continue;
+		if (val && !(labels[0] && in_list(identity_keys, m->key)))
+			add(p, prefix, m->key, labels, val);
+		snprintf(sub, sizeof(sub), "%s_%s", prefix, m->key);
+		if (m->type == J_OBJ)
+			walk_obj(p, sub, labels, m);
+		else if (m->type == J_ARR)
+			walk_array(p, sub, labels, m);
+	}
+}
+
+static void envelope(struct prom *p, const struct jv *doc)
+{
+	char lab[512] = "";
+	const char *img = jdoc_str(doc, "image");
+
+	label_append(lab, sizeof(lab), "image", img ? img : "");
+	label_append(lab, sizeof(lab), "host", jdoc_str(doc, "host") ? jdoc_str(doc, "host") : "");
+	label_append(lab, sizeof(lab), "kernel",
+		     jdoc_str(doc, "kernel") ? jdoc_str(doc, "kernel") : "");
+	add(p, "procimage", "info", lab, "1");
+	const struct jv *d = jdoc_get(doc, "duration_s"), *i = jdoc_get(doc, "interval_ms");
+	if (d && value_of(d))
+		add(p, "procimage", "duration_seconds", "", value_of(d));
+	if (i && value_of(i)) {
+		char v[64];
+		snprintf(v, sizeof(v), "%g", i->num / 1000.0);
+		add(p, "procimage", "interval_seconds", "", v);
+	}
+	const struct jv *src = jdoc_get(doc, "sources");
+	for (const struct jv *s = src ? src->kids : NULL; s; s = s->next) {
+		char sl[256] = "";
+		const char *st = jdoc_str(s, "status");
+		label_append(sl, sizeof(sl), "source", s->key ? s->key : "");
+		add(p, "procimage", "source_up", sl, st && strcmp(st, "unavailable") ? "1" : "0");
+		const struct jv *lost = jdoc_get(s, "lost");
+		if (lost && value_of(lost))
+			add(p, "procimage", "source_lost_events", sl, value_of(lost));
+	}
+}
+
+static int cmp_sample(const void *a, const void *b)
+{
+	const struct sample *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void emit(struct prom *p, FILE *fp)
+{
+	qsort(p->s, p->n, sizeof(*p->s), cmp_sample);
+	for (size_t i = 0; i < p->n; i++) {
+		struct sample *s = &p->s[i];
+		if (i == 0 || s->family != p->s[i - 1].family)
+			fprintf(fp, "# TYPE %s gauge\n", s->name);
+		int dup = 0;
+		for (size_t j = i; j-- > 0 && p->s[j].family == s->family;)
+			if (!strcmp(p->s[j].labels, s->labels)) {
+				dup = 1;
+				break;
+			}
+		if (dup)
+			continue;
+		fprintf(fp, "%s%s%s%s %s\n", s->name, s->labels[0] ? "{" : "", s->labels,
+			s->labels[0] ? "}" : "", s->value);
+	}
+}
+
+int render_prom(FILE *fp, const struct jv *doc)
+{
+	struct prom p = { 0 };
+	const char *img = jdoc_str(doc, "image");
+	char prefix[128];
+	static const char *const env_keys[] = { "schema", "image", "host", "kernel", "started",
+						"duration_s", "interval_ms", "sources", NULL };
+
+	if (!doc || doc->type != J_OBJ)
+		return -EINVAL;
+	envelope(&p, doc);
+	snprintf(prefix, sizeof(prefix), "procimage_%s", img ? img : "report");
+	for (const struct jv *m = doc->kids; m; m = m->next) {
+		if (!m->key || in_list(env_keys, m->key) || in_list(timeline_keys, m->key))
+			continue;
+		char sub[256];
+		snprintf(sub, sizeof(sub), "%s_%s", prefix, m->key);
+		/* Several images: each is an object named after it. */
+		if (m->type == J_OBJ) {
+			snprintf(sub, sizeof(sub), "procimage_%s", m->key);
+			walk_obj(&p, sub, "", m);
+		} else if (m->type == J_ARR) {
+			walk_array(&p, sub, "", m);
+		} else if (value_of(m)) {
+			add(&p, prefix, m->key, "", value_of(m));
+		}
+	}
+	int rc = p.oom ? -ENOMEM : 0;
+	if (!rc)
+		emit(&p, fp);
+	for (size_t i = 0; i < p.n; i++) {
+		free(p.s[i].name);
+		free(p.s[i].labels);
+		free(p.s[i].value);
+	}
+	for (size_t i = 0; i < p.nfam; i++)
+		free(p.fam[i]);
+	free(p.s);
+	free(p.fam);
+	return rc;
+}

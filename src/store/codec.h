@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The record codec of the store: struct record <-> compact bytes.
+ *
+ * Generic on purpose: a record is flattened to 64-bit words (header fields,
+ * then the payload union as raw bytes), and each record is written as the
+ * difference to the previous record of the same "slot" (same kind, source,
+ * task and first payload byte, e.g. the sample scope). Counters that grew and
+ * a time that moved are all that is left of an idle task's sample: a few
+ * bytes instead of ~600. No kind gets special treatment, so a record kind or
+ * payload member added later goes through unchanged.
+ *
+ * Encoding of one record (all integers LEB128 varints, d = zigzag):
+ *   slot | d(t_ns - previous t_ns) | {gap, d(word delta)}* 0 | text_len | text
+ * A new slot is announced by slot == number of slots so far (baseline zero).
+ * A segment (codec_reset) starts from empty slots, so it decodes on its own.
+ */
+#ifndef PROCIMAGE_STORE_CODEC_H
+#define PROCIMAGE_STORE_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "procimage/record.h"
+
+/* Words of a flattened record: 6 header words and the payload union. */
+#define CODEC_HDR_WORDS 6
+#define CODEC_WORDS (CODEC_HDR_WORDS + (sizeof(((struct record *)0)->u) + 7) / 8)
+/* Bump when the flattening changes; the store refuses other layouts. */
+#define CODEC_LAYOUT_VERSION 1
+
+struct codec;
+
+struct codec *codec_new(void);
+void codec_free(struct codec *c);
+/* Forget every slot: the next record starts a self-contained segment. */
+void codec_reset(struct codec *c);
+size_t codec_slots(const struct codec *c);
+
+/* A growable byte buffer the encoder appends to. */
+struct codec_buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+void codec_buf_free(struct codec_buf *b);
+
+/* Append r to out. 0, or -ENOMEM. */
+int codec_encode(struct codec *c, const struct record *r, struct codec_buf *out);
+/* Decode one record from [*pos, end). r->text points into the codec's own
+ * buffer (NUL-terminated), valid until the next call. 0, or -EBADMSG. */
+int codec_decode(struct codec *c, const uint8_t **pos, const uint8_t *end, struct record *r);
+
+/* "procimage-record/1 words=N union=N sample=N taskstats=N": what a reader
+ * must match to decode the payload bytes the same way. */
+void codec_layout(char *buf, size_t len);
+
+#endif
