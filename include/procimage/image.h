@@ -28,6 +28,9 @@ struct image_params {
 	const char *source_mode; /* syscall: auto|audit|sample */
 	long ticks_per_s;	/* USER_HZ of the host the records came from */
 	long page_size;
+	/* migrate: CPU -> NUMA node (from sysfs, read by the run); NULL if unknown */
+	const int16_t *cpu_node;
+	int ncpu_node;
 };
 
 struct image_ops {

@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/privs.h"
+#include "sources/numa.h"
 #include "sources/procfs.h"
 
 struct image_slot {
@@ -50,6 +51,7 @@ struct run {
 	char caps_kept[256];
 	uint32_t extra_needs, extra_pneeds;
 	int extra_hot;
+	int16_t cpu_node[NUMA_MAX_CPUS];
 };
 
 static void dispatch_cb(void *ctx, const struct record *rec)
@@ -89,6 +91,8 @@ struct run *run_new(struct run_opts *opts, const char *const *names, int n)
 	p.source_mode = opts->source_mode;
 	p.ticks_per_s = clock_ticks_per_s();
 	p.page_size = sysconf(_SC_PAGESIZE);
+	p.ncpu_node = numa_cpu_nodes("/sys/devices/system/node", r->cpu_node, NUMA_MAX_CPUS);
+	p.cpu_node = p.ncpu_node ? r->cpu_node : NULL;
 	for (int i = 0; i < n && i < RUN_MAX_IMAGES; i++) {
 		const struct image_ops *ops = image_find(names[i]);
 		if (!ops || !(r->images[r->nimages].img = ops->create(&p))) {
