@@ -37,6 +37,7 @@ enum rec_kind {
 	REC_STACK,	/* a stack; text = frames separated by ';' (root first) */
 	REC_HOST,	/* host facts (RAM, PSI, kernel.task_delayacct); see rec_host.have */
 	REC_CGROUP,	/* a target's cgroup: limits, events, PSI; text = cgroup path */
+	REC_CAPTURE,	/* a source began/ended capturing key.tgid (0: the source as a whole); text = why */
 	REC_KIND_COUNT
 };
 
@@ -199,6 +200,14 @@ struct rec_stack {
 	uint32_t count; /* samples this stack stands for */
 };
 
+/* REC_CAPTURE: e.g. audit armed a rule for key.tgid (on=1, ok=1), removed it
+ * (on=0), or could not capture at all (key.tgid 0, ok=0, text = reason). */
+struct rec_capture {
+	uint8_t on;
+	uint8_t ok;
+	uint32_t arch; /* AUDIT_ARCH_* of the rule, 0 if none */
+};
+
 struct record {
 	uint16_t kind;	 /* enum rec_kind */
 	uint16_t source; /* enum rec_source */
@@ -219,6 +228,7 @@ struct record {
 		struct rec_stack stack;
 		struct rec_host host;
 		struct rec_cgroup cg;
+		struct rec_capture capture;
 	} u;
 };
 

@@ -63,6 +63,7 @@ static const char *const kind_names[REC_KIND_COUNT] = {
 	[REC_TASKSTATS] = "taskstats", [REC_SYSCALL] = "syscall", [REC_LOST] = "lost",
 	[REC_TICK] = "tick",	       [REC_KMSG] = "kmsg",	[REC_STACK] = "stack",
 	[REC_HOST] = "host",	       [REC_CGROUP] = "cgroup",
+	[REC_CAPTURE] = "capture",
 };
 
 static const char *const source_names[SRC_COUNT] = {

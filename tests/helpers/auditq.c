@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * auditq: query (and prime) the kernel's audit state over raw netlink, for
+ * tests and the test runner's leftover check (no libaudit, no project lib).
+ *   auditq rules    one line per loaded rule: list, action, fields, key
+ *   auditq status   enabled= failure= pid= backlog_limit= lost= backlog= backlog_wait_time=
+ *   auditq prime    enable audit once and restore the previous value, so
+ *                   every process forked afterwards can be audited (what
+ *                   contrib/procimage-audit-boot.service does at boot)
+ * Exit 0, 1 on error (message on stderr), 77 when audit is unreachable.
+ */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/netlink.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int seq;
+
+static int nl_send(int fd, int type, int flags, const void *data, size_t len)
+{
+	char buf[NLMSG_SPACE(sizeof(struct audit_status))] = { 0 };
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+
+	h->nlmsg_len = (uint32_t)NLMSG_LENGTH(len);
+	h->nlmsg_type = (uint16_t)type;
+	h->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
+	h->nlmsg_seq = (uint32_t)++seq;
+	if (len)
+		memcpy(NLMSG_DATA(h), data, len);
+	return sendto(fd, buf, h->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+}
+
+/* Receive until a message of `want` type (or DONE/ERROR); calls fn for each. */
+static int nl_recv(int fd, int want, void (*fn)(const struct nlmsghdr *h))
+{
+	static char buf[65536];
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -errno;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != (uint32_t)seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+				if (e->error)
+					return e->error;
+				if (!want)
+					return 0;
+				continue;
+			}
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == want) {
+				fn(h);
+				if (want == AUDIT_GET)
+					return 0;
+			}
+		}
+	}
+}
+
+static struct audit_status st;
+
+static void got_status(const struct nlmsghdr *h)
+{
+	memcpy(&st, NLMSG_DATA(h), sizeof(st) < h->nlmsg_len - NLMSG_HDRLEN ? sizeof(st)
+									     : h->nlmsg_len - NLMSG_HDRLEN);
+}
+
+static int is_string_field(uint32_t f)
+{
+	return (f >= AUDIT_SUBJ_USER && f <= AUDIT_OBJ_LEV_HIGH && f != 18) || f == AUDIT_WATCH ||
+	       f == AUDIT_DIR || f == AUDIT_FILTERKEY || f == AUDIT_EXE;
+}
+
+static void got_rule(const struct nlmsghdr *h)
+{
+	const struct audit_rule_data *r = NLMSG_DATA(h);
+	uint32_t off = 0;
+	char key[256] = "";
+
+	printf("list=%u action=%u", r->flags, r->action);
+	for (uint32_t i = 0; i < r->field_count && i < AUDIT_MAX_FIELDS; i++) {
+		uint32_t f = r->fields[i];
+		if (is_string_field(f)) {
+			if (f == AUDIT_FILTERKEY && off + r->values[i] <= r->buflen && r->values[i] < sizeof(key)) {
+				memcpy(key, r->buf + off, r->values[i]);
+				key[r->values[i]] = 0;
+			}
+			off += r->values[i];
+			continue;
+		}
+		if (f == AUDIT_ARCH)
+			printf(" arch=0x%x", r->values[i]);
+		else if (f == AUDIT_PID)
+			printf(" pid=%u", r->values[i]);
+		else
+			printf(" f%u=%u", f, r->values[i]);
+	}
+	printf(" key=%s\n", key[0] ? key : "(none)");
+}
+
+static int get_status(int fd)
+{
+	int rc = nl_send(fd, AUDIT_GET, 0, NULL, 0);
+	return rc ? rc : nl_recv(fd, AUDIT_GET, got_status);
+}
+
+static int set_enabled(int fd, uint32_t v)
+{
+	struct audit_status s = { .mask = AUDIT_STATUS_ENABLED, .enabled = v };
+	int rc = nl_send(fd, AUDIT_SET, NLM_F_ACK, &s, sizeof(s));
+	return rc ? rc : nl_recv(fd, 0, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	int fd, rc;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: auditq rules|status|prime\n");
+		return 2;
+	}
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	if (fd < 0) {
+		fprintf(stderr, "auditq: socket: %s\n", strerror(errno));
+		return 77;
+	}
+	if (!strcmp(argv[1], "rules")) {
+		rc = nl_send(fd, AUDIT_LIST_RULES, 0, NULL, 0);
+		if (!rc)
+			rc = nl_recv(fd, AUDIT_LIST_RULES, got_rule);
+	} else if (!strcmp(argv[1], "status")) {
+		rc = get_status(fd);
+		if (!rc)
+			printf("enabled=%u failure=%u pid=%u backlog_limit=%u lost=%u backlog=%u backlog_wait_time=%u\n",
+			       st.enabled, st.failure, st.pid, st.backlog_limit, st.lost, st.backlog,
+			       st.backlog_wait_time);
+	} else if (!strcmp(argv[1], "prime")) {
+		rc = get_status(fd);
+		if (!rc && st.enabled == 0) {
+			uint32_t was = st.enabled;
+			rc = set_enabled(fd, 1);
+			if (!rc)
+				rc = set_enabled(fd, was);
+		}
+	} else {
+		fprintf(stderr, "auditq: unknown command '%s'\n", argv[1]);
+		return 2;
+	}
+	close(fd);
+	if (rc) {
+		fprintf(stderr, "auditq %s: %s\n", argv[1], strerror(-rc));
+		return rc == -ECONNREFUSED || rc == -EPERM ? 77 : 1;
+	}
+	return 0;
+}
