@@ -29,6 +29,7 @@ static const struct source_ops *const all_sources[SRC_COUNT] = {
 	[SRC_TASKSTATS] = &source_taskstats,
 	[SRC_AUDIT] = &source_audit,
 	[SRC_KMSG] = &source_kmsg,
+	[SRC_CGROUP] = &source_cgroup,
 };
 
 struct run {

@@ -38,6 +38,7 @@ struct source_ops {
 };
 
 extern const struct source_ops source_connector, source_taskstats, source_audit, source_kmsg;
+extern const struct source_ops source_cgroup;
 
 #define RUN_MAX_IMAGES 8
 #define RUN_MAX_SINKS 4

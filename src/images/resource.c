@@ -1,29 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The resource image (first cut): per target process, CPU over wall time,
- * memory, faults, I/O and context switches, from process-scope samples.
- * Rates are first-to-last deltas over the samples seen; every figure is a
- * kernel counter read at the interval (exact counters, sampled in time).
+ * The resource image: per process (and per thread with --threads) CPU,
+ * memory, faults, I/O, context switches, delay accounting and cgroup figures,
+ * as a time series and a summary. This file consumes records; the report and
+ * the hotspots are in resource_report.c.
+ *
+ * Where each figure comes from (all kernel counters, read every interval):
+ *  - CPU time: per-thread schedstat ns summed per process (exact ns); the
+ *    user/system split from stat ticks (USER_HZ resolution).
+ *  - faults, user/system ticks: process stat (includes dead threads).
+ *  - I/O: per-thread task/<tid>/io summed (the process io file also counts
+ *    reaped children, which would charge a shell with its children's I/O).
+ *  - context switches and delays: taskstats (TGID for a process, PID for a
+ *    thread); without taskstats, switches of the leader thread from status.
+ *  - memory, threads, fds: process status and fd/.
  */
+#include "images/resource.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-#include "core/taskmap.h"
-#include "procimage/image.h"
-
-struct res_task {
-	int32_t tgid;
-	char comm[16];
-	int gone;
-	uint64_t t0, t1;
-	struct proc_sample first, last;
-	uint64_t rss_max_kb;
-};
-
-struct res_img {
-	struct image_params p;
-	struct taskmap *tasks;
-};
 
 static void *res_create(const struct image_params *p)
 {
@@ -32,103 +27,444 @@ static void *res_create(const struct image_params *p)
 	if (!r)
 		return NULL;
 	r->p = *p;
-	r->tasks = taskmap_new(sizeof(struct res_task));
-	if (!r->tasks) {
+	r->procs = taskmap_new(sizeof(struct res_task));
+	r->threads = taskmap_new(sizeof(struct res_task));
+	r->tid_start = taskmap_new(sizeof(uint64_t));
+	if (!r->procs || !r->threads || !r->tid_start) {
+		taskmap_free(r->procs);
+		taskmap_free(r->threads);
+		taskmap_free(r->tid_start);
 		free(r);
 		return NULL;
 	}
 	return r;
 }
 
-static void res_consume(void *img, const struct record *rec)
-{
-	struct res_img *r = img;
-	struct res_task *t;
-	int created;
-
-	if (rec->kind == REC_GONE && rec->u.sample.scope == SCOPE_PROCESS) {
-		t = taskmap_get(r->tasks, rec->key.tid, rec->key.start_ticks);
-		if (t)
-			t->gone = 1;
-		return;
-	}
-	if (rec->kind != REC_SAMPLE || rec->u.sample.scope != SCOPE_PROCESS)
-		return;
-	t = taskmap_put(r->tasks, rec->key.tid, rec->key.start_ticks, &created);
-	if (!t)
-		return;
-	if (created) {
-		t->tgid = rec->key.tgid;
-		t->first = rec->u.sample.s;
-		t->t0 = rec->t_ns;
-	}
-	memcpy(t->comm, rec->comm, sizeof(t->comm));
-	t->last = rec->u.sample.s;
-	t->t1 = rec->t_ns;
-	if (t->last.vm_rss_kb > t->rss_max_kb)
-		t->rss_max_kb = t->last.vm_rss_kb;
-}
-
-static uint64_t d(uint64_t a, uint64_t b)
+static uint64_t dlt(uint64_t a, uint64_t b)
 {
 	return b > a ? b - a : 0;
 }
 
-static void res_report(void *img, struct out *o)
+/* Add the growth of the schedstat and io counters from prev to s. */
+static void add_thread_deltas(struct res_counters *c, const struct proc_sample *prev,
+			      const struct proc_sample *s)
+{
+	if (s->have & PF_SCHEDSTAT) {
+		c->cpu_ns += dlt(prev->run_ns, s->run_ns);
+		c->wait_ns += dlt(prev->wait_ns, s->wait_ns);
+		c->slices += dlt(prev->slices, s->slices);
+	}
+	if (s->have & PF_IO) {
+		c->rchar += dlt(prev->rchar, s->rchar);
+		c->wchar += dlt(prev->wchar, s->wchar);
+		c->syscr += dlt(prev->syscr, s->syscr);
+		c->syscw += dlt(prev->syscw, s->syscw);
+		c->read_bytes += dlt(prev->read_bytes, s->read_bytes);
+		c->write_bytes += dlt(prev->write_bytes, s->write_bytes);
+		c->cancelled += dlt(prev->cancelled_write_bytes, s->cancelled_write_bytes);
+	}
+}
+
+static void add_stat_deltas(struct res_counters *c, const struct proc_sample *prev,
+			    const struct proc_sample *s)
+{
+	c->utime += dlt(prev->utime, s->utime);
+	c->stime += dlt(prev->stime, s->stime);
+	c->minflt += dlt(prev->minflt, s->minflt);
+	c->majflt += dlt(prev->majflt, s->majflt);
+}
+
+static void update_gauges(struct res_task *t, const struct proc_sample *s)
+{
+	if (s->have & PF_STATUS) {
+		t->rss_kb = s->vm_rss_kb;
+		if (!t->rss_n || s->vm_rss_kb < t->rss_min_kb)
+			t->rss_min_kb = s->vm_rss_kb;
+		if (s->vm_rss_kb > t->rss_max_kb)
+			t->rss_max_kb = s->vm_rss_kb;
+		t->rss_sum_kb += s->vm_rss_kb;
+		t->rss_n++;
+		t->anon_kb = s->rss_anon_kb;
+		t->file_kb = s->rss_file_kb;
+		t->shmem_kb = s->rss_shmem_kb;
+		t->vm_size_kb = s->vm_size_kb;
+		t->vm_swap_kb = s->vm_swap_kb;
+		if (s->vm_swap_kb > t->vm_swap_max_kb)
+			t->vm_swap_max_kb = s->vm_swap_kb;
+		t->hwm_kb = s->vm_hwm_kb;
+		t->status_have = s->status_have;
+		t->leader_vcs = s->vol_ctxt;
+		t->leader_ivcs = s->invol_ctxt;
+		if (t->nsamples == 1) {
+			t->leader_vcs0 = s->vol_ctxt;
+			t->leader_ivcs0 = s->invol_ctxt;
+		}
+	}
+	if (s->have & PF_STAT) {
+		t->threads = s->num_threads;
+		if (s->num_threads > t->threads_max)
+			t->threads_max = s->num_threads;
+	}
+	if (s->have & PF_FDS) {
+		t->fds = s->nr_fds;
+		if (s->nr_fds > t->fds_max)
+			t->fds_max = s->nr_fds;
+	}
+}
+
+static struct res_task *task_put(struct res_img *r, struct taskmap *m, const struct record *rec,
+				 int is_thread, int *created)
+{
+	struct res_task *t = taskmap_put(m, rec->key.tid, rec->key.start_ticks, created);
+	uint64_t *st;
+
+	if (!t || !*created)
+		return t;
+	t->tgid = rec->key.tgid;
+	t->tid = rec->key.tid;
+	t->start = rec->key.start_ticks;
+	t->is_thread = (uint8_t)is_thread;
+	t->t_first = rec->t_ns;
+	t->merge = 1;
+	st = taskmap_put(r->tid_start, rec->key.tid, 0, NULL);
+	if (st)
+		*st = rec->key.start_ticks;
+	return t;
+}
+
+static void on_process_sample(struct res_img *r, const struct record *rec)
+{
+	const struct proc_sample *s = &rec->u.sample.s;
+	int created;
+	struct res_task *t = task_put(r, r->procs, rec, 0, &created);
+
+	r->cur_proc = t;
+	if (!t)
+		return;
+	memcpy(t->comm, rec->comm, sizeof(t->comm));
+	if (!created)
+		add_stat_deltas(&t->acc, &t->prev, s);
+	t->nsamples++;
+	t->have |= s->have;
+	t->t_last = rec->t_ns;
+	update_gauges(t, s);
+	/* Keep the process's own schedstat/io baseline out of prev: only stat. */
+	t->prev.utime = s->utime;
+	t->prev.stime = s->stime;
+	t->prev.minflt = s->minflt;
+	t->prev.majflt = s->majflt;
+}
+
+static void on_thread_sample(struct res_img *r, const struct record *rec)
+{
+	const struct proc_sample *s = &rec->u.sample.s;
+	struct res_task *p = r->cur_proc;
+	int created;
+	struct res_task *t;
+	static const struct proc_sample zero;
+
+	if (!p || p->tgid != rec->key.tgid)
+		return;
+	t = task_put(r, r->threads, rec, 1, &created);
+	p = r->cur_proc = taskmap_get(r->procs, p->tid, p->start); /* may have moved */
+	if (!t || !p)
+		return;
+	memcpy(t->comm, rec->comm, sizeof(t->comm));
+	/* A thread first seen after its process was: born during the run, so
+	 * all of its counters are growth we must count. */
+	const struct proc_sample *base = !created ? &t->prev : p->nsamples > 1 ? &zero : NULL;
+	if (base) {
+		struct res_counters before = t->acc;
+		add_thread_deltas(&t->acc, base, s);
+		add_stat_deltas(&t->acc, base, s);
+		p->acc.cpu_ns += t->acc.cpu_ns - before.cpu_ns;
+		p->acc.wait_ns += t->acc.wait_ns - before.wait_ns;
+		p->acc.slices += t->acc.slices - before.slices;
+		p->acc.rchar += t->acc.rchar - before.rchar;
+		p->acc.wchar += t->acc.wchar - before.wchar;
+		p->acc.syscr += t->acc.syscr - before.syscr;
+		p->acc.syscw += t->acc.syscw - before.syscw;
+		p->acc.read_bytes += t->acc.read_bytes - before.read_bytes;
+		p->acc.write_bytes += t->acc.write_bytes - before.write_bytes;
+		p->acc.cancelled += t->acc.cancelled - before.cancelled;
+	}
+	t->nsamples++;
+	t->have |= s->have;
+	p->have |= s->have & (PF_SCHEDSTAT | PF_IO);
+	t->t_last = rec->t_ns;
+	t->prev = *s;
+	update_gauges(t, s);
+}
+
+/* Taskstats counters of one reply, by class. */
+static void ts_delays(const struct rec_taskstats *ts, uint64_t ns[DL_COUNT], uint64_t cnt[DL_COUNT],
+		      uint64_t max[DL_COUNT])
+{
+	const uint64_t v[DL_COUNT][3] = {
+		{ ts->cpu_delay_ns, ts->cpu_count, ts->cpu_delay_max_ns },
+		{ ts->blkio_delay_ns, ts->blkio_count, ts->blkio_delay_max_ns },
+		{ ts->swapin_delay_ns, ts->swapin_count, ts->swapin_delay_max_ns },
+		{ ts->freepages_delay_ns, ts->freepages_count, ts->freepages_delay_max_ns },
+		{ ts->thrashing_delay_ns, ts->thrashing_count, ts->thrashing_delay_max_ns },
+		{ ts->compact_delay_ns, ts->compact_count, ts->compact_delay_max_ns },
+		{ ts->wpcopy_delay_ns, ts->wpcopy_count, ts->wpcopy_delay_max_ns },
+		{ ts->irq_delay_ns, ts->irq_count, ts->irq_delay_max_ns },
+	};
+	for (int i = 0; i < DL_COUNT; i++) {
+		ns[i] = v[i][0];
+		cnt[i] = v[i][1];
+		max[i] = v[i][2];
+	}
+}
+
+static void apply_taskstats(struct res_task *t, const struct rec_taskstats *ts)
+{
+	uint64_t ns[DL_COUNT], cnt[DL_COUNT], max[DL_COUNT];
+	uint64_t pns[DL_COUNT], pcnt[DL_COUNT], pmax[DL_COUNT];
+
+	ts_delays(ts, ns, cnt, max);
+	if (t->nts) {
+		ts_delays(&t->ts_prev, pns, pcnt, pmax);
+		for (int i = 0; i < DL_COUNT; i++) {
+			t->acc.dl_ns[i] += dlt(pns[i], ns[i]);
+			t->acc.dl_count[i] += dlt(pcnt[i], cnt[i]);
+		}
+		t->acc.vcs += dlt(t->ts_prev.nvcsw, ts->nvcsw);
+		t->acc.ivcs += dlt(t->ts_prev.nivcsw, ts->nivcsw);
+	}
+	for (int i = 0; i < DL_COUNT; i++)
+		if (max[i] > t->dl_max_ns[i])
+			t->dl_max_ns[i] = max[i];
+	t->ts_have = ts->have | 0x80000000u; /* high bit: some reply was seen */
+	t->ts_prev = *ts;
+	t->nts++;
+}
+
+static void on_taskstats(struct res_img *r, const struct record *rec)
+{
+	const struct rec_taskstats *ts = &rec->u.ts;
+	uint64_t start = rec->key.start_ticks;
+	struct res_task *t;
+
+	if (!start) { /* exit records: the start time is ours to find */
+		const uint64_t *st = taskmap_get(r->tid_start, ts->is_tgid ? rec->key.tgid : rec->key.tid, 0);
+		if (!st)
+			return;
+		start = *st;
+	}
+	if (ts->is_tgid) {
+		t = taskmap_get(r->procs, rec->key.tgid, start);
+	} else {
+		t = taskmap_get(r->threads, rec->key.tid, start);
+		/* A single-threaded process's own exit record is its process total. */
+		struct res_task *p = taskmap_get(r->procs, rec->key.tid, start);
+		if (rec->u.ts.is_exit && p && p->threads_max <= 1)
+			apply_taskstats(p, ts);
+		if (!r->p.threads)
+			t = NULL; /* per-thread delays are only asked for with --threads */
+	}
+	if (t)
+		apply_taskstats(t, ts);
+}
+
+static void on_gone(struct res_img *r, const struct record *rec)
+{
+	struct taskmap *m = rec->u.sample.scope == SCOPE_PROCESS ? r->procs : r->threads;
+	struct res_task *t = taskmap_get(m, rec->key.tid, rec->key.start_ticks);
+
+	if (t)
+		t->gone = 1;
+}
+
+static void on_cgroup(struct res_img *r, const struct record *rec)
+{
+	struct res_task *t = taskmap_get(r->procs, rec->key.tgid, rec->key.start_ticks);
+	size_t n;
+
+	if (!t)
+		return;
+	if (!t->ncg++)
+		t->cg_first = rec->u.cg;
+	t->cg_last = rec->u.cg;
+	n = rec->text && rec->text_len < sizeof(t->cg_path) ? rec->text_len : sizeof(t->cg_path) - 1;
+	if (rec->text) {
+		memcpy(t->cg_path, rec->text, n);
+		t->cg_path[n] = '\0';
+	}
+}
+
+static void on_host(struct res_img *r, const struct record *rec)
+{
+	const struct rec_host *h = &rec->u.host;
+
+	if (h->have & HOST_HAVE_MEM)
+		r->host.mem_total_kb = h->mem_total_kb;
+	if (h->have & HOST_HAVE_DELAYACCT) {
+		r->host.delayacct = h->delayacct;
+		r->host.delayacct_by_run = h->delayacct_by_run;
+		r->host.delayacct_since_ticks = h->delayacct_since_ticks;
+	}
+	if (h->have & HOST_HAVE_PSI)
+		memcpy(r->host.psi, h->psi, sizeof(r->host.psi));
+	r->host_have |= h->have;
+}
+
+/* Fold the finished bucket into the series, halving resolution when full. */
+static void push_point(struct res_task *t)
+{
+	if (t->npts == t->cap_pts) {
+		if (t->cap_pts < RES_MAX_POINTS) {
+			uint32_t cap = t->cap_pts ? t->cap_pts * 2 : 16;
+			struct res_point *np = realloc(t->pts, (cap > RES_MAX_POINTS ? RES_MAX_POINTS : cap) *
+								      sizeof(*np));
+			if (!np)
+				return;
+			t->pts = np;
+			t->cap_pts = cap > RES_MAX_POINTS ? RES_MAX_POINTS : cap;
+		} else {
+			for (uint32_t i = 0; i < t->npts / 2; i++) {
+				struct res_point a = t->pts[2 * i], b = t->pts[2 * i + 1];
+				/* cpu_ns .. mem_delay_ns are consecutive deltas. */
+				uint64_t *pa = &a.cpu_ns, *pb = &b.cpu_ns;
+				for (size_t k = 0; k < (size_t)(&a.rss_kb - &a.cpu_ns); k++)
+					pa[k] += pb[k];
+				a.dur_ns += b.dur_ns;
+				a.rss_kb = b.rss_kb;
+				a.threads = b.threads;
+				a.fds = b.fds;
+				t->pts[i] = a;
+			}
+			t->npts /= 2;
+			t->merge *= 2;
+		}
+	}
+	t->pts[t->npts++] = t->pending;
+}
+
+static void close_interval(struct res_task *t, uint64_t now)
+{
+	struct res_point *p = &t->pending;
+	const struct res_counters *a = &t->acc, *b = &t->at_tick;
+
+	if (!t->pending_n) {
+		memset(p, 0, sizeof(*p));
+		p->t_ns = t->tick_t;
+	}
+	p->dur_ns += now - t->tick_t;
+	p->cpu_ns += a->cpu_ns - b->cpu_ns;
+	p->wait_ns += a->wait_ns - b->wait_ns;
+	p->utime += a->utime - b->utime;
+	p->stime += a->stime - b->stime;
+	p->minflt += a->minflt - b->minflt;
+	p->majflt += a->majflt - b->majflt;
+	p->read_bytes += a->read_bytes - b->read_bytes;
+	p->write_bytes += a->write_bytes - b->write_bytes;
+	p->rchar += a->rchar - b->rchar;
+	p->wchar += a->wchar - b->wchar;
+	p->syscr += a->syscr - b->syscr;
+	p->syscw += a->syscw - b->syscw;
+	p->vcs += a->vcs - b->vcs;
+	p->ivcs += a->ivcs - b->ivcs;
+	p->blkio_delay_ns += a->dl_ns[DL_BLKIO] - b->dl_ns[DL_BLKIO];
+	for (int i = DL_SWAPIN; i <= DL_COMPACT; i++)
+		p->mem_delay_ns += a->dl_ns[i] - b->dl_ns[i];
+	p->rss_kb = t->rss_kb;
+	p->threads = t->threads;
+	p->fds = t->fds;
+	if (++t->pending_n >= t->merge) {
+		push_point(t);
+		t->pending_n = 0;
+	}
+	t->at_tick = t->acc;
+	t->tick_t = now;
+}
+
+static void on_tick(struct res_img *r, uint64_t now)
+{
+	struct taskmap *maps[2] = { r->procs, r->threads };
+	struct res_task *t;
+
+	if (!r->ticks++)
+		r->t_first_tick = now;
+	r->t_last_tick = now;
+	for (int m = 0; m < (r->p.threads ? 2 : 1); m++) {
+		size_t it = 0;
+		while ((t = taskmap_next(maps[m], &it, NULL, NULL))) {
+			if (t->gone && t->tick_t >= t->t_last)
+				continue;
+			if (!t->tick_t) { /* first tick: the baseline */
+				t->tick_t = now;
+				t->at_tick = t->acc;
+				continue;
+			}
+			close_interval(t, now);
+		}
+	}
+	r->cur_proc = NULL;
+}
+
+static void res_consume(void *img, const struct record *rec)
 {
 	struct res_img *r = img;
+
+	switch (rec->kind) {
+	case REC_SAMPLE:
+		if (rec->u.sample.scope == SCOPE_PROCESS)
+			on_process_sample(r, rec);
+		else
+			on_thread_sample(r, rec);
+		break;
+	case REC_GONE:
+		on_gone(r, rec);
+		break;
+	case REC_TASKSTATS:
+		on_taskstats(r, rec);
+		break;
+	case REC_CGROUP:
+		on_cgroup(r, rec);
+		break;
+	case REC_HOST:
+		on_host(r, rec);
+		break;
+	case REC_TICK:
+		on_tick(r, rec->t_ns);
+		break;
+	default:
+		break;
+	}
+}
+
+static void free_series(struct taskmap *m)
+{
 	size_t it = 0;
 	struct res_task *t;
 
-	out_arr_open(o, "tasks");
-	out_text(o, "%8s %-16s %7s %7s %7s %10s %9s %9s %11s %11s %8s %8s %4s %5s\n", "PID", "COMM",
-		 "CPU%", "USR%", "SYS%", "RSS_KiB", "MINFLT", "MAJFLT", "READ_B", "WRITE_B", "VOLCS",
-		 "INVCS", "THR", "FDS");
-	while ((t = taskmap_next(r->tasks, &it, NULL, NULL))) {
-		double secs = (double)(t->t1 - t->t0) / 1e9;
-		double tick = 1.0 / (double)(r->p.ticks_per_s ? r->p.ticks_per_s : 100);
-		double usr = secs > 0 ? 100.0 * (double)d(t->first.utime, t->last.utime) * tick / secs : 0;
-		double sys = secs > 0 ? 100.0 * (double)d(t->first.stime, t->last.stime) * tick / secs : 0;
-		out_obj_open(o, NULL);
-		out_i64(o, "pid", "%8lld ", t->tgid);
-		out_str(o, "comm", "%-16s ", t->comm);
-		out_f64(o, "cpu_pct", "%7.1f ", usr + sys);
-		out_f64(o, "user_pct", "%7.1f ", usr);
-		out_f64(o, "sys_pct", "%7.1f ", sys);
-		out_u64(o, "rss_bytes", NULL, t->last.vm_rss_kb * 1024);
-		out_u64(o, "rss_kib", "%10llu ", t->last.vm_rss_kb);
-		out_u64(o, "minflt", "%9llu ", d(t->first.minflt, t->last.minflt));
-		out_u64(o, "majflt", "%9llu ", d(t->first.majflt, t->last.majflt));
-		out_u64(o, "read_bytes", "%11llu ", d(t->first.read_bytes, t->last.read_bytes));
-		out_u64(o, "write_bytes", "%11llu ", d(t->first.write_bytes, t->last.write_bytes));
-		out_u64(o, "rchar", NULL, d(t->first.rchar, t->last.rchar));
-		out_u64(o, "wchar", NULL, d(t->first.wchar, t->last.wchar));
-		out_u64(o, "syscr", NULL, d(t->first.syscr, t->last.syscr));
-		out_u64(o, "syscw", NULL, d(t->first.syscw, t->last.syscw));
-		out_u64(o, "vol_cs", "%8llu ", d(t->first.vol_ctxt, t->last.vol_ctxt));
-		out_u64(o, "invol_cs", "%8llu ", d(t->first.invol_ctxt, t->last.invol_ctxt));
-		out_i64(o, "threads", "%4lld ", t->last.num_threads);
-		out_i64(o, "fds", "%5lld", t->last.have & PF_FDS ? t->last.nr_fds : -1);
-		out_null(o, "delays", NULL);
-		out_bool(o, "exited", NULL, t->gone);
-		out_text(o, "%s\n", t->gone ? "  (exited)" : "");
-		out_obj_close(o);
-	}
-	out_arr_close(o);
+	while ((t = taskmap_next(m, &it, NULL, NULL)))
+		free(t->pts);
+}
+
+static void res_report(void *img, struct out *o)
+{
+	resource_report(img, o);
 }
 
 static void res_destroy(void *img)
 {
 	struct res_img *r = img;
-	taskmap_free(r->tasks);
+
+	free_series(r->procs);
+	free_series(r->threads);
+	taskmap_free(r->procs);
+	taskmap_free(r->threads);
+	taskmap_free(r->tid_start);
 	free(r);
 }
 
 const struct image_ops image_resource = {
 	.name = "resource",
-	.needs = 0,
-	.pneeds = PF_STAT | PF_STATUS | PF_IO | PF_FDS,
-	.sources = 1u << SRC_TASKSTATS,
+	.needs = PF_SCHEDSTAT | PF_IO,
+	.pneeds = PF_STAT | PF_STATUS | PF_FDS,
+	.sources = 1u << SRC_TASKSTATS | 1u << SRC_CGROUP,
 	.create = res_create,
 	.consume = res_consume,
 	.report = res_report,

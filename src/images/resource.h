@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The resource image's state, shared by resource.c (consuming records) and
+ * resource_report.c (the report and the hotspots). Counters are cumulative
+ * since the task was first seen; the series holds per-interval deltas in a
+ * bounded number of buckets (two neighbours merge when it is full, so a long
+ * run keeps its whole span at a coarser step).
+ */
+#ifndef PROCIMAGE_IMAGES_RESOURCE_H
+#define PROCIMAGE_IMAGES_RESOURCE_H
+
+#include <stdint.h>
+
+#include "core/taskmap.h"
+#include "procimage/image.h"
+
+enum res_delay {
+	DL_CPU = 0, DL_BLKIO, DL_SWAPIN, DL_FREEPAGES, DL_THRASHING, DL_COMPACT, DL_WPCOPY, DL_IRQ,
+	DL_COUNT
+};
+
+/* Cumulative counters of one task (a process sums its threads). */
+struct res_counters {
+	uint64_t cpu_ns, wait_ns, slices; /* schedstat */
+	uint64_t utime, stime;		  /* stat, ticks */
+	uint64_t minflt, majflt;
+	uint64_t rchar, wchar, syscr, syscw, read_bytes, write_bytes, cancelled;
+	uint64_t vcs, ivcs;
+	uint64_t dl_ns[DL_COUNT], dl_count[DL_COUNT]; /* taskstats */
+};
+
+/* One bucket of the series: deltas over [t_ns, t_ns + dur_ns) and gauges at its end. */
+struct res_point {
+	uint64_t t_ns, dur_ns;
+	uint64_t cpu_ns, wait_ns, utime, stime, minflt, majflt;
+	uint64_t read_bytes, write_bytes, rchar, wchar, syscr, syscw, vcs, ivcs;
+	uint64_t blkio_delay_ns, mem_delay_ns;
+	uint64_t rss_kb;
+	int32_t threads, fds;
+};
+
+#define RES_MAX_POINTS 240
+
+struct res_task {
+	int32_t tgid, tid;
+	uint64_t start;
+	uint8_t is_thread, gone, exited_seen;
+	char comm[16];
+	uint64_t t_first, t_last; /* first and last sample */
+	uint32_t nsamples;
+	uint32_t have;		  /* PF_* seen in samples */
+	struct res_counters acc, at_tick;
+	uint64_t tick_t;	  /* time of the last closed interval */
+	/* last raw values, for deltas */
+	struct proc_sample prev;
+	/* taskstats: first and latest reply (delays, switches) */
+	struct rec_taskstats ts_prev;
+	uint32_t nts;
+	uint64_t dl_max_ns[DL_COUNT];
+	uint32_t ts_have;
+	/* status gauges (process scope; a thread shows its process's) */
+	uint64_t rss_kb, rss_min_kb, rss_max_kb, rss_sum_kb, rss_n;
+	uint64_t anon_kb, file_kb, shmem_kb, vm_size_kb, vm_swap_kb, vm_swap_max_kb, hwm_kb;
+	uint64_t leader_vcs0, leader_ivcs0, leader_vcs, leader_ivcs;
+	int32_t threads, threads_max, fds, fds_max;
+	uint32_t status_have;
+	/* cgroup (process) */
+	struct rec_cgroup cg_first, cg_last;
+	uint32_t ncg;
+	char cg_path[200];
+	/* series */
+	struct res_point *pts;
+	uint32_t npts, cap_pts, merge; /* merge: intervals per bucket (power of two) */
+	struct res_point pending;      /* the bucket being filled */
+	uint32_t pending_n;
+};
+
+struct res_img {
+	struct image_params p;
+	struct taskmap *procs;	 /* (tgid, start) */
+	struct taskmap *threads; /* (tid, start) */
+	struct taskmap *tid_start; /* (tid, 0) -> uint64_t start: exit records lack it */
+	struct res_task *cur_proc; /* the process whose samples are arriving */
+	struct rec_host host;
+	uint32_t host_have;
+	uint64_t t_first_tick, t_last_tick;
+	uint32_t ticks;
+};
+
+/* resource_report.c */
+void resource_report(struct res_img *r, struct out *o);
+/* Whether a delay class was accounted for the task (see resource_report.c). */
+int resource_delay_accounted(const struct res_img *r, const struct res_task *t, int cls);
+
+#endif
