@@ -68,8 +68,8 @@ static void row(struct csv *c, FILE *fp, int pass, const char *image, const char
 	vals[col(c, "table")] = table;
 	for (int i = 0; parent && ident[i]; i++) {
 		const struct jv *v = jdoc_get(parent, ident[i]);
-		int k = col(c, ident[i]);
-		if (v && k >= 0)
+		int k = v && scalar(v) ? col(c, ident[i]) : -1;
+		if (k >= 0)
 			vals[k] = scalar(v);
 	}
 	for (const struct jv *m = e->kids; m; m = m->next) {

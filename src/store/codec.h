@@ -27,7 +27,7 @@
 #define CODEC_HDR_WORDS 6
 #define CODEC_WORDS (CODEC_HDR_WORDS + (sizeof(((struct record *)0)->u) + 7) / 8)
 /* Bump when the flattening changes; the store refuses other layouts. */
-#define CODEC_LAYOUT_VERSION 1
+#define CODEC_LAYOUT_VERSION 2
 
 struct codec;
 
@@ -49,6 +49,10 @@ int codec_encode(struct codec *c, const struct record *r, struct codec_buf *out)
 /* Decode one record from [*pos, end). r->text points into the codec's own
  * buffer (NUL-terminated), valid until the next call. 0, or -EBADMSG. */
 int codec_decode(struct codec *c, const uint8_t **pos, const uint8_t *end, struct record *r);
+
+/* FNV-1a 64 of a chunk, stored next to it: corruption inside a blob (which
+ * SQLite cannot see) is found before it is decoded. */
+uint64_t codec_checksum(const uint8_t *p, size_t len);
 
 /* "procimage-record/1 words=N union=N sample=N taskstats=N": what a reader
  * must match to decode the payload bytes the same way. */

@@ -9,9 +9,10 @@
  *        end only), interval_ns, ticks_per_s, page_size, command, images
  *   sources(id INTEGER PRIMARY KEY, name, state, reason, events, lost,
  *        loss_episodes, first_loss_ns, last_loss_ns)     the final status
- *   chunks(seq INTEGER PRIMARY KEY, segment, t_first, t_last, nrec, data BLOB)
- *        records encoded by store/codec.c; a segment decodes on its own
- *        (its first chunk starts from empty slots).
+ *   chunks(seq INTEGER PRIMARY KEY, segment, t_first, t_last, nrec, data BLOB,
+ *        chk)  records encoded by store/codec.c, chk = codec_checksum(data);
+ *        a segment decodes on its own (its first chunk starts from empty slots).
+ *   segments: a view (segment, t_first, t_last, records, bytes).
  * WAL mode, one transaction per chunk, a chunk at least every second: a kill
  * -9 loses at most the last second. Retention deletes whole old segments.
  */

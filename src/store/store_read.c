@@ -81,13 +81,13 @@ static int check_identity(struct store_reader *r, char *err, size_t n, int *code
 		return *code = 2, -1;
 	}
 	if (app != STORE_APP_ID)
-		return bad_file(err, n, r->path, "is not a procimage recording (an SQLite file of"
-				" another application)", code);
+		return bad_file(err, n, r->path, "is not a procimage recording (empty, or an SQLite"
+				" file of another application)", code);
 	if (ver != STORE_SCHEMA_VERSION) {
 		snprintf(err, n, "'%s' was recorded with store schema %llu, this procimage reads"
-			 " schema %d: report it with the procimage version that %s it", r->path,
+			 " schema %d: report it with the %s procimage that recorded it", r->path,
 			 (unsigned long long)ver, STORE_SCHEMA_VERSION,
-			 ver > STORE_SCHEMA_VERSION ? "newer, which wrote" : "recorded");
+			 ver > STORE_SCHEMA_VERSION ? "newer" : "older");
 		return *code = 2, -1;
 	}
 	meta_get(r->db, "record_layout", layout, sizeof(layout));
@@ -258,7 +258,7 @@ int store_replay(struct store_reader *r, uint64_t from, uint64_t to, record_fn f
 		 char *err, size_t n)
 {
 	static const char sql[] =
-		"SELECT seq, segment, t_first, nrec, data FROM chunks WHERE segment IN"
+		"SELECT seq, segment, t_first, nrec, data, chk FROM chunks WHERE segment IN"
 		" (SELECT segment FROM chunks GROUP BY segment HAVING max(t_last) >= ?1"
 		" AND min(t_first) <= ?2) ORDER BY seq";
 	struct replay p = { .codec = codec_new(), .from = from, .to = to, .fn = fn, .ctx = ctx };
@@ -280,11 +280,13 @@ int store_replay(struct store_reader *r, uint64_t from, uint64_t to, record_fn f
 		if (seg != segment)
 			codec_reset(p.codec);
 		segment = seg;
-		const void *data = sqlite3_column_blob(st, 4);
-		if (replay_chunk(&p, data, (size_t)sqlite3_column_bytes(st, 4),
-				 (uint64_t)sqlite3_column_int64(st, 3))) {
-			snprintf(err, n, "'%s' is corrupted: chunk %lld does not decode", r->path,
-				 (long long)sqlite3_column_int64(st, 0));
+		const uint8_t *data = sqlite3_column_blob(st, 4);
+		size_t len = (size_t)sqlite3_column_bytes(st, 4);
+		int sum_ok = (uint64_t)sqlite3_column_int64(st, 5) == codec_checksum(data, len);
+		if (!sum_ok || replay_chunk(&p, data, len, (uint64_t)sqlite3_column_int64(st, 3))) {
+			snprintf(err, n, "'%s' is corrupted: chunk %lld %s", r->path,
+				 (long long)sqlite3_column_int64(st, 0),
+				 sum_ok ? "does not decode" : "fails its checksum");
 			rc = SQLITE_CORRUPT;
 			break;
 		}

@@ -42,7 +42,7 @@ static const char schema_sql[] =
 	" last_loss_ns INTEGER NOT NULL);"
 	"CREATE TABLE chunks(seq INTEGER PRIMARY KEY, segment INTEGER NOT NULL,"
 	" t_first INTEGER NOT NULL, t_last INTEGER NOT NULL, nrec INTEGER NOT NULL,"
-	" data BLOB NOT NULL);"
+	" data BLOB NOT NULL, chk INTEGER NOT NULL);"
 	"CREATE INDEX chunks_segment ON chunks(segment);"
 	"CREATE VIEW segments AS SELECT segment, min(t_first) AS t_first, max(t_last) AS t_last,"
 	" sum(nrec) AS records, sum(length(data)) AS bytes FROM chunks GROUP BY segment;";
@@ -132,8 +132,8 @@ static int setup(struct store_writer *w, const struct store_info *info)
 	if (exec(w, pragmas) || exec(w, "BEGIN") || exec(w, schema_sql) || write_meta(w, info) ||
 	    exec(w, "COMMIT"))
 		return -1;
-	if (sqlite3_prepare_v2(w->db, "INSERT INTO chunks(segment,t_first,t_last,nrec,data)"
-				      " VALUES(?,?,?,?,?)", -1, &w->ins, NULL))
+	if (sqlite3_prepare_v2(w->db, "INSERT INTO chunks(segment,t_first,t_last,nrec,data,chk)"
+				      " VALUES(?,?,?,?,?,?)", -1, &w->ins, NULL))
 		return fail(w, "prepare insert");
 	return 0;
 }
@@ -234,6 +234,7 @@ static int insert_chunk(struct store_writer *w)
 	sqlite3_bind_int64(w->ins, 3, (sqlite3_int64)w->t_last);
 	sqlite3_bind_int64(w->ins, 4, (sqlite3_int64)w->nrec);
 	sqlite3_bind_blob(w->ins, 5, w->buf.p, (int)w->buf.len, SQLITE_STATIC);
+	sqlite3_bind_int64(w->ins, 6, (sqlite3_int64)codec_checksum(w->buf.p, w->buf.len));
 	int rc = sqlite3_step(w->ins);
 	sqlite3_reset(w->ins);
 	return rc == SQLITE_DONE ? 0 : fail(w, "write chunk");

@@ -1,0 +1,55 @@
+#!/bin/bash
+# unprivileged
+# record -> report rebuilds the same image as the live run over the same
+# records: `record --report resource` runs the image live while every record
+# goes to the store (a tee), then `report` replays the file through the same
+# image code. The JSON documents must be identical (nothing is volatile: the
+# envelope of a report is the recording's). Also the window and target
+# filters, and the text format.
+. "$(dirname "$0")/lib.sh"
+
+sleep 60 & S=$!; on_exit "kill $S"
+( while :; do :; done ) & B=$!; on_exit "kill $B"
+"$PROCIMAGE" record -o "$TMP/r.db" -p $S,$B -d 1500ms -i 100ms --report resource -f json \
+	>"$TMP/live.json" || fail "record exited $?"
+[ -s "$TMP/r.db" ] || fail "no recording file"
+[ "$(stat -c %a "$TMP/r.db")" = 600 ] || fail "recording mode is $(stat -c %a "$TMP/r.db"), want 600"
+ls "$TMP"/r.db-wal "$TMP"/r.db-shm 2>/dev/null | grep -q . && fail "WAL files left after a clean end"
+"$PROCIMAGE" report "$TMP/r.db" resource -f json >"$TMP/rep.json" || fail "report exited $?"
+assert_eq "$(jget "$TMP/live.json" 'len(d["tasks"])')" 2 "live run saw both tasks"
+assert_cmp "$(jget "$TMP/live.json" '[t for t in d["tasks"] if t["pid"]=='$B'][0]["cpu_pct"]')" ">" 50 \
+	"live spinner CPU"
+if ! cmp -s "$TMP/live.json" "$TMP/rep.json"; then
+	diff <(python3 -m json.tool "$TMP/live.json") <(python3 -m json.tool "$TMP/rep.json") | head -20
+	fail "report from the store differs from the live run"
+fi
+ok "report == live run (byte-identical JSON)"
+
+# Text too, and the sqlite3 shell can read the file (documented schema).
+"$PROCIMAGE" report "$TMP/r.db" resource >"$TMP/rep.txt" || fail "text report"
+grep -q "^ *$B " "$TMP/rep.txt" || fail "text report lacks pid $B"
+if command -v sqlite3 >/dev/null; then
+	assert_eq "$(sqlite3 "$TMP/r.db" "select value from meta where key='schema_version'")" 1 "schema version"
+	n=$(sqlite3 "$TMP/r.db" "select sum(records) from segments")
+	assert_cmp "$n" ">=" 30 "records in the segments view"
+fi
+
+# A target filter: only the sleeper.
+"$PROCIMAGE" report "$TMP/r.db" resource -p $S -f json >"$TMP/s.json" || fail "report -p"
+assert_eq "$(jget "$TMP/s.json" '[t["pid"] for t in d["tasks"]]')" "[$S]" "-p filter"
+# A window: the second half only (duration follows the window).
+"$PROCIMAGE" report "$TMP/r.db" resource --from 750ms -f json >"$TMP/w.json" || fail "report --from"
+dur=$(jget "$TMP/w.json" 'd["duration_s"]')
+assert_cmp "$dur" "<" 0.9 "window duration"
+assert_cmp "$dur" ">" 0.6 "window duration"
+# A pid never recorded: exit 3.
+"$PROCIMAGE" report "$TMP/r.db" resource -p 4000000 >/dev/null 2>"$TMP/e"; rc=$?
+assert_eq "$rc" 3 "unknown pid in the recording"
+# Bad usage: exit 2 with a message.
+"$PROCIMAGE" report "$TMP/r.db" nosuchimage 2>"$TMP/e"; rc=$?
+assert_eq "$rc" 2 "unknown image"
+grep -q "unknown image 'nosuchimage'" "$TMP/e" || fail "message: $(cat "$TMP/e")"
+"$PROCIMAGE" record -d 1s 2>"$TMP/e"; rc=$?
+assert_eq "$rc" 2 "record without -o"
+"$PROCIMAGE" record -o "$TMP/x.db" --max-size 12 2>"$TMP/e"; rc=$?
+assert_eq "$rc" 2 "bad --max-size"

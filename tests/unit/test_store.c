@@ -1,0 +1,303 @@
+/* Unit tests: the store's record codec, the SQLite writer/reader round trip,
+ * windows, retention, and the JSON-derived renderers (prom, csv, html). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "render/jdoc.h"
+#include "store/codec.h"
+#include "store/store.h"
+
+/* A deterministic stream: samples of 50 tasks with growing counters, plus
+ * every other kind with text, as sources would emit them. */
+static void make_record(int i, struct record *r, char *text, size_t tl)
+{
+	memset(r, 0, sizeof(*r));
+	r->t_ns = 1000000000ull + (uint64_t)(i / 60) * 100000000ull;
+	r->cpu = i % 4;
+	r->key.tgid = 100 + i % 50;
+	r->key.tid = 100 + i % 50;
+	r->key.start_ticks = 5000 + (uint64_t)(i % 50);
+	snprintf(r->comm, sizeof(r->comm), "task%d", i % 50);
+	if (i % 60 < 50) {
+		r->kind = REC_SAMPLE;
+		r->u.sample.scope = SCOPE_PROCESS;
+		r->u.sample.s.utime = (uint64_t)i * 3;
+		r->u.sample.s.vm_rss_kb = 4096 + (uint64_t)(i % 7);
+		r->u.sample.s.state = 'R';
+		return;
+	}
+	r->kind = (uint16_t)(REC_GONE + i % (REC_KIND_COUNT - REC_GONE));
+	r->source = (uint16_t)(i % SRC_COUNT);
+	r->u.sc.nr = i;
+	r->u.sc.ret = -(int64_t)i;
+	snprintf(text, tl, "text of record %d", i);
+	r->text = text;
+	r->text_len = (uint32_t)strlen(text);
+}
+
+static void assert_same(const struct record *a, const struct record *b)
+{
+	assert_int_equal(a->kind, b->kind);
+	assert_int_equal(a->source, b->source);
+	assert_int_equal(a->cpu, b->cpu);
+	assert_int_equal(a->t_ns, b->t_ns);
+	assert_memory_equal(&a->key, &b->key, sizeof(a->key));
+	assert_memory_equal(a->comm, b->comm, sizeof(a->comm));
+	assert_memory_equal(&a->u, &b->u, sizeof(a->u));
+	assert_int_equal(a->text_len, b->text_len);
+	if (a->text_len)
+		assert_memory_equal(a->text, b->text, a->text_len);
+}
+
+static void test_codec_roundtrip(void **state)
+{
+	struct codec *enc = codec_new(), *dec = codec_new();
+	struct codec_buf buf = { 0 };
+	struct record r, back;
+	char text[64];
+	(void)state;
+
+	for (int i = 0; i < 3000; i++) {
+		make_record(i, &r, text, sizeof(text));
+		assert_int_equal(codec_encode(enc, &r, &buf), 0);
+	}
+	/* Delta coding: a task sample whose counters moved costs a few bytes,
+	 * not the ~600 of the struct. */
+	struct codec *only = codec_new();
+	struct codec_buf sb = { 0 };
+	int nsamples = 0;
+	for (int i = 0; i < 3000; i++) {
+		make_record(i, &r, text, sizeof(text));
+		if (r.kind == REC_SAMPLE && ++nsamples)
+			assert_int_equal(codec_encode(only, &r, &sb), 0);
+	}
+	print_message("%zu bytes for %d samples\n", sb.len, nsamples);
+	assert_true(sb.len < (size_t)nsamples * 24);
+	codec_buf_free(&sb);
+	codec_free(only);
+	const uint8_t *p = buf.p, *end = buf.p + buf.len;
+	for (int i = 0; i < 3000; i++) {
+		make_record(i, &r, text, sizeof(text));
+		assert_int_equal(codec_decode(dec, &p, end, &back), 0);
+		assert_same(&r, &back);
+	}
+	assert_ptr_equal(p, end);
+	assert_int_equal(codec_decode(dec, &p, end, &back), -EBADMSG);
+	/* Truncated input is an error, never a crash. */
+	codec_reset(dec);
+	p = buf.p;
+	for (int i = 0; i < 3000 && codec_decode(dec, &p, buf.p + buf.len / 2, &back) == 0; i++)
+		;
+	assert_true(p <= buf.p + buf.len / 2);
+	codec_buf_free(&buf);
+	codec_free(enc);
+	codec_free(dec);
+}
+
+struct collect {
+	int n;
+	uint64_t first, last;
+	int bad;
+};
+
+static void collect_fn(void *ctx, const struct record *r)
+{
+	struct collect *c = ctx;
+	struct record want;
+	char text[64];
+
+	if (!c->n)
+		c->first = r->t_ns;
+	c->last = r->t_ns;
+	c->n++;
+	/* t_ns identifies the record index range; check the payload of samples. */
+	if (r->kind == REC_SAMPLE && r->u.sample.s.state != 'R')
+		c->bad++;
+	(void)want, (void)text;
+}
+
+static char *tmp_path(const char *name)
+{
+	static char buf[256];
+	const char *dir = getenv("PROCIMAGE_TEST_TMP");
+
+	snprintf(buf, sizeof(buf), "%s/test_store_%d_%s", dir && *dir ? dir : "/tmp", getpid(),
+		 name);
+	return buf;
+}
+
+static void write_stream(const char *path, int n, const struct store_limits *lim)
+{
+	struct store_info in = { .host = "h", .kernel = "k", .started_wall_ns = 1,
+				 .started_mono_ns = 1000000000ull, .interval_ns = 100000000ull,
+				 .ticks_per_s = 100, .page_size = 4096 };
+	char err[256], text[64];
+	struct record r;
+	struct store_writer *w = store_create(path, &in, lim, err, sizeof(err));
+
+	assert_non_null(w);
+	for (int i = 0; i < n; i++) {
+		make_record(i, &r, text, sizeof(text));
+		assert_int_equal(store_append(w, &r), 0);
+	}
+	assert_int_equal(store_close(w, r.t_ns + 1, err, sizeof(err)), 0);
+}
+
+static void test_store_roundtrip_window(void **state)
+{
+	struct store_limits lim = { .segment_ns = 2000000000ull };
+	char *path = strdup(tmp_path("rt.db")), err[256];
+	struct collect c = { 0 };
+	int code;
+	(void)state;
+
+	write_stream(path, 6000, &lim); /* 10 s of records, 5 segments */
+	struct store_reader *rd = store_open(path, err, sizeof(err), &code);
+	assert_non_null(rd);
+	assert_int_equal(store_reader_info(rd)->nrec, 6000);
+	assert_true(store_reader_info(rd)->clean_end);
+	assert_int_equal(store_replay(rd, 0, 0, collect_fn, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n, 6000);
+	assert_int_equal(c.bad, 0);
+	/* A window in the middle of a segment: exactly the records inside. */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_replay(rd, 4500000000ull, 6000000000ull, collect_fn, &c, err,
+				      sizeof(err)), 0);
+	assert_int_equal(c.first, 4500000000ull);
+	assert_int_equal(c.last, 6000000000ull);
+	assert_int_equal(c.n, 16 * 60);
+	store_reader_close(rd);
+	unlink(path);
+	free(path);
+}
+
+static void test_store_retention(void **state)
+{
+	struct store_limits lim = { .segment_ns = 1000000000ull, .max_age_ns = 3000000000ull };
+	char *path = strdup(tmp_path("ret.db")), err[256];
+	struct collect c = { 0 };
+	int code;
+	(void)state;
+
+	write_stream(path, 6000, &lim);
+	struct store_reader *rd = store_open(path, err, sizeof(err), &code);
+	assert_non_null(rd);
+	assert_int_equal(store_replay(rd, 0, 0, collect_fn, &c, err, sizeof(err)), 0);
+	/* Only whole segments younger than ~3 s before the end are kept. */
+	assert_true(c.first >= 10900000000ull - 5000000000ull);
+	assert_true(c.n < 6000 && c.n > 1000);
+	assert_int_equal(c.last, 10900000000ull);
+	store_reader_close(rd);
+	unlink(path);
+	free(path);
+}
+
+static void test_store_refuses_garbage(void **state)
+{
+	char *path = strdup(tmp_path("bad.db")), err[256];
+	int code;
+	FILE *fp = fopen(path, "w");
+	(void)state;
+
+	fputs("this is not a database, it is text long enough to fill a header page.....", fp);
+	fclose(fp);
+	assert_null(store_open(path, err, sizeof(err), &code));
+	assert_int_equal(code, 2);
+	assert_non_null(strstr(err, "not a procimage recording"));
+	unlink(path);
+	assert_null(store_open(path, err, sizeof(err), &code));
+	assert_int_equal(code, 2);
+	free(path);
+}
+
+static const char doc_json[] =
+	"{\"schema\":\"procimage/1\",\"image\":\"resource\",\"host\":\"h\",\"kernel\":\"k\","
+	"\"started\":\"2026-01-01T00:00:00.000Z\",\"duration_s\":2.5,\"interval_ms\":100,"
+	"\"sources\":{\"procfs\":{\"status\":\"ok\",\"events\":3,\"lost\":0},"
+	"\"audit\":{\"status\":\"unavailable\",\"reason\":\"no \\\"cap\\\"\",\"lost\":2}},"
+	"\"tasks\":[{\"pid\":1,\"comm\":\"a\\\"b\",\"cpu_pct\":12.5,\"rss_bytes\":4096,"
+	"\"exited\":false,\"delays\":null,\"series\":[{\"t_s\":0,\"cpu_pct\":10},"
+	"{\"t_s\":1,\"cpu_pct\":15}]},{\"pid\":2,\"comm\":\"<x>\",\"cpu_pct\":1e-3,"
+	"\"rss_bytes\":8192,\"series\":[]}]}";
+
+static char *render(int (*fn)(FILE *, const struct jv *))
+{
+	char err[128], *buf = NULL;
+	size_t len = 0;
+	struct jv *doc = jdoc_parse(doc_json, strlen(doc_json), err, sizeof(err));
+	FILE *ms = open_memstream(&buf, &len);
+
+	assert_non_null(doc);
+	assert_int_equal(fn(ms, doc), 0);
+	fclose(ms);
+	jdoc_free(doc);
+	return buf;
+}
+
+static void test_render_prom(void **state)
+{
+	char *s = render(render_prom);
+	(void)state;
+
+	assert_non_null(strstr(s, "# TYPE procimage_resource_tasks_cpu_pct gauge\n"
+				  "procimage_resource_tasks_cpu_pct{pid=\"1\",comm=\"a\\\"b\"} 12.5\n"
+				  "procimage_resource_tasks_cpu_pct{pid=\"2\",comm=\"<x>\"} 1e-3\n"));
+	assert_non_null(strstr(s, "procimage_source_up{source=\"audit\"} 0\n"));
+	assert_non_null(strstr(s, "procimage_source_lost_events{source=\"audit\"} 2\n"));
+	assert_non_null(strstr(s, "procimage_resource_tasks_exited{pid=\"1\",comm=\"a\\\"b\"} 0\n"));
+	assert_null(strstr(s, "series"));
+	free(s);
+}
+
+static void test_render_csv_html(void **state)
+{
+	char *s = render(render_csv);
+	(void)state;
+
+	assert_string_equal(s, "image,table,pid,comm,t_s,cpu_pct\n"
+			       "resource,tasks,1,\"a\"\"b\",0,10\n"
+			       "resource,tasks,1,\"a\"\"b\",1,15\n");
+	free(s);
+	s = render(render_html);
+	assert_non_null(strstr(s, "<svg class=\"chart line\""));
+	assert_non_null(strstr(s, "<svg class=\"chart bar\""));
+	assert_non_null(strstr(s, "&lt;x&gt;"));
+	assert_null(strstr(s, "<x>"));
+	assert_null(strstr(s, "http://www.w3.org/1999"));
+	free(s);
+}
+
+static void test_jdoc_bad(void **state)
+{
+	char err[128];
+	const char *bad[] = { "", "{", "[1,]", "{\"a\" 1}", "\"abc", "tru", "{} x", "[[[[[[[[[[[[[["
+			      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]" };
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct jv *v = jdoc_parse(bad[i], strlen(bad[i]), err, sizeof(err));
+		assert_null(v);
+		assert_true(err[0] != 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_codec_roundtrip),
+		cmocka_unit_test(test_store_roundtrip_window),
+		cmocka_unit_test(test_store_retention),
+		cmocka_unit_test(test_store_refuses_garbage),
+		cmocka_unit_test(test_render_prom),
+		cmocka_unit_test(test_render_csv_html),
+		cmocka_unit_test(test_jdoc_bad),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
