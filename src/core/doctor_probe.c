@@ -293,9 +293,10 @@ static int cn_wait_ack(int fd, int timeout_ms, int *ack_err, int *events)
 			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*c) + sizeof(struct proc_event)) ||
 			    c->id.idx != CN_IDX_PROC)
 				continue;
-			struct proc_event *ev = (struct proc_event *)c->data;
-			if (ev->what == PROC_EVENT_NONE) {
-				*ack_err = (int)ev->event_data.ack.err;
+			struct proc_event ev; /* c->data is only 4-byte aligned */
+			memcpy(&ev, c->data, sizeof(ev));
+			if (ev.what == PROC_EVENT_NONE) {
+				*ack_err = (int)ev.event_data.ack.err;
 				return 1;
 			}
 			(*events)++;
