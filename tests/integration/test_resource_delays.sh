@@ -20,7 +20,7 @@ on_exit "echo $orig > $SYSCTL"
 
 wait_done() { for _ in $(seq 300); do grep -q done "$1" 2>/dev/null && return 0; sleep 0.1; done; fail "workload did not finish ($1)"; }
 
-sleep 30 & S=$!; on_exit "kill $S"
+sleep 600 & S=$!; on_exit "kill $S"
 "$PROCIMAGE" resource -p $S -d 200ms -f json >"$TMP/probe.json" || fail "resource probe"
 st=$(jget "$TMP/probe.json" 'd["sources"]["taskstats"]["status"]')
 [ "$st" = ok ] || skip "taskstats unavailable: $(jget "$TMP/probe.json" 'd["sources"]["taskstats"].get("reason")')"
