@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The proc connector source (NETLINK_CONNECTOR, CN_IDX_PROC), split in parts
+ * that can be tested alone:
+ *  - connector_decode.c: raw datagrams -> records, per-CPU sequence checking
+ *    (no I/O: unit-tested with synthetic netlink messages);
+ *  - connector_enrich.c: a worker thread that reads /proc/<pid>/exe and
+ *    cmdline for exec events, so a target's mm lock never stalls the reader;
+ *  - connector_scan.c: the followed tree (--children) and the /proc diff that
+ *    heals it after a loss, and replaces the connector when it is unavailable;
+ *  - connector.c: the socket and the source_ops glue.
+ * Event times are the kernel's timestamp_ns (ktime_get_ns = CLOCK_MONOTONIC).
+ */
+#ifndef PROCIMAGE_CONNECTOR_H
+#define PROCIMAGE_CONNECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/targets.h"
+#include "procimage/record.h"
+
+/* The uapi header of older build hosts lacks these (kernel >= 6.6). */
+#define CN_EV_NONZERO_EXIT 0x20000000u
+#define CN_EV_ALL 0xffffffffu
+
+/* struct proc_input of kernel 6.6+: LISTEN with an event-type filter. */
+struct cn_proc_input {
+	uint32_t mcast_op;
+	uint32_t event_type;
+};
+
+#define CN_MAX_CPUS 4096
+
+struct cn_decoder {
+	int check_seq;	/* 0 when a kernel filter hides events (seq gaps are normal) */
+	uint8_t seen[CN_MAX_CPUS];
+	uint32_t next_seq[CN_MAX_CPUS];
+	uint64_t last_ts[CN_MAX_CPUS];
+	uint64_t events, bad, acks;
+	int got_ack, ack_err;
+	/* Losses found since cn_decoder_take_loss(): count and time window. */
+	uint64_t lost, lost_since_ns, lost_until_ns;
+	uint32_t gaps;
+};
+
+typedef void (*cn_record_fn)(void *ctx, struct record *r);
+
+void cn_decoder_init(struct cn_decoder *d, int check_seq);
+/* Decode one received datagram (one or more netlink messages). Each event
+ * becomes a record passed to fn (text unset); acks set got_ack/ack_err.
+ * Returns the number of records, or -EINVAL for a malformed datagram. */
+int cn_decode(struct cn_decoder *d, const void *buf, size_t len, cn_record_fn fn, void *ctx);
+/* Losses found by sequence gaps since the last call: 0 if none; otherwise the
+ * count, with the window in *since and *until (CLOCK_MONOTONIC ns). */
+uint64_t cn_decoder_take_loss(struct cn_decoder *d, uint64_t *since, uint64_t *until);
+
+/* Build the LISTEN/IGNORE control datagram in buf (>= 64 bytes); a mask other
+ * than CN_EV_ALL uses the 8-byte proc_input form. Returns its length. */
+size_t cn_build_control(void *buf, uint32_t op, uint32_t mask, uint32_t seq);
+
+/* --- exec enrichment worker (connector_enrich.c) --- */
+struct cn_enrich;
+/* rootfd is the proc root (borrowed). efd_out: an fd that becomes readable
+ * when results are ready (register it with the loop). */
+struct cn_enrich *cn_enrich_new(int rootfd, int *efd_out);
+/* Queue an exec record for enrichment. 0 if queued; -1 if the queue is full
+ * (the caller emits it as is). */
+int cn_enrich_push(struct cn_enrich *e, const struct record *r);
+/* Emit every finished record, in the order queued, to sink. */
+void cn_enrich_flush(struct cn_enrich *e, const struct record_sink *sink);
+/* Stop the worker; records not finished are emitted without text. Returns
+ * the number of exec records emitted without filename/argv. */
+uint64_t cn_enrich_free(struct cn_enrich *e, const struct record_sink *sink);
+/* Exec records emitted without filename/argv (queue full, or task gone). */
+uint64_t cn_enrich_unknown(const struct cn_enrich *e);
+/* Read filename NUL argv0 NUL ... of pid (bounded to len) into buf. Returns
+ * the length, 0 when nothing could be read. Also fills comm if readable. */
+size_t cn_read_exec_text(int rootfd, int32_t pid, char *buf, size_t len, char comm[16]);
+
+/* --- the followed tree and /proc diffing (connector_scan.c) --- */
+struct cn_scan;
+struct cn_scan_config {
+	int rootfd;
+	const struct targets *targets;
+	int children;	/* follow descendants */
+	int full;	/* fallback: also diff threads and comm, every tick */
+};
+struct cn_scan *cn_scan_new(const struct cn_scan_config *cfg);
+void cn_scan_free(struct cn_scan *s);
+/* Seed the tree from /proc (targets, and their descendants with children).
+ * Quiet: emits nothing. New members are reported through follow_fn. */
+void cn_scan_seed(struct cn_scan *s);
+/* Diff /proc against the tree; emit what changed as records with source
+ * SRC_PROCFS (sampled: time = now_ns). */
+void cn_scan_diff(struct cn_scan *s, uint64_t now_ns, const struct record_sink *sink);
+/* Learn from a dispatched record (fork of a member -> new member, exit). */
+void cn_scan_observe(struct cn_scan *s, const struct record *r);
+/* Called for every process that joins the tree (procfs_follow). */
+void cn_scan_on_follow(struct cn_scan *s, void (*fn)(void *ctx, int32_t tgid), void *ctx);
+uint64_t cn_scan_count(const struct cn_scan *s);
+
+#endif

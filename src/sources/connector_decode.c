@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Proc connector datagrams -> records (see connector.h). No I/O here.
+ *
+ * Loss detection: the kernel numbers the messages it sends per CPU
+ * (cn_msg.seq, taken under a per-CPU lock together with ev->cpu), acks
+ * included. Without an event-type filter this socket sees every message, so a
+ * jump in one CPU's sequence is exactly the number of events dropped (receive
+ * buffer full, or the kernel's GFP_NOWAIT allocation failing). A loss at the
+ * very end of a run only shows as ENOBUFS, since no later message reveals it.
+ */
+#include "sources/connector.h"
+
+#include <errno.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <string.h>
+
+void cn_decoder_init(struct cn_decoder *d, int check_seq)
+{
+	memset(d, 0, sizeof(*d));
+	d->check_seq = check_seq;
+}
+
+static void check_seq(struct cn_decoder *d, uint32_t cpu, uint32_t seq, uint64_t ts)
+{
+	if (!d->check_seq || cpu >= CN_MAX_CPUS)
+		return;
+	if (d->seen[cpu]) {
+		uint32_t gap = seq - d->next_seq[cpu];
+		if (gap >= 0x80000000u)
+			return; /* older than expected: a reordered duplicate, keep state */
+		if (gap) {
+			if (!d->lost || d->last_ts[cpu] < d->lost_since_ns)
+				d->lost_since_ns = d->last_ts[cpu];
+			if (ts > d->lost_until_ns)
+				d->lost_until_ns = ts;
+			d->lost += gap;
+			d->gaps++;
+		}
+	}
+	d->seen[cpu] = 1;
+	d->next_seq[cpu] = seq + 1;
+	d->last_ts[cpu] = ts;
+}
+
+uint64_t cn_decoder_take_loss(struct cn_decoder *d, uint64_t *since, uint64_t *until)
+{
+	uint64_t n = d->lost;
+
+	if (n) {
+		*since = d->lost_since_ns;
+		*until = d->lost_until_ns;
+	}
+	d->lost = d->lost_since_ns = d->lost_until_ns = 0;
+	return n;
+}
+
+static void set_key(struct record *r, int32_t pid, int32_t tgid)
+{
+	r->key.tgid = tgid;
+	r->key.tid = pid;
+	r->key.start_ticks = 0;
+}
+
+/* Fill r from ev; returns 0 for an event that makes no record (ack, unknown). */
+static int decode_event(struct cn_decoder *d, const struct proc_event *ev, struct record *r)
+{
+	const __typeof__(ev->event_data) *e = &ev->event_data;
+
+	switch (ev->what) {
+	case PROC_EVENT_NONE:
+		d->got_ack = 1;
+		d->ack_err = (int)e->ack.err;
+		d->acks++;
+		return 0;
+	case PROC_EVENT_FORK:
+		r->kind = e->fork.child_pid != e->fork.child_tgid ? REC_CLONE : REC_FORK;
+		set_key(r, e->fork.parent_pid, e->fork.parent_tgid);
+		r->u.fork.parent_tgid = e->fork.parent_tgid;
+		r->u.fork.parent_tid = e->fork.parent_pid;
+		r->u.fork.child_tgid = e->fork.child_tgid;
+		r->u.fork.child_tid = e->fork.child_pid;
+		return 1;
+	case PROC_EVENT_EXEC:
+		r->kind = REC_EXEC;
+		set_key(r, e->exec.process_pid, e->exec.process_tgid);
+		return 1;
+	case PROC_EVENT_UID:
+	case PROC_EVENT_GID:
+		r->kind = REC_UID;
+		set_key(r, e->id.process_pid, e->id.process_tgid);
+		r->u.id.a = e->id.r.ruid;
+		r->u.id.b = e->id.e.euid;
+		r->u.id.which = ev->what == PROC_EVENT_UID ? 'u' : 'g';
+		return 1;
+	case PROC_EVENT_SID:
+		r->kind = REC_SID;
+		set_key(r, e->sid.process_pid, e->sid.process_tgid);
+		return 1;
+	case PROC_EVENT_PTRACE:
+		r->kind = REC_PTRACE;
+		set_key(r, e->ptrace.process_pid, e->ptrace.process_tgid);
+		r->u.id.a = (uint32_t)e->ptrace.tracer_tgid;
+		r->u.id.b = (uint32_t)e->ptrace.tracer_pid;
+		r->u.id.which = e->ptrace.tracer_pid ? 'a' : 'd';
+		return 1;
+	case PROC_EVENT_COMM:
+		r->kind = REC_COMM;
+		set_key(r, e->comm.process_pid, e->comm.process_tgid);
+		memcpy(r->comm, e->comm.comm, sizeof(r->comm));
+		r->comm[sizeof(r->comm) - 1] = '\0';
+		return 1;
+	case PROC_EVENT_COREDUMP:
+		r->kind = REC_COREDUMP;
+		set_key(r, e->coredump.process_pid, e->coredump.process_tgid);
+		r->u.exit.parent_tgid = e->coredump.parent_tgid;
+		r->u.exit.parent_tid = e->coredump.parent_pid;
+		return 1;
+	case PROC_EVENT_EXIT:
+		r->kind = REC_EXIT;
+		set_key(r, e->exit.process_pid, e->exit.process_tgid);
+		r->u.exit.status = e->exit.exit_code;
+		r->u.exit.exit_signal = (int32_t)e->exit.exit_signal;
+		r->u.exit.parent_tgid = e->exit.parent_tgid;
+		r->u.exit.parent_tid = e->exit.parent_pid;
+		r->u.exit.is_thread = e->exit.process_pid != e->exit.process_tgid;
+		return 1;
+	}
+	d->bad++;
+	return 0;
+}
+
+int cn_decode(struct cn_decoder *d, const void *buf, size_t len, cn_record_fn fn, void *ctx)
+{
+	const struct nlmsghdr *nh = buf;
+	int n = 0;
+
+	if (len < NLMSG_HDRLEN)
+		return -EINVAL;
+	for (; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
+		if (nh->nlmsg_type == NLMSG_NOOP)
+			continue;
+		if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_OVERRUN) {
+			d->bad++;
+			continue;
+		}
+		const struct cn_msg *cn = NLMSG_DATA(nh);
+		size_t plen = NLMSG_PAYLOAD(nh, 0);
+		if (plen < sizeof(*cn) || cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC ||
+		    plen - sizeof(*cn) < cn->len || cn->len < offsetof(struct proc_event, event_data)) {
+			d->bad++;
+			continue;
+		}
+		/* The payload may be unaligned in a crafted buffer: copy it. */
+		struct proc_event ev;
+		memset(&ev, 0, sizeof(ev));
+		memcpy(&ev, cn->data, cn->len < sizeof(ev) ? cn->len : sizeof(ev));
+		check_seq(d, ev.cpu, cn->seq, ev.timestamp_ns);
+		struct record r;
+		memset(&r, 0, sizeof(r));
+		r.source = SRC_CONNECTOR;
+		r.cpu = (int32_t)ev.cpu;
+		r.t_ns = ev.timestamp_ns;
+		if (!decode_event(d, &ev, &r))
+			continue;
+		d->events++;
+		n++;
+		if (fn)
+			fn(ctx, &r);
+	}
+	return n;
+}
+
+size_t cn_build_control(void *buf, uint32_t op, uint32_t mask, uint32_t seq)
+{
+	struct nlmsghdr *nh = buf;
+	struct cn_msg *cn;
+	size_t plen = mask == CN_EV_ALL ? sizeof(uint32_t) : sizeof(struct cn_proc_input);
+	size_t total = NLMSG_LENGTH(sizeof(*cn) + plen);
+
+	memset(buf, 0, NLMSG_SPACE(sizeof(*cn) + plen));
+	nh->nlmsg_len = (uint32_t)total;
+	nh->nlmsg_type = NLMSG_DONE;
+	nh->nlmsg_seq = seq;
+	cn = NLMSG_DATA(nh);
+	cn->id.idx = CN_IDX_PROC;
+	cn->id.val = CN_VAL_PROC;
+	cn->seq = seq;
+	cn->len = (uint16_t)plen;
+	if (mask == CN_EV_ALL) {
+		memcpy(cn->data, &op, sizeof(op));
+	} else {
+		struct cn_proc_input in = { op, mask };
+		memcpy(cn->data, &in, sizeof(in));
+	}
+	return total;
+}
