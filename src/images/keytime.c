@@ -368,8 +368,8 @@ static void thread_sample(struct kt_img *k, const struct record *r)
 	else
 		run = (s->utime + s->stime) * 1000000000ull /
 		      (uint64_t)(k->p.ticks_per_s > 0 ? k->p.ticks_per_s : 100);
-	memcpy(th->comm, r->comm, sizeof(th->comm));
 	if (!th->have) {
+		memcpy(th->comm, r->comm, sizeof(th->comm));
 		th->have = 1;
 		th->tgid = r->key.tgid;
 		th->tid = r->key.tid;
@@ -384,6 +384,7 @@ static void thread_sample(struct kt_img *k, const struct record *r)
 		th->cls = cls;
 		th->p_start = th->last_t;
 		th->p_cpu = 0;
+		memcpy(th->comm, r->comm, sizeof(th->comm)); /* the name during the period */
 		th->state = 0;
 		th->wchan[0] = th->stack[0] = '\0';
 		th->syscall = SAMPLE_SYSCALL_NONE;
@@ -413,12 +414,51 @@ static void on_sample(struct kt_img *k, const struct record *r)
 		thread_sample(k, r);
 }
 
+static void between_polls(struct kt_img *k, const struct record *r)
+{
+	const struct rec_taskstats *t = &r->u.ts;
+	struct kt_event e = { 0 };
+	const struct kt_member *pm = member(k, (int32_t)t->ac_ppid);
+
+	e.cpu = -1;
+	e.ts = -1;
+	e.syscall = SAMPLE_SYSCALL_NONE;
+	e.type = KT_FORK;
+	e.pid = (int32_t)t->ac_ppid;
+	e.tid = e.pid;
+	e.a = e.b = r->key.tgid;
+	e.t_ns = r->t_ns > t->ac_etime_us * 1000 ? r->t_ns - t->ac_etime_us * 1000 : r->t_ns;
+	e.sampled = 1; /* its time comes from the elapsed time, not an event */
+	if (pm)
+		memcpy(e.comm, pm->comm, sizeof(e.comm));
+	add_event(k, &e, NULL, 0);
+	e.type = KT_EXIT;
+	e.pid = e.tid = r->key.tgid;
+	e.a = e.b = 0;
+	e.t_ns = r->t_ns;
+	e.status = t->exitcode;
+	e.sampled = 0;
+	memcpy(e.comm, r->comm, sizeof(e.comm));
+	add_event(k, &e, NULL, 0);
+	struct kt_member *m = join(k, r->key.tgid, r->comm);
+	if (m)
+		m->live = 0;
+}
+
 static void on_taskstats(struct kt_img *k, const struct record *r)
 {
 	const struct rec_taskstats *t = &r->u.ts;
 
-	if (!t->is_exit || t->is_tgid || !member(k, r->key.tgid ? r->key.tgid : r->key.tid))
+	if (!t->is_exit || t->is_tgid)
 		return;
+	if (!member(k, r->key.tgid ? r->key.tgid : r->key.tid)) {
+		/* A child that lived and died between two polls (no connector):
+		 * the exit listener is the only witness. */
+		if (!k->p.children || k->connector_seen || r->key.tid != r->key.tgid ||
+		    !member(k, (int32_t)t->ac_ppid))
+			return;
+		between_polls(k, r);
+	}
 	if (k->nts == k->capts) {
 		size_t cap = k->capts ? k->capts * 2 : 256;
 		struct kt_ts *n = realloc(k->ts, cap * sizeof(*n));

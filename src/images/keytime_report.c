@@ -94,17 +94,21 @@ static void out_exit(struct kt_img *k, struct out *o, const struct kt_event *e, 
 {
 	struct kt_wait w;
 	const char *abbrev;
+	uint32_t status = e->status;
 
 	out_bool(o, "thread", NULL, e->thread);
-	if (e->sampled) {
+	if (e->sampled && e->ts >= 0) {
+		status = k->ts[e->ts].exitcode; /* the exit listener knew the code */
+		out_str(o, "exit_code_source", NULL, "taskstats");
+	} else if (e->sampled) {
 		out_null(o, "exit_code", NULL);
 		out_null(o, "signal", NULL);
 		out_str(o, "cause", NULL, "unknown");
 		snprintf(d, n, "%s gone (exit code unknown: seen by polling)", e->thread ? "thread" : "process");
 		return;
 	}
-	keytime_wait_decode(e->status, &w);
-	out_u64(o, "status", NULL, e->status);
+	keytime_wait_decode(status, &w);
+	out_u64(o, "status", NULL, status);
 	if (w.exited) {
 		out_i64(o, "exit_code", NULL, w.code);
 		out_null(o, "signal", NULL);
@@ -240,8 +244,8 @@ static void out_details(struct kt_img *k, struct out *o, const struct kt_event *
 	case KT_LOST:
 		out_u64(o, "count", NULL, e->cpu_ns);
 		out_f64(o, "window_ms", NULL, (double)e->dur_ns / 1e6);
-		snprintf(d, n, "%llu events LOST in the %.1f ms before this", (unsigned long long)e->cpu_ns,
-			 (double)e->dur_ns / 1e6);
+		snprintf(d, n, "%llu events LOST between this time and %.1f ms later",
+			 (unsigned long long)e->cpu_ns, (double)e->dur_ns / 1e6);
 		if (!e->cpu_ns)
 			snprintf(d, n, "events LOST (receive buffer overflow; number unknown)");
 		break;
@@ -258,9 +262,15 @@ static void out_event(struct kt_img *k, struct out *o, const struct kt_event *e)
 	out_str(o, "time", "%s ", when);
 	out_str(o, "type", NULL, keytime_type_name(e->type));
 	out_text(o, "%10.6f ", k->first_t && e->t_ns >= k->first_t ? (double)(e->t_ns - k->first_t) / 1e9 : 0.0);
-	out_i64(o, "pid", "%7lld ", e->pid);
-	out_i64(o, "tid", "%7lld ", e->tid);
-	out_str(o, "comm", "%-16s ", e->comm);
+	if (e->type == KT_LOST) {
+		/* Host-wide: the lost events may have been anyone's. */
+		out_null(o, "pid", NULL);
+		out_text(o, "%7s %7s %-16s ", "-", "-", "-");
+	} else {
+		out_i64(o, "pid", "%7lld ", e->pid);
+		out_i64(o, "tid", "%7lld ", e->tid);
+		out_str(o, "comm", "%-16s ", e->comm);
+	}
 	out_text(o, "%-8s ", keytime_type_name(e->type));
 	if (e->cpu >= 0)
 		out_i64(o, "cpu", NULL, e->cpu);
@@ -291,11 +301,11 @@ static void summarize(const struct kt_img *k, struct kt_summary *s)
 			s->thread_exits++;
 			continue;
 		}
-		if (e->sampled) {
+		if (e->sampled && e->ts < 0) {
 			s->unknown++;
 			continue;
 		}
-		keytime_wait_decode(e->status, &w);
+		keytime_wait_decode(e->sampled ? k->ts[e->ts].exitcode : e->status, &w);
 		if (w.exited)
 			s->exit_codes[w.code & 255]++;
 		else if (w.signal > 0 && w.signal < 65)

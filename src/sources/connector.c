@@ -10,7 +10,7 @@
  * counted from ENOBUFS and per-CPU sequence gaps, reported as REC_LOST with
  * their window, and followed by a /proc diff that heals the followed tree.
  * Test-only knobs (environment): PROCIMAGE_TEST_CN_RCVBUF=BYTES sets a plain
- * SO_RCVBUF; PROCIMAGE_TEST_CN_STALL_MS=N pauses the first drain N ms.
+ * SO_RCVBUF; PROCIMAGE_TEST_CN_STALL_MS=N reads nothing for the first N ms.
  */
 #include "sources/connector.h"
 
@@ -137,8 +137,13 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 	(void)fd;
 	(void)events;
 	if (s->stall_ms > 0) {
-		struct timespec ts = { s->stall_ms / 1000, (s->stall_ms % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
+		/* Test knob: the reader reads nothing for the first N ms. */
+		uint64_t until = s->t_start + (uint64_t)s->stall_ms * NS_PER_MS, now = clock_mono_ns();
+		if (now < until) {
+			struct timespec ts = { (time_t)((until - now) / NS_PER_S),
+					       (long)((until - now) % NS_PER_S) };
+			nanosleep(&ts, NULL);
+		}
 		s->stall_ms = 0;
 	}
 	drain(s, on_record);
@@ -365,8 +370,8 @@ static void final_status(struct cn_src *s, struct source_status *st, uint64_t un
 		return;
 	}
 	if (unknown_exec)
-		snprintf(extra, sizeof(extra), "; %llu exec events without filename/argv (task gone "
-			 "before /proc was read)", (unsigned long long)unknown_exec);
+		snprintf(extra, sizeof(extra), "; %llu exec events host-wide without filename/argv "
+			 "(task gone before /proc was read)", (unsigned long long)unknown_exec);
 	if (st->lost || s->enobufs)
 		source_set(st, SOURCE_DEGRADED,
 			   "receive buffer overflowed %llu times, %llu events lost (receive buffer "

@@ -310,8 +310,9 @@ static void adopt(struct cn_scan *s, uint64_t now, const struct record_sink *sin
 				diff_threads(s, m, now, sink, 1);
 			if (!quiet && child) {
 				struct record r = { 0 };
+				struct member *pm = taskmap_get(s->members, c->ppid, 0);
 				r.u.fork = (struct rec_fork){ c->ppid, c->ppid, c->pid, c->pid };
-				emit(sink, REC_FORK, now, c->ppid, c->ppid, c->comm, &r);
+				emit(sink, REC_FORK, now, c->ppid, c->ppid, pm ? pm->comm : NULL, &r);
 			}
 			s->cands[i--] = s->cands[--s->ncands];
 			changed = 1;

@@ -483,6 +483,9 @@ static int decide_match(struct procfs *p, struct pslot *ps)
 		procfs_parse_cgroup(p->buf, "cpu", cg, sizeof(cg));
 	if (ps->only_tid)
 		return targets_has_pid(t, ps->only_tid);
+	for (int i = 0; i < p->nfollow; i++) /* descendants followed (keytime --children) */
+		if (p->follow[i] == ps->tgid)
+			return 1;
 	return targets_match_process(t, ps->tgid, ps->comm, cg[0] ? cg : NULL);
 }
 
