@@ -76,12 +76,23 @@ static int decode_event(struct cn_decoder *d, const struct proc_event *ev, struc
 		d->acks++;
 		return 0;
 	case PROC_EVENT_FORK:
-		r->kind = e->fork.child_pid != e->fork.child_tgid ? REC_CLONE : REC_FORK;
+		r->u.fork.child_tgid = e->fork.child_tgid;
+		r->u.fork.child_tid = e->fork.child_pid;
+		if (e->fork.child_pid != e->fork.child_tgid) {
+			/* A thread: the kernel reports real_parent, which for
+			 * CLONE_THREAD is the parent of the whole process, not
+			 * the creator. The creator is in the child's group;
+			 * which thread it was is not reported (tid 0). */
+			r->kind = REC_CLONE;
+			set_key(r, e->fork.child_tgid, e->fork.child_tgid);
+			r->u.fork.parent_tgid = e->fork.child_tgid;
+			r->u.fork.parent_tid = 0;
+			return 1;
+		}
+		r->kind = REC_FORK;
 		set_key(r, e->fork.parent_pid, e->fork.parent_tgid);
 		r->u.fork.parent_tgid = e->fork.parent_tgid;
 		r->u.fork.parent_tid = e->fork.parent_pid;
-		r->u.fork.child_tgid = e->fork.child_tgid;
-		r->u.fork.child_tid = e->fork.child_pid;
 		return 1;
 	case PROC_EVENT_EXEC:
 		r->kind = REC_EXEC;
