@@ -65,7 +65,8 @@ static int cmp_ts(const void *a, const void *b)
  * time (within 2 s: a reused tid is a different task). */
 static void match_taskstats(struct kt_img *k)
 {
-	qsort(k->ts, k->nts, sizeof(*k->ts), cmp_ts);
+	if (k->nts)
+		qsort(k->ts, k->nts, sizeof(*k->ts), cmp_ts);
 	for (size_t i = 0; i < k->nev; i++) {
 		struct kt_event *e = &k->ev[i];
 		size_t lo = 0, hi = k->nts;
