@@ -31,6 +31,7 @@ struct run_opts {
 	const char *syscalls;
 	const char *exclude; /* comma list of comm names */
 	char err[512];
+	int keep_privs; /* a later run in this process needs them (triage) */
 };
 
 /* Fill defaults (duration, interval, format, proc root from the environment). */

@@ -1,12 +1,208 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* procimage triage: placeholder until it is implemented. */
+/*
+ * procimage triage (the default command): diagnose-tools' four-step workflow
+ * in one bounded run. 1) scan every thread on the host with the sched image
+ * for half the duration; 2) pick the worst offenders (hogs by longest run,
+ * else the busiest), never procimage itself nor --exclude'd names; 3) image
+ * them with every plug-in image the registry has (resource, keytime,
+ * syscall, migrate: placeholders are detected and skipped) for the rest of
+ * the duration; 4) print a diagnosis in plain words with its evidence, the
+ * sources that were missing, then the images themselves.
+ */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
+#include "core/clock.h"
+#include "core/run.h"
+#include "cli/triage.h"
+
+#define TRIAGE_CANDIDATES 64
+#define MIN_BUSY_PCT 5.0 /* a non-hog must use this much of a CPU to matter */
+
+/* The images that look at the offenders, in the order of the workflow. */
+const char *const triage_plugins[NPLUGINS] = { "resource", "keytime", "syscall", "migrate" };
+
+static const char help[] =
+	"usage: procimage [triage] [-d DUR] [-i INT] [--top N] [--exclude COMM[,COMM..]]\n"
+	"                 [--threshold DUR] [--stacks] [-f text|json] [-o FILE]\n"
+	"\n"
+	"Find the tasks that hold CPUs and hurt others, image them, and explain.\n"
+	"1. scan every thread on the host with the sched image (first half of -d);\n"
+	"2. pick the worst offenders: threads with the longest occupancy runs\n"
+	"   (>= --threshold), else the busiest processes (>= 5% of a CPU);\n"
+	"   procimage itself and --exclude'd names are never picked;\n"
+	"3. image them with resource, keytime, syscall and migrate (second half);\n"
+	"4. print a diagnosis in plain words with the evidence and the data sources\n"
+	"   that were missing, then the images.\n"
+	"\n"
+	"  -d, --duration   total time (default 10s; the run ends within it)\n"
+	"  -i, --interval   sampling interval (default 10ms)\n"
+	"  --top N          offenders to image (default 3)\n"
+	"  --exclude LIST   comm names never to pick (thread or process comm)\n"
+	"  --threshold DUR  occupancy run threshold (default 50ms)\n"
+	"  --stacks         also read kernel stacks of the hogs (CAP_SYS_ADMIN)\n"
+	"  -f, --format     text (default) or json;  -o FILE  write the report there\n";
+
+
+static int excluded(const struct triage *t, const struct sched_offender *c)
+{
+	const struct triage_proc *p = triage_facts_get(t->f1, c->tgid);
+	const char *list = t->o.exclude;
+
+	while (list && *list) {
+		size_t n = strcspn(list, ",");
+		if ((n == strlen(c->comm) && !strncmp(list, c->comm, n)) ||
+		    (p && n == strlen(p->comm) && !strncmp(list, p->comm, n)))
+			return 1;
+		list += n + (list[n] == ',');
+	}
+	return 0;
+}
+
+/* Step 2: the worst offenders, one per process. */
+static void pick(struct triage *t)
+{
+	struct sched_offender cand[TRIAGE_CANDIDATES];
+	int32_t self = getpid();
+	struct sched_img *s = run_image(t->scan, "sched");
+	int top = t->o.top > 0 ? t->o.top : 3;
+	int n = sched_offenders(s, cand, TRIAGE_CANDIDATES, &self, 1);
+
+	for (int i = 0; i < n && t->noff < top && t->noff < TRIAGE_MAX; i++) {
+		const struct sched_offender *c = &cand[i];
+		int dup = 0;
+		for (int k = 0; k < t->noff; k++)
+			dup |= t->off[k].tgid == c->tgid;
+		if (dup || excluded(t, c))
+			continue;
+		if (c->longest_run_ns < s->p.threshold_ns) {
+			const struct triage_proc *p = triage_facts_get(t->f1, c->tgid);
+			if (!p || triage_cpu_pct(t->f1, p) < MIN_BUSY_PCT)
+				continue;
+		}
+		t->off[t->noff++] = *c;
+	}
+}
+
+static int start_run(struct triage *t, struct run *r, struct triage_facts *f)
+{
+	int rc;
+
+	run_add_sink(r, (struct record_sink){ triage_facts_consume, f });
+	rc = run_start(r);
+	if (rc)
+		fprintf(stderr, "procimage triage: %s\n", run_opts(r)->err);
+	(void)t;
+	return rc;
+}
+
+/* Step 1. */
+static int scan(struct triage *t)
+{
+	const char *names[1] = { "sched" };
+	uint64_t want = t->o.duration_ns / 2;
+
+	t->o.duration_ns = want > NS_PER_S ? want : NS_PER_S;
+	t->o.targets.all = 1;
+	t->o.keep_privs = 1; /* step 3 still needs them */
+	t->f1 = triage_facts_new(clock_ticks_per_s());
+	t->scan = run_new(&t->o, names, 1);
+	if (!t->f1 || !t->scan)
+		return fprintf(stderr, "procimage triage: %s\n", t->o.err), 1;
+	int rc = start_run(t, t->scan, t->f1);
+	if (rc)
+		return rc;
+	t->t0 = run_started_ns(t->scan);
+	rc = run_loop(t->scan);
+	t->scan_ns = run_ended_ns(t->scan) - t->t0;
+	t->interrupted = t->scan_ns + 100 * NS_PER_MS < t->o.duration_ns;
+	return rc;
+}
+
+/* Step 3: every plug-in image the registry has, on the offenders' pids. */
+static int deep(struct triage *t, uint64_t total_ns)
+{
+	char pids[TRIAGE_MAX * 12] = "";
+	size_t off = 0;
+	uint64_t spent = clock_mono_ns() - t->t0;
+
+	for (int i = 0; i < t->noff; i++)
+		if (!t->off[i].gone)
+			off += (size_t)snprintf(pids + off, sizeof(pids) - off, "%s%d", off ? "," : "",
+						t->off[i].tgid);
+	if (!off || t->interrupted || spent + NS_PER_S > total_ns)
+		return 0;
+	opts_defaults(&t->o2, "triage");
+	t->o2.interval_ns = t->o.interval_ns;
+	t->o2.proc_root = t->o.proc_root;
+	t->o2.threshold_ns = t->o.threshold_ns;
+	t->o2.stacks = t->o.stacks;
+	t->o2.duration_ns = total_ns - spent - NS_PER_S / 4;
+	if (targets_add_pids(&t->o2.targets, pids, t->o2.err, sizeof(t->o2.err)))
+		return 0;
+	for (size_t i = 0; i < NPLUGINS; i++)
+		if (image_find(triage_plugins[i]))
+			t->names[t->nnames++] = triage_plugins[i];
+	t->f2 = triage_facts_new(clock_ticks_per_s());
+	t->deep = run_new(&t->o2, t->names, t->nnames);
+	if (!t->f2 || !t->deep)
+		return 0; /* the diagnosis from the scan still stands */
+	run_want_files(t->deep, PF_STAT | PF_WCHAN | PF_SYSCALL | PF_SCHED, PF_STAT | PF_STATUS, 0);
+	if (start_run(t, t->deep, t->f2)) {
+		run_free(t->deep);
+		t->deep = NULL;
+		return 0;
+	}
+	uint64_t d0 = run_started_ns(t->deep);
+	int rc = run_loop(t->deep);
+	t->deep_ns = run_ended_ns(t->deep) - d0;
+	return rc;
+}
 
 int cmd_triage(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "procimage %s: not implemented in this build\n", argv[0]);
-	return 1;
+	struct triage t;
+	int first, rc;
+
+	memset(&t, 0, sizeof(t));
+	opts_defaults(&t.o, "triage");
+	rc = opts_parse(&t.o, argc, argv, help, &first);
+	if (rc < 0)
+		return opts_free(&t.o), 0;
+	if (!rc && first < argc && strcmp(argv[first], "triage") != 0) {
+		snprintf(t.o.err, sizeof(t.o.err), "unexpected argument '%s': see 'procimage triage --help'",
+			 argv[first]);
+		rc = EXIT_USAGE;
+	}
+	if (!rc && !targets_empty(&t.o.targets)) {
+		snprintf(t.o.err, sizeof(t.o.err),
+			 "triage scans the whole host: to look at given tasks use 'procimage sched -p PID' (or resource, migrate ...)");
+		rc = EXIT_USAGE;
+	}
+	if (rc) {
+		fprintf(stderr, "procimage triage: %s\n", t.o.err);
+		return opts_free(&t.o), rc;
+	}
+	uint64_t total = t.o.duration_ns;
+	rc = scan(&t);
+	if (!rc) {
+		pick(&t);
+		deep(&t, total);
+		rc = triage_print(&t);
+	}
+	if (t.o.stats && t.scan)
+		run_print_stats(t.scan, stderr);
+	if (t.o.stats && t.deep)
+		run_print_stats(t.deep, stderr);
+	run_free(t.deep);
+	run_free(t.scan);
+	triage_facts_free(t.f1);
+	triage_facts_free(t.f2);
+	opts_free(&t.o2);
+	opts_free(&t.o);
+	return rc;
 }

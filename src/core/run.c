@@ -235,7 +235,8 @@ int run_start(struct run *r)
 			source_set(&r->status[s], SOURCE_UNAVAILABLE, "failed to start");
 		}
 	}
-	run_drop_privileges(r);
+	if (!o->keep_privs)
+		run_drop_privileges(r);
 	return 0;
 }
 

@@ -132,7 +132,10 @@ int sched_offenders(struct sched_img *s, struct sched_offender *out, int max, co
 			continue;
 		struct sched_offender *o = &out[k++];
 		uint64_t w;
-		const struct sched_thread *tv = top_victim(s, th, &w, &o->victims, &o->victim_max_wait_ns);
+		const struct sched_thread *tv = NULL;
+		memset(o, 0, sizeof(*o));
+		if (is_hog(s, th)) /* victims are charged to real hogs only */
+			tv = top_victim(s, th, &w, &o->victims, &o->victim_max_wait_ns);
 		o->tgid = th->tgid;
 		o->tid = th->tid;
 		memcpy(o->comm, th->comm, sizeof(o->comm));

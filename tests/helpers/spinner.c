@@ -3,7 +3,9 @@
  * Workload for the sched tests: one thread that spins without syscalls for
  * SPIN_MS (the hog), WAKERS threads that wake every WAKE_MS and do a little
  * work (the victims), and SLEEPERS threads that sleep throughout (never hogs).
- * All pinned to CPU (-1: not pinned). Threads are named hogspin, waker and
+ * All pinned to CPU (-1: not pinned). When allowed (root) the hog runs at
+ * nice -20, in its own session whose autogroup is at nice -20, so that the load
+ * of a shared machine cannot split its run. Threads are named hogspin, waker and
  * sleeper (their comm). It prints "ready pid=P" and, when the spin ends,
  * "done spin_ms=N".
  * usage: spinner SPIN_MS WAKERS WAKE_MS SLEEPERS CPU DELAY_MS
@@ -14,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +50,9 @@ static void *spin(void *arg)
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "hogspin");
+	/* The machine is shared: when allowed (root), weigh the hog like a
+	 * real one so other load cannot split its run; ignored otherwise. */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), -20);
 	pin();
 	usleep((useconds_t)delay_ms * 1000);
 	end = now_ns() + spin_ms * 1000000LL; /* vDSO clock: no syscall */
@@ -94,6 +100,16 @@ int main(int argc, char **argv)
 	pthread_t t[64];
 	int n = 0;
 	long long t0 = now_ns();
+
+	/* With autogroup scheduling, nice only counts inside a session: a new
+	 * session gets its own group, weighted up when allowed (root). */
+	if (setsid() > 0) {
+		FILE *ag = fopen("/proc/self/autogroup", "w");
+		if (ag) {
+			fputs("-20", ag);
+			fclose(ag);
+		}
+	}
 
 	pthread_create(&t[n++], NULL, spin, NULL);
 	for (int i = 0; i < nw && n < 64; i++)

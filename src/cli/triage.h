@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* procimage triage: the state shared by its two halves (triage.c runs the
+ * scan and the deep look; triage_out.c prints the diagnosis and images). */
+#ifndef PROCIMAGE_CLI_TRIAGE_H
+#define PROCIMAGE_CLI_TRIAGE_H
+
+#include <stdint.h>
+
+#include "cli/options.h"
+#include "core/run.h"
+#include "images/triage.h"
+
+#define TRIAGE_MAX 16
+#define NPLUGINS 4
+
+/* The images that look at the offenders, in the order of the workflow. */
+extern const char *const triage_plugins[NPLUGINS];
+
+struct triage {
+	struct run_opts o, o2;
+	struct run *scan, *deep;
+	struct triage_facts *f1, *f2;
+	struct sched_offender off[TRIAGE_MAX];
+	int noff, interrupted;
+	const char *names[NPLUGINS];
+	int nnames;
+	uint64_t t0, scan_ns, deep_ns;
+};
+
+/* Step 4: the report. 0, or 1 when the output cannot be written. */
+int triage_print(struct triage *t);
+
+#endif

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * procimage triage, step 4: the report. The diagnosis comes first (what a
+ * person at a terminal wants), then the sources that were missing, then the
+ * evidence: the scan's sched image and each plug-in image of the offenders.
+ * A plug-in image that is still a placeholder in this build (its report says
+ * "not implemented") is named and skipped instead of printed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/triage.h"
+#include "core/clock.h"
+#include "render/jdoc.h"
+#include "sources/procfs.h"
+
+static int is_placeholder(const struct image_ops *ops, void *img)
+{
+	char *buf = NULL, err[128];
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	struct out o;
+	int ph = 0;
+
+	if (!fp)
+		return 0;
+	out_init(&o, fp, OUT_JSON);
+	out_obj_open(&o, NULL);
+	ops->report(img, &o);
+	out_obj_close(&o);
+	fclose(fp);
+	struct jv *d = jdoc_parse(buf, len, err, sizeof(err));
+	const char *st = d ? jdoc_str(d, "status") : NULL;
+	ph = st && strstr(st, "not implemented") != NULL;
+	jdoc_free(d);
+	free(buf);
+	return ph;
+}
+
+/* Each source as the later run saw it, else as the scan saw it. */
+static void merged_sources(struct triage *t, struct source_status *src)
+{
+	procfs_status(run_procfs(t->scan), run_source_status(t->scan, SRC_PROCFS));
+	if (t->deep)
+		procfs_status(run_procfs(t->deep), run_source_status(t->deep, SRC_PROCFS));
+	for (int s = 0; s < SRC_COUNT; s++) {
+		src[s] = *run_source_status(t->scan, s);
+		if (t->deep && run_source_status(t->deep, s)->state != SOURCE_UNUSED)
+			src[s] = *run_source_status(t->deep, s);
+	}
+}
+
+static void out_offender(struct triage *t, struct out *o, int i, uint64_t thr)
+{
+	const struct sched_offender *f = &t->off[i];
+	const struct triage_proc *p = triage_facts_get(t->f1, f->tgid);
+	char why[1024];
+
+	triage_diagnose(why, sizeof(why), f, t->f1, t->f2, thr);
+	out_obj_open(o, NULL);
+	out_i64(o, "pid", NULL, f->tgid);
+	out_i64(o, "tid", NULL, f->tid);
+	out_str(o, "comm", NULL, f->comm);
+	out_str(o, "process_comm", NULL, p ? p->comm : f->comm);
+	out_i64(o, "cpu", NULL, f->cpu);
+	out_f64(o, "longest_run_ms", NULL, (double)f->longest_run_ns / 1e6);
+	out_u64(o, "runs_over_threshold", NULL, f->runs_over);
+	out_f64(o, "thread_cpu_ms", NULL, (double)f->cpu_ns / 1e6);
+	out_f64(o, "cpu_pct", NULL, p ? triage_cpu_pct(t->f1, p) : 0);
+	out_f64(o, "sys_pct", NULL, p ? triage_sys_share_pct(p) : 0);
+	out_u64(o, "victims", NULL, f->victims);
+	out_f64(o, "max_victim_wait_ms", NULL, (double)f->victim_max_wait_ns / 1e6);
+	out_bool(o, "exited", NULL, f->gone);
+	out_str(o, "diagnosis", NULL, why);
+	out_text(o, "  %d. %s\n", i + 1, why);
+	out_obj_close(o);
+}
+
+static void out_diagnosis(struct triage *t, struct out *o)
+{
+	uint64_t thr = t->o.threshold_ns;
+
+	out_text(o, "DIAGNOSIS");
+	out_f64(o, "scan_s", " (scan of every thread %.1f s", (double)t->scan_ns / 1e9);
+	out_f64(o, "deep_s", ", then %.1f s on the offenders)\n", (double)t->deep_ns / 1e9);
+	out_f64(o, "threshold_ms", NULL, (double)thr / 1e6);
+	out_bool(o, "interrupted", NULL, t->interrupted);
+	if (t->interrupted)
+		out_text(o, "  (interrupted: the scan was cut short, no deeper look)\n");
+	out_arr_open(o, "offenders");
+	for (int i = 0; i < t->noff; i++)
+		out_offender(t, o, i, thr);
+	out_arr_close(o);
+	if (!t->noff)
+		out_str(o, "verdict", "  %s\n",
+			"nothing to chase: no thread held a CPU that long and no process used "
+			"5% of a CPU or more (excluding procimage itself)");
+	else
+		out_str(o, "verdict", NULL, "offenders found");
+}
+
+static void out_lacking(struct out *o, const struct source_status *src)
+{
+	int n = 0;
+
+	out_arr_open(o, "sources_lacking");
+	for (int s = 0; s < SRC_COUNT; s++) {
+		if (src[s].state != SOURCE_UNAVAILABLE && src[s].state != SOURCE_DEGRADED)
+			continue;
+		out_obj_open(o, NULL);
+		out_text(o, "%s", n++ ? "; " : "\nSources lacking: ");
+		out_str(o, "source", "%s", record_source_name(s));
+		out_str(o, "status", " %s", source_state_name(src[s].state));
+		out_str(o, "reason", src[s].reason[0] ? " (%s)" : NULL, src[s].reason);
+		out_obj_close(o);
+	}
+	out_arr_close(o);
+	out_text(o, n ? "\n" : "\nEvery data source it used worked.\n");
+}
+
+static void out_images(struct triage *t, struct out *o)
+{
+	out_obj_open(o, "scan");
+	out_text(o, "\n== scan: sched image of every thread on the host (%.1f s) ==\n",
+		 (double)t->scan_ns / 1e9);
+	image_find("sched")->report(run_image(t->scan, "sched"), o);
+	out_obj_close(o);
+	out_arr_open(o, "images_skipped");
+	for (int i = 0; t->deep && i < t->nnames; i++) {
+		const struct image_ops *ops = image_find(t->names[i]);
+		if (is_placeholder(ops, run_image(t->deep, t->names[i]))) {
+			out_str(o, NULL, "\n== %s: not implemented in this build (skipped) ==\n",
+				t->names[i]);
+		}
+	}
+	out_arr_close(o);
+	out_obj_open(o, "images");
+	for (int i = 0; t->deep && i < t->nnames; i++) {
+		const struct image_ops *ops = image_find(t->names[i]);
+		void *img = run_image(t->deep, t->names[i]);
+		if (is_placeholder(ops, img))
+			continue;
+		out_obj_open(o, t->names[i]);
+		out_text(o, "\n== %s image of the offenders (%.1f s) ==\n", t->names[i],
+			 (double)t->deep_ns / 1e9);
+		ops->report(img, o);
+		out_obj_close(o);
+	}
+	out_obj_close(o);
+}
+
+int triage_print(struct triage *t)
+{
+	struct source_status src[SRC_COUNT];
+	FILE *fp = opts_open_output(&t->o);
+	struct out o;
+	uint64_t end = t->deep ? run_ended_ns(t->deep) : run_ended_ns(t->scan);
+
+	if (!fp) {
+		fprintf(stderr, "procimage triage: %s\n", t->o.err);
+		return 1;
+	}
+	merged_sources(t, src);
+	out_init(&o, fp, t->o.fmt);
+	run_envelope_open(&o, "triage", clock_mono_to_wall_ns(t->t0),
+			  (double)(end - t->t0) / 1e9, t->o.interval_ns, src);
+	out_diagnosis(t, &o);
+	out_lacking(&o, src);
+	out_images(t, &o);
+	out_obj_close(&o);
+	if (fp != stdout)
+		fclose(fp);
+	else
+		fflush(stdout);
+	return 0;
+}
