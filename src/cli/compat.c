@@ -1,12 +1,378 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* procimage compat: placeholder until it is implemented. */
+/*
+ * The diagnose-tools compatible front end: sched-image, resource-image,
+ * keytime-image, migrate-image, sys-cost (syscall-image), with --activate,
+ * --settings, --report and --deactivate.
+ *
+ * --activate starts a collector that survives the shell (double fork,
+ * setsid): a `record` of what the image needs into a store in the tool's
+ * state directory (/run/procimage/<tool>, or $XDG_RUNTIME_DIR/procimage/<tool>
+ * for other users; mode 0700). --report replays the window since the
+ * previous report (resource-image: since activation, as diagnose-tools'
+ * cumulative table) through the image, which is diagnose-tools' draining of
+ * its buffer. --deactivate stops the collector with SIGTERM, so its sources
+ * undo what they set up (audit rules), then removes the state directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/compat_state.h"
+#include "cli/store_cmd.h"
+#include "core/clock.h"
+
+static const struct tool {
+	const char *name, *alias, *image;
+	int needs_pid; /* diagnose-tools refuses to activate without pid or tgid */
+} tools[] = {
+	{ "sched-image", "sched_image", "sched", 0 },
+	{ "resource-image", "resource_image", "resource", 1 },
+	{ "keytime-image", "keytime_image", "keytime", 1 },
+	{ "migrate-image", "migrate_image", "migrate", 1 },
+	{ "sys-cost", "sys_cost", "syscall", 0 },
+	{ "sys-cost", "syscall-image", "syscall", 0 },
+	{ "sys-cost", "syscall_image", "syscall", 0 },
+};
+
+static void usage(FILE *fp, const struct tool *t)
+{
+	fprintf(fp,
+		"usage: procimage %s [--activate[=\"k=v k=v\"]] [--settings[=\"json=1\"]]\n"
+		"                 [--report [-f text|json|prom|csv|html] [-o FILE]] [--deactivate]\n"
+		"diagnose-tools compatible front end of the %s image.\n"
+		"  --activate    start a background collector (survives the shell); parameters,\n"
+		"                space- or comma-separated:\n"
+		"                  threshold=MS  %s\n"
+		"                  verbose=N     1: also capture kernel stacks\n"
+		"                  pid=TID       one thread      tgid=PID   a process and its threads\n"
+		"                  comm=NAME     tasks with this exact name%s\n"
+		"  --report      print what was collected since the previous report%s\n"
+		"  --settings    the current settings; --settings=\"json=1\" as JSON\n"
+		"  --deactivate  stop the collector and remove everything it set up\n"
+		"state: %s/%s (mode 0700)\n",
+		t->name, t->image,
+		!strcmp(t->image, "sched") ? "report runs on a CPU longer than MS (default 50)"
+					   : "accepted; used by the sched image only",
+		t->needs_pid ? "\n                (pid or tgid is required)" : "",
+		!strcmp(t->image, "resource") ? "\n                (resource-image: since activation)" : "",
+		compat_state_root(), t->name);
+}
+
+static const struct tool *find_tool(const char *name)
+{
+	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++)
+		if (!strcmp(name, tools[i].name) || !strcmp(name, tools[i].alias))
+			return &tools[i];
+	return NULL;
+}
+
+static int err_exit(const struct tool *t, int code, const char *fmt, const char *a)
+{
+	fprintf(stderr, "procimage %s: ", t->name);
+	fprintf(stderr, fmt, a);
+	fputc('\n', stderr);
+	return code;
+}
+
+/* Targets and options of the collector and of the report, from the settings. */
+static int apply_settings(const struct tool *t, const struct compat_settings *s,
+			  struct run_opts *o)
+{
+	char buf[64];
+
+	if (s->threshold_ms) {
+		o->threshold_ns = s->threshold_ms * NS_PER_MS;
+		o->threshold_set = 1;
+	}
+	o->verbose = s->verbose;
+	o->stacks = s->verbose > 0;
+	if (s->pid) {
+		snprintf(buf, sizeof(buf), "%d", s->pid);
+		targets_add_pids(&o->targets, buf, o->err, sizeof(o->err));
+	}
+	if (s->tgid) {
+		snprintf(buf, sizeof(buf), "%d", s->tgid);
+		targets_add_pids(&o->targets, buf, o->err, sizeof(o->err));
+	}
+	if (s->comm[0]) {
+		char re[80];
+		compat_comm_regex(s->comm, re, sizeof(re));
+		if (targets_set_comm(&o->targets, re, o->err, sizeof(o->err)))
+			return EXIT_USAGE;
+	}
+	if (targets_empty(&o->targets))
+		o->targets.all = 1;
+	if (!strcmp(t->image, "resource"))
+		o->interval_ns = 100 * NS_PER_MS;
+	return 0;
+}
+
+/* The collector: runs in the grandchild until SIGTERM. Never returns. */
+static void collector(const struct tool *t, const struct compat_settings *s, const char *dir,
+		      int ready_fd)
+{
+	struct run_opts o;
+	struct record_cfg c = { .ready_fd = ready_fd, .until_stopped = 1 };
+	char path[4200], log[4200], cmd[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/store.db", dir);
+	snprintf(log, sizeof(log), "%s/collector.log", dir);
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		dup2(fd, 0), close(fd);
+	if (chdir("/"))
+		(void)0;
+	opts_defaults(&o, t->name);
+	if (apply_settings(t, s, &o))
+		_exit(2);
+	snprintf(cmd, sizeof(cmd), "procimage %s --activate (collector)", t->name);
+	c.path = path;
+	c.command = cmd;
+	c.only[c.nonly++] = t->image;
+	c.lim.max_size = 256ull << 20;
+	_exit(record_run(&o, &c));
+}
+
+/* Wait for the collector's "recording" byte; its pid comes from the state. */
+static int wait_ready(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char b = 0;
+
+	if (poll(&p, 1, 15000) <= 0 || read(fd, &b, 1) != 1)
+		return -1;
+	return b == '1' ? 0 : -1;
+}
+
+static int spawn(const struct tool *t, const struct compat_settings *s, const char *dir)
+{
+	int pfd[2];
+	pid_t child;
+	int status;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	child = fork();
+	if (child < 0)
+		return -1;
+	if (child == 0) {
+		close(pfd[0]);
+		setsid();
+		pid_t g = fork();
+		if (g != 0)
+			_exit(g < 0 ? 1 : 0);
+		if (compat_write_pid(dir, getpid()))
+			_exit(1);
+		collector(t, s, dir, pfd[1]);
+	}
+	close(pfd[1]);
+	waitpid(child, &status, 0);
+	int rc = wait_ready(pfd[0]);
+	close(pfd[0]);
+	return rc;
+}
+
+static void print_log(const char *dir)
+{
+	char path[4200], buf[2048];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/collector.log", dir);
+	fp = fopen(path, "r");
+	while (fp && fgets(buf, sizeof(buf), fp))
+		fprintf(stderr, "  %s", buf);
+	if (fp)
+		fclose(fp);
+}
+
+static int activate(const struct tool *t, const char *args)
+{
+	struct compat_settings s = { 0 };
+	char err[256], dir[4096];
+	pid_t pid;
+
+	if (compat_parse_params(args, &s, 0, err, sizeof(err)))
+		return err_exit(t, EXIT_USAGE, "%s", err);
+	if (t->needs_pid && !s.pid && !s.tgid)
+		return err_exit(t, EXIT_USAGE, "%s", "needs a target: --activate=\"tgid=PID\" (a"
+				" process) or \"pid=TID\" (a thread)");
+	if (compat_state_dir(t->name, dir, sizeof(dir), 1, err, sizeof(err)))
+		return err_exit(t, 1, "%s", err);
+	if ((pid = compat_active(dir)) > 0) {
+		fprintf(stderr, "procimage %s: already active (collector pid %d): --deactivate it"
+			" first\n", t->name, (int)pid);
+		return 1;
+	}
+	compat_remove(dir, 0); /* a stale state of a collector that died */
+	if (compat_state_dir(t->name, dir, sizeof(dir), 1, err, sizeof(err)))
+		return err_exit(t, 1, "%s", err);
+	s.activated_mono_ns = clock_mono_ns();
+	s.last_report_mono_ns = s.activated_mono_ns;
+	s.activated_wall_ns = clock_wall_ns();
+	if (compat_save(dir, &s, err, sizeof(err)))
+		return err_exit(t, 1, "%s", err);
+	if (spawn(t, &s, dir)) {
+		fprintf(stderr, "procimage %s: the collector did not start:\n", t->name);
+		print_log(dir);
+		compat_stop(dir, 5000);
+		compat_remove(dir, 1);
+		return 1;
+	}
+	printf("%s activated (collector pid %d, state %s)\n", t->name, (int)compat_active(dir),
+	       dir);
+	compat_print_settings(stdout, t->name, &s, 1, 0);
+	return 0;
+}
+
+static int deactivate(const struct tool *t)
+{
+	char err[256], dir[4096];
+	pid_t pid;
+
+	if (compat_state_dir(t->name, dir, sizeof(dir), 0, err, sizeof(err)) ||
+	    access(dir, F_OK)) {
+		printf("%s is not activated\n", t->name);
+		return 0;
+	}
+	pid = compat_active(dir);
+	if (pid > 0 && compat_stop(dir, 15000)) {
+		fprintf(stderr, "procimage %s: the collector (pid %d) did not stop\n", t->name,
+			(int)pid);
+		return 1;
+	}
+	if (compat_remove(dir, 1))
+		return err_exit(t, 1, "cannot remove the state %s", dir);
+	printf("%s deactivated\n", t->name);
+	return 0;
+}
+
+static int settings(const struct tool *t, const char *args)
+{
+	struct compat_settings s = { 0 };
+	char err[256], dir[4096];
+	int json = 0;
+
+	if (args && compat_parse_settings_args(args, &json, err, sizeof(err)))
+		return err_exit(t, EXIT_USAGE, "%s", err);
+	int active = !compat_state_dir(t->name, dir, sizeof(dir), 0, err, sizeof(err)) &&
+		     compat_active(dir) > 0 && !compat_load(dir, &s, err, sizeof(err));
+	compat_print_settings(stdout, t->name, &s, active, json);
+	return 0;
+}
+
+static int report(const struct tool *t, struct run_opts *o)
+{
+	struct compat_settings s = { 0 };
+	struct report_cfg c = { .quiet_empty = 1, .live = 1 };
+	char err[256], dir[4096], path[4200];
+	pid_t pid;
+	int rc;
+
+	if (compat_state_dir(t->name, dir, sizeof(dir), 0, err, sizeof(err)) ||
+	    (pid = compat_active(dir)) <= 0 || compat_load(dir, &s, err, sizeof(err)))
+		return err_exit(t, 1, "%s", "is not active: run --activate first");
+	if ((rc = apply_settings(t, &s, o)))
+		return err_exit(t, rc, "%s", o->err);
+	uint64_t now = clock_mono_ns();
+	snprintf(path, sizeof(path), "%s/store.db", dir);
+	compat_sync_collector(pid, path, now);
+	c.path = path;
+	c.images[c.nimages++] = t->image;
+	c.from_ns = !strcmp(t->image, "resource") ? s.activated_mono_ns : s.last_report_mono_ns;
+	c.to_ns = now;
+	rc = report_run(o, &c, NULL);
+	if (rc == 0) {
+		s.last_report_mono_ns = now + 1;
+		if (compat_save(dir, &s, err, sizeof(err)))
+			return err_exit(t, 1, "%s", err);
+	}
+	return rc;
+}
+
+enum { OPT_ACTIVATE = OPTS_EXTRA_BASE, OPT_DEACTIVATE, OPT_SETTINGS, OPT_REPORT, OPT_LOG };
+
+static const struct option extra[] = {
+	{ "activate", optional_argument, NULL, OPT_ACTIVATE },
+	{ "deactivate", no_argument, NULL, OPT_DEACTIVATE },
+	{ "settings", optional_argument, NULL, OPT_SETTINGS },
+	{ "report", optional_argument, NULL, OPT_REPORT },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct compat_args {
+	int action; /* OPT_* */
+	const char *arg;
+	int nactions;
+};
+
+static int on_extra(void *ctx, struct run_opts *o, int code, const char *arg)
+{
+	struct compat_args *a = ctx;
+
+	if (code == OPT_LOG) {
+		snprintf(o->err, sizeof(o->err), "--log is not supported: use --report with -f prom"
+			 " or -f json from cron instead");
+		return EXIT_USAGE;
+	}
+	a->action = code;
+	a->arg = arg;
+	a->nactions++;
+	return 0;
+}
 
 int cmd_compat(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "procimage %s: not implemented in this build\n", argv[0]);
-	return 1;
+	const struct tool *t = find_tool(argv[0]);
+	struct compat_args a = { 0 };
+	struct run_opts o;
+	int first, rc;
+
+	if (!t)
+		return fprintf(stderr, "procimage: unknown tool '%s'\n", argv[0]), EXIT_USAGE;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return usage(stdout, t), 0;
+	umask(077);
+	opts_defaults(&o, t->name);
+	/* diagnose-tools uses getopt_long_only: -activate works like --activate. */
+	char dd[8][512];
+	for (int i = 1, k = 0; i < argc && k < 8; i++)
+		if (argv[i][0] == '-' && argv[i][1] != '-' && strlen(argv[i]) > 2 &&
+		    compat_is_long(argv[i] + 1))
+			argv[i] = compat_dashdash(argv[i], dd[k], sizeof(dd[k])), k++;
+	rc = opts_parse_ex(&o, argc, argv, "", &first, extra, on_extra, &a);
+	if (!rc && first < argc)
+		rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err), "unexpected argument '%s'", argv[first]);
+	if (!rc && a.nactions != 1)
+		rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err), "give one of --activate, --report,"
+					  " --settings, --deactivate (see --help)");
+	if (rc) {
+		opts_free(&o);
+		return err_exit(t, EXIT_USAGE, "%s", o.err);
+	}
+	switch (a.action) {
+	case OPT_ACTIVATE: rc = activate(t, a.arg); break;
+	case OPT_DEACTIVATE: rc = deactivate(t); break;
+	case OPT_SETTINGS: rc = settings(t, a.arg); break;
+	default: rc = report(t, &o); break;
+	}
+	opts_free(&o);
+	return rc;
 }

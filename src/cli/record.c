@@ -9,6 +9,7 @@
  * signal; the store commits at least every second.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,8 @@ static const char help[] =
 	"Record every record of every available source into FILE (SQLite, WAL), for\n"
 	"`procimage report FILE`. Without TARGETS the whole host is recorded (every\n"
 	"process's stat, threads of processes that use CPU). Runs until -d ends, Ctrl-C\n"
-	"or SIGTERM; commits at least every second, so a crash loses at most 1 s.\n"
+	"or SIGTERM; commits at least every second, so a crash loses at most 1 s;\n"
+	"SIGHUP commits at once.\n"
 	"  -o FILE           the recording (replaced if it exists; mode 0600)\n"
 	"  -i INT            sampling interval (default 100ms for record)\n"
 	"  --max-size SIZE   keep the file under SIZE (512k, 100M, 2G): oldest data goes\n"
@@ -125,6 +127,17 @@ static void tee_fn(void *ctx, const struct record *r)
 	struct tee *t = ctx;
 
 	if (store_append(t->w, r) && !t->failed) {
+		t->failed = 1;
+		loop_stop(run_loop_handle(t->run));
+	}
+}
+
+/* SIGHUP: commit now (the diagnose-tools front end asks before a report). */
+static void on_signal(void *ctx, int signo)
+{
+	struct tee *t = ctx;
+
+	if (signo == SIGHUP && store_flush(t->w) && !t->failed) {
 		t->failed = 1;
 		loop_stop(run_loop_handle(t->run));
 	}
@@ -238,6 +251,7 @@ int record_run(struct run_opts *o, const struct record_cfg *c)
 	all_status(r, st);
 	store_set_sources(t.w, st);
 	run_add_sink(r, (struct record_sink){ tee_fn, &t });
+	loop_on_signal(run_loop_handle(r), on_signal, &t);
 	if (c->ready_fd >= 0) {
 		if (write(c->ready_fd, "1", 1) < 0)
 			(void)0; /* the parent only waits for it; nothing to do */

@@ -237,7 +237,7 @@ static void fill_envelope(struct replay_ctx *p, const struct report_cfg *c)
 	p->name = p->n == 1 ? p->ops[0]->name : "report";
 	p->started_wall = in->started_wall_ns + (from - in->started_mono_ns);
 	p->duration_s = to > from ? (double)(to - from) / 1e9 : 0;
-	if (!in->clean_end) {
+	if (!in->clean_end && !c->live) {
 		struct source_status *s = &p->src[SRC_PROCFS];
 		size_t l = strlen(s->reason);
 		snprintf(s->reason + l, sizeof(s->reason) - l, "%s%s", l ? "; " : "",

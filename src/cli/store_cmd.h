@@ -36,6 +36,7 @@ struct report_cfg {
 	const char *from, *to; /* as the user gave them, or NULL */
 	uint64_t from_ns, to_ns; /* CLOCK_MONOTONIC of the recording; 0 = open */
 	int quiet_empty;	 /* no exit 3 when no target record was found */
+	int live;		 /* the recording is still being written */
 };
 
 /* Replay the store through the images and print the report to o->output
