@@ -214,12 +214,17 @@ static int activate(const struct tool *t, const char *args)
 				" process) or \"pid=TID\" (a thread)");
 	if (compat_state_dir(t->name, dir, sizeof(dir), 1, err, sizeof(err)))
 		return err_exit(t, 1, "%s", err);
-	if ((pid = compat_active(dir)) > 0) {
-		fprintf(stderr, "procimage %s: already active (collector pid %d): --deactivate it"
-			" first\n", t->name, (int)pid);
+	struct compat_settings old;
+	if ((pid = compat_active(dir)) > 0 || !compat_load(dir, &old, err, sizeof(err))) {
+		if (pid > 0)
+			fprintf(stderr, "procimage %s: already active (collector pid %d): --deactivate"
+				" it first\n", t->name, (int)pid);
+		else
+			fprintf(stderr, "procimage %s: already active (its collector ended when its"
+				" targets exited; --report still works): --deactivate it first\n",
+				t->name);
 		return 1;
 	}
-	compat_remove(dir, 0); /* a stale state of a collector that died */
 	if (compat_state_dir(t->name, dir, sizeof(dir), 1, err, sizeof(err)))
 		return err_exit(t, 1, "%s", err);
 	s.activated_mono_ns = clock_mono_ns();
@@ -271,7 +276,7 @@ static int settings(const struct tool *t, const char *args)
 	if (args && compat_parse_settings_args(args, &json, err, sizeof(err)))
 		return err_exit(t, EXIT_USAGE, "%s", err);
 	int active = !compat_state_dir(t->name, dir, sizeof(dir), 0, err, sizeof(err)) &&
-		     compat_active(dir) > 0 && !compat_load(dir, &s, err, sizeof(err));
+		     !compat_load(dir, &s, err, sizeof(err));
 	compat_print_settings(stdout, t->name, &s, active, json);
 	return 0;
 }
@@ -279,20 +284,23 @@ static int settings(const struct tool *t, const char *args)
 static int report(const struct tool *t, struct run_opts *o)
 {
 	struct compat_settings s = { 0 };
-	struct report_cfg c = { .quiet_empty = 1, .live = 1 };
+	struct report_cfg c = { .quiet_empty = 1 };
 	char err[256], dir[4096], path[4200];
 	pid_t pid;
 	int rc;
 
 	if (compat_state_dir(t->name, dir, sizeof(dir), 0, err, sizeof(err)) ||
-	    (pid = compat_active(dir)) <= 0 || compat_load(dir, &s, err, sizeof(err)))
+	    compat_load(dir, &s, err, sizeof(err)))
 		return err_exit(t, 1, "%s", "is not active: run --activate first");
+	pid = compat_active(dir); /* 0: ended with its targets; the store is complete */
 	if ((rc = apply_settings(t, &s, o)))
 		return err_exit(t, rc, "%s", o->err);
 	uint64_t now = clock_mono_ns();
 	snprintf(path, sizeof(path), "%s/store.db", dir);
-	compat_sync_collector(pid, path, now);
+	if (pid > 0)
+		compat_sync_collector(pid, path, now);
 	c.path = path;
+	c.live = pid > 0;
 	c.images[c.nimages++] = t->image;
 	c.from_ns = !strcmp(t->image, "resource") ? s.activated_mono_ns : s.last_report_mono_ns;
 	c.to_ns = now;
