@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "procimage/image.h"
 #include "render/jdoc.h"
 
 #define TOP_BARS 15
@@ -170,13 +171,23 @@ static void table(FILE *fp, const struct jv *arr)
 		fprintf(fp, "<p>%zu more rows in the JSON report.</p>\n", arr->n - TABLE_ROWS);
 }
 
+static int is_envelope(const char *k)
+{
+	static const char *const env[] = { "schema", "image", "host", "kernel", "started",
+					   "duration_s", "interval_ms" };
+	for (size_t i = 0; k && i < sizeof(env) / sizeof(env[0]); i++)
+		if (!strcmp(env[i], k))
+			return 1;
+	return 0;
+}
+
 static void image_section(FILE *fp, const char *name, const struct jv *o)
 {
 	fputs("<section class=\"image\"><h2>", fp);
 	esc(fp, name);
 	fputs("</h2>\n", fp);
 	for (const struct jv *m = o->kids; m; m = m->next) {
-		if (m->type == J_STR || m->type == J_NUM) {
+		if ((m->type == J_STR || m->type == J_NUM) && !is_envelope(m->key)) {
 			fputs("<p class=\"field\">", fp), esc(fp, m->key), fputs(": ", fp);
 			esc(fp, m->str), fputs("</p>\n", fp);
 		}
@@ -234,12 +245,13 @@ int render_html(FILE *fp, const struct jv *doc)
 		esc(fp, jdoc_str(s, "reason")), fputs("</td></tr>\n", fp);
 	}
 	fputs("</table>\n", fp);
-	int multi = 0;
-	for (const struct jv *m = doc->kids; m; m = m->next)
-		if (m->type == J_OBJ && strcmp(m->key, "sources"))
-			image_section(fp, m->key, m), multi = 1;
-	if (!multi)
-		image_section(fp, img ? img : "report", doc);
+	/* Several images when the envelope names none: one object each. */
+	if (img && image_find(img))
+		image_section(fp, img, doc);
+	else
+		for (const struct jv *m = doc->kids; m; m = m->next)
+			if (m->type == J_OBJ && strcmp(m->key, "sources"))
+				image_section(fp, m->key, m);
 	fputs("</body></html>\n", fp);
 	return ferror(fp) ? -EIO : 0;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "procimage/image.h"
 #include "render/jdoc.h"
 
 struct sample {
@@ -238,9 +239,11 @@ int render_prom(FILE *fp, const struct jv *doc)
 			continue;
 		char sub[256];
 		snprintf(sub, sizeof(sub), "%s_%s", prefix, m->key);
-		/* Several images: each is an object named after it. */
+		/* Several images (the envelope names none): each is an object
+		 * named after it. */
 		if (m->type == J_OBJ) {
-			snprintf(sub, sizeof(sub), "procimage_%s", m->key);
+			if (!img || !image_find(img))
+				snprintf(sub, sizeof(sub), "procimage_%s", m->key);
 			walk_obj(&p, sub, "", m);
 		} else if (m->type == J_ARR) {
 			walk_array(&p, sub, "", m);
