@@ -154,6 +154,11 @@ size_t taskmap_count(const struct taskmap *m)
 	return m->used;
 }
 
+size_t taskmap_capacity(const struct taskmap *m)
+{
+	return m->cap;
+}
+
 void *taskmap_next(struct taskmap *m, size_t *iter, int32_t *tid, uint64_t *start_ticks)
 {
 	for (size_t i = *iter; i < m->cap; i++) {

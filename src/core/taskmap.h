@@ -23,6 +23,8 @@ void *taskmap_get(struct taskmap *m, int32_t tid, uint64_t start_ticks);
 void *taskmap_put(struct taskmap *m, int32_t tid, uint64_t start_ticks, int *created);
 void taskmap_del(struct taskmap *m, int32_t tid, uint64_t start_ticks);
 size_t taskmap_count(const struct taskmap *m);
+/* Slots allocated (for tests and --stats: churn must not grow it). */
+size_t taskmap_capacity(const struct taskmap *m);
 /* Iterate: start with *iter = 0; returns NULL at the end. Deleting the entry
  * just returned is allowed; inserting during iteration is not. */
 void *taskmap_next(struct taskmap *m, size_t *iter, int32_t *tid, uint64_t *start_ticks);

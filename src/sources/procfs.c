@@ -67,11 +67,16 @@ struct procfs {
 
 ssize_t procfs_read_file(int dirfd, const char *name, char *buf, size_t len)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	ssize_t n;
+	struct stat st;
 
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	do
 		n = read(fd, buf, len - 1);
 	while (n < 0 && errno == EINTR);
@@ -211,6 +216,13 @@ static int file_index(uint32_t bit)
 	return __builtin_ctz(bit);
 }
 
+static int is_regular(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* Read one file through its kept fd (opened on first use relative to dirfd).
  * Returns bytes, or -errno; ESRCH/ENOENT mean the task is gone. */
 static ssize_t read_kept(struct procfs *p, int dirfd, const char *rel, int *fdp, int idx)
@@ -220,14 +232,21 @@ static ssize_t read_kept(struct procfs *p, int dirfd, const char *rel, int *fdp,
 	if (*fdp == FD_DENIED || *fdp == FD_ABSENT)
 		return -EACCES;
 	if (*fdp == FD_NONE) {
-		int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
+		/* /proc files are regular files, never symlinks: a --proc-root tree
+		 * must not lead us to a FIFO (would block), a device or outside. */
+		int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		p->stats.opens++;
+		if (fd >= 0 && !is_regular(fd)) {
+			close(fd);
+			fd = -1;
+			errno = EINVAL;
+		}
 		if (fd < 0) {
 			int e = errno;
 			if (e == EACCES || e == EPERM) {
 				*fdp = FD_DENIED;
 				p->denied[idx]++;
-			} else if (e == ENOENT && idx != 0) {
+			} else if ((e == ENOENT || e == ELOOP || e == EINVAL) && idx != 0) {
 				/* File absent on this kernel (e.g. no sched without
 				 * SCHED_DEBUG): don't retry; the task itself may live. */
 				struct stat st;
@@ -257,7 +276,7 @@ static ssize_t read_kept(struct procfs *p, int dirfd, const char *rel, int *fdp,
 
 static int count_fds(int dirfd, const char *rel)
 {
-	int fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d;
 	struct dirent *de;
 	int n = 0;
@@ -296,8 +315,8 @@ static int read_files(struct procfs *p, int dirfd, const char *prefix, int *fds,
 			continue;
 		}
 		ssize_t n = read_kept(p, dirfd, rel, &fds[idx], idx);
-		if (n == -ESRCH || (n == -ENOENT && idx == 0))
-			return -ESRCH;
+		if (n == -ESRCH || (n < 0 && idx == 0))
+			return -ESRCH; /* gone, or stat unreadable: no identity */
 		if (n < 0)
 			continue;
 		if (n == 0 && idx == 0)
@@ -378,15 +397,17 @@ static int is_pid_name(const char *s)
 	return *s == '\0';
 }
 
-/* Create a process slot; resolves -p TID of a non-leader thread to its tgid. */
-static struct pslot *open_process(struct procfs *p, int32_t id)
+/* Create a process slot; resolves -p TID of a non-leader thread to its tgid.
+ * `listed`: the id came from a listing of root, where the kernel shows only
+ * thread-group leaders; a non-leader there is a hostile or odd tree. */
+static struct pslot *open_process(struct procfs *p, int32_t id, int listed)
 {
 	char name[16];
 	int32_t tgid = id, only_tid = 0;
-	int dfd;
+	int dfd, created;
 
 	snprintf(name, sizeof(name), "%d", id);
-	dfd = openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
 		return NULL;
 	if (procfs_read_file(dfd, "status", p->buf, sizeof(p->buf)) > 0) {
@@ -394,21 +415,28 @@ static struct pslot *open_process(struct procfs *p, int32_t id)
 		long long v;
 		if (t) {
 			t += 6;
-			if (parse_i64(&t, &v) == 0 && v > 0 && v != id) {
+			if (parse_i64(&t, &v) == 0 && v > 0 && v <= INT32_MAX && v != id) {
+				if (listed) {
+					close(dfd);
+					return NULL;
+				}
 				tgid = (int32_t)v;
 				only_tid = id;
 				close(dfd);
 				snprintf(name, sizeof(name), "%d", tgid);
-				dfd = openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				dfd = openat(p->rootfd, name,
+					     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 				if (dfd < 0)
 					return NULL;
 			}
 		}
 	}
-	struct pslot *ps = taskmap_put(p->procs, tgid, 0, NULL);
-	if (!ps) {
+	struct pslot *ps = taskmap_put(p->procs, tgid, 0, &created);
+	if (!ps || !created) {
+		/* -p 100,101 with 101 a thread of 100: the process is already
+		 * held (whole); keep that slot and its fds. */
 		close(dfd);
-		return NULL;
+		return ps;
 	}
 	ps->tgid = tgid;
 	ps->only_tid = only_tid;
@@ -438,7 +466,7 @@ static void discover(struct procfs *p)
 				/* Open each named pid once: after it is gone its
 				 * number may belong to another task. */
 				if (!q && (i < t->npids ? p->gen == 1 : i - t->npids >= p->follow_opened))
-					q = open_process(p, id);
+					q = open_process(p, id, 0);
 				ps = q;
 			}
 			if (ps)
@@ -464,7 +492,7 @@ static void discover(struct procfs *p)
 		int32_t tgid = (int32_t)strtol(de->d_name, NULL, 10);
 		struct pslot *ps = taskmap_get(p->procs, tgid, 0);
 		if (!ps)
-			ps = open_process(p, tgid);
+			ps = open_process(p, tgid, 1);
 		if (ps)
 			ps->seen_gen = p->gen;
 	}
@@ -499,7 +527,7 @@ static int tid_cmp(const void *a, const void *b)
 static void list_threads(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
 			 uint64_t now)
 {
-	int fd = openat(ps->dirfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(ps->dirfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
 	int32_t *fresh = NULL;
@@ -533,8 +561,11 @@ static void list_threads(struct procfs *p, struct pslot *ps, const struct record
 			continue;
 		struct tslot *ts = taskmap_get(p->threads, ps->tids[i], 0);
 		if (ts) {
-			emit_gone(sink, now, ps->tgid, ps->tids[i], ts->start, NULL, SCOPE_THREAD);
-			p->stats.gone++;
+			if (ts->start) {
+				emit_gone(sink, now, ps->tgid, ps->tids[i], ts->start, NULL,
+					  SCOPE_THREAD);
+				p->stats.gone++;
+			}
 			close_fds(ts->fds);
 			taskmap_del(p->threads, ps->tids[i], 0);
 		}
@@ -576,8 +607,11 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 		 * ESRCH, so exits are still seen. */
 		uint32_t want = ts->start ? files : files | PF_STAT;
 		if (read_files(p, ps->dirfd, prefix, ts->fds, want, &r.u.sample.s, r.comm, &stack)) {
-			emit_gone(sink, now, ps->tgid, tid, ts->start, NULL, SCOPE_THREAD);
-			p->stats.gone++;
+			/* Never sampled: it vanished between readdir and open. */
+			if (ts->start) {
+				emit_gone(sink, now, ps->tgid, tid, ts->start, NULL, SCOPE_THREAD);
+				p->stats.gone++;
+			}
 			close_fds(ts->fds);
 			taskmap_del(p->threads, tid, 0);
 			ps->tids[i--] = ps->tids[--ps->ntids];
@@ -608,6 +642,11 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	if (read_files(p, ps->dirfd, "", ps->fds, files, &r.u.sample.s, r.comm, NULL))
 		return -ESRCH;
 	struct proc_sample *s = &r.u.sample.s;
+	/* Kept fds of a real task die with it (ESRCH); a changed start time
+	 * behind the same fd means another task (a rewritten tree): the old one
+	 * is gone and the new one is opened afresh. */
+	if (ps->start && s->starttime != ps->start)
+		return -ESRCH;
 	if (!ps->start) {
 		ps->start = s->starttime;
 		memcpy(ps->comm, r.comm, sizeof(ps->comm));
@@ -660,6 +699,9 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 	int alive = 0;
 	int listed = !(!p->cfg.scan_all && p->cfg.targets && targets_only_pids(p->cfg.targets));
 
+	int32_t reopen[32];
+	int nreopen = 0;
+
 	p->gen++;
 	p->stats.ticks++;
 	discover(p);
@@ -667,6 +709,10 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 		int rc = (listed && ps->seen_gen != p->gen) ? -ESRCH
 							     : sample_process(p, ps, sink, now_ns);
 		if (rc == -ESRCH) {
+			/* Listed this tick but its old files are dead: the pid may
+			 * already belong to a new task. */
+			if (listed && ps->seen_gen == p->gen && ps->start && nreopen < 32)
+				reopen[nreopen++] = ps->tgid;
 			drop_threads(p, ps, sink, now_ns);
 			if (ps->start && (ps->matched == 1 || p->cfg.scan_all)) {
 				emit_gone(sink, now_ns, ps->tgid, ps->tgid, ps->start, ps->comm,
@@ -677,6 +723,17 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 			continue;
 		}
 		alive += rc;
+	}
+	for (int i = 0; i < nreopen; i++) {
+		ps = open_process(p, reopen[i], 1);
+		if (!ps)
+			continue;
+		ps->seen_gen = p->gen;
+		int rc = sample_process(p, ps, sink, now_ns);
+		if (rc == -ESRCH)
+			drop_process(p, ps);
+		else
+			alive += rc;
 	}
 	p->stats.tick_ns_total += thread_cpu_ns() - c0;
 	p->stats.alive = (uint64_t)alive;
