@@ -499,22 +499,38 @@ static void discover(struct procfs *p)
 	closedir(d);
 }
 
+/* --cgroup matches the path of any hierarchy: the v2 "0::" line or a v1
+ * controller's line (on a hybrid host the v2 path is often just "/"). */
+static int cgroup_lines_match(const struct targets *t, int32_t tgid, char *buf)
+{
+	for (char *line = buf; line && *line;) {
+		char *eol = strchr(line, '\n');
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (eol)
+			*eol = '\0';
+		if (c2 && targets_match_process(t, tgid, NULL, c2 + 1))
+			return 1;
+		line = eol ? eol + 1 : NULL;
+	}
+	return 0;
+}
+
 static int decide_match(struct procfs *p, struct pslot *ps)
 {
 	const struct targets *t = p->cfg.targets;
-	char cg[256] = "";
 
 	if (!t)
 		return 0;
-	if (t->cgroup[0] && procfs_read_file(ps->dirfd, "cgroup", p->buf, sizeof(p->buf)) > 0 &&
-	    procfs_parse_cgroup(p->buf, NULL, cg, sizeof(cg)) != 0)
-		procfs_parse_cgroup(p->buf, "cpu", cg, sizeof(cg));
 	if (ps->only_tid)
 		return targets_has_pid(t, ps->only_tid);
 	for (int i = 0; i < p->nfollow; i++) /* descendants followed (keytime --children) */
 		if (p->follow[i] == ps->tgid)
 			return 1;
-	return targets_match_process(t, ps->tgid, ps->comm, cg[0] ? cg : NULL);
+	if (targets_match_process(t, ps->tgid, ps->comm, NULL))
+		return 1;
+	return t->cgroup[0] && procfs_read_file(ps->dirfd, "cgroup", p->buf, sizeof(p->buf)) > 0 &&
+	       cgroup_lines_match(t, ps->tgid, p->buf);
 }
 
 static int tid_cmp(const void *a, const void *b)

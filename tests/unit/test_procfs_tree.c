@@ -398,6 +398,31 @@ static void test_pid_of_nonleader_thread(void **state)
 	env_done(&e);
 }
 
+/* --cgroup matches any hierarchy's path: v1 "cpuacct,cpu" on 3.10, a v1
+ * memory path next to a v2 "/" on the 6.18 hybrid host. */
+static void test_cgroup_targets(void **state)
+{
+	struct env e;
+	char err[128];
+	(void)state;
+	env_init(&e, "3.10");
+	assert_int_equal(targets_set_cgroup(&e.t, "/system.slice/app.service", err, sizeof(err)), 0);
+	env_start(&e, 0, 0);
+	assert_int_equal(tick(&e), 2); /* 2310 and 3050, not 1021 (ssh.service) */
+	assert_non_null(find(&e, REC_SAMPLE, 2310, SCOPE_PROCESS));
+	assert_non_null(find(&e, REC_SAMPLE, 3050, SCOPE_PROCESS));
+	assert_null(find(&e, REC_SAMPLE, 1021, SCOPE_PROCESS));
+	env_done(&e);
+
+	env_init(&e, "6.18");
+	put(&e, "13245/cgroup", "4:memory:/box/one\n3:cpuset:/\n1:cpu:/\n0::/\n");
+	assert_int_equal(targets_set_cgroup(&e.t, "/box", err, sizeof(err)), 0);
+	env_start(&e, 0, 0);
+	assert_int_equal(tick(&e), 1);
+	assert_non_null(find(&e, REC_SAMPLE, 13245, SCOPE_PROCESS));
+	env_done(&e);
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -452,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_vanish_between_readdir_and_open),
 		cmocka_unit_test(test_io_missing),
 		cmocka_unit_test(test_pid_of_nonleader_thread),
+		cmocka_unit_test(test_cgroup_targets),
 		cmocka_unit_test(test_hostile_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
