@@ -320,8 +320,10 @@ static void sc_consume(void *img, const struct record *r)
 		on_sample(s, r);
 		break;
 	case REC_LOST:
-		if (r->source == SRC_AUDIT)
+		if (r->source == SRC_AUDIT) {
 			s->lost_episodes += r->u.lost.episodes;
+			s->lost_records += r->u.lost.count;
+		}
 		break;
 	default:
 		break;
@@ -358,7 +360,8 @@ static void sc_reset(void *img)
 		c->seq_len = c->seq_head = 0;
 		c->have_cpu = 0;
 	}
-	s->audit_records = s->audit_unknown_nr = s->lost_episodes = s->samples_with_syscall = 0;
+	s->audit_records = s->audit_unknown_nr = s->lost_episodes = s->lost_records = 0;
+	s->samples_with_syscall = 0;
 	s->first_t = s->last_t = 0;
 	for (int i = 0; i < s->nprocs; i++)
 		s->procs[i].records = 0;

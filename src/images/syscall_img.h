@@ -82,7 +82,7 @@ struct sc_img {
 	struct taskmap *callers; /* key (tid, 0) for threads; (tgid, 1) for audit callers */
 	struct sc_proc procs[SC_MAX_PROCS];
 	int nprocs;
-	uint64_t audit_records, audit_unknown_nr, lost_episodes, samples_with_syscall;
+	uint64_t audit_records, audit_unknown_nr, lost_episodes, lost_records, samples_with_syscall;
 	uint64_t first_t, last_t;
 	char audit_why[256]; /* why audit could not capture at all, if so */
 	int audit_failed;

@@ -58,6 +58,12 @@ static const char *decide_source(struct sc_img *s, char *why, size_t len, int *e
 		snprintf(why, len, "--source sample: counts are episodes seen blocked in a syscall (estimates)");
 		return "sampled";
 	}
+	if (s->audit_records && !silent && s->lost_episodes) {
+		snprintf(why, len, "audit records, but the reader or the kernel lost some (%llu known lost, "
+			 "%llu episodes): counts are lower bounds", (unsigned long long)s->lost_records,
+			 (unsigned long long)s->lost_episodes);
+		return "audit";
+	}
 	if (s->audit_records && !silent) {
 		*exact = 1;
 		snprintf(why, len, "audit records: exact counts, errors and return values; no durations "
@@ -116,7 +122,7 @@ static int collect_rows(struct sc_img *s, struct row *rows, int exact)
 	return n;
 }
 
-static void table_out(struct sc_img *s, struct out *o, int exact, int have_time)
+static void table_out(struct sc_img *s, struct out *o, int exact, int audit_counts, int have_time)
 {
 	struct row *rows = calloc(SC_NARCH * SC_TABLE, sizeof(*rows));
 	char b[32];
@@ -124,7 +130,7 @@ static void table_out(struct sc_img *s, struct out *o, int exact, int have_time)
 
 	if (!rows)
 		return;
-	n = collect_rows(s, rows, exact);
+	n = collect_rows(s, rows, audit_counts);
 	out_arr_open(o, "syscalls");
 	out_text(o, "%-22s %5s %10s %8s %10s %6s  %s\n", "SYSCALL", "NR", "COUNT", "ERRORS",
 		 "BLOCKED_MS", "EXACT", "ERRNO");
@@ -134,8 +140,8 @@ static void table_out(struct sc_img *s, struct out *o, int exact, int have_time)
 		out_str(o, "name", "%-22s ", sc_name(rows[i].ai, rows[i].nr, b, sizeof(b)));
 		out_i64(o, "nr", "%5lld ", rows[i].nr);
 		out_str(o, "arch", NULL, syscall_arch_name(sc_arch_of_index(rows[i].ai)));
-		out_u64(o, "count", "%10llu ", exact ? st->count : st->episodes);
-		out_u64(o, "errors", "%8llu ", exact ? st->errors : 0);
+		out_u64(o, "count", "%10llu ", audit_counts ? st->count : st->episodes);
+		out_u64(o, "errors", "%8llu ", audit_counts ? st->errors : 0);
 		if (have_time) {
 			out_u64(o, "time_ns", NULL, st->blocked_ns);
 			out_text(o, "%10.1f ", (double)st->blocked_ns / 1e6);
@@ -347,7 +353,7 @@ void sc_report(struct sc_img *s, struct out *o)
 	int n;
 
 	if (o->fmt == OUT_FOLDED) {
-		folded_out(s, o, exact);
+		folded_out(s, o, !strncmp(src, "audit", 5));
 		return;
 	}
 	out_str(o, "source", "syscall counts: %s", src);
@@ -356,11 +362,12 @@ void sc_report(struct sc_img *s, struct out *o)
 	out_str(o, "time_source", NULL, have_time ? "sampled" : "none");
 	out_u64(o, "audit_records", NULL, s->audit_records);
 	out_u64(o, "audit_lost_episodes", NULL, s->lost_episodes);
+	out_u64(o, "audit_lost_records", NULL, s->lost_records);
 	if (s->lost_episodes)
 		out_text(o, "WARNING: the audit reader lost records %llu times: counts are lower bounds\n",
 			 (unsigned long long)s->lost_episodes);
 	procs_out(s, o);
-	table_out(s, o, exact, have_time);
+	table_out(s, o, exact, !strncmp(src, "audit", 5), have_time);
 	cpu_out(s, o);
 	n = sorted_callers(s, &rows);
 	callers_out(s, o, rows, n);

@@ -4,6 +4,9 @@
  * tests and the test runner's leftover check (no libaudit, no project lib).
  *   auditq rules    one line per loaded rule: list, action, fields, key
  *   auditq status   enabled= failure= pid= backlog_limit= lost= backlog= backlog_wait_time=
+ *   auditq delkey K delete every rule whose key is K (test cleanup)
+ *   auditq enable N set enabled to N (test cleanup)
+ *   auditq backlog LIMIT WAIT  set backlog_limit and backlog_wait_time (test cleanup)
  *   auditq prime    enable audit once and restore the previous value, so
  *                   every process forked afterwards can be audited (what
  *                   contrib/procimage-audit-boot.service does at boot)
@@ -23,10 +26,13 @@ static int seq;
 
 static int nl_send(int fd, int type, int flags, const void *data, size_t len)
 {
-	char buf[NLMSG_SPACE(sizeof(struct audit_status))] = { 0 };
+	static char buf[NLMSG_SPACE(sizeof(struct audit_rule_data) + 4096)];
 	struct nlmsghdr *h = (struct nlmsghdr *)buf;
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 
+	if (len > 4096 + sizeof(struct audit_rule_data))
+		return -E2BIG;
+	memset(buf, 0, sizeof(buf));
 	h->nlmsg_len = (uint32_t)NLMSG_LENGTH(len);
 	h->nlmsg_type = (uint16_t)type;
 	h->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
@@ -70,6 +76,23 @@ static int nl_recv(int fd, int want, void (*fn)(const struct nlmsghdr *h))
 
 static struct audit_status st;
 
+static int is_string_field(uint32_t f);
+
+static void got_rule_key(const struct audit_rule_data *r, char *key, size_t len)
+{
+	uint32_t off = 0;
+
+	for (uint32_t i = 0; i < r->field_count && i < AUDIT_MAX_FIELDS; i++) {
+		if (!is_string_field(r->fields[i]))
+			continue;
+		if (r->fields[i] == AUDIT_FILTERKEY && off + r->values[i] <= r->buflen && r->values[i] < len) {
+			memcpy(key, r->buf + off, r->values[i]);
+			key[r->values[i]] = 0;
+		}
+		off += r->values[i];
+	}
+}
+
 static void got_status(const struct nlmsghdr *h)
 {
 	memcpy(&st, NLMSG_DATA(h), sizeof(st) < h->nlmsg_len - NLMSG_HDRLEN ? sizeof(st)
@@ -82,11 +105,23 @@ static int is_string_field(uint32_t f)
 	       f == AUDIT_DIR || f == AUDIT_FILTERKEY || f == AUDIT_EXE;
 }
 
+static const char *del_key;
+static struct audit_rule_data *to_del[256];
+static int ndel;
+
 static void got_rule(const struct nlmsghdr *h)
 {
 	const struct audit_rule_data *r = NLMSG_DATA(h);
 	uint32_t off = 0;
 	char key[256] = "";
+
+	if (del_key) {
+		got_rule_key(r, key, sizeof(key));
+		size_t sz = sizeof(*r) + r->buflen;
+		if (!strcmp(key, del_key) && ndel < 256 && (to_del[ndel] = malloc(sz)))
+			memcpy(to_del[ndel++], r, sz);
+		return;
+	}
 
 	printf("list=%u action=%u", r->flags, r->action);
 	for (uint32_t i = 0; i < r->field_count && i < AUDIT_MAX_FIELDS; i++) {
@@ -126,8 +161,8 @@ int main(int argc, char **argv)
 {
 	int fd, rc;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: auditq rules|status|prime\n");
+	if (argc < 2 || argc > 4) {
+		fprintf(stderr, "usage: auditq rules|status|prime|delkey KEY|enable N|backlog LIMIT WAIT\n");
 		return 2;
 	}
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
@@ -145,6 +180,28 @@ int main(int argc, char **argv)
 			printf("enabled=%u failure=%u pid=%u backlog_limit=%u lost=%u backlog=%u backlog_wait_time=%u\n",
 			       st.enabled, st.failure, st.pid, st.backlog_limit, st.lost, st.backlog,
 			       st.backlog_wait_time);
+	} else if (!strcmp(argv[1], "delkey") && argc == 3) {
+		del_key = argv[2];
+		rc = nl_send(fd, AUDIT_LIST_RULES, 0, NULL, 0);
+		if (!rc)
+			rc = nl_recv(fd, AUDIT_LIST_RULES, got_rule);
+		for (int i = 0; i < ndel && !rc; i++) {
+			rc = nl_send(fd, AUDIT_DEL_RULE, NLM_F_ACK, to_del[i],
+				     sizeof(*to_del[i]) + to_del[i]->buflen);
+			if (!rc)
+				rc = nl_recv(fd, 0, NULL);
+		}
+		if (!rc)
+			printf("deleted %d\n", ndel);
+	} else if (!strcmp(argv[1], "backlog") && argc == 4) {
+		struct audit_status s = { .mask = AUDIT_STATUS_BACKLOG_LIMIT | AUDIT_STATUS_BACKLOG_WAIT_TIME,
+					  .backlog_limit = (uint32_t)atoi(argv[2]),
+					  .backlog_wait_time = (uint32_t)atoi(argv[3]) };
+		rc = nl_send(fd, AUDIT_SET, NLM_F_ACK, &s, sizeof(s));
+		if (!rc)
+			rc = nl_recv(fd, 0, NULL);
+	} else if (!strcmp(argv[1], "enable") && argc == 3) {
+		rc = set_enabled(fd, (uint32_t)atoi(argv[2]));
 	} else if (!strcmp(argv[1], "prime")) {
 		rc = get_status(fd);
 		if (!rc && st.enabled == 0) {

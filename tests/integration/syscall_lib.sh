@@ -1,0 +1,59 @@
+# Shared by the test_syscall_* tests (sourced after lib.sh): audit state is
+# global, so every test records it first and restores it at exit, whatever
+# happened -- rules of dead procimage runs, enabled, backlog settings.
+AUDITQ="$HELPERS/auditq"
+
+audit_field() { sed -n "s/.*\\b$1=\\([0-9]*\\).*/\\1/p" <<<"$2"; }
+
+audit_restore() {
+	local k
+	for k in $("$AUDITQ" rules | grep -o 'procimage-[0-9]*' | sort -u); do
+		kill -0 "${k#procimage-}" 2>/dev/null || "$AUDITQ" delkey "$k"
+	done
+	"$AUDITQ" backlog "$(audit_field backlog_limit "$AUDIT0")" "$(audit_field backlog_wait_time "$AUDIT0")"
+	"$AUDITQ" enable "$(audit_field enabled "$AUDIT0")"
+}
+
+# Root, audit reachable; record the state, restore it at exit, and enable
+# audit once so the workloads started from now on can be audited.
+need_audit() {
+	need_root
+	AUDIT0=$("$AUDITQ" status 2>&1) || skip "audit unreachable here: $AUDIT0"
+	[ "$(audit_field enabled "$AUDIT0")" = 2 ] && skip "audit is locked (enabled=2)"
+	on_exit audit_restore
+	"$AUDITQ" prime || fail "cannot enable audit once"
+}
+
+# wait_rule TARGET_PID PROCIMAGE_PID: until the keyed rule is loaded.
+wait_rule() {
+	for _ in $(seq 200); do
+		"$AUDITQ" rules | grep -q "pid=$1 .*key=procimage-$2\$" && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# The audit state that must be back after a run: enabled, pid, backlog settings.
+audit_core() { local s; s=$("$AUDITQ" status); echo "enabled=$(audit_field enabled "$s") pid=$(audit_field pid "$s") backlog_limit=$(audit_field backlog_limit "$s") backlog_wait_time=$(audit_field backlog_wait_time "$s")"; }
+our_rules() { "$AUDITQ" rules | grep -c 'key=procimage-' ; }
+
+# Another live procimage run holds an audit session: restoring the host
+# state is then its job (the last run out restores), not ours.
+others_active() {
+	local f
+	for f in "${PROCIMAGE_RUN_DIR:-/run/procimage/audit}"/[0-9]*; do
+		[ -e "$f" ] || continue
+		[ "$(cat "/proc/$(basename "$f")/comm" 2>/dev/null)" = procimage ] && return 0
+	done
+	return 1
+}
+
+# assert_restored BEFORE: the audit state is back, unless another run holds it.
+assert_restored() {
+	if others_active; then
+		ok "audit state: another procimage run holds an audit session; it restores"
+	else
+		assert_eq "$(audit_core)" "$1" "audit enabled/pid/backlog restored"
+	fi
+}
