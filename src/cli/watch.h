@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * procimage watch, internal interfaces between its parts:
+ *  - watch_metrics.c: per-process metrics from the procfs/connector records,
+ *    and the rules evaluated on them each tick;
+ *  - watch_host.c: host metrics (load average, PSI) read each tick;
+ *  - watch_capture.c: the dump folder, the scene snapshot, the image
+ *    children, the signal, the hook and the retention of old dumps;
+ *  - watch.c: options, the run, the tick, reload on SIGHUP.
+ */
+#ifndef PROCIMAGE_WATCH_H
+#define PROCIMAGE_WATCH_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/rules.h"
+#include "procimage/record.h"
+
+/* ==== metrics per process ==== */
+
+struct wmetrics;
+
+struct wfire {
+	int32_t pid;
+	uint64_t start_ticks;
+	char comm[16];
+	int rule;
+	double m[M_COUNT];
+	struct cond_eval ev[RULE_MAX_CONDS]; /* of the rule that fired */
+	int nfiring;			     /* processes firing this tick */
+};
+
+struct wmetrics *wmetrics_new(const struct ruleset *rs, long ticks_per_s, long page_size);
+void wmetrics_free(struct wmetrics *w);
+/* New rules: every process's evaluation state starts over. */
+int wmetrics_set_rules(struct wmetrics *w, const struct ruleset *rs);
+/* Forks are counted from connector records: say whether they arrive. */
+void wmetrics_set_forks_known(struct wmetrics *w, int known);
+void wmetrics_consume(struct wmetrics *w, const struct record *r);
+/* Close one tick: compute every sampled process's metrics (host values from
+ * host[]), step the rules, and pick the firing to capture (the first rule in
+ * order; among processes, the largest value of its first condition).
+ * 1 and *out filled if something fired. */
+int wmetrics_tick(struct wmetrics *w, uint64_t now_ns, const double *host, struct wfire *out);
+/* The sampled process with the largest value of metric m (host rules name
+ * the process to capture this way). 0, or -ENOENT. */
+int wmetrics_top(const struct wmetrics *w, int m, struct wfire *out);
+size_t wmetrics_count(const struct wmetrics *w);
+
+/* ==== host metrics ==== */
+
+struct whost;
+
+/* root: the proc root. Never fails: missing files give NAN metrics. */
+struct whost *whost_new(const char *root);
+void whost_free(struct whost *h);
+/* Fill m[M_LOAD1..M_PSI_IO_FULL]; the others are left alone. */
+void whost_read(struct whost *h, double *m);
+int whost_has_psi(const struct whost *h);
+
+/* ==== capture ==== */
+
+struct wcapture_cfg {
+	const char *dump_dir;
+	const char *proc_root;	/* passed to the image children if not /proc */
+	uint64_t window_ns, interval_ns;
+	const char *format;	/* json|text for the image files */
+	const char *syscall_source;
+	int signo;		/* 0: none */
+	char **hook_argv;	/* NULL: none */
+	int keep_count;
+	uint64_t keep_bytes;
+	int images;		/* run the image children (0: snapshot only) */
+};
+
+struct wcapture;
+
+/* Opens (creating if needed) the dump directory. NULL with err set. */
+struct wcapture *wcapture_new(const struct wcapture_cfg *cfg, char *err, size_t errlen);
+void wcapture_free(struct wcapture *c);
+/* Start a capture of f (rule text and description for trigger.json).
+ * 0, or -errno (target gone, folder not creatable); msg says what happened
+ * either way (the log line's tail). */
+int wcapture_start(struct wcapture *c, const struct wfire *f, const struct ruleset *rs,
+		   const double *host, uint64_t now_ns, char *msg, size_t msglen);
+int wcapture_active(const struct wcapture *c);
+/* Reap children; finish the capture when they are done or overdue. Returns
+ * 1 when a capture finished during this call. */
+int wcapture_poll(struct wcapture *c, uint64_t now_ns);
+/* Stop: ask children to end (SIGTERM), wait up to a few seconds, finish. */
+void wcapture_stop(struct wcapture *c);
+unsigned wcapture_count(const struct wcapture *c);
+
+/* Remove the oldest dump folders of dirfd until at most keep_count remain
+ * and they hold at most keep_bytes; never keep_name (the newest). */
+void watch_retention(int dirfd, const char *keep_name, int keep_count, uint64_t keep_bytes);
+
+/* ==== log ==== */
+void watch_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

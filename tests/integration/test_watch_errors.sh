@@ -1,0 +1,51 @@
+#!/bin/bash
+# unprivileged
+# watch: bad input exits 2 with a message naming the problem; a symlinked
+# dump directory is refused; retention keeps the newest --keep folders.
+. "$(dirname "$0")/lib.sh"
+
+expect2() { # WHAT GREP ARGS...
+	local what=$1 pat=$2; shift 2
+	"$PROCIMAGE" watch "$@" 2>"$TMP/e"; rc=$?
+	assert_eq "$rc" 2 "$what exits 2"
+	grep -q -- "$pat" "$TMP/e" || fail "$what: message lacks '$pat': $(cat "$TMP/e")"
+}
+expect2 "no rule" "no rule" --dump-dir "$TMP/d"
+expect2 "no dump dir" "dump-dir" --rule 'cpu>5%'
+expect2 "unknown metric" "unknown metric 'cpux'" --rule 'cpux>5%' --dump-dir "$TMP/d"
+expect2 "bad sustain" "for" --rule 'cpu>5%forever' --dump-dir "$TMP/d"
+expect2 "bad signal" "signal" --rule 'cpu>5%' --dump-dir "$TMP/d" --signal FOO
+expect2 "process guard" "host metrics" --rule 'cpu>5%' --dump-dir "$TMP/d" --guard 'cpu>5%'
+mkdir "$TMP/real"; ln -s "$TMP/real" "$TMP/link"
+expect2 "symlinked dump dir" "symlink" --rule 'cpu>5%' --dump-dir "$TMP/link"
+mkdir -m 777 "$TMP/open"
+expect2 "world-writable dump dir" "not writable by group or others" --rule 'cpu>5%' --dump-dir "$TMP/open"
+"$PROCIMAGE" watch -p 999999999 --rule 'cpu>5%' --dump-dir "$TMP/d" -d 1s 2>/dev/null
+assert_eq "$?" 3 "a pid that does not exist exits 3"
+
+# Retention: 3 old dumps + 1 new capture with --keep 2 leaves the 2 newest.
+mkdir -m 700 "$TMP/r"
+for t in 20200101T000000Z 20200102T000000Z 20200103T000000Z; do
+	mkdir "$TMP/r/$t-1-old"; echo x >"$TMP/r/$t-1-old/status"
+done
+mkdir "$TMP/r/unrelated"
+( while :; do :; done ) & SPIN=$!; on_exit "kill $SPIN"
+"$PROCIMAGE" watch -p $SPIN --rule 'cpu>30%' --dump-dir "$TMP/r" -i 200ms -d 5s --no-images \
+	--once --keep 2 --guard none 2>"$TMP/log" || fail "watch exited $?"
+cat "$TMP/log"
+left=$(ls "$TMP/r" | tr '\n' ' ')
+case "$left" in "20200103T000000Z-1-old 202"*"-$SPIN-"*" unrelated ") ok "retention kept the 2 newest: $left" ;;
+*) fail "retention left: $left" ;; esac
+
+# The hook: argv without a shell, pid and folder in the environment.
+cat >"$TMP/hook.sh" <<'H'
+#!/bin/sh
+echo "pid=$PROCIMAGE_PID dir=$PROCIMAGE_DUMP_DIR arg=$1" >"$PROCIMAGE_DUMP_DIR/hook.out"
+H
+chmod +x "$TMP/hook.sh"
+"$PROCIMAGE" watch -p $SPIN --rule 'cpu>30%' --dump-dir "$TMP/h" -i 200ms -d 5s --no-images \
+	--once --guard none --exec "$TMP/hook.sh one;two" 2>"$TMP/log" || fail "watch hook exited $?"
+sleep 0.5
+F=$(ls -d "$TMP"/h/*/)
+grep -q "pid=$SPIN dir=${F%/} arg=one;two" "$F/hook.out" || fail "hook saw: $(cat "$F/hook.out" "$F/hook.log" 2>&1)"
+ok "hook ran with pid and folder, argv unsplit by a shell"
