@@ -146,12 +146,14 @@ struct rec_host {
 	 * covered by delay accounting; 0 = it was on before the run. */
 	uint64_t delayacct_since_ticks;
 	struct rec_psi psi[PSI_COUNT];
+	uint64_t oom_kill;	/* /proc/vmstat oom_kill: OOM kills since boot (4.13+) */
 };
 
 enum {
 	HOST_HAVE_MEM = 1u << 0,
 	HOST_HAVE_DELAYACCT = 1u << 1,
 	HOST_HAVE_PSI = 1u << 2,
+	HOST_HAVE_OOM_KILL = 1u << 3,
 };
 
 /* A target process's cgroup (REC_CGROUP); key = the process, text = path.

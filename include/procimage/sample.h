@@ -24,6 +24,8 @@ enum proc_file_bit {
 	PF_STATM = 1u << 7,	/* statm */
 	PF_FDS = 1u << 8,	/* number of entries in fd/ */
 	PF_STACK = 1u << 9,	/* stack (CAP_SYS_ADMIN) */
+	PF_OOM_SCORE = 1u << 10, /* oom_score */
+	PF_OOM_ADJ = 1u << 11,	 /* oom_score_adj */
 };
 
 #define PROC_CPUSET_WORDS 16 /* 1024 CPUs */
@@ -82,6 +84,10 @@ struct proc_sample {
 
 	int32_t nr_fds;
 	char wchan[48];
+
+	/* oom_score (0..2000 on 4.x+, the badness the OOM killer would give),
+	 * oom_score_adj (-1000..1000) */
+	int32_t oom_score, oom_score_adj;
 };
 
 enum {

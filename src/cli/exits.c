@@ -1,12 +1,166 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* procimage exits: placeholder until it is implemented. */
+/*
+ * procimage exits: why processes ended. Runs the exits image with the proc
+ * connector, taskstats, the kernel log (kmsg) and the cgroup source, polls
+ * stat and oom_score(_adj) for "last seen" figures, and prints the report at
+ * the end, or each exit as its evidence window closes (--follow).
+ */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
+#include "core/clock.h"
+#include "core/run.h"
+#include "images/exits.h"
+
+#define FOREVER_NS (100ULL * 365 * 24 * 3600 * NS_PER_S)
+
+static const char help[] =
+	"usage: procimage exits [-d DUR | --follow] [TARGETS] [--since-boot] [options]\n"
+	"\n"
+	"For every exit of the targets (default: every process): exit code or signal,\n"
+	"core dump, lifetime, the last RSS / oom_score / oom_score_adj seen, and the\n"
+	"cause with its evidence:\n"
+	"  oom_kill   the kernel log names the pid (oom-kill:...pid=N, Killed process N),\n"
+	"             or the memory cgroup's oom_kill counter rose at the exit; without\n"
+	"             the kernel log, a rise of /proc/vmstat oom_kill makes it probable (?)\n"
+	"  signal     killed by a signal (SIGKILL with no OOM kill on record, SIGTERM...)\n"
+	"  crash      SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS, SIGTRAP (core?)\n"
+	"  exit       exit(N): the code is shown\n"
+	"  unknown    only polling saw it vanish (no connector, no taskstats)\n"
+	"Each exit lists the evidence it lacked (no CAP_SYSLOG for /dev/kmsg, ...).\n"
+	"\n"
+	"options:\n"
+	"  -d, --duration DUR   watch this long (default: 10s; with -p, until the\n"
+	"                       processes have ended)\n"
+	"  --follow             print each exit as it is decided, until Ctrl-C\n"
+	"  --since-boot         also read the kernel log from its start: past OOM kills\n"
+	"  -i, --interval DUR   polling interval for the last-seen figures (default 1s)\n"
+	"  -f, --format text|json   (--follow json: one object per line)\n"
+	"  -o, --output FILE\n"
+	"targets: -p PID[,PID..] --comm REGEX --cgroup PATH -a (default: all)\n";
+
+struct exits_cli {
+	struct run *run;
+	void *img;
+	struct run_opts *o;
+	FILE *fp;
+	int pids_only;
+};
+
+static void on_record(void *ctx, const struct record *r)
+{
+	struct exits_cli *c = ctx;
+
+	if (r->kind != REC_TICK)
+		return;
+	if (c->pids_only && exits_all_done(c->img, c->o->targets.pids, c->o->targets.npids))
+		loop_stop(run_loop_handle(c->run));
+	if (c->o->follow)
+		exits_flush(c->img, c->fp, c->o->fmt, r->t_ns, 0);
+}
+
+static uint32_t evidence_have(struct run *r)
+{
+	const struct source_status *k = run_source_status(r, SRC_KMSG);
+	const struct source_status *cn = run_source_status(r, SRC_CONNECTOR);
+	const struct source_status *ts = run_source_status(r, SRC_TASKSTATS);
+	const struct source_status *cg = run_source_status(r, SRC_CGROUP);
+	uint32_t have = 0;
+
+	if (k->state == SOURCE_OK)
+		have |= EXITS_HAVE_KMSG | EXITS_HAVE_VMSTAT;
+	else if (k->state == SOURCE_DEGRADED)
+		have |= EXITS_HAVE_VMSTAT;
+	if (cn->state == SOURCE_OK || cn->state == SOURCE_DEGRADED ||
+	    ((ts->state == SOURCE_OK || ts->state == SOURCE_DEGRADED) &&
+	     !strstr(ts->reason, "no exit records")))
+		have |= EXITS_HAVE_STATUS;
+	if (cg->state == SOURCE_OK || cg->state == SOURCE_DEGRADED)
+		have |= EXITS_HAVE_MEMCG;
+	return have;
+}
+
+static void follow_banner(struct run *r, FILE *fp)
+{
+	fprintf(fp, "procimage exits: following;");
+	for (int s = 0; s < SRC_COUNT; s++) {
+		const struct source_status *st = run_source_status(r, s);
+		if (st->state != SOURCE_UNUSED)
+			fprintf(fp, " %s %s%s%s", record_source_name(s), source_state_name(st->state),
+				st->reason[0] ? ": " : "", st->reason);
+	}
+	fputc('\n', fp);
+}
+
+static int finish(struct exits_cli *c, int rc)
+{
+	if (rc == 0 && (rc = run_exit_code(c->run)) == EXIT_NOTARGET)
+		fprintf(stderr, "procimage exits: no such process: none of the given pids exists\n");
+	if (rc == 0 && c->o->follow) {
+		exits_flush(c->img, c->fp, c->o->fmt, clock_mono_ns(), 1);
+	} else if (rc == 0) {
+		struct out out;
+		out_init(&out, c->fp, c->o->fmt);
+		run_report(c->run, &out);
+		fflush(c->fp);
+	}
+	if (c->o->stats)
+		run_print_stats(c->run, stderr);
+	return rc;
+}
 
 int cmd_exits(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "procimage %s: not implemented in this build\n", argv[0]);
-	return 1;
+	struct run_opts o;
+	struct exits_cli c = { .o = &o };
+	const char *names[1] = { "exits" };
+	int first, rc, all;
+
+	opts_defaults(&o, argv[0]);
+	rc = opts_parse(&o, argc, argv, help, &first);
+	if (rc < 0)
+		return opts_free(&o), 0;
+	if (!rc && first < argc) {
+		snprintf(o.err, sizeof(o.err), "unexpected argument '%s': targets are given with -p PID, --comm, --cgroup or -a",
+			 argv[first]);
+		rc = EXIT_USAGE;
+	}
+	if (rc)
+		return fprintf(stderr, "procimage %s: %s\n", o.cmd, o.err), opts_free(&o), rc;
+	if (targets_empty(&o.targets))
+		o.targets.all = 1;
+	all = o.targets.all;
+	c.pids_only = targets_only_pids(&o.targets);
+	if (!o.interval_set)
+		o.interval_ns = NS_PER_S;
+	if (!o.duration_set)
+		o.duration_ns = o.follow || c.pids_only ? FOREVER_NS : 10 * NS_PER_S;
+	/* Keep running after the named pids vanish: their evidence comes
+	 * later; on_record stops once every one of them is decided. */
+	o.children = 1;
+	c.run = run_new(&o, names, 1);
+	if (!c.run)
+		return fprintf(stderr, "procimage exits: %s\n", o.err), opts_free(&o), 1;
+	/* The cgroup source reads several files per process: not for all. */
+	if (all)
+		run_skip_source(c.run, SRC_CGROUP);
+	c.img = run_image(c.run, "exits");
+	c.fp = opts_open_output(&o);
+	rc = c.fp ? run_start(c.run) : 1;
+	if (rc) {
+		fprintf(stderr, "procimage exits: %s\n", o.err);
+	} else {
+		exits_set_context(c.img, all, evidence_have(c.run), o.since_boot);
+		run_add_sink(c.run, (struct record_sink){ on_record, &c });
+		if (o.follow && o.fmt == OUT_TEXT)
+			follow_banner(c.run, c.fp);
+		rc = finish(&c, run_loop(c.run));
+	}
+	if (c.fp && c.fp != stdout)
+		fclose(c.fp);
+	run_free(c.run);
+	opts_free(&o);
+	return rc;
 }

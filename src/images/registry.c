@@ -6,9 +6,11 @@
 
 extern const struct image_ops image_sched, image_resource, image_keytime, image_syscall,
 	image_migrate;
+extern const struct image_ops image_exits;
 
 static const struct image_ops *const images[] = {
 	&image_sched, &image_resource, &image_keytime, &image_syscall, &image_migrate,
+	&image_exits,
 };
 
 const struct image_ops *image_find(const char *name)

@@ -19,15 +19,17 @@
 
 #include "core/clock.h"
 #include "core/taskmap.h"
+#include "sources/procfs_oom.h"
 #include "sources/procfs_parse.h"
 
-#define NFILES 10
+#define NFILES 12
 #define FD_NONE (-1)
 #define FD_DENIED (-2)
 #define FD_ABSENT (-3)
 
 static const char *const file_names[NFILES] = {
 	"stat", "schedstat", "sched", "status", "io", "syscall", "wchan", "statm", "fd", "stack",
+	"oom_score", "oom_score_adj", /* PF_OOM_*: parsed in procfs_oom.c */
 };
 
 struct pslot {
@@ -346,6 +348,10 @@ static int read_files(struct procfs *p, int dirfd, const char *prefix, int *fds,
 			break;
 		case PF_STATM:
 			procfs_parse_statm(p->buf, s);
+			break;
+		case PF_OOM_SCORE:
+		case PF_OOM_ADJ:
+			procfs_parse_oom(p->buf, bit, s); /* procfs_oom.c */
 			break;
 		case PF_STACK:
 			/* Kept in the shared buffer: copy to the tail for the record. */

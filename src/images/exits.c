@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The exits image: for every exit of the targets (or of every process), the
+ * exit code or signal, core dump, lifetime, the last RSS / oom_score /
+ * oom_score_adj the polling saw, and the cause with its evidence.
+ *
+ * An exit is assembled from whatever reports it: the proc connector
+ * (REC_EXIT: raw wait status), the taskstats exit listener (REC_TASKSTATS
+ * is_exit: status, exact lifetime, peak RSS) and, as a fallback, procfs
+ * noticing the process gone (REC_GONE: no status). Its cause is decided only
+ * once an evidence window has passed, because the kernel log line of an OOM
+ * kill, the memcg and /proc/vmstat oom_kill counters and the exit itself
+ * arrive in any order: kernel log line naming the pid > memcg counter > host
+ * counter (probable only) > "a signal from another process".
+ * Reporting is in exits_report.c.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "core/taskmap.h"
+#include "images/exits_int.h"
+
+static void *ex_create(const struct image_params *p)
+{
+	struct ex_img *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->p = *p;
+	x->seen = taskmap_new(sizeof(struct ex_seen));
+	if (!x->seen) {
+		free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static void ex_destroy(void *img)
+{
+	struct ex_img *x = img;
+
+	taskmap_free(x->seen);
+	free(x->exits);
+	free(x->ooms);
+	free(x);
+}
+
+void exits_set_context(void *img, int all, uint32_t have, int since_boot)
+{
+	struct ex_img *x = img;
+
+	x->all = all;
+	x->have = have | EXITS_CONTEXT_KNOWN;
+	x->since_boot = since_boot;
+}
+
+static uint64_t grace_ns(const struct ex_img *x)
+{
+	return 2 * NS_PER_S + 2 * x->p.interval_ns;
+}
+
+/* The pending exit of pid near t, or a new one. */
+static struct ex_exit *exit_for(struct ex_img *x, int32_t pid, uint64_t start, uint64_t t)
+{
+	for (size_t i = x->nexits; i-- > 0;) {
+		struct ex_exit *e = &x->exits[i];
+		if (e->pid == pid && !e->final && (!start || !e->start || start == e->start) &&
+		    (t > e->t_ns ? t - e->t_ns : e->t_ns - t) < 10 * NS_PER_S)
+			return e;
+	}
+	if (x->nexits == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 64;
+		struct ex_exit *n = realloc(x->exits, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		x->exits = n;
+		x->cap = cap;
+	}
+	struct ex_exit *e = &x->exits[x->nexits++];
+	memset(e, 0, sizeof(*e));
+	e->pid = pid;
+	e->start = start;
+	e->t_ns = t;
+	struct ex_seen *s = taskmap_get(x->seen, pid, 0);
+	if (s && (!start || start == s->start)) {
+		e->seen = *s;
+		e->have_seen = 1;
+		e->start = s->start;
+		memcpy(e->comm, s->comm, sizeof(e->comm));
+	}
+	return e;
+}
+
+/* Targets only: an exit counts if the process was sampled as a target. */
+static int wanted(const struct ex_img *x, int32_t pid)
+{
+	return x->all || taskmap_get(x->seen, pid, 0) != NULL;
+}
+
+static void on_sample(struct ex_img *x, const struct record *r)
+{
+	const struct proc_sample *s = &r->u.sample.s;
+	int created;
+	struct ex_seen *v = taskmap_put(x->seen, r->key.tgid, 0, &created);
+
+	if (!v)
+		return;
+	if (created || v->start != r->key.start_ticks) {
+		memset(v, 0, sizeof(*v));
+		v->start = r->key.start_ticks;
+		v->first_ns = r->t_ns;
+	}
+	memcpy(v->comm, r->comm, sizeof(v->comm));
+	v->last_ns = r->t_ns;
+	v->have |= s->have;
+	if (s->have & PF_STAT) {
+		v->rss_kb = (uint64_t)(s->rss_pages > 0 ? s->rss_pages : 0) * (uint64_t)x->p.page_size / 1024;
+		v->ppid = s->ppid;
+	}
+	if (s->have & PF_STATUS)
+		v->rss_kb = s->vm_rss_kb;
+	if (s->have & PF_OOM_SCORE)
+		v->oom_score = s->oom_score;
+	if (s->have & PF_OOM_ADJ)
+		v->oom_adj = s->oom_score_adj;
+}
+
+static void on_gone(struct ex_img *x, const struct record *r)
+{
+	struct ex_exit *e;
+
+	if (!wanted(x, r->key.tgid))
+		return;
+	e = exit_for(x, r->key.tgid, r->key.start_ticks, r->t_ns);
+	if (e) {
+		e->srcs |= 1u << SRC_PROCFS;
+		if (!e->comm[0])
+			memcpy(e->comm, r->comm, sizeof(e->comm));
+	}
+	taskmap_del(x->seen, r->key.tgid, 0);
+}
+
+static void set_status(struct ex_exit *e, uint32_t status, int src)
+{
+	if (!e->have_status) {
+		e->status = status;
+		e->have_status = 1;
+		e->status_src = (uint8_t)src;
+	}
+	e->srcs |= 1u << src;
+}
+
+static void on_exit_event(struct ex_img *x, const struct record *r)
+{
+	struct ex_exit *e;
+
+	if (r->u.exit.is_thread || r->key.tid != r->key.tgid || !wanted(x, r->key.tgid))
+		return;
+	e = exit_for(x, r->key.tgid, r->key.start_ticks, r->t_ns);
+	if (!e)
+		return;
+	set_status(e, r->u.exit.status, SRC_CONNECTOR);
+	if (!e->comm[0])
+		memcpy(e->comm, r->comm, sizeof(e->comm));
+}
+
+static void on_taskstats(struct ex_img *x, const struct record *r)
+{
+	const struct rec_taskstats *ts = &r->u.ts;
+	struct ex_exit *e;
+
+	/* AGROUP (0x20): the last thread of the group; else the leader's own. */
+	if (!ts->is_exit || ts->is_tgid || (!(ts->ac_flag & 0x20) && r->key.tid != r->key.tgid) ||
+	    !wanted(x, r->key.tgid))
+		return;
+	e = exit_for(x, r->key.tgid, 0, r->t_ns);
+	if (!e)
+		return;
+	set_status(e, ts->exitcode, SRC_TASKSTATS);
+	e->have_ts = 1;
+	e->ts_flag = ts->ac_flag;
+	e->etime_us = ts->ac_etime_us;
+	e->hiwater_kb = ts->hiwater_rss_kb;
+	if (!e->comm[0])
+		memcpy(e->comm, ts->comm[0] ? ts->comm : r->comm, sizeof(e->comm) - 1);
+}
+
+static void on_kmsg(struct ex_img *x, const struct record *r)
+{
+	int32_t pid;
+	char comm[16];
+	struct ex_oom *o = NULL;
+
+	if (!r->text || !exits_parse_oom_line(r->text, &pid, comm, sizeof(comm)))
+		return;
+	for (size_t i = 0; i < x->nooms; i++)
+		if (x->ooms[i].pid == pid && r->t_ns - x->ooms[i].t_ns < 5 * NS_PER_S)
+			o = &x->ooms[i];
+	if (!o) {
+		if (x->nooms == x->oomcap) {
+			size_t cap = x->oomcap ? x->oomcap * 2 : 16;
+			struct ex_oom *n = realloc(x->ooms, cap * sizeof(*n));
+			if (!n)
+				return;
+			x->ooms = n;
+			x->oomcap = cap;
+		}
+		o = &x->ooms[x->nooms++];
+		memset(o, 0, sizeof(*o));
+		o->pid = pid;
+		o->t_ns = r->t_ns;
+		snprintf(o->comm, sizeof(o->comm), "%s", comm);
+	}
+	if (o->nlines < 2)
+		snprintf(o->line[o->nlines++], sizeof(o->line[0]), "%.*s", (int)r->text_len, r->text);
+}
+
+static void on_host(struct ex_img *x, const struct record *r)
+{
+	if (!(r->u.host.have & HOST_HAVE_OOM_KILL))
+		return;
+	if (x->have_vm && r->u.host.oom_kill > x->vm_oom_kill) {
+		x->vm_moves[x->nvm % EX_VM_RING] =
+			(struct ex_vm){ r->t_ns, r->u.host.oom_kill - x->vm_oom_kill };
+		x->nvm++;
+	}
+	x->vm_oom_kill = r->u.host.oom_kill;
+	x->have_vm = 1;
+}
+
+static void on_cgroup(struct ex_img *x, const struct record *r)
+{
+	if (!(r->u.cg.have & CG_HAVE_MEM_EVENTS))
+		return;
+	if (r->source == SRC_CGROUP) { /* the live process's memcg */
+		struct ex_seen *s = taskmap_get(x->seen, r->key.tgid, 0);
+		if (s && s->start == r->key.start_ticks) {
+			s->cg_oom_kill = r->u.cg.ev_oom_kill;
+			s->have_cg = 1;
+			snprintf(s->cg_path, sizeof(s->cg_path), "%.*s", (int)r->text_len,
+				 r->text ? r->text : "");
+		}
+		return;
+	}
+	/* The kmsg source re-read it after the process ended. */
+	for (size_t i = x->nexits; i-- > 0;) {
+		struct ex_exit *e = &x->exits[i];
+		if (e->pid != r->key.tgid || e->final || !e->have_seen || !e->seen.have_cg)
+			continue;
+		e->cg_after = r->u.cg.ev_oom_kill;
+		e->have_cg_after = 1;
+		break;
+	}
+}
+
+static void ex_consume(void *img, const struct record *r)
+{
+	struct ex_img *x = img;
+
+	switch (r->kind) {
+	case REC_SAMPLE:
+		if (r->u.sample.scope == SCOPE_PROCESS)
+			on_sample(x, r);
+		break;
+	case REC_GONE:
+		if (r->u.sample.scope == SCOPE_PROCESS)
+			on_gone(x, r);
+		break;
+	case REC_EXIT:
+		on_exit_event(x, r);
+		break;
+	case REC_TASKSTATS:
+		on_taskstats(x, r);
+		break;
+	case REC_KMSG:
+		on_kmsg(x, r);
+		break;
+	case REC_HOST:
+		on_host(x, r);
+		break;
+	case REC_CGROUP:
+		on_cgroup(x, r);
+		break;
+	case REC_TICK:
+		x->now_ns = r->t_ns;
+		for (size_t i = 0; i < x->nexits; i++)
+			if (!x->exits[i].final && r->t_ns >= x->exits[i].t_ns + grace_ns(x))
+				exits_classify(x, &x->exits[i]);
+		break;
+	default:
+		break;
+	}
+}
+
+static void ex_reset(void *img)
+{
+	struct ex_img *x = img;
+
+	x->nexits = 0;
+}
+
+int exits_all_done(void *img, const int32_t *pids, int n)
+{
+	struct ex_img *x = img;
+
+	for (int k = 0; k < n; k++) {
+		int done = 0;
+		for (size_t i = 0; i < x->nexits && !done; i++)
+			done = x->exits[i].pid == pids[k] && x->exits[i].final;
+		if (!done)
+			return 0;
+	}
+	return 1;
+}
+
+const struct image_ops image_exits = {
+	.name = "exits",
+	.needs = 0,
+	.pneeds = PF_STAT | PF_OOM_SCORE | PF_OOM_ADJ,
+	.sources = 1u << SRC_CONNECTOR | 1u << SRC_TASKSTATS | 1u << SRC_KMSG | 1u << SRC_CGROUP,
+	.create = ex_create,
+	.consume = ex_consume,
+	.report = exits_report,
+	.reset = ex_reset,
+	.destroy = ex_destroy,
+};

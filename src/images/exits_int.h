@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The exits image's state, shared by exits.c (assembly) and exits_report.c
+ * (cause and output). Not for other modules: they use images/exits.h. */
+#ifndef PROCIMAGE_EXITS_INT_H
+#define PROCIMAGE_EXITS_INT_H
+
+#include <stdint.h>
+
+#include "core/clock.h"
+#include "core/taskmap.h"
+#include "images/exits.h"
+#include "procimage/image.h"
+
+/* What polling last saw of a live target process. */
+struct ex_seen {
+	uint64_t start;
+	char comm[16];
+	int32_t ppid;
+	uint32_t have; /* PF_* ever read */
+	uint64_t first_ns, last_ns;
+	uint64_t rss_kb;
+	int32_t oom_score, oom_adj;
+	int have_cg;
+	uint64_t cg_oom_kill; /* the memcg's counter at the last cgroup report */
+	char cg_path[96];
+};
+
+enum ex_cause { CAUSE_UNKNOWN = 0, CAUSE_EXIT, CAUSE_SIGNAL, CAUSE_CRASH, CAUSE_OOM };
+
+struct ex_exit {
+	int32_t pid;
+	uint64_t start;
+	char comm[16];
+	uint64_t t_ns;
+	uint32_t srcs; /* 1 << SRC_* that reported this exit */
+	int have_status;
+	uint8_t status_src;
+	uint32_t status; /* raw wait status */
+	int have_ts;
+	uint8_t ts_flag;
+	uint64_t etime_us, hiwater_kb;
+	int have_seen;
+	struct ex_seen seen;
+	int have_cg_after;
+	uint64_t cg_after;
+	/* decided by exits_classify */
+	int final;
+	enum ex_cause cause;
+	int probable;
+	char evidence[4][240];
+	int nevidence;
+	char lacking[3][200];
+	int nlacking;
+};
+
+/* A kernel log OOM kill: up to two lines (oom-kill:, Killed process). */
+struct ex_oom {
+	int32_t pid;
+	uint64_t t_ns;
+	char comm[16];
+	char line[2][232];
+	int nlines;
+	int matched;
+};
+
+struct ex_vm {
+	uint64_t t_ns, delta;
+};
+
+#define EX_VM_RING 32
+
+struct ex_img {
+	struct image_params p;
+	struct taskmap *seen; /* key (tgid, 0) */
+	struct ex_exit *exits;
+	size_t nexits, cap;
+	struct ex_oom *ooms;
+	size_t nooms, oomcap;
+	struct ex_vm vm_moves[EX_VM_RING];
+	size_t nvm;
+	uint64_t vm_oom_kill;
+	int have_vm;
+	int all, since_boot;
+	uint32_t have; /* EXITS_HAVE_* */
+	uint64_t now_ns;
+	int printed_header;
+};
+
+/* Decide e's cause from the evidence gathered; marks it final. */
+void exits_classify(struct ex_img *x, struct ex_exit *e);
+void exits_report(void *img, struct out *o);
+
+#endif
