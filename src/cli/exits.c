@@ -137,9 +137,6 @@ int cmd_exits(int argc, char **argv)
 		o.interval_ns = NS_PER_S;
 	if (!o.duration_set)
 		o.duration_ns = o.follow || c.pids_only ? FOREVER_NS : 10 * NS_PER_S;
-	/* Keep running after the named pids vanish: their evidence comes
-	 * later; on_record stops once every one of them is decided. */
-	o.children = 1;
 	c.run = run_new(&o, names, 1);
 	if (!c.run)
 		return fprintf(stderr, "procimage exits: %s\n", o.err), opts_free(&o), 1;

@@ -29,7 +29,7 @@ for t in 20200101T000000Z 20200102T000000Z 20200103T000000Z; do
 	mkdir "$TMP/r/$t-1-old"; echo x >"$TMP/r/$t-1-old/status"
 done
 mkdir "$TMP/r/unrelated"
-( while :; do :; done ) & SPIN=$!; on_exit "kill $SPIN"
+"$HELPERS/duty" 100:120 >/dev/null & SPIN=$!; on_exit "kill $SPIN"
 "$PROCIMAGE" watch -p $SPIN --rule 'cpu>30%' --dump-dir "$TMP/r" -i 200ms -d 5s --no-images \
 	--once --keep 2 --guard none 2>"$TMP/log" || fail "watch exited $?"
 cat "$TMP/log"
