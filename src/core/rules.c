@@ -253,7 +253,7 @@ static int parse_op(const char **p, enum rule_op *op)
 /* One condition, spaces already removed. */
 static int parse_cond(const char *s, struct cond *c, char *err, size_t errlen)
 {
-	char body[160];
+	char body[256];
 	char *opts, *f;
 	const char *p;
 	int pct;

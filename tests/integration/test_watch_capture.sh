@@ -48,8 +48,9 @@ sleep 60 & S=$!; on_exit "kill $S"
 assert_eq "$(ls "$TMP/flat" | wc -l)" 0 "no capture for a flat workload"
 
 # The guard: a host condition that always holds suppresses the capture.
-"$PROCIMAGE" watch -p $SPIN --rule 'cpu>50%for1s' --dump-dir "$TMP/g" -i 200ms -d 3s \
+"$PROCIMAGE" watch -p $SPIN --rule 'cpu>50%for1s' --dump-dir "$TMP/g" -i 200ms -d 5s \
 	--guard 'load1>=0' --no-images 2>"$TMP/log3" || fail "watch guard exited $?"
+cat "$TMP/log3"
 assert_eq "$(ls "$TMP/g" | wc -l)" 0 "guard suppressed the capture"
 grep -q 'guard holds' "$TMP/log3" || fail "guard skip not logged"
 ok "guard skip logged"

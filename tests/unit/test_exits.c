@@ -1,0 +1,266 @@
+/* Unit tests: the exits image on synthetic record streams, and its kernel
+ * log parser (images/exits*.c). */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/clock.h"
+#include "images/exits.h"
+#include "procimage/image.h"
+
+#define HZ 100
+#define T0 (1000 * NS_PER_S)
+
+struct ctx {
+	const struct image_ops *ops;
+	void *img;
+};
+
+static void setup_img(struct ctx *c, uint32_t have, int all)
+{
+	struct image_params p = { .interval_ns = 100 * NS_PER_MS, .ticks_per_s = HZ, .page_size = 4096 };
+	c->ops = image_find("exits");
+	assert_non_null(c->ops);
+	c->img = c->ops->create(&p);
+	assert_non_null(c->img);
+	exits_set_context(c->img, all, have, 0);
+}
+
+static void feed(struct ctx *c, struct record *r)
+{
+	c->ops->consume(c->img, r);
+}
+
+static void sample(struct ctx *c, int32_t pid, uint64_t t, int64_t rss_pages, int score, int adj)
+{
+	struct record r = { .kind = REC_SAMPLE, .source = SRC_PROCFS, .t_ns = t };
+	r.key = (struct task_key){ pid, pid, 900 * HZ };
+	r.u.sample.scope = SCOPE_PROCESS;
+	r.u.sample.s.have = PF_STAT | PF_OOM_SCORE | PF_OOM_ADJ;
+	r.u.sample.s.rss_pages = rss_pages;
+	r.u.sample.s.oom_score = score;
+	r.u.sample.s.oom_score_adj = adj;
+	strcpy(r.comm, "victim");
+	feed(c, &r);
+}
+
+static void connector_exit(struct ctx *c, int32_t pid, uint64_t t, uint32_t status)
+{
+	struct record r = { .kind = REC_EXIT, .source = SRC_CONNECTOR, .t_ns = t };
+	r.key = (struct task_key){ pid, pid, 0 };
+	r.u.exit.status = status;
+	feed(c, &r);
+}
+
+static void gone(struct ctx *c, int32_t pid, uint64_t t)
+{
+	struct record r = { .kind = REC_GONE, .source = SRC_PROCFS, .t_ns = t };
+	r.key = (struct task_key){ pid, pid, 900 * HZ };
+	r.u.sample.scope = SCOPE_PROCESS;
+	strcpy(r.comm, "victim");
+	feed(c, &r);
+}
+
+static void kmsg(struct ctx *c, uint64_t t, const char *line)
+{
+	struct record r = { .kind = REC_KMSG, .source = SRC_KMSG, .t_ns = t, .text = line };
+	r.text_len = (uint32_t)strlen(line);
+	feed(c, &r);
+}
+
+static void vmstat(struct ctx *c, uint64_t t, uint64_t v)
+{
+	struct record r = { .kind = REC_HOST, .source = SRC_KMSG, .t_ns = t };
+	r.u.host.have = HOST_HAVE_OOM_KILL;
+	r.u.host.oom_kill = v;
+	feed(c, &r);
+}
+
+static void tick(struct ctx *c, uint64_t t)
+{
+	struct record r = { .kind = REC_TICK, .source = SRC_PROCFS, .t_ns = t };
+	feed(c, &r);
+}
+
+/* The report as JSON text, for substring checks. */
+static char *report(struct ctx *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	struct out o;
+
+	out_init(&o, fp, OUT_JSON);
+	out_obj_open(&o, NULL);
+	c->ops->report(c->img, &o);
+	out_obj_close(&o);
+	fclose(fp);
+	return buf;
+}
+
+static void done(struct ctx *c, char *json)
+{
+	free(json);
+	c->ops->destroy(c->img);
+}
+
+static void test_parse_oom_lines(void **state)
+{
+	int32_t pid = 0;
+	char comm[16];
+	(void)state;
+
+	assert_true(exits_parse_oom_line(
+		"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
+		"oom_memcg=/x,task_memcg=/x,task=memhog,pid=30437,uid=0", &pid, comm, sizeof(comm)));
+	assert_int_equal(pid, 30437);
+	assert_string_equal(comm, "memhog");
+	assert_true(exits_parse_oom_line("Memory cgroup out of memory: Killed process 30437 (memhog) "
+					 "total-vm:53876kB, anon-rss:50944kB", &pid, comm, sizeof(comm)));
+	assert_int_equal(pid, 30437);
+	assert_string_equal(comm, "memhog");
+	assert_true(exits_parse_oom_line("Out of memory: Killed process 77 (a very long comm name here) x",
+					 &pid, comm, sizeof(comm)));
+	assert_int_equal(pid, 77);
+	assert_int_equal(strlen(comm), 15);
+	assert_false(exits_parse_oom_line("memhog invoked oom-killer: gfp_mask=0xcc0", &pid, comm, sizeof(comm)));
+	assert_false(exits_parse_oom_line("Killed process abc", &pid, comm, sizeof(comm)));
+	assert_false(exits_parse_oom_line("oom-kill:constraint=X,task=y", &pid, comm, sizeof(comm)));
+}
+
+static void test_normal_exit_code(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	sample(&c, 42, T0, 256, 700, -100);
+	connector_exit(&c, 42, T0 + NS_PER_S, 3 << 8);
+	gone(&c, 42, T0 + NS_PER_S + 50 * NS_PER_MS);
+	tick(&c, T0 + 5 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"cause\":\"exit\""));
+	assert_non_null(strstr(j, "\"exit_code\":3"));
+	assert_non_null(strstr(j, "\"signal\":null"));
+	assert_non_null(strstr(j, "\"last_rss_bytes\":1048576"));
+	assert_non_null(strstr(j, "\"oom_score\":700"));
+	assert_non_null(strstr(j, "\"oom_score_adj\":-100"));
+	assert_non_null(strstr(j, "\"status_source\":\"connector\""));
+	assert_null(strstr(j, "\"pid\":42,\"comm\":\"victim\",\"cause\":\"exit\"},{")); /* one exit */
+	done(&c, j);
+}
+
+/* SIGKILL + a kernel log line naming the pid: an OOM kill, with the line. */
+static void test_oom_from_kernel_log(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	sample(&c, 43, T0, 16000, 1500, 0);
+	kmsg(&c, T0 + NS_PER_S, "Memory cgroup out of memory: Killed process 43 (victim) total-vm:1kB");
+	connector_exit(&c, 43, T0 + NS_PER_S + 1000, SIGKILL);
+	tick(&c, T0 + 5 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"cause\":\"oom_kill\""));
+	assert_non_null(strstr(j, "kernel log: Memory cgroup out of memory: Killed process 43"));
+	assert_non_null(strstr(j, "\"signal\":9"));
+	done(&c, j);
+}
+
+/* SIGKILL with the kernel log read and no line: a signal, not an OOM kill,
+ * even though another process's OOM kill moved /proc/vmstat. */
+static void test_kill9_is_signal(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	vmstat(&c, T0, 5);
+	sample(&c, 44, T0, 100, 10, 0);
+	kmsg(&c, T0 + NS_PER_S, "Out of memory: Killed process 999 (other) total-vm:1kB");
+	vmstat(&c, T0 + NS_PER_S, 6);
+	connector_exit(&c, 44, T0 + NS_PER_S, SIGKILL);
+	tick(&c, T0 + 5 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"cause\":\"signal\""));
+	assert_non_null(strstr(j, "names no OOM kill of this pid"));
+	assert_non_null(strstr(j, "sender of the signal"));
+	done(&c, j);
+}
+
+/* Without the kernel log: a vmstat rise makes it a probable OOM kill, and
+ * the report says the kernel log was lacking. */
+static void test_no_kmsg_probable(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	vmstat(&c, T0, 5);
+	sample(&c, 45, T0, 100, 10, 0);
+	vmstat(&c, T0 + NS_PER_S, 6);
+	connector_exit(&c, 45, T0 + NS_PER_S, SIGKILL);
+	tick(&c, T0 + 5 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"cause\":\"oom_kill\",\"confidence\":\"? \""));
+	assert_non_null(strstr(j, "/proc/vmstat oom_kill rose by 1"));
+	assert_non_null(strstr(j, "needs CAP_SYSLOG"));
+	done(&c, j);
+}
+
+/* Only polling saw it go: the cause is unknown and the report says why. */
+static void test_gone_only_unknown(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_VMSTAT, 0);
+	sample(&c, 46, T0, 100, 10, 0);
+	gone(&c, 46, T0 + NS_PER_S);
+	tick(&c, T0 + 5 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"cause\":\"unknown\""));
+	assert_non_null(strstr(j, "neither the proc connector nor taskstats"));
+	done(&c, j);
+}
+
+/* Targets only: exits of processes never sampled are not reported; with
+ * all, they are; a crash is a crash. */
+static void test_targets_and_crash(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS, 0);
+	connector_exit(&c, 47, T0, 0);
+	tick(&c, T0 + 5 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"exits\":[]"));
+	done(&c, j);
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS, 1);
+	connector_exit(&c, 48, T0, SIGSEGV | 0x80);
+	tick(&c, T0 + 5 * NS_PER_S);
+	j = report(&c);
+	assert_non_null(strstr(j, "\"cause\":\"crash\""));
+	assert_non_null(strstr(j, "\"core_dumped\":true"));
+	done(&c, j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_oom_lines),	 cmocka_unit_test(test_normal_exit_code),
+		cmocka_unit_test(test_oom_from_kernel_log), cmocka_unit_test(test_kill9_is_signal),
+		cmocka_unit_test(test_no_kmsg_probable),	 cmocka_unit_test(test_gone_only_unknown),
+		cmocka_unit_test(test_targets_and_crash),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
