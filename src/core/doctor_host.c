@@ -149,11 +149,11 @@ static size_t denied_why(char *out, size_t len, const char *root, int32_t pid)
 				lack, "");
 }
 
-static void procfs_unavailable(struct doctor_item *it, const char *why)
+static void procfs_unavailable(struct doctor_item *it, int e, const char *why)
 {
 	it->state = SOURCE_UNAVAILABLE;
-	it->err = ENOTDIR;
-	snprintf(it->reason, sizeof(it->reason), "%s", why);
+	it->err = e;
+	snprintf(it->reason, sizeof(it->reason), "%s: %s", doctor_errname(e), why);
 	snprintf(it->impact, sizeof(it->impact), "every image: nothing can be sampled");
 }
 
@@ -165,14 +165,16 @@ void doctor_probe_procfs(struct doctor_item *it, const char *root, int32_t other
 	size_t off = 0;
 
 	it->name = "procfs";
-	if (procfs_check_root(root, err, sizeof(err))) {
-		procfs_unavailable(it, err);
+	int rc = procfs_check_root(root, err, sizeof(err));
+	if (rc) {
+		procfs_unavailable(it, -rc, err);
 		return;
 	}
 	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
-		snprintf(err, sizeof(err), "cannot open %s: %s", root, strerror(errno));
-		procfs_unavailable(it, err);
+		int e = errno;
+		snprintf(err, sizeof(err), "cannot open %s: %s", root, strerror(e));
+		procfs_unavailable(it, e, err);
 		return;
 	}
 	/* "self", not getpid(): in a new pid namespace our pid names another

@@ -16,6 +16,7 @@
 #include <linux/netlink.h>
 #include <linux/taskstats.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -159,20 +160,27 @@ static int reply_version(const char *buf, int n)
 	return v;
 }
 
-/* The exit listener: register for CPU 0, then deregister. */
+/* The exit listener: register for one CPU we may run on, then deregister. */
 static int probe_exit_listener(int fd, uint16_t fam)
 {
 	struct nlreq r;
-	char buf[1024];
+	char buf[1024], cpu[16] = "0";
+	cpu_set_t set;
 	int rc;
 
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &set)) {
+				snprintf(cpu, sizeof(cpu), "%d", c);
+				break;
+			}
 	req_init(&r, fam, TASKSTATS_CMD_GET, NLM_F_ACK);
-	put_attr(&r, TASKSTATS_CMD_ATTR_REGISTER_CPUMASK, "0", 2);
+	put_attr(&r, TASKSTATS_CMD_ATTR_REGISTER_CPUMASK, cpu, (uint16_t)(strlen(cpu) + 1));
 	rc = nl_call(fd, &r, buf, sizeof(buf));
 	if (rc < 0)
 		return rc;
 	req_init(&r, fam, TASKSTATS_CMD_GET, NLM_F_ACK);
-	put_attr(&r, TASKSTATS_CMD_ATTR_DEREGISTER_CPUMASK, "0", 2);
+	put_attr(&r, TASKSTATS_CMD_ATTR_DEREGISTER_CPUMASK, cpu, (uint16_t)(strlen(cpu) + 1));
 	nl_call(fd, &r, buf, sizeof(buf));
 	return 0;
 }
@@ -455,8 +463,20 @@ void doctor_probe_audit(struct doctor_item *it)
 		return;
 	}
 	mc = audit_mcast_bind();
+	char who[40] = "an audit daemon";
+	if (st.pid) {
+		char path[40], comm[20];
+		snprintf(path, sizeof(path), "/proc/%u/comm", st.pid);
+		FILE *f = fopen(path, "re");
+		if (f && fgets(comm, sizeof(comm), f)) {
+			comm[strcspn(comm, "\n")] = '\0';
+			snprintf(who, sizeof(who), "'%s'", comm);
+		}
+		if (f)
+			fclose(f);
+	}
 	snprintf(it->detail, sizeof(it->detail),
-		 "enabled %u, auditd pid %u, backlog_limit %u, lost %u; multicast reader: %s", st.enabled,
+		 "enabled %u, audit pid %u, backlog_limit %u, lost %u; multicast reader: %s", st.enabled,
 		 st.pid, st.backlog_limit, st.lost, mc ? doctor_errname(-mc) : "ok");
 	if (st.enabled == 2) {
 		item_set(it, SOURCE_UNAVAILABLE, 0, lost);
@@ -466,15 +486,16 @@ void doctor_probe_audit(struct doctor_item *it)
 	} else if (st.pid && mc) {
 		item_set(it, SOURCE_UNAVAILABLE, -mc, lost);
 		snprintf(it->reason, sizeof(it->reason),
-			 "auditd (pid %u) owns the audit socket and the read-only multicast group "
+			 "%s (pid %u) owns the audit socket and the read-only multicast group "
 			 "fails with %s (needs CAP_AUDIT_READ)",
-			 st.pid, doctor_errname(-mc));
+			 who, st.pid, doctor_errname(-mc));
 	} else if (st.pid) {
 		item_set(it, SOURCE_OK, 0, "");
 		snprintf(it->reason, sizeof(it->reason),
-			 "status readable; auditd (pid %u) is registered, procimage reads through "
-			 "the multicast group (its records also land in auditd's log)",
-			 st.pid);
+			 "status readable; %s (pid %u) is registered as the audit daemon, so "
+			 "procimage reads through the multicast group (its records also land in "
+			 "that daemon's log)",
+			 who, st.pid);
 	} else {
 		item_set(it, SOURCE_OK, 0, "");
 		snprintf(it->reason, sizeof(it->reason),
