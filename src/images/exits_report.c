@@ -186,9 +186,10 @@ static void exit_out(const struct ex_img *x, const struct ex_exit *e, struct out
 	out_str(o, "confidence", "%s", e->probable ? "? " : "  ");
 	out_str(o, "status", "%-14s ", st);
 	out_text(o, "%-10s ", life);
-	if (e->have_seen && (e->seen.have & PF_STAT))
-		out_u64(o, "last_rss_bytes", "%8.1f MiB ", e->seen.rss_kb * 1024);
-	else
+	if (e->have_seen && (e->seen.have & PF_STAT)) {
+		out_u64(o, "last_rss_bytes", NULL, e->seen.rss_kb * 1024);
+		out_text(o, "%8.1f MiB ", (double)e->seen.rss_kb / 1024.0);
+	} else
 		out_null(o, "last_rss_bytes", "       ? MiB ");
 	if (e->have_seen && (e->seen.have & PF_OOM_SCORE)) {
 		out_i64(o, "oom_score", "%6lld", e->seen.oom_score);

@@ -42,9 +42,10 @@ ok "cooldown held back the later firings"
 
 # A flat workload: a sleeper and a 20% duty cycle never fire.
 sleep 60 & S=$!; on_exit "kill $S"
-"$HELPERS/duty" 20:8 >/dev/null & DU=$!; on_exit "kill $DU"
-"$PROCIMAGE" watch -p $S,$DU --rule 'cpu>50%for2s' --rule 'cpu>+50%,window=5' \
-	--dump-dir "$TMP/flat" -i 200ms -d 6s --guard none 2>"$TMP/log2" || fail "watch flat exited $?"
+"$HELPERS/duty" 20:9 >/dev/null & DU=$!; on_exit "kill $DU"
+"$PROCIMAGE" watch -p $S,$DU --rule 'cpu>50%for2s' --rule 'cpu>+50%,window=6' \
+	--dump-dir "$TMP/flat" -i 500ms -d 7s --guard none 2>"$TMP/log2" || fail "watch flat exited $?"
+cat "$TMP/log2"
 assert_eq "$(ls "$TMP/flat" | wc -l)" 0 "no capture for a flat workload"
 
 # The guard: a host condition that always holds suppresses the capture.
