@@ -32,6 +32,7 @@ oom_run() { # OUT [PREFIX...]: run a leaker in $CG, image its exit
 }
 
 oom_run "$TMP/oom.json"
+P1=$P
 [ "$(jget "$TMP/oom.json" 'd["sources"]["kmsg"]["status"]')" = ok ] || skip "no kernel log access"
 ev=$(jget "$TMP/oom.json" '"\n".join(d["exits"][0]["evidence"])')
 echo "$ev"
@@ -41,6 +42,12 @@ ok "kernel log line names the pid"
 rss=$(jget "$TMP/oom.json" 'd["exits"][0]["last_rss_bytes"] or 0')
 assert_cmp "$rss" ">" 0 "a last RSS was seen"
 assert_cmp "$rss" "<=" $((70 << 20)) "last RSS within the 64 MiB limit"
+
+# --since-boot: the kernel log from its start lists that OOM kill.
+sleep 60 & S=$!; on_exit "kill $S"
+"$PROCIMAGE" exits --since-boot -p $S -d 1s -f json >"$TMP/boot.json" || fail "exits --since-boot exited $?"
+assert_eq "$(jget "$TMP/boot.json" "[k['comm'] for k in d['oom_kills_in_log'] if k['pid'] == $P1]")" "['leaker']" \
+	"the past OOM kill of $P1 is listed"
 
 # Without CAP_SYSLOG: the memcg counter (the cgroup source) is the evidence.
 [ "$(cat /proc/sys/kernel/dmesg_restrict)" = 1 ] || exit 0
