@@ -32,6 +32,8 @@ struct run_opts {
 	const char *exclude; /* comma list of comm names */
 	char err[512];
 	int keep_privs; /* a later run in this process needs them (triage) */
+	int stack_hz;	      /* stacks -F: user-stack samples per second (0: 49) */
+	unsigned stack_flags; /* PSTACK_* of sources/ptrace_stack.h */
 };
 
 /* Fill defaults (duration, interval, format, proc root from the environment). */

@@ -30,6 +30,7 @@ static const struct source_ops *const all_sources[SRC_COUNT] = {
 	[SRC_AUDIT] = &source_audit,
 	[SRC_KMSG] = &source_kmsg,
 	[SRC_CGROUP] = &source_cgroup,
+	[SRC_PTRACE] = &source_ptrace_stack,
 };
 
 struct run {

@@ -39,6 +39,7 @@ struct source_ops {
 
 extern const struct source_ops source_connector, source_taskstats, source_audit, source_kmsg;
 extern const struct source_ops source_cgroup;
+extern const struct source_ops source_ptrace_stack; /* user stacks (sources/ptrace_source.c) */
 
 #define RUN_MAX_IMAGES 8
 #define RUN_MAX_SINKS 4
