@@ -57,7 +57,7 @@ static int add_functions(void *ctx, const char *s, size_t len, uint64_t count)
 
 struct row_ctx {
 	struct out *o;
-	const struct stack_agg *total;
+	const struct stack_agg *self;
 	uint64_t all;
 	int left;
 	int json_all;
@@ -68,20 +68,22 @@ static double pct(uint64_t n, uint64_t all)
 	return all ? 100.0 * (double)n / (double)all : 0.0;
 }
 
-static int fn_row(void *ctx, const char *s, size_t n, uint64_t self)
+static int fn_row(void *ctx, const char *s, size_t n, uint64_t total)
 {
 	struct row_ctx *c = ctx;
 	char name[512];
+	uint64_t self;
 
 	if (c->left-- <= 0)
 		return 1;
 	snprintf(name, sizeof(name), "%.*s", (int)(n < 511 ? n : 511), s);
+	self = stack_agg_get(c->self, name);
 	out_obj_open(c->o, NULL);
 	out_str(c->o, "function", NULL, name);
+	out_u64(c->o, "total", NULL, total);
+	out_f64(c->o, "total_pct", "  %6.1f", pct(total, c->all));
 	out_u64(c->o, "self", NULL, self);
 	out_f64(c->o, "self_pct", "  %6.1f", pct(self, c->all));
-	out_u64(c->o, "total", NULL, stack_agg_get(c->total, name));
-	out_f64(c->o, "total_pct", "  %6.1f", pct(stack_agg_get(c->total, name), c->all));
 	out_text(c->o, "  %s\n", name);
 	out_obj_close(c->o);
 	return 0;
@@ -113,11 +115,11 @@ static void report_functions(struct out *o, const struct stack_agg *agg, uint64_
 	struct fn_ctx c = { stack_agg_new(), stack_agg_new() };
 
 	if (c.self && c.total && stack_agg_foreach(agg, STACK_ORDER_NAME, add_functions, &c) == 0) {
-		struct row_ctx rc = { o, c.total, all, out_is_json(o) ? 50 : TOP_TEXT, 0 };
-		out_text(o, "\nhottest functions (self = leaf of the stack, total = anywhere in it):\n"
-			    "   self%%  total%%  function\n");
+		struct row_ctx rc = { o, c.self, all, out_is_json(o) ? 50 : TOP_TEXT, 0 };
+		out_text(o, "\nhottest functions (total = anywhere in the stack, self = its leaf):\n"
+			    "  total%%   self%%  function\n");
 		out_arr_open(o, "functions");
-		stack_agg_foreach(c.self, STACK_ORDER_COUNT, fn_row, &rc);
+		stack_agg_foreach(c.total, STACK_ORDER_COUNT, fn_row, &rc);
 		out_arr_close(o);
 	}
 	stack_agg_free(c.self);
