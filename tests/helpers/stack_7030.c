@@ -6,7 +6,8 @@
  * --cxx, time in a function whose symbol is C++-mangled
  * (_ZN9procimage4spinEv = procimage::spin()).
  * --work N: do N fixed work units (70/30 by iterations) and print the
- * elapsed seconds; used to measure the slowdown a sampler causes.
+ * elapsed wall and CPU seconds; used to measure the slowdown a sampler causes.
+ * --start-after MS: sleep first (time for a sampler to attach).
  * Functions are noinline and end with a volatile store: never tail-called,
  * never folded, so each is a frame of its own.
  */
@@ -100,7 +101,7 @@ __attribute__((noinline)) static void run_work(long units)
 		hot_seventy(0, 70000);
 		cold_thirty(0, 30000);
 	}
-	printf("%.4f\n", now_s() - t0);
+	printf("%.4f %.4f\n", now_s() - t0, (double)clock() / CLOCKS_PER_SEC);
 }
 
 int main(int argc, char **argv)
@@ -116,6 +117,8 @@ int main(int argc, char **argv)
 			cxx = 1;
 		else if (strcmp(argv[i], "--work") == 0 && i + 1 < argc)
 			work = atol(argv[++i]);
+		else if (strcmp(argv[i], "--start-after") == 0 && i + 1 < argc)
+			usleep((useconds_t)atol(argv[++i]) * 1000);
 	}
 	if (work) {
 		run_work(work);
