@@ -20,6 +20,10 @@ need_audit() {
 	need_root
 	AUDIT0=$("$AUDITQ" status 2>&1) || skip "audit unreachable here: $AUDIT0"
 	[ "$(audit_field enabled "$AUDIT0")" = 2 ] && skip "audit is locked (enabled=2)"
+	# Other procimage runs on this host (e.g. `record` with targets) may hold
+	# audit sessions: wait for them, so the state we record is the host's.
+	for _ in $(seq 120); do others_active || break; sleep 0.5; done
+	AUDIT0=$("$AUDITQ" status)
 	on_exit audit_restore
 	"$AUDITQ" prime || fail "cannot enable audit once"
 }
@@ -36,7 +40,15 @@ wait_rule() {
 
 # The audit state that must be back after a run: enabled, pid, backlog settings.
 audit_core() { local s; s=$("$AUDITQ" status); echo "enabled=$(audit_field enabled "$s") pid=$(audit_field pid "$s") backlog_limit=$(audit_field backlog_limit "$s") backlog_wait_time=$(audit_field backlog_wait_time "$s")"; }
-our_rules() { "$AUDITQ" rules | grep -c 'key=procimage-' ; }
+# Rules of procimage runs that are not alive (left behind), or of one run.
+our_rules() {
+	if [ $# -gt 0 ]; then "$AUDITQ" rules | grep -c "key=procimage-$1\$"; return; fi
+	local k n=0
+	for k in $("$AUDITQ" rules | grep -o 'procimage-[0-9]*$'); do
+		[ "$(cat "/proc/${k#procimage-}/comm" 2>/dev/null)" = procimage ] || n=$((n + 1))
+	done
+	echo $n
+}
 
 # Another live procimage run holds an audit session: restoring the host
 # state is then its job (the last run out restores), not ours.

@@ -39,7 +39,7 @@ assert_eq "$(jget "$TMP/j" 'd["sources"]["audit"]["lost"]')" 0 "nothing lost"
 # The sequence ends with the failing opens, then the "done" write and exit.
 assert_eq "$(jget "$TMP/j" "[c['name'] for c in d['sequence'][0]['calls'] if not c['sampled']][-3]")" openat "sequence: last openat"
 assert_eq "$(jget "$TMP/j" "[c['error'] for c in d['sequence'][0]['calls'] if not c['sampled']][-3]")" ENOENT "sequence: its errno"
-assert_eq "$(our_rules)" 0 "no rule left"
+assert_eq "$(our_rules $P)" 0 "no rule left"
 assert_restored "$BEFORE"
 
 # 2. The same workload under strace -c (attached while it waits).

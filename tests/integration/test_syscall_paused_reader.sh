@@ -34,6 +34,6 @@ for mode in multicast unicast; do
 	jget "$TMP/j.$mode" 'd["sources"]["audit"]'
 	assert_cmp "$(jget "$TMP/j.$mode" 'd["audit_records"]')" ">" 1000 "$mode: records were read before and after the pause"
 	kill -9 $D; wait $D 2>/dev/null
-	assert_eq "$(our_rules)" 0 "$mode: no rule left"
+	assert_eq "$(our_rules $P)" 0 "$mode: no rule left"
 	assert_restored "$BEFORE"
 done
