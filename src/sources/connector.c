@@ -35,6 +35,8 @@
 #define CN_BUFSZ 512
 #define CN_RCVBUF (32 << 20)
 #define CN_ACK_WAIT_MS 300
+#define CN_COALESCE_MIN 2
+#define CN_COALESCE_NS 3000000L /* under the 10 ms tick; 3x fewer wake-ups than 1 ms */
 
 struct cn_src {
 	struct run *run;
@@ -67,11 +69,21 @@ static void emit(struct cn_src *s, const struct record *r)
 	record_emit(run_sink(s->run), r);
 }
 
+/* Reading /proc for an exec costs several syscalls: with -p targets only
+ * the tree's execs are worth it; with --comm/--cgroup/-a any task may turn
+ * out to be a target, so every exec is read. */
+static int want_text(struct cn_src *s, const struct record *r)
+{
+	if (!s->scan || !targets_only_pids(&run_opts(s->run)->targets))
+		return 1;
+	return cn_scan_is_member(s->scan, r->key.tgid);
+}
+
 static void on_record(void *ctx, struct record *r)
 {
 	struct cn_src *s = ctx;
 
-	if (r->kind == REC_EXEC && s->enrich && cn_enrich_push(s->enrich, r) == 0) {
+	if (r->kind == REC_EXEC && s->enrich && want_text(s, r) && cn_enrich_push(s->enrich, r) == 0) {
 		s->st->events++;
 		return;
 	}
@@ -101,9 +113,12 @@ static void flush_loss(struct cn_src *s)
 }
 
 /* Read what is queued: batches of datagrams until the socket is empty, or
- * 64 batches (the loop calls again: the tick must not starve). */
-static void drain(struct cn_src *s, cn_record_fn fn)
+ * 64 batches (the loop calls again: the tick must not starve). Returns the
+ * number of datagrams read. */
+static int drain(struct cn_src *s, cn_record_fn fn)
 {
+	int total = 0;
+
 	for (int round = 0; round < 64; round++) {
 		for (int i = 0; i < CN_BATCH; i++)
 			s->mm[i].msg_hdr.msg_namelen = sizeof(s->from[i]);
@@ -124,10 +139,12 @@ static void drain(struct cn_src *s, cn_record_fn fn)
 		for (int i = 0; i < n; i++)
 			if (s->from[i].nl_pid == 0) /* only the kernel speaks here */
 				cn_decode(&s->dec, s->bufs[i], s->mm[i].msg_len, fn, s);
+		total += n;
 		if (n < CN_BATCH)
 			break;
 	}
 	flush_loss(s);
+	return total;
 }
 
 static void on_readable(void *ctx, int fd, uint32_t events)
@@ -146,7 +163,16 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 		}
 		s->stall_ms = 0;
 	}
-	drain(s, on_record);
+	/* Under a storm, waking up for every message costs more than reading
+	 * it: when messages come in bunches, let them gather for a moment (the
+	 * report is at the end; only the receive buffer must not fill, and it
+	 * holds tens of thousands). A lone event is still read at once, so
+	 * exec enrichment is not delayed when it can still succeed. */
+	if (drain(s, on_record) >= CN_COALESCE_MIN) {
+		struct timespec ts = { 0, CN_COALESCE_NS };
+		nanosleep(&ts, NULL);
+		drain(s, on_record);
+	}
 }
 
 static void on_enriched(void *ctx, int fd, uint32_t events)

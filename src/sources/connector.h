@@ -99,5 +99,7 @@ void cn_scan_observe(struct cn_scan *s, const struct record *r);
 /* Called for every process that joins the tree (procfs_follow). */
 void cn_scan_on_follow(struct cn_scan *s, void (*fn)(void *ctx, int32_t tgid), void *ctx);
 uint64_t cn_scan_count(const struct cn_scan *s);
+/* Is tgid a target or a followed descendant? */
+int cn_scan_is_member(struct cn_scan *s, int32_t tgid);
 
 #endif

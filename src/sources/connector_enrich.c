@@ -57,6 +57,8 @@ size_t cn_read_exec_text(int rootfd, int32_t pid, char *buf, size_t len, char co
 		return 0;
 	snprintf(path, sizeof(path), "%d/exe", pid);
 	n = readlinkat(rootfd, path, buf, len - 2);
+	if (n < 0 && errno == ENOENT)
+		return 0; /* already reaped: cmdline and comm are gone too */
 	pos = n > 0 ? (size_t)n : 0;
 	buf[pos++] = '\0';
 	size_t args = pos;
@@ -108,8 +110,9 @@ static void *worker(void *arg)
 						     sizeof(s->text), s->comm);
 		pthread_mutex_lock(&e->mu);
 		e->work++;
+		/* One wake-up per batch: only when the queue ran dry. */
 		uint64_t one = 1;
-		if (write(e->efd, &one, sizeof(one)) < 0) {
+		if (e->work == e->tail && write(e->efd, &one, sizeof(one)) < 0) {
 			/* eventfd overflow is impossible at this rate */
 		}
 	}

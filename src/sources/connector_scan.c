@@ -99,6 +99,11 @@ uint64_t cn_scan_count(const struct cn_scan *s)
 	return s->scans;
 }
 
+int cn_scan_is_member(struct cn_scan *s, int32_t tgid)
+{
+	return taskmap_get(s->members, tgid, 0) != NULL;
+}
+
 /* stat of pid: ppid, start time, comm. 0, or -1 when gone. */
 static int read_stat(struct cn_scan *s, const char *rel, struct proc_sample *ps, char comm[16])
 {
