@@ -36,6 +36,7 @@
 #define CN_RCVBUF (32 << 20)
 #define CN_ACK_WAIT_MS 300
 #define CN_COALESCE_MIN 2
+#define CN_BUSY_PER_100MS 500
 #define CN_COALESCE_NS 3000000L /* under the 10 ms tick; 3x fewer wake-ups than 1 ms */
 
 struct cn_src {
@@ -50,6 +51,8 @@ struct cn_src {
 	long stall_ms;
 	int rcvbuf;
 	uint64_t enobufs, lost_records, t_start, scans;
+	uint64_t win_start, win_count; /* messages in the current 100 ms */
+	int busy;			/* the last window was a storm */
 	char why[160];
 	char bufs[CN_BATCH][CN_BUFSZ];
 	struct mmsghdr mm[CN_BATCH];
@@ -166,12 +169,21 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 	/* Under a storm, waking up for every message costs more than reading
 	 * it: when messages come in bunches, let them gather for a moment (the
 	 * report is at the end; only the receive buffer must not fill, and it
-	 * holds tens of thousands). A lone event is still read at once, so
-	 * exec enrichment is not delayed when it can still succeed. */
-	if (drain(s, on_record) >= CN_COALESCE_MIN) {
+	 * holds tens of thousands). Below 5000 messages/s every message is
+	 * read at once, so exec enrichment of short-lived tasks still works. */
+	int n = drain(s, on_record);
+	uint64_t now = clock_mono_ns();
+
+	if (now - s->win_start > 100 * NS_PER_MS) {
+		s->busy = s->win_count > CN_BUSY_PER_100MS;
+		s->win_start = now;
+		s->win_count = 0;
+	}
+	s->win_count += (uint64_t)n;
+	if (s->busy && n >= CN_COALESCE_MIN) {
 		struct timespec ts = { 0, CN_COALESCE_NS };
 		nanosleep(&ts, NULL);
-		drain(s, on_record);
+		s->win_count += (uint64_t)drain(s, on_record);
 	}
 }
 

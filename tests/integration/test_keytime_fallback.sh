@@ -8,15 +8,15 @@ need_root
 unshare -n true 2>/dev/null || skip "unshare -n not permitted here"
 
 cat >"$TMP/work.sh" <<'SH'
-sleep 1
-sleep 0.6 &
-sleep 0.6 &
+sleep 0.6
+sleep 0.4 &
+sleep 0.4 &
 wait
-sleep 0.8
+sleep 0.4
 SH
 bash "$TMP/work.sh" & W=$!; on_exit "kill $W"
 "$HELPERS/threadchurn" 5 1000 400 1000 >/dev/null & T=$!; on_exit "kill $T"
-unshare -n "$PROCIMAGE" keytime -p $W,$T --children -d 2500ms -f json >"$TMP/j" || fail "keytime exited $?"
+unshare -n "$PROCIMAGE" keytime -p $W,$T --children -d 3s -f json >"$TMP/j" || fail "keytime exited $?"
 assert_eq "$(jget "$TMP/j" 'd["sources"]["connector"]["status"]')" degraded "connector status"
 reason=$(jget "$TMP/j" 'd["sources"]["connector"]["reason"]')
 echo "$reason"
@@ -36,7 +36,7 @@ tx = [e for e in ev if e["type"] == "exit" and e["pid"] == T and e["thread"]]
 print(len(kids), len(ex), all(not e["exact"] for e in life), len(cl), len(tx))
 PY
 )
-assert_cmp "$forks" ">=" 3 "children seen by polling (two 0.6 s sleeps and one 0.8 s)"
+assert_cmp "$forks" ">=" 3 "children seen by polling (three 0.4 s sleeps)"
 assert_cmp "$exits" ">=" 3 "their exits seen by polling"
 assert_eq "$sampled" True "fallback events are marked sampled"
 assert_eq "$clones" 5 "threads living 400 ms seen as clones"
