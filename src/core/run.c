@@ -211,6 +211,8 @@ int run_start(struct run *r)
 		 * only for processes that used CPU; no process is a "target". */
 		cfg.scan_all = 1;
 		cfg.hot_files = cfg.deep_files | PF_SCHEDSTAT;
+		/* single-thread processes: schedstat each tick, stat each 250 ms */
+		cfg.cheap_stat_every = (uint32_t)(250 * NS_PER_MS / o->interval_ns);
 		o->targets.all = 0;
 		r->hostwide = 1;
 	}

@@ -44,6 +44,7 @@ struct pslot {
 	char comm[16];
 	int32_t *tids; /* threads being deep-sampled */
 	int ntids, captids;
+	uint64_t last_run_ns; /* cheap tier: the leader's schedstat run time */
 };
 
 struct tslot {
@@ -650,6 +651,22 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 	}
 }
 
+/* The per-thread files of a target or of a process that is hot. */
+static void sample_hot_threads(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
+			       uint64_t now)
+{
+	uint32_t tfiles = 0;
+
+	if (ps->matched == 1 && p->cfg.deep_files)
+		tfiles = p->cfg.deep_files;
+	else if (p->cfg.hot_files && p->gen <= ps->hot_until)
+		tfiles = p->cfg.hot_files;
+	if (tfiles)
+		sample_threads(p, ps, tfiles, sink, now);
+	else if (ps->tids)
+		drop_threads(p, ps, NULL, 0); /* cooled down: forget quietly */
+}
+
 /* Process one process for this tick. 1 if it is a live target, 0 if not,
  * -ESRCH if it vanished. */
 static int sample_process(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
@@ -694,16 +711,39 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	if (ps->matched == 1 || p->cfg.scan_all)
 		emit_sample(p, sink, now, &r, NULL);
 
-	uint32_t tfiles = 0;
-	if (ps->matched == 1 && p->cfg.deep_files)
-		tfiles = p->cfg.deep_files;
-	else if (p->cfg.hot_files && p->gen <= ps->hot_until)
-		tfiles = p->cfg.hot_files;
-	if (tfiles)
-		sample_threads(p, ps, tfiles, sink, now);
-	else if (ps->tids)
-		drop_threads(p, ps, NULL, 0); /* cooled down: forget quietly */
+	sample_hot_threads(p, ps, sink, now);
 	return ps->matched == 1;
+}
+
+/* Host-wide cheap tier for a single-thread process that is not a target: the
+ * leader's schedstat (one short pread, a third of stat's cost) tells whether
+ * it ran; stat (comm, thread count) is re-read every cheap_stat_every ticks,
+ * staggered by pid. A thread it starts is noticed at that next stat read. */
+static int cheap_tick(const struct procfs *p, const struct pslot *ps)
+{
+	uint32_t every = p->cfg.cheap_stat_every;
+
+	return every > 1 && p->cfg.scan_all && ps->matched == 0 && ps->start &&
+	       ps->nthreads == 1 && (p->gen + (uint32_t)ps->tgid) % every != 0 &&
+	       ps->fds[file_index(PF_SCHEDSTAT)] != FD_DENIED &&
+	       ps->fds[file_index(PF_SCHEDSTAT)] != FD_ABSENT;
+}
+
+static int sample_cheap(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
+			uint64_t now)
+{
+	struct proc_sample s;
+
+	s.have = 0;
+	if (read_files(p, ps->dirfd, "", ps->fds, PF_SCHEDSTAT, &s, NULL, NULL))
+		return -ESRCH;
+	if (!(s.have & PF_SCHEDSTAT))
+		return sample_process(p, ps, sink, now); /* unreadable: the stat way */
+	if (ps->last_run_ns && s.run_ns != ps->last_run_ns)
+		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
+	ps->last_run_ns = s.run_ns;
+	sample_hot_threads(p, ps, sink, now);
+	return 0;
 }
 
 static uint64_t thread_cpu_ns(void)
@@ -726,10 +766,16 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 
 	p->gen++;
 	p->stats.ticks++;
-	discover(p);
+	/* With the cheap tier, /proc is listed every cheap_stat_every ticks:
+	 * in between, a vanished process is seen by its kept fd (ESRCH). */
+	if (listed && p->cfg.cheap_stat_every > 1 && p->gen % p->cfg.cheap_stat_every != 1)
+		listed = 0;
+	else
+		discover(p);
 	while ((ps = taskmap_next(p->procs, &it, NULL, NULL))) {
 		int rc = (listed && ps->seen_gen != p->gen) ? -ESRCH
-							     : sample_process(p, ps, sink, now_ns);
+			 : cheap_tick(p, ps)			     ? sample_cheap(p, ps, sink, now_ns)
+								     : sample_process(p, ps, sink, now_ns);
 		if (rc == -ESRCH) {
 			/* Listed this tick but its old files are dead: the pid may
 			 * already belong to a new task. */

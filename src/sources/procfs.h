@@ -31,6 +31,9 @@ struct procfs_config {
 	uint64_t interval_ns;
 	uint32_t hot_hold_ticks;	/* keep a process hot this many ticks after it cooled */
 	uint32_t thread_refresh_ticks;	/* relist task/ at least this often */
+	/* scan_all: single-thread non-target processes are probed with their
+	 * schedstat and read stat only every this many ticks (0/1: every tick) */
+	uint32_t cheap_stat_every;
 };
 
 struct procfs_stats {
