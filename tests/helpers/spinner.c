@@ -8,8 +8,10 @@
  * of a shared machine cannot split its run. Threads are named hogspin, waker and
  * sleeper (their comm). It prints "ready pid=P" and, when the spin ends,
  * "done spin_ms=N".
- * usage: spinner SPIN_MS WAKERS WAKE_MS SLEEPERS CPU DELAY_MS
- * DELAY_MS: sleep before spinning (so a sampler has a baseline).
+ * usage: spinner SPIN_MS WAKERS WAKE_MS SLEEPERS CPU DELAY_MS [fifo]
+ * DELAY_MS: sleep before spinning (so a sampler has a baseline). "fifo": the
+ * hog runs SCHED_FIFO (root; for a retry on a machine too loaded for a CFS
+ * hog to keep 90% of a CPU: the kernel's RT throttling still leaves 5%).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -24,6 +26,7 @@
 static atomic_int stop;
 static int pin_cpu = -1;
 static long spin_ms, wake_ms, delay_ms;
+static int fifo;
 
 static long long now_ns(void)
 {
@@ -53,6 +56,10 @@ static void *spin(void *arg)
 	/* The machine is shared: when allowed (root), weigh the hog like a
 	 * real one so other load cannot split its run; ignored otherwise. */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), -20);
+	if (fifo) {
+		struct sched_param sp = { .sched_priority = 1 };
+		pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	}
 	pin();
 	usleep((useconds_t)delay_ms * 1000);
 	end = now_ns() + spin_ms * 1000000LL; /* vDSO clock: no syscall */
@@ -88,8 +95,8 @@ static void *sleeper(void *arg)
 
 int main(int argc, char **argv)
 {
-	if (argc != 7) {
-		fprintf(stderr, "usage: spinner SPIN_MS WAKERS WAKE_MS SLEEPERS CPU DELAY_MS\n");
+	if (argc != 7 && argc != 8) {
+		fprintf(stderr, "usage: spinner SPIN_MS WAKERS WAKE_MS SLEEPERS CPU DELAY_MS [fifo]\n");
 		return 2;
 	}
 	spin_ms = atol(argv[1]);
@@ -97,6 +104,7 @@ int main(int argc, char **argv)
 	wake_ms = atol(argv[3]);
 	pin_cpu = atoi(argv[5]);
 	delay_ms = atol(argv[6]);
+	fifo = argc == 8;
 	pthread_t t[64];
 	int n = 0;
 	long long t0 = now_ns();

@@ -25,7 +25,7 @@ PY
 }
 attempt() {
 	CPU=$(idlest_cpu)
-	"$HELPERS/spinner" 2000 3 10 3 "$CPU" 700 >"$TMP/spin.out" &
+	"$HELPERS/spinner" 2000 3 10 3 "$CPU" 700 ${FIFO:-} >"$TMP/spin.out" &
 	local sp=$!
 	"$PROCIMAGE" sched -d 3.5s -f json >"$TMP/j" 2>"$TMP/err" &
 	local pp=$!
@@ -55,7 +55,8 @@ PY
 attempt || true
 run=$(awk '/^run/{print $2}' "$TMP/verdict")
 if [ -z "$run" ] || ! python3 -c "import sys; sys.exit(0 if float('$run') >= 1500 else 1)"; then
-	echo "retrying once: the spinner was crowded out (shared machine)"
+	echo "retrying once: the spinner was crowded out (shared machine); as root the retry runs it SCHED_FIFO"
+	[ "$(id -u)" = 0 ] && FIFO=fifo
 	attempt || fail "spinner not reported as a hog: $(cat "$TMP/verdict")"
 fi
 set -- $(cat "$TMP/verdict")

@@ -34,7 +34,7 @@ PY
 }
 attempt() { # extra args...
 	CPU=$(idlest_cpu)
-	"$HELPERS/spinner" 2500 2 10 2 "$CPU" 300 >"$TMP/spin.out" &
+	"$HELPERS/spinner" 2500 2 10 2 "$CPU" 300 ${FIFO:-} >"$TMP/spin.out" &
 	local sp=$!
 	"$PROCIMAGE" triage -d 6s -f json "$@" >"$TMP/j" 2>"$TMP/err" & local pp=$!
 	wait $sp; wait $pp || fail "triage exited $? ($(cat "$TMP/err"))"
@@ -63,7 +63,8 @@ PY
 attempt
 set -- $(cat "$TMP/v")
 if [ "$2" != 1 ] || python3 -c "import sys; sys.exit(0 if $4 < 1000 else 1)"; then
-	echo "retrying once: the spinner was crowded out (shared machine)"
+	echo "retrying once: the spinner was crowded out (shared machine); as root the retry runs it SCHED_FIFO"
+	[ "$(id -u)" = 0 ] && FIFO=fifo
 	attempt; set -- $(cat "$TMP/v")
 fi
 assert_eq "$2" 1 "spinner's process is the first offender (bar longer hogs of other processes)"
