@@ -94,8 +94,9 @@ static void step_run(struct sched_img *s, struct sched_thread *th, uint64_t t, u
 		th->cur.start_ns = th->cur.end_ns = th->t_prev;
 		th->confirmed = th->cur;
 	}
-	th->debt_ns += off;
-	th->debt_ns = th->debt_ns > credit ? th->debt_ns - credit : 0;
+	th->debt_ns += (int64_t)off - (int64_t)credit;
+	if (th->debt_ns < -(int64_t)SCHED_BANK_NS)
+		th->debt_ns = -(int64_t)SCHED_BANK_NS;
 	th->cur.end_ns = t;
 	th->cur.on_ns += d_run;
 	th->cur.slices += d_slices;
@@ -103,9 +104,11 @@ static void step_run(struct sched_img *s, struct sched_thread *th, uint64_t t, u
 	cpu_set(th->cur.cpus, th->cpu_now);
 	if (th->chain_ns > th->cur.longest_slice_ns)
 		th->cur.longest_slice_ns = th->chain_ns;
-	if (th->debt_ns == 0)
+	/* Confirm only at busy samples: banked allowance must not stretch a run
+	 * into the idle time after it. */
+	if (th->debt_ns <= 0 && 2 * d_run >= dt)
 		th->confirmed = th->cur;
-	else if (th->debt_ns > SCHED_SLACK_NS + s->p.interval_ns)
+	else if (th->debt_ns > (int64_t)(SCHED_SLACK_NS + s->p.interval_ns))
 		end_run(s, th);
 }
 
@@ -115,7 +118,7 @@ static void mark_hog(struct sched_img *s, const struct sched_thread *th)
 	if (!th->in_run || th->cpu_now < 0 || th->cpu_now >= SCHED_MAX_CPUS)
 		return;
 	if (th->cur.end_ns - th->cur.start_ns < 2 * s->p.interval_ns ||
-	    th->debt_ns > SCHED_SLACK_NS / 2)
+	    th->debt_ns > (int64_t)SCHED_SLACK_NS / 2)
 		return;
 	s->hog_cpu[th->cpu_now].tid = th->tid;
 	s->hog_cpu[th->cpu_now].start = th->start_ticks;

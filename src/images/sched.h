@@ -8,9 +8,12 @@
  * SCHED_BUSY_PCT % of the wall time. sum_exec_runtime advances in scheduler
  * ticks for a running task and brief preemptions take a few ms, so a run is
  * kept by an off-CPU debt: each interval adds (off-CPU time - 10 % of the
- * interval), floored at 0; the run ends when the debt exceeds the slack and
- * is cut back to the last sample at which the debt was 0. So every reported
- * run was on CPU >= 90 % of its length, measured by the kernel's counters.
+ * interval); the run ends when the debt exceeds the slack and is cut back to
+ * the last sample at which the debt was <= 0. So every reported run was on
+ * CPU >= 90 % of its length, measured by the kernel's counters. Unused
+ * allowance is banked up to SCHED_BANK_NS: a hog that was on CPU the whole
+ * time survives one longer gap (RT throttling / the fair server take 50 ms a
+ * second from a SCHED_FIFO spinner; a loaded CFS CPU preempts for tens of ms).
  */
 #ifndef PROCIMAGE_SCHED_IMAGE_H
 #define PROCIMAGE_SCHED_IMAGE_H
@@ -21,6 +24,7 @@
 
 #define SCHED_BUSY_PCT 90
 #define SCHED_SLACK_NS (20ULL * 1000000ULL) /* + one interval */
+#define SCHED_BANK_NS (100ULL * 1000000ULL)
 #define SCHED_KEEP_RUNS 4		    /* longest runs kept per thread */
 #define SCHED_KEEP_STACKS 4		    /* distinct kernel stacks per thread */
 #define SCHED_STACK_LEN 480
@@ -68,7 +72,7 @@ struct sched_thread {
 	uint64_t longest_slice_ns;
 	/* current candidate run */
 	int in_run;
-	uint64_t debt_ns;
+	int64_t debt_ns; /* < 0: banked allowance */
 	struct sched_run cur, confirmed;
 	/* finished runs */
 	uint64_t longest_run_ns;

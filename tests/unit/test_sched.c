@@ -140,6 +140,34 @@ static void test_fine_interval(void **state)
 	ops()->destroy(img);
 }
 
+/* A SCHED_FIFO spinner: 950 ms on CPU, then 50 ms off (RT throttling or the
+ * fair server), for 3 s: one run, the gaps inside it; while a thread on CPU
+ * 85 % of the time makes no long run. */
+static void test_throttled_hog(void **state)
+{
+	void *img = mk();
+	struct thr t = { 25, 25, 1, 0, 0, 1, 0, "fifo" }, u = { 26, 26, 1, 0, 0, 1, 1, "cfs" };
+	uint64_t now = 0;
+
+	(void)state;
+	for (int i = 0; i <= 300; i++, now += 10 * MS) {
+		if (i && i % 100 >= 5)
+			t.run += 10 * MS;
+		if (i % 100 == 5)
+			t.slices++;
+		u.run += i ? (i % 20 < 17 ? 10 * MS : 0) : 0;
+		sample(img, &t, now);
+		sample(img, &u, now);
+		tick(img, now);
+	}
+	sched_finish(img);
+	assert_true(get(img, &t)->longest_run_ns >= 2900 * MS);
+	assert_int_equal(get(img, &t)->runs_over, 1);
+	/* only its first 370 ms were >= 90 % on CPU as a whole */
+	assert_true(get(img, &u)->longest_run_ns < 500 * MS);
+	ops()->destroy(img);
+}
+
 /* On CPU 50 % of every interval: never a hog; and a sleeper never is. */
 static void test_half_duty_and_sleeper(void **state)
 {
@@ -291,7 +319,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_run_boundaries), cmocka_unit_test(test_fine_interval),
-		cmocka_unit_test(test_half_duty_and_sleeper), cmocka_unit_test(test_counter_wrap),
+		cmocka_unit_test(test_half_duty_and_sleeper),
+		cmocka_unit_test(test_throttled_hog), cmocka_unit_test(test_counter_wrap),
 		cmocka_unit_test(test_exit_mid_run), cmocka_unit_test(test_pid_reuse),
 		cmocka_unit_test(test_victims),
 	};
