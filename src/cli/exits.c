@@ -137,6 +137,9 @@ int cmd_exits(int argc, char **argv)
 		o.interval_ns = NS_PER_S;
 	if (!o.duration_set)
 		o.duration_ns = o.follow || c.pids_only ? FOREVER_NS : 10 * NS_PER_S;
+	/* The named pids vanishing is not the end: the connector/taskstats
+	 * records may still be queued; on_record stops once each is decided. */
+	o.keep_running = 1;
 	c.run = run_new(&o, names, 1);
 	if (!c.run)
 		return fprintf(stderr, "procimage exits: %s\n", o.err), opts_free(&o), 1;

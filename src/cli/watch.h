@@ -92,9 +92,22 @@ int wcapture_poll(struct wcapture *c, uint64_t now_ns);
 void wcapture_stop(struct wcapture *c);
 unsigned wcapture_count(const struct wcapture *c);
 
+/* The snapshot of /proc/<pid> (pdfd) into the capture folder dfd. */
+void watch_snapshot(int pdfd, int dfd);
+/* A new file in dfd: O_CREAT|O_EXCL|O_NOFOLLOW, 0600; fd or -1. */
+int watch_new_file(int dfd, const char *name);
+void watch_write_all(int fd, const char *buf, size_t n);
+
 /* Remove the oldest dump folders of dirfd until at most keep_count remain
  * and they hold at most keep_bytes; never keep_name (the newest). */
 void watch_retention(int dirfd, const char *keep_name, int keep_count, uint64_t keep_bytes);
+
+/* ==== options (watch_opts.c) ==== */
+extern const char watch_help[];
+/* "USR2", "SIGQUIT", "12": the number, or -1. */
+int watch_parse_signal(const char *s);
+/* "1GiB", "500MiB", "2048": bytes. 0, or -EINVAL. */
+int watch_parse_size(const char *s, uint64_t *out);
 
 /* ==== log ==== */
 void watch_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -6,9 +6,8 @@
  * openat(O_CREAT|O_EXCL|O_NOFOLLOW, 0600) relative to the folder's fd, so
  * no symlink planted in DIR is ever followed):
  *   trigger.json   the rule, the values that fired it, host metrics
- *   status limits cgroup stat cmdline   copies of /proc/<pid>/...
- *   fds.txt        every fd and what it points to
- *   threads.txt    per thread: state, wchan, syscall, kernel stack
+ *   status limits cgroup stat cmdline ... fds.txt threads.txt: the snapshot
+ *                  (watch_snapshot.c)
  *   <image>.json   the five images over the capture window, each run by a
  *                  child procimage (fork + exec of /proc/self/exe): a child
  *                  that fails or hangs costs one file, not the watch
@@ -16,7 +15,6 @@
  *   capture.json   how each child ended
  * Then the optional hook runs (argv, no shell) and old dumps are pruned.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -135,126 +133,6 @@ unsigned wcapture_count(const struct wcapture *c)
 	return c->count;
 }
 
-/* A new file in the capture folder: never an existing one, never a link. */
-static int new_file(int dfd, const char *name)
-{
-	return openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-}
-
-static void write_all(int fd, const char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		buf += w;
-		n -= (size_t)w;
-	}
-}
-
-/* Copy /proc/<pid>/<name>; NULs become spaces (cmdline). */
-static void copy_proc_file(int pdfd, const char *name, int dfd)
-{
-	char buf[16384];
-	int in = openat(pdfd, name, O_RDONLY | O_CLOEXEC);
-	int out;
-	ssize_t n;
-
-	if (in < 0)
-		return;
-	out = new_file(dfd, name);
-	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0) {
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] == '\0')
-				buf[i] = ' ';
-		write_all(out, buf, (size_t)n);
-	}
-	if (out >= 0)
-		close(out);
-	close(in);
-}
-
-static void list_fds(int pdfd, int dfd)
-{
-	int fd = openat(pdfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-	int out;
-	unsigned n = 0;
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	out = new_file(dfd, "fds.txt");
-	while (out >= 0 && (de = readdir(d)) && n++ < 100000) {
-		char target[512], line[640];
-		ssize_t k;
-		if (de->d_name[0] == '.')
-			continue;
-		k = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
-		target[k > 0 ? k : 0] = '\0';
-		int len = snprintf(line, sizeof(line), "%s -> %s\n", de->d_name, target);
-		write_all(out, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
-	}
-	if (out >= 0)
-		close(out);
-	closedir(d);
-}
-
-/* One line per thread, then its kernel stack (root only), indented. */
-static void list_threads(int pdfd, int dfd)
-{
-	int fd = openat(pdfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-	int out, n = 0;
-	char path[300], buf[4096], line[8192];
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	out = new_file(dfd, "threads.txt");
-	while (out >= 0 && (de = readdir(d)) && n < 1024) {
-		struct proc_sample s = { 0 };
-		char comm[16] = "", wchan[64] = "", sc[128] = "";
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		n++;
-		snprintf(path, sizeof(path), "task/%s/stat", de->d_name);
-		if (procfs_read_file(pdfd, path, buf, sizeof(buf)) > 0)
-			procfs_parse_stat(buf, &s, comm, sizeof(comm));
-		snprintf(path, sizeof(path), "task/%s/wchan", de->d_name);
-		if (procfs_read_file(pdfd, path, wchan, sizeof(wchan)) < 0)
-			strcpy(wchan, "?");
-		snprintf(path, sizeof(path), "task/%s/syscall", de->d_name);
-		if (procfs_read_file(pdfd, path, sc, sizeof(sc)) < 0)
-			strcpy(sc, "?\n");
-		int len = snprintf(line, sizeof(line), "tid %s comm %s state %c wchan %s syscall %s",
-				   de->d_name, comm, s.state ? s.state : '?', wchan, sc);
-		if (len > 0 && line[len - 1] != '\n' && (size_t)len < sizeof(line) - 1)
-			line[len++] = '\n';
-		snprintf(path, sizeof(path), "task/%s/stack", de->d_name);
-		ssize_t k = procfs_read_file(pdfd, path, buf, sizeof(buf));
-		for (char *l = buf; k > 0 && *l && (size_t)len < sizeof(line) - 80;) {
-			char *nl = strchr(l, '\n');
-			if (nl)
-				*nl = '\0';
-			len += snprintf(line + len, sizeof(line) - (size_t)len, "    %s\n", l);
-			l = nl ? nl + 1 : l + strlen(l);
-		}
-		write_all(out, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
-	}
-	if (out >= 0)
-		close(out);
-	closedir(d);
-}
-
 /* Bytes and counts as integers (%.6g would round a 2 GiB RSS). */
 static void metric_out(struct out *o, const char *key, int m, double v)
 {
@@ -278,7 +156,7 @@ static void json_metrics(struct out *o, const char *key, const double *m, int ho
 static void write_trigger(struct wcapture *c, const struct wfire *f, const struct ruleset *rs,
 			  const double *host, uint64_t now)
 {
-	int fd = new_file(c->dfd, "trigger.json");
+	int fd = watch_new_file(c->dfd, "trigger.json");
 	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
 	const struct rule *r = &rs->rules[f->rule];
 	char when[40], desc[256];
@@ -335,8 +213,8 @@ static void write_trigger(struct wcapture *c, const struct wfire *f, const struc
 static pid_t spawn(int dfd, const char *outname, const char *errname, char *const argv[],
 		   const char *path, const char *const *env)
 {
-	int ofd = new_file(dfd, outname);
-	int efd = errname ? new_file(dfd, errname) : -1;
+	int ofd = watch_new_file(dfd, outname);
+	int efd = errname ? watch_new_file(dfd, errname) : -1;
 	pid_t pid;
 
 	if (ofd < 0) {
@@ -498,12 +376,7 @@ int wcapture_start(struct wcapture *c, const struct wfire *f, const struct rules
 		spawn_images(c);
 	if (c->cfg.signo > 0 && kill(f->pid, c->cfg.signo) < 0)
 		watch_log("pid %d: sending signal %d failed: %s", f->pid, c->cfg.signo, strerror(errno));
-	static const char *const files[] = { "status", "limits", "cgroup", "stat", "cmdline", "io",
-					     "sched", "schedstat" };
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		copy_proc_file(pdfd, files[i], c->dfd);
-	list_fds(pdfd, c->dfd);
-	list_threads(pdfd, c->dfd);
+	watch_snapshot(pdfd, c->dfd);
 	close(pdfd);
 	snprintf(msg, msglen, "capture -> %s/%s", c->dir_abs, c->folder);
 	return 0;
@@ -511,7 +384,7 @@ int wcapture_start(struct wcapture *c, const struct wfire *f, const struct rules
 
 static void write_result(struct wcapture *c, uint64_t now)
 {
-	int fd = new_file(c->dfd, "capture.json");
+	int fd = watch_new_file(c->dfd, "capture.json");
 	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
 	struct out o;
 

@@ -258,7 +258,7 @@ static void on_tick(void *ctx, uint64_t now, uint64_t expirations)
 	run_dispatch(r, &tick);
 	/* Every named target gone: nothing more to see. */
 	if (targets_only_pids(&r->opts->targets) && r->ever_alive && !r->opts->children &&
-	    procfs_get_stats(r->procfs)->alive == 0)
+	    !r->opts->keep_running && procfs_get_stats(r->procfs)->alive == 0)
 		loop_stop(r->loop);
 }
 

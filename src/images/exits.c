@@ -113,6 +113,11 @@ static void on_sample(struct ex_img *x, const struct record *r)
 		v->first_ns = r->t_ns;
 	}
 	memcpy(v->comm, r->comm, sizeof(v->comm));
+	/* A dying task (PF_EXITING in stat's flags, or a zombie) has let go of
+	 * its memory and its badness: keep what it had while alive. */
+	if ((s->have & PF_STAT) && ((s->flags & 0x4) || s->state == 'Z' || s->state == 'X') &&
+	    v->last_ns)
+		return;
 	v->last_ns = r->t_ns;
 	v->have |= s->have;
 	if (s->have & PF_STAT) {
@@ -306,10 +311,16 @@ int exits_all_done(void *img, const int32_t *pids, int n)
 	struct ex_img *x = img;
 
 	for (int k = 0; k < n; k++) {
-		int done = 0;
-		for (size_t i = 0; i < x->nexits && !done; i++)
-			done = x->exits[i].pid == pids[k] && x->exits[i].final;
-		if (!done)
+		int done = 0, pending = 0;
+		for (size_t i = 0; i < x->nexits; i++)
+			if (x->exits[i].pid == pids[k]) {
+				done |= x->exits[i].final;
+				pending |= !x->exits[i].final;
+			}
+		/* Neither alive nor ended: it never existed (or is a thread). */
+		if (!done && !pending && !taskmap_get(x->seen, pids[k], 0))
+			done = 1;
+		if (!done || pending)
 			return 0;
 	}
 	return 1;
