@@ -63,6 +63,8 @@ struct audit_src {
 	int lazy; /* arm target processes seen in samples (--comm, --cgroup) */
 	struct armed armed[MAX_ARMED];
 	int narmed, refused;
+	int ready;  /* host audit set up (first target armed) */
+	int broken; /* setup failed: never try again */
 	const char *syscalls;
 	int64_t wall_minus_mono;
 	uint64_t records, enobufs, parse_errors, kernel_lost;
@@ -129,12 +131,14 @@ static struct armed *find_armed(struct audit_src *a, int32_t tgid)
 	return NULL;
 }
 
+static int ensure_ready(struct audit_src *a);
+
 static void arm(struct audit_src *a, int32_t tgid)
 {
 	int nrs[512];
 	struct armed *m = find_armed(a, tgid);
 
-	if (m || tgid <= 0)
+	if (m || tgid <= 0 || ensure_ready(a) < 0)
 		return;
 	if (a->narmed >= MAX_ARMED) {
 		a->refused++;
@@ -428,6 +432,26 @@ static int setup(struct audit_src *a)
 	return 0;
 }
 
+/* Touch the host's audit only once there is a process to capture. */
+static int ensure_ready(struct audit_src *a)
+{
+	if (a->ready)
+		return 0;
+	if (a->broken)
+		return -1;
+	if (setup(a) < 0 || run_add_fd(a->run, a->rd, on_readable, a) < 0) {
+		if (a->st->state != SOURCE_UNAVAILABLE)
+			unavailable(a, "cannot watch the audit socket");
+		a->broken = 1;
+		return -1;
+	}
+	a->ready = 1;
+	source_set(a->st, SOURCE_OK, "%s", a->mode == READER_MCAST
+		   ? "multicast reader: a slow reader loses records (counted), never blocks the target"
+		   : "registered as audit pid with backlog_wait_time=0: a full queue drops records (counted), never blocks the target");
+	return 0;
+}
+
 static void audit_stop(void *state, struct source_status *st);
 
 static int audit_start(struct run *r, void **state, struct source_status *st)
@@ -458,22 +482,16 @@ static int audit_start(struct run *r, void **state, struct source_status *st)
 	a->lazy = 1;
 	a->wall_minus_mono = (int64_t)clock_wall_ns() - (int64_t)clock_mono_ns();
 	snprintf(a->key, sizeof(a->key), AUDIT_KEY_PREFIX "%d", (int)getpid());
-	if (setup(a) < 0) {
+	for (int i = 0; i < o->targets.npids; i++)
+		arm(a, tgid_of(o->targets.pids[i]));
+	if (a->broken) {
 		struct source_status keep = *st;
 		audit_stop(a, st);
 		*st = keep;
 		return -1;
 	}
-	for (int i = 0; i < o->targets.npids; i++)
-		arm(a, tgid_of(o->targets.pids[i]));
-	if (run_add_fd(r, a->rd, on_readable, a) < 0) {
-		audit_stop(a, st);
-		source_set(st, SOURCE_UNAVAILABLE, "cannot watch the audit socket");
-		return -1;
-	}
-	source_set(st, SOURCE_OK, "%s", a->mode == READER_MCAST
-		   ? "multicast reader: a slow reader loses records (counted), never blocks the target"
-		   : "registered as audit pid with backlog_wait_time=0: a full queue drops records (counted), never blocks the target");
+	if (!a->ready)
+		source_set(st, SOURCE_OK, "waiting for a target process: audit untouched until one is seen");
 	*state = a;
 	return 0;
 }
@@ -485,7 +503,8 @@ static void audit_tick(void *state, uint64_t now_ns, const struct record_sink *s
 
 	(void)now_ns;
 	(void)sink;
-	on_readable(a, a->rd, 0);
+	if (a->rd >= 0)
+		on_readable(a, a->rd, 0);
 	for (int i = 0; i < a->narmed; i++) {
 		struct armed *m = &a->armed[i];
 		if (!m->announce)

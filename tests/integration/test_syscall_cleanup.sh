@@ -33,7 +33,10 @@ for sig in INT TERM HUP KILL; do
 done
 
 # No pid target (an unknown comm): audit is never touched.
-"$PROCIMAGE" syscall --comm '^no-such-comm-xyz$' -d 300ms -f json >"$TMP/j.none" 2>&1 || true
+"$PROCIMAGE" syscall --comm '^no-such-comm-xyz$' -d 1s -f json >"$TMP/j.none" 2>&1 & P=$!
+sleep 0.5
+assert_restored "$BEFORE" # during the run, not only after
+wait $P
 assert_eq "$(our_rules)" 0 "no rule for a run without processes"
 assert_restored "$BEFORE"
 # -a: audit refuses (per-process rules only) and leaves the state alone.
