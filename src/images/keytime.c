@@ -26,6 +26,7 @@
 #define KT_STACK 480
 #define CLS_ON 1
 #define CLS_OFF 2
+#define CLS_MIXED 3
 
 struct kt_member {
 	uint8_t live;
@@ -313,7 +314,8 @@ static void close_period(struct kt_img *k, struct kt_thread *th, uint64_t end, i
 	char text[sizeof(th->wchan) + KT_STACK];
 	size_t wl = strlen(th->wchan), sl = strlen(th->stack);
 
-	if (!th->cls || end < th->p_start || end - th->p_start < k->p.threshold_ns)
+	if (!th->cls || th->cls == CLS_MIXED || end < th->p_start ||
+	    end - th->p_start < k->p.threshold_ns)
 		return;
 	e.t_ns = th->p_start;
 	e.dur_ns = end - th->p_start;
@@ -378,7 +380,11 @@ static void thread_sample(struct kt_img *k, const struct record *r)
 		return;
 	}
 	delta = run > th->last_run ? run - th->last_run : 0;
-	uint8_t cls = delta ? CLS_ON : CLS_OFF;
+	/* On CPU: ran at least half the interval; off: did not run at all;
+	 * in between (a thread that runs in short bursts, or fights for a
+	 * CPU) is neither, and ends either kind of period. */
+	uint64_t dt = r->t_ns > th->last_t ? r->t_ns - th->last_t : 0;
+	uint8_t cls = !delta ? CLS_OFF : delta * 2 >= dt ? CLS_ON : CLS_MIXED;
 	if (cls != th->cls) {
 		close_period(k, th, th->last_t, 0);
 		th->cls = cls;
@@ -478,6 +484,8 @@ static void on_taskstats(struct kt_img *k, const struct record *r)
 		.rss_hwm_kb = t->hiwater_rss_kb,
 		.exitcode = t->exitcode,
 	};
+	memcpy(k->ts[k->nts - 1].comm, r->comm, sizeof(r->comm));
+	k->ts[k->nts - 1].comm[15] = '\0';
 }
 
 static void on_lost(struct kt_img *k, const struct record *r)

@@ -58,6 +58,7 @@ struct kt_ts {
 	uint64_t cpu_ns, utime_us, stime_us;
 	uint64_t read_bytes, write_bytes, rss_hwm_kb;
 	uint32_t exitcode;
+	char comm[16]; /* at exit: names a task whose exec could not be read */
 };
 
 struct kt_wait {

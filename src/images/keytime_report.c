@@ -88,6 +88,27 @@ static void match_taskstats(struct kt_img *k)
 				e->ts = (int32_t)j;
 			}
 		}
+		if (e->ts >= 0 && k->ts[e->ts].comm[0])
+			memcpy(e->comm, k->ts[e->ts].comm, sizeof(e->comm)); /* the name it died with */
+	}
+}
+
+/* An exec whose /proc files were gone: name it at least by the comm its
+ * task had at exit (the next exit of that pid), when taskstats saw it. */
+static void name_lost_execs(struct kt_img *k, const uint32_t *idx)
+{
+	for (size_t i = 0; i < k->nev; i++) {
+		struct kt_event *e = &k->ev[idx[i]];
+		if (e->type != KT_EXEC || e->text_len)
+			continue;
+		for (size_t j = i + 1; j < k->nev && j < i + 4096; j++) {
+			const struct kt_event *x = &k->ev[idx[j]];
+			if (x->pid != e->pid || (x->type != KT_EXIT && x->type != KT_EXEC))
+				continue;
+			if (x->type == KT_EXIT && x->tid == e->tid && x->ts >= 0)
+				memcpy(e->comm, x->comm, sizeof(e->comm));
+			break;
+		}
 	}
 }
 
@@ -149,11 +170,16 @@ static void out_exec(struct kt_img *k, struct out *o, const struct kt_event *e, 
 	if (!e->text_len) {
 		out_null(o, "filename", NULL);
 		out_null(o, "argv", NULL);
-		snprintf(d, n, "(filename unknown: the task was gone before /proc was read)");
+		snprintf(d, n, "(filename and argv unknown: the task was gone before /proc was read)");
 		return;
 	}
 	out_str(o, "filename", NULL, t[0] ? t : NULL);
 	l = (size_t)snprintf(d, n, "%s", t[0] ? t : "?");
+	if (t + strlen(t) + 1 >= end) {
+		out_null(o, "argv", NULL);
+		snprintf(d + l, n - l, " (argv unknown: the task was gone before it was read)");
+		return;
+	}
 	out_arr_open(o, "argv");
 	for (t += strlen(t) + 1; t < end; t += strlen(t) + 1) {
 		out_str(o, NULL, NULL, t);
@@ -161,6 +187,23 @@ static void out_exec(struct kt_img *k, struct out *o, const struct kt_event *e, 
 			l += (size_t)snprintf(d + l, n - l, " %s", t);
 	}
 	out_arr_close(o);
+}
+
+static const char *state_words(int state)
+{
+	switch (state) {
+	case 'R':
+		return " (runnable: waiting for a CPU)";
+	case 'D':
+		return " (uninterruptible)";
+	case 'S':
+		return " (sleeping)";
+	case 'T':
+	case 't':
+		return " (stopped)";
+	default:
+		return "";
+	}
 }
 
 static void out_period(struct kt_img *k, struct out *o, const struct kt_event *e, char *d, size_t n)
@@ -185,7 +228,7 @@ static void out_period(struct kt_img *k, struct out *o, const struct kt_event *e
 		out_i64(o, "syscall", NULL, e->syscall);
 	else
 		out_null(o, "syscall", NULL);
-	l = (size_t)snprintf(d, n, "%.1f ms off CPU, state %s", ms, st);
+	l = (size_t)snprintf(d, n, "%.1f ms off CPU, state %s%s", ms, st, state_words(e->state));
 	if (e->text_len && wchan[0] && l < n)
 		l += (size_t)snprintf(d + l, n - l, ", wchan %s", wchan);
 	if (e->syscall >= 0 && l < n)
@@ -387,6 +430,7 @@ void keytime_report_out(struct kt_img *k, struct out *o)
 		for (uint32_t i = 0; i < k->nev; i++)
 			idx[i] = i;
 		qsort_r(idx, k->nev, sizeof(*idx), cmp_event, k->ev);
+		name_lost_execs(k, idx);
 		for (size_t i = 0; i < k->nev; i++)
 			out_event(k, o, &k->ev[idx[i]]);
 	}

@@ -64,8 +64,8 @@ struct cn_enrich;
 /* rootfd is the proc root (borrowed). efd_out: an fd that becomes readable
  * when results are ready (register it with the loop). */
 struct cn_enrich *cn_enrich_new(int rootfd, int *efd_out);
-/* Queue an exec record for enrichment. 0 if queued; -1 if the queue is full
- * (the caller emits it as is). */
+/* Read exe and comm now, then queue the record for argv. 0 if queued; -1 if
+ * the queue is full or the task is gone (the caller emits it as is). */
 int cn_enrich_push(struct cn_enrich *e, const struct record *r);
 /* Emit every finished record, in the order queued, to sink. */
 void cn_enrich_flush(struct cn_enrich *e, const struct record_sink *sink);
@@ -74,9 +74,13 @@ void cn_enrich_flush(struct cn_enrich *e, const struct record_sink *sink);
 uint64_t cn_enrich_free(struct cn_enrich *e, const struct record_sink *sink);
 /* Exec records emitted without filename/argv (queue full, or task gone). */
 uint64_t cn_enrich_unknown(const struct cn_enrich *e);
-/* Read filename NUL argv0 NUL ... of pid (bounded to len) into buf. Returns
- * the length, 0 when nothing could be read. Also fills comm if readable. */
-size_t cn_read_exec_text(int rootfd, int32_t pid, char *buf, size_t len, char comm[16]);
+/* /proc/<pid>/exe as "filename NUL" (empty when unreadable) and comm: never
+ * waits for the target's mm. Returns the length with the NUL, or -1 when the
+ * task is gone. */
+int cn_read_exe(int rootfd, int32_t pid, char *buf, size_t len, char comm[16]);
+/* /proc/<pid>/cmdline (argv0 NUL argv1 NUL ...) bounded to len; takes the
+ * target's mmap lock, so only the worker calls it. Returns the length. */
+size_t cn_read_cmdline(int rootfd, int32_t pid, char *buf, size_t len);
 
 /* --- the followed tree and /proc diffing (connector_scan.c) --- */
 struct cn_scan;

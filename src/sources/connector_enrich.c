@@ -7,9 +7,11 @@
  * connector and lose events. So one worker thread does these reads, and the
  * event loop only queues records and emits the finished ones (eventfd).
  *
+ * exe and comm are read at once by the loop: they never touch the target's
+ * mm (exe_file is RCU-protected), and a short-lived task is still there.
  * The ring: [head, work) finished, [work, tail) queued; the worker owns only
- * slot `work` and never touches the record itself, so the loop may read every
- * other slot without the lock. A queue that fills (a stuck worker) makes the
+ * slot `work` (it appends argv to the text) and never touches the record, so
+ * the loop may read every other slot without the lock. A queue that fills (a stuck worker) makes the
  * loop emit exec records without text: counted, never blocking.
  */
 #include "sources/connector.h"
@@ -46,26 +48,43 @@ struct cn_enrich {
 	struct en_slot slots[EN_SLOTS];
 };
 
-size_t cn_read_exec_text(int rootfd, int32_t pid, char *buf, size_t len, char comm[16])
+int cn_read_exe(int rootfd, int32_t pid, char *buf, size_t len, char comm[16])
 {
 	char path[48];
 	ssize_t n;
-	size_t pos;
 	int fd;
 
-	if (len < 4)
-		return 0;
 	snprintf(path, sizeof(path), "%d/exe", pid);
-	n = readlinkat(rootfd, path, buf, len - 2);
+	n = readlinkat(rootfd, path, buf, len - 1);
 	if (n < 0 && errno == ENOENT)
-		return 0; /* already reaped: cmdline and comm are gone too */
-	pos = n > 0 ? (size_t)n : 0;
-	buf[pos++] = '\0';
-	size_t args = pos;
+		return -1; /* already reaped */
+	n = n > 0 ? n : 0;
+	buf[n] = '\0';
+	comm[0] = '\0';
+	snprintf(path, sizeof(path), "%d/comm", pid);
+	fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t c = read(fd, comm, 15);
+		close(fd);
+		comm[c > 0 ? c : 0] = '\0';
+		if (c > 0 && comm[c - 1] == '\n')
+			comm[c - 1] = '\0';
+	}
+	return (int)n + 1;
+}
+
+size_t cn_read_cmdline(int rootfd, int32_t pid, char *buf, size_t len)
+{
+	char path[48];
+	size_t pos = 0;
+	int fd;
+
+	if (len < 2)
+		return 0;
 	snprintf(path, sizeof(path), "%d/cmdline", pid);
 	fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC);
 	while (fd >= 0 && pos < len - 1) {
-		n = read(fd, buf + pos, len - 1 - pos);
+		ssize_t n = read(fd, buf + pos, len - 1 - pos);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -74,20 +93,8 @@ size_t cn_read_exec_text(int rootfd, int32_t pid, char *buf, size_t len, char co
 	}
 	if (fd >= 0)
 		close(fd);
-	if (pos > args && buf[pos - 1] != '\0')
+	if (pos && buf[pos - 1] != '\0')
 		buf[pos++] = '\0'; /* truncated argument, or a rewritten title */
-	if (comm) {
-		snprintf(path, sizeof(path), "%d/comm", pid);
-		fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC);
-		n = fd >= 0 ? read(fd, comm, 15) : -1;
-		if (fd >= 0)
-			close(fd);
-		comm[n > 0 ? n : 0] = '\0';
-		if (n > 0 && comm[n - 1] == '\n')
-			comm[n - 1] = '\0';
-	}
-	if (pos == 1)
-		return 0; /* neither exe nor cmdline: the task is gone */
 	return pos;
 }
 
@@ -106,8 +113,8 @@ static void *worker(void *arg)
 		}
 		struct en_slot *s = &e->slots[e->work % EN_SLOTS];
 		pthread_mutex_unlock(&e->mu);
-		s->len = (uint32_t)cn_read_exec_text(e->rootfd, s->rec.key.tgid, s->text,
-						     sizeof(s->text), s->comm);
+		s->len += (uint32_t)cn_read_cmdline(e->rootfd, s->rec.key.tgid, s->text + s->len,
+						    sizeof(s->text) - s->len);
 		pthread_mutex_lock(&e->mu);
 		e->work++;
 		/* One wake-up per batch: only when the queue ran dry. */
@@ -148,16 +155,29 @@ struct cn_enrich *cn_enrich_new(int rootfd, int *efd_out)
 
 int cn_enrich_push(struct cn_enrich *e, const struct record *r)
 {
+	char exe[EN_TEXT / 2], comm[16];
+	int n;
+
 	pthread_mutex_lock(&e->mu);
-	if (e->tail - e->head >= EN_SLOTS) {
-		pthread_mutex_unlock(&e->mu);
+	int full = e->tail - e->head >= EN_SLOTS;
+	pthread_mutex_unlock(&e->mu);
+	if (full) {
 		e->unknown++;
 		return -1;
 	}
+	/* exe and comm never wait for the target's mm (exe_file is read under
+	 * RCU): read them now, while the task most likely still exists. */
+	n = cn_read_exe(e->rootfd, r->key.tgid, exe, sizeof(exe), comm);
+	if (n < 0) {
+		e->unknown++;
+		return -1; /* gone: nothing for the worker to read */
+	}
 	struct en_slot *s = &e->slots[e->tail % EN_SLOTS];
 	s->rec = *r;
-	s->len = 0;
-	s->comm[0] = '\0';
+	memcpy(s->text, exe, (size_t)n);
+	s->len = (uint32_t)n;
+	memcpy(s->comm, comm, sizeof(s->comm));
+	pthread_mutex_lock(&e->mu);
 	e->tail++;
 	pthread_cond_signal(&e->cv);
 	pthread_mutex_unlock(&e->mu);
@@ -169,13 +189,15 @@ static void emit_slot(struct cn_enrich *e, struct en_slot *s, int finished,
 {
 	struct record r = s->rec;
 
-	if (finished && s->len) {
-		r.text = s->text;
-		r.text_len = s->len;
-	} else {
+	/* Unfinished: the filename (read at push) without argv. */
+	r.text = s->text;
+	r.text_len = finished ? s->len : (uint32_t)strlen(s->text) + 1;
+	if (r.text_len <= 1) {
+		r.text = NULL;
+		r.text_len = 0;
 		e->unknown++;
 	}
-	if (finished && s->comm[0])
+	if (s->comm[0])
 		memcpy(r.comm, s->comm, sizeof(r.comm));
 	record_emit(sink, &r);
 }
