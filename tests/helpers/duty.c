@@ -6,7 +6,7 @@
  * uniformly from PCT-JITTER..PCT+JITTER (noise). Prints "phase N t=SECONDS"
  * (CLOCK_MONOTONIC) on stdout when each phase starts, then exits 0.
  * When allowed (root) it runs in a session of its own whose autogroup is
- * weighted up (nice -10, and nice -10 inside it): on a loaded shared machine
+ * weighted up (nice -20, and nice -20 inside it): on a loaded shared machine
  * it still gets the share it asks for.
  */
 #include <stdio.h>
@@ -36,11 +36,11 @@ int main(int argc, char **argv)
 	if (setsid() > 0) {
 		FILE *ag = fopen("/proc/self/autogroup", "w");
 		if (ag) {
-			fputs("-10", ag);
+			fputs("-20", ag);
 			fclose(ag);
 		}
 	}
-	setpriority(PRIO_PROCESS, 0, -10);
+	setpriority(PRIO_PROCESS, 0, -20);
 	for (int i = 1; i < argc; i++) {
 		double pct = 0, secs = 0, jit = 0;
 		if (sscanf(argv[i], "%lf:%lf~%lf", &pct, &secs, &jit) < 2) {
