@@ -54,6 +54,10 @@ static void add_thread_deltas(struct res_counters *c, const struct proc_sample *
 		c->wait_ns += dlt(prev->wait_ns, s->wait_ns);
 		c->slices += dlt(prev->slices, s->slices);
 	}
+	if (s->have & PF_STATUS) {
+		c->tvcs += dlt(prev->vol_ctxt, s->vol_ctxt);
+		c->tivcs += dlt(prev->invol_ctxt, s->invol_ctxt);
+	}
 	if (s->have & PF_IO) {
 		c->rchar += dlt(prev->rchar, s->rchar);
 		c->wchar += dlt(prev->wchar, s->wchar);
@@ -74,39 +78,43 @@ static void add_stat_deltas(struct res_counters *c, const struct proc_sample *pr
 	c->majflt += dlt(prev->majflt, s->majflt);
 }
 
-static void update_gauges(struct res_task *t, const struct proc_sample *s)
+/* Memory from a thread's status (mm-wide: the same in every thread). */
+static void update_status(struct res_task *t, const struct proc_sample *s)
 {
-	if (s->have & PF_STATUS) {
-		t->rss_kb = s->vm_rss_kb;
-		if (!t->rss_n || s->vm_rss_kb < t->rss_min_kb)
-			t->rss_min_kb = s->vm_rss_kb;
-		if (s->vm_rss_kb > t->rss_max_kb)
-			t->rss_max_kb = s->vm_rss_kb;
-		t->rss_sum_kb += s->vm_rss_kb;
-		t->rss_n++;
-		t->anon_kb = s->rss_anon_kb;
-		t->file_kb = s->rss_file_kb;
-		t->shmem_kb = s->rss_shmem_kb;
-		t->vm_size_kb = s->vm_size_kb;
-		t->vm_swap_kb = s->vm_swap_kb;
-		if (s->vm_swap_kb > t->vm_swap_max_kb)
-			t->vm_swap_max_kb = s->vm_swap_kb;
-		t->hwm_kb = s->vm_hwm_kb;
-		t->status_have = s->status_have;
-		t->leader_vcs = s->vol_ctxt;
-		t->leader_ivcs = s->invol_ctxt;
-		if (t->nsamples == 1) {
-			t->leader_vcs0 = s->vol_ctxt;
-			t->leader_ivcs0 = s->invol_ctxt;
-		}
-	}
+	t->anon_kb = s->rss_anon_kb;
+	t->file_kb = s->rss_file_kb;
+	t->shmem_kb = s->rss_shmem_kb;
+	t->vm_swap_kb = s->vm_swap_kb;
+	if (s->vm_swap_kb > t->vm_swap_max_kb)
+		t->vm_swap_max_kb = s->vm_swap_kb;
+	t->hwm_kb = s->vm_hwm_kb;
+	t->status_have = s->status_have;
+	t->status_seen = 1;
+}
+
+/* RSS, size, threads and fds from the process's stat and fd/. */
+static void update_gauges(struct res_img *r, struct res_task *t, const struct proc_sample *s)
+{
 	if (s->have & PF_STAT) {
+		uint64_t kb = (uint64_t)(s->rss_pages > 0 ? s->rss_pages : 0) *
+			      (uint64_t)(r->p.page_size > 0 ? r->p.page_size : 4096) / 1024;
+		t->rss_kb = kb;
+		if (!t->rss_n || kb < t->rss_min_kb)
+			t->rss_min_kb = kb;
+		if (kb > t->rss_max_kb)
+			t->rss_max_kb = kb;
+		t->rss_sum_kb += kb;
+		t->rss_n++;
+		t->vm_size_kb = s->vsize / 1024;
 		t->threads = s->num_threads;
 		if (s->num_threads > t->threads_max)
 			t->threads_max = s->num_threads;
 	}
+	if (s->have & PF_STATUS)
+		update_status(t, s);
 	if (s->have & PF_FDS) {
 		t->fds = s->nr_fds;
+		t->fds_seen = 1;
 		if (s->nr_fds > t->fds_max)
 			t->fds_max = s->nr_fds;
 	}
@@ -147,12 +155,42 @@ static void on_process_sample(struct res_img *r, const struct record *rec)
 	t->nsamples++;
 	t->have |= s->have;
 	t->t_last = rec->t_ns;
-	update_gauges(t, s);
+	update_gauges(r, t, s);
 	/* Keep the process's own schedstat/io baseline out of prev: only stat. */
 	t->prev.utime = s->utime;
 	t->prev.stime = s->stime;
 	t->prev.minflt = s->minflt;
 	t->prev.majflt = s->majflt;
+}
+
+/* A thread first seen while its process's threads were already being
+ * sampled at the previous tick, and started (stat field 22, boot-clock ticks)
+ * after we first sampled them, was born during the run: all of its counters
+ * are growth to count. (CLOCK_MONOTONIC stands in for the boot clock: they
+ * differ only by time spent suspended.) */
+static int born_during_run(const struct res_img *r, const struct res_task *p, uint64_t start)
+{
+	uint64_t hz = (uint64_t)(r->p.ticks_per_s ? r->p.ticks_per_s : 100);
+
+	return p->thr_tick_t && p->thr_tick_t == r->t_last_tick && p->thr_first_t &&
+	       start * (1000000000ULL / hz) > p->thr_first_t;
+}
+
+static void add_to_process(struct res_counters *p, const struct res_counters *now,
+			   const struct res_counters *before)
+{
+	p->cpu_ns += now->cpu_ns - before->cpu_ns;
+	p->wait_ns += now->wait_ns - before->wait_ns;
+	p->slices += now->slices - before->slices;
+	p->rchar += now->rchar - before->rchar;
+	p->wchar += now->wchar - before->wchar;
+	p->syscr += now->syscr - before->syscr;
+	p->syscw += now->syscw - before->syscw;
+	p->read_bytes += now->read_bytes - before->read_bytes;
+	p->write_bytes += now->write_bytes - before->write_bytes;
+	p->cancelled += now->cancelled - before->cancelled;
+	p->tvcs += now->tvcs - before->tvcs;
+	p->tivcs += now->tivcs - before->tivcs;
 }
 
 static void on_thread_sample(struct res_img *r, const struct record *rec)
@@ -170,30 +208,29 @@ static void on_thread_sample(struct res_img *r, const struct record *rec)
 	if (!t || !p)
 		return;
 	memcpy(t->comm, rec->comm, sizeof(t->comm));
-	/* A thread first seen after its process was: born during the run, so
-	 * all of its counters are growth we must count. */
-	const struct proc_sample *base = !created ? &t->prev : p->nsamples > 1 ? &zero : NULL;
+	const struct proc_sample *base = !created ? &t->prev
+				       : born_during_run(r, p, rec->key.start_ticks) ? &zero : NULL;
 	if (base) {
 		struct res_counters before = t->acc;
 		add_thread_deltas(&t->acc, base, s);
 		add_stat_deltas(&t->acc, base, s);
-		p->acc.cpu_ns += t->acc.cpu_ns - before.cpu_ns;
-		p->acc.wait_ns += t->acc.wait_ns - before.wait_ns;
-		p->acc.slices += t->acc.slices - before.slices;
-		p->acc.rchar += t->acc.rchar - before.rchar;
-		p->acc.wchar += t->acc.wchar - before.wchar;
-		p->acc.syscr += t->acc.syscr - before.syscr;
-		p->acc.syscw += t->acc.syscw - before.syscw;
-		p->acc.read_bytes += t->acc.read_bytes - before.read_bytes;
-		p->acc.write_bytes += t->acc.write_bytes - before.write_bytes;
-		p->acc.cancelled += t->acc.cancelled - before.cancelled;
+		add_to_process(&p->acc, &t->acc, &before);
 	}
+	if (!p->thr_first_t)
+		p->thr_first_t = rec->t_ns;
+	p->thr_tick_now = rec->t_ns;
 	t->nsamples++;
 	t->have |= s->have;
-	p->have |= s->have & (PF_SCHEDSTAT | PF_IO);
+	p->have |= s->have & (PF_SCHEDSTAT | PF_IO | PF_STATUS);
 	t->t_last = rec->t_ns;
 	t->prev = *s;
-	update_gauges(t, s);
+	if (s->have & PF_STATUS)
+		update_status(p, s);
+	update_gauges(r, t, s);
+	if (t->is_thread) { /* a thread's memory is its process's */
+		t->rss_kb = p->rss_kb;
+		t->vm_size_kb = p->vm_size_kb;
+	}
 }
 
 /* Taskstats counters of one reply, by class. */
@@ -363,8 +400,8 @@ static void close_interval(struct res_task *t, uint64_t now)
 	p->wchar += a->wchar - b->wchar;
 	p->syscr += a->syscr - b->syscr;
 	p->syscw += a->syscw - b->syscw;
-	p->vcs += a->vcs - b->vcs;
-	p->ivcs += a->ivcs - b->ivcs;
+	p->vcs += t->nts ? a->vcs - b->vcs : a->tvcs - b->tvcs;
+	p->ivcs += t->nts ? a->ivcs - b->ivcs : a->tivcs - b->tivcs;
 	p->blkio_delay_ns += a->dl_ns[DL_BLKIO] - b->dl_ns[DL_BLKIO];
 	for (int i = DL_SWAPIN; i <= DL_COMPACT; i++)
 		p->mem_delay_ns += a->dl_ns[i] - b->dl_ns[i];
@@ -390,6 +427,9 @@ static void on_tick(struct res_img *r, uint64_t now)
 	for (int m = 0; m < (r->p.threads ? 2 : 1); m++) {
 		size_t it = 0;
 		while ((t = taskmap_next(maps[m], &it, NULL, NULL))) {
+			if (m == 0) {
+				t->thr_tick_t = t->thr_tick_now == now ? now : 0;
+			}
 			if (t->gone && t->tick_t >= t->t_last)
 				continue;
 			if (!t->tick_t) { /* first tick: the baseline */
@@ -462,8 +502,13 @@ static void res_destroy(void *img)
 
 const struct image_ops image_resource = {
 	.name = "resource",
-	.needs = PF_SCHEDSTAT | PF_IO,
-	.pneeds = PF_STAT | PF_STATUS | PF_FDS,
+	/* Per thread: on-CPU ns, I/O, and status (its memory figures are the
+	 * process's, its switches its own). With -a only stat is read for every
+	 * process, and the thread files only for processes that used CPU: a
+	 * process that did not run cannot have faulted, switched or done I/O. */
+	.needs = PF_SCHEDSTAT | PF_IO | PF_STATUS,
+	.pneeds = PF_STAT | PF_FDS,
+	.hostwide_hot = 1,
 	.sources = 1u << SRC_TASKSTATS | 1u << SRC_CGROUP,
 	.create = res_create,
 	.consume = res_consume,

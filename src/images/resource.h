@@ -25,7 +25,8 @@ struct res_counters {
 	uint64_t utime, stime;		  /* stat, ticks */
 	uint64_t minflt, majflt;
 	uint64_t rchar, wchar, syscr, syscw, read_bytes, write_bytes, cancelled;
-	uint64_t vcs, ivcs;
+	uint64_t vcs, ivcs;   /* taskstats (whole group, dead threads included) */
+	uint64_t tvcs, tivcs; /* summed over the threads' status */
 	uint64_t dl_ns[DL_COUNT], dl_count[DL_COUNT]; /* taskstats */
 };
 
@@ -61,9 +62,12 @@ struct res_task {
 	/* status gauges (process scope; a thread shows its process's) */
 	uint64_t rss_kb, rss_min_kb, rss_max_kb, rss_sum_kb, rss_n;
 	uint64_t anon_kb, file_kb, shmem_kb, vm_size_kb, vm_swap_kb, vm_swap_max_kb, hwm_kb;
-	uint64_t leader_vcs0, leader_ivcs0, leader_vcs, leader_ivcs;
 	int32_t threads, threads_max, fds, fds_max;
 	uint32_t status_have;
+	uint8_t status_seen, fds_seen;
+	uint64_t thr_tick_t; /* last tick at which its threads were sampled */
+	uint64_t thr_first_t; /* first time its threads were sampled */
+	uint64_t thr_tick_now; /* time of its latest thread sample */
 	/* cgroup (process) */
 	struct rec_cgroup cg_first, cg_last;
 	uint32_t ncg;

@@ -264,7 +264,7 @@ static void out_memory(const struct res_img *r, const struct res_task *t, struct
 	out_u64(o, "rss_min_bytes", NULL, t->rss_min_kb * 1024);
 	out_u64(o, "rss_max_bytes", NULL, t->rss_max_kb * 1024);
 	out_u64(o, "rss_avg_bytes", NULL, t->rss_n ? t->rss_sum_kb * 1024 / t->rss_n : 0);
-	if (t->status_have & STATUS_HAVE_RSS_SPLIT) {
+	if (t->status_seen && (t->status_have & STATUS_HAVE_RSS_SPLIT)) {
 		out_u64(o, "rss_anon_bytes", NULL, t->anon_kb * 1024);
 		out_u64(o, "rss_file_bytes", NULL, t->file_kb * 1024);
 		out_u64(o, "rss_shmem_bytes", NULL, t->shmem_kb * 1024);
@@ -274,8 +274,13 @@ static void out_memory(const struct res_img *r, const struct res_task *t, struct
 		out_null(o, "rss_shmem_bytes", NULL);
 	}
 	out_u64(o, "vm_size_bytes", NULL, t->vm_size_kb * 1024);
-	out_u64(o, "vm_swap_bytes", NULL, t->vm_swap_kb * 1024);
-	out_u64(o, "hwm_bytes", NULL, t->hwm_kb * 1024);
+	if (t->status_seen) {
+		out_u64(o, "vm_swap_bytes", NULL, t->vm_swap_kb * 1024);
+		out_u64(o, "hwm_bytes", NULL, t->hwm_kb * 1024);
+	} else { /* -a: status is read only for processes that ran */
+		out_null(o, "vm_swap_bytes", NULL);
+		out_null(o, "hwm_bytes", NULL);
+	}
 	if (r->host.mem_total_kb)
 		out_f64(o, "mem_pct", NULL, mem_pct(r, t->rss_kb));
 	else
@@ -315,20 +320,27 @@ static void out_io(const struct res_task *t, struct out *o, double secs)
 		 rate(c->syscw, secs));
 }
 
+/* Context switches: taskstats counts the whole group (dead threads too);
+ * without it, the sum over the sampled threads' status. */
+static int switches(const struct res_task *t, uint64_t *v, uint64_t *iv, const char **src)
+{
+	if (t->nts > 1) {
+		*v = t->acc.vcs, *iv = t->acc.ivcs, *src = "taskstats";
+		return 1;
+	}
+	if (t->have & PF_STATUS) {
+		*v = t->acc.tvcs, *iv = t->acc.tivcs, *src = "status_threads";
+		return 1;
+	}
+	return 0;
+}
+
 static void out_switches(const struct res_task *t, struct out *o, double secs)
 {
 	uint64_t v, iv;
 	const char *src;
 
-	if (t->nts > 1) {
-		v = t->acc.vcs;
-		iv = t->acc.ivcs;
-		src = "taskstats";
-	} else if (!t->is_thread && (t->have & PF_STATUS)) {
-		v = t->leader_vcs - t->leader_vcs0;
-		iv = t->leader_ivcs - t->leader_ivcs0;
-		src = t->threads_max > 1 ? "status_leader_thread" : "status";
-	} else {
+	if (!switches(t, &v, &iv, &src)) {
 		out_null(o, "vol_cs", NULL);
 		out_null(o, "invol_cs", NULL);
 		out_null(o, "cs_source", NULL);
@@ -370,15 +382,25 @@ static void out_task(const struct res_img *r, const struct res_task *t, struct o
 	out_text(o, " %9.0f %7.0f", rate(t->acc.minflt, secs), rate(t->acc.majflt, secs));
 	out_text(o, " %10.0f %10.0f", rate(t->acc.read_bytes, secs), rate(t->acc.write_bytes, secs));
 	out_switches(t, o, secs);
-	out_text(o, " %7.0f %7.0f", rate(t->nts > 1 ? t->acc.vcs : t->leader_vcs - t->leader_vcs0, secs),
-		 rate(t->nts > 1 ? t->acc.ivcs : t->leader_ivcs - t->leader_ivcs0, secs));
+	uint64_t v = 0, iv = 0;
+	const char *src;
+	if (switches(t, &v, &iv, &src))
+		out_text(o, " %7.0f %7.0f", rate(v, secs), rate(iv, secs));
+	else
+		out_text(o, " %7s %7s", "-", "-");
 	out_u64(o, "runq_wait_ns", NULL, t->acc.wait_ns);
 	out_u64(o, "runq_slices", NULL, t->acc.slices);
 	out_text(o, " %8.2f", rate(t->acc.wait_ns, secs) / 1e6);
 	out_i64(o, "threads", " %4lld", t->threads);
 	out_i64(o, "threads_max", NULL, t->threads_max);
-	out_i64(o, "fds", " %5lld", (t->have & PF_FDS) ? t->fds : -1);
-	out_i64(o, "fds_max", NULL, t->fds_max);
+	if (t->fds_seen) {
+		out_i64(o, "fds", " %5lld", t->fds);
+		out_i64(o, "fds_max", NULL, t->fds_max);
+	} else {
+		out_null(o, "fds", NULL);
+		out_text(o, " %5s", "-");
+		out_null(o, "fds_max", NULL);
+	}
 	out_text(o, "%s\n", t->gone ? "  (exited)" : "");
 	out_memory(r, t, o);
 	out_io(t, o, secs);

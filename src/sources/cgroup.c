@@ -30,9 +30,20 @@ struct cg_proc {
 	int32_t tgid;
 	uint64_t start;
 	char path[M_COUNT][160]; /* relative to each mount; "" = not in that hierarchy */
+	uint64_t hash;		 /* of the paths: the cache key */
+};
+
+/* Processes mostly share a few cgroups: read each once per period. */
+#define CG_CACHE 32
+
+struct cg_cached {
+	uint64_t hash;
+	struct rec_cgroup cg;
 };
 
 struct cg_src {
+	struct cg_cached cache[CG_CACHE];
+	int ncache;
 	struct run *run;
 	struct source_status *st;
 	int procfd;
@@ -265,10 +276,21 @@ static void emit_cgroup(struct cg_src *s, const struct cg_proc *p, uint64_t now,
 	char shown[170];
 
 	r.key = (struct task_key){ p->tgid, p->tgid, p->start };
-	if (v2)
-		read_v2(s, p, &r.u.cg);
-	else
-		read_v1(s, p, &r.u.cg);
+	uint64_t h = p->hash;
+	int hit = -1;
+	for (int i = 0; i < s->ncache && hit < 0; i++)
+		if (s->cache[i].hash == h)
+			hit = i;
+	if (hit >= 0) {
+		r.u.cg = s->cache[hit].cg;
+	} else {
+		if (v2)
+			read_v2(s, p, &r.u.cg);
+		else
+			read_v1(s, p, &r.u.cg);
+		if (s->ncache < CG_CACHE)
+			s->cache[s->ncache++] = (struct cg_cached){ h, r.u.cg };
+	}
 	if (!r.u.cg.have)
 		return;
 	snprintf(shown, sizeof(shown), "/%s", path);
@@ -348,6 +370,10 @@ static void cgroup_observe(void *state, const struct record *rec)
 	p->tgid = rec->key.tgid;
 	p->start = rec->key.start_ticks;
 	learn_paths(s, p);
+	p->hash = 1469598103934665603ULL; /* FNV-1a */
+	for (const unsigned char *c = (const unsigned char *)p->path;
+	     c < (const unsigned char *)(p->path + M_COUNT); c++)
+		p->hash = (p->hash ^ *c) * 1099511628211ULL;
 }
 
 static void cgroup_tick(void *state, uint64_t now, const struct record_sink *sink)
@@ -359,6 +385,7 @@ static void cgroup_tick(void *state, uint64_t now, const struct record_sink *sin
 	if (now < s->next_ns)
 		return;
 	s->next_ns = now + CG_PERIOD_NS;
+	s->ncache = 0;
 	emit_host(s, now, sink);
 	while ((p = taskmap_next(s->procs, &it, NULL, NULL)))
 		emit_cgroup(s, p, now, sink);
