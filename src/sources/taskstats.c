@@ -432,12 +432,15 @@ static void taskstats_stop(void *state, struct source_status *st)
 		listener_cpumask(s, TASKSTATS_CMD_ATTR_DEREGISTER_CPUMASK);
 		close(s->lfd);
 	}
-	if (s->delayacct_by_run)
-		delayacct_restore();
+	if (s->delayacct_by_run) {
+		int rc = delayacct_restore();
+		if (rc)
+			source_set(st, SOURCE_DEGRADED, "could not restore kernel.task_delayacct: %s",
+				   strerror(-rc));
+	}
 	if (s->qfd >= 0)
 		close(s->qfd);
 	taskmap_free(s->targets);
-	(void)st;
 	free(s);
 }
 

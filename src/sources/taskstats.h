@@ -62,7 +62,8 @@ int delayacct_read(void);
 /* Switch it on; remember the old value so delayacct_restore() (also run at
  * exit and on fatal signals) puts it back. 0, or -errno. */
 int delayacct_enable(void);
-/* Put back what delayacct_enable() found; harmless when nothing was changed. */
-void delayacct_restore(void);
+/* Put back what delayacct_enable() found; harmless when nothing was changed.
+ * 0, or -errno when the write failed. */
+int delayacct_restore(void);
 
 #endif

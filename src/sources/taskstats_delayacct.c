@@ -63,7 +63,7 @@ static void on_fatal(int sig)
 
 static void at_exit(void)
 {
-	delayacct_restore();
+	(void)delayacct_restore();
 }
 
 int delayacct_enable(void)
@@ -88,10 +88,13 @@ int delayacct_enable(void)
 	return rc;
 }
 
-void delayacct_restore(void)
+int delayacct_restore(void)
 {
+	int rc;
+
 	if (delayacct_saved < 0)
-		return;
-	write_value(delayacct_saved);
+		return 0;
+	rc = write_value(delayacct_saved);
 	delayacct_saved = -1;
+	return rc;
 }

@@ -81,7 +81,11 @@ kill -9 $NEW
 "$PROCIMAGE" resource -p $S --enable-delayacct -d 60s -f json >"$TMP/term.json" & R=$!
 sleep 0.5
 assert_eq "$(cat $SYSCTL)" 1 "sysctl on before SIGTERM"
-kill -TERM $R; wait $R
+kill -TERM $R; wait $R; rc=$?
+if [ "$(cat $SYSCTL)" != 0 ]; then
+	echo "exit $rc; taskstats: $(jget "$TMP/term.json" 'd["sources"]["taskstats"]' 2>&1)"
+	ps -eo pid,etime,args | grep '[p]rocimage'
+fi
 assert_eq "$(cat $SYSCTL)" 0 "sysctl restored after SIGTERM"
 assert_eq "$(jget "$TMP/term.json" 'd["tasks"][0]["pid"]')" "$S" "report after SIGTERM"
 
