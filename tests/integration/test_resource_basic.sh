@@ -4,7 +4,7 @@
 # image -> JSON, with the figures it must have; and a spinner near 100% CPU.
 . "$(dirname "$0")/lib.sh"
 
-sleep 30 & S=$!; on_exit "kill $S"
+sleep 600 & S=$!; on_exit "kill $S"
 "$PROCIMAGE" resource -p $S -d 300ms -i 50ms -f json >"$TMP/j" || fail "resource exited $?"
 assert_eq "$(jget "$TMP/j" 'd["schema"]')" "procimage/1" "schema"
 assert_eq "$(jget "$TMP/j" 'd["tasks"][0]["pid"]')" "$S" "pid"
