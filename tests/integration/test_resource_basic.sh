@@ -20,7 +20,7 @@ assert_cmp "$(jget "$TMP/j" 'd["tasks"][0]["cpu_pct"]')" "<" 5 "sleep uses no CP
 "$PROCIMAGE" resource -p $B -d 1s -i 100ms -f json >"$TMP/j2" || fail "resource spinner"
 busy=$(jget "$TMP/j2" "d[\"tasks\"][0][\"cpu_pct\"] + d[\"tasks\"][0][\"runq_wait_ns\"] / 1e7 / d[\"tasks\"][0][\"seen_s\"]")
 assert_cmp "$busy" ">" 90 "spinner on CPU or waiting for one ~100% of the time"
-assert_cmp "$(jget "$TMP/j2" 'd["tasks"][0]["cpu_pct"]')" ">" 5 "spinner gets CPU (the host may be loaded)"
+assert_cmp "$(jget "$TMP/j2" 'd["tasks"][0]["cpu_pct"]')" ">" 0 "spinner gets CPU (the host may be loaded)"
 
 # Ctrl-C ends the run early and still prints the report.
 "$PROCIMAGE" resource -p $S -d 30s -f json >"$TMP/j3" & P=$!
