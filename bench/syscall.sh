@@ -12,14 +12,26 @@ AQ=./build/helpers/auditq
 [ -x $P ] && [ -x $AQ ] || { echo "build first: make && make helpers"; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "needs root"; exit 2; }
 T=$(mktemp -d /tmp/procimage-bench.XXXXXX)
-A0=$($AQ status) || { echo "audit unreachable: $A0"; exit 2; }
 field() { sed -n "s/.*\\b$1=\\([0-9]*\\).*/\\1/p" <<<"$2"; }
+# Another procimage run holding an audit session owns the settings now.
+others() {
+	local f
+	for f in /run/procimage/audit/[0-9]*; do
+		[ -e "$f" ] && [ "$(cat "/proc/$(basename "$f")/comm" 2>/dev/null)" = procimage ] && return 0
+	done
+	return 1
+}
+for _ in $(seq 60); do others || break; sleep 1; done
+others && { echo "another procimage run holds audit: try again later"; exit 2; }
+A0=$($AQ status) || { echo "audit unreachable: $A0"; exit 2; }
 restore() {
 	for k in $($AQ rules | grep -o 'procimage-[0-9]*' | sort -u); do
 		kill -0 "${k#procimage-}" 2>/dev/null || $AQ delkey "$k" >/dev/null
 	done
-	$AQ backlog "$(field backlog_limit "$A0")" "$(field backlog_wait_time "$A0")"
-	$AQ enable "$(field enabled "$A0")"
+	if ! others; then
+		$AQ backlog "$(field backlog_limit "$A0")" "$(field backlog_wait_time "$A0")"
+		$AQ enable "$(field enabled "$A0")"
+	fi
 	rm -rf "$T"
 }
 trap restore EXIT

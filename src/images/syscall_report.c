@@ -178,10 +178,13 @@ static void cpu_out(struct sc_img *s, struct out *o)
 		oncpu += c->oncpu_ns;
 	}
 	out_obj_open(o, "time");
-	out_f64(o, "user_ns", "on-CPU: user %.0f ns", ticks_ns(s, ut));
-	out_f64(o, "sys_ns", ", sys %.0f ns (exact, clock ticks)", ticks_ns(s, stt));
-	out_u64(o, "blocked_in_syscalls_ns", ", blocked in syscalls %llu ns", blocked);
-	out_u64(o, "running_sampled_ns", ", seen running %llu ns (sampled)\n", oncpu);
+	out_f64(o, "user_ns", NULL, ticks_ns(s, ut));
+	out_f64(o, "sys_ns", NULL, ticks_ns(s, stt));
+	out_u64(o, "blocked_in_syscalls_ns", NULL, blocked);
+	out_u64(o, "running_sampled_ns", NULL, oncpu);
+	out_text(o, "on-CPU: user %.1f ms, sys %.1f ms (exact, clock ticks); blocked in syscalls %.1f ms, "
+		    "seen running %.1f ms (sampled)\n", ticks_ns(s, ut) / 1e6, ticks_ns(s, stt) / 1e6,
+		 (double)blocked / 1e6, (double)oncpu / 1e6);
 	out_bool(o, "blocked_exact", NULL, false);
 	out_obj_close(o);
 }

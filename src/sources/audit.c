@@ -432,6 +432,21 @@ static int setup(struct audit_src *a)
 	return 0;
 }
 
+/* Audit slows every audited syscall of the target ~40x: only the syscall
+ * image's own commands use it by default; others (record, ...) must ask. */
+static int opted_in(const struct run_opts *o)
+{
+	static const char *const cmds[] = { "syscall", "sys-cost", "sys_cost", "syscall-image",
+					    "syscall_image" };
+
+	if (o->source_mode && !strcmp(o->source_mode, "audit"))
+		return 1;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (o->cmd && !strcmp(o->cmd, cmds[i]))
+			return 1;
+	return 0;
+}
+
 /* Touch the host's audit only once there is a process to capture. */
 static int ensure_ready(struct audit_src *a)
 {
@@ -462,6 +477,10 @@ static int audit_start(struct run *r, void **state, struct source_status *st)
 	*state = NULL;
 	if (o->source_mode && strcmp(o->source_mode, "sample") == 0) {
 		source_set(st, SOURCE_UNAVAILABLE, "not used: --source sample");
+		return -1;
+	}
+	if (!opted_in(o)) {
+		source_set(st, SOURCE_UNAVAILABLE, "opt-in (each audited syscall costs the target ~40x): use 'procimage syscall' or --source audit");
 		return -1;
 	}
 	if (o->targets.all) {
