@@ -16,7 +16,8 @@
  *  - the memory cgroup's oom_kill counter, re-read after a process whose
  *    cgroup the cgroup source reported has exited (the cgroup source stops
  *    reporting a process once it is gone, and the kill is exactly then):
- *    REC_CGROUP keyed by the dead process, only ev_oom_kill filled.
+ *    REC_CGROUP keyed by the dead process: the cgroup source's last report
+ *    of it with ev_oom_kill read afresh.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,7 @@
 struct cg_known {
 	uint8_t version;
 	char path[160]; /* "/x/y", relative to the memory controller's mount */
+	struct rec_cgroup last; /* the cgroup source's last report */
 };
 
 struct pending {
@@ -196,9 +198,12 @@ static void emit_memcg(struct kmsg_src *s, const struct pending *pd, uint64_t no
 
 	if (read_memcg_oom_kill(s, &pd->cg, &r.u.cg.ev_oom_kill))
 		return;
+	/* The cgroup source's last report with the fresh counter, so that any
+	 * consumer of REC_CGROUP sees a whole record. */
+	uint64_t oom_kill = r.u.cg.ev_oom_kill;
+	r.u.cg = pd->cg.last;
+	r.u.cg.ev_oom_kill = oom_kill;
 	r.key = pd->key;
-	r.u.cg.version = pd->cg.version;
-	r.u.cg.have = CG_HAVE_MEM_EVENTS;
 	r.text = pd->cg.path;
 	r.text_len = (uint32_t)strlen(pd->cg.path);
 	record_emit(sink, &r);
@@ -244,6 +249,7 @@ static void kmsg_observe(void *state, const struct record *rec)
 	    (rec->u.cg.have & CG_HAVE_MEM_EVENTS) && rec->text) {
 		cg = taskmap_put(s->cgs, rec->key.tgid, rec->key.start_ticks, NULL);
 		if (cg) {
+			cg->last = rec->u.cg;
 			cg->version = rec->u.cg.version;
 			snprintf(cg->path, sizeof(cg->path), "%.*s", (int)rec->text_len, rec->text);
 		}
