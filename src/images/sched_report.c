@@ -183,7 +183,10 @@ static void out_run(struct sched_img *s, struct out *o, const struct sched_run *
 	out_f64(o, "length_ms", ": %.0f ms", ms(len));
 	out_cpus(o, "cpus", r->cpus, cpus, sizeof(cpus));
 	out_text(o, " on CPU %s", cpus);
-	out_f64(o, "on_cpu_pct", ", %.0f%% on CPU", len ? 100.0 * (double)r->on_ns / (double)len : 0);
+	/* The counter moves in scheduler ticks: at the run's edges it can read
+	 * a little more than the wall time between two samples. */
+	double pct = len ? 100.0 * (double)r->on_ns / (double)len : 0;
+	out_f64(o, "on_cpu_pct", ", %.0f%% on CPU", pct > 100 ? 100 : pct);
 	out_u64(o, "timeslices", ", %llu timeslices", r->slices);
 	out_f64(o, "longest_slice_ms", ", longest slice >= %.0f ms\n", ms(r->longest_slice_ns));
 	out_obj_close(o);

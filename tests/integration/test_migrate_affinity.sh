@@ -15,7 +15,7 @@ attempt() {
 	"$HELPERS/migrator" 3000 50 0 1 400 >"$TMP/m.out" &
 	local mp=$! pid="" i
 	for i in $(seq 50); do
-		pid=$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$TMP/m.out")
+		pid=$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$TMP/m.out" 2>/dev/null)
 		[ -n "$pid" ] && break
 		sleep 0.02
 	done
