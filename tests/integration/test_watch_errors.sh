@@ -49,3 +49,17 @@ sleep 0.5
 F=$(ls -d "$TMP"/h/*/)
 grep -q "pid=$SPIN dir=${F%/} arg=one;two" "$F/hook.out" || fail "hook saw: $(cat "$F/hook.out" "$F/hook.log" 2>&1)"
 ok "hook ran with pid and folder, argv unsplit by a shell"
+
+# --signal: the process gets it as the capture starts (sleep dies of USR2).
+sleep 60 & S=$!; on_exit "kill $S"
+"$PROCIMAGE" watch -p $S --rule 'rss>0' --dump-dir "$TMP/s" -i 200ms -d 5s --no-images \
+	--once --guard none --signal USR2 2>"$TMP/log" || fail "watch --signal exited $?"
+wait $S; st=$?
+assert_eq "$st" 140 "the process got SIGUSR2 (128 + 12)"
+
+# --keep-size: a size smaller than one dump keeps only the newest.
+mkdir -m 700 "$TMP/z"; mkdir "$TMP/z/20200101T000000Z-1-old"; head -c 100000 /dev/zero >"$TMP/z/20200101T000000Z-1-old/status"
+"$PROCIMAGE" watch -p $SPIN --rule 'cpu>30%' --dump-dir "$TMP/z" -i 200ms -d 5s --no-images \
+	--once --keep-size 1K --guard none 2>"$TMP/log" || fail "watch --keep-size exited $?"
+left=$(ls "$TMP/z")
+case "$left" in 202*-$SPIN-*) ok "keep-size removed the old dump: $left" ;; *) fail "keep-size left: $left" ;; esac
