@@ -342,9 +342,11 @@ static int connector_start(struct run *r, void **state, struct source_status *st
 	s->children = o->children;
 	s->stall_ms = env_long("PROCIMAGE_TEST_CN_STALL_MS");
 	s->t_start = clock_mono_ns();
-	/* Only exits matter to the exits image alone: let the kernel filter. */
-	s->mask = run_image(r, "exits") && !run_image(r, "keytime") ? (uint32_t)PROC_EVENT_EXIT | (uint32_t)PROC_EVENT_COREDUMP
-								     : CN_EV_ALL;
+	/* `procimage exits` needs only exits: let the kernel filter (6.6+). A
+	 * recording keeps everything: a later report may want any image. */
+	s->mask = CN_EV_ALL;
+	if (o->cmd && strcmp(o->cmd, "exits") == 0 && run_image(r, "exits") && !run_image(r, "keytime"))
+		s->mask = (uint32_t)PROC_EVENT_EXIT | (uint32_t)PROC_EVENT_COREDUMP;
 	cn_decoder_init(&s->dec, 1);
 	setup_mm(s);
 	s->fallback = open_socket(s) != 0;
@@ -408,7 +410,7 @@ static void final_status(struct cn_src *s, struct source_status *st, uint64_t un
 		return;
 	}
 	if (unknown_exec)
-		snprintf(extra, sizeof(extra), "; %llu exec events host-wide without filename/argv "
+		snprintf(extra, sizeof(extra), "; %llu exec events without filename/argv "
 			 "(task gone before /proc was read)", (unsigned long long)unknown_exec);
 	if (st->lost || s->enobufs)
 		source_set(st, SOURCE_DEGRADED,
