@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 PROCIMAGE=$ROOT/build/procimage
 STORM=$ROOT/build/helpers/forkstorm
-WORKERS=${1:-1 2 3}
+WORKERS=${1:-2 3 4}
 N=${2:-15000}
 EVERY=${3:-10}
 TMP=$(mktemp -d /tmp/procimage-bench.XXXXXX)
