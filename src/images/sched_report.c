@@ -6,6 +6,7 @@
  * from schedstat are kernel counters read at the interval: exact amounts,
  * sampled in time (run boundaries are +-1 interval).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -346,10 +347,29 @@ static void out_victims(struct sched_img *s, struct out *o, int rows)
 	free(v);
 }
 
+/* -f folded: the stacks of the hogs, FlameGraph's input, nothing else. */
+static void folded_out(struct sched_img *s, struct out *o, struct sched_thread **v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (!is_hog(s, v[i]))
+			continue;
+		for (int k = 0; k < v[i]->nstacks; k++)
+			fprintf(o->fp, "%s;%s %u\n", v[i]->comm, v[i]->stacks[k].folded,
+				v[i]->stacks[k].count);
+	}
+}
+
 void sched_report_out(struct sched_img *s, struct out *o)
 {
 	int n, rows = s->p.top > 0 ? s->p.top : DEFAULT_ROWS;
 	struct sched_thread **v = collect(s, &n, by_rank);
+
+	if (o->fmt == OUT_FOLDED) {
+		if (v)
+			folded_out(s, o, v, n);
+		free(v);
+		return;
+	}
 
 	out_f64(o, "threshold_ms", "threshold %.0f ms", ms(s->p.threshold_ns));
 	out_f64(o, "resolution_ms", ", resolution %.0f ms", ms(s->p.interval_ns));

@@ -46,3 +46,17 @@ if [ "$(id -u)" = 0 ]; then
 else
 	echo "SKIP part: kernel stacks need CAP_SYS_ADMIN"
 fi
+
+# -f folded: only FlameGraph lines, the hog's.
+"$HELPERS/spinner" 1200 2 5 0 "$(($(nproc) > 1 ? 1 : 0))" 200 >"$TMP/spin2.out" &
+sp=$!
+for i in $(seq 50); do
+	pid=$(sed -n 's/^ready pid=//p' "$TMP/spin2.out" 2>/dev/null); [ -n "$pid" ] && break; sleep 0.02
+done
+"$PROCIMAGE" sched -p "$pid" -i 2ms -d 1.5s --stacks -f folded >"$TMP/folded" || fail "folded run"
+wait $sp
+[ -s "$TMP/folded" ] || echo "note: no hog in the folded run (crowded machine)"
+if grep -qvE '^hogspin;[^ ]+ [0-9]+$' "$TMP/folded"; then
+	cat "$TMP/folded"; fail "-f folded printed something else than folded lines"
+fi
+ok "-f folded prints only folded lines ($(wc -l <"$TMP/folded") lines)"
