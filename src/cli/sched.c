@@ -4,7 +4,7 @@
 
 static const char help[] =
 	"usage: procimage sched [TARGETS] [-d DUR] [-i INT] [--threshold DUR] [--stacks]\n"
-	"                       [--top N] [-f text|json] [-o FILE]\n"
+	"                       [--top N] [-f text|json|folded] [-o FILE]\n"
 	"\n"
 	"Long CPU occupancy runs per thread, and the threads that waited behind them.\n"
 	"A run is a stretch in which a thread was on CPU >= 90% of the wall time\n"
@@ -20,10 +20,12 @@ static const char help[] =
 	"  -i, --interval   sampling interval = run resolution (default 10ms, min 1ms;\n"
 	"                   use 1ms only with targets)\n"
 	"  --threshold DUR  report runs at least this long (default 50ms)\n"
-	"  --stacks         read kernel stack, wchan and current syscall of threads in\n"
-	"                   a run when seen off CPU (stack needs CAP_SYS_ADMIN)\n"
+	"  --stacks         also read the kernel stack and current syscall of threads\n"
+	"                   in a run when seen off CPU (stack needs CAP_SYS_ADMIN);\n"
+	"                   without it only wchan says where a hog paused\n"
 	"  --top N          rows per table (default 20)\n"
-	"  -f, --format     text (default) or json;  -o FILE  write the report there\n"
+	"  -f, --format     text (default), json, or folded (the hogs' stacks only)\n"
+	"  -o FILE          write the report there\n"
 	"  --stats          print procimage's own cost to stderr\n";
 
 int cmd_sched(int argc, char **argv)

@@ -385,7 +385,9 @@ static void sched_destroy(void *img)
 
 const struct image_ops image_sched = {
 	.name = "sched",
-	.needs = PF_STAT | PF_SCHEDSTAT,
+	/* wchan (2 us, everyone may read it) says where a hog paused in the
+	 * kernel even without --stacks */
+	.needs = PF_STAT | PF_SCHEDSTAT | PF_WCHAN,
 	.hostwide_hot = 1,
 	.create = sched_create,
 	.consume = sched_consume,

@@ -305,10 +305,13 @@ static int read_files(struct procfs *p, int dirfd, const char *prefix, int *fds,
 {
 	char rel[64];
 
+	rel[0] = '\0';
 	for (uint32_t bits = want; bits; bits &= bits - 1) {
 		uint32_t bit = bits & -bits;
 		int idx = file_index(bit);
-		snprintf(rel, sizeof(rel), "%s%s", prefix, file_names[idx]);
+		/* the path is only needed to open: kept fds skip the formatting */
+		if (fds[idx] == FD_NONE || bit == PF_FDS)
+			snprintf(rel, sizeof(rel), "%s%s", prefix, file_names[idx]);
 		if (bit == PF_FDS) {
 			int n = count_fds(dirfd, rel);
 			if (n >= 0) {
