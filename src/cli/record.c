@@ -34,14 +34,17 @@ static const char help[] =
 	"  --max-size SIZE   keep the file under SIZE (512k, 100M, 2G): oldest data goes\n"
 	"  --max-age DUR     drop data older than DUR (e.g. 1h, 7d is 168h)\n"
 	"  --report IMAGES   also run these images live and print their report at the\n"
-	"                    end (-f text|json|prom|csv|html; report output goes to stdout)\n";
+	"                    end (-f text|json|prom|csv|html; report output goes to stdout)\n"
+	"  --dry-run         sample everything a recording would, write nothing (to\n"
+	"                    measure what the store itself costs, with --stats)\n";
 
-enum { OPT_MAX_SIZE = OPTS_EXTRA_BASE, OPT_MAX_AGE, OPT_REPORT };
+enum { OPT_MAX_SIZE = OPTS_EXTRA_BASE, OPT_MAX_AGE, OPT_REPORT, OPT_DRY_RUN };
 
 static const struct option extra[] = {
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
 	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -112,6 +115,9 @@ static int on_extra(void *ctx, struct run_opts *o, int code, const char *arg)
 		return 0;
 	case OPT_REPORT:
 		return add_images(o, arg, c->live, &c->nlive);
+	case OPT_DRY_RUN:
+		c->dry_run = 1;
+		return 0;
 	}
 	return EXIT_USAGE;
 }
@@ -220,6 +226,18 @@ static int finish(struct run *r, struct run_opts *o, const struct record_cfg *c,
 	return rc;
 }
 
+static int dry_run(struct run *r, struct run_opts *o)
+{
+	int rc = run_loop(r);
+
+	if (rc)
+		fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err);
+	if (o->stats)
+		run_print_stats(r, stderr);
+	run_free(r);
+	return rc;
+}
+
 int record_run(struct run_opts *o, const struct record_cfg *c)
 {
 	struct store_info info;
@@ -239,6 +257,8 @@ int record_run(struct run_opts *o, const struct record_cfg *c)
 		run_free(r);
 		return rc;
 	}
+	if (c->dry_run)
+		return dry_run(r, o);
 	fill_info(&info, r, o, c);
 	t.run = r;
 	t.w = store_create(c->path, &info, &c->lim, o->err, sizeof(o->err));
@@ -288,13 +308,13 @@ int cmd_record(int argc, char **argv)
 	if (rc == 0 && first < argc)
 		snprintf(o.err, sizeof(o.err), "unexpected argument '%s': the file is given with"
 			 " -o FILE, targets with -p, --comm, --cgroup or -a", argv[first]), rc = 2;
-	if (rc == 0 && (!o.output || !strcmp(o.output, "-")))
+	if (rc == 0 && !c.dry_run && (!o.output || !strcmp(o.output, "-")))
 		snprintf(o.err, sizeof(o.err), "no recording file: give -o FILE"), rc = 2;
 	if (rc) {
 		fprintf(stderr, "procimage record: %s\n", o.err);
 		return opts_free(&o), EXIT_USAGE;
 	}
-	c.path = o.output;
+	c.path = o.output ? o.output : "";
 	o.output = NULL; /* a live --report goes to stdout */
 	if (targets_empty(&o.targets))
 		o.targets.all = 1;

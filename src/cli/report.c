@@ -304,6 +304,17 @@ static int print_info(struct run_opts *o, const char *path)
 	       in->nrec ? (double)(in->first_ns - in->started_mono_ns) / 1e9 : 0.0,
 	       in->nrec ? (double)(in->last_ns - in->started_mono_ns) / 1e9 : 0.0, in->command,
 	       in->images[0] ? in->images : "(all)");
+	uint64_t kinds[REC_KIND_COUNT] = { 0 }, bytes[REC_KIND_COUNT] = { 0 };
+	if (store_kind_bytes(rd, kinds, bytes, err, sizeof(err)) == 0) {
+		printf("  records by kind (encoded bytes per record):");
+		for (int k = 0; k < REC_KIND_COUNT; k++)
+			if (kinds[k])
+				printf(" %s %llu (%.1f)", record_kind_name(k),
+				       (unsigned long long)kinds[k], (double)bytes[k] / (double)kinds[k]);
+		printf("\n");
+	} else {
+		printf("  %s\n", err);
+	}
 	store_reader_sources(rd, src);
 	for (int s = 0; s < SRC_COUNT; s++)
 		if (src[s].state != SOURCE_UNUSED)

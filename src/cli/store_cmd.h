@@ -24,6 +24,7 @@ struct record_cfg {
 	const char *command; /* the command line, kept in the meta table */
 	int until_stopped;   /* no -d: run until SIGINT/SIGTERM */
 	int ready_fd;	     /* >= 0: write one byte here once recording */
+	int dry_run;	     /* sample as a recording would, store nothing */
 };
 
 /* Record until the duration ends or a stop signal. Exit code, message on stderr. */

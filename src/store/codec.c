@@ -27,6 +27,9 @@ struct codec {
 	uint32_t *idx;
 	size_t hcap;
 	uint64_t prev_t;
+	/* 1 + the last slot of each (kind, source), 0 = none: a new task's
+	 * first record is coded against the last record of its kind, not zero. */
+	uint32_t last[REC_KIND_COUNT][SRC_COUNT];
 	char *text;
 	size_t text_cap;
 };
@@ -51,6 +54,7 @@ void codec_reset(struct codec *c)
 {
 	c->nslots = 0;
 	c->prev_t = 0;
+	memset(c->last, 0, sizeof(c->last));
 	if (c->keys)
 		memset(c->keys, 0, c->hcap * sizeof(*c->keys));
 }
@@ -159,7 +163,7 @@ static int rehash(struct codec *c)
 }
 
 /* The slot of r: an existing one, or a new one (zero baseline). -1 on ENOMEM. */
-static long find_slot(struct codec *c, const struct record *r)
+static long find_slot(struct codec *c, const struct record *r, int *created)
 {
 	struct slot_key k = { .start = r->key.start_ticks, .tid = r->key.tid, .kind = r->kind,
 			      .source = r->source, .used = 1 };
@@ -168,14 +172,15 @@ static long find_slot(struct codec *c, const struct record *r)
 	memcpy(&k.byte0, &r->u, 1);
 	if ((c->nslots + 1) * 10 >= c->hcap * 7 && rehash(c))
 		return -1;
+	*created = 0;
 	for (j = key_hash(&k) & (c->hcap - 1); c->keys[j].used; j = (j + 1) & (c->hcap - 1))
 		if (key_eq(&c->keys[j], &k))
 			return c->idx[j];
+	*created = 1;
 	if (grow_slots(c))
 		return -1;
 	c->keys[j] = k;
 	c->idx[j] = (uint32_t)c->nslots;
-	memset(c->base + c->nslots * CODEC_WORDS, 0, CODEC_WORDS * sizeof(uint64_t));
 	return (long)c->nslots++;
 }
 
@@ -217,7 +222,8 @@ static uint64_t unzigzag(uint64_t z)
 int codec_encode(struct codec *c, const struct record *r, struct codec_buf *out)
 {
 	uint64_t w[CODEC_WORDS];
-	long s = find_slot(c, r);
+	int created;
+	long s = find_slot(c, r, &created);
 	size_t tl = r->text ? r->text_len : 0;
 
 	if (s < 0 || reserve(out, 3 * 10 + CODEC_WORDS * 12 + 10 + tl))
@@ -225,7 +231,19 @@ int codec_encode(struct codec *c, const struct record *r, struct codec_buf *out)
 	flatten(r, w);
 	uint64_t *b = c->base + (size_t)s * CODEC_WORDS;
 	uint8_t *p = out->p + out->len;
+	uint32_t *kl = r->kind < REC_KIND_COUNT && r->source < SRC_COUNT
+				 ? &c->last[r->kind][r->source] : NULL;
 	p = put_varint(p, (uint64_t)s);
+	if (created) {
+		uint32_t tmpl = kl && *kl ? *kl : 0;
+		p = put_varint(p, tmpl);
+		if (tmpl)
+			memcpy(b, c->base + (size_t)(tmpl - 1) * CODEC_WORDS, CODEC_WORDS * 8);
+		else
+			memset(b, 0, CODEC_WORDS * 8);
+	}
+	if (kl)
+		*kl = (uint32_t)s + 1;
 	p = put_varint(p, zigzag(r->t_ns - c->prev_t));
 	c->prev_t = r->t_ns;
 	size_t last = 1; /* word 1 (time) is coded above */
@@ -285,15 +303,24 @@ int codec_decode(struct codec *c, const uint8_t **pos, const uint8_t *end, struc
 {
 	uint64_t s, dt, tl;
 
-	if (get_varint(pos, end, &s) || s > c->nslots || get_varint(pos, end, &dt))
+	if (get_varint(pos, end, &s) || s > c->nslots)
 		return -EBADMSG;
 	if (s == c->nslots) {
+		uint64_t tmpl;
+		if (get_varint(pos, end, &tmpl) || tmpl > c->nslots)
+			return -EBADMSG;
 		if (grow_slots(c))
 			return -ENOMEM;
-		memset(c->base + c->nslots * CODEC_WORDS, 0, CODEC_WORDS * sizeof(uint64_t));
+		uint64_t *nb = c->base + c->nslots * CODEC_WORDS;
+		if (tmpl)
+			memcpy(nb, c->base + (tmpl - 1) * CODEC_WORDS, CODEC_WORDS * 8);
+		else
+			memset(nb, 0, CODEC_WORDS * 8);
 		c->nslots++;
 	}
 	uint64_t *b = c->base + s * CODEC_WORDS;
+	if (get_varint(pos, end, &dt))
+		return -EBADMSG;
 	c->prev_t += unzigzag(dt);
 	b[1] = c->prev_t;
 	if (decode_words(pos, end, b) || get_varint(pos, end, &tl) ||

@@ -11,8 +11,12 @@
  * payload member added later goes through unchanged.
  *
  * Encoding of one record (all integers LEB128 varints, d = zigzag):
- *   slot | d(t_ns - previous t_ns) | {gap, d(word delta)}* 0 | text_len | text
- * A new slot is announced by slot == number of slots so far (baseline zero).
+ *   slot [template] | d(t_ns - previous t_ns) | {gap, d(word delta)}* 0 |
+ *   text_len | text
+ * A new slot is announced by slot == number of slots so far, followed by
+ * its baseline: 0 (zero) or 1 + the slot to copy (the encoder picks the last
+ * record of the same kind and source, so a new task's first sample or an
+ * exit record of yet another short-lived task costs a small delta too).
  * A segment (codec_reset) starts from empty slots, so it decodes on its own.
  */
 #ifndef PROCIMAGE_STORE_CODEC_H
@@ -27,7 +31,7 @@
 #define CODEC_HDR_WORDS 6
 #define CODEC_WORDS (CODEC_HDR_WORDS + (sizeof(((struct record *)0)->u) + 7) / 8)
 /* Bump when the flattening changes; the store refuses other layouts. */
-#define CODEC_LAYOUT_VERSION 2
+#define CODEC_LAYOUT_VERSION 3
 
 struct codec;
 

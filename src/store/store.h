@@ -83,4 +83,9 @@ void store_reader_sources(const struct store_reader *r, struct source_status *st
 int store_replay(struct store_reader *r, uint64_t from_ns, uint64_t to_ns, record_fn fn,
 		 void *ctx, char *err, size_t errlen);
 
+/* Records and encoded bytes per kind over the whole recording (report
+ * --info, bench/store.sh). 0, or 2 with err set. */
+int store_kind_bytes(struct store_reader *r, uint64_t *count, uint64_t *bytes /* [REC_KIND_COUNT] */,
+		     char *err, size_t errlen);
+
 #endif

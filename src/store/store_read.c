@@ -238,6 +238,7 @@ struct replay {
 	uint64_t from, to;
 	record_fn fn;
 	void *ctx;
+	uint64_t *count, *bytes; /* per kind, when sizing */
 };
 
 static int replay_chunk(struct replay *p, const uint8_t *data, size_t len, uint64_t nrec)
@@ -246,26 +247,51 @@ static int replay_chunk(struct replay *p, const uint8_t *data, size_t len, uint6
 	struct record rec;
 
 	for (uint64_t i = 0; i < nrec; i++) {
+		const uint8_t *before = pos;
 		if (codec_decode(p->codec, &pos, end, &rec))
 			return -1;
+		if (p->count) {
+			p->count[rec.kind]++;
+			p->bytes[rec.kind] += (uint64_t)(pos - before);
+			continue;
+		}
 		if (rec.t_ns >= p->from && (!p->to || rec.t_ns <= p->to))
 			p->fn(p->ctx, &rec);
 	}
 	return pos == end ? 0 : -1;
 }
 
+static int replay(struct store_reader *r, struct replay *p, char *err, size_t n);
+
 int store_replay(struct store_reader *r, uint64_t from, uint64_t to, record_fn fn, void *ctx,
 		 char *err, size_t n)
+{
+	struct replay p = { .from = from, .to = to, .fn = fn, .ctx = ctx };
+
+	return replay(r, &p, err, n);
+}
+
+int store_kind_bytes(struct store_reader *r, uint64_t *count, uint64_t *bytes, char *err,
+		     size_t n)
+{
+	struct replay p = { .count = count, .bytes = bytes };
+
+	return replay(r, &p, err, n);
+}
+
+static int replay(struct store_reader *r, struct replay *pp, char *err, size_t n)
 {
 	static const char sql[] =
 		"SELECT seq, segment, t_first, nrec, data, chk FROM chunks WHERE segment IN"
 		" (SELECT segment FROM chunks GROUP BY segment HAVING max(t_last) >= ?1"
 		" AND min(t_first) <= ?2) ORDER BY seq";
-	struct replay p = { .codec = codec_new(), .from = from, .to = to, .fn = fn, .ctx = ctx };
+	struct replay p = *pp;
+	uint64_t from = p.from, to = p.to;
 	sqlite3_stmt *st = NULL;
 	int64_t segment = -1;
 	int rc;
 
+	p.codec = codec_new();
 	if (!p.codec || sqlite3_prepare_v2(r->db, sql, -1, &st, NULL)) {
 		snprintf(err, n, "'%s' is corrupted: %s", r->path, sqlite3_errmsg(r->db));
 		codec_free(p.codec);
