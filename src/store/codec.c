@@ -20,8 +20,20 @@ struct slot_key {
 	uint8_t used;
 };
 
+/* The last text of a slot: its hash for the encoder (a repeated cgroup path
+ * or stack is written once per segment), the bytes for the decoder. */
+struct slot_text {
+	uint64_t hash;
+	uint32_t len; /* TEXT_NONE: nothing yet */
+	uint32_t cap;
+	char *p;
+};
+
+#define TEXT_NONE UINT32_MAX
+
 struct codec {
 	uint64_t *base; /* nslots x CODEC_WORDS: last record of each slot */
+	struct slot_text *text_of; /* nslots */
 	size_t nslots, cap;
 	struct slot_key *keys; /* encoder hash: key -> slot index */
 	uint32_t *idx;
@@ -30,8 +42,6 @@ struct codec {
 	/* 1 + the last slot of each (kind, source), 0 = none: a new task's
 	 * first record is coded against the last record of its kind, not zero. */
 	uint32_t last[REC_KIND_COUNT][SRC_COUNT];
-	char *text;
-	size_t text_cap;
 };
 
 struct codec *codec_new(void)
@@ -43,10 +53,12 @@ void codec_free(struct codec *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < c->cap; i++)
+		free(c->text_of[i].p);
+	free(c->text_of);
 	free(c->base);
 	free(c->keys);
 	free(c->idx);
-	free(c->text);
 	free(c);
 }
 
@@ -115,6 +127,11 @@ static int grow_slots(struct codec *c)
 	if (!nb)
 		return -ENOMEM;
 	c->base = nb;
+	struct slot_text *nt = realloc(c->text_of, ncap * sizeof(*nt));
+	if (!nt)
+		return -ENOMEM;
+	memset(nt + c->cap, 0, (ncap - c->cap) * sizeof(*nt));
+	c->text_of = nt;
 	c->cap = ncap;
 	return 0;
 }
@@ -181,6 +198,7 @@ static long find_slot(struct codec *c, const struct record *r, int *created)
 		return -1;
 	c->keys[j] = k;
 	c->idx[j] = (uint32_t)c->nslots;
+	c->text_of[c->nslots].len = TEXT_NONE;
 	return (long)c->nslots++;
 }
 
@@ -255,10 +273,18 @@ int codec_encode(struct codec *c, const struct record *r, struct codec_buf *out)
 		last = i;
 	}
 	*p++ = 0;
-	p = put_varint(p, tl);
-	if (tl)
+	/* Text: 0 none, 1 the slot's previous text again, else 2 + length. */
+	struct slot_text *st = &c->text_of[s];
+	uint64_t h = tl ? codec_checksum((const uint8_t *)r->text, tl) : 0;
+	if (tl && st->len == tl && st->hash == h) {
+		*p++ = 1;
+	} else {
+		p = put_varint(p, tl ? tl + 2 : 0);
 		memcpy(p, r->text, tl);
-	p += tl;
+		p += tl;
+		st->len = tl ? (uint32_t)tl : TEXT_NONE;
+		st->hash = h;
+	}
 	memcpy(b, w, sizeof(w));
 	out->len = (size_t)(p - out->p);
 	return 0;
@@ -316,6 +342,7 @@ int codec_decode(struct codec *c, const uint8_t **pos, const uint8_t *end, struc
 			memcpy(nb, c->base + (tmpl - 1) * CODEC_WORDS, CODEC_WORDS * 8);
 		else
 			memset(nb, 0, CODEC_WORDS * 8);
+		c->text_of[c->nslots].len = TEXT_NONE;
 		c->nslots++;
 	}
 	uint64_t *b = c->base + s * CODEC_WORDS;
@@ -323,23 +350,34 @@ int codec_decode(struct codec *c, const uint8_t **pos, const uint8_t *end, struc
 		return -EBADMSG;
 	c->prev_t += unzigzag(dt);
 	b[1] = c->prev_t;
-	if (decode_words(pos, end, b) || get_varint(pos, end, &tl) ||
-	    tl > (uint64_t)(end - *pos))
+	if (decode_words(pos, end, b) || get_varint(pos, end, &tl))
 		return -EBADMSG;
-	if (tl + 1 > c->text_cap) {
-		char *nt = realloc(c->text, tl + 1);
-		if (!nt)
-			return -ENOMEM;
-		c->text = nt;
-		c->text_cap = tl + 1;
-	}
 	unflatten(b, r);
-	if (tl) {
-		memcpy(c->text, *pos, tl);
-		c->text[tl] = 0;
-		r->text = c->text;
-		r->text_len = (uint32_t)tl;
+	struct slot_text *st = &c->text_of[s];
+	if (tl == 1) {
+		if (st->len == TEXT_NONE)
+			return -EBADMSG;
+	} else if (tl >= 2) {
+		tl -= 2;
+		if (tl > (uint64_t)(end - *pos) || tl >= UINT32_MAX)
+			return -EBADMSG;
+		if (tl + 1 > st->cap) {
+			char *np = realloc(st->p, tl + 1);
+			if (!np)
+				return -ENOMEM;
+			st->p = np;
+			st->cap = (uint32_t)tl + 1;
+		}
+		memcpy(st->p, *pos, tl);
+		st->p[tl] = 0;
+		st->len = (uint32_t)tl;
 		*pos += tl;
+	} else {
+		st->len = TEXT_NONE;
+	}
+	if (tl && st->len != TEXT_NONE && st->len) {
+		r->text = st->p;
+		r->text_len = st->len;
 	}
 	if (r->kind >= REC_KIND_COUNT || r->source >= SRC_COUNT)
 		return -EBADMSG;

@@ -12,7 +12,7 @@
  *
  * Encoding of one record (all integers LEB128 varints, d = zigzag):
  *   slot [template] | d(t_ns - previous t_ns) | {gap, d(word delta)}* 0 |
- *   text_len | text
+ *   text: 0 (none), 1 (the slot's previous text again), 2 + len, bytes
  * A new slot is announced by slot == number of slots so far, followed by
  * its baseline: 0 (zero) or 1 + the slot to copy (the encoder picks the last
  * record of the same kind and source, so a new task's first sample or an
@@ -31,7 +31,7 @@
 #define CODEC_HDR_WORDS 6
 #define CODEC_WORDS (CODEC_HDR_WORDS + (sizeof(((struct record *)0)->u) + 7) / 8)
 /* Bump when the flattening changes; the store refuses other layouts. */
-#define CODEC_LAYOUT_VERSION 3
+#define CODEC_LAYOUT_VERSION 4
 
 struct codec;
 
@@ -51,7 +51,7 @@ void codec_buf_free(struct codec_buf *b);
 /* Append r to out. 0, or -ENOMEM. */
 int codec_encode(struct codec *c, const struct record *r, struct codec_buf *out);
 /* Decode one record from [*pos, end). r->text points into the codec's own
- * buffer (NUL-terminated), valid until the next call. 0, or -EBADMSG. */
+ * buffers (NUL-terminated), valid until the next call. 0, or -EBADMSG. */
 int codec_decode(struct codec *c, const uint8_t **pos, const uint8_t *end, struct record *r);
 
 /* FNV-1a 64 of a chunk, stored next to it: corruption inside a blob (which

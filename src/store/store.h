@@ -9,8 +9,9 @@
  *        end only), interval_ns, ticks_per_s, page_size, command, images
  *   sources(id INTEGER PRIMARY KEY, name, state, reason, events, lost,
  *        loss_episodes, first_loss_ns, last_loss_ns)     the final status
- *   chunks(seq INTEGER PRIMARY KEY, segment, t_first, t_last, nrec, data BLOB,
- *        chk)  records encoded by store/codec.c, chk = codec_checksum(data);
+ *   chunks(seq INTEGER PRIMARY KEY, segment, t_first, t_last, nrec, raw_len,
+ *        data BLOB, chk)  records encoded by store/codec.c, then deflated
+ *        (zlib, raw_len bytes once inflated); chk = codec_checksum(data);
  *        a segment decodes on its own (its first chunk starts from empty slots).
  *   segments: a view (segment, t_first, t_last, records, bytes).
  * WAL mode, one transaction per chunk, a chunk at least every second: a kill

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <zlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,7 +240,29 @@ struct replay {
 	record_fn fn;
 	void *ctx;
 	uint64_t *count, *bytes; /* per kind, when sizing */
+	uint8_t *raw; /* the inflated chunk */
+	size_t raw_cap;
 };
+
+/* Inflate a chunk into p->raw. 0, or -1 (corrupted). */
+static int inflate_chunk(struct replay *p, const uint8_t *z, size_t zlen, uint64_t raw_len,
+			 size_t *out_len)
+{
+	if (raw_len > (1ull << 31))
+		return -1;
+	if (raw_len > p->raw_cap) {
+		uint8_t *nr = realloc(p->raw, raw_len);
+		if (!nr)
+			return -1;
+		p->raw = nr;
+		p->raw_cap = raw_len;
+	}
+	uLongf n = (uLongf)raw_len;
+	if (uncompress(p->raw, &n, z, (uLong)zlen) != Z_OK || n != raw_len)
+		return -1;
+	*out_len = n;
+	return 0;
+}
 
 static int replay_chunk(struct replay *p, const uint8_t *data, size_t len, uint64_t nrec)
 {
@@ -282,7 +305,7 @@ int store_kind_bytes(struct store_reader *r, uint64_t *count, uint64_t *bytes, c
 static int replay(struct store_reader *r, struct replay *pp, char *err, size_t n)
 {
 	static const char sql[] =
-		"SELECT seq, segment, t_first, nrec, data, chk FROM chunks WHERE segment IN"
+		"SELECT seq, segment, t_first, nrec, data, chk, raw_len FROM chunks WHERE segment IN"
 		" (SELECT segment FROM chunks GROUP BY segment HAVING max(t_last) >= ?1"
 		" AND min(t_first) <= ?2) ORDER BY seq";
 	struct replay p = *pp;
@@ -309,7 +332,10 @@ static int replay(struct store_reader *r, struct replay *pp, char *err, size_t n
 		const uint8_t *data = sqlite3_column_blob(st, 4);
 		size_t len = (size_t)sqlite3_column_bytes(st, 4);
 		int sum_ok = (uint64_t)sqlite3_column_int64(st, 5) == codec_checksum(data, len);
-		if (!sum_ok || replay_chunk(&p, data, len, (uint64_t)sqlite3_column_int64(st, 3))) {
+		size_t rlen = 0;
+		if (!sum_ok ||
+		    inflate_chunk(&p, data, len, (uint64_t)sqlite3_column_int64(st, 6), &rlen) ||
+		    replay_chunk(&p, p.raw, rlen, (uint64_t)sqlite3_column_int64(st, 3))) {
 			snprintf(err, n, "'%s' is corrupted: chunk %lld %s", r->path,
 				 (long long)sqlite3_column_int64(st, 0),
 				 sum_ok ? "does not decode" : "fails its checksum");
@@ -321,5 +347,6 @@ static int replay(struct store_reader *r, struct replay *pp, char *err, size_t n
 		snprintf(err, n, "'%s' is corrupted: %s", r->path, sqlite3_errmsg(r->db));
 	sqlite3_finalize(st);
 	codec_free(p.codec);
+	free(p.raw);
 	return rc == SQLITE_DONE ? 0 : 2;
 }
