@@ -256,7 +256,9 @@ static void on_sample(struct sc_img *s, const struct record *r)
 	struct sc_caller *c = get_caller(s, r->key.tgid, r->key.tid, r->comm);
 	if (!c)
 		return;
-	if (c->last_t && r->t_ns > c->last_t && r->t_ns - c->last_t < 3 * s->p.interval_ns)
+	/* A sample stands for the time since the previous one: a late tick on
+	 * a loaded host weighs more, rather than losing time (up to 1 s). */
+	if (c->last_t && r->t_ns > c->last_t && r->t_ns - c->last_t < 1000000000ull)
 		dt = r->t_ns - c->last_t;
 	c->last_t = r->t_ns;
 	if (!s->first_t)

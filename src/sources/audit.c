@@ -261,69 +261,6 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 	}
 }
 
-/* The read-only multicast group: needs CAP_AUDIT_READ. fd or -errno. */
-static int open_mcast(void)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
-				  .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1) };
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
-	int sz = RCVBUF;
-
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
-/* A socket of our own that registers as the audit pid (records arrive on it). */
-static int open_unicast(void)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct {
-		struct nlmsghdr h;
-		struct audit_status s;
-	} req = { 0 };
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
-	int sz = RCVBUF;
-
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	req.h.nlmsg_len = sizeof(req);
-	req.h.nlmsg_type = AUDIT_SET;
-	req.h.nlmsg_flags = NLM_F_REQUEST;
-	req.s.mask = AUDIT_STATUS_PID;
-	req.s.pid = (uint32_t)getpid();
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
-static const char *ctl_error(int e)
-{
-	switch (e) {
-	case EPERM:
-	case EACCES:
-		return "needs CAP_AUDIT_CONTROL (and CAP_AUDIT_READ for the multicast reader)";
-	case ECONNREFUSED:
-		return "audit does not work inside a user namespace (container)";
-	case EPROTONOSUPPORT:
-	case EAFNOSUPPORT:
-		return "the kernel has no audit support (CONFIG_AUDIT)";
-	default:
-		return strerror(e);
-	}
-}
 
 
 /* After the rules are gone: read what the kernel still queues (kauditd
@@ -384,7 +321,7 @@ static int open_reader(struct audit_src *a)
 	int other = pid_owned_by_other(&a->start);
 
 	if (!force || strcmp(force, "unicast") != 0) {
-		a->rd = open_mcast();
+		a->rd = auditctl_open_mcast(RCVBUF);
 		if (a->rd >= 0) {
 			a->mode = READER_MCAST;
 			return 0;
@@ -403,10 +340,10 @@ static int setup(struct audit_src *a)
 
 	a->ctl = auditctl_open();
 	if (a->ctl < 0)
-		return unavailable(a, ctl_error(-a->ctl));
+		return unavailable(a, audit_errstr(-a->ctl));
 	rc = auditctl_status(a->ctl, &a->start);
 	if (rc)
-		return unavailable(a, ctl_error(-rc));
+		return unavailable(a, audit_errstr(-rc));
 	if (a->start.enabled == 2)
 		return unavailable(a, "audit rules are locked (enabled=2) until reboot");
 	if (a->start.failure == AUDIT_FAIL_PANIC)
@@ -420,12 +357,12 @@ static int setup(struct audit_src *a)
 		if (!a->start.enabled)
 			return unavailable(a, "audit is disabled and another process (auditd) owns it: enable it with 'auditctl -e 1'");
 	} else if ((rc = take_host(a)) != 0) {
-		return unavailable(a, ctl_error(-rc));
+		return unavailable(a, audit_errstr(-rc));
 	}
 	if (a->mode == READER_UNICAST) {
-		a->rd = open_unicast();
+		a->rd = auditctl_open_unicast(RCVBUF);
 		if (a->rd < 0)
-			return unavailable(a, ctl_error(-a->rd));
+			return unavailable(a, audit_errstr(-a->rd));
 		a->registered = 1;
 	}
 	auditctl_del_stale_rules(a->ctl);

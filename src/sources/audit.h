@@ -27,6 +27,13 @@ struct audit_host {
 /* Open the control socket (libaudit). fd, or -errno. */
 int auditctl_open(void);
 void auditctl_close(int fd);
+/* Reader sockets (non-blocking, close-on-exec, receive buffer rcvbuf):
+ * the read-only multicast group (needs CAP_AUDIT_READ), or a socket
+ * registered as the audit pid (checked against the kernel's ack). fd or -errno. */
+int auditctl_open_mcast(int rcvbuf);
+int auditctl_open_unicast(int rcvbuf);
+/* What an errno from audit means here, in words. */
+const char *audit_errstr(int e);
 /* AUDIT_GET. 0 or -errno. */
 int auditctl_status(int fd, struct audit_host *h);
 int auditctl_set_enabled(int fd, uint32_t v);

@@ -14,12 +14,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libaudit.h>
+#include <linux/netlink.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -276,4 +278,91 @@ static int want_stale(const char *key, int32_t pid, const void *ctx)
 int auditctl_del_stale_rules(int fd)
 {
 	return del_matching(fd, want_stale, NULL);
+}
+
+/* The read-only multicast group: needs CAP_AUDIT_READ. fd or -errno. */
+int auditctl_open_mcast(int rcvbuf)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1) };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
+	int sz = rcvbuf;
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* The kernel's answer to request seq on a non-blocking socket: 0 or errno. */
+static int wait_ack(int fd, uint32_t seq)
+{
+	char buf[8192];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	for (int tries = 0; tries < 64; tries++) {
+		if (poll(&p, 1, 1000) <= 0)
+			return ETIMEDOUT;
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0)
+			continue;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n))
+			if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_seq == seq)
+				return -((struct nlmsgerr *)NLMSG_DATA(h))->error;
+	}
+	return ETIMEDOUT;
+}
+
+/* A socket of our own that registers as the audit pid (records arrive on it). */
+int auditctl_open_unicast(int rcvbuf)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr h;
+		struct audit_status s;
+	} req = { 0 };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
+	int sz = rcvbuf;
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_type = AUDIT_SET;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.h.nlmsg_seq = 1;
+	req.s.mask = AUDIT_STATUS_PID;
+	req.s.pid = (uint32_t)getpid();
+	int e = sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? errno : 0;
+	if (!e)
+		e = wait_ack(fd, 1);
+	if (e) {
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+const char *audit_errstr(int e)
+{
+	switch (e) {
+	case EPERM:
+	case EACCES:
+		return "needs CAP_AUDIT_CONTROL (and CAP_AUDIT_READ for the multicast reader)";
+	case ECONNREFUSED:
+		return "audit does not work inside a user namespace (container)";
+	case EPROTONOSUPPORT:
+	case EAFNOSUPPORT:
+		return "the kernel has no audit support (CONFIG_AUDIT)";
+	default:
+		return strerror(e);
+	}
 }

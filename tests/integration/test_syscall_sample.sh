@@ -8,10 +8,15 @@
 "$HELPERS/blocker" >"$TMP/b" & B=$!; on_exit "kill -9 $B"
 for _ in $(seq 100); do [ -s "$TMP/b" ] && break; sleep 0.02; done
 read -r TR TS <"$TMP/b"
-"$PROCIMAGE" syscall -p $B -d 1s -i 10ms --source sample -f json >"$TMP/j" 2>"$TMP/err" ||
-	fail "procimage exited $?: $(cat "$TMP/err")"
-dur=$(jget "$TMP/j" 'd["duration_s"]')
 t() { jget "$TMP/j" "sum(s['time_ns'] or 0 for s in d['syscalls'] if s['name']=='$1')/1e9"; }
+measure() {
+	"$PROCIMAGE" syscall -p $B -d 1s -i 10ms --source sample -f json >"$TMP/j" 2>"$TMP/err" ||
+		fail "procimage exited $?: $(cat "$TMP/err")"
+	dur=$(jget "$TMP/j" 'd["duration_s"]')
+}
+measure
+# A loaded host can starve the sampler itself: measure once more if so.
+python3 -c "import sys; sys.exit(0 if $(t read) > $dur * 0.8 else 1)" || { echo "retrying once"; measure; }
 assert_eq "$(jget "$TMP/j" 'd["source"]')" sampled "source"
 assert_eq "$(jget "$TMP/j" 'd["counts_exact"]')" False "counts are estimates"
 assert_eq "$(jget "$TMP/j" 'any(s["exact"] for s in d["syscalls"])')" False "no row claims exactness"
