@@ -183,7 +183,8 @@ static void exit_out(const struct ex_img *x, const struct ex_exit *e, struct out
 	out_i64(o, "pid", "%8lld ", e->pid);
 	out_str(o, "comm", "%-16s ", e->comm);
 	out_str(o, "cause", "%-9s", cause_name(e->cause));
-	out_str(o, "confidence", "%s", e->probable ? "? " : "  ");
+	out_str(o, "confidence", NULL, e->probable ? "probable" : "certain");
+	out_text(o, "%s", e->probable ? "? " : "  ");
 	out_str(o, "status", "%-14s ", st);
 	out_text(o, "%-10s ", life);
 	if (e->have_seen && (e->seen.have & PF_STAT)) {

@@ -28,7 +28,7 @@ oom_run() { # OUT [PREFIX...]: run a leaker in $CG, image its exit
 	assert_eq "$(jget "$out" 'd["exits"][0]["pid"]')" "$P" "its pid"
 	assert_eq "$(jget "$out" 'd["exits"][0]["comm"]')" leaker "comm"
 	assert_eq "$(jget "$out" 'd["exits"][0]["cause"]')" oom_kill "cause"
-	assert_eq "$(jget "$out" 'd["exits"][0]["confidence"]')" "  " "certain, not probable"
+	assert_eq "$(jget "$out" 'd["exits"][0]["confidence"]')" certain "certain, not probable"
 }
 
 oom_run "$TMP/oom.json"

@@ -209,7 +209,7 @@ static void test_no_kmsg_probable(void **state)
 	connector_exit(&c, 45, T0 + NS_PER_S, SIGKILL);
 	tick(&c, T0 + 5 * NS_PER_S);
 	char *j = report(&c);
-	assert_non_null(strstr(j, "\"cause\":\"oom_kill\",\"confidence\":\"? \""));
+	assert_non_null(strstr(j, "\"cause\":\"oom_kill\",\"confidence\":\"probable\""));
 	assert_non_null(strstr(j, "/proc/vmstat oom_kill rose by 1"));
 	assert_non_null(strstr(j, "needs CAP_SYSLOG"));
 	done(&c, j);
