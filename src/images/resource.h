@@ -9,6 +9,7 @@
 #ifndef PROCIMAGE_IMAGES_RESOURCE_H
 #define PROCIMAGE_IMAGES_RESOURCE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/taskmap.h"
@@ -90,6 +91,30 @@ struct res_img {
 	uint64_t t_first_tick, t_last_tick;
 	uint32_t ticks;
 };
+
+static inline double secs_of(const struct res_task *t)
+{
+	return t->t_last > t->t_first ? (double)(t->t_last - t->t_first) / 1e9 : 0.0;
+}
+
+static inline double rate(uint64_t v, double secs)
+{
+	return secs > 0 ? (double)v / secs : 0.0;
+}
+
+/* ns of CPU (or waiting) as % of one CPU over secs of wall time */
+static inline double pct(uint64_t ns, double secs)
+{
+	return secs > 0 ? 100.0 * (double)ns / 1e9 / secs : 0.0;
+}
+
+static inline double mem_pct(const struct res_img *r, uint64_t kb)
+{
+	return r->host.mem_total_kb ? 100.0 * (double)kb / (double)r->host.mem_total_kb : 0.0;
+}
+
+/* resource_hotspots.c: the hotspots[] array for these tasks. */
+void resource_hotspots(const struct res_img *r, struct res_task *const *v, size_t n, struct out *o);
 
 /* resource_report.c */
 void resource_report(struct res_img *r, struct out *o);

@@ -33,6 +33,11 @@
 #include "core/taskmap.h"
 
 #define MAX_QUERIES_PER_S 5000u /* ~4 us each: 2% of one CPU at most */
+/* Above this many queries a second, a task that did not run since its last
+ * query (same CPU ticks, faults and threads, not R or D) is asked again only
+ * every COLD_PERIOD_NS: its counters cannot have moved much. */
+#define EVERY_TICK_PER_S 1000u
+#define COLD_PERIOD_NS (5 * NS_PER_S)
 #define LISTEN_RCVBUF (8 << 20)	/* ~1.3 KB per exit record: ~6000 queued */
 
 struct ts_target {
@@ -40,7 +45,9 @@ struct ts_target {
 	int32_t tgid, tid;
 	uint64_t start;
 	uint64_t next_ns; /* next query not before */
-	uint8_t is_process;
+	uint64_t last_ns; /* last query */
+	uint64_t sig;	  /* CPU ticks, faults, threads at the last sample */
+	uint8_t is_process, hot;
 	char comm[16];
 };
 
@@ -358,7 +365,14 @@ static void observe(void *state, const struct record *rec)
 		return;
 	}
 	t = taskmap_put(s->targets, id, rec->key.start_ticks, &created);
-	if (!t || !created)
+	if (!t)
+		return;
+	const struct proc_sample *ps = &rec->u.sample.s;
+	uint64_t sig = ps->utime + ps->stime + ps->minflt + ps->majflt + (uint64_t)ps->num_threads;
+	if (sig != t->sig || ps->state == 'R' || ps->state == 'D')
+		t->hot = 1;
+	t->sig = sig;
+	if (!created)
 		return;
 	t->key_id = id;
 	t->tgid = rec->key.tgid;
@@ -389,7 +403,7 @@ static void taskstats_tick(void *state, uint64_t now, const struct record_sink *
 	uint64_t per_tick = MAX_QUERIES_PER_S * s->interval_ns / NS_PER_S;
 	uint64_t period = s->interval_ns, done = 0;
 	struct ts_target *t;
-	int wrapped = 0;
+	int wrapped = 0, thin = n * NS_PER_S / s->interval_ns > EVERY_TICK_PER_S;
 
 	if (!s->host_sent) {
 		send_host(s, now, sink);
@@ -411,9 +425,11 @@ static void taskstats_tick(void *state, uint64_t now, const struct record_sink *
 		}
 		if (wrapped && it - 1 >= s->cursor)
 			break; /* full circle */
-		if (t->next_ns > now)
+		if (t->next_ns > now || (thin && !t->hot && now < t->last_ns + COLD_PERIOD_NS))
 			continue;
 		t->next_ns = now + period - period / 8;
+		t->last_ns = now;
+		t->hot = 0;
 		done++;
 		if (query(s, t) == -ESRCH)
 			taskmap_del(s->targets, t->key_id, t->start);

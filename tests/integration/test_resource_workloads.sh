@@ -52,7 +52,13 @@ read -r r0 w0 _ </proc/$P/schedstat; t0=$(date +%s%N)
 read -r r1 w1 _ </proc/$P/schedstat; t1=$(date +%s%N)
 truth=$(python3 -c "print(100*($r1-$r0)/($t1-$t0))")
 got=$(jget "$TMP/s.json" 'd["tasks"][0]["cpu_pct"]')
-within "$got" "$truth" 10 "spinner CPU % against schedstat over the same span"
+# Our window lies inside the test's: the CPU we saw cannot exceed the kernel's
+# count over the larger window; the shares agree to 10% (3 points when a
+# loaded host gives the spinner only a small share).
+assert_cmp "$(jget "$TMP/s.json" 'd["tasks"][0]["cpu_ns"]')" "<=" "$((r1 - r0))" "CPU ns within the kernel's count"
+python3 -c "import sys; g,t=$got,$truth; sys.exit(0 if abs(g-t) <= max(0.1*t, 3) else 1)" ||
+	fail "spinner CPU $got% vs schedstat $truth%"
+ok "spinner CPU $got% vs schedstat $truth% over the same span"
 busy=$(jget "$TMP/s.json" "d['tasks'][0]['cpu_pct'] + d['tasks'][0]['runq_wait_ns'] / 1e7 / d['tasks'][0]['seen_s']")
 assert_cmp "$busy" ">" 90 "spinner on CPU or waiting for one ~100% of the time"
 assert_eq "$(jget "$TMP/s.json" 'd["tasks"][0]["cpu_source"]')" "schedstat_ns" "CPU from schedstat ns"
@@ -67,4 +73,18 @@ proc=$(jget "$TMP/th.json" '[t for t in d["tasks"] if "tid" not in t][0]["cpu_ns
 thr=$(jget "$TMP/th.json" 'sum(t["cpu_ns"] for t in d["tasks"] if "tid" in t)')
 within "$thr" "$proc" 1 "threads add up to the process"
 assert_cmp "$(jget "$TMP/th.json" '[t for t in d["tasks"] if "tid" not in t][0]["threads"]')" "==" 2 "threads"
+kill -9 $P
+
+# -a: the host-wide tier. The spinner ran, so its threads were deep-sampled;
+# an idle sleeper only had its stat read (no fds, no memory split).
+"$W" spin 1 & P=$!; on_exit "kill -9 $P"
+sleep 600 & Z=$!; on_exit "kill $Z"
+sleep 0.3
+"$PROCIMAGE" resource -a -d 1500ms -i 250ms -f json >"$TMP/all.json" || fail "resource -a"
+jq_task() { jget "$TMP/all.json" "[t for t in d['tasks'] if t['pid'] == $1][0]$2"; }
+assert_eq "$(jq_task $P '["cpu_source"]')" "schedstat_ns" "-a: the spinner's threads were sampled"
+assert_cmp "$(jq_task $P '["cpu_pct"]')" ">" 0 "-a: the spinner's CPU"
+assert_eq "$(jq_task $Z '["fds"]')" "None" "-a: an idle process's fds are not read"
+assert_cmp "$(jq_task $Z '["rss_bytes"]')" ">" 0 "-a: an idle process's RSS from stat"
+assert_cmp "$(jget "$TMP/all.json" 'len(d["tasks"])')" ">" 10 "-a: every process"
 exit 0
