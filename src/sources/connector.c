@@ -50,7 +50,8 @@ struct cn_src {
 	uint32_t mask;
 	long stall_ms;
 	int rcvbuf;
-	uint64_t enobufs, lost_records, t_start, scans;
+	uint32_t nonce;
+	uint64_t enobufs, lost_records, t_start, t_scan0, scans;
 	uint64_t win_start, win_count; /* messages in the current 100 ms */
 	int busy;			/* the last window was a storm */
 	char why[160];
@@ -210,7 +211,7 @@ static int send_control(struct cn_src *s, uint32_t op, uint32_t mask)
 {
 	char buf[128];
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = 0, .nl_groups = CN_IDX_PROC };
-	size_t len = cn_build_control(buf, op, mask, (uint32_t)s->listens);
+	size_t len = cn_build_control(buf, op, mask, (uint32_t)s->listens, s->nonce);
 
 	if (sendto(s->fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		return -errno;
@@ -282,6 +283,12 @@ static int open_socket(struct cn_src *s)
 		goto fail;
 	}
 	s->listens++;
+	/* Any listener's LISTEN makes the kernel multicast an ack: ours is the
+	 * one numbered nonce + 1 (in a user or pid namespace ours never comes). */
+	s->nonce = ((uint32_t)getpid() << 12) ^ (uint32_t)clock_mono_ns();
+	if (s->nonce == 0 || s->nonce == UINT32_MAX)
+		s->nonce = 1;
+	s->dec.want_ack = s->nonce + 1;
 	rc = send_control(s, PROC_CN_MCAST_LISTEN, CN_EV_ALL);
 	if (rc == 0)
 		rc = wait_ack(s);
@@ -356,6 +363,7 @@ static int connector_start(struct run *r, void **state, struct source_status *st
 		cn_scan_on_follow(s->scan, follow_child, s);
 		cn_scan_seed(s->scan);
 	}
+	s->t_scan0 = clock_mono_ns(); /* after the wait for an ack */
 	if (s->fallback) {
 		source_set(st, SOURCE_DEGRADED, "%s; fallback: /proc diffed each tick", s->why);
 		return s->scan ? 0 : -1;
@@ -399,7 +407,7 @@ static void connector_observe(void *state, const struct record *rec)
 
 static void final_status(struct cn_src *s, struct source_status *st, uint64_t unknown_exec)
 {
-	double secs = (double)(clock_mono_ns() - s->t_start) / 1e9;
+	double secs = (double)(clock_mono_ns() - s->t_scan0) / 1e9;
 	char extra[160] = "";
 
 	if (s->fallback) {

@@ -38,6 +38,7 @@ struct cn_decoder {
 	uint32_t next_seq[CN_MAX_CPUS];
 	uint64_t last_ts[CN_MAX_CPUS];
 	uint64_t events, bad, acks;
+	uint32_t want_ack; /* the ack our LISTEN will carry (0: any) */
 	int got_ack, ack_err;
 	/* Losses found since cn_decoder_take_loss(): count and time window. */
 	uint64_t lost, lost_since_ns, lost_until_ns;
@@ -56,8 +57,10 @@ int cn_decode(struct cn_decoder *d, const void *buf, size_t len, cn_record_fn fn
 uint64_t cn_decoder_take_loss(struct cn_decoder *d, uint64_t *since, uint64_t *until);
 
 /* Build the LISTEN/IGNORE control datagram in buf (>= 64 bytes); a mask other
- * than CN_EV_ALL uses the 8-byte proc_input form. Returns its length. */
-size_t cn_build_control(void *buf, uint32_t op, uint32_t mask, uint32_t seq);
+ * than CN_EV_ALL uses the 8-byte proc_input form. The kernel answers with an
+ * ack numbered nonce + 1 (acks go to every listener: this tells ours apart).
+ * Returns its length. */
+size_t cn_build_control(void *buf, uint32_t op, uint32_t mask, uint32_t seq, uint32_t nonce);
 
 /* --- exec enrichment worker (connector_enrich.c) --- */
 struct cn_enrich;

@@ -65,15 +65,18 @@ static void set_key(struct record *r, int32_t pid, int32_t tgid)
 }
 
 /* Fill r from ev; returns 0 for an event that makes no record (ack, unknown). */
-static int decode_event(struct cn_decoder *d, const struct proc_event *ev, struct record *r)
+static int decode_event(struct cn_decoder *d, const struct proc_event *ev, uint32_t ack,
+			struct record *r)
 {
 	const __typeof__(ev->event_data) *e = &ev->event_data;
 
 	switch (ev->what) {
 	case PROC_EVENT_NONE:
-		d->got_ack = 1;
-		d->ack_err = (int)e->ack.err;
 		d->acks++;
+		if (!d->want_ack || ack == d->want_ack) {
+			d->got_ack = 1;
+			d->ack_err = (int)e->ack.err;
+		}
 		return 0;
 	case PROC_EVENT_FORK:
 		r->u.fork.child_tgid = e->fork.child_tgid;
@@ -174,7 +177,7 @@ int cn_decode(struct cn_decoder *d, const void *buf, size_t len, cn_record_fn fn
 		r.source = SRC_CONNECTOR;
 		r.cpu = (int32_t)ev.cpu;
 		r.t_ns = ev.timestamp_ns;
-		if (!decode_event(d, &ev, &r))
+		if (!decode_event(d, &ev, cn->ack, &r))
 			continue;
 		d->events++;
 		n++;
@@ -184,7 +187,7 @@ int cn_decode(struct cn_decoder *d, const void *buf, size_t len, cn_record_fn fn
 	return n;
 }
 
-size_t cn_build_control(void *buf, uint32_t op, uint32_t mask, uint32_t seq)
+size_t cn_build_control(void *buf, uint32_t op, uint32_t mask, uint32_t seq, uint32_t nonce)
 {
 	struct nlmsghdr *nh = buf;
 	struct cn_msg *cn;
@@ -199,6 +202,7 @@ size_t cn_build_control(void *buf, uint32_t op, uint32_t mask, uint32_t seq)
 	cn->id.idx = CN_IDX_PROC;
 	cn->id.val = CN_VAL_PROC;
 	cn->seq = seq;
+	cn->ack = nonce;
 	cn->len = (uint16_t)plen;
 	if (mask == CN_EV_ALL) {
 		memcpy(cn->data, &op, sizeof(op));

@@ -41,3 +41,17 @@ assert_cmp "$exits" ">=" 3 "their exits seen by polling"
 assert_eq "$sampled" True "fallback events are marked sampled"
 assert_eq "$clones" 5 "threads living 400 ms seen as clones"
 assert_eq "$texits" 5 "and their exits"
+
+# In a pid namespace LISTEN is silently ignored: the missing ack (ours, not
+# another listener's) must be noticed and the fallback used.
+if unshare -pf true 2>/dev/null; then
+	bash -c 'sleep 0.6; sleep 0.5; exit 0' & W2=$!; on_exit "kill $W2"
+	unshare -pf "$PROCIMAGE" keytime -p $W2 --children -d 1500ms -f json >"$TMP/p" || fail "keytime in a pid ns exited $?"
+	reason=$(jget "$TMP/p" 'd["sources"]["connector"]["reason"]')
+	echo "$reason"
+	[[ "$reason" == *"no ack"* && "$reason" == *"times/s"* ]] || fail "pid namespace: the missing ack is reported"
+	assert_cmp "$(jget "$TMP/p" 'len([e for e in d["events"] if e["type"]=="fork" and e["pid"]=='$W2'])')" ">=" 1 \
+		"pid namespace: the child is seen by polling"
+else
+	echo "unshare -pf not permitted: pid namespace case not run"
+fi

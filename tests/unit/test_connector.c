@@ -188,6 +188,8 @@ static void test_ack(void **state)
 	struct cn_decoder d;
 	struct got g = { 0 };
 	struct proc_event ev = mk(PROC_EVENT_NONE, 0, 1);
+	char buf[256];
+	size_t n;
 	(void)state;
 
 	cn_decoder_init(&d, 1);
@@ -196,6 +198,18 @@ static void test_ack(void **state)
 	assert_int_equal(g.n, 0);
 	assert_true(d.got_ack);
 	assert_int_equal(d.ack_err, 1);
+	/* Another listener's ack is not ours. */
+	cn_decoder_init(&d, 1);
+	d.want_ack = 1001;
+	ev.event_data.ack.err = 0;
+	n = build(buf, 1, &ev);
+	((struct cn_msg *)NLMSG_DATA((struct nlmsghdr *)buf))->ack = 5;
+	cn_decode(&d, buf, n, collect, &g);
+	assert_false(d.got_ack);
+	((struct cn_msg *)NLMSG_DATA((struct nlmsghdr *)buf))->ack = 1001;
+	cn_decode(&d, buf, n, collect, &g);
+	assert_true(d.got_ack);
+	assert_int_equal(d.acks, 2);
 }
 
 /* Per-CPU sequences: a jump on one CPU is that many lost events, with the
@@ -289,14 +303,15 @@ static void test_control(void **state)
 	struct cn_proc_input in;
 	(void)state;
 
-	n = cn_build_control(buf, PROC_CN_MCAST_LISTEN, CN_EV_ALL, 1);
+	n = cn_build_control(buf, PROC_CN_MCAST_LISTEN, CN_EV_ALL, 1, 77);
 	cn = NLMSG_DATA(nh);
 	assert_int_equal(n, NLMSG_LENGTH(sizeof(*cn) + 4));
 	assert_int_equal(cn->id.idx, CN_IDX_PROC);
 	assert_int_equal(cn->len, 4);
 	memcpy(&op, cn->data, 4);
 	assert_int_equal(op, PROC_CN_MCAST_LISTEN);
-	n = cn_build_control(buf, PROC_CN_MCAST_LISTEN, PROC_EVENT_EXIT, 2);
+	assert_int_equal(cn->ack, 77);
+	n = cn_build_control(buf, PROC_CN_MCAST_LISTEN, PROC_EVENT_EXIT, 2, 77);
 	assert_int_equal(cn->len, 8);
 	memcpy(&in, cn->data, 8);
 	assert_int_equal(in.mcast_op, PROC_CN_MCAST_LISTEN);
