@@ -246,10 +246,10 @@ static ssize_t read_kept(struct procfs *p, int dirfd, const char *rel, int *fdp,
 		}
 		if (fd < 0) {
 			int e = errno;
-			if (e == EACCES || e == EPERM) {
-				*fdp = FD_DENIED;
+			if (e == EACCES || e == EPERM || e == EINVAL) {
+				*fdp = FD_DENIED; /* EINVAL: not a regular file */
 				p->denied[idx]++;
-			} else if ((e == ENOENT || e == ELOOP || e == EINVAL) && idx != 0) {
+			} else if ((e == ENOENT || e == ELOOP) && idx != 0) {
 				/* File absent on this kernel (e.g. no sched without
 				 * SCHED_DEBUG): don't retry; the task itself may live. */
 				struct stat st;
@@ -321,8 +321,10 @@ static int read_files(struct procfs *p, int dirfd, const char *prefix, int *fds,
 			continue;
 		}
 		ssize_t n = read_kept(p, dirfd, rel, &fds[idx], idx);
+		if (idx == 0 && (n == -EACCES || n == -EPERM || n == -EINVAL))
+			return -EACCES; /* stat refused (hidepid=1, odd tree): no identity */
 		if (n == -ESRCH || (n < 0 && idx == 0))
-			return -ESRCH; /* gone, or stat unreadable: no identity */
+			return -ESRCH;
 		if (n < 0)
 			continue;
 		if (n == 0 && idx == 0)
@@ -681,7 +683,10 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	if (ps->matched == 1)
 		files |= p->cfg.process_files;
 	r.u.sample.scope = SCOPE_PROCESS;
-	if (read_files(p, ps->dirfd, "", ps->fds, files, &r.u.sample.s, r.comm, NULL))
+	int rc = read_files(p, ps->dirfd, "", ps->fds, files, &r.u.sample.s, r.comm, NULL);
+	if (rc == -EACCES && !ps->start)
+		return 0; /* keep the slot: reopening it every tick would cost more */
+	if (rc)
 		return -ESRCH;
 	struct proc_sample *s = &r.u.sample.s;
 	/* Kept fds of a real task die with it (ESRCH); a changed start time
