@@ -259,7 +259,10 @@ void doctor_probe_taskstats(struct doctor_item *it)
 
 /* ---- proc connector ------------------------------------------------- */
 
-static int cn_send(int fd, enum proc_cn_mcast_op op)
+/* The kernel answers LISTEN with an ack whose cn_msg.ack is ours + 1 (its
+ * seq is the kernel's own counter): a nonce there tells our ack from the
+ * acks of other listeners, which are multicast to us too. */
+static int cn_send(int fd, enum proc_cn_mcast_op op, uint32_t nonce)
 {
 	struct {
 		struct nlmsghdr n;
@@ -273,6 +276,8 @@ static int cn_send(int fd, enum proc_cn_mcast_op op)
 	m.n.nlmsg_pid = (uint32_t)getpid();
 	m.c.id.idx = CN_IDX_PROC;
 	m.c.id.val = CN_VAL_PROC;
+	m.c.seq = nonce;
+	m.c.ack = nonce;
 	m.c.len = sizeof(op);
 	m.op = op;
 	return send(fd, &m, sizeof(m), 0) < 0 ? -errno : 0;
@@ -280,7 +285,7 @@ static int cn_send(int fd, enum proc_cn_mcast_op op)
 
 /* Wait for the LISTEN ack (PROC_EVENT_NONE). 1 + *ack_err on ack, 0 on
  * timeout; *events counts other events seen meanwhile. */
-static int cn_wait_ack(int fd, int timeout_ms, int *ack_err, int *events)
+static int cn_wait_ack(int fd, int timeout_ms, uint32_t nonce, int *ack_err, int *events)
 {
 	struct timespec t0, t;
 	char buf[8192] __attribute__((aligned(8)));
@@ -303,7 +308,7 @@ static int cn_wait_ack(int fd, int timeout_ms, int *ack_err, int *events)
 				continue;
 			struct proc_event ev; /* c->data is only 4-byte aligned */
 			memcpy(&ev, c->data, sizeof(ev));
-			if (ev.what == PROC_EVENT_NONE) {
+			if (ev.what == PROC_EVENT_NONE && c->ack == nonce + 1) {
 				*ack_err = (int)ev.event_data.ack.err;
 				return 1;
 			}
@@ -337,7 +342,8 @@ void doctor_probe_connector(struct doctor_item *it, int timeout_ms)
 		close(fd);
 		return;
 	}
-	rc = cn_send(fd, PROC_CN_MCAST_LISTEN);
+	uint32_t nonce = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
+	rc = cn_send(fd, PROC_CN_MCAST_LISTEN, nonce);
 	if (rc < 0) {
 		item_set(it, SOURCE_UNAVAILABLE, -rc, lost);
 		snprintf(it->reason, sizeof(it->reason), "%s: sending PROC_CN_MCAST_LISTEN%s",
@@ -348,7 +354,7 @@ void doctor_probe_connector(struct doctor_item *it, int timeout_ms)
 		close(fd);
 		return;
 	}
-	rc = cn_wait_ack(fd, timeout_ms, &ack_err, &events);
+	rc = cn_wait_ack(fd, timeout_ms, nonce, &ack_err, &events);
 	if (rc && ack_err) {
 		item_set(it, SOURCE_UNAVAILABLE, ack_err, lost);
 		snprintf(it->reason, sizeof(it->reason),
@@ -357,7 +363,7 @@ void doctor_probe_connector(struct doctor_item *it, int timeout_ms)
 	} else if (rc) {
 		item_set(it, SOURCE_OK, 0, "");
 		snprintf(it->reason, sizeof(it->reason), "LISTEN acknowledged (err 0)");
-		cn_send(fd, PROC_CN_MCAST_IGNORE);
+		cn_send(fd, PROC_CN_MCAST_IGNORE, nonce + 2);
 	} else if (events) {
 		item_set(it, SOURCE_DEGRADED, 0,
 			 "keytime, exits: events arrive only while another listener in the initial "
