@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/store_cmd.h"
 #include "core/run.h"
 
 static int usage_error(const struct run_opts *o)
@@ -57,7 +58,9 @@ int image_cmd_run(int argc, char **argv, const char *image, const char *help)
 	rc = run_loop(r);
 	if (rc == 0 && (rc = run_exit_code(r)) == EXIT_NOTARGET)
 		fprintf(stderr, "procimage %s: no such process: none of the given pids exists\n", o.cmd);
-	if (rc == 0) {
+	if (rc == 0 && (o.fmt == OUT_PROM || o.fmt == OUT_CSV || o.fmt == OUT_HTML)) {
+		rc = report_write_run(&o, r); /* derived from the JSON report */
+	} else if (rc == 0) {
 		FILE *fp = opts_open_output(&o);
 		if (!fp) {
 			fprintf(stderr, "procimage %s: %s\n", o.cmd, o.err);

@@ -115,3 +115,16 @@ int report_write(struct run_opts *o, report_fn fn, void *ctx)
 	fflush(stdout);
 	return 0;
 }
+
+static void run_report_fn(void *ctx, struct out *o)
+{
+	run_report(ctx, o);
+}
+
+int report_write_run(struct run_opts *o, struct run *r)
+{
+	if (report_write(o, run_report_fn, r) == 0)
+		return 0;
+	fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err);
+	return 1;
+}

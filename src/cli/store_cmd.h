@@ -52,5 +52,8 @@ int parse_size(const char *s, uint64_t *out);
  * JSON directly, prom/csv/html through the JSON document; prom atomically. */
 typedef void (*report_fn)(void *ctx, struct out *o);
 int report_write(struct run_opts *o, report_fn fn, void *ctx);
+/* A live run's report through report_write (the image commands use it for
+ * -f prom|csv|html). Exit code; the message is printed. */
+int report_write_run(struct run_opts *o, struct run *r);
 
 #endif

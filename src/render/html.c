@@ -4,8 +4,10 @@
  * and SVG, no script, no network. Generic over images: the envelope and
  * sources; per image, a bar chart of the heaviest elements for each known
  * resource figure (CPU, RSS, I/O, waits...), line charts of any series[]
- * (CPU/RSS/I/O over time), and a table of every array of objects. Every
- * string is escaped: comm and argv are hostile text.
+ * (CPU/RSS/I/O over time), a per-CPU timeline of runs[] (the sched hogs'
+ * occupancy runs), the flame graph of every stacks_folded[] (as an SVG image
+ * in a data: URI, so its script stays inert), and a table of every array of
+ * objects. Every string is escaped: comm and argv are hostile text.
  */
 #include <errno.h>
 #include <math.h>
@@ -13,6 +15,8 @@
 #include <string.h>
 
 #include "procimage/image.h"
+#include "render/flamegraph.h"
+#include "render/folded.h"
 #include "render/jdoc.h"
 
 #define TOP_BARS 15
@@ -136,6 +140,102 @@ static void series_chart(FILE *fp, const struct jv *arr, const char *key, const 
 	fputs("</svg></figure>\n", fp);
 }
 
+/* runs[] {start_s, length_ms, cpus[]} of the elements of arr, one row per CPU. */
+static void timeline(FILE *fp, const struct jv *arr)
+{
+	double tmax = 0;
+	int maxcpu = -1, nruns = 0;
+
+	for (const struct jv *e = arr->kids; e; e = e->next)
+		for (const struct jv *r = jdoc_get(e, "runs") ? jdoc_get(e, "runs")->kids : NULL; r;
+		     r = r->next) {
+			const struct jv *c = jdoc_get(r, "cpus");
+			double end = jdoc_num(r, "start_s", NAN) + jdoc_num(r, "length_ms", NAN) / 1e3;
+			int cpu = c && c->kids ? (int)c->kids->num : (int)jdoc_num(e, "cpu", 0);
+			if (isnan(end) || cpu < 0 || cpu > 1023)
+				continue;
+			tmax = fmax(tmax, end), maxcpu = cpu > maxcpu ? cpu : maxcpu, nruns++;
+		}
+	if (!nruns || tmax <= 0)
+		return;
+	fprintf(fp, "<figure><figcaption>runs per CPU over %.2f s</figcaption>\n<svg class=\"chart "
+		"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"%d\" "
+		"role=\"img\">\n", tmax, (maxcpu + 1) * 22 + 10);
+	for (int c = 0; c <= maxcpu; c++)
+		fprintf(fp, "<text x=\"0\" y=\"%d\">CPU %d</text>\n", c * 22 + 20, c);
+	int k = 0;
+	for (const struct jv *e = arr->kids; e; e = e->next, k++)
+		for (const struct jv *r = jdoc_get(e, "runs") ? jdoc_get(e, "runs")->kids : NULL; r;
+		     r = r->next) {
+			const struct jv *c = jdoc_get(r, "cpus");
+			double t0 = jdoc_num(r, "start_s", NAN), len = jdoc_num(r, "length_ms", NAN);
+			int cpu = c && c->kids ? (int)c->kids->num : (int)jdoc_num(e, "cpu", 0);
+			char lab[96];
+			if (isnan(t0) || isnan(len) || cpu < 0 || cpu > maxcpu)
+				continue;
+			label_of(e, lab, sizeof(lab));
+			fprintf(fp, "<rect class=\"run s%d\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+				"height=\"16\"><title>", k % 12, 60 + 570 * t0 / tmax, cpu * 22 + 6,
+				fmax(1, 570 * len / 1e3 / tmax));
+			esc(fp, lab);
+			fprintf(fp, " %.0f ms</title></rect>\n", len);
+		}
+	fputs("</svg></figure>\n", fp);
+}
+
+static void collect_stacks(struct stack_agg *agg, const struct jv *v)
+{
+	for (const struct jv *m = v ? v->kids : NULL; m; m = m->next) {
+		if (m->type == J_ARR && m->key && !strcmp(m->key, "stacks_folded")) {
+			for (const struct jv *l = m->kids; l; l = l->next)
+				if (l->type == J_STR)
+					stack_agg_add_line(agg, l->str);
+		} else if (m->type == J_ARR || m->type == J_OBJ) {
+			collect_stacks(agg, m);
+		}
+	}
+}
+
+static void base64(FILE *fp, const unsigned char *p, size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
+			     (i + 2 < n ? p[i + 2] : 0);
+		fputc(tab[v >> 18 & 63], fp);
+		fputc(tab[v >> 12 & 63], fp);
+		fputc(i + 1 < n ? tab[v >> 6 & 63] : '=', fp);
+		fputc(i + 2 < n ? tab[v & 63] : '=', fp);
+	}
+}
+
+/* The flame graph of every stacks_folded[] in the document, if any. */
+static void flame(FILE *fp, const struct jv *doc)
+{
+	struct stack_agg *agg = stack_agg_new();
+	struct flamegraph_opts fo = { .title = "stacks captured", .width = 960 };
+	char *svg = NULL;
+	size_t len = 0;
+
+	if (!agg)
+		return;
+	collect_stacks(agg, doc);
+	FILE *ms = stack_agg_total(agg) ? open_memstream(&svg, &len) : NULL;
+	if (ms && flamegraph_write_svg_ex(ms, agg, &fo) == 0 && fclose(ms) == 0) {
+		fprintf(fp, "<h2>flame graph</h2>\n<figure><figcaption>%llu samples of %zu stacks"
+			"</figcaption><img class=\"flamegraph\" alt=\"flame graph\" width=\"960\" "
+			"src=\"data:image/svg+xml;base64,", (unsigned long long)stack_agg_total(agg),
+			stack_agg_size(agg));
+		base64(fp, (const unsigned char *)svg, len);
+		fputs("\"></figure>\n", fp);
+	} else if (ms) {
+		fclose(ms);
+	}
+	free(svg);
+	stack_agg_free(agg);
+}
+
 static void table(FILE *fp, const struct jv *arr)
 {
 	const char *cols[64];
@@ -194,6 +294,7 @@ static void image_section(FILE *fp, const char *name, const struct jv *o)
 		if (m->type != J_ARR || !m->n || !m->kids || m->kids->type != J_OBJ)
 			continue;
 		fputs("<h3>", fp), esc(fp, m->key), fputs("</h3>\n", fp);
+		timeline(fp, m);
 		for (size_t i = 0; i < sizeof(charted) / sizeof(charted[0]); i++) {
 			series_chart(fp, m, charted[i].key, charted[i].label);
 			bar_chart(fp, m, charted[i].key, charted[i].label);
@@ -210,7 +311,9 @@ static const char style[] =
 	"svg rect{fill:#4a7bd0}svg rect.frame{fill:none;stroke:#999}svg text{font-size:11px}"
 	"polyline{fill:none;stroke-width:1.5}.s0{stroke:#c33}.s1{stroke:#36c}.s2{stroke:#393}"
 	".s3{stroke:#c90}.s4{stroke:#909}.s5{stroke:#099}.s6,.s7,.s8,.s9,.s10,.s11{stroke:#666}"
-	"figure{margin:1em 0}figcaption{font-weight:bold}</style>\n";
+	"figure{margin:1em 0}figcaption{font-weight:bold}rect.run{stroke:none;fill-opacity:.8}"
+	"rect.run.s0{fill:#c33}rect.run.s1{fill:#36c}rect.run.s2{fill:#393}rect.run.s3{fill:#c90}"
+	"rect.run.s4{fill:#909}</style>\n";
 
 int render_html(FILE *fp, const struct jv *doc)
 {
@@ -252,6 +355,7 @@ int render_html(FILE *fp, const struct jv *doc)
 		for (const struct jv *m = doc->kids; m; m = m->next)
 			if (m->type == J_OBJ && strcmp(m->key, "sources"))
 				image_section(fp, m->key, m);
+	flame(fp, doc);
 	fputs("</body></html>\n", fp);
 	return ferror(fp) ? -EIO : 0;
 }

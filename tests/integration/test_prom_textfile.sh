@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ( while :; do :; done ) & B=$!; on_exit "kill $B"
-sleep 30 & S=$!; on_exit "kill $S"
+sleep 600 & S=$!; on_exit "kill $S"
 "$PROCIMAGE" record -o "$TMP/r.db" -p $B,$S -d 1s -i 100ms || fail "record"
 mkdir -p "$TMP/textfile"
 "$PROCIMAGE" report "$TMP/r.db" resource -f prom -o "$TMP/textfile/procimage.prom" || fail "report -f prom"
@@ -79,3 +79,9 @@ done
 wait $Wr || fail "rewrites failed"
 assert_eq "$bad" 0 "no partial file seen by a concurrent reader"
 assert_eq "$(ls "$TMP/textfile")" "procimage.prom" "no temp file left after rewrites"
+
+# The live image commands write the same format (derived from their JSON).
+"$PROCIMAGE" resource -p $S -d 300ms -i 100ms -f prom -o "$TMP/textfile/live.prom" || fail "resource -f prom"
+check_prom "$TMP/textfile/live.prom" >/dev/null || fail "live prom file: $(check_prom "$TMP/textfile/live.prom")"
+grep -q "^procimage_resource_tasks_rss_bytes{pid=\"$S\"" "$TMP/textfile/live.prom" || fail "live prom lacks the task"
+ok "live resource -f prom passes the checker"

@@ -275,6 +275,29 @@ static void test_render_csv_html(void **state)
 	free(s);
 }
 
+static void test_render_html_sched(void **state)
+{
+	static const char sched[] =
+		"{\"schema\":\"procimage/1\",\"image\":\"sched\",\"hogs\":[{\"tid\":7,\"pid\":7,"
+		"\"comm\":\"spin\",\"cpu\":1,\"longest_run_ms\":900,\"runs\":[{\"start_s\":0.5,"
+		"\"length_ms\":900,\"cpus\":[1]}],\"stacks_folded\":[\"spin;do_work;loop 3\"]}]}";
+	char err[128], *buf = NULL;
+	size_t len = 0;
+	struct jv *doc = jdoc_parse(sched, strlen(sched), err, sizeof(err));
+	FILE *ms = open_memstream(&buf, &len);
+	(void)state;
+
+	assert_non_null(doc);
+	assert_int_equal(render_html(ms, doc), 0);
+	fclose(ms);
+	jdoc_free(doc);
+	assert_non_null(strstr(buf, "<svg class=\"chart timeline\""));
+	assert_non_null(strstr(buf, "<text x=\"0\" y=\"42\">CPU 1</text>"));
+	assert_non_null(strstr(buf, "src=\"data:image/svg+xml;base64,"));
+	assert_non_null(strstr(buf, "3 samples of 1 stacks"));
+	free(buf);
+}
+
 static void test_jdoc_bad(void **state)
 {
 	char err[128];
@@ -297,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_store_refuses_garbage),
 		cmocka_unit_test(test_render_prom),
 		cmocka_unit_test(test_render_csv_html),
+		cmocka_unit_test(test_render_html_sched),
 		cmocka_unit_test(test_jdoc_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
