@@ -9,12 +9,16 @@
 #  - --enable-delayacct switches it on for the run and restores it, at the
 #    end and on SIGTERM; tasks started before are reported as not accounted,
 #    tasks started after are measured.
-# Only this test touches kernel.task_delayacct; it is restored at exit.
+# Only this test touches kernel.task_delayacct; it is restored at exit. Test
+# runs of several checkouts may run it at once on one host: they take turns
+# through a lock on the sysctl file itself, held until this script exits.
 . "$(dirname "$0")/lib.sh"
 
 W="$HELPERS/res_workload"
 SYSCTL=/proc/sys/kernel/task_delayacct
 [ -w $SYSCTL ] || skip "no writable $SYSCTL"
+exec 9<$SYSCTL
+flock -w 400 9 || fail "another test run held kernel.task_delayacct for 400 s"
 orig=$(cat $SYSCTL)
 on_exit "echo $orig > $SYSCTL"
 
