@@ -273,7 +273,10 @@ static void on_sample(struct sc_img *s, const struct record *r)
 		return;
 	}
 	int nr = ps->syscall_nr;
-	int ai = sc_arch_index(syscall_native_arch());
+	/* The number is in the task's arch: known when audit armed a rule for
+	 * it (from its ELF header), else assumed native. */
+	struct sc_proc *pr = find_proc(s, r->key.tgid, 0);
+	int ai = sc_arch_index(pr && pr->arch ? pr->arch : syscall_native_arch());
 	if (nr < 0 || nr >= SC_TABLE || !wanted(s, ai, nr)) {
 		c->last_nr = -1;
 		return;
@@ -303,6 +306,8 @@ static void on_sample(struct sc_img *s, const struct record *r)
 	c->last_arg0 = ps->syscall_arg0;
 	struct sc_ent e = { .t_ns = r->t_ns, .nr = nr, .arch_i = (uint8_t)ai, .sampled = 1,
 			    .dur_ms_sampled = (uint32_t)(dt / 1000000) };
+	if (ps->have & PF_WCHAN)
+		snprintf(e.wchan, sizeof(e.wchan), "%s", ps->wchan);
 	seq_push(s, c, &e);
 }
 

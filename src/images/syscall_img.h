@@ -35,6 +35,7 @@ struct sc_ent {
 	int32_t nr;
 	uint8_t arch_i, has_ret, success, sampled;
 	uint32_t dur_ms_sampled; /* sampled: how long it was seen blocked */
+	char wchan[48];		 /* sampled: where in the kernel it waited */
 };
 
 /* A caller: a thread seen by sampling (tid > 0), or a whole process seen by

@@ -276,8 +276,13 @@ static void seq_entry_out(struct sc_img *s, struct out *o, const struct sc_ent *
 	}
 	if (e->sampled) {
 		out_u64(o, "blocked_ms", " >= %llu ms (sampled)", e->dur_ms_sampled);
+		if (e->wchan[0] && strcmp(e->wchan, "0") != 0)
+			out_str(o, "wchan", " in %s", e->wchan);
+		else
+			out_null(o, "wchan", NULL);
 	} else {
 		out_null(o, "blocked_ms", NULL);
+		out_null(o, "wchan", NULL);
 	}
 	out_bool(o, "sampled", NULL, e->sampled);
 	out_text(o, "\n");
