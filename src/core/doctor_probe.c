@@ -51,6 +51,13 @@ static const char *userns_note(void)
 	return "";
 }
 
+static int initial_user_and_pid_ns(void)
+{
+	struct doctor_ns ns[2];
+
+	return doctor_namespaces(ns, 2) == 2 && ns[0].initial == 1 && ns[1].initial == 1;
+}
+
 /* ---- taskstats ------------------------------------------------------ */
 
 struct nlreq {
@@ -355,6 +362,8 @@ void doctor_probe_connector(struct doctor_item *it, int timeout_ms)
 		return;
 	}
 	rc = cn_wait_ack(fd, timeout_ms, nonce, &ack_err, &events);
+	if (!rc && initial_user_and_pid_ns()) /* an ack is due: a loaded host may be slow */
+		rc = cn_wait_ack(fd, 4 * timeout_ms, nonce, &ack_err, &events);
 	if (rc && ack_err) {
 		item_set(it, SOURCE_UNAVAILABLE, ack_err, lost);
 		snprintf(it->reason, sizeof(it->reason),
@@ -372,6 +381,12 @@ void doctor_probe_connector(struct doctor_item *it, int timeout_ms)
 			 "LISTEN was not acknowledged within %d ms (ignored in a non-initial user or "
 			 "pid namespace) but %d events arrived because another listener exists",
 			 timeout_ms, events);
+	} else if (initial_user_and_pid_ns()) {
+		item_set(it, SOURCE_UNAVAILABLE, ETIMEDOUT, lost);
+		snprintf(it->reason, sizeof(it->reason),
+			 "ETIMEDOUT: no ack to PROC_CN_MCAST_LISTEN within %d ms although this is the "
+			 "initial user and pid namespace (a heavily loaded host?)",
+			 5 * timeout_ms);
 	} else {
 		item_set(it, SOURCE_UNAVAILABLE, 0, lost);
 		snprintf(it->reason, sizeof(it->reason),
