@@ -190,6 +190,12 @@ static void st_consume(void *img, const struct record *r)
 	case REC_STACK:
 		if (r->u.stack.kernel)
 			break;
+		if (!r->u.stack.count) { /* the sampler says: this tick's sample is ours */
+			t = taskmap_get(s->threads, r->key.tid, r->key.start_ticks);
+			if (t)
+				t->pending = 0;
+			break;
+		}
 		t = taskmap_put(s->threads, r->key.tid, r->key.start_ticks, NULL);
 		if (!t)
 			break;

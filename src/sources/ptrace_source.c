@@ -104,11 +104,12 @@ static void psrc_stop(void *state, struct source_status *st)
 		source_set(st, SOURCE_OK,
 			   "%llu user stacks from %llu threads: %llu unwound (held stopped %.0f us each on "
 			   "average; %.0f us from interrupt to stop), %llu unchanged since the "
-			   "last unwind, %llu not sampled (D state, stopped, over budget)",
+			   "last unwind, %llu not sampled (no CPU to reach the stop in time, D state, "
+			   "stopped, over budget)",
 			   (unsigned long long)x->samples, (unsigned long long)x->threads,
 			   (unsigned long long)x->unwinds,
 			   x->unwinds ? (double)x->held_ns / 1e3 / (double)x->unwinds : 0.0,
-			   x->unwinds ? (double)x->wait_ns / 1e3 / (double)x->unwinds : 0.0,
+			   x->interrupts ? (double)x->wait_ns / 1e3 / (double)x->interrupts : 0.0,
 			   (unsigned long long)x->reused, (unsigned long long)x->skipped);
 	psrc_free(s);
 }

@@ -37,6 +37,9 @@ enum stopkind { SK_NONE, SK_DEAD, SK_TRAP, SK_SIGNAL, SK_GROUP, SK_EXEC, SK_OTHE
 struct pthread {
 	int32_t tgid, tid;
 	uint8_t st, noted, have_pcs, truncated, have_run;
+	uint8_t woken; /* our interrupt woke it from a sleep (it was not on CPU) */
+	uint8_t late;	    /* interrupted, the stop has not come yet */
+	uint8_t late_ready; /* pcs from a late stop, not yet emitted */
 	char pstate;
 	uint64_t run_ns, unwound_run_ns;
 	uint64_t wchan_hash, unwound_wchan;
@@ -127,6 +130,8 @@ static int resume(struct ptrace_stack *ps, struct pthread *t, enum stopkind k, i
 	return rc < 0 && errno == ESRCH ? -1 : 0;
 }
 
+static void late_unwind(struct ptrace_stack *ps, struct pthread *t);
+
 /* Handle whatever the kernel reported for t. Returns 1 if t was dropped. */
 static int reap_one(struct ptrace_stack *ps, struct pthread *t)
 {
@@ -147,6 +152,8 @@ static int reap_one(struct ptrace_stack *ps, struct pthread *t)
 			drop_thread(ps, t);
 			return 1;
 		}
+		if (t->late && (k == SK_TRAP || k == SK_SIGNAL))
+			late_unwind(ps, t);
 		if (resume(ps, t, k, sig)) {
 			drop_thread(ps, t);
 			return 1;
@@ -416,10 +423,13 @@ static int interrupt_unwind(struct ptrace_stack *ps, struct pthread *t, uint64_t
 	k = wait_stop(t, t0 + WAIT_STOP_NS, &sig);
 	uint64_t t1 = clock_mono_ns();
 	ps->stats.wait_ns += t1 - t0;
+	ps->stats.interrupts++;
 	if (k == SK_NONE) {
-		/* Not stopped yet: the stop will come and be resumed by the sweep. */
+		/* Not stopped yet (no CPU for it on a loaded host): the sweep that
+		 * sees the stop unwinds it then, and the next tick counts it. */
 		ps->stats.timeouts++;
-		return -1;
+		t->late = 1;
+		return -3;
 	}
 	if (k == SK_DEAD)
 		return -2;
@@ -444,8 +454,29 @@ static int interrupt_unwind(struct ptrace_stack *ps, struct pthread *t, uint64_t
 	return rc;
 }
 
+/* count 0 tells the image to drop this tick's sample of the thread: what
+ * procfs saw was our own doing (a stop of ours not yet collected). */
+static void late_unwind(struct ptrace_stack *ps, struct pthread *t)
+{
+	uint64_t t0 = clock_mono_ns();
+	struct unwind_proc *up = proc_unwinder(ps, t->tgid, t0);
+	int trunc = 0;
+	int n = up ? unwind_thread(up, t->tid, t->pcs, UNWIND_MAX_FRAMES, &trunc) : -1;
+
+	t->late = 0;
+	if (n <= 0)
+		return;
+	t->npcs = n;
+	t->truncated = (uint8_t)trunc;
+	t->have_pcs = t->late_ready = 1;
+	t->unwound_run_ns = t->run_ns;
+	t->unwound_wchan = t->wchan_hash;
+	ps->stats.unwinds++;
+	ps->stats.held_ns += clock_mono_ns() - t0;
+}
+
 static void emit(struct ptrace_stack *ps, struct pthread *t, const char *text, uint64_t now,
-		 const struct record_sink *sink)
+		 const struct record_sink *sink, uint32_t count)
 {
 	struct record r = { .kind = REC_STACK, .source = SRC_PTRACE, .cpu = -1, .t_ns = now };
 
@@ -455,9 +486,22 @@ static void emit(struct ptrace_stack *ps, struct pthread *t, const char *text, u
 	r.text_len = (uint32_t)strlen(text);
 	r.u.stack.kernel = 0;
 	r.u.stack.oncpu = t->pstate == 'R';
-	r.u.stack.count = 1;
-	ps->stats.samples++;
+	r.u.stack.count = count;
+	ps->stats.samples += count;
 	record_emit(sink, &r);
+}
+
+static void emit_pcs(struct ptrace_stack *ps, struct pthread *t, uint64_t now,
+		     const struct record_sink *sink)
+{
+	struct pproc *p = taskmap_get(ps->procs, t->tgid, 0);
+
+	if (!p || !p->up) {
+		emit(ps, t, "[user stack unavailable]", now, sink, 1);
+		return;
+	}
+	unwind_symbolize(p->up, t->pcs, t->npcs, t->truncated, ps->text, sizeof(ps->text));
+	emit(ps, t, ps->text[0] ? ps->text : "[unknown]", now, sink, 1);
 }
 
 /* One thread, one sample. Returns 1 if it cost an interrupt. */
@@ -473,18 +517,41 @@ static int sample_one(struct ptrace_stack *ps, struct pthread *t, int budget, ui
 	if (t->st == TS_NEW && seize(ps, t))
 		return 0;
 	if (c == 't' && t->st == TS_RUNNING) {
-		/* In a stop of ours not yet collected (a late interrupt): it was
-		 * running when it reached it. Resume it, then sample as running. */
+		/* In a stop of ours not yet collected (a late interrupt): it ran to
+		 * reach it. Collect, unwind, resume; else drop what procfs saw. */
 		if (reap_one(ps, t))
 			return 0;
 		t->pstate = c = 'R';
+		if (!t->late_ready) {
+			emit(ps, t, "", now, sink, 0);
+			ps->stats.skipped++;
+			return 0;
+		}
 	}
+	if (t->late_ready) { /* unwound at a late stop since the last tick */
+		t->late_ready = 0;
+		return emit_pcs(ps, t, now, sink), 0;
+	}
+	if (t->late) {
+		/* Still not stopped (waiting for a CPU): no second interrupt, and
+		 * no sample: an unknown stack would dilute the known ones. */
+		emit(ps, t, "", now, sink, 0);
+		ps->stats.skipped++;
+		return 0;
+	}
+	int ran = !t->have_run || t->run_ns - t->unwound_run_ns >= RUN_SLACK_NS;
+	/* Runnable only because our interrupt woke it (it waits for a CPU to
+	 * restart its sleep): still the sleeper it was. */
+	if (c == 'R' && t->woken && !ran)
+		t->pstate = c = 'S';
+	if (ran)
+		t->woken = 0;
 	if (c != 'R' && (ps->cfg.flags & PSTACK_ONCPU_ONLY))
 		return 0;
 	/* A blocked thread that has not run since its last unwind has the same
 	 * stack (RUN_SLACK_NS: the restart our interrupt caused). */
-	int still = c != 'R' && t->have_pcs && t->have_run && t->wchan_hash == t->unwound_wchan &&
-		    t->run_ns - t->unwound_run_ns < RUN_SLACK_NS;
+	int still = c != 'R' && t->have_pcs && !ran &&
+		    (t->woken || t->wchan_hash == t->unwound_wchan);
 	if (still) {
 		ps->stats.reused++;
 	} else if (c == 'D' || c == 'T' || c == 't' || t->st == TS_LISTENING) {
@@ -495,9 +562,15 @@ static int sample_one(struct ptrace_stack *ps, struct pthread *t, int budget, ui
 		ps->stats.skipped++;
 	} else {
 		interrupted = 1;
+		t->woken = c != 'R';
 		int rc = interrupt_unwind(ps, t, now);
 		if (rc == -2) {
 			reap_one(ps, t);
+			return 1;
+		}
+		if (rc == -3) { /* counted when the late stop comes */
+			emit(ps, t, "", now, sink, 0);
+			ps->stats.skipped++;
 			return 1;
 		}
 		if (rc < 0) {
@@ -506,16 +579,10 @@ static int sample_one(struct ptrace_stack *ps, struct pthread *t, int budget, ui
 		}
 	}
 	if (why) {
-		emit(ps, t, why, now, sink);
+		emit(ps, t, why, now, sink, 1);
 		return interrupted;
 	}
-	struct pproc *p = taskmap_get(ps->procs, t->tgid, 0);
-	if (!p || !p->up) {
-		emit(ps, t, "[user stack unavailable]", now, sink);
-		return interrupted;
-	}
-	unwind_symbolize(p->up, t->pcs, t->npcs, t->truncated, ps->text, sizeof(ps->text));
-	emit(ps, t, ps->text[0] ? ps->text : "[unknown]", now, sink);
+	emit_pcs(ps, t, now, sink);
 	return interrupted;
 }
 

@@ -19,7 +19,10 @@
  * resumes the tracees itself (exit_ptrace); PTRACE_O_EXITKILL is not used.
  *
  * Emits one REC_STACK (u.stack.kernel = 0) per sampled thread and tick, at
- * most `hz` times a second; text = root-first frames. The threads sampled are
+ * most `hz` times a second; text = root-first frames. u.stack.count 0 means
+ * "drop this tick's sample": procfs saw the thread in a stop of ours. A
+ * sleeper our interrupt woke, seen runnable before it restarted its sleep, is
+ * reported off CPU with its previous stack. The threads sampled are
  * those the procfs source deep-samples (thread-scope REC_SAMPLEs), which
  * also give the state (R = on CPU) read just before the interrupt.
  */
@@ -51,7 +54,8 @@ struct ptrace_stack_stats {
 	uint64_t unwinds;	/* interrupt + unwind */
 	uint64_t reused;	/* blocked and not run since: previous stack */
 	uint64_t skipped;	/* over the per-tick budget, D state, failures */
-	uint64_t timeouts;	/* did not stop within the wait */
+	uint64_t interrupts;	/* PTRACE_INTERRUPTs sent for samples */
+	uint64_t timeouts;	/* did not stop within the wait (unwound later) */
 	uint64_t seize_failed, threads, signals_passed;
 	uint64_t wait_ns;	/* PTRACE_INTERRUPT until the stop is seen (the thread
 				 * runs, or waits for a CPU, until it reaches the trap) */
