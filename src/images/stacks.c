@@ -163,6 +163,12 @@ static void note_sample(struct stacks_img *s, const struct record *r)
 	 * stack shows only the root side (entry_SYSCALL_64;do_syscall_64) until
 	 * the call returns: a strict prefix of the stack seen before stands for
 	 * the same blocking call. */
+	/* Caught on its way into a ptrace stop of procimage's own: that is not
+	 * where the thread was; the last stack seen stands for it. */
+	if (t->klen && strstr(t->k, "ptrace_stop_[k]")) {
+		memcpy(t->k, t->last, (size_t)t->llen + 1);
+		t->klen = t->llen;
+	}
 	if (ps->state != 'R' && t->klen) {
 		if (t->llen > t->klen && memcmp(t->last, t->k, t->klen) == 0 && t->last[t->klen] == ';') {
 			memcpy(t->k, t->last, (size_t)t->llen + 1);
