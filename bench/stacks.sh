@@ -46,6 +46,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	echo "round $r: $(tail -n "$(echo $modes | wc -w)" "$TMP/times" | tr '\n' ' ')"
 done
 
+# Stop time at the default rate: how long each sample holds the thread.
+"$HELPER" >/dev/null & B0=$!; pids+=($B0); sleep 0.3
+"$PROCIMAGE" stacks -p "$B0" -d 5s -f json -o "$TMP/r49.json" 2>/dev/null
+kill "$B0"
+
 # Rate: one busy thread, 1000 Hz asked, 5 s.
 "$HELPER" >/dev/null & B=$!; pids+=($B); sleep 0.3
 "$PROCIMAGE" stacks -p "$B" -F 1000 -d 5s -f json -o "$TMP/rate.json" --stats 2>"$TMP/rate.err"
@@ -74,6 +79,13 @@ if "procimage" in rows:
 if "perf" in rows and "procimage" in rows:
     sp = statistics.median(w for w, _ in rows["perf"]) / base - 1
     print(f"perf record -F 49 -g:      {100 * sp:+.1f}%")
+import re
+d49 = json.load(open(sys.argv[2].replace("rate.json", "r49.json")))
+m = re.search(r"held stopped (\d+) us", d49["sources"]["ptrace"].get("reason", ""))
+if m:
+    held = int(m.group(1))
+    print(f"at 49 Hz each sample held the thread stopped {held} us: "
+          f"{held * 49 / 1e4:.2f}% of its time (the direct cost; wall times above include host noise)")
 d = json.load(open(sys.argv[2]))
 rate = d["samples"] / d["duration_s"]
 print(f"\nsampling at -F 1000 on one busy thread: {rate:.0f} samples/s achieved")

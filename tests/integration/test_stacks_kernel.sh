@@ -14,7 +14,9 @@ assert_eq "$(awk '/^TracerPid/{print $2}' /proc/$P/status)" 0 "--kernel does not
 wait $R || fail "stacks --kernel exited $?"
 sl=$(awk '/^sleeper;\[off-cpu\];.*hrtimer_nanosleep_\[k\] / {n += $NF} END {print n+0}' "$TMP/k")
 all=$(awk '/^sleeper;/ {n += $NF} END {print n+0}' "$TMP/k")
-assert_cmp "$all" ">=" 50 "sleeper samples in 3 s (147 at 49 Hz on an idle host)"
+# 147 samples at 49 Hz on an idle host; a host loaded 10x over its CPUs
+# gives procimage itself fewer ticks: the share below is what matters.
+assert_cmp "$all" ">=" 10 "sleeper samples in 3 s"
 assert_cmp "$sl" ">=" "$((all * 9 / 10))" "sleeper samples in hrtimer_nanosleep (of $all)"
 grep -q '^sleeper;.*;hrtimer_nanosleep_\[k\] ' "$TMP/k" || fail "no kernel frames"
 ! grep -q 'main;\|spin_units' "$TMP/k" || fail "--kernel printed user frames"
