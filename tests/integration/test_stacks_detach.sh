@@ -28,7 +28,7 @@ assert_runs "$P" "after a normal end"
 # SIGKILL while sampling fast (1000 Hz: often in the middle of a stop).
 for i in 1 2 3 4 5; do
 	"$PROCIMAGE" stacks -p "$P" -F 1000 -d 30s -f folded >/dev/null 2>&1 & K=$!
-	for _ in $(seq 50); do [ "$(tracer "$P")" = "$K" ] && break; sleep 0.02; done
+	for _ in $(seq 150); do [ "$(tracer "$P")" = "$K" ] && break; sleep 0.02; done
 	[ "$(tracer "$P")" = "$K" ] || fail "procimage ($K) never became the tracer"
 	sleep 0.$((RANDOM % 5 + 1))
 	kill -KILL "$K"; wait "$K" 2>/dev/null
