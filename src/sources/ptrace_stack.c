@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The ptrace sampler's state machine (see ptrace_stack.h): seize, interrupt,
- * wait for the stop, unwind, resume; pass signals on; detach on the way out.
+ * The ptrace sampler's state machine (see ptrace_stack.h): seize, wait for
+ * stops, resume or pass signals on, detach on the way out. One sampling tick
+ * (interrupt, unwind, emit) is in ptrace_sample.c.
  * Every waitpid names a tid we trace (never -1), so procimage's own children,
  * if any, are not reaped behind anybody's back.
  */
 #include "sources/ptrace_stack.h"
-#include "sources/ptrace_stack_priv.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +20,7 @@
 
 #include "core/clock.h"
 #include "core/taskmap.h"
+#include "sources/ptrace_stack_priv.h"
 #include "sources/ptrace_unwind.h"
 
 static enum stopkind classify(int status, int *sig)
