@@ -94,3 +94,10 @@ clean:
 -include $(OBJS:.o=.d)
 
 .PHONY: all units helpers test check unit run deps deps-check install bench fmt lint clean
+
+# libFuzzer targets of tests/fuzz/, FUZZ_SECS each (make test runs them briefly).
+FUZZ_SECS ?= 60
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECS)
+
+.PHONY: fuzz

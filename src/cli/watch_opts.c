@@ -93,6 +93,8 @@ int watch_parse_size(const char *s, uint64_t *out)
 		for (int i = 0; i < u; i++)
 			v *= 1024;
 	}
+	if (v >= 18446744073709551616.0) /* 2^64: the cast would be undefined */
+		return -EINVAL;
 	*out = (uint64_t)v;
 	return 0;
 }

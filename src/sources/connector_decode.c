@@ -12,6 +12,7 @@
 #include "sources/connector.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
@@ -153,7 +154,11 @@ int cn_decode(struct cn_decoder *d, const void *buf, size_t len, cn_record_fn fn
 
 	if (len < NLMSG_HDRLEN)
 		return -EINVAL;
-	for (; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
+	/* Signed: NLMSG_NEXT subtracts the aligned length, which would wrap a
+	 * size_t past a last message whose length is not aligned. */
+	long left = len > INT_MAX ? INT_MAX : (long)len;
+
+	for (; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
 		if (nh->nlmsg_type == NLMSG_NOOP)
 			continue;
 		if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_OVERRUN) {

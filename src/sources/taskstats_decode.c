@@ -9,6 +9,7 @@
 #include "sources/taskstats.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/taskstats.h>
@@ -226,7 +227,11 @@ int taskstats_parse(const void *buf, size_t len, uint16_t family, ts_item_fn fn,
 	const struct nlmsghdr *nh = buf;
 	int total = 0;
 
-	for (; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
+	/* Signed: NLMSG_NEXT subtracts the aligned length, which would wrap a
+	 * size_t past a last message whose length is not aligned. */
+	long left = len > INT_MAX ? INT_MAX : (long)len;
+
+	for (; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
 		if (nh->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e = NLMSG_DATA(nh);
 			struct ts_item it;
@@ -311,7 +316,11 @@ int taskstats_parse_family(const void *buf, size_t len, uint16_t *family)
 {
 	const struct nlmsghdr *nh = buf;
 
-	for (; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
+	/* Signed: NLMSG_NEXT subtracts the aligned length, which would wrap a
+	 * size_t past a last message whose length is not aligned. */
+	long left = len > INT_MAX ? INT_MAX : (long)len;
+
+	for (; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
 		if (nh->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e = NLMSG_DATA(nh);
 			if (nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error)
