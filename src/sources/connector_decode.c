@@ -65,6 +65,29 @@ static void set_key(struct record *r, int32_t pid, int32_t tgid)
 	r->key.start_ticks = 0;
 }
 
+static void decode_fork(const struct proc_event *ev, struct record *r)
+{
+	const struct fork_proc_event *e = &ev->event_data.fork;
+
+	r->u.fork.child_tgid = e->child_tgid;
+	r->u.fork.child_tid = e->child_pid;
+	if (e->child_pid != e->child_tgid) {
+		/* A thread: the kernel reports real_parent, which for
+		 * CLONE_THREAD is the parent of the whole process, not
+		 * the creator. The creator is in the child's group;
+		 * which thread it was is not reported (tid 0). */
+		r->kind = REC_CLONE;
+		set_key(r, e->child_tgid, e->child_tgid);
+		r->u.fork.parent_tgid = e->child_tgid;
+		r->u.fork.parent_tid = 0;
+		return;
+	}
+	r->kind = REC_FORK;
+	set_key(r, e->parent_pid, e->parent_tgid);
+	r->u.fork.parent_tgid = e->parent_tgid;
+	r->u.fork.parent_tid = e->parent_pid;
+}
+
 /* Fill r from ev; returns 0 for an event that makes no record (ack, unknown). */
 static int decode_event(struct cn_decoder *d, const struct proc_event *ev, uint32_t ack,
 			struct record *r)
@@ -80,23 +103,7 @@ static int decode_event(struct cn_decoder *d, const struct proc_event *ev, uint3
 		}
 		return 0;
 	case PROC_EVENT_FORK:
-		r->u.fork.child_tgid = e->fork.child_tgid;
-		r->u.fork.child_tid = e->fork.child_pid;
-		if (e->fork.child_pid != e->fork.child_tgid) {
-			/* A thread: the kernel reports real_parent, which for
-			 * CLONE_THREAD is the parent of the whole process, not
-			 * the creator. The creator is in the child's group;
-			 * which thread it was is not reported (tid 0). */
-			r->kind = REC_CLONE;
-			set_key(r, e->fork.child_tgid, e->fork.child_tgid);
-			r->u.fork.parent_tgid = e->fork.child_tgid;
-			r->u.fork.parent_tid = 0;
-			return 1;
-		}
-		r->kind = REC_FORK;
-		set_key(r, e->fork.parent_pid, e->fork.parent_tgid);
-		r->u.fork.parent_tgid = e->fork.parent_tgid;
-		r->u.fork.parent_tid = e->fork.parent_pid;
+		decode_fork(ev, r);
 		return 1;
 	case PROC_EVENT_EXEC:
 		r->kind = REC_EXEC;
