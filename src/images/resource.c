@@ -254,15 +254,25 @@ static void ts_delays(const struct rec_taskstats *ts, uint64_t ns[DL_COUNT], uin
 	}
 }
 
-static void apply_taskstats(struct res_task *t, const struct rec_taskstats *ts)
+/* A task cannot wait longer than the wall time that passed, per thread.
+ * The kernel can add a bogus wait when kernel.task_delayacct is switched on
+ * while a task is inside a wait whose start was not stamped (the wait then
+ * counts from 0: the whole uptime); such a jump is dropped and counted. */
+static void apply_taskstats(struct res_task *t, const struct rec_taskstats *ts, uint64_t now)
 {
 	uint64_t ns[DL_COUNT], cnt[DL_COUNT], max[DL_COUNT];
 	uint64_t pns[DL_COUNT], pcnt[DL_COUNT], pmax[DL_COUNT];
+	uint64_t bound = (now > t->ts_prev_t ? now - t->ts_prev_t : 0) *
+				 (uint64_t)(t->threads_max > 1 ? t->threads_max : 1) + 1000000000ULL;
 
 	ts_delays(ts, ns, cnt, max);
 	if (t->nts) {
 		ts_delays(&t->ts_prev, pns, pcnt, pmax);
 		for (int i = 0; i < DL_COUNT; i++) {
+			if (dlt(pns[i], ns[i]) > bound) {
+				t->dl_glitches++;
+				continue;
+			}
 			t->acc.dl_ns[i] += dlt(pns[i], ns[i]);
 			t->acc.dl_count[i] += dlt(pcnt[i], cnt[i]);
 		}
@@ -270,8 +280,9 @@ static void apply_taskstats(struct res_task *t, const struct rec_taskstats *ts)
 		t->acc.ivcs += dlt(t->ts_prev.nivcsw, ts->nivcsw);
 	}
 	for (int i = 0; i < DL_COUNT; i++)
-		if (max[i] > t->dl_max_ns[i])
+		if (max[i] > t->dl_max_ns[i] && max[i] < 3600 * 1000000000ULL) /* same bogus waits */
 			t->dl_max_ns[i] = max[i];
+	t->ts_prev_t = now;
 	t->ts_have = ts->have | 0x80000000u; /* high bit: some reply was seen */
 	t->ts_prev = *ts;
 	t->nts++;
@@ -296,12 +307,12 @@ static void on_taskstats(struct res_img *r, const struct record *rec)
 		/* A single-threaded process's own exit record is its process total. */
 		struct res_task *p = taskmap_get(r->procs, rec->key.tid, start);
 		if (rec->u.ts.is_exit && p && p->threads_max <= 1)
-			apply_taskstats(p, ts);
+			apply_taskstats(p, ts, rec->t_ns);
 		if (!r->p.threads)
 			t = NULL; /* per-thread delays are only asked for with --threads */
 	}
 	if (t)
-		apply_taskstats(t, ts);
+		apply_taskstats(t, ts, rec->t_ns);
 }
 
 static void on_gone(struct res_img *r, const struct record *rec)

@@ -42,6 +42,7 @@ struct res_point {
 };
 
 #define RES_MAX_POINTS 240
+#define RES_MAX_SERIES_TASKS 100 /* -a on a big host: keep the report readable */
 
 struct res_task {
 	int32_t tgid, tid;
@@ -59,6 +60,8 @@ struct res_task {
 	struct rec_taskstats ts_prev;
 	uint32_t nts;
 	uint64_t dl_max_ns[DL_COUNT];
+	uint64_t ts_prev_t;	/* time of ts_prev */
+	uint32_t dl_glitches;	/* implausible delay jumps dropped */
 	uint32_t ts_have;
 	/* status gauges (process scope; a thread shows its process's) */
 	uint64_t rss_kb, rss_min_kb, rss_max_kb, rss_sum_kb, rss_n;

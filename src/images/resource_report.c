@@ -87,6 +87,10 @@ static void out_delays(const struct res_img *r, const struct res_task *t, struct
 	out_text(o, " (waits; n/a = not accounted):");
 	for (int c = 0; c < DL_COUNT; c++)
 		out_delay_class(r, t, o, c, secs);
+	out_u64(o, "dropped_jumps", NULL, t->dl_glitches);
+	if (t->dl_glitches)
+		out_text(o, " (%u implausible jumps dropped: kernel.task_delayacct changed during a wait)",
+			 t->dl_glitches);
 	out_text(o, "\n");
 	out_obj_close(o);
 }
@@ -331,7 +335,7 @@ static void out_switches(const struct res_task *t, struct out *o, double secs)
 }
 
 /* The summary row (text) and fields (JSON) of one task. */
-static void out_task(const struct res_img *r, const struct res_task *t, struct out *o)
+static void out_task(const struct res_img *r, const struct res_task *t, struct out *o, int series)
 {
 	double secs = secs_of(t), hz = (double)(r->p.ticks_per_s ? r->p.ticks_per_s : 100);
 	double usr = secs > 0 ? 100.0 * (double)t->acc.utime / hz / secs : 0.0;
@@ -385,7 +389,10 @@ static void out_task(const struct res_img *r, const struct res_task *t, struct o
 	out_io(t, o, secs);
 	out_delays(r, t, o, secs);
 	out_cgroup(t, o);
-	out_series(r, t, o);
+	if (series)
+		out_series(r, t, o);
+	else
+		out_null(o, "series", NULL);
 	out_obj_close(o);
 }
 
@@ -444,7 +451,8 @@ static void out_method(struct out *o)
 	out_str(o, "vol_cs", NULL, "exact counters: taskstats (whole thread group), else status of the leader thread");
 	out_str(o, "delays", NULL, "exact counters: taskstats delay accounting; max_ns is the longest single "
 				   "wait in the task's lifetime; null = not accounted");
-	out_str(o, "series", NULL, "per-interval deltas; buckets merge pairwise past 240 points");
+	out_str(o, "series", NULL, "per-interval deltas; buckets merge pairwise past 240 points; "
+				   "only the 100 tasks listed first (most CPU) carry one");
 	out_obj_close(o);
 }
 
@@ -511,7 +519,7 @@ void resource_report(struct res_img *r, struct out *o)
 		 "TID", "COMM", "CPU%", "USR%", "SYS%", "RSS_MiB", "%MEM", "MINFLT/s", "MAJFL/s",
 		 "READ_B/s", "WRITE_B/s", "VCS/s", "ICS/s", "RUNQms/s", "THR", "FDS");
 	for (size_t i = 0; i < shown; i++)
-		out_task(r, v[i], o);
+		out_task(r, v[i], o, i < RES_MAX_SERIES_TASKS);
 	out_arr_close(o);
 	resource_hotspots(r, v, n, o);
 	free(v);

@@ -30,6 +30,7 @@ struct cg_proc {
 	int32_t tgid;
 	uint64_t start;
 	char path[M_COUNT][160]; /* relative to each mount; "" = not in that hierarchy */
+	uint8_t known;		 /* its cgroup file was read (not in a bare fixture tree) */
 	uint64_t hash;		 /* of the paths: the cache key */
 };
 
@@ -329,6 +330,7 @@ static void learn_paths(struct cg_src *s, struct cg_proc *p)
 	snprintf(name, sizeof(name), "%d/cgroup", p->tgid);
 	if (procfs_read_file(s->procfd, name, s->buf, sizeof(s->buf)) <= 0)
 		return;
+	p->known = 1;
 	while (line && *line) {
 		const char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		const char *eol = strchr(line, '\n');
@@ -388,7 +390,8 @@ static void cgroup_tick(void *state, uint64_t now, const struct record_sink *sin
 	s->ncache = 0;
 	emit_host(s, now, sink);
 	while ((p = taskmap_next(s->procs, &it, NULL, NULL)))
-		emit_cgroup(s, p, now, sink);
+		if (p->known)
+			emit_cgroup(s, p, now, sink);
 }
 
 static int cgroup_start(struct run *r, void **state, struct source_status *st)
