@@ -23,15 +23,16 @@ trap cleanup EXIT
 
 # Population: top the host up to ~2,000 processes with sleepers, plus 10
 # tasks that wake 100 times a second (counters that move).
-have=$(ls -d /proc/[0-9]* | wc -l)
+have=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)
 for _ in $(seq $((2000 - have))); do sleep 3600 & pids+=($!); done
 for _ in $(seq 10); do python3 -c 'import time
 while 1: time.sleep(0.01)' & pids+=($!); done
 sleep 1
-echo "population: $(ls -d /proc/[0-9]* | wc -l) processes, $(ls -d /proc/[0-9]*/task/[0-9]* 2>/dev/null | wc -l) threads"
+echo "population: $(ls -d /proc/[0-9]* 2>/dev/null | wc -l) processes, $(ls -d /proc/[0-9]*/task/[0-9]* 2>/dev/null | wc -l) threads"
 
 cpu_of() { sed -n 's/.*own CPU \([0-9.]*\) s.*/\1/p' "$1"; }
 samples_of() { sed -n 's/.*ticks, \([0-9]*\) task-samples.*/\1/p' "$1"; }
+ticks_of() { sed -n 's/.*procfs: \([0-9]*\) ticks,.*/\1/p' "$1"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 dry=() rec=() bps=() rps=() storecpu=()
@@ -45,8 +46,9 @@ for run in 1 2 3; do
 	dry+=("$d") rec+=("$r") rps+=("$(echo "$n / $T" | bc -l)")
 	bps+=("$(echo "$size / $s" | bc -l)")
 	storecpu+=("$(echo "($r - $d) * 1000000 / $n" | bc -l)")
-	printf 'run %d: sampling only %.3f s CPU, recording %.3f s CPU (%.2fx); %d records (%.0f/s), %d task-samples, %d bytes (%.1f B/task-sample, %.1f B/record)\n' \
-		"$run" "$d" "$r" "$(echo "$r / $d" | bc -l)" "$n" "$(echo "$n / $T" | bc -l)" "$s" "$size" \
+	printf 'run %d: %d of %d ticks done (a loaded host skips ticks); ' "$run" "$(ticks_of "$tmp/rec.$run")" "$((T * 10))"
+	printf 'sampling only %.3f s CPU, recording %.3f s CPU (%.2fx); %d records (%.0f/s), %d task-samples, %d bytes (%.1f B/task-sample, %.1f B/record)\n' \
+		"$d" "$r" "$(echo "$r / $d" | bc -l)" "$n" "$(echo "$n / $T" | bc -l)" "$s" "$size" \
 		"$(echo "$size / $s" | bc -l)" "$(echo "$size / $n" | bc -l)"
 done
 md=$(median "${dry[@]}") mr=$(median "${rec[@]}") mb=$(median "${bps[@]}")
@@ -61,8 +63,12 @@ echo "== 10 Hz host-wide, ${T} s per run, medians of 3"
 printf 'records/s written:             %.0f\n' "$(median "${rps[@]}")"
 printf 'bytes per task-sample:         %.1f\n' "$mb"
 printf 'own CPU: sampling %.3f s, recording %.3f s: ratio %.2fx (goal < 1.5x)\n' "$md" "$mr" "$(echo "$mr / $md" | bc -l)"
-printf 'store CPU per record:          %.2f us (about %.0f records/s on one CPU)\n' "$msc" \
-	"$(echo "if ($msc > 0) 1000000 / $msc else 0" | bc -l)"
+if [ "$(echo "$msc > 0" | bc)" = 1 ]; then
+	printf 'store CPU per record:          %.2f us (about %.0f records/s on one CPU)\n' "$msc" \
+		"$(echo "1000000 / $msc" | bc -l)"
+else
+	echo "store CPU per record:          below the noise of this run"
+fi
 printf 'replay (report resource):      %.0f records/s\n' "$(echo "$n1 / $el" | bc -l)"
 
 echo
@@ -81,22 +87,19 @@ print(k["sample"][1], sum(n * b for n, b in k.values()))')"
 ovh=$(echo "$size / $enc" | bc -l)
 b=$(echo "$sb * $ovh" | bc -l)
 all=$(echo "$size / $s" | bc -l)
-day=$(echo "$b * 500 * 86400" | bc -l)
-evs=$(echo "($size - $b * $s) / 70" | bc -l)
-printf 'file: %d bytes for %d task-samples (%.1f B each, all records included)\n' "$size" "$s" "$all"
-printf 'sample records: %.1f B encoded, x%.2f file overhead = %.1f B per task-sample on disk\n' "$sb" "$ovh" "$b"
-printf 'events (fork/exec/exit/taskstats... of this host): %.0f B/s on top\n' "$evs"
-printf 'a day at 1 Hz for 500 tasks:   %.0f MiB of samples (goal < 1024 MiB); with this host'"'"'s event rate: %.0f MiB\n' \
-	"$(echo "$day / 1048576" | bc -l)" "$(echo "($day + $evs * 86400) / 1048576" | bc -l)"
-
+printf 'file: %d bytes for %d task-samples in 70 s\n' "$size" "$s"
+printf 'sample records alone: %.1f B encoded, x%.2f after deflate and SQLite = %.1f B per task-sample\n' "$sb" "$ovh" "$b"
+printf 'everything (samples, taskstats, cgroup, and the events of this host): %.1f B per task-sample\n' "$all"
+printf 'a day at 1 Hz for 500 tasks:   %.0f MiB with everything recorded (%.0f MiB of samples alone); goal < 1024 MiB\n' \
+	"$(echo "$all * 500 * 86400 / 1048576" | bc -l)" "$(echo "$b * 500 * 86400 / 1048576" | bc -l)"
 echo
 echo "== peer in the same run: pidstat -u -r -d -w -p ALL 1, ${T} samples, to a file"
 /usr/bin/time -f '%U %S' -o "$tmp/ptime" pidstat -u -r -d -w -p ALL 1 "$T" >"$tmp/pidstat.txt" 2>/dev/null
 pc=$(awk '{print $1 + $2}' "$tmp/ptime")
 lines=$(grep -c '^[0-9]' "$tmp/pidstat.txt")
 psize=$(stat -c %s "$tmp/pidstat.txt")
-ps_samples=$(( $(ls -d /proc/[0-9]* | wc -l) * T ))
+ps_samples=$(( $(ls -d /proc/[0-9]* 2>/dev/null | wc -l) * T ))
 printf 'pidstat: %.2f s CPU for %d samples of ~%d processes; %d bytes, %.1f B per process-sample\n' \
 	"$pc" "$T" "$((ps_samples / T))" "$psize" "$(echo "$psize / $ps_samples" | bc -l)"
-printf 'procimage record at 1 Hz vs pidstat file: %.2fx the bytes per task-sample\n' \
-	"$(echo "$b / ($psize / $ps_samples)" | bc -l)"
+printf 'procimage record at 1 Hz (everything) vs pidstat file: %.2fx the bytes per task-sample\n' \
+	"$(echo "$all / ($psize / $ps_samples)" | bc -l)"
