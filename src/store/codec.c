@@ -280,7 +280,8 @@ int codec_encode(struct codec *c, const struct record *r, struct codec_buf *out)
 		*p++ = 1;
 	} else {
 		p = put_varint(p, tl ? tl + 2 : 0);
-		memcpy(p, r->text, tl);
+		if (tl)
+			memcpy(p, r->text, tl);
 		p += tl;
 		st->len = tl ? (uint32_t)tl : TEXT_NONE;
 		st->hash = h;
