@@ -29,6 +29,11 @@ need_audit() {
 	# Still busy: the state now is theirs, not the host's; never "restore" it.
 	others_active && AUDIT0=""
 	[ -n "$AUDIT0" ] && AUDIT0=$("$AUDITQ" status)
+	# A run that began meanwhile wrote its session file before changing
+	# anything: if one exists now, the snapshot may be theirs.
+	others_active && AUDIT0=""
+	AUDIT_BEFORE=""
+	[ -n "$AUDIT0" ] && AUDIT_BEFORE="enabled=$(audit_field enabled "$AUDIT0") pid=$(audit_field pid "$AUDIT0") backlog_limit=$(audit_field backlog_limit "$AUDIT0") backlog_wait_time=$(audit_field backlog_wait_time "$AUDIT0")"
 	on_exit audit_restore
 	"$AUDITQ" prime || fail "cannot enable audit once"
 }
@@ -66,11 +71,13 @@ others_active() {
 	return 1
 }
 
-# assert_restored BEFORE: the audit state is back, unless another run holds it.
+# assert_restored: the audit state is the host's from before the test,
+# unless another procimage run (tests run concurrently from other checkouts)
+# holds an audit session: then the last one out restores it.
 assert_restored() {
-	if [ -z "$AUDIT0" ] || others_active; then
+	if [ -z "$AUDIT_BEFORE" ] || others_active; then
 		ok "audit state: another procimage run holds an audit session; it restores"
 	else
-		assert_eq "$(audit_core)" "$1" "audit enabled/pid/backlog restored"
+		assert_eq "$(audit_core)" "$AUDIT_BEFORE" "audit enabled/pid/backlog restored"
 	fi
 }

@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/syscall_lib.sh"
 need_audit
-BEFORE=$(audit_core)
 
 "$HELPERS/sysloop" 0 "$TMP/never" >"$TMP/w.out" & W=$!; on_exit "kill -9 $W"
 for sig in INT TERM HUP KILL; do
@@ -29,17 +28,17 @@ for sig in INT TERM HUP KILL; do
 	fi
 	assert_eq "$(our_rules $P)" 0 "no rule of this run after SIG$sig"
 	assert_eq "$(our_rules)" 0 "no rule of a dead run after SIG$sig"
-	assert_restored "$BEFORE"
+	assert_restored
 done
 
 # No pid target (an unknown comm): audit is never touched.
 "$PROCIMAGE" syscall --comm '^no-such-comm-xyz$' -d 1s -f json >"$TMP/j.none" 2>&1 & P=$!
 sleep 0.5
-assert_restored "$BEFORE" # during the run, not only after
+assert_restored # during the run, not only after
 wait $P
 assert_eq "$(our_rules)" 0 "no rule for a run without processes"
-assert_restored "$BEFORE"
+assert_restored
 # -a: audit refuses (per-process rules only) and leaves the state alone.
 "$PROCIMAGE" syscall -a -d 200ms -f json >"$TMP/j.all" 2>&1 || fail "syscall -a exited $?"
 assert_eq "$(jget "$TMP/j.all" 'd["sources"]["audit"]["status"]')" unavailable "audit unused with -a"
-assert_restored "$BEFORE"
+assert_restored
