@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -200,6 +201,47 @@ static void test_store_retention(void **state)
 	free(path);
 }
 
+static void test_store_max_size(void **state)
+{
+	struct store_limits lim = { .segment_ns = 500000000ull, .max_size = 256 << 10 };
+	struct store_info in = { .host = "h", .kernel = "k", .started_mono_ns = 1000000000ull,
+				 .interval_ns = 100000000ull, .ticks_per_s = 100, .page_size = 4096 };
+	char *path = strdup(tmp_path("size.db")), err[256];
+	struct collect c = { 0 };
+	struct record r;
+	uint64_t x = 88172645463325252ull;
+	int code;
+	(void)state;
+
+	struct store_writer *w = store_create(path, &in, &lim, err, sizeof(err));
+	assert_non_null(w);
+	/* 30 s of 2,000 tasks at 10 Hz whose counters move at random: about
+	 * 6 MB raw, far over the limit. */
+	for (int i = 0; i < 600000; i++) {
+		memset(&r, 0, sizeof(r));
+		r.kind = REC_SAMPLE;
+		r.t_ns = 1000000000ull + (uint64_t)(i / 2000) * 50000000ull;
+		r.key.tid = r.key.tgid = 100 + i % 2000;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		r.u.sample.s.utime = x & 0xffffff;
+		assert_int_equal(store_append(w, &r), 0);
+	}
+	assert_int_equal(store_close(w, r.t_ns, err, sizeof(err)), 0);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	print_message("file %lld bytes for a 256 KiB limit\n", (long long)st.st_size);
+	/* Retention drops whole segments: the file stays near the limit. */
+	assert_true(st.st_size < 2 * (256 << 10));
+	struct store_reader *rd = store_open(path, err, sizeof(err), &code);
+	assert_non_null(rd);
+	assert_int_equal(store_replay(rd, 0, 0, collect_fn, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.last, r.t_ns); /* the newest data is kept */
+	assert_true(c.first > 1000000000ull + 10 * 1000000000ull); /* the oldest went */
+	store_reader_close(rd);
+	unlink(path);
+	free(path);
+}
+
 static void test_store_refuses_garbage(void **state)
 {
 	char *path = strdup(tmp_path("bad.db")), err[256];
@@ -317,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_codec_roundtrip),
 		cmocka_unit_test(test_store_roundtrip_window),
 		cmocka_unit_test(test_store_retention),
+		cmocka_unit_test(test_store_max_size),
 		cmocka_unit_test(test_store_refuses_garbage),
 		cmocka_unit_test(test_render_prom),
 		cmocka_unit_test(test_render_csv_html),
