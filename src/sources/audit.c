@@ -525,12 +525,14 @@ static void audit_stop(void *state, struct source_status *st)
 		if (a->own_host && audit_session_end(&a->sess))
 			audit_session_restore(&a->sess, a->ctl);
 	}
+	const char *mode = a->mode == READER_MCAST ? "multicast reader" : "audit-pid reader";
 	if (a->enobufs && st->state == SOURCE_OK)
-		source_set(st, SOURCE_DEGRADED, "the reader fell behind %llu times (ENOBUFS): records lost, count unknown",
-			   (unsigned long long)a->enobufs);
+		source_set(st, SOURCE_DEGRADED, "%s fell behind %llu times (ENOBUFS): records lost, count unknown",
+			   mode, (unsigned long long)a->enobufs);
 	if (a->kernel_lost)
-		source_set(st, SOURCE_DEGRADED, "the kernel dropped %llu audit records during the capture (queue full; backlog_wait_time=0 keeps the target running): counts are lower bounds",
-			   (unsigned long long)a->kernel_lost);
+		source_set(st, SOURCE_DEGRADED, "%s; the kernel dropped %llu audit records during the capture (queue full%s): counts are lower bounds",
+			   mode, (unsigned long long)a->kernel_lost,
+			   a->own_host ? "; backlog_wait_time=0 keeps the target running" : "");
 	if (a->refused)
 		source_set(st, SOURCE_DEGRADED, "%d target processes beyond the first %d were not audited",
 			   a->refused, MAX_ARMED);

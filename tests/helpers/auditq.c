@@ -7,12 +7,16 @@
  *   auditq delkey K delete every rule whose key is K (test cleanup)
  *   auditq enable N set enabled to N (test cleanup)
  *   auditq backlog LIMIT WAIT  set backlog_limit and backlog_wait_time (test cleanup)
+ *   auditq hold     stand in for auditd: register as the audit pid, drain
+ *                   records until SIGTERM/SIGINT, then unregister
  *   auditq prime    enable audit once and restore the previous value, so
  *                   every process forked afterwards can be audited (what
  *                   contrib/procimage-audit-boot.service does at boot)
  * Exit 0, 1 on error (message on stderr), 77 when audit is unreachable.
  */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <linux/audit.h>
 #include <linux/netlink.h>
 #include <stdint.h>
@@ -23,6 +27,13 @@
 #include <unistd.h>
 
 static int seq;
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static int nl_send(int fd, int type, int flags, const void *data, size_t len)
 {
@@ -162,7 +173,7 @@ int main(int argc, char **argv)
 	int fd, rc;
 
 	if (argc < 2 || argc > 4) {
-		fprintf(stderr, "usage: auditq rules|status|prime|delkey KEY|enable N|backlog LIMIT WAIT\n");
+		fprintf(stderr, "usage: auditq rules|status|prime|hold|delkey KEY|enable N|backlog LIMIT WAIT\n");
 		return 2;
 	}
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
@@ -202,6 +213,29 @@ int main(int argc, char **argv)
 			rc = nl_recv(fd, 0, NULL);
 	} else if (!strcmp(argv[1], "enable") && argc == 3) {
 		rc = set_enabled(fd, (uint32_t)atoi(argv[2]));
+	} else if (!strcmp(argv[1], "hold")) {
+		struct audit_status s = { .mask = AUDIT_STATUS_PID, .pid = (uint32_t)getpid() };
+		static char buf[65536];
+		signal(SIGTERM, on_stop);
+		signal(SIGINT, on_stop);
+		rc = nl_send(fd, AUDIT_SET, NLM_F_ACK, &s, sizeof(s));
+		if (!rc)
+			rc = nl_recv(fd, 0, NULL);
+		if (!rc) {
+			printf("held\n");
+			fflush(stdout);
+		}
+		while (!rc && !stop) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			if (poll(&p, 1, 100) > 0)
+				recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		}
+		if (!rc) {
+			s.pid = 0;
+			rc = nl_send(fd, AUDIT_SET, NLM_F_ACK, &s, sizeof(s));
+			while (!rc && (rc = nl_recv(fd, 0, NULL)) == -EAGAIN)
+				;
+		}
 	} else if (!strcmp(argv[1], "prime")) {
 		rc = get_status(fd);
 		if (!rc && st.enabled == 0) {
