@@ -127,7 +127,7 @@ static void collector(const struct tool *t, const struct compat_settings *s, con
 
 	snprintf(path, sizeof(path), "%s/store.db", dir);
 	snprintf(log, sizeof(log), "%s/collector.log", dir);
-	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		dup2(fd, 1);
 		dup2(fd, 2);

@@ -145,6 +145,18 @@ int compat_parse_settings_args(const char *args, int *json, char *err, size_t er
 	return -1;
 }
 
+/* fopen(path, "we") for a private file: mode 0600, and never through a
+ * symlink planted where the file goes. */
+static FILE *fopen_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (fd >= 0 && !fp)
+		close(fd);
+	return fp;
+}
+
 int compat_save(const char *dir, const struct compat_settings *s, char *err, size_t errlen)
 {
 	char path[4096], tmp[4200];
@@ -152,7 +164,7 @@ int compat_save(const char *dir, const struct compat_settings *s, char *err, siz
 
 	snprintf(path, sizeof(path), "%s/settings", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fp = fopen(tmp, "we");
+	fp = fopen_private(tmp);
 	if (!fp) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		return -1;
@@ -215,7 +227,7 @@ int compat_write_pid(const char *dir, pid_t pid)
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/pid", dir);
-	fp = fopen(path, "we");
+	fp = fopen_private(path);
 	if (!fp)
 		return -1;
 	fprintf(fp, "%d\n", (int)pid);

@@ -57,6 +57,18 @@ static void unlock_dir(struct audit_session *s)
 	s->lockfd = -1;
 }
 
+/* fopen(path, "we") for a private file: mode 0600, and never through a
+ * symlink planted where the file goes. */
+static FILE *fopen_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (fd >= 0 && !fp)
+		close(fd);
+	return fp;
+}
+
 static int read_host(const char *path, struct audit_host *h)
 {
 	FILE *fp = fopen(path, "re");
@@ -72,7 +84,7 @@ static int read_host(const char *path, struct audit_host *h)
 
 static int write_host(const char *path, const struct audit_host *h)
 {
-	FILE *fp = fopen(path, "we");
+	FILE *fp = fopen_private(path);
 
 	if (!fp)
 		return -errno;
