@@ -178,7 +178,7 @@ int cmd_triage(int argc, char **argv)
 			 argv[first]);
 		rc = EXIT_USAGE;
 	}
-	if (!rc && !targets_empty(&t.o.targets)) {
+	if (!rc && (t.o.targets.npids || t.o.targets.have_comm || t.o.targets.cgroup[0])) {
 		snprintf(t.o.err, sizeof(t.o.err),
 			 "triage scans the whole host: to look at given tasks use 'procimage sched -p PID' (or resource, migrate ...)");
 		rc = EXIT_USAGE;
