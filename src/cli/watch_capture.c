@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -222,12 +223,19 @@ static pid_t spawn(int dfd, const char *outname, const char *errname, char *cons
 			close(efd);
 		return -1;
 	}
+	pid_t parent = getpid();
 	pid = fork();
 	if (pid == 0) {
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		/* Our image children end with the watch, even a SIGKILLed one: a
+		 * stacks child must not keep the target traced for the rest of its
+		 * window. SIGTERM lets it detach and write its file. (Hooks are
+		 * the user's: they are left alone.) */
+		if (path && (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent))
+			_exit(125);
 		int nul = open("/dev/null", O_RDONLY);
 		if (nul >= 0)
 			dup2(nul, 0);
