@@ -326,9 +326,12 @@ void compat_print_settings(FILE *fp, const char *tool, const struct compat_setti
 		return;
 	}
 	fprintf(fp, "%s settings:\n  activated: %s\n  tgid: %d\n  pid: %d\n  comm: %s\n"
-		"  verbose: %d\n  threshold: %llu ms%s\n", tool, active ? "yes" : "no", s->tgid,
-		s->pid, s->comm, s->verbose, (unsigned long long)s->threshold_ms,
-		s->threshold_ms ? "" : " (default)");
+		"  verbose: %d\n", tool, active ? "yes" : "no", s->tgid, s->pid, s->comm,
+		s->verbose);
+	if (s->threshold_ms)
+		fprintf(fp, "  threshold: %llu ms\n", (unsigned long long)s->threshold_ms);
+	else
+		fprintf(fp, "  threshold: default (50 ms, see --help)\n");
 	if (active && s->activated_wall_ns) {
 		char t[40];
 		clock_format_rfc3339(s->activated_wall_ns, t, sizeof(t));
