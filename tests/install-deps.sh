@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the Debian packages procimage builds and tests with (run as root).
-# Build: libnl, libcap, libaudit, SQLite, elfutils libdw; tests: cmocka and
-# the peers the integration tests and benchmarks compare against.
+# Build: libnl, libcap, libaudit, SQLite, elfutils libdw, zlib; tests: cmocka,
+# the peers the integration tests and benchmarks compare against, a Prometheus
+# text parser and headless Chromium (renders the SVG and HTML reports).
 set -e
 export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential pkg-config libnl-3-dev libnl-genl-3-dev libcap-dev libaudit-dev \
