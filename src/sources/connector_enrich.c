@@ -155,7 +155,7 @@ struct cn_enrich *cn_enrich_new(int rootfd, int *efd_out)
 
 int cn_enrich_push(struct cn_enrich *e, const struct record *r)
 {
-	char exe[EN_TEXT / 2], comm[16];
+	char exe[EN_TEXT / 2], comm[16] = { 0 }; /* all 16 bytes reach the store */
 	int n;
 
 	pthread_mutex_lock(&e->mu);
