@@ -42,8 +42,9 @@ build() { # DIR EXTRA_CFLAGS
 }
 
 result() { # NAME RC OUTPUT_FILE
+	local took=$((SECONDS - t0))
 	case "$2" in
-	0) pass=$((pass + 1)); log "PASS $1" ;;
+	0) pass=$((pass + 1)); log "PASS $1 (${took}s)" ;;
 	77) skip=$((skip + 1)); log "SKIP $1: $(grep -m1 '^SKIP' "$3" | sed 's/^SKIP:* *//')" ;;
 	*) fail=$((fail + 1)); failed+=("$1"); log "FAIL $1 (exit $2)"; tail -n 30 "$3" | sed 's/^/    /' ;;
 	esac
@@ -55,6 +56,7 @@ run_units() { # BUILD
 		name="unit/$(basename "$t")[$(basename "$1")]"
 		[ -n "$only" ] && [[ "$name" != *$only* ]] && continue
 		out="tests/out/$(basename "$t").$(basename "$1").log"
+		t0=$SECONDS
 		( cd "$ROOT/tests" && timeout 300 "$ROOT/$t" ) >"$out" 2>&1
 		result "$name" $? "$out"
 	done
@@ -67,8 +69,9 @@ run_integration() { # BUILD
 		[ -n "$only" ] && [[ "$name" != *$only* ]] && continue
 		out="tests/out/$(basename "$t" .sh).$(basename "$1").log"
 		if [ "$(id -u)" != 0 ] && ! grep -q '^# unprivileged' "$t"; then
-			echo "SKIP: needs root" >"$out"; result "$name" 77 "$out"; continue
+			t0=$SECONDS; echo "SKIP: needs root" >"$out"; result "$name" 77 "$out"; continue
 		fi
+		t0=$SECONDS
 		PROCIMAGE="$ROOT/$1/procimage" HELPERS="$ROOT/$1/helpers" BUILD_DIR="$ROOT/$1" \
 			ROOT="$ROOT" timeout 600 bash "$t" >"$out" 2>&1
 		result "$name" $? "$out"
