@@ -43,11 +43,11 @@ a = [t for t in es if t["comm"] == "python3"]
 b = [t for t in es if t["comm"] == "sleep"]
 print("entries for pid", pid, [(t["comm"], t.get("start_ticks"), t.get("cpu_pct")) for t in es])
 assert a, "A (python3) missing"
-assert a[0]["cpu_ns"] > 2e8, "A burnt CPU: %s" % a[0]["cpu_ns"]
+assert a[0]["cpu_ns"] > 1e8, "A burnt CPU: %s" % a[0]["cpu_ns"]
 for t in b:
     assert t["start_ticks"] != a[0]["start_ticks"], "B has A's start time"
     assert (t["cpu_pct"] or 0) < 5, "B got A's CPU: %s" % t["cpu_pct"]
-    assert (t.get("cpu_ns") or 0) < 50e6, "B got A's cpu_ns"
+    assert (t.get("cpu_ns") or 0) < 2e7, "B got A's cpu_ns"
 print("ok: resource: A %.2f s CPU, B %s" % (a[0]["cpu_ns"] / 1e9, [t["cpu_ns"] for t in b]))
 PY
 # keytime, sched, migrate: any object carrying pid A and comm sleep has no
