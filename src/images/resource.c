@@ -358,6 +358,28 @@ static void on_host(struct res_img *r, const struct record *rec)
 }
 
 /* Fold the finished bucket into the series, halving resolution when full. */
+
+/* Two consecutive points become one: the deltas add up. */
+static void point_add_deltas(struct res_point *a, const struct res_point *b)
+{
+	a->cpu_ns += b->cpu_ns;
+	a->wait_ns += b->wait_ns;
+	a->utime += b->utime;
+	a->stime += b->stime;
+	a->minflt += b->minflt;
+	a->majflt += b->majflt;
+	a->read_bytes += b->read_bytes;
+	a->write_bytes += b->write_bytes;
+	a->rchar += b->rchar;
+	a->wchar += b->wchar;
+	a->syscr += b->syscr;
+	a->syscw += b->syscw;
+	a->vcs += b->vcs;
+	a->ivcs += b->ivcs;
+	a->blkio_delay_ns += b->blkio_delay_ns;
+	a->mem_delay_ns += b->mem_delay_ns;
+}
+
 static void push_point(struct res_task *t)
 {
 	if (t->npts == t->cap_pts) {
@@ -372,10 +394,7 @@ static void push_point(struct res_task *t)
 		} else {
 			for (uint32_t i = 0; i < t->npts / 2; i++) {
 				struct res_point a = t->pts[2 * i], b = t->pts[2 * i + 1];
-				/* cpu_ns .. mem_delay_ns are consecutive deltas. */
-				uint64_t *pa = &a.cpu_ns, *pb = &b.cpu_ns;
-				for (size_t k = 0; k < (size_t)(&a.rss_kb - &a.cpu_ns); k++)
-					pa[k] += pb[k];
+				point_add_deltas(&a, &b);
 				a.dur_ns += b.dur_ns;
 				a.rss_kb = b.rss_kb;
 				a.threads = b.threads;

@@ -222,15 +222,16 @@ static void flame(FILE *fp, const struct jv *doc)
 		return;
 	collect_stacks(agg, doc);
 	FILE *ms = stack_agg_total(agg) ? open_memstream(&svg, &len) : NULL;
-	if (ms && flamegraph_write_svg_ex(ms, agg, &fo) == 0 && fclose(ms) == 0) {
+	int ok = ms && flamegraph_write_svg_ex(ms, agg, &fo) == 0;
+	if (ms && fclose(ms) != 0) /* closed once, whatever happened */
+		ok = 0;
+	if (ok) {
 		fprintf(fp, "<h2>flame graph</h2>\n<figure><figcaption>%llu samples of %zu stacks"
 			"</figcaption><img class=\"flamegraph\" alt=\"flame graph\" width=\"960\" "
 			"src=\"data:image/svg+xml;base64,", (unsigned long long)stack_agg_total(agg),
 			stack_agg_size(agg));
 		base64(fp, (const unsigned char *)svg, len);
 		fputs("\"></figure>\n", fp);
-	} else if (ms) {
-		fclose(ms);
 	}
 	free(svg);
 	stack_agg_free(agg);
