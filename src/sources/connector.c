@@ -422,7 +422,7 @@ static void final_status(struct cn_src *s, struct source_status *st, uint64_t un
 			 "(task gone before /proc was read)", (unsigned long long)unknown_exec);
 	if (st->lost || s->enobufs)
 		source_set(st, SOURCE_DEGRADED,
-			   "receive buffer overflowed %llu times, %llu events lost (receive buffer "
+			   "receive buffer overflowed %llu times, at least %llu events lost (receive buffer "
 			   "%d KiB)%s", (unsigned long long)s->enobufs, (unsigned long long)st->lost,
 			   s->rcvbuf / 1024, extra);
 	else if (extra[0] || s->rcvbuf < (8 << 20))
@@ -438,9 +438,12 @@ static void connector_stop(void *state, struct source_status *st)
 		return;
 	if (s->fd >= 0) {
 		drain(s, on_record);
-		/* ENOBUFS with no later message to measure it: say so. */
-		if (s->enobufs && !st->lost && !s->lost_records)
-			emit_lost(s, 0, s->t_start, clock_mono_ns());
+		/* ENOBUFS with no later message to measure it: each overflow
+		 * dropped at least one message, so that is the lower bound. */
+		if (s->enobufs && !st->lost && !s->lost_records) {
+			source_note_loss(st, s->enobufs, clock_mono_ns());
+			emit_lost(s, s->enobufs, s->t_start, clock_mono_ns());
+		}
 		while (s->listens-- > 0)
 			send_control(s, PROC_CN_MCAST_IGNORE, CN_EV_ALL);
 		close(s->fd);

@@ -107,7 +107,7 @@ static void flatten(const struct record *r, uint64_t *w)
 static void unflatten(const uint64_t *w, struct record *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->cpu = (int32_t)(uint32_t)w[0] - 1;
+	r->cpu = (int32_t)((uint32_t)w[0] - 1u); /* 0 decodes to -1, never overflows */
 	r->kind = (uint16_t)(w[0] >> 32);
 	r->source = (uint16_t)(w[0] >> 48);
 	r->t_ns = w[1];

@@ -81,3 +81,13 @@ assert_restored() {
 		assert_eq "$(audit_core)" "$AUDIT_BEFORE" "audit enabled/pid/backlog restored"
 	fi
 }
+
+# Until PID sits in sigwait (rt_sigtimedwait, x86_64 nr 128): its start-up is
+# over and SIGUSR1 is blocked, so the signal starts the loop, never kills it.
+wait_sigwait() {
+	for _ in $(seq 250); do
+		[ "$(cut -d' ' -f1 /proc/$1/syscall 2>/dev/null)" = 128 ] && return 0
+		sleep 0.02
+	done
+	fail "workload $1 never reached sigwait"
+}

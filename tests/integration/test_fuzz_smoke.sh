@@ -1,5 +1,6 @@
 #!/bin/bash
 # unprivileged
+# once
 # Every libFuzzer target (tests/fuzz/) for a few seconds on its seed corpus,
 # under ASan+UBSan: a parser that crashes on its seeds or on what the fuzzer
 # finds quickly fails here; `make fuzz` runs them longer.
@@ -8,7 +9,8 @@ SECS=${FUZZ_SMOKE_SECS:-3}
 # Our own sanitizer settings, not the suite's (its exit codes and leak check
 # are for the program under test).
 unset ASAN_OPTIONS UBSAN_OPTIONS
-"$ROOT/tests/fuzz/run.sh" "$SECS" >"$TMP/fuzz.out" 2>&1
+# A fixed number of runs from a fixed seed: the same inputs every suite run.
+FUZZ_RUNS=${FUZZ_SMOKE_RUNS:-20000} "$ROOT/tests/fuzz/run.sh" "$SECS" >"$TMP/fuzz.out" 2>&1
 rc=$?
 cat "$TMP/fuzz.out"
 [ $rc = 77 ] && exit 77

@@ -5,11 +5,15 @@
 . "$(dirname "$0")/lib.sh"
 
 sleep 30 & S=$!; on_exit "kill $S"
-PROCIMAGE_TEST_CN_RCVBUF=4096 PROCIMAGE_TEST_CN_STALL_MS=1500 \
-	"$PROCIMAGE" keytime -p $S -d 2500ms -f json >"$TMP/j" & P=$!
+# The stall starts at the first event and lasts until 3 s after start; the
+# storm must begin after the connector has subscribed (start-up, including its
+# wait for the kernel's ack, can take most of a second on a sanitizer build)
+# and end inside the stall.
+PROCIMAGE_TEST_CN_RCVBUF=4096 PROCIMAGE_TEST_CN_STALL_MS=3000 \
+	"$PROCIMAGE" keytime -p $S -d 4s -f json >"$TMP/j" & P=$!
 on_exit "kill $P"
-sleep 0.4
-"$HELPERS/forkstorm" 2000 1 0 >"$TMP/storm"
+sleep 1.2
+"$HELPERS/forkstorm" 3000 1 0 >"$TMP/storm"
 wait $P || fail "keytime exited $?"
 st=$(jget "$TMP/j" 'd["sources"]["connector"]["status"]')
 [ "$st" = unavailable ] && skip "proc connector not available here"

@@ -10,6 +10,9 @@ need_audit
 # a loaded host) makes counts lower bounds; then measure once more.
 capture() {
 	"$HELPERS/sysloop" 200 >"$TMP/sl" & SL=$!; on_exit "kill -9 $SL"
+	# Capture from when it waits for the signal: the dynamic loader's own
+	# close/mmap/munmap must not count (a fast host starts procimage first).
+	wait_sigwait $SL
 	"$PROCIMAGE" syscall -p $SL -d 60s --source audit -f json >"$TMP/j" 2>"$TMP/err" & P=$!
 	on_exit "kill -9 $P"
 	wait_rule $SL $P || fail "no audit rule for $SL appeared: $(cat "$TMP/err")"
@@ -44,6 +47,7 @@ assert_restored
 # 2. The same workload under strace -c (attached while it waits).
 command -v strace >/dev/null || skip "strace not installed (procimage part passed)"
 "$HELPERS/sysloop" 200 >"$TMP/sl2" & SL2=$!; on_exit "kill -9 $SL2"
+wait_sigwait $SL2
 strace -c -o "$TMP/strace" -p $SL2 2>"$TMP/strace.err" & ST=$!
 for _ in $(seq 100); do [ "$(awk '/TracerPid/{print $2}' /proc/$SL2/status)" != 0 ] && break; sleep 0.05; done
 kill -USR1 $SL2; wait $SL2; wait $ST

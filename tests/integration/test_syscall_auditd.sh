@@ -17,6 +17,7 @@ S1=$(audit_core)
 assert_eq "$(audit_field pid "$S1")" "$H" "stand-in auditd owns the audit pid"
 
 "$HELPERS/sysloop" 200 >"$TMP/sl" & SL=$!; on_exit "kill -9 $SL"
+wait_sigwait $SL
 "$PROCIMAGE" syscall -p $SL -d 60s --source audit -f json >"$TMP/j" 2>"$TMP/err" & P=$!
 on_exit "kill -9 $P"
 wait_rule $SL $P || fail "no rule appeared: $(cat "$TMP/err")"
