@@ -39,7 +39,8 @@ int main(int argc, char **argv)
 		while (t && (te = readdir(t))) {
 			if (te->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof(path), "/proc/%s/task/%s/schedstat", de->d_name, te->d_name);
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/schedstat", de->d_name,
+				 te->d_name);
 			int fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (fd < 0)
 				continue;
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
 	}
 	closedir(d);
 	int passes = atoi(argv[1]) * 1000 / atoi(argv[2]);
-	struct timespec iv = { 0, atol(argv[2]) * 1000000L };
+	struct timespec iv = {0, atol(argv[2]) * 1000000L};
 	unsigned long long sum = 0, samples = 0;
 	long long c0 = cpu_ns();
 	for (int p = 0; p < passes; p++) {
@@ -60,7 +61,8 @@ int main(int argc, char **argv)
 			ssize_t k = pread(fds[i], buf, sizeof(buf) - 1, 0);
 			if (k > 0) {
 				buf[k] = 0;
-				sum += strtoull(buf, NULL, 10); /* the run time, as a reader would */
+				sum +=
+				    strtoull(buf, NULL, 10); /* the run time, as a reader would */
 				samples++;
 			}
 		}

@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	long long cpu = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
 			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
-	printf("%lld %lld\n", (long long)(b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec),
-	       cpu);
+	printf("%lld %lld\n",
+	       (long long)(b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec), cpu);
 	return 0;
 }

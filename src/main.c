@@ -14,24 +14,24 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "triage", cmd_triage, "find the tasks that hog CPUs, image them, explain (default)" },
-	{ "sched", cmd_sched, "long continuous on-CPU runs, and who waited behind them" },
-	{ "resource", cmd_resource, "CPU, memory, I/O, faults, switches, delays over time" },
-	{ "keytime", cmd_keytime, "timeline: fork, exec, exit, on/off CPU, long blocks" },
-	{ "syscall", cmd_syscall, "per-syscall counts, errors, time, sequence" },
-	{ "migrate", cmd_migrate, "CPU migrations: counts, timeline, matrix" },
-	{ "record", cmd_record, "record every source into a store for later reports" },
-	{ "report", cmd_report, "rebuild images from a store" },
-	{ "watch", cmd_watch, "rules on metrics trigger a capture of the scene" },
-	{ "exits", cmd_exits, "why processes ended or vanished" },
-	{ "stacks", cmd_stacks, "kernel and user stacks, folded or SVG flame graph" },
-	{ "doctor", cmd_doctor, "which data sources work here, and why not" },
+    {"triage", cmd_triage, "find the tasks that hog CPUs, image them, explain (default)"},
+    {"sched", cmd_sched, "long continuous on-CPU runs, and who waited behind them"},
+    {"resource", cmd_resource, "CPU, memory, I/O, faults, switches, delays over time"},
+    {"keytime", cmd_keytime, "timeline: fork, exec, exit, on/off CPU, long blocks"},
+    {"syscall", cmd_syscall, "per-syscall counts, errors, time, sequence"},
+    {"migrate", cmd_migrate, "CPU migrations: counts, timeline, matrix"},
+    {"record", cmd_record, "record every source into a store for later reports"},
+    {"report", cmd_report, "rebuild images from a store"},
+    {"watch", cmd_watch, "rules on metrics trigger a capture of the scene"},
+    {"exits", cmd_exits, "why processes ended or vanished"},
+    {"stacks", cmd_stacks, "kernel and user stacks, folded or SVG flame graph"},
+    {"doctor", cmd_doctor, "which data sources work here, and why not"},
 };
 
 static const char *const compat_names[] = {
-	"sched-image",	 "sched_image",	   "resource-image", "resource_image", "keytime-image",
-	"keytime_image", "migrate-image",  "migrate_image",  "sys-cost",       "sys_cost",
-	"syscall-image", "syscall_image",
+    "sched-image",   "sched_image",   "resource-image", "resource_image",
+    "keytime-image", "keytime_image", "migrate-image",	"migrate_image",
+    "sys-cost",	     "sys_cost",      "syscall-image",	"syscall_image",
 };
 
 static void usage(FILE *fp)
@@ -39,15 +39,14 @@ static void usage(FILE *fp)
 	fprintf(fp, "usage: procimage [COMMAND] [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(fp,
-		"\ndiagnose-tools compatible: sched-image, resource-image, keytime-image,\n"
-		"  migrate-image, sys-cost (syscall-image) with --activate, --report,\n"
-		"  --settings, --deactivate\n"
-		"\ntargets: -p/--pid PID[,PID..]  --comm REGEX  --cgroup PATH  -a/--all\n"
-		"common:  -d/--duration DUR  -i/--interval DUR  -f/--format text|json\n"
-		"         -o/--output FILE  --proc-root DIR  --stats  -h/--help  --version\n"
-		"exit status: 0 ok, 1 runtime failure, 2 bad usage, 3 target not found\n"
-		"'procimage COMMAND --help' shows a command's own options.\n");
+	fprintf(fp, "\ndiagnose-tools compatible: sched-image, resource-image, keytime-image,\n"
+		    "  migrate-image, sys-cost (syscall-image) with --activate, --report,\n"
+		    "  --settings, --deactivate\n"
+		    "\ntargets: -p/--pid PID[,PID..]  --comm REGEX  --cgroup PATH  -a/--all\n"
+		    "common:  -d/--duration DUR  -i/--interval DUR  -f/--format text|json\n"
+		    "         -o/--output FILE  --proc-root DIR  --stats  -h/--help  --version\n"
+		    "exit status: 0 ok, 1 runtime failure, 2 bad usage, 3 target not found\n"
+		    "'procimage COMMAND --help' shows a command's own options.\n");
 }
 
 int main(int argc, char **argv)

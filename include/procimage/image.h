@@ -17,16 +17,16 @@
 
 struct image_params {
 	uint64_t interval_ns;
-	uint64_t threshold_ns;	/* sched: occupancy threshold; keytime: blocked */
-	int threads;		/* report per thread */
-	int children;		/* keytime: follow descendants */
-	int stacks;		/* capture kernel stacks */
-	int sequence;		/* syscall: last N per thread */
+	uint64_t threshold_ns; /* sched: occupancy threshold; keytime: blocked */
+	int threads;	       /* report per thread */
+	int children;	       /* keytime: follow descendants */
+	int stacks;	       /* capture kernel stacks */
+	int sequence;	       /* syscall: last N per thread */
 	int verbose;
-	int top;		/* rows to show (0 = default) */
-	const char *syscalls;	/* syscall: comma list to restrict to, or NULL */
+	int top;		 /* rows to show (0 = default) */
+	const char *syscalls;	 /* syscall: comma list to restrict to, or NULL */
 	const char *source_mode; /* syscall: auto|audit|sample */
-	long ticks_per_s;	/* USER_HZ of the host the records came from */
+	long ticks_per_s;	 /* USER_HZ of the host the records came from */
 	long page_size;
 	/* migrate: CPU -> NUMA node (from sysfs, read by the run); NULL if unknown */
 	const int16_t *cpu_node;
@@ -34,13 +34,13 @@ struct image_params {
 };
 
 struct image_ops {
-	const char *name;		/* "sched", "resource", ... */
+	const char *name; /* "sched", "resource", ... */
 	/* PF_* read per thread of target processes, every tick. PF_STAT must be
 	 * listed to get state/CPU/faults each tick: otherwise stat is read only
 	 * once per thread, for its identity. */
 	uint32_t needs;
-	uint32_t pneeds;		/* PF_* read at process scope for targets */
-	uint32_t sources;		/* 1 << SRC_* this image can use */
+	uint32_t pneeds;  /* PF_* read at process scope for targets */
+	uint32_t sources; /* 1 << SRC_* this image can use */
 	/* With -a: read only stat for every process and deep-sample the threads
 	 * of processes that used CPU (sched, triage), instead of treating every
 	 * process as a target. */

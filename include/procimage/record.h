@@ -18,26 +18,27 @@
 
 enum rec_kind {
 	REC_NONE = 0,
-	REC_SAMPLE,	/* procfs: one thread (or process, see scope) polled */
-	REC_GONE,	/* procfs: a task seen before is no longer in /proc */
-	REC_FORK,	/* connector: new process */
-	REC_CLONE,	/* connector: new thread */
-	REC_EXEC,	/* connector: text = filename NUL argv0 NUL argv1 ... */
-	REC_EXIT,	/* connector: a thread or process ended */
-	REC_COMM,	/* connector: text = new comm */
-	REC_UID,	/* connector: uid/gid change */
-	REC_SID,	/* connector: setsid */
-	REC_PTRACE,	/* connector: ptrace attach/detach */
-	REC_COREDUMP,	/* connector */
-	REC_TASKSTATS,	/* taskstats: reply to a query, or an exit record */
-	REC_SYSCALL,	/* audit: one syscall exit */
-	REC_LOST,	/* a source lost events: count and window */
-	REC_TICK,	/* end of one sampling pass: images close the interval */
-	REC_KMSG,	/* kernel log line; text = message */
-	REC_STACK,	/* a stack; text = frames separated by ';' (root first) */
-	REC_HOST,	/* host facts (RAM, PSI, kernel.task_delayacct); see rec_host.have */
-	REC_CGROUP,	/* a target's cgroup: limits, events, PSI; text = cgroup path */
-	REC_CAPTURE,	/* a source began/ended capturing key.tgid (0: the source as a whole); text = why */
+	REC_SAMPLE,    /* procfs: one thread (or process, see scope) polled */
+	REC_GONE,      /* procfs: a task seen before is no longer in /proc */
+	REC_FORK,      /* connector: new process */
+	REC_CLONE,     /* connector: new thread */
+	REC_EXEC,      /* connector: text = filename NUL argv0 NUL argv1 ... */
+	REC_EXIT,      /* connector: a thread or process ended */
+	REC_COMM,      /* connector: text = new comm */
+	REC_UID,       /* connector: uid/gid change */
+	REC_SID,       /* connector: setsid */
+	REC_PTRACE,    /* connector: ptrace attach/detach */
+	REC_COREDUMP,  /* connector */
+	REC_TASKSTATS, /* taskstats: reply to a query, or an exit record */
+	REC_SYSCALL,   /* audit: one syscall exit */
+	REC_LOST,      /* a source lost events: count and window */
+	REC_TICK,      /* end of one sampling pass: images close the interval */
+	REC_KMSG,      /* kernel log line; text = message */
+	REC_STACK,     /* a stack; text = frames separated by ';' (root first) */
+	REC_HOST,      /* host facts (RAM, PSI, kernel.task_delayacct); see rec_host.have */
+	REC_CGROUP,    /* a target's cgroup: limits, events, PSI; text = cgroup path */
+	REC_CAPTURE,   /* a source began/ended capturing key.tgid (0: the source as a whole); text =
+			  why */
 	REC_KIND_COUNT
 };
 
@@ -77,8 +78,8 @@ struct rec_fork {
 };
 
 struct rec_exit {
-	uint32_t status;      /* raw wait status: WIFEXITED/WTERMSIG apply */
-	int32_t exit_signal;  /* signal sent to the parent, -1 for threads */
+	uint32_t status;     /* raw wait status: WIFEXITED/WTERMSIG apply */
+	int32_t exit_signal; /* signal sent to the parent, -1 for threads */
 	int32_t parent_tgid, parent_tid;
 	uint8_t is_thread;
 };
@@ -97,8 +98,8 @@ struct rec_taskstats {
 	uint8_t ac_flag;
 	uint32_t ac_uid;
 	uint32_t ac_ppid;
-	uint64_t ac_btime;	/* s since epoch */
-	uint64_t ac_etime_us;	/* elapsed */
+	uint64_t ac_btime;    /* s since epoch */
+	uint64_t ac_etime_us; /* elapsed */
 	uint64_t ac_utime_us, ac_stime_us;
 	uint64_t cpu_run_real_ns, cpu_run_virtual_ns;
 	uint64_t hiwater_rss_kb, hiwater_vm_kb;
@@ -138,15 +139,15 @@ enum { PSI_CPU = 0, PSI_MEMORY, PSI_IO, PSI_COUNT };
 
 /* Host facts (REC_HOST); several sources may fill different parts. */
 struct rec_host {
-	uint32_t have;		/* HOST_HAVE_* */
-	uint64_t mem_total_kb;	/* MemTotal */
-	int8_t delayacct;	/* kernel.task_delayacct now: 0, 1 */
+	uint32_t have;		  /* HOST_HAVE_* */
+	uint64_t mem_total_kb;	  /* MemTotal */
+	int8_t delayacct;	  /* kernel.task_delayacct now: 0, 1 */
 	uint8_t delayacct_by_run; /* this run switched it on (and restores it) */
 	/* Tasks started (stat field 22) after this many boot clock ticks are
 	 * covered by delay accounting; 0 = it was on before the run. */
 	uint64_t delayacct_since_ticks;
 	struct rec_psi psi[PSI_COUNT];
-	uint64_t oom_kill;	/* /proc/vmstat oom_kill: OOM kills since boot (4.13+) */
+	uint64_t oom_kill; /* /proc/vmstat oom_kill: OOM kills since boot (4.13+) */
 };
 
 enum {
@@ -162,10 +163,10 @@ struct rec_cgroup {
 	uint8_t version; /* 1 or 2 (of the memory controller's hierarchy) */
 	uint32_t have;	 /* CG_HAVE_* */
 	uint64_t mem_limit, mem_high, mem_usage, mem_max_usage, swap_limit;
-	uint64_t mem_failcnt;					/* v1 */
-	uint64_t ev_low, ev_high, ev_max, ev_oom, ev_oom_kill;	/* v2 memory.events */
-	uint8_t under_oom, oom_kill_disable;			/* v1 oom_control */
-	uint64_t cpu_quota_us, cpu_period_us; /* quota UINT64_MAX = none */
+	uint64_t mem_failcnt;				       /* v1 */
+	uint64_t ev_low, ev_high, ev_max, ev_oom, ev_oom_kill; /* v2 memory.events */
+	uint8_t under_oom, oom_kill_disable;		       /* v1 oom_control */
+	uint64_t cpu_quota_us, cpu_period_us;		       /* quota UINT64_MAX = none */
 	uint64_t cpu_nr_periods, cpu_nr_throttled, cpu_throttled_us;
 	uint64_t pids_max, pids_current; /* pids_max UINT64_MAX = none */
 	struct rec_psi psi[PSI_COUNT];
@@ -182,8 +183,8 @@ enum {
 
 struct rec_syscall {
 	int32_t nr;
-	uint32_t arch;	  /* AUDIT_ARCH_* */
-	int64_t ret;	  /* exit value; negative errno on failure */
+	uint32_t arch; /* AUDIT_ARCH_* */
+	int64_t ret;   /* exit value; negative errno on failure */
 	uint8_t success;
 	uint64_t serial;  /* audit event serial */
 	uint64_t wall_ms; /* audit timestamp, ms since epoch */
@@ -191,9 +192,9 @@ struct rec_syscall {
 };
 
 struct rec_lost {
-	uint64_t count;	    /* events known lost (0 = unknown number) */
-	uint64_t since_ns;  /* window in which they were lost */
-	uint32_t episodes;  /* ENOBUFS episodes, seq gaps ... */
+	uint64_t count;	   /* events known lost (0 = unknown number) */
+	uint64_t since_ns; /* window in which they were lost */
+	uint32_t episodes; /* ENOBUFS episodes, seq gaps ... */
 };
 
 struct rec_stack {

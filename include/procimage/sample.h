@@ -14,16 +14,16 @@
 
 /* Which /proc file a field came from; also the unit of "what to read". */
 enum proc_file_bit {
-	PF_STAT = 1u << 0,	/* stat */
-	PF_SCHEDSTAT = 1u << 1, /* schedstat (CONFIG_SCHED_INFO) */
-	PF_SCHED = 1u << 2,	/* sched (CONFIG_SCHED_DEBUG) */
-	PF_STATUS = 1u << 3,	/* status */
-	PF_IO = 1u << 4,	/* io (CONFIG_TASK_IO_ACCOUNTING; 0400) */
-	PF_SYSCALL = 1u << 5,	/* syscall (0400) */
-	PF_WCHAN = 1u << 6,	/* wchan */
-	PF_STATM = 1u << 7,	/* statm */
-	PF_FDS = 1u << 8,	/* number of entries in fd/ */
-	PF_STACK = 1u << 9,	/* stack (CAP_SYS_ADMIN) */
+	PF_STAT = 1u << 0,	 /* stat */
+	PF_SCHEDSTAT = 1u << 1,	 /* schedstat (CONFIG_SCHED_INFO) */
+	PF_SCHED = 1u << 2,	 /* sched (CONFIG_SCHED_DEBUG) */
+	PF_STATUS = 1u << 3,	 /* status */
+	PF_IO = 1u << 4,	 /* io (CONFIG_TASK_IO_ACCOUNTING; 0400) */
+	PF_SYSCALL = 1u << 5,	 /* syscall (0400) */
+	PF_WCHAN = 1u << 6,	 /* wchan */
+	PF_STATM = 1u << 7,	 /* statm */
+	PF_FDS = 1u << 8,	 /* number of entries in fd/ */
+	PF_STACK = 1u << 9,	 /* stack (CAP_SYS_ADMIN) */
 	PF_OOM_SCORE = 1u << 10, /* oom_score */
 	PF_OOM_ADJ = 1u << 11,	 /* oom_score_adj */
 };
@@ -32,26 +32,26 @@ enum proc_file_bit {
 
 /* Syscall file: a task on CPU reads "running"; a kernel thread "0 ..."/-1. */
 #define SAMPLE_SYSCALL_RUNNING (-1)
-#define SAMPLE_SYSCALL_NONE (-2)
+#define SAMPLE_SYSCALL_NONE    (-2)
 
 struct proc_sample {
 	uint32_t have; /* PF_* bits of the files read into this sample */
 
 	/* stat (proc(5) field numbers in brackets) */
-	char state;		   /* (3) R S D T t Z X I */
-	int32_t ppid;		   /* (4) */
-	uint32_t flags;		   /* (9) PF_* kernel task flags */
-	uint64_t minflt, majflt;   /* (10) (12) */
-	uint64_t utime, stime;	   /* (14) (15) ticks */
-	int32_t priority, nice;	   /* (18) (19) */
-	int32_t num_threads;	   /* (20) */
-	uint64_t starttime;	   /* (22) ticks since boot: part of task identity */
-	uint64_t vsize;		   /* (23) bytes */
-	int64_t rss_pages;	   /* (24) */
-	int32_t processor;	   /* (39) CPU last run on; -1 if absent */
-	uint32_t rt_priority;	   /* (40) */
-	uint32_t policy;	   /* (41) */
-	uint64_t blkio_ticks;	   /* (42) delayacct_blkio_ticks */
+	char state;		 /* (3) R S D T t Z X I */
+	int32_t ppid;		 /* (4) */
+	uint32_t flags;		 /* (9) PF_* kernel task flags */
+	uint64_t minflt, majflt; /* (10) (12) */
+	uint64_t utime, stime;	 /* (14) (15) ticks */
+	int32_t priority, nice;	 /* (18) (19) */
+	int32_t num_threads;	 /* (20) */
+	uint64_t starttime;	 /* (22) ticks since boot: part of task identity */
+	uint64_t vsize;		 /* (23) bytes */
+	int64_t rss_pages;	 /* (24) */
+	int32_t processor;	 /* (39) CPU last run on; -1 if absent */
+	uint32_t rt_priority;	 /* (40) */
+	uint32_t policy;	 /* (41) */
+	uint64_t blkio_ticks;	 /* (42) delayacct_blkio_ticks */
 
 	/* schedstat */
 	uint64_t run_ns;  /* time on CPU */

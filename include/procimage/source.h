@@ -20,16 +20,16 @@ enum source_state {
 
 struct source_status {
 	enum source_state state;
-	char reason[256];  /* why degraded or unavailable, and what is lost */
-	uint64_t events;   /* records delivered */
-	uint64_t lost;	   /* events known lost */
+	char reason[256]; /* why degraded or unavailable, and what is lost */
+	uint64_t events;  /* records delivered */
+	uint64_t lost;	  /* events known lost */
 	uint32_t loss_episodes;
 	uint64_t first_loss_ns, last_loss_ns;
 };
 
 const char *source_state_name(enum source_state s);
 void source_set(struct source_status *st, enum source_state state, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void source_note_loss(struct source_status *st, uint64_t count, uint64_t t_ns);
 /* {"status": "...", "reason": "...", "lost": N} */
 void source_status_out(struct out *o, const char *key, const struct source_status *st);

@@ -34,37 +34,39 @@ static const struct tool {
 	const char *name, *alias, *image;
 	int needs_pid; /* diagnose-tools refuses to activate without pid or tgid */
 } tools[] = {
-	{ "sched-image", "sched_image", "sched", 0 },
-	{ "resource-image", "resource_image", "resource", 1 },
-	{ "keytime-image", "keytime_image", "keytime", 1 },
-	{ "migrate-image", "migrate_image", "migrate", 1 },
-	{ "sys-cost", "sys_cost", "syscall", 0 },
-	{ "sys-cost", "syscall-image", "syscall", 0 },
-	{ "sys-cost", "syscall_image", "syscall", 0 },
+    {"sched-image", "sched_image", "sched", 0},
+    {"resource-image", "resource_image", "resource", 1},
+    {"keytime-image", "keytime_image", "keytime", 1},
+    {"migrate-image", "migrate_image", "migrate", 1},
+    {"sys-cost", "sys_cost", "syscall", 0},
+    {"sys-cost", "syscall-image", "syscall", 0},
+    {"sys-cost", "syscall_image", "syscall", 0},
 };
 
 static void usage(FILE *fp, const struct tool *t)
 {
-	fprintf(fp,
-		"usage: procimage %s [--activate[=\"k=v k=v\"]] [--settings[=\"json=1\"]]\n"
-		"                 [--report [-f text|json|prom|csv|html] [-o FILE]] [--deactivate]\n"
-		"diagnose-tools compatible front end of the %s image.\n"
-		"  --activate    start a background collector (survives the shell); parameters,\n"
-		"                space- or comma-separated:\n"
-		"                  threshold=MS  %s\n"
-		"                  verbose=N     1: also capture kernel stacks\n"
-		"                  pid=TID       one thread      tgid=PID   a process and its threads\n"
-		"                  comm=NAME     tasks with this exact name%s\n"
-		"  --report      print what was collected since the previous report%s\n"
-		"  --settings    the current settings; --settings=\"json=1\" as JSON\n"
-		"  --deactivate  stop the collector and remove everything it set up\n"
-		"state: %s/%s (mode 0700)\n",
-		t->name, t->image,
-		!strcmp(t->image, "sched") ? "report runs on a CPU longer than MS (default 50)"
-					   : "accepted; used by the sched image only",
-		t->needs_pid ? "\n                (pid or tgid is required)" : "",
-		!strcmp(t->image, "resource") ? "\n                (resource-image: since activation)" : "",
-		compat_state_root(), t->name);
+	fprintf(
+	    fp,
+	    "usage: procimage %s [--activate[=\"k=v k=v\"]] [--settings[=\"json=1\"]]\n"
+	    "                 [--report [-f text|json|prom|csv|html] [-o FILE]] [--deactivate]\n"
+	    "diagnose-tools compatible front end of the %s image.\n"
+	    "  --activate    start a background collector (survives the shell); parameters,\n"
+	    "                space- or comma-separated:\n"
+	    "                  threshold=MS  %s\n"
+	    "                  verbose=N     1: also capture kernel stacks\n"
+	    "                  pid=TID       one thread      tgid=PID   a process and its threads\n"
+	    "                  comm=NAME     tasks with this exact name%s\n"
+	    "  --report      print what was collected since the previous report%s\n"
+	    "  --settings    the current settings; --settings=\"json=1\" as JSON\n"
+	    "  --deactivate  stop the collector and remove everything it set up\n"
+	    "state: %s/%s (mode 0700)\n",
+	    t->name, t->image,
+	    !strcmp(t->image, "sched") ? "report runs on a CPU longer than MS (default 50)"
+				       : "accepted; used by the sched image only",
+	    t->needs_pid ? "\n                (pid or tgid is required)" : "",
+	    !strcmp(t->image, "resource") ? "\n                (resource-image: since activation)"
+					  : "",
+	    compat_state_root(), t->name);
 }
 
 static const struct tool *find_tool(const char *name)
@@ -84,8 +86,7 @@ static int err_exit(const struct tool *t, int code, const char *fmt, const char 
 }
 
 /* Targets and options of the collector and of the report, from the settings. */
-static int apply_settings(const struct tool *t, const struct compat_settings *s,
-			  struct run_opts *o)
+static int apply_settings(const struct tool *t, const struct compat_settings *s, struct run_opts *o)
 {
 	char buf[64];
 
@@ -121,7 +122,7 @@ static void collector(const struct tool *t, const struct compat_settings *s, con
 		      int ready_fd)
 {
 	struct run_opts o;
-	struct record_cfg c = { .ready_fd = ready_fd, .until_stopped = 1 };
+	struct record_cfg c = {.ready_fd = ready_fd, .until_stopped = 1};
 	char path[4200], log[4200], cmd[256];
 	int fd;
 
@@ -152,7 +153,7 @@ static void collector(const struct tool *t, const struct compat_settings *s, con
 /* Wait for the collector's "recording" byte; its pid comes from the state. */
 static int wait_ready(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	char b = 0;
 
 	if (poll(&p, 1, 15000) <= 0 || read(fd, &b, 1) != 1)
@@ -203,24 +204,28 @@ static void print_log(const char *dir)
 
 static int activate(const struct tool *t, const char *args)
 {
-	struct compat_settings s = { 0 };
+	struct compat_settings s = {0};
 	char err[256], dir[4096];
 	pid_t pid;
 
 	if (compat_parse_params(args, &s, 0, err, sizeof(err)))
 		return err_exit(t, EXIT_USAGE, "%s", err);
 	if (t->needs_pid && !s.pid && !s.tgid)
-		return err_exit(t, EXIT_USAGE, "%s", "needs a target: --activate=\"tgid=PID\" (a"
+		return err_exit(t, EXIT_USAGE, "%s",
+				"needs a target: --activate=\"tgid=PID\" (a"
 				" process) or \"pid=TID\" (a thread)");
 	if (compat_state_dir(t->name, dir, sizeof(dir), 1, err, sizeof(err)))
 		return err_exit(t, 1, "%s", err);
 	struct compat_settings old;
 	if ((pid = compat_active(dir)) > 0 || !compat_load(dir, &old, err, sizeof(err))) {
 		if (pid > 0)
-			fprintf(stderr, "procimage %s: already active (collector pid %d): --deactivate"
-				" it first\n", t->name, (int)pid);
+			fprintf(stderr,
+				"procimage %s: already active (collector pid %d): --deactivate"
+				" it first\n",
+				t->name, (int)pid);
 		else
-			fprintf(stderr, "procimage %s: already active (its collector ended when its"
+			fprintf(stderr,
+				"procimage %s: already active (its collector ended when its"
 				" targets exited; --report still works): --deactivate it first\n",
 				t->name);
 		return 1;
@@ -250,8 +255,7 @@ static int deactivate(const struct tool *t)
 	char err[256], dir[4096];
 	pid_t pid;
 
-	if (compat_state_dir(t->name, dir, sizeof(dir), 0, err, sizeof(err)) ||
-	    access(dir, F_OK)) {
+	if (compat_state_dir(t->name, dir, sizeof(dir), 0, err, sizeof(err)) || access(dir, F_OK)) {
 		printf("%s is not activated\n", t->name);
 		return 0;
 	}
@@ -269,7 +273,7 @@ static int deactivate(const struct tool *t)
 
 static int settings(const struct tool *t, const char *args)
 {
-	struct compat_settings s = { 0 };
+	struct compat_settings s = {0};
 	char err[256], dir[4096];
 	int json = 0;
 
@@ -283,8 +287,8 @@ static int settings(const struct tool *t, const char *args)
 
 static int report(const struct tool *t, struct run_opts *o)
 {
-	struct compat_settings s = { 0 };
-	struct report_cfg c = { .quiet_empty = 1 };
+	struct compat_settings s = {0};
+	struct report_cfg c = {.quiet_empty = 1};
 	char err[256], dir[4096], path[4200];
 	pid_t pid;
 	int rc;
@@ -316,12 +320,12 @@ static int report(const struct tool *t, struct run_opts *o)
 enum { OPT_ACTIVATE = OPTS_EXTRA_BASE, OPT_DEACTIVATE, OPT_SETTINGS, OPT_REPORT, OPT_LOG };
 
 static const struct option extra[] = {
-	{ "activate", optional_argument, NULL, OPT_ACTIVATE },
-	{ "deactivate", no_argument, NULL, OPT_DEACTIVATE },
-	{ "settings", optional_argument, NULL, OPT_SETTINGS },
-	{ "report", optional_argument, NULL, OPT_REPORT },
-	{ "log", required_argument, NULL, OPT_LOG },
-	{ NULL, 0, NULL, 0 },
+    {"activate", optional_argument, NULL, OPT_ACTIVATE},
+    {"deactivate", no_argument, NULL, OPT_DEACTIVATE},
+    {"settings", optional_argument, NULL, OPT_SETTINGS},
+    {"report", optional_argument, NULL, OPT_REPORT},
+    {"log", required_argument, NULL, OPT_LOG},
+    {NULL, 0, NULL, 0},
 };
 
 struct compat_args {
@@ -335,7 +339,8 @@ static int on_extra(void *ctx, struct run_opts *o, int code, const char *arg)
 	struct compat_args *a = ctx;
 
 	if (code == OPT_LOG) {
-		snprintf(o->err, sizeof(o->err), "--log is not supported: use --report with -f prom"
+		snprintf(o->err, sizeof(o->err),
+			 "--log is not supported: use --report with -f prom"
 			 " or -f json from cron instead");
 		return EXIT_USAGE;
 	}
@@ -348,7 +353,7 @@ static int on_extra(void *ctx, struct run_opts *o, int code, const char *arg)
 int cmd_compat(int argc, char **argv)
 {
 	const struct tool *t = find_tool(argv[0]);
-	struct compat_args a = { 0 };
+	struct compat_args a = {0};
 	struct run_opts o;
 	int first, rc;
 
@@ -367,19 +372,29 @@ int cmd_compat(int argc, char **argv)
 			argv[i] = compat_dashdash(argv[i], dd[k], sizeof(dd[k])), k++;
 	rc = opts_parse_ex(&o, argc, argv, "", &first, extra, on_extra, &a);
 	if (!rc && first < argc)
-		rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err), "unexpected argument '%s'", argv[first]);
+		rc = EXIT_USAGE,
+		snprintf(o.err, sizeof(o.err), "unexpected argument '%s'", argv[first]);
 	if (!rc && a.nactions != 1)
-		rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err), "give one of --activate, --report,"
+		rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err),
+					  "give one of --activate, --report,"
 					  " --settings, --deactivate (see --help)");
 	if (rc) {
 		opts_free(&o);
 		return err_exit(t, EXIT_USAGE, "%s", o.err);
 	}
 	switch (a.action) {
-	case OPT_ACTIVATE: rc = activate(t, a.arg); break;
-	case OPT_DEACTIVATE: rc = deactivate(t); break;
-	case OPT_SETTINGS: rc = settings(t, a.arg); break;
-	default: rc = report(t, &o); break;
+	case OPT_ACTIVATE:
+		rc = activate(t, a.arg);
+		break;
+	case OPT_DEACTIVATE:
+		rc = deactivate(t);
+		break;
+	case OPT_SETTINGS:
+		rc = settings(t, a.arg);
+		break;
+	default:
+		rc = report(t, &o);
+		break;
 	}
 	opts_free(&o);
 	return rc;

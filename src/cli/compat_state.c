@@ -44,17 +44,17 @@ static int ensure_dir(const char *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create %s: %s", d, strerror(errno));
 		return -1;
 	}
-	if (lstat(d, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077)) {
-		snprintf(err, errlen, "%s is not a private directory of ours (mode 0700, owner uid"
-			 " %u): remove it", d, (unsigned)geteuid());
+	if (lstat(d, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		snprintf(err, errlen,
+			 "%s is not a private directory of ours (mode 0700, owner uid"
+			 " %u): remove it",
+			 d, (unsigned)geteuid());
 		return -1;
 	}
 	return 0;
 }
 
-int compat_state_dir(const char *tool, char *buf, size_t len, int create, char *err,
-		     size_t errlen)
+int compat_state_dir(const char *tool, char *buf, size_t len, int create, char *err, size_t errlen)
 {
 	const char *root = compat_state_root();
 
@@ -87,7 +87,8 @@ static int set_param(struct compat_settings *s, const char *k, const char *v, ch
 
 	if (!strcmp(k, "comm")) {
 		if (strlen(v) > 15) {
-			snprintf(err, errlen, "comm=%s is longer than a task name (15 characters)", v);
+			snprintf(err, errlen, "comm=%s is longer than a task name (15 characters)",
+				 v);
 			return -1;
 		}
 		snprintf(s->comm, sizeof(s->comm), "%s", v);
@@ -101,13 +102,15 @@ static int set_param(struct compat_settings *s, const char *k, const char *v, ch
 		return parse_num(k, v, 4194304, &n, err, errlen) ? -1 : (s->pid = (int32_t)n, 0);
 	if (!strcmp(k, "tgid"))
 		return parse_num(k, v, 4194304, &n, err, errlen) ? -1 : (s->tgid = (int32_t)n, 0);
-	snprintf(err, errlen, "unknown parameter '%s': use threshold, verbose, pid, tgid or comm"
-		 " (e.g. --activate=\"tgid=1234 verbose=1\")", k);
+	snprintf(err, errlen,
+		 "unknown parameter '%s': use threshold, verbose, pid, tgid or comm"
+		 " (e.g. --activate=\"tgid=1234 verbose=1\")",
+		 k);
 	return -1;
 }
 
-int compat_parse_params(const char *args, struct compat_settings *s, int settings_only,
-			char *err, size_t errlen)
+int compat_parse_params(const char *args, struct compat_settings *s, int settings_only, char *err,
+			size_t errlen)
 {
 	char buf[1024], *save = NULL;
 
@@ -122,8 +125,10 @@ int compat_parse_params(const char *args, struct compat_settings *s, int setting
 	for (char *tok = strtok_r(buf, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
 		char *eq = strchr(tok, '=');
 		if (!eq || eq == tok) {
-			snprintf(err, errlen, "parameter '%s' is not key=value: e.g."
-				 " --activate=\"threshold=100 verbose=1\"", tok);
+			snprintf(err, errlen,
+				 "parameter '%s' is not key=value: e.g."
+				 " --activate=\"threshold=100 verbose=1\"",
+				 tok);
 			return -1;
 		}
 		*eq = 0;
@@ -169,7 +174,8 @@ int compat_save(const char *dir, const struct compat_settings *s, char *err, siz
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	fprintf(fp, "threshold %llu\nverbose %d\npid %d\ntgid %d\ncomm %s\nactivated_mono_ns %llu\n"
+	fprintf(fp,
+		"threshold %llu\nverbose %d\npid %d\ntgid %d\ncomm %s\nactivated_mono_ns %llu\n"
 		"activated_wall_ns %llu\nlast_report_mono_ns %llu\n",
 		(unsigned long long)s->threshold_ms, s->verbose, s->pid, s->tgid, s->comm,
 		(unsigned long long)s->activated_mono_ns, (unsigned long long)s->activated_wall_ns,
@@ -274,7 +280,7 @@ pid_t compat_active(const char *dir)
 
 static void sleep_ms(int ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
@@ -298,8 +304,9 @@ int compat_stop(const char *dir, int timeout_ms)
 
 int compat_remove(const char *dir, int all)
 {
-	static const char *const files[] = { "pid", "settings", "settings.tmp", "store.db",
-					     "store.db-wal", "store.db-shm", "collector.log" };
+	static const char *const files[] = {"pid",	    "settings",	    "settings.tmp",
+					    "store.db",	    "store.db-wal", "store.db-shm",
+					    "collector.log"};
 	char path[4200];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -314,8 +321,8 @@ int compat_remove(const char *dir, int all)
 	return 0;
 }
 
-void compat_print_settings(FILE *fp, const char *tool, const struct compat_settings *s,
-			   int active, int json)
+void compat_print_settings(FILE *fp, const char *tool, const struct compat_settings *s, int active,
+			   int json)
 {
 	if (json) {
 		fprintf(fp, "{\"activated\":%d,\"tgid\":%d,\"pid\":%d,\"comm\":", active, s->tgid,
@@ -325,9 +332,10 @@ void compat_print_settings(FILE *fp, const char *tool, const struct compat_setti
 			(unsigned long long)s->threshold_ms);
 		return;
 	}
-	fprintf(fp, "%s settings:\n  activated: %s\n  tgid: %d\n  pid: %d\n  comm: %s\n"
-		"  verbose: %d\n", tool, active ? "yes" : "no", s->tgid, s->pid, s->comm,
-		s->verbose);
+	fprintf(fp,
+		"%s settings:\n  activated: %s\n  tgid: %d\n  pid: %d\n  comm: %s\n"
+		"  verbose: %d\n",
+		tool, active ? "yes" : "no", s->tgid, s->pid, s->comm, s->verbose);
 	if (s->threshold_ms)
 		fprintf(fp, "  threshold: %llu ms\n", (unsigned long long)s->threshold_ms);
 	else
@@ -374,8 +382,8 @@ void compat_sync_collector(pid_t pid, const char *store_path, uint64_t now_ns)
 
 int compat_is_long(const char *opt)
 {
-	static const char *const names[] = { "activate", "deactivate", "settings", "report",
-					     "help", "log" };
+	static const char *const names[] = {"activate", "deactivate", "settings",
+					    "report",	"help",	      "log"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		size_t l = strlen(names[i]);
 		if (!strncmp(opt, names[i], l) && (opt[l] == 0 || opt[l] == '='))

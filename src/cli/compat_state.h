@@ -25,8 +25,8 @@ const char *compat_state_root(void);
 /* root/tool; create (0700, checked to be ours) when create is set. */
 int compat_state_dir(const char *tool, char *buf, size_t len, int create, char *err, size_t errlen);
 /* Parse "k=v k=v" or "k=v,k=v" (diagnose-tools parameters). */
-int compat_parse_params(const char *args, struct compat_settings *s, int settings_only,
-			char *err, size_t errlen);
+int compat_parse_params(const char *args, struct compat_settings *s, int settings_only, char *err,
+			size_t errlen);
 int compat_parse_settings_args(const char *args, int *json, char *err, size_t errlen);
 int compat_save(const char *dir, const struct compat_settings *s, char *err, size_t errlen);
 int compat_load(const char *dir, struct compat_settings *s, char *err, size_t errlen);
@@ -38,8 +38,8 @@ int compat_stop(const char *dir, int timeout_ms);
 /* Remove the state files; the directory too when all is set (and the root
  * when it is empty). */
 int compat_remove(const char *dir, int all);
-void compat_print_settings(FILE *fp, const char *tool, const struct compat_settings *s,
-			   int active, int json);
+void compat_print_settings(FILE *fp, const char *tool, const struct compat_settings *s, int active,
+			   int json);
 /* ^name$ with regex metacharacters escaped. */
 void compat_comm_regex(const char *comm, char *re, size_t len);
 /* Ask the collector to commit (SIGHUP) and wait until the store holds

@@ -17,20 +17,20 @@
 #include "core/doctor_probe.h"
 
 static const char help[] =
-	"usage: procimage doctor [-p PID] [-f text|json] [-o FILE] [--proc-root DIR]\n"
-	"\n"
-	"Tries every data source here and says whether it works, the exact reason\n"
-	"when it does not (errno, missing capability, namespace, sysctl, kernel\n"
-	"config) and what the images lose without it. Nothing is left changed.\n"
-	"\n"
-	"  -p PID           the 'other process' whose /proc files are tried (default 1)\n"
-	"  -f text|json     output format\n"
-	"  -o FILE          write the report to FILE\n"
-	"  --proc-root DIR  the /proc tree procimage would read (a host /proc in a container)\n"
-	"\n"
-	"Sources: procfs, taskstats, connector, audit, kmsg, cgroup, psi, delayacct;\n"
-	"then the capabilities that matter and the user/pid/net namespaces.\n"
-	"Exit status: 0 when the report was produced, 2 for bad usage.\n";
+    "usage: procimage doctor [-p PID] [-f text|json] [-o FILE] [--proc-root DIR]\n"
+    "\n"
+    "Tries every data source here and says whether it works, the exact reason\n"
+    "when it does not (errno, missing capability, namespace, sysctl, kernel\n"
+    "config) and what the images lose without it. Nothing is left changed.\n"
+    "\n"
+    "  -p PID           the 'other process' whose /proc files are tried (default 1)\n"
+    "  -f text|json     output format\n"
+    "  -o FILE          write the report to FILE\n"
+    "  --proc-root DIR  the /proc tree procimage would read (a host /proc in a container)\n"
+    "\n"
+    "Sources: procfs, taskstats, connector, audit, kmsg, cgroup, psi, delayacct;\n"
+    "then the capabilities that matter and the user/pid/net namespaces.\n"
+    "Exit status: 0 when the report was produced, 2 for bad usage.\n";
 
 enum { NITEMS = 8 };
 
@@ -145,7 +145,8 @@ int cmd_doctor(int argc, char **argv)
 		return 0;
 	}
 	if (!rc && optind_out < argc) {
-		snprintf(o.err, sizeof(o.err), "doctor takes no argument '%s': see procimage doctor --help",
+		snprintf(o.err, sizeof(o.err),
+			 "doctor takes no argument '%s': see procimage doctor --help",
 			 argv[optind_out]);
 		rc = EXIT_USAGE;
 	}

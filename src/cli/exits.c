@@ -17,29 +17,29 @@
 #define FOREVER_NS (100ULL * 365 * 24 * 3600 * NS_PER_S)
 
 static const char help[] =
-	"usage: procimage exits [-d DUR | --follow] [TARGETS] [--since-boot] [options]\n"
-	"\n"
-	"For every exit of the targets (default: every process): exit code or signal,\n"
-	"core dump, lifetime, the last RSS / oom_score / oom_score_adj seen, and the\n"
-	"cause with its evidence:\n"
-	"  oom_kill   the kernel log names the pid (oom-kill:...pid=N, Killed process N),\n"
-	"             or the memory cgroup's oom_kill counter rose at the exit; without\n"
-	"             the kernel log, a rise of /proc/vmstat oom_kill makes it probable (?)\n"
-	"  signal     killed by a signal (SIGKILL with no OOM kill on record, SIGTERM...)\n"
-	"  crash      SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS, SIGTRAP (core?)\n"
-	"  exit       exit(N): the code is shown\n"
-	"  unknown    only polling saw it vanish (no connector, no taskstats)\n"
-	"Each exit lists the evidence it lacked (no CAP_SYSLOG for /dev/kmsg, ...).\n"
-	"\n"
-	"options:\n"
-	"  -d, --duration DUR   watch this long (default: 10s; with -p, until the\n"
-	"                       processes have ended)\n"
-	"  --follow             print each exit as it is decided, until Ctrl-C\n"
-	"  --since-boot         also read the kernel log from its start: past OOM kills\n"
-	"  -i, --interval DUR   polling interval for the last-seen figures (default 1s)\n"
-	"  -f, --format text|json   (--follow json: one object per line)\n"
-	"  -o, --output FILE\n"
-	"targets: -p PID[,PID..] --comm REGEX --cgroup PATH -a (default: all)\n";
+    "usage: procimage exits [-d DUR | --follow] [TARGETS] [--since-boot] [options]\n"
+    "\n"
+    "For every exit of the targets (default: every process): exit code or signal,\n"
+    "core dump, lifetime, the last RSS / oom_score / oom_score_adj seen, and the\n"
+    "cause with its evidence:\n"
+    "  oom_kill   the kernel log names the pid (oom-kill:...pid=N, Killed process N),\n"
+    "             or the memory cgroup's oom_kill counter rose at the exit; without\n"
+    "             the kernel log, a rise of /proc/vmstat oom_kill makes it probable (?)\n"
+    "  signal     killed by a signal (SIGKILL with no OOM kill on record, SIGTERM...)\n"
+    "  crash      SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS, SIGTRAP (core?)\n"
+    "  exit       exit(N): the code is shown\n"
+    "  unknown    only polling saw it vanish (no connector, no taskstats)\n"
+    "Each exit lists the evidence it lacked (no CAP_SYSLOG for /dev/kmsg, ...).\n"
+    "\n"
+    "options:\n"
+    "  -d, --duration DUR   watch this long (default: 10s; with -p, until the\n"
+    "                       processes have ended)\n"
+    "  --follow             print each exit as it is decided, until Ctrl-C\n"
+    "  --since-boot         also read the kernel log from its start: past OOM kills\n"
+    "  -i, --interval DUR   polling interval for the last-seen figures (default 1s)\n"
+    "  -f, --format text|json   (--follow json: one object per line)\n"
+    "  -o, --output FILE\n"
+    "targets: -p PID[,PID..] --comm REGEX --cgroup PATH -a (default: all)\n";
 
 struct exits_cli {
 	struct run *run;
@@ -88,8 +88,9 @@ static void follow_banner(struct run *r, FILE *fp)
 	for (int s = 0; s < SRC_COUNT; s++) {
 		const struct source_status *st = run_source_status(r, s);
 		if (st->state != SOURCE_UNUSED)
-			fprintf(fp, " %s %s%s%s", record_source_name(s), source_state_name(st->state),
-				st->reason[0] ? ": " : "", st->reason);
+			fprintf(fp, " %s %s%s%s", record_source_name(s),
+				source_state_name(st->state), st->reason[0] ? ": " : "",
+				st->reason);
 	}
 	fputc('\n', fp);
 }
@@ -97,7 +98,8 @@ static void follow_banner(struct run *r, FILE *fp)
 static int finish(struct exits_cli *c, int rc)
 {
 	if (rc == 0 && (rc = run_exit_code(c->run)) == EXIT_NOTARGET)
-		fprintf(stderr, "procimage exits: no such process: none of the given pids exists\n");
+		fprintf(stderr,
+			"procimage exits: no such process: none of the given pids exists\n");
 	if (rc == 0 && c->o->follow) {
 		exits_flush(c->img, c->fp, c->o->fmt, clock_mono_ns(), 1);
 	} else if (rc == 0) {
@@ -114,8 +116,8 @@ static int finish(struct exits_cli *c, int rc)
 int cmd_exits(int argc, char **argv)
 {
 	struct run_opts o;
-	struct exits_cli c = { .o = &o };
-	const char *names[1] = { "exits" };
+	struct exits_cli c = {.o = &o};
+	const char *names[1] = {"exits"};
 	int first, rc, all;
 
 	opts_defaults(&o, argv[0]);
@@ -123,7 +125,9 @@ int cmd_exits(int argc, char **argv)
 	if (rc < 0)
 		return opts_free(&o), 0;
 	if (!rc && first < argc) {
-		snprintf(o.err, sizeof(o.err), "unexpected argument '%s': targets are given with -p PID, --comm, --cgroup or -a",
+		snprintf(o.err, sizeof(o.err),
+			 "unexpected argument '%s': targets are given with -p PID, --comm, "
+			 "--cgroup or -a",
 			 argv[first]);
 		rc = EXIT_USAGE;
 	}
@@ -153,7 +157,7 @@ int cmd_exits(int argc, char **argv)
 		fprintf(stderr, "procimage exits: %s\n", o.err);
 	} else {
 		exits_set_context(c.img, all, evidence_have(c.run), o.since_boot);
-		run_add_sink(c.run, (struct record_sink){ on_record, &c });
+		run_add_sink(c.run, (struct record_sink){on_record, &c});
 		if (o.follow && o.fmt == OUT_TEXT)
 			follow_banner(c.run, c.fp);
 		rc = finish(&c, run_loop(c.run));

@@ -22,7 +22,7 @@ int image_cmd_run(int argc, char **argv, const char *image, const char *help)
 {
 	struct run_opts o;
 	int first, rc;
-	const char *names[1] = { image };
+	const char *names[1] = {image};
 
 	opts_defaults(&o, argv[0]);
 	rc = opts_parse(&o, argc, argv, help, &first);
@@ -33,7 +33,9 @@ int image_cmd_run(int argc, char **argv, const char *image, const char *help)
 	if (rc)
 		return opts_free(&o), usage_error(&o);
 	if (first < argc) {
-		snprintf(o.err, sizeof(o.err), "unexpected argument '%s': targets are given with -p PID, --comm, --cgroup or -a",
+		snprintf(o.err, sizeof(o.err),
+			 "unexpected argument '%s': targets are given with -p PID, --comm, "
+			 "--cgroup or -a",
 			 argv[first]);
 		return opts_free(&o), usage_error(&o);
 	}
@@ -57,7 +59,8 @@ int image_cmd_run(int argc, char **argv, const char *image, const char *help)
 	}
 	rc = run_loop(r);
 	if (rc == 0 && (rc = run_exit_code(r)) == EXIT_NOTARGET)
-		fprintf(stderr, "procimage %s: no such process: none of the given pids exists\n", o.cmd);
+		fprintf(stderr, "procimage %s: no such process: none of the given pids exists\n",
+			o.cmd);
 	if (rc == 0 && (o.fmt == OUT_PROM || o.fmt == OUT_CSV || o.fmt == OUT_HTML)) {
 		rc = report_write_run(&o, r); /* derived from the JSON report */
 	} else if (rc == 0) {

@@ -3,24 +3,24 @@
 #include "cli/commands.h"
 
 static const char help[] =
-	"usage: procimage migrate TARGETS [-d DUR] [-i INT] [--top N] [-v] [-f text|json] [-o FILE]\n"
-	"\n"
-	"CPU migrations per thread: the exact count (kernel se.nr_migrations delta from\n"
-	"/proc/<tid>/sched), the observed timeline of moves (stat field 39 changing\n"
-	"between samples) with the thread's priority, load/util averages, VmSize,\n"
-	"read/write bytes and context switches at each move, a from->to matrix, NUMA\n"
-	"node crossings (/sys/devices/system/node), the allowed CPU list, and the share\n"
-	"of the kernel's count that sampling saw (moves that come back within one\n"
-	"interval are invisible to sampling).\n"
-	"\n"
-	"  TARGETS          -p PID[,PID..] (a TID selects one thread), --comm REGEX,\n"
-	"                   --cgroup PATH, -a\n"
-	"  -d, --duration   how long to watch (default 10s)\n"
-	"  -i, --interval   sampling interval (default 10ms, min 1ms): the timeline's\n"
-	"                   resolution\n"
-	"  --top N          threads to list (default 50)\n"
-	"  -v               show every move in text (default: the last 20)\n"
-	"  -f, --format     text (default) or json;  -o FILE  write the report there\n";
+    "usage: procimage migrate TARGETS [-d DUR] [-i INT] [--top N] [-v] [-f text|json] [-o FILE]\n"
+    "\n"
+    "CPU migrations per thread: the exact count (kernel se.nr_migrations delta from\n"
+    "/proc/<tid>/sched), the observed timeline of moves (stat field 39 changing\n"
+    "between samples) with the thread's priority, load/util averages, VmSize,\n"
+    "read/write bytes and context switches at each move, a from->to matrix, NUMA\n"
+    "node crossings (/sys/devices/system/node), the allowed CPU list, and the share\n"
+    "of the kernel's count that sampling saw (moves that come back within one\n"
+    "interval are invisible to sampling).\n"
+    "\n"
+    "  TARGETS          -p PID[,PID..] (a TID selects one thread), --comm REGEX,\n"
+    "                   --cgroup PATH, -a\n"
+    "  -d, --duration   how long to watch (default 10s)\n"
+    "  -i, --interval   sampling interval (default 10ms, min 1ms): the timeline's\n"
+    "                   resolution\n"
+    "  --top N          threads to list (default 50)\n"
+    "  -v               show every move in text (default: the last 20)\n"
+    "  -f, --format     text (default) or json;  -o FILE  write the report there\n";
 
 int cmd_migrate(int argc, char **argv)
 {

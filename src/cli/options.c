@@ -34,32 +34,32 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{ "pid", required_argument, NULL, 'p' },
-	{ "all", no_argument, NULL, 'a' },
-	{ "comm", required_argument, NULL, OPT_COMM },
-	{ "cgroup", required_argument, NULL, OPT_CGROUP },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
-	{ "stats", no_argument, NULL, OPT_STATS },
-	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-	{ "threads", no_argument, NULL, OPT_THREADS },
-	{ "children", no_argument, NULL, OPT_CHILDREN },
-	{ "stacks", no_argument, NULL, OPT_STACKS },
-	{ "sequence", required_argument, NULL, OPT_SEQUENCE },
-	{ "source", required_argument, NULL, OPT_SOURCE },
-	{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
-	{ "enable-delayacct", no_argument, NULL, OPT_DELAYACCT },
-	{ "follow", no_argument, NULL, OPT_FOLLOW },
-	{ "since-boot", no_argument, NULL, OPT_SINCE_BOOT },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+    {"pid", required_argument, NULL, 'p'},
+    {"all", no_argument, NULL, 'a'},
+    {"comm", required_argument, NULL, OPT_COMM},
+    {"cgroup", required_argument, NULL, OPT_CGROUP},
+    {"duration", required_argument, NULL, 'd'},
+    {"interval", required_argument, NULL, 'i'},
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"proc-root", required_argument, NULL, OPT_PROC_ROOT},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"threads", no_argument, NULL, OPT_THREADS},
+    {"children", no_argument, NULL, OPT_CHILDREN},
+    {"stacks", no_argument, NULL, OPT_STACKS},
+    {"sequence", required_argument, NULL, OPT_SEQUENCE},
+    {"source", required_argument, NULL, OPT_SOURCE},
+    {"syscalls", required_argument, NULL, OPT_SYSCALLS},
+    {"top", required_argument, NULL, OPT_TOP},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"enable-delayacct", no_argument, NULL, OPT_DELAYACCT},
+    {"follow", no_argument, NULL, OPT_FOLLOW},
+    {"since-boot", no_argument, NULL, OPT_SINCE_BOOT},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
 };
 
 void opts_defaults(struct run_opts *o, const char *cmd)
@@ -83,9 +83,8 @@ int opts_parse_format(const char *s, enum out_format *f)
 		const char *name;
 		enum out_format f;
 	} fmts[] = {
-		{ "text", OUT_TEXT }, { "json", OUT_JSON }, { "folded", OUT_FOLDED },
-		{ "prom", OUT_PROM }, { "csv", OUT_CSV },   { "svg", OUT_SVG },
-		{ "html", OUT_HTML },
+	    {"text", OUT_TEXT}, {"json", OUT_JSON}, {"folded", OUT_FOLDED}, {"prom", OUT_PROM},
+	    {"csv", OUT_CSV},	{"svg", OUT_SVG},   {"html", OUT_HTML},
 	};
 	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
 		if (strcmp(s, fmts[i].name) == 0) {
@@ -134,7 +133,8 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 	case OPT_COMM:
 		return targets_set_comm(&o->targets, arg, o->err, sizeof(o->err)) ? EXIT_USAGE : 0;
 	case OPT_CGROUP:
-		return targets_set_cgroup(&o->targets, arg, o->err, sizeof(o->err)) ? EXIT_USAGE : 0;
+		return targets_set_cgroup(&o->targets, arg, o->err, sizeof(o->err)) ? EXIT_USAGE
+										    : 0;
 	case 'd':
 		o->duration_set = 1;
 		return parse_dur(o, "--duration", arg, &o->duration_ns);
@@ -143,14 +143,17 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 		if (parse_dur(o, "--interval", arg, &o->interval_ns))
 			return EXIT_USAGE;
 		if (o->interval_ns < NS_PER_MS)
-			return bad(o, "--interval '%s' is too short: the minimum is 1ms%s", arg, "");
+			return bad(o, "--interval '%s' is too short: the minimum is 1ms%s", arg,
+				   "");
 		return 0;
 	case OPT_THRESHOLD:
 		o->threshold_set = 1;
 		return parse_dur(o, "--threshold", arg, &o->threshold_ns);
 	case 'f':
 		if (opts_parse_format(arg, &o->fmt))
-			return bad(o, "--format '%s' is unknown: use text, json, folded, prom, csv, svg or html%s",
+			return bad(o,
+				   "--format '%s' is unknown: use text, json, folded, prom, csv, "
+				   "svg or html%s",
 				   arg, "");
 		return 0;
 	case 'o':
@@ -177,7 +180,8 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 		return parse_count(o, "--top", arg, &o->top);
 	case OPT_SOURCE:
 		if (strcmp(arg, "auto") && strcmp(arg, "audit") && strcmp(arg, "sample"))
-			return bad(o, "--source '%s' is unknown: use auto, audit or sample%s", arg, "");
+			return bad(o, "--source '%s' is unknown: use auto, audit or sample%s", arg,
+				   "");
 		o->source_mode = arg;
 		return 0;
 	case OPT_SYSCALLS:
@@ -224,11 +228,11 @@ int opts_parse_ex(struct run_opts *o, int argc, char **argv, const char *help, i
 	while ((c = getopt_long(argc, argv, "+p:ad:i:f:o:vh", all, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			const char *what = optopt ? "" : argv[optind - 1];
-			char sopt[3] = { '-', (char)optopt, 0 };
+			char sopt[3] = {'-', (char)optopt, 0};
 			snprintf(o->err, sizeof(o->err),
 				 c == ':' || (optopt && strchr("pdifo", optopt))
-					 ? "option '%s' needs a value: see 'procimage %s --help'"
-					 : "unknown option '%s': see 'procimage %s --help'",
+				     ? "option '%s' needs a value: see 'procimage %s --help'"
+				     : "unknown option '%s': see 'procimage %s --help'",
 				 optopt ? sopt : what, o->cmd);
 			return EXIT_USAGE;
 		}
@@ -257,7 +261,8 @@ FILE *opts_open_output(struct run_opts *o)
 		return stdout;
 	fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || !(fp = fdopen(fd, "w"))) {
-		snprintf(o->err, sizeof(o->err), "cannot write '%s': %s", o->output, strerror(errno));
+		snprintf(o->err, sizeof(o->err), "cannot write '%s': %s", o->output,
+			 strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return NULL;

@@ -14,7 +14,7 @@
 #include "core/targets.h"
 #include "procimage/out.h"
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE    2
 #define EXIT_NOTARGET 3
 
 struct run_opts {
@@ -31,10 +31,11 @@ struct run_opts {
 	const char *syscalls;
 	const char *exclude; /* comma list of comm names */
 	char err[512];
-	int keep_privs; /* a later run in this process needs them (triage) */
+	int keep_privs;	      /* a later run in this process needs them (triage) */
 	int stack_hz;	      /* stacks -F: user-stack samples per second (0: 49) */
 	unsigned stack_flags; /* PSTACK_* of sources/ptrace_stack.h */
-	int keep_running; /* do not stop when the named pids are gone (exits: evidence comes after) */
+	int keep_running; /* do not stop when the named pids are gone (exits: evidence comes after)
+			   */
 };
 
 /* Fill defaults (duration, interval, format, proc root from the environment). */

@@ -22,30 +22,30 @@
 #include "sources/procfs.h"
 
 static const char help[] =
-	"usage: procimage record -o FILE [TARGETS] [-d DUR] [-i INT] [--max-size SIZE]\n"
-	"                        [--max-age DUR] [--report IMAGE[,IMAGE..] [-f FMT]]\n"
-	"Record every record of every available source into FILE (SQLite, WAL), for\n"
-	"`procimage report FILE`. Without TARGETS the whole host is recorded (every\n"
-	"process's stat, threads of processes that use CPU). Runs until -d ends, Ctrl-C\n"
-	"or SIGTERM; commits at least every second, so a crash loses at most 1 s;\n"
-	"SIGHUP commits at once.\n"
-	"  -o FILE           the recording (replaced if it exists; mode 0600)\n"
-	"  -i INT            sampling interval (default 100ms for record)\n"
-	"  --max-size SIZE   keep the file under SIZE (512k, 100M, 2G): oldest data goes\n"
-	"  --max-age DUR     drop data older than DUR (e.g. 1h, 7d is 168h)\n"
-	"  --report IMAGES   also run these images live and print their report at the\n"
-	"                    end (-f text|json|prom|csv|html; report output goes to stdout)\n"
-	"  --dry-run         sample everything a recording would, write nothing (to\n"
-	"                    measure what the store itself costs, with --stats)\n";
+    "usage: procimage record -o FILE [TARGETS] [-d DUR] [-i INT] [--max-size SIZE]\n"
+    "                        [--max-age DUR] [--report IMAGE[,IMAGE..] [-f FMT]]\n"
+    "Record every record of every available source into FILE (SQLite, WAL), for\n"
+    "`procimage report FILE`. Without TARGETS the whole host is recorded (every\n"
+    "process's stat, threads of processes that use CPU). Runs until -d ends, Ctrl-C\n"
+    "or SIGTERM; commits at least every second, so a crash loses at most 1 s;\n"
+    "SIGHUP commits at once.\n"
+    "  -o FILE           the recording (replaced if it exists; mode 0600)\n"
+    "  -i INT            sampling interval (default 100ms for record)\n"
+    "  --max-size SIZE   keep the file under SIZE (512k, 100M, 2G): oldest data goes\n"
+    "  --max-age DUR     drop data older than DUR (e.g. 1h, 7d is 168h)\n"
+    "  --report IMAGES   also run these images live and print their report at the\n"
+    "                    end (-f text|json|prom|csv|html; report output goes to stdout)\n"
+    "  --dry-run         sample everything a recording would, write nothing (to\n"
+    "                    measure what the store itself costs, with --stats)\n";
 
 enum { OPT_MAX_SIZE = OPTS_EXTRA_BASE, OPT_MAX_AGE, OPT_REPORT, OPT_DRY_RUN };
 
 static const struct option extra[] = {
-	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
-	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-	{ NULL, 0, NULL, 0 },
+    {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+    {"max-age", required_argument, NULL, OPT_MAX_AGE},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {NULL, 0, NULL, 0},
 };
 
 int parse_size(const char *s, uint64_t *out)
@@ -59,11 +59,28 @@ int parse_size(const char *s, uint64_t *out)
 	if (errno || end == s || v < 0)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': mul = 1ull << 10; end++; break;
-	case 'm': case 'M': mul = 1ull << 20; end++; break;
-	case 'g': case 'G': mul = 1ull << 30; end++; break;
-	case 't': case 'T': mul = 1ull << 40; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		mul = 1ull << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1ull << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1ull << 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		mul = 1ull << 40;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end == 'i' && mul > 1)
 		end++;
@@ -83,8 +100,10 @@ static int add_images(struct run_opts *o, const char *list, const char **names, 
 	for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const struct image_ops *ops = image_find(tok);
 		if (!ops || *n >= RUN_MAX_IMAGES) {
-			snprintf(o->err, sizeof(o->err), "--report '%s': unknown image: use sched,"
-				 " resource, keytime, syscall or migrate", tok);
+			snprintf(o->err, sizeof(o->err),
+				 "--report '%s': unknown image: use sched,"
+				 " resource, keytime, syscall or migrate",
+				 tok);
 			rc = EXIT_USAGE;
 			break;
 		}
@@ -101,15 +120,19 @@ static int on_extra(void *ctx, struct run_opts *o, int code, const char *arg)
 	switch (code) {
 	case OPT_MAX_SIZE:
 		if (parse_size(arg, &c->lim.max_size) || c->lim.max_size < 65536) {
-			snprintf(o->err, sizeof(o->err), "--max-size '%s' is not a size of at least"
-				 " 64k: use e.g. 512k, 100M, 2G", arg);
+			snprintf(o->err, sizeof(o->err),
+				 "--max-size '%s' is not a size of at least"
+				 " 64k: use e.g. 512k, 100M, 2G",
+				 arg);
 			return EXIT_USAGE;
 		}
 		return 0;
 	case OPT_MAX_AGE:
 		if (duration_parse(arg, &c->lim.max_age_ns) || !c->lim.max_age_ns) {
-			snprintf(o->err, sizeof(o->err), "--max-age '%s' is not a duration: use e.g."
-				 " 30m, 24h", arg);
+			snprintf(o->err, sizeof(o->err),
+				 "--max-age '%s' is not a duration: use e.g."
+				 " 30m, 24h",
+				 arg);
 			return EXIT_USAGE;
 		}
 		return 0;
@@ -156,8 +179,8 @@ static void want_everything(struct run *r, const struct record_cfg *c)
 	int hot = 0;
 
 	for (int i = 0;; i++) {
-		const struct image_ops *ops = c->nonly ? (i < c->nonly ? image_find(c->only[i]) : NULL)
-						       : image_at(i);
+		const struct image_ops *ops =
+		    c->nonly ? (i < c->nonly ? image_find(c->only[i]) : NULL) : image_at(i);
 		if (!ops)
 			break;
 		needs |= ops->needs;
@@ -212,11 +235,13 @@ static int finish(struct run *r, struct run_opts *o, const struct record_cfg *c,
 	all_status(r, st);
 	store_set_sources(w, st);
 	if (t->failed)
-		fprintf(stderr, "procimage record: writing '%s' failed: %s\n", c->path, store_error(w));
+		fprintf(stderr, "procimage record: writing '%s' failed: %s\n", c->path,
+			store_error(w));
 	if (store_close(w, run_ended_ns(r), err, sizeof(err)) && !t->failed)
 		fprintf(stderr, "procimage record: writing '%s' failed: %s\n", c->path, err);
 	else if (!t->failed && rc == 0 && (rc = run_exit_code(r)) == EXIT_NOTARGET)
-		fprintf(stderr, "procimage record: no such process: none of the given pids exists\n");
+		fprintf(stderr,
+			"procimage record: no such process: none of the given pids exists\n");
 	if (t->failed)
 		rc = 1;
 	if (rc == 0 && c->nlive && report_write(o, live_report, r))
@@ -241,7 +266,7 @@ static int dry_run(struct run *r, struct run_opts *o)
 int record_run(struct run_opts *o, const struct record_cfg *c)
 {
 	struct store_info info;
-	struct tee t = { 0 };
+	struct tee t = {0};
 	struct run *r;
 	int rc;
 
@@ -270,7 +295,7 @@ int record_run(struct run_opts *o, const struct record_cfg *c)
 	struct source_status st[SRC_COUNT];
 	all_status(r, st);
 	store_set_sources(t.w, st);
-	run_add_sink(r, (struct record_sink){ tee_fn, &t });
+	run_add_sink(r, (struct record_sink){tee_fn, &t});
 	loop_on_signal(run_loop_handle(r), on_signal, &t);
 	if (c->ready_fd >= 0) {
 		if (write(c->ready_fd, "1", 1) < 0)
@@ -296,7 +321,7 @@ static void join_args(char *buf, size_t len, int argc, char **argv)
 int cmd_record(int argc, char **argv)
 {
 	struct run_opts o;
-	struct record_cfg c = { .ready_fd = -1 };
+	struct record_cfg c = {.ready_fd = -1};
 	char cmdline[512];
 	int first, rc;
 
@@ -306,8 +331,11 @@ int cmd_record(int argc, char **argv)
 	if (rc < 0)
 		return opts_free(&o), 0;
 	if (rc == 0 && first < argc)
-		snprintf(o.err, sizeof(o.err), "unexpected argument '%s': the file is given with"
-			 " -o FILE, targets with -p, --comm, --cgroup or -a", argv[first]), rc = 2;
+		snprintf(o.err, sizeof(o.err),
+			 "unexpected argument '%s': the file is given with"
+			 " -o FILE, targets with -p, --comm, --cgroup or -a",
+			 argv[first]),
+		    rc = 2;
 	if (rc == 0 && !c.dry_run && (!o.output || !strcmp(o.output, "-")))
 		snprintf(o.err, sizeof(o.err), "no recording file: give -o FILE"), rc = 2;
 	if (rc) {

@@ -19,27 +19,27 @@
 #include "core/clock.h"
 
 static const char help[] =
-	"usage: procimage report FILE [IMAGE...] [--from T] [--to T] [TARGETS]\n"
-	"                        [-f text|json|prom|csv|html] [-o OUT] [image options]\n"
-	"Rebuild images (sched, resource, keytime, syscall, migrate) from a recording\n"
-	"made by `procimage record`. Without IMAGE: the images the recording was made\n"
-	"for, or all of them.\n"
-	"  --from T, --to T  window: an offset from the start of the recording (30s, 2m),\n"
-	"                    an offset back from its end (-30s), or a wall-clock time\n"
-	"                    (2026-11-22T10:00:00Z, @EPOCH_SECONDS)\n"
-	"  TARGETS           -p PID[,PID..], --comm REGEX: only records of these tasks\n"
-	"  --info            print what the recording holds (time span, records, sources)\n"
-	"  -f prom -o FILE   written atomically (temp file + rename), for node_exporter\n"
-	"exit status: 0 ok, 1 failure, 2 bad usage or not a (readable) recording,\n"
-	"             3 no record of the given pids in the window\n";
+    "usage: procimage report FILE [IMAGE...] [--from T] [--to T] [TARGETS]\n"
+    "                        [-f text|json|prom|csv|html] [-o OUT] [image options]\n"
+    "Rebuild images (sched, resource, keytime, syscall, migrate) from a recording\n"
+    "made by `procimage record`. Without IMAGE: the images the recording was made\n"
+    "for, or all of them.\n"
+    "  --from T, --to T  window: an offset from the start of the recording (30s, 2m),\n"
+    "                    an offset back from its end (-30s), or a wall-clock time\n"
+    "                    (2026-11-22T10:00:00Z, @EPOCH_SECONDS)\n"
+    "  TARGETS           -p PID[,PID..], --comm REGEX: only records of these tasks\n"
+    "  --info            print what the recording holds (time span, records, sources)\n"
+    "  -f prom -o FILE   written atomically (temp file + rename), for node_exporter\n"
+    "exit status: 0 ok, 1 failure, 2 bad usage or not a (readable) recording,\n"
+    "             3 no record of the given pids in the window\n";
 
 enum { OPT_FROM = OPTS_EXTRA_BASE, OPT_TO, OPT_INFO };
 
 static const struct option extra[] = {
-	{ "from", required_argument, NULL, OPT_FROM },
-	{ "to", required_argument, NULL, OPT_TO },
-	{ "info", no_argument, NULL, OPT_INFO },
-	{ NULL, 0, NULL, 0 },
+    {"from", required_argument, NULL, OPT_FROM},
+    {"to", required_argument, NULL, OPT_TO},
+    {"info", no_argument, NULL, OPT_INFO},
+    {NULL, 0, NULL, 0},
 };
 
 struct report_args {
@@ -64,7 +64,7 @@ static int on_extra(void *ctx, struct run_opts *o, int code, const char *arg)
 /* Wall-clock "2026-11-22T10:00:00[.123][Z]" (UTC) or "@EPOCH" to ns. */
 static int parse_wall(const char *s, uint64_t *ns)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	char *end;
 
 	if (s[0] == '@') {
@@ -169,7 +169,7 @@ static void print_report(void *ctx, struct out *o)
 
 static int create_images(struct replay_ctx *p, struct run_opts *o, const struct report_cfg *c)
 {
-	struct image_params ip = { 0 };
+	struct image_params ip = {0};
 
 	ip.interval_ns = p->in->interval_ns;
 	ip.threshold_ns = o->threshold_ns;
@@ -214,16 +214,22 @@ static void default_images(struct report_cfg *c, const struct store_info *in)
 static int window(struct run_opts *o, struct report_cfg *c, const struct store_info *in)
 {
 	if (c->from && parse_when(in, c->from, &c->from_ns))
-		return snprintf(o->err, sizeof(o->err), "--from '%s' is not a time: use an offset"
+		return snprintf(o->err, sizeof(o->err),
+				"--from '%s' is not a time: use an offset"
 				" (30s), an offset from the end (-30s) or 2026-11-22T10:00:00Z",
-				c->from), EXIT_USAGE;
+				c->from),
+		       EXIT_USAGE;
 	if (c->to && parse_when(in, c->to, &c->to_ns))
-		return snprintf(o->err, sizeof(o->err), "--to '%s' is not a time: use an offset"
+		return snprintf(o->err, sizeof(o->err),
+				"--to '%s' is not a time: use an offset"
 				" (30s), an offset from the end (-30s) or 2026-11-22T10:00:00Z",
-				c->to), EXIT_USAGE;
+				c->to),
+		       EXIT_USAGE;
 	if (c->to_ns && c->from_ns > c->to_ns)
-		return snprintf(o->err, sizeof(o->err), "--from is after --to: the window is"
-				" empty"), EXIT_USAGE;
+		return snprintf(o->err, sizeof(o->err),
+				"--from is after --to: the window is"
+				" empty"),
+		       EXIT_USAGE;
 	return 0;
 }
 
@@ -249,7 +255,7 @@ static void fill_envelope(struct replay_ctx *p, const struct report_cfg *c)
 
 int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns)
 {
-	struct replay_ctx p = { .o = o };
+	struct replay_ctx p = {.o = o};
 	char err[512];
 	int code, rc;
 	struct store_reader *rd = store_open(c->path, err, sizeof(err), &code);
@@ -299,18 +305,20 @@ static int print_info(struct run_opts *o, const char *path)
 	printf("recording %s: host %s, Linux %s\n  started %s, %.2f s, interval %g ms, %s\n"
 	       "  %llu records from %.3f s to %.3f s\n  command: %s\n  images: %s\n",
 	       path, in->host, in->kernel, t0, (double)(end - in->started_mono_ns) / 1e9,
-	       (double)in->interval_ns / 1e6, in->clean_end ? "ended cleanly" : "did not end cleanly",
+	       (double)in->interval_ns / 1e6,
+	       in->clean_end ? "ended cleanly" : "did not end cleanly",
 	       (unsigned long long)in->nrec,
 	       in->nrec ? (double)(in->first_ns - in->started_mono_ns) / 1e9 : 0.0,
 	       in->nrec ? (double)(in->last_ns - in->started_mono_ns) / 1e9 : 0.0, in->command,
 	       in->images[0] ? in->images : "(all)");
-	uint64_t kinds[REC_KIND_COUNT] = { 0 }, bytes[REC_KIND_COUNT] = { 0 };
+	uint64_t kinds[REC_KIND_COUNT] = {0}, bytes[REC_KIND_COUNT] = {0};
 	if (store_kind_bytes(rd, kinds, bytes, err, sizeof(err)) == 0) {
 		printf("  records by kind (encoded bytes per record):");
 		for (int k = 0; k < REC_KIND_COUNT; k++)
 			if (kinds[k])
 				printf(" %s %llu (%.1f)", record_kind_name(k),
-				       (unsigned long long)kinds[k], (double)bytes[k] / (double)kinds[k]);
+				       (unsigned long long)kinds[k],
+				       (double)bytes[k] / (double)kinds[k]);
 		printf("\n");
 	} else {
 		printf("  %s\n", err);
@@ -342,10 +350,12 @@ static int split_positional(int argc, char **argv, char **pos, int *npos, char *
 			break;
 		/* An option that takes a value in the next argument. */
 		int takes = strchr("pdifo", argv[i][1]) && !argv[i][2] && argv[i][1] != '-';
-		for (const char *const *l = (const char *const[]){ "--pid", "--comm", "--cgroup",
-			     "--duration", "--interval", "--format", "--output", "--proc-root",
-			     "--threshold", "--sequence", "--source", "--syscalls", "--top",
-			     "--exclude", "--from", "--to", NULL }; *l; l++)
+		for (const char *const *l =
+			 (const char *const[]){
+			     "--pid", "--comm", "--cgroup", "--duration", "--interval", "--format",
+			     "--output", "--proc-root", "--threshold", "--sequence", "--source",
+			     "--syscalls", "--top", "--exclude", "--from", "--to", NULL};
+		     *l; l++)
 			takes |= !strcmp(argv[i], *l);
 		if (takes && i + 1 < argc)
 			rest[nrest++] = argv[++i];
@@ -357,8 +367,8 @@ static int split_positional(int argc, char **argv, char **pos, int *npos, char *
 int cmd_report(int argc, char **argv)
 {
 	struct run_opts o;
-	struct report_cfg c = { 0 };
-	struct report_args a = { .c = &c };
+	struct report_cfg c = {0};
+	struct report_args a = {.c = &c};
 	char *pos[RUN_MAX_IMAGES + 2], **rest = calloc((size_t)argc + 1, sizeof(char *));
 	int npos = 0, nrest, first, rc;
 
@@ -370,14 +380,17 @@ int cmd_report(int argc, char **argv)
 	if (rc < 0)
 		return free(rest), opts_free(&o), 0;
 	if (!rc && first < nrest)
-		rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err), "unexpected argument '%s'", rest[first]);
+		rc = EXIT_USAGE,
+		snprintf(o.err, sizeof(o.err), "unexpected argument '%s'", rest[first]);
 	if (!rc && npos < 1)
-		rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err), "no recording: give the FILE made by"
+		rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err),
+					  "no recording: give the FILE made by"
 					  " 'procimage record -o FILE'");
 	for (int i = 1; !rc && i < npos; i++) {
 		const struct image_ops *ops = image_find(pos[i]);
 		if (!ops || c.nimages >= RUN_MAX_IMAGES)
-			rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err), "unknown image '%s': use"
+			rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err),
+						  "unknown image '%s': use"
 						  " sched, resource, keytime, syscall or migrate",
 						  pos[i]);
 		else

@@ -58,7 +58,8 @@ static int write_derived(struct run_opts *o, const char *json, size_t len)
 	int rc;
 
 	if (!doc) {
-		snprintf(o->err, sizeof(o->err), "internal error: the report is not JSON (%s)", err);
+		snprintf(o->err, sizeof(o->err), "internal error: the report is not JSON (%s)",
+			 err);
 		return 1;
 	}
 	fp = atomic ? open_temp(o->output, tmp, sizeof(tmp)) : opts_open_output(o);

@@ -20,37 +20,37 @@
 #include "sources/ptrace_stack.h"
 
 static const char help[] =
-	"usage: procimage stacks TARGETS [-d DUR] [-F HZ] [--kernel] [--user]\n"
-	"                        [--on-cpu | --off-cpu] [--threads] [-o FILE]\n"
-	"                        [-f text|json|folded|svg] [--title TEXT]\n"
-	"\n"
-	"Sample the stacks of the target threads HZ times a second (default 49) for\n"
-	"DUR (default 10s, Ctrl-C ends early) and show where they spend their time.\n"
-	"  --user      user stacks only: ptrace (PTRACE_SEIZE once, PTRACE_INTERRUPT per\n"
-	"              sample, unwound with elfutils libdw); needs ptrace rights on the\n"
-	"              targets (same user or CAP_SYS_PTRACE; see kernel.yama.ptrace_scope)\n"
-	"  --kernel    kernel stacks only: /proc/<tid>/stack (CAP_SYS_ADMIN; else wchan);\n"
-	"              empty while a thread runs on a CPU. No ptrace.\n"
-	"              (neither or both: user and kernel frames in one stack)\n"
-	"  --on-cpu    only samples of running threads (blocked threads are never\n"
-	"              interrupted); --off-cpu: only samples of blocked threads\n"
-	"  --threads   one root per thread (comm-pid/tid) instead of per comm\n"
-	"  -f folded   'comm;frame;...;leaf count' lines for flamegraph.pl/speedscope\n"
-	"  -f svg      a flame graph (search box, click to zoom); -o x.svg implies it\n"
-	"Folded stacks: comm;[on-cpu|off-cpu];user frames;kernel frames_[k] count.\n"
-	"Counts are samples (sampled, not exact). Targets are never left stopped or\n"
-	"traced: procimage detaches on exit, and the kernel detaches if it is killed.\n";
+    "usage: procimage stacks TARGETS [-d DUR] [-F HZ] [--kernel] [--user]\n"
+    "                        [--on-cpu | --off-cpu] [--threads] [-o FILE]\n"
+    "                        [-f text|json|folded|svg] [--title TEXT]\n"
+    "\n"
+    "Sample the stacks of the target threads HZ times a second (default 49) for\n"
+    "DUR (default 10s, Ctrl-C ends early) and show where they spend their time.\n"
+    "  --user      user stacks only: ptrace (PTRACE_SEIZE once, PTRACE_INTERRUPT per\n"
+    "              sample, unwound with elfutils libdw); needs ptrace rights on the\n"
+    "              targets (same user or CAP_SYS_PTRACE; see kernel.yama.ptrace_scope)\n"
+    "  --kernel    kernel stacks only: /proc/<tid>/stack (CAP_SYS_ADMIN; else wchan);\n"
+    "              empty while a thread runs on a CPU. No ptrace.\n"
+    "              (neither or both: user and kernel frames in one stack)\n"
+    "  --on-cpu    only samples of running threads (blocked threads are never\n"
+    "              interrupted); --off-cpu: only samples of blocked threads\n"
+    "  --threads   one root per thread (comm-pid/tid) instead of per comm\n"
+    "  -f folded   'comm;frame;...;leaf count' lines for flamegraph.pl/speedscope\n"
+    "  -f svg      a flame graph (search box, click to zoom); -o x.svg implies it\n"
+    "Folded stacks: comm;[on-cpu|off-cpu];user frames;kernel frames_[k] count.\n"
+    "Counts are samples (sampled, not exact). Targets are never left stopped or\n"
+    "traced: procimage detaches on exit, and the kernel detaches if it is killed.\n";
 
 enum { OPT_FREQ = OPTS_EXTRA_BASE, OPT_KERNEL, OPT_USER, OPT_ONCPU, OPT_OFFCPU, OPT_TITLE };
 
 static const struct option extra[] = {
-	{ "frequency", required_argument, NULL, OPT_FREQ },
-	{ "kernel", no_argument, NULL, OPT_KERNEL },
-	{ "user", no_argument, NULL, OPT_USER },
-	{ "on-cpu", no_argument, NULL, OPT_ONCPU },
-	{ "off-cpu", no_argument, NULL, OPT_OFFCPU },
-	{ "title", required_argument, NULL, OPT_TITLE },
-	{ NULL, 0, NULL, 0 },
+    {"frequency", required_argument, NULL, OPT_FREQ},
+    {"kernel", no_argument, NULL, OPT_KERNEL},
+    {"user", no_argument, NULL, OPT_USER},
+    {"on-cpu", no_argument, NULL, OPT_ONCPU},
+    {"off-cpu", no_argument, NULL, OPT_OFFCPU},
+    {"title", required_argument, NULL, OPT_TITLE},
+    {NULL, 0, NULL, 0},
 };
 
 struct sopts {
@@ -70,7 +70,8 @@ static int on_extra(void *ctx, struct run_opts *o, int code, const char *arg)
 		v = strtol(arg, &end, 10);
 		if (errno || *end || end == arg || v < 1 || v > 1000) {
 			snprintf(o->err, sizeof(o->err),
-				 "-F '%s' is not a sampling rate: give a whole number of Hz from 1 to 1000, e.g. -F 49",
+				 "-F '%s' is not a sampling rate: give a whole number of Hz from 1 "
+				 "to 1000, e.g. -F 49",
 				 arg);
 			return EXIT_USAGE;
 		}
@@ -121,21 +122,26 @@ static int check_opts(struct run_opts *o, struct sopts *s, int argc, char **argv
 {
 	if (first < argc) {
 		snprintf(o->err, sizeof(o->err),
-			 "unexpected argument '%s': targets are given with -p PID, --comm, --cgroup or -a",
+			 "unexpected argument '%s': targets are given with -p PID, --comm, "
+			 "--cgroup or -a",
 			 argv[first]);
 		return EXIT_USAGE;
 	}
 	if (targets_empty(&o->targets)) {
-		snprintf(o->err, sizeof(o->err), "no target: give -p PID, --comm REGEX or --cgroup PATH");
+		snprintf(o->err, sizeof(o->err),
+			 "no target: give -p PID, --comm REGEX or --cgroup PATH");
 		return EXIT_USAGE;
 	}
 	if (o->targets.all) {
 		snprintf(o->err, sizeof(o->err),
-			 "-a would ptrace every process on the host: name the targets with -p, --comm or --cgroup");
+			 "-a would ptrace every process on the host: name the targets with -p, "
+			 "--comm or --cgroup");
 		return EXIT_USAGE;
 	}
 	if (s->oncpu && s->offcpu) {
-		snprintf(o->err, sizeof(o->err), "--on-cpu and --off-cpu exclude each other: give one, or neither for both");
+		snprintf(
+		    o->err, sizeof(o->err),
+		    "--on-cpu and --off-cpu exclude each other: give one, or neither for both");
 		return EXIT_USAGE;
 	}
 	if (!s->fmt_given && o->output) {
@@ -146,11 +152,13 @@ static int check_opts(struct run_opts *o, struct sopts *s, int argc, char **argv
 			o->fmt = OUT_FOLDED;
 	}
 	if (o->fmt != OUT_TEXT && o->fmt != OUT_JSON && o->fmt != OUT_FOLDED && o->fmt != OUT_SVG) {
-		snprintf(o->err, sizeof(o->err), "--format: stacks writes text, json, folded or svg");
+		snprintf(o->err, sizeof(o->err),
+			 "--format: stacks writes text, json, folded or svg");
 		return EXIT_USAGE;
 	}
 	if (o->interval_set) {
-		snprintf(o->err, sizeof(o->err), "stacks samples at -F HZ, not at an interval: drop -i");
+		snprintf(o->err, sizeof(o->err),
+			 "stacks samples at -F HZ, not at an interval: drop -i");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -193,7 +201,8 @@ static int write_graph(struct run *r, struct run_opts *o, const struct sopts *s,
 	if (pt->state == SOURCE_DEGRADED)
 		fprintf(stderr, "procimage stacks: user stacks degraded: %s\n", pt->reason);
 	if (!sum.samples)
-		fprintf(stderr, "procimage stacks: no samples (did the targets live during the run?)\n");
+		fprintf(stderr,
+			"procimage stacks: no samples (did the targets live during the run?)\n");
 	if (o->fmt == OUT_FOLDED)
 		return stack_agg_write_folded(agg, fp) ? 1 : 0;
 	if (o->targets.npids)
@@ -209,11 +218,11 @@ static int write_graph(struct run *r, struct run_opts *o, const struct sopts *s,
 		 sum.samples ? 100.0 * (double)sum.oncpu / (double)sum.samples : 0.0,
 		 sum.flags & STACKS_USER ? "user stacks by ptrace" : "",
 		 (sum.flags & STACKS_USER) && (sum.flags & STACKS_KERNEL) ? ", " : "",
-		 sum.flags & STACKS_KERNEL ? (sum.kernel_from_wchan ? "kernel: wchan only"
-								    : "kernel stacks (_[k])")
-					   : "",
+		 sum.flags & STACKS_KERNEL
+		     ? (sum.kernel_from_wchan ? "kernel: wchan only" : "kernel stacks (_[k])")
+		     : "",
 		 started);
-	struct flamegraph_opts fo = { .title = s->title ? s->title : title, .subtitle = sub };
+	struct flamegraph_opts fo = {.title = s->title ? s->title : title, .subtitle = sub};
 	return flamegraph_write_svg_ex(fp, agg, &fo) ? 1 : 0;
 }
 
@@ -244,7 +253,7 @@ static int emit(struct run *r, struct run_opts *o, const struct sopts *s)
 
 static int run_stacks(struct run_opts *o, const struct sopts *s)
 {
-	const char *names[1] = { "stacks" };
+	const char *names[1] = {"stacks"};
 	unsigned flags = image_flags(o, s);
 	struct run *r = run_new(o, names, 1);
 	int rc;
@@ -271,7 +280,9 @@ static int run_stacks(struct run_opts *o, const struct sopts *s)
 		if (rc)
 			fprintf(stderr, "procimage stacks: %s\n", o->err);
 		else if ((rc = run_exit_code(r)) == EXIT_NOTARGET)
-			fprintf(stderr, "procimage stacks: no such process: none of the given pids exists\n");
+			fprintf(
+			    stderr,
+			    "procimage stacks: no such process: none of the given pids exists\n");
 		else
 			rc = emit(r, o, s);
 	}
@@ -284,7 +295,7 @@ static int run_stacks(struct run_opts *o, const struct sopts *s)
 int cmd_stacks(int argc, char **argv)
 {
 	struct run_opts o;
-	struct sopts s = { .hz = PTRACE_STACK_DEFAULT_HZ };
+	struct sopts s = {.hz = PTRACE_STACK_DEFAULT_HZ};
 	char fbuf[64] = "";
 	int first, rc;
 

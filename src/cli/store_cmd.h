@@ -34,7 +34,7 @@ struct report_cfg {
 	const char *path;
 	const char *images[RUN_MAX_IMAGES];
 	int nimages;
-	const char *from, *to; /* as the user gave them, or NULL */
+	const char *from, *to;	 /* as the user gave them, or NULL */
 	uint64_t from_ns, to_ns; /* CLOCK_MONOTONIC of the recording; 0 = open */
 	int quiet_empty;	 /* no exit 3 when no target record was found */
 	int live;		 /* the recording is still being written */

@@ -15,24 +15,25 @@
 #include "core/syscall_names.h"
 
 static const char help[] =
-	"usage: procimage syscall TARGETS [-d DUR] [-i INT] [--source auto|audit|sample]\n"
-	"                         [--sequence N] [--syscalls LIST] [--top N] [-f text|json|folded] [-o FILE]\n"
-	"\n"
-	"Per-syscall counts, errors (by errno), time, top callers and the last N syscalls\n"
-	"of each caller.\n"
-	"  --source auto    audit records for exact counts when audit works here, else\n"
-	"                   sampling; time is always sampled (default)\n"
-	"  --source audit   audit only: fail if audit cannot capture the targets\n"
-	"  --source sample  /proc/<tid>/syscall sampling only: estimated counts\n"
-	"  --sequence N     keep the last N syscalls per caller (default 16)\n"
-	"  --syscalls LIST  only these syscalls (names or numbers, comma separated)\n"
-	"  -f folded        'comm;syscall count' lines for flamegraph.pl\n"
-	"Audit needs CAP_AUDIT_CONTROL (+ CAP_AUDIT_READ) in the initial namespaces, and\n"
-	"targets started after audit was first enabled since boot (install\n"
-	"contrib/procimage-audit-boot.service, or boot with audit=1).\n"
-	"Fields: count = exact number of calls (audit) or episodes seen blocked (sampled);\n"
-	"time_ns/BLOCKED_MS = time seen blocked in the syscall, sampled at the interval;\n"
-	"audit records carry no duration and name the process, not the thread.\n";
+    "usage: procimage syscall TARGETS [-d DUR] [-i INT] [--source auto|audit|sample]\n"
+    "                         [--sequence N] [--syscalls LIST] [--top N] [-f text|json|folded] [-o "
+    "FILE]\n"
+    "\n"
+    "Per-syscall counts, errors (by errno), time, top callers and the last N syscalls\n"
+    "of each caller.\n"
+    "  --source auto    audit records for exact counts when audit works here, else\n"
+    "                   sampling; time is always sampled (default)\n"
+    "  --source audit   audit only: fail if audit cannot capture the targets\n"
+    "  --source sample  /proc/<tid>/syscall sampling only: estimated counts\n"
+    "  --sequence N     keep the last N syscalls per caller (default 16)\n"
+    "  --syscalls LIST  only these syscalls (names or numbers, comma separated)\n"
+    "  -f folded        'comm;syscall count' lines for flamegraph.pl\n"
+    "Audit needs CAP_AUDIT_CONTROL (+ CAP_AUDIT_READ) in the initial namespaces, and\n"
+    "targets started after audit was first enabled since boot (install\n"
+    "contrib/procimage-audit-boot.service, or boot with audit=1).\n"
+    "Fields: count = exact number of calls (audit) or episodes seen blocked (sampled);\n"
+    "time_ns/BLOCKED_MS = time seen blocked in the syscall, sampled at the interval;\n"
+    "audit records carry no duration and name the process, not the thread.\n";
 
 static int check_syscalls(struct run_opts *o)
 {
@@ -52,7 +53,8 @@ static int check_syscalls(struct run_opts *o)
 			continue;
 		if (syscall_nr(syscall_native_arch(), t) < 0 && syscall_nr(SC_ARCH_I386, t) < 0) {
 			snprintf(o->err, sizeof(o->err),
-				 "--syscalls: unknown syscall '%s': give names like openat,read,getppid or numbers",
+				 "--syscalls: unknown syscall '%s': give names like "
+				 "openat,read,getppid or numbers",
 				 t);
 			return EXIT_USAGE;
 		}
@@ -80,7 +82,7 @@ static int report(struct run *r, struct run_opts *o)
 
 static int run_syscall(struct run_opts *o)
 {
-	const char *names[1] = { "syscall" };
+	const char *names[1] = {"syscall"};
 	struct run *r = run_new(o, names, 1);
 	int rc;
 
@@ -102,7 +104,8 @@ static int run_syscall(struct run_opts *o)
 	}
 	rc = run_loop(r);
 	if (rc == 0 && (rc = run_exit_code(r)) == EXIT_NOTARGET)
-		fprintf(stderr, "procimage %s: no such process: none of the given pids exists\n", o->cmd);
+		fprintf(stderr, "procimage %s: no such process: none of the given pids exists\n",
+			o->cmd);
 	if (rc == 0)
 		rc = report(r, o);
 	if (o->stats)
@@ -121,12 +124,15 @@ int cmd_syscall(int argc, char **argv)
 	if (rc < 0)
 		return opts_free(&o), 0;
 	if (rc == 0 && first < argc) {
-		snprintf(o.err, sizeof(o.err), "unexpected argument '%s': targets are given with -p PID, --comm, --cgroup or -a",
+		snprintf(o.err, sizeof(o.err),
+			 "unexpected argument '%s': targets are given with -p PID, --comm, "
+			 "--cgroup or -a",
 			 argv[first]);
 		rc = EXIT_USAGE;
 	}
 	if (rc == 0 && targets_empty(&o.targets)) {
-		snprintf(o.err, sizeof(o.err), "no target: give -p PID, --comm REGEX, --cgroup PATH or -a");
+		snprintf(o.err, sizeof(o.err),
+			 "no target: give -p PID, --comm REGEX, --cgroup PATH or -a");
 		rc = EXIT_USAGE;
 	}
 	if (rc == 0)

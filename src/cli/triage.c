@@ -21,32 +21,31 @@
 #include "cli/triage.h"
 
 #define TRIAGE_CANDIDATES 64
-#define MIN_BUSY_PCT 5.0 /* a non-hog must use this much of a CPU to matter */
+#define MIN_BUSY_PCT	  5.0 /* a non-hog must use this much of a CPU to matter */
 
 /* The images that look at the offenders, in the order of the workflow. */
-const char *const triage_plugins[NPLUGINS] = { "resource", "keytime", "syscall", "migrate" };
+const char *const triage_plugins[NPLUGINS] = {"resource", "keytime", "syscall", "migrate"};
 
 static const char help[] =
-	"usage: procimage [triage] [-d DUR] [-i INT] [--top N] [--exclude COMM[,COMM..]]\n"
-	"                 [--threshold DUR] [--stacks] [-f text|json] [-o FILE]\n"
-	"\n"
-	"Find the tasks that hold CPUs and hurt others, image them, and explain.\n"
-	"1. scan every thread on the host with the sched image (first half of -d);\n"
-	"2. pick the worst offenders: threads with the longest occupancy runs\n"
-	"   (>= --threshold), else the busiest processes (>= 5% of a CPU);\n"
-	"   procimage itself and --exclude'd names are never picked;\n"
-	"3. image them with resource, keytime, syscall and migrate (second half);\n"
-	"4. print a diagnosis in plain words with the evidence and the data sources\n"
-	"   that were missing, then the images.\n"
-	"\n"
-	"  -d, --duration   total time (default 10s; the run ends within it)\n"
-	"  -i, --interval   sampling interval (default 10ms)\n"
-	"  --top N          offenders to image (default 3)\n"
-	"  --exclude LIST   comm names never to pick (thread or process comm)\n"
-	"  --threshold DUR  occupancy run threshold (default 50ms)\n"
-	"  --stacks         also read kernel stacks of the hogs (CAP_SYS_ADMIN)\n"
-	"  -f, --format     text (default) or json;  -o FILE  write the report there\n";
-
+    "usage: procimage [triage] [-d DUR] [-i INT] [--top N] [--exclude COMM[,COMM..]]\n"
+    "                 [--threshold DUR] [--stacks] [-f text|json] [-o FILE]\n"
+    "\n"
+    "Find the tasks that hold CPUs and hurt others, image them, and explain.\n"
+    "1. scan every thread on the host with the sched image (first half of -d);\n"
+    "2. pick the worst offenders: threads with the longest occupancy runs\n"
+    "   (>= --threshold), else the busiest processes (>= 5% of a CPU);\n"
+    "   procimage itself and --exclude'd names are never picked;\n"
+    "3. image them with resource, keytime, syscall and migrate (second half);\n"
+    "4. print a diagnosis in plain words with the evidence and the data sources\n"
+    "   that were missing, then the images.\n"
+    "\n"
+    "  -d, --duration   total time (default 10s; the run ends within it)\n"
+    "  -i, --interval   sampling interval (default 10ms)\n"
+    "  --top N          offenders to image (default 3)\n"
+    "  --exclude LIST   comm names never to pick (thread or process comm)\n"
+    "  --threshold DUR  occupancy run threshold (default 50ms)\n"
+    "  --stacks         also read kernel stacks of the hogs (CAP_SYS_ADMIN)\n"
+    "  -f, --format     text (default) or json;  -o FILE  write the report there\n";
 
 static int excluded(const struct triage *t, const struct sched_offender *c)
 {
@@ -92,7 +91,7 @@ static int start_run(struct triage *t, struct run *r, struct triage_facts *f)
 {
 	int rc;
 
-	run_add_sink(r, (struct record_sink){ triage_facts_consume, f });
+	run_add_sink(r, (struct record_sink){triage_facts_consume, f});
 	rc = run_start(r);
 	if (rc)
 		fprintf(stderr, "procimage triage: %s\n", run_opts(r)->err);
@@ -103,7 +102,7 @@ static int start_run(struct triage *t, struct run *r, struct triage_facts *f)
 /* Step 1. */
 static int scan(struct triage *t)
 {
-	const char *names[1] = { "sched" };
+	const char *names[1] = {"sched"};
 	uint64_t want = t->o.duration_ns / 2;
 
 	t->o.duration_ns = want > NS_PER_S ? want : NS_PER_S;
@@ -132,8 +131,8 @@ static int deep(struct triage *t, uint64_t total_ns)
 
 	for (int i = 0; i < t->noff; i++)
 		if (!t->off[i].gone)
-			off += (size_t)snprintf(pids + off, sizeof(pids) - off, "%s%d", off ? "," : "",
-						t->off[i].tgid);
+			off += (size_t)snprintf(pids + off, sizeof(pids) - off, "%s%d",
+						off ? "," : "", t->off[i].tgid);
 	if (!off || t->interrupted || spent + NS_PER_S > total_ns)
 		return 0;
 	opts_defaults(&t->o2, "triage");
@@ -174,13 +173,14 @@ int cmd_triage(int argc, char **argv)
 	if (rc < 0)
 		return opts_free(&t.o), 0;
 	if (!rc && first < argc && strcmp(argv[first], "triage") != 0) {
-		snprintf(t.o.err, sizeof(t.o.err), "unexpected argument '%s': see 'procimage triage --help'",
-			 argv[first]);
+		snprintf(t.o.err, sizeof(t.o.err),
+			 "unexpected argument '%s': see 'procimage triage --help'", argv[first]);
 		rc = EXIT_USAGE;
 	}
 	if (!rc && (t.o.targets.npids || t.o.targets.have_comm || t.o.targets.cgroup[0])) {
 		snprintf(t.o.err, sizeof(t.o.err),
-			 "triage scans the whole host: to look at given tasks use 'procimage sched -p PID' (or resource, migrate ...)");
+			 "triage scans the whole host: to look at given tasks use 'procimage sched "
+			 "-p PID' (or resource, migrate ...)");
 		rc = EXIT_USAGE;
 	}
 	if (rc) {

@@ -11,7 +11,7 @@
 #include "images/triage.h"
 
 #define TRIAGE_MAX 16
-#define NPLUGINS 4
+#define NPLUGINS   4
 
 /* The images that look at the offenders, in the order of the workflow. */
 extern const char *const triage_plugins[NPLUGINS];

@@ -163,8 +163,8 @@ int triage_print(struct triage *t)
 	}
 	merged_sources(t, src);
 	out_init(&o, fp, t->o.fmt);
-	run_envelope_open(&o, "triage", clock_mono_to_wall_ns(t->t0),
-			  (double)(end - t->t0) / 1e9, t->o.interval_ns, src);
+	run_envelope_open(&o, "triage", clock_mono_to_wall_ns(t->t0), (double)(end - t->t0) / 1e9,
+			  t->o.interval_ns, src);
 	out_diagnosis(t, &o);
 	out_lacking(&o, src);
 	out_images(t, &o);

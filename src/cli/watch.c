@@ -46,22 +46,22 @@ enum {
 };
 
 static const struct option extra_opts[] = {
-	{ "rule", required_argument, NULL, O_RULE },
-	{ "rules-file", required_argument, NULL, O_RULES_FILE },
-	{ "dump-dir", required_argument, NULL, O_DUMP },
-	{ "cooldown", required_argument, NULL, O_COOLDOWN },
-	{ "capture", required_argument, NULL, O_WINDOW },
-	{ "capture-interval", required_argument, NULL, O_CAPIVAL },
-	{ "capture-format", required_argument, NULL, O_CAPFMT },
-	{ "syscall-source", required_argument, NULL, O_SYSSRC },
-	{ "guard", required_argument, NULL, O_GUARD },
-	{ "signal", required_argument, NULL, O_SIGNAL },
-	{ "exec", required_argument, NULL, O_EXEC },
-	{ "keep", required_argument, NULL, O_KEEP },
-	{ "keep-size", required_argument, NULL, O_KEEP_SIZE },
-	{ "once", no_argument, NULL, O_ONCE },
-	{ "no-images", no_argument, NULL, O_NO_IMAGES },
-	{ NULL, 0, NULL, 0 },
+    {"rule", required_argument, NULL, O_RULE},
+    {"rules-file", required_argument, NULL, O_RULES_FILE},
+    {"dump-dir", required_argument, NULL, O_DUMP},
+    {"cooldown", required_argument, NULL, O_COOLDOWN},
+    {"capture", required_argument, NULL, O_WINDOW},
+    {"capture-interval", required_argument, NULL, O_CAPIVAL},
+    {"capture-format", required_argument, NULL, O_CAPFMT},
+    {"syscall-source", required_argument, NULL, O_SYSSRC},
+    {"guard", required_argument, NULL, O_GUARD},
+    {"signal", required_argument, NULL, O_SIGNAL},
+    {"exec", required_argument, NULL, O_EXEC},
+    {"keep", required_argument, NULL, O_KEEP},
+    {"keep-size", required_argument, NULL, O_KEEP_SIZE},
+    {"once", no_argument, NULL, O_ONCE},
+    {"no-images", no_argument, NULL, O_NO_IMAGES},
+    {NULL, 0, NULL, 0},
 };
 
 struct watch {
@@ -166,7 +166,8 @@ static int on_option(void *ctx, struct run_opts *o, int code, const char *arg)
 		return 0;
 	case O_SYSSRC:
 		if (strcmp(arg, "auto") && strcmp(arg, "audit") && strcmp(arg, "sample"))
-			return bad(o, "--syscall-source '%s' is unknown: use auto, audit or sample", arg);
+			return bad(o, "--syscall-source '%s' is unknown: use auto, audit or sample",
+				   arg);
 		w->cc.syscall_source = arg;
 		return 0;
 	case O_GUARD:
@@ -181,11 +182,13 @@ static int on_option(void *ctx, struct run_opts *o, int code, const char *arg)
 	case O_SIGNAL:
 		w->cc.signo = watch_parse_signal(arg);
 		if (w->cc.signo < 0)
-			return bad(o, "--signal '%s' is not a signal: use e.g. USR2, QUIT or 12", arg);
+			return bad(o, "--signal '%s' is not a signal: use e.g. USR2, QUIT or 12",
+				   arg);
 		return 0;
 	case O_EXEC:
 		if (split_hook(w, arg))
-			return bad(o, "--exec '%s' is empty: give a program and its arguments", arg);
+			return bad(o, "--exec '%s' is empty: give a program and its arguments",
+				   arg);
 		return 0;
 	case O_KEEP:
 		w->cc.keep_count = atoi(arg);
@@ -194,7 +197,8 @@ static int on_option(void *ctx, struct run_opts *o, int code, const char *arg)
 		return 0;
 	case O_KEEP_SIZE:
 		if (watch_parse_size(arg, &w->cc.keep_bytes) || !w->cc.keep_bytes)
-			return bad(o, "--keep-size '%s' is not a size: use e.g. 500MiB or 2GiB", arg);
+			return bad(o, "--keep-size '%s' is not a size: use e.g. 500MiB or 2GiB",
+				   arg);
 		return 0;
 	case O_ONCE:
 		w->once = 1;
@@ -250,8 +254,10 @@ static int load_guards(struct watch *w, char *err, size_t len)
 		if (ruleset_add(&w->guards, w->guard_args[i], err, len))
 			return -EINVAL;
 		if (!w->guards.rules[i].host_only) {
-			snprintf(err, len, "--guard '%s' must use host metrics only (load1, loadpc, psi_cpu, ...)",
-				 w->guard_args[i]);
+			snprintf(
+			    err, len,
+			    "--guard '%s' must use host metrics only (load1, loadpc, psi_cpu, ...)",
+			    w->guard_args[i]);
 			return -EINVAL;
 		}
 	}
@@ -341,7 +347,8 @@ static void trigger(struct watch *w, const struct wfire *f, const double *host, 
 	size_t off = 0;
 
 	w->fires++;
-	if (wcapture_active(w->cap) || (w->captured_any && now - w->last_capture_ns < w->cooldown_ns)) {
+	if (wcapture_active(w->cap) ||
+	    (w->captured_any && now - w->last_capture_ns < w->cooldown_ns)) {
 		w->skipped_cooldown++;
 		return;
 	}
@@ -357,7 +364,8 @@ static void trigger(struct watch *w, const struct wfire *f, const double *host, 
 		off += (size_t)snprintf(why + off, sizeof(why) - off, "%s%s", k ? "; " : "", d);
 	}
 	if (guard) {
-		watch_log("rule '%s' fired for pid %d (%s): %s; not captured: guard holds (host busy: load1 %.2f)",
+		watch_log("rule '%s' fired for pid %d (%s): %s; not captured: guard holds (host "
+			  "busy: load1 %.2f)",
 			  r->text, f->pid, f->comm, why, host[M_LOAD1]);
 		return;
 	}
@@ -427,18 +435,23 @@ static void defaults(struct watch *w, const char *cmd)
 /* Parse and check everything; 0, -1 (help printed) or an exit code. */
 static int setup(struct watch *w, int argc, char **argv)
 {
-	int first, rc = opts_parse_ex(&w->o, argc, argv, watch_help, &first, extra_opts, on_option, w);
+	int first,
+	    rc = opts_parse_ex(&w->o, argc, argv, watch_help, &first, extra_opts, on_option, w);
 
 	if (rc)
 		return rc;
 	if (first < argc)
-		return bad(&w->o, "unexpected argument '%s': targets are given with -p, --comm, --cgroup or -a",
-			   argv[first]);
+		return bad(
+		    &w->o,
+		    "unexpected argument '%s': targets are given with -p, --comm, --cgroup or -a",
+		    argv[first]);
 	if (!w->nrule_args && !w->rules_file)
 		return bad(&w->o, "no rule: give at least one, e.g. --rule 'cpu>80%%for1m'%s", "");
 	if (!w->cc.dump_dir)
-		return bad(&w->o, "no --dump-dir: say where captures go, e.g. --dump-dir /var/lib/procimage%s",
-			   "");
+		return bad(
+		    &w->o,
+		    "no --dump-dir: say where captures go, e.g. --dump-dir /var/lib/procimage%s",
+		    "");
 	if (load_rules(w, &w->rules, w->o.err, sizeof(w->o.err)) ||
 	    load_guards(w, w->o.err, sizeof(w->o.err)))
 		return EXIT_USAGE;
@@ -467,7 +480,7 @@ static int setup(struct watch *w, int argc, char **argv)
 /* One run with the current file set; returns its exit code. */
 static int run_once(struct watch *w)
 {
-	struct record_sink s = { sink, w };
+	struct record_sink s = {sink, w};
 	uint64_t t0 = clock_mono_ns();
 	int all = w->o.targets.all, rc;
 
@@ -484,20 +497,23 @@ static int run_once(struct watch *w)
 		fprintf(stderr, "procimage watch: %s\n", w->o.err);
 		return rc;
 	}
-	wmetrics_set_forks_known(w->wm, run_source_status(w->run, SRC_CONNECTOR)->state == SOURCE_OK);
-	if (ruleset_uses(&w->rules, M_FORKS) && run_source_status(w->run, SRC_CONNECTOR)->state != SOURCE_OK)
+	wmetrics_set_forks_known(w->wm,
+				 run_source_status(w->run, SRC_CONNECTOR)->state == SOURCE_OK);
+	if (ruleset_uses(&w->rules, M_FORKS) &&
+	    run_source_status(w->run, SRC_CONNECTOR)->state != SOURCE_OK)
 		watch_log("forks are unknown (%s): rules on forks never fire",
 			  run_source_status(w->run, SRC_CONNECTOR)->reason);
 	loop_on_signal(run_loop_handle(w->run), on_signal, w);
-	watch_log("watching %s with %d rule%s every %.3g s; captures into %s", all ? "all processes" : "the targets",
-		  w->rules.nrules, w->rules.nrules > 1 ? "s" : "", (double)w->o.interval_ns / 1e9,
-		  w->cc.dump_dir);
+	watch_log("watching %s with %d rule%s every %.3g s; captures into %s",
+		  all ? "all processes" : "the targets", w->rules.nrules,
+		  w->rules.nrules > 1 ? "s" : "", (double)w->o.interval_ns / 1e9, w->cc.dump_dir);
 	w->last_tick_ns = 0;
 	rc = run_loop(w->run);
 	if (rc == 0)
 		rc = run_exit_code(w->run);
 	if (rc == EXIT_NOTARGET)
-		fprintf(stderr, "procimage watch: no such process: none of the given pids exists\n");
+		fprintf(stderr,
+			"procimage watch: no such process: none of the given pids exists\n");
 	if (w->o.stats)
 		run_print_stats(w->run, stderr);
 	uint64_t spent = clock_mono_ns() - t0;
@@ -526,8 +542,9 @@ int cmd_watch(int argc, char **argv)
 			rc = run_once(w);
 		} while (rc == 0 && w->restart);
 		wcapture_stop(w->cap);
-		watch_log("stopped: %u firings, %u captures, %u skipped by cooldown, %u by the guard",
-			  w->fires, wcapture_count(w->cap), w->skipped_cooldown, w->skipped_guard);
+		watch_log(
+		    "stopped: %u firings, %u captures, %u skipped by cooldown, %u by the guard",
+		    w->fires, wcapture_count(w->cap), w->skipped_cooldown, w->skipped_guard);
 	}
 	run_free(w->run);
 	wcapture_free(w->cap);

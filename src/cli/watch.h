@@ -63,15 +63,15 @@ int whost_has_psi(const struct whost *h);
 
 struct wcapture_cfg {
 	const char *dump_dir;
-	const char *proc_root;	/* passed to the image children if not /proc */
+	const char *proc_root; /* passed to the image children if not /proc */
 	uint64_t window_ns, interval_ns;
-	const char *format;	/* json|text for the image files */
+	const char *format; /* json|text for the image files */
 	const char *syscall_source;
-	int signo;		/* 0: none */
-	char **hook_argv;	/* NULL: none */
+	int signo;	  /* 0: none */
+	char **hook_argv; /* NULL: none */
 	int keep_count;
 	uint64_t keep_bytes;
-	int images;		/* run the image children (0: snapshot only) */
+	int images; /* run the image children (0: snapshot only) */
 };
 
 struct wcapture;

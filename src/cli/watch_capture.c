@@ -33,8 +33,8 @@
 #include "sources/procfs.h"
 #include "sources/procfs_parse.h"
 
-#define MAX_KIDS 8
-#define MAX_HOOKS 8
+#define MAX_KIDS      8
+#define MAX_HOOKS     8
 #define KILL_GRACE_NS (30 * NS_PER_S)
 
 struct kid {
@@ -61,7 +61,7 @@ struct wcapture {
 	int nhooks;
 };
 
-static const char *const images[] = { "sched", "resource", "keytime", "syscall", "migrate" };
+static const char *const images[] = {"sched", "resource", "keytime", "syscall", "migrate"};
 
 static int open_dump_dir(const char *path, char *err, size_t len)
 {
@@ -75,13 +75,17 @@ static int open_dump_dir(const char *path, char *err, size_t len)
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, len, "--dump-dir '%s' cannot be opened: %s%s", path, strerror(errno),
-			 errno == ELOOP || errno == ENOTDIR ? " (a symlink is not followed: give the real directory)" : "");
+			 errno == ELOOP || errno == ENOTDIR
+			     ? " (a symlink is not followed: give the real directory)"
+			     : "");
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022)) {
 		snprintf(err, len,
-			 "--dump-dir '%s' must be owned by this user and not writable by group or others "
-			 "(chown it, or chmod go-w)", path);
+			 "--dump-dir '%s' must be owned by this user and not writable by group or "
+			 "others "
+			 "(chown it, or chmod go-w)",
+			 path);
 		close(fd);
 		return -1;
 	}
@@ -279,10 +283,11 @@ static void spawn_images(struct wcapture *c)
 
 	snprintf(pid, sizeof(pid), "%d", c->pid);
 	snprintf(dur, sizeof(dur), "%llums", (unsigned long long)(c->cfg.window_ns / NS_PER_MS));
-	snprintf(ival, sizeof(ival), "%lluus", (unsigned long long)(c->cfg.interval_ns / NS_PER_US));
+	snprintf(ival, sizeof(ival), "%lluus",
+		 (unsigned long long)(c->cfg.interval_ns / NS_PER_US));
 	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
-		const char *argv[16] = { "procimage", images[i], "-p", pid, "-d", dur, "-i", ival,
-					 "-f", fmt };
+		const char *argv[16] = {"procimage", images[i], "-p", pid,  "-d",
+					dur,	     "-i",	ival, "-f", fmt};
 		int n = 10;
 		if (strcmp(images[i], "syscall") == 0) {
 			argv[n++] = "--source";
@@ -294,10 +299,11 @@ static void spawn_images(struct wcapture *c)
 			argv[n++] = "--proc-root";
 			argv[n++] = c->cfg.proc_root;
 		}
-		snprintf(file, sizeof(file), "%s.%s", images[i], strcmp(fmt, "json") ? "txt" : "json");
+		snprintf(file, sizeof(file), "%s.%s", images[i],
+			 strcmp(fmt, "json") ? "txt" : "json");
 		add_kid(c, images[i], file, (char *const *)argv);
 	}
-	const char *sargv[] = { "procimage", "stacks", "-p", pid, "-d", dur, "-f", "folded", NULL };
+	const char *sargv[] = {"procimage", "stacks", "-p", pid, "-d", dur, "-f", "folded", NULL};
 	add_kid(c, "stacks", "stacks.folded", (char *const *)sargv);
 }
 
@@ -336,7 +342,7 @@ static int make_folder(struct wcapture *c, uint64_t now)
 static int open_target(const struct wcapture *c, const struct wfire *f)
 {
 	char name[16], buf[4096], comm[16];
-	struct proc_sample s = { 0 };
+	struct proc_sample s = {0};
 	int root = open(c->cfg.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), pdfd;
 
 	if (root < 0)
@@ -383,7 +389,8 @@ int wcapture_start(struct wcapture *c, const struct wfire *f, const struct rules
 	if (c->cfg.images)
 		spawn_images(c);
 	if (c->cfg.signo > 0 && kill(f->pid, c->cfg.signo) < 0)
-		watch_log("pid %d: sending signal %d failed: %s", f->pid, c->cfg.signo, strerror(errno));
+		watch_log("pid %d: sending signal %d failed: %s", f->pid, c->cfg.signo,
+			  strerror(errno));
 	watch_snapshot(pdfd, c->dfd);
 	close(pdfd);
 	snprintf(msg, msglen, "capture -> %s/%s", c->dir_abs, c->folder);
@@ -436,9 +443,15 @@ static void run_hook(struct wcapture *c)
 		return;
 	snprintf(pid, sizeof(pid), "%d", c->pid);
 	snprintf(folder, sizeof(folder), "%s/%s", c->dir_abs, c->folder);
-	const char *env[] = { "PROCIMAGE_PID",	pid,	  "PROCIMAGE_DUMP_DIR", folder,
-			      "PROCIMAGE_RULE", c->rule, "PROCIMAGE_COMM",	c->comm,
-			      NULL };
+	const char *env[] = {"PROCIMAGE_PID",
+			     pid,
+			     "PROCIMAGE_DUMP_DIR",
+			     folder,
+			     "PROCIMAGE_RULE",
+			     c->rule,
+			     "PROCIMAGE_COMM",
+			     c->comm,
+			     NULL};
 	pid_t h = spawn(c->dfd, "hook.log", NULL, c->cfg.hook_argv, NULL, env);
 	if (h > 0)
 		c->hooks[c->nhooks++] = h;
@@ -470,8 +483,8 @@ static void reap_hooks(struct wcapture *c)
 		int st;
 		if (waitpid(c->hooks[i], &st, WNOHANG) == c->hooks[i]) {
 			if (!WIFEXITED(st) || WEXITSTATUS(st))
-				watch_log("hook %s for pid %d failed (status %d)", c->cfg.hook_argv[0],
-					  c->pid, st);
+				watch_log("hook %s for pid %d failed (status %d)",
+					  c->cfg.hook_argv[0], c->pid, st);
 			c->hooks[i--] = c->hooks[--c->nhooks];
 		}
 	}

@@ -22,8 +22,8 @@ struct whost {
 
 struct whost *whost_new(const char *root)
 {
-	static const char *const names[HF_N] = { "loadavg", "pressure/cpu", "pressure/memory",
-						 "pressure/io" };
+	static const char *const names[HF_N] = {"loadavg", "pressure/cpu", "pressure/memory",
+						"pressure/io"};
 	struct whost *h = calloc(1, sizeof(*h));
 	int dfd;
 

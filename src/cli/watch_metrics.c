@@ -25,15 +25,15 @@ struct wproc {
 	int32_t tgid;
 	uint64_t start;
 	char comm[16];
-	uint32_t gen;	       /* last tick sampled */
-	uint32_t have;	       /* PF_* of the current sample */
+	uint32_t gen;  /* last tick sampled */
+	uint32_t have; /* PF_* of the current sample */
 	int has_prev, runq_seen;
 	uint64_t t_prev, t_cur;
 	struct ctr prev, cur;
-	uint64_t forks;	       /* connector forks so far */
+	uint64_t forks; /* connector forks so far */
 	double rss, threads, fds;
-	double m[M_COUNT];     /* metrics of the last tick */
-	void *state;	       /* rules state block */
+	double m[M_COUNT]; /* metrics of the last tick */
+	void *state;	   /* rules state block */
 };
 
 struct wmetrics {

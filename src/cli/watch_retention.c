@@ -44,7 +44,8 @@ static uint64_t folder_bytes(int parent, const char *name, int remove)
 		return 0;
 	}
 	while ((de = readdir(d))) {
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode))
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    S_ISDIR(st.st_mode))
 			continue;
 		total += (uint64_t)st.st_blocks * 512;
 		if (remove)
@@ -77,7 +78,8 @@ void watch_retention(int dirfd, const char *keep_name, int keep_count, uint64_t 
 	while ((de = readdir(d))) {
 		struct stat st;
 		if (!is_dump_name(de->d_name) || strlen(de->d_name) >= sizeof(v->name) ||
-		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
 			continue;
 		if (n == cap) {
 			struct dump *nv = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*v));
@@ -95,7 +97,8 @@ void watch_retention(int dirfd, const char *keep_name, int keep_count, uint64_t 
 		qsort(v, n, sizeof(*v), by_name);
 	for (size_t i = 0; i < n; i++) {
 		size_t left = n - i;
-		if ((keep_count <= 0 || left <= (size_t)keep_count) && (!keep_bytes || total <= keep_bytes))
+		if ((keep_count <= 0 || left <= (size_t)keep_count) &&
+		    (!keep_bytes || total <= keep_bytes))
 			break;
 		if (strcmp(v[i].name, keep_name) == 0)
 			continue;

@@ -80,7 +80,8 @@ static void list_fds(int pdfd, int dfd)
 		k = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
 		target[k > 0 ? k : 0] = '\0';
 		int len = snprintf(line, sizeof(line), "%s -> %s\n", de->d_name, target);
-		watch_write_all(out, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+		watch_write_all(out, line,
+				(size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
 	}
 	if (out >= 0)
 		close(out);
@@ -103,7 +104,7 @@ static void list_threads(int pdfd, int dfd)
 	}
 	out = watch_new_file(dfd, "threads.txt");
 	while (out >= 0 && (de = readdir(d)) && n < 1024) {
-		struct proc_sample s = { 0 };
+		struct proc_sample s = {0};
 		char comm[16] = "", wchan[64] = "", sc[128] = "";
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
@@ -117,8 +118,9 @@ static void list_threads(int pdfd, int dfd)
 		snprintf(path, sizeof(path), "task/%s/syscall", de->d_name);
 		if (procfs_read_file(pdfd, path, sc, sizeof(sc)) < 0)
 			strcpy(sc, "?\n");
-		int len = snprintf(line, sizeof(line), "tid %s comm %s state %c wchan %s syscall %s",
-				   de->d_name, comm, s.state ? s.state : '?', wchan, sc);
+		int len =
+		    snprintf(line, sizeof(line), "tid %s comm %s state %c wchan %s syscall %s",
+			     de->d_name, comm, s.state ? s.state : '?', wchan, sc);
 		if (len > 0 && line[len - 1] != '\n' && (size_t)len < sizeof(line) - 1)
 			line[len++] = '\n';
 		snprintf(path, sizeof(path), "task/%s/stack", de->d_name);
@@ -130,7 +132,8 @@ static void list_threads(int pdfd, int dfd)
 			len += snprintf(line + len, sizeof(line) - (size_t)len, "    %s\n", l);
 			l = nl ? nl + 1 : l + strlen(l);
 		}
-		watch_write_all(out, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+		watch_write_all(out, line,
+				(size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
 	}
 	if (out >= 0)
 		close(out);
@@ -139,8 +142,8 @@ static void list_threads(int pdfd, int dfd)
 
 void watch_snapshot(int pdfd, int dfd)
 {
-	static const char *const files[] = { "status", "limits", "cgroup", "stat", "cmdline", "io",
-					     "sched", "schedstat" };
+	static const char *const files[] = {"status",  "limits", "cgroup", "stat",
+					    "cmdline", "io",	 "sched",  "schedstat"};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		copy_proc_file(pdfd, files[i], dfd);

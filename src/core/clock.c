@@ -57,8 +57,8 @@ static const struct {
 	const char *suffix;
 	double ns;
 } units[] = {
-	{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
-	{ "m", 60e9 }, { "min", 60e9 }, { "h", 3600e9 }, { "", 1e9 },
+    {"ns", 1},	 {"us", 1e3},	{"ms", 1e6},   {"s", 1e9},
+    {"m", 60e9}, {"min", 60e9}, {"h", 3600e9}, {"", 1e9},
 };
 
 int duration_parse(const char *s, uint64_t *out_ns)

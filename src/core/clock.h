@@ -9,7 +9,7 @@
 
 #define NS_PER_US 1000ULL
 #define NS_PER_MS 1000000ULL
-#define NS_PER_S 1000000000ULL
+#define NS_PER_S  1000000000ULL
 
 uint64_t clock_mono_ns(void);
 uint64_t clock_wall_ns(void);

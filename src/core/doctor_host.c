@@ -44,8 +44,8 @@ static int cmdline_has(const char *word)
 	if (slurp(AT_FDCWD, "/proc/cmdline", buf, sizeof(buf)) <= 0)
 		return 0;
 	for (const char *p = buf; (p = strstr(p, word)); p += n)
-		if ((p == buf || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0' ||
-						   p[n] == '='))
+		if ((p == buf || p[-1] == ' ') &&
+		    (p[n] == ' ' || p[n] == '\n' || p[n] == '\0' || p[n] == '='))
 			return 1;
 	return 0;
 }
@@ -53,8 +53,8 @@ static int cmdline_has(const char *word)
 /* ---- procfs --------------------------------------------------------- */
 
 enum { F_STAT, F_STATUS, F_SCHED, F_SCHEDSTAT, F_IO, F_SYSCALL, F_WCHAN, F_STACK, NF };
-static const char *const pfiles[NF] = { "stat", "status", "sched", "schedstat",
-					"io",	"syscall", "wchan", "stack" };
+static const char *const pfiles[NF] = {"stat", "status",  "sched", "schedstat",
+				       "io",   "syscall", "wchan", "stack"};
 
 /* errno per file for one pid dir (0 = readable). -1 when the dir is missing. */
 static int probe_pid_files(int rootfd, const char *name, int err[NF])
@@ -91,17 +91,22 @@ static void procfs_impact(struct doctor_item *it, const int self[NF], const int 
 
 #define DENIED(f) ((self[f] && self[f] != ENOENT) || (other[f] && other[f] != ENOENT))
 	if (self[F_SCHED] == ENOENT)
-		off += (size_t)snprintf(o + off, len - off, "no sched file (CONFIG_SCHED_DEBUG off): "
+		off += (size_t)snprintf(o + off, len - off,
+					"no sched file (CONFIG_SCHED_DEBUG off): "
 					"migrate/resource lose nr_migrations and load averages; ");
 	if (self[F_SCHEDSTAT] == ENOENT && off < len)
-		off += (size_t)snprintf(o + off, len - off, "no schedstat (CONFIG_SCHED_INFO off): "
+		off += (size_t)snprintf(o + off, len - off,
+					"no schedstat (CONFIG_SCHED_INFO off): "
 					"sched falls back to tick-resolution CPU time; ");
 	if (self[F_IO] == ENOENT && off < len)
-		off += (size_t)snprintf(o + off, len - off, "no io (CONFIG_TASK_IO_ACCOUNTING off); ");
+		off +=
+		    (size_t)snprintf(o + off, len - off, "no io (CONFIG_TASK_IO_ACCOUNTING off); ");
 	if (DENIED(F_IO) && off < len)
-		off += (size_t)snprintf(o + off, len - off, "resource: no I/O counters for denied tasks; ");
+		off += (size_t)snprintf(o + off, len - off,
+					"resource: no I/O counters for denied tasks; ");
 	if (DENIED(F_SYSCALL) && off < len)
-		off += (size_t)snprintf(o + off, len - off, "syscall (sampled): nothing for denied tasks; ");
+		off += (size_t)snprintf(o + off, len - off,
+					"syscall (sampled): nothing for denied tasks; ");
 	if (DENIED(F_STACK) && off < len)
 		snprintf(o + off, len - off, "sched, stacks: no kernel stacks");
 #undef DENIED
@@ -130,7 +135,8 @@ static size_t denied_why(char *out, size_t len, const char *root, int32_t pid)
 	size_t off = 0;
 
 	if (!doctor_has_cap(CAP_SYS_PTRACE) || !doctor_has_cap(CAP_DAC_READ_SEARCH))
-		return (size_t)snprintf(out, len, " (io, syscall need CAP_SYS_PTRACE+"
+		return (size_t)snprintf(out, len,
+					" (io, syscall need CAP_SYS_PTRACE+"
 					"CAP_DAC_READ_SEARCH for other users' tasks; stack also "
 					"CAP_SYS_ADMIN)");
 	snprintf(spid, sizeof(spid), "%d", pid);
@@ -138,15 +144,15 @@ static size_t denied_why(char *out, size_t len, const char *root, int32_t pid)
 	for (int b = 0; b < 64 && off < sizeof(lack); b++)
 		if (extra >> b & 1) {
 			char *n = cap_to_name(b);
-			off += (size_t)snprintf(lack + off, sizeof(lack) - off, "%s%s", off ? "," : "",
-						n ? n : "?");
+			off += (size_t)snprintf(lack + off, sizeof(lack) - off, "%s%s",
+						off ? "," : "", n ? n : "?");
 			cap_free(n);
 		}
-	return (size_t)snprintf(out, len,
-				" (refused although CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH are held: "
-				"the kernel's ptrace access check rejects this task%s%s%s)",
-				lack[0] ? "; it holds capabilities we lack: " : ", e.g. it is not dumpable",
-				lack, "");
+	return (size_t)snprintf(
+	    out, len,
+	    " (refused although CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH are held: "
+	    "the kernel's ptrace access check rejects this task%s%s%s)",
+	    lack[0] ? "; it holds capabilities we lack: " : ", e.g. it is not dumpable", lack, "");
 }
 
 static void procfs_unavailable(struct doctor_item *it, int e, const char *why)
@@ -160,7 +166,7 @@ static void procfs_unavailable(struct doctor_item *it, int e, const char *why)
 void doctor_probe_procfs(struct doctor_item *it, const char *root, int32_t other_pid)
 {
 	char err[256];
-	int self[NF] = { 0 }, other[NF] = { 0 };
+	int self[NF] = {0}, other[NF] = {0};
 	int rootfd, have_self, have_other;
 	size_t off = 0;
 
@@ -189,22 +195,26 @@ void doctor_probe_procfs(struct doctor_item *it, const char *root, int32_t other
 	it->state = SOURCE_OK;
 	off += (size_t)snprintf(it->reason + off, sizeof(it->reason) - off, "own process: ");
 	if (!have_self)
-		off += (size_t)snprintf(it->reason + off, sizeof(it->reason) - off,
-					"not visible under %s (another pid namespace's /proc?)", root);
+		off +=
+		    (size_t)snprintf(it->reason + off, sizeof(it->reason) - off,
+				     "not visible under %s (another pid namespace's /proc?)", root);
 	else {
 		size_t o2 = list_denied(self, it->reason, sizeof(it->reason), off);
 		if (o2 == off)
-			o2 += (size_t)snprintf(it->reason + off, sizeof(it->reason) - off, "all readable");
+			o2 += (size_t)snprintf(it->reason + off, sizeof(it->reason) - off,
+					       "all readable");
 		off = o2;
 	}
 	if (off < sizeof(it->reason))
-		off += (size_t)snprintf(it->reason + off, sizeof(it->reason) - off, "; pid %d: ", other_pid);
+		off += (size_t)snprintf(it->reason + off, sizeof(it->reason) - off,
+					"; pid %d: ", other_pid);
 	if (!have_other && off < sizeof(it->reason))
 		off += (size_t)snprintf(it->reason + off, sizeof(it->reason) - off, "not found");
 	else if (off < sizeof(it->reason)) {
 		size_t o2 = list_denied(other, it->reason, sizeof(it->reason), off);
 		if (o2 == off)
-			o2 += (size_t)snprintf(it->reason + off, sizeof(it->reason) - off, "all readable");
+			o2 += (size_t)snprintf(it->reason + off, sizeof(it->reason) - off,
+					       "all readable");
 		else if (o2 < sizeof(it->reason))
 			o2 += denied_why(it->reason + o2, sizeof(it->reason) - o2, root, other_pid);
 		off = o2;
@@ -220,8 +230,8 @@ void doctor_probe_procfs(struct doctor_item *it, const char *root, int32_t other
 		if (!it->err && (other[i] || self[i]))
 			it->err = other[i] ? other[i] : self[i];
 	snprintf(it->detail, sizeof(it->detail), "root %s; absent files: %s%s%s", root,
-		 self[F_SCHED] == ENOENT ? "sched " : "", self[F_SCHEDSTAT] == ENOENT ? "schedstat " : "",
-		 self[F_IO] == ENOENT ? "io" : "");
+		 self[F_SCHED] == ENOENT ? "sched " : "",
+		 self[F_SCHEDSTAT] == ENOENT ? "schedstat " : "", self[F_IO] == ENOENT ? "io" : "");
 }
 
 static int userns_initial(void)
@@ -253,11 +263,13 @@ void doctor_probe_kmsg(struct doctor_item *it)
 				 "%s: /dev/kmsg: kernel.dmesg_restrict=%s and CAP_SYSLOG %s",
 				 doctor_errname(e), restrict_,
 				 !doctor_has_cap(CAP_SYSLOG) ? "not held"
-				 : userns_initial() ? "held" : "held in a non-initial user namespace, "
-							      "where it does not count");
+				 : userns_initial()	     ? "held"
+						    : "held in a non-initial user namespace, "
+						      "where it does not count");
 		else
-			snprintf(it->reason, sizeof(it->reason), "%s: /dev/kmsg: %s%s", doctor_errname(e),
-				 strerror(e), e == ENOENT ? " (no /dev/kmsg in this container)" : "");
+			snprintf(it->reason, sizeof(it->reason), "%s: /dev/kmsg: %s%s",
+				 doctor_errname(e), strerror(e),
+				 e == ENOENT ? " (no /dev/kmsg in this container)" : "");
 		return;
 	}
 	ssize_t n = read(fd, buf, sizeof(buf));
@@ -267,12 +279,13 @@ void doctor_probe_kmsg(struct doctor_item *it)
 		it->state = SOURCE_UNAVAILABLE;
 		it->err = e;
 		snprintf(it->impact, sizeof(it->impact), "%s", lost);
-		snprintf(it->reason, sizeof(it->reason), "%s: reading /dev/kmsg: %s", doctor_errname(e),
-			 strerror(e));
+		snprintf(it->reason, sizeof(it->reason), "%s: reading /dev/kmsg: %s",
+			 doctor_errname(e), strerror(e));
 		return;
 	}
 	it->state = SOURCE_OK;
-	snprintf(it->reason, sizeof(it->reason), "/dev/kmsg readable (dmesg_restrict=%s)", restrict_);
+	snprintf(it->reason, sizeof(it->reason), "/dev/kmsg readable (dmesg_restrict=%s)",
+		 restrict_);
 }
 
 /* ---- cgroup and PSI ------------------------------------------------- */
@@ -332,7 +345,7 @@ static int psi_trigger(const char *spec)
 
 void doctor_probe_psi(struct doctor_item *it)
 {
-	static const char *const res[] = { "cpu", "io", "memory" };
+	static const char *const res[] = {"cpu", "io", "memory"};
 	char buf[512], path[64];
 
 	it->name = "psi";
@@ -346,12 +359,13 @@ void doctor_probe_psi(struct doctor_item *it)
 			snprintf(it->impact, sizeof(it->impact),
 				 "watch: no pressure rules; triage: no host CPU/IO/memory pressure "
 				 "context (run-queue wait still comes from schedstat)");
-			snprintf(it->reason, sizeof(it->reason), "%s: %s%s", doctor_errname(e), path,
+			snprintf(it->reason, sizeof(it->reason), "%s: %s%s", doctor_errname(e),
+				 path,
 				 e == ENOENT || e == EOPNOTSUPP
-					 ? (cmdline_has("psi=0") ? ": psi=0 on the kernel command line"
-								 : ": kernel without CONFIG_PSI, or "
-								   "PSI_DEFAULT_DISABLED without psi=1")
-					 : "");
+				     ? (cmdline_has("psi=0") ? ": psi=0 on the kernel command line"
+							     : ": kernel without CONFIG_PSI, or "
+							       "PSI_DEFAULT_DISABLED without psi=1")
+				     : "");
 			return;
 		}
 	}
@@ -359,20 +373,23 @@ void doctor_probe_psi(struct doctor_item *it)
 	int fast = psi_trigger("some 150000 1000000");
 	int slow = fast ? psi_trigger("some 150000 2000000") : fast;
 	if (!fast)
-		snprintf(it->reason, sizeof(it->reason), "cpu, io, memory readable; triggers with 1 s "
+		snprintf(it->reason, sizeof(it->reason),
+			 "cpu, io, memory readable; triggers with 1 s "
 			 "windows accepted");
 	else if (!slow)
-		snprintf(it->reason, sizeof(it->reason),
-			 "cpu, io, memory readable; triggers only with 2 s window multiples (1 s: %s, "
-			 "CAP_SYS_RESOURCE %s)",
-			 doctor_errname(-fast), doctor_has_cap(CAP_SYS_RESOURCE) ? "held" : "not held");
+		snprintf(
+		    it->reason, sizeof(it->reason),
+		    "cpu, io, memory readable; triggers only with 2 s window multiples (1 s: %s, "
+		    "CAP_SYS_RESOURCE %s)",
+		    doctor_errname(-fast), doctor_has_cap(CAP_SYS_RESOURCE) ? "held" : "not held");
 	else {
 		it->state = SOURCE_DEGRADED;
 		it->err = -slow;
 		snprintf(it->reason, sizeof(it->reason),
 			 "cpu, io, memory readable; triggers refused (%s): watch polls the files",
 			 doctor_errname(-slow));
-		snprintf(it->impact, sizeof(it->impact), "watch: pressure rules polled once per "
+		snprintf(it->impact, sizeof(it->impact),
+			 "watch: pressure rules polled once per "
 			 "interval instead of woken by the kernel");
 	}
 }
@@ -392,18 +409,20 @@ void doctor_probe_delayacct(struct doctor_item *it)
 		int off = cmdline_has("nodelayacct");
 		it->state = off ? SOURCE_DEGRADED : SOURCE_OK;
 		it->err = (int)-n;
-		snprintf(it->reason, sizeof(it->reason),
-			 "no kernel.task_delayacct sysctl (%s): %s", doctor_errname((int)-n),
-			 off ? "nodelayacct on the kernel command line"
-			     : "a kernel before 5.14 accounts delays unless booted with nodelayacct");
+		snprintf(
+		    it->reason, sizeof(it->reason), "no kernel.task_delayacct sysctl (%s): %s",
+		    doctor_errname((int)-n),
+		    off ? "nodelayacct on the kernel command line"
+			: "a kernel before 5.14 accounts delays unless booted with nodelayacct");
 		if (off)
 			snprintf(it->impact, sizeof(it->impact), "%s", lost);
 		return;
 	}
 	if (buf[0] == '1') {
 		it->state = SOURCE_OK;
-		snprintf(it->reason, sizeof(it->reason),
-			 "kernel.task_delayacct=1 (tasks started before it was set have no delays)");
+		snprintf(
+		    it->reason, sizeof(it->reason),
+		    "kernel.task_delayacct=1 (tasks started before it was set have no delays)");
 		return;
 	}
 	it->state = SOURCE_DEGRADED;
@@ -435,14 +454,14 @@ int doctor_caps(struct doctor_cap *out, int max)
 		int cap;
 		const char *name, *used_for;
 	} caps[] = {
-		{ CAP_NET_ADMIN, "cap_net_admin", "taskstats; large connector buffers" },
-		{ CAP_AUDIT_CONTROL, "cap_audit_control", "audit status and rules (syscall image)" },
-		{ CAP_AUDIT_READ, "cap_audit_read", "audit multicast reader (with auditd)" },
-		{ CAP_SYS_PTRACE, "cap_sys_ptrace", "io, syscall, wchan of other users' tasks" },
-		{ CAP_DAC_READ_SEARCH, "cap_dac_read_search", "the 0400 io/syscall files of others" },
-		{ CAP_SYS_ADMIN, "cap_sys_admin", "/proc/<tid>/stack" },
-		{ CAP_SYSLOG, "cap_syslog", "/dev/kmsg when dmesg_restrict=1" },
-		{ CAP_SYS_RESOURCE, "cap_sys_resource", "PSI triggers with windows under 2 s" },
+	    {CAP_NET_ADMIN, "cap_net_admin", "taskstats; large connector buffers"},
+	    {CAP_AUDIT_CONTROL, "cap_audit_control", "audit status and rules (syscall image)"},
+	    {CAP_AUDIT_READ, "cap_audit_read", "audit multicast reader (with auditd)"},
+	    {CAP_SYS_PTRACE, "cap_sys_ptrace", "io, syscall, wchan of other users' tasks"},
+	    {CAP_DAC_READ_SEARCH, "cap_dac_read_search", "the 0400 io/syscall files of others"},
+	    {CAP_SYS_ADMIN, "cap_sys_admin", "/proc/<tid>/stack"},
+	    {CAP_SYSLOG, "cap_syslog", "/dev/kmsg when dmesg_restrict=1"},
+	    {CAP_SYS_RESOURCE, "cap_sys_resource", "PSI triggers with windows under 2 s"},
 	};
 	int n = 0;
 
@@ -475,7 +494,7 @@ int doctor_namespaces(struct doctor_ns *out, int max)
 	static const struct {
 		const char *name;
 		unsigned long init_ino;
-	} ns[] = { { "user", 0xEFFFFFFDUL }, { "pid", 0xEFFFFFFCUL }, { "net", 0 } };
+	} ns[] = {{"user", 0xEFFFFFFDUL}, {"pid", 0xEFFFFFFCUL}, {"net", 0}};
 	int n = 0;
 
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]) && n < max; i++, n++) {

@@ -91,8 +91,8 @@ static void req_init(struct nlreq *r, uint16_t family, uint8_t cmd, uint16_t fla
  * 0 for an ACK (error 0), or -errno (send error, NLMSG_ERROR, timeout). */
 static int nl_call(int fd, struct nlreq *r, char *buf, size_t len)
 {
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct sockaddr_nl to = {.nl_family = AF_NETLINK};
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	ssize_t n;
 
 	if (sendto(fd, r, r->n.nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
@@ -142,7 +142,8 @@ static int resolve_family(int fd, uint16_t *id)
 	if (n <= 0)
 		return n ? n : -EBADMSG;
 	const char *p = buf + NLMSG_LENGTH(GENL_HDRLEN);
-	const struct nlattr *a = find_attr(p, (size_t)n - NLMSG_LENGTH(GENL_HDRLEN), CTRL_ATTR_FAMILY_ID);
+	const struct nlattr *a =
+	    find_attr(p, (size_t)n - NLMSG_LENGTH(GENL_HDRLEN), CTRL_ATTR_FAMILY_ID);
 	if (!a)
 		return -EBADMSG;
 	memcpy(id, (const char *)a + NLA_HDRLEN, sizeof(*id));
@@ -194,10 +195,11 @@ static int probe_exit_listener(int fd, uint16_t fam)
 
 void doctor_probe_taskstats(struct doctor_item *it)
 {
-	static const char lost[] = "resource: no delay accounting (blkio, swapin, reclaim, "
-				   "thrashing), no storage read/write bytes from taskstats; exits: no "
-				   "exit records (short-lived tasks' accounting)";
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	static const char lost[] =
+	    "resource: no delay accounting (blkio, swapin, reclaim, "
+	    "thrashing), no storage read/write bytes from taskstats; exits: no "
+	    "exit records (short-lived tasks' accounting)";
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	uint16_t fam;
 	struct nlreq r;
@@ -238,8 +240,9 @@ void doctor_probe_taskstats(struct doctor_item *it)
 				 doctor_has_cap(CAP_NET_ADMIN) ? "held" : "not held",
 				 userns_note());
 		else
-			snprintf(it->reason, sizeof(it->reason), "%s: TASKSTATS_CMD_GET for our pid: %s",
-				 doctor_errname(e), strerror(e));
+			snprintf(it->reason, sizeof(it->reason),
+				 "%s: TASKSTATS_CMD_GET for our pid: %s", doctor_errname(e),
+				 strerror(e));
 		close(fd);
 		return;
 	}
@@ -300,8 +303,9 @@ static int cn_wait_ack(int fd, int timeout_ms, uint32_t nonce, int *ack_err, int
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		long left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long left = timeout_ms -
+			    ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
 			return 0;
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
@@ -329,7 +333,7 @@ void doctor_probe_connector(struct doctor_item *it, int timeout_ms)
 	static const char lost[] = "keytime, exits: no fork/exec/exit/comm events; new and "
 				   "exiting tasks are found by /proc diffing each tick (tasks that "
 				   "live shorter than the interval are missed)";
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
 	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
 	int rc, ack_err = 0, events = 0;
 
@@ -337,15 +341,18 @@ void doctor_probe_connector(struct doctor_item *it, int timeout_ms)
 	if (fd < 0) {
 		int e = errno;
 		item_set(it, SOURCE_UNAVAILABLE, e, lost);
-		snprintf(it->reason, sizeof(it->reason), "%s: NETLINK_CONNECTOR socket%s", doctor_errname(e),
-			 e == EPROTONOSUPPORT ? ": kernel built without CONFIG_CONNECTOR/CONFIG_PROC_EVENTS" : "");
+		snprintf(it->reason, sizeof(it->reason), "%s: NETLINK_CONNECTOR socket%s",
+			 doctor_errname(e),
+			 e == EPROTONOSUPPORT
+			     ? ": kernel built without CONFIG_CONNECTOR/CONFIG_PROC_EVENTS"
+			     : "");
 		return;
 	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 		item_set(it, SOURCE_UNAVAILABLE, e, lost);
-		snprintf(it->reason, sizeof(it->reason), "%s: bind to CN_IDX_PROC: %s", doctor_errname(e),
-			 strerror(e));
+		snprintf(it->reason, sizeof(it->reason), "%s: bind to CN_IDX_PROC: %s",
+			 doctor_errname(e), strerror(e));
 		close(fd);
 		return;
 	}
@@ -366,8 +373,8 @@ void doctor_probe_connector(struct doctor_item *it, int timeout_ms)
 		rc = cn_wait_ack(fd, 4 * timeout_ms, nonce, &ack_err, &events);
 	if (rc && ack_err) {
 		item_set(it, SOURCE_UNAVAILABLE, ack_err, lost);
-		snprintf(it->reason, sizeof(it->reason),
-			 "%s: the LISTEN ack carries an error%s", doctor_errname(ack_err),
+		snprintf(it->reason, sizeof(it->reason), "%s: the LISTEN ack carries an error%s",
+			 doctor_errname(ack_err),
 			 ack_err == EPERM ? ": this kernel (before 6.6) needs CAP_NET_ADMIN" : "");
 	} else if (rc) {
 		item_set(it, SOURCE_OK, 0, "");
@@ -377,16 +384,18 @@ void doctor_probe_connector(struct doctor_item *it, int timeout_ms)
 		item_set(it, SOURCE_DEGRADED, 0,
 			 "keytime, exits: events arrive only while another listener in the initial "
 			 "namespace keeps the connector on; losses cannot be told from silence");
-		snprintf(it->reason, sizeof(it->reason),
-			 "LISTEN was not acknowledged within %d ms (ignored in a non-initial user or "
-			 "pid namespace) but %d events arrived because another listener exists",
-			 timeout_ms, events);
+		snprintf(
+		    it->reason, sizeof(it->reason),
+		    "LISTEN was not acknowledged within %d ms (ignored in a non-initial user or "
+		    "pid namespace) but %d events arrived because another listener exists",
+		    timeout_ms, events);
 	} else if (initial_user_and_pid_ns()) {
 		item_set(it, SOURCE_UNAVAILABLE, ETIMEDOUT, lost);
-		snprintf(it->reason, sizeof(it->reason),
-			 "ETIMEDOUT: no ack to PROC_CN_MCAST_LISTEN within %d ms although this is the "
-			 "initial user and pid namespace (a heavily loaded host?)",
-			 5 * timeout_ms);
+		snprintf(
+		    it->reason, sizeof(it->reason),
+		    "ETIMEDOUT: no ack to PROC_CN_MCAST_LISTEN within %d ms although this is the "
+		    "initial user and pid namespace (a heavily loaded host?)",
+		    5 * timeout_ms);
 	} else {
 		item_set(it, SOURCE_UNAVAILABLE, 0, lost);
 		snprintf(it->reason, sizeof(it->reason),
@@ -402,7 +411,7 @@ void doctor_probe_connector(struct doctor_item *it, int timeout_ms)
 static int audit_status_reply(int fd, struct audit_status *st)
 {
 	struct audit_reply rep;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 	for (int i = 0; i < 8; i++) {
 		if (poll(&pfd, 1, 500) <= 0)
@@ -422,8 +431,8 @@ static int audit_status_reply(int fd, struct audit_status *st)
 
 static int audit_mcast_bind(void)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
-				  .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1) };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
+				 .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1)};
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
 	int rc = 0;
 
@@ -441,9 +450,9 @@ static void audit_explain(struct doctor_item *it, int e, const char *step)
 
 	if (e == EPERM)
 		why = doctor_has_cap(CAP_AUDIT_CONTROL)
-			      ? ": CAP_AUDIT_CONTROL is held but refused (a non-initial pid "
-				"namespace refuses audit)"
-			      : ": needs CAP_AUDIT_CONTROL (not held)";
+			  ? ": CAP_AUDIT_CONTROL is held but refused (a non-initial pid "
+			    "namespace refuses audit)"
+			  : ": needs CAP_AUDIT_CONTROL (not held)";
 	else if (e == ECONNREFUSED)
 		why = ": the kernel refuses audit from a non-initial user namespace";
 	else if (e == EPROTONOSUPPORT)
@@ -497,8 +506,8 @@ void doctor_probe_audit(struct doctor_item *it)
 			fclose(f);
 	}
 	snprintf(it->detail, sizeof(it->detail),
-		 "enabled %u, audit pid %u, backlog_limit %u, lost %u; multicast reader: %s", st.enabled,
-		 st.pid, st.backlog_limit, st.lost, mc ? doctor_errname(-mc) : "ok");
+		 "enabled %u, audit pid %u, backlog_limit %u, lost %u; multicast reader: %s",
+		 st.enabled, st.pid, st.backlog_limit, st.lost, mc ? doctor_errname(-mc) : "ok");
 	if (st.enabled == 2) {
 		item_set(it, SOURCE_UNAVAILABLE, 0, lost);
 		snprintf(it->reason, sizeof(it->reason),

@@ -20,10 +20,10 @@
 struct doctor_item {
 	const char *name;
 	enum source_state state;
-	int err;	   /* errno of the step that failed, 0 if none */
-	char reason[384];  /* why degraded/unavailable, or what works */
-	char impact[256];  /* what the images lose ("" when nothing) */
-	char detail[256];  /* facts: versions, auditd pid, ... */
+	int err;	  /* errno of the step that failed, 0 if none */
+	char reason[384]; /* why degraded/unavailable, or what works */
+	char impact[256]; /* what the images lose ("" when nothing) */
+	char detail[256]; /* facts: versions, auditd pid, ... */
 };
 
 /* Source probes. */
@@ -47,10 +47,10 @@ int doctor_caps(struct doctor_cap *out, int max);
 int doctor_has_cap(int cap);
 
 struct doctor_ns {
-	const char *name;   /* "user", "pid", "net" */
-	int initial;	    /* 1 initial, 0 not, -1 unknown */
-	unsigned long ino;  /* our namespace's inode, 0 if unreadable */
-	const char *how;    /* how "initial" was decided */
+	const char *name;  /* "user", "pid", "net" */
+	int initial;	   /* 1 initial, 0 not, -1 unknown */
+	unsigned long ino; /* our namespace's inode, 0 if unreadable */
+	const char *how;   /* how "initial" was decided */
 };
 int doctor_namespaces(struct doctor_ns *out, int max);
 

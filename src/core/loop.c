@@ -58,7 +58,7 @@ struct loop *loop_new(void)
 	l->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (l->sfd < 0)
 		goto fail;
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = l->sfd };
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = l->sfd};
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, l->sfd, &ev) < 0)
 		goto fail;
 	return l;
@@ -86,10 +86,10 @@ int loop_add_fd(struct loop *l, int fd, loop_fd_fn fn, void *ctx)
 {
 	if (l->nfds >= LOOP_MAX_FDS)
 		return -ENOSPC;
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return -errno;
-	l->fds[l->nfds++] = (struct loop_fd){ fd, fn, ctx };
+	l->fds[l->nfds++] = (struct loop_fd){fd, fn, ctx};
 	return 0;
 }
 
@@ -111,11 +111,11 @@ int loop_set_tick(struct loop *l, uint64_t interval_ns, loop_tick_fn fn, void *c
 		l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (l->tfd < 0)
 			return -errno;
-		struct epoll_event ev = { .events = EPOLLIN, .data.fd = l->tfd };
+		struct epoll_event ev = {.events = EPOLLIN, .data.fd = l->tfd};
 		if (epoll_ctl(l->ep, EPOLL_CTL_ADD, l->tfd, &ev) < 0)
 			return -errno;
 	}
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 	its.it_interval.tv_sec = interval_ns / NS_PER_S;
 	its.it_interval.tv_nsec = interval_ns % NS_PER_S;
 	its.it_value = its.it_interval;

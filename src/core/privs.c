@@ -11,15 +11,15 @@ static const struct {
 	uint32_t need;
 	cap_value_t cap;
 } map[] = {
-	{ PRIV_NET_ADMIN, CAP_NET_ADMIN },
-	{ PRIV_AUDIT, CAP_AUDIT_CONTROL },
-	{ PRIV_AUDIT, CAP_AUDIT_READ },
-	{ PRIV_PROC_OTHERS, CAP_SYS_PTRACE },
-	{ PRIV_PROC_OTHERS, CAP_DAC_READ_SEARCH },
-	{ PRIV_PTRACE, CAP_SYS_PTRACE },
-	{ PRIV_STACK, CAP_SYS_ADMIN },
-	{ PRIV_SYSLOG, CAP_SYSLOG },
-	{ PRIV_KILL, CAP_KILL },
+    {PRIV_NET_ADMIN, CAP_NET_ADMIN},
+    {PRIV_AUDIT, CAP_AUDIT_CONTROL},
+    {PRIV_AUDIT, CAP_AUDIT_READ},
+    {PRIV_PROC_OTHERS, CAP_SYS_PTRACE},
+    {PRIV_PROC_OTHERS, CAP_DAC_READ_SEARCH},
+    {PRIV_PTRACE, CAP_SYS_PTRACE},
+    {PRIV_STACK, CAP_SYS_ADMIN},
+    {PRIV_SYSLOG, CAP_SYSLOG},
+    {PRIV_KILL, CAP_KILL},
 };
 
 int privs_drop_unneeded(uint32_t needs, char *kept, size_t len)
@@ -35,14 +35,15 @@ int privs_drop_unneeded(uint32_t needs, char *kept, size_t len)
 	kept[0] = '\0';
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		cap_flag_value_t have = CAP_CLEAR;
-		if (!(needs & map[i].need) ||
-		    cap_get_flag(cur, map[i].cap, CAP_PERMITTED, &have) || have != CAP_SET)
+		if (!(needs & map[i].need) || cap_get_flag(cur, map[i].cap, CAP_PERMITTED, &have) ||
+		    have != CAP_SET)
 			continue;
 		cap_set_flag(next, CAP_PERMITTED, 1, &map[i].cap, CAP_SET);
 		cap_set_flag(next, CAP_EFFECTIVE, 1, &map[i].cap, CAP_SET);
 		char *name = cap_to_name(map[i].cap);
 		if (name && !strstr(kept, name) && off < len)
-			off += (size_t)snprintf(kept + off, len - off, "%s%s", off ? "," : "", name);
+			off +=
+			    (size_t)snprintf(kept + off, len - off, "%s%s", off ? "," : "", name);
 		cap_free(name);
 	}
 	if (!off)

@@ -12,13 +12,13 @@
 #include <stdint.h>
 
 enum privs_need {
-	PRIV_NET_ADMIN = 1u << 0,     /* taskstats queries */
-	PRIV_AUDIT = 1u << 1,	      /* audit rules and reader, cleanup at stop */
-	PRIV_PROC_OTHERS = 1u << 2,   /* io/syscall/wchan of other users */
-	PRIV_STACK = 1u << 3,	      /* /proc/<tid>/stack, writing sysctls */
-	PRIV_SYSLOG = 1u << 4,	      /* /dev/kmsg */
-	PRIV_KILL = 1u << 5,	      /* signalling other users' processes */
-	PRIV_PTRACE = 1u << 6,	      /* user stacks */
+	PRIV_NET_ADMIN = 1u << 0,   /* taskstats queries */
+	PRIV_AUDIT = 1u << 1,	    /* audit rules and reader, cleanup at stop */
+	PRIV_PROC_OTHERS = 1u << 2, /* io/syscall/wchan of other users */
+	PRIV_STACK = 1u << 3,	    /* /proc/<tid>/stack, writing sysctls */
+	PRIV_SYSLOG = 1u << 4,	    /* /dev/kmsg */
+	PRIV_KILL = 1u << 5,	    /* signalling other users' processes */
+	PRIV_PTRACE = 1u << 6,	    /* user stacks */
 };
 
 /* Drop what `needs` does not cover. Writes the names kept ("cap_net_admin,...",

@@ -17,35 +17,36 @@
 #include "procimage/sample.h"
 
 static const struct metric_info metrics[M_COUNT] = {
-	[M_CPU] = { "cpu", MU_PCT, 0, PF_STAT, 0, "CPU use, % of one CPU (stat utime+stime)" },
-	[M_RSS] = { "rss", MU_BYTES, 0, PF_STAT, 0, "resident memory (stat rss)" },
-	[M_THREADS] = { "threads", MU_COUNT, 0, PF_STAT, 0, "number of threads (stat)" },
-	[M_FDS] = { "fds", MU_COUNT, 0, PF_FDS, 0, "open file descriptors (fd/)" },
-	[M_CS] = { "cs", MU_RATE, 0, PF_STATUS, 0, "context switches per second (status)" },
-	[M_SYSCALLS] = { "syscalls", MU_RATE, 0, PF_IO, 0, "read+write syscalls per second (io)" },
-	[M_FORKS] = { "forks", MU_RATE, 0, 0, 0, "forks per second (proc connector)" },
-	[M_RUNQ] = { "runq", MU_PCT, 0, 0, PF_SCHEDSTAT,
-		     "run-queue wait, % of wall time summed over threads (schedstat)" },
-	[M_IO] = { "io", MU_BYTE_RATE, 0, PF_IO, 0, "storage read+write bytes per second (io)" },
-	[M_MAJFLT] = { "majflt", MU_RATE, 0, PF_STAT, 0, "major page faults per second (stat)" },
-	[M_LOAD1] = { "load1", MU_LOAD, 1, 0, 0, "host load average, 1 min" },
-	[M_LOAD5] = { "load5", MU_LOAD, 1, 0, 0, "host load average, 5 min" },
-	[M_LOAD15] = { "load15", MU_LOAD, 1, 0, 0, "host load average, 15 min" },
-	[M_LOADPC] = { "loadpc", MU_LOAD, 1, 0, 0, "host load1 per online CPU" },
-	[M_PSI_CPU] = { "psi_cpu", MU_PCT, 1, 0, 0, "host CPU pressure, some avg10" },
-	[M_PSI_MEM] = { "psi_mem", MU_PCT, 1, 0, 0, "host memory pressure, some avg10" },
-	[M_PSI_IO] = { "psi_io", MU_PCT, 1, 0, 0, "host I/O pressure, some avg10" },
-	[M_PSI_MEM_FULL] = { "psi_mem_full", MU_PCT, 1, 0, 0, "host memory pressure, full avg10" },
-	[M_PSI_IO_FULL] = { "psi_io_full", MU_PCT, 1, 0, 0, "host I/O pressure, full avg10" },
+    [M_CPU] = {"cpu", MU_PCT, 0, PF_STAT, 0, "CPU use, % of one CPU (stat utime+stime)"},
+    [M_RSS] = {"rss", MU_BYTES, 0, PF_STAT, 0, "resident memory (stat rss)"},
+    [M_THREADS] = {"threads", MU_COUNT, 0, PF_STAT, 0, "number of threads (stat)"},
+    [M_FDS] = {"fds", MU_COUNT, 0, PF_FDS, 0, "open file descriptors (fd/)"},
+    [M_CS] = {"cs", MU_RATE, 0, PF_STATUS, 0, "context switches per second (status)"},
+    [M_SYSCALLS] = {"syscalls", MU_RATE, 0, PF_IO, 0, "read+write syscalls per second (io)"},
+    [M_FORKS] = {"forks", MU_RATE, 0, 0, 0, "forks per second (proc connector)"},
+    [M_RUNQ] = {"runq", MU_PCT, 0, 0, PF_SCHEDSTAT,
+		"run-queue wait, % of wall time summed over threads (schedstat)"},
+    [M_IO] = {"io", MU_BYTE_RATE, 0, PF_IO, 0, "storage read+write bytes per second (io)"},
+    [M_MAJFLT] = {"majflt", MU_RATE, 0, PF_STAT, 0, "major page faults per second (stat)"},
+    [M_LOAD1] = {"load1", MU_LOAD, 1, 0, 0, "host load average, 1 min"},
+    [M_LOAD5] = {"load5", MU_LOAD, 1, 0, 0, "host load average, 5 min"},
+    [M_LOAD15] = {"load15", MU_LOAD, 1, 0, 0, "host load average, 15 min"},
+    [M_LOADPC] = {"loadpc", MU_LOAD, 1, 0, 0, "host load1 per online CPU"},
+    [M_PSI_CPU] = {"psi_cpu", MU_PCT, 1, 0, 0, "host CPU pressure, some avg10"},
+    [M_PSI_MEM] = {"psi_mem", MU_PCT, 1, 0, 0, "host memory pressure, some avg10"},
+    [M_PSI_IO] = {"psi_io", MU_PCT, 1, 0, 0, "host I/O pressure, some avg10"},
+    [M_PSI_MEM_FULL] = {"psi_mem_full", MU_PCT, 1, 0, 0, "host memory pressure, full avg10"},
+    [M_PSI_IO_FULL] = {"psi_io_full", MU_PCT, 1, 0, 0, "host I/O pressure, full avg10"},
 };
 
 /* Relative rules on tiny baselines fire on noise: these minimums apply
  * unless the rule gives its own min=. */
 static const double default_rel_min[M_COUNT] = {
-	[M_CPU] = 5.0,		      [M_RSS] = 16.0 * 1024 * 1024, [M_CS] = 100.0,
-	[M_SYSCALLS] = 100.0,	      [M_IO] = 1024.0 * 1024,	    [M_RUNQ] = 5.0,
-	[M_FDS] = 16.0,		      [M_THREADS] = 4.0,	    [M_FORKS] = 1.0,
-	[M_MAJFLT] = 10.0,
+    [M_CPU] = 5.0,	    [M_RSS] = 16.0 * 1024 * 1024,
+    [M_CS] = 100.0,	    [M_SYSCALLS] = 100.0,
+    [M_IO] = 1024.0 * 1024, [M_RUNQ] = 5.0,
+    [M_FDS] = 16.0,	    [M_THREADS] = 4.0,
+    [M_FORKS] = 1.0,	    [M_MAJFLT] = 10.0,
 };
 
 #define DEFAULT_WINDOW 30
@@ -57,7 +58,7 @@ const struct metric_info *rules_metric(int m)
 
 void rules_format_value(int m, double v, char *buf, size_t len)
 {
-	static const char *const bu[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	static const char *const bu[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	int u = 0;
 
 	if (isnan(v)) {
@@ -103,12 +104,23 @@ static int parse_value(int m, const char **p, double *out, int *is_pct)
 		double mul;
 		int bytes; /* 1: bytes only, 0: counts only, 2: any */
 	} sfx[] = {
-		{ "KiB", 1024.0, 1 },	  { "MiB", 1048576.0, 1 }, { "GiB", 1073741824.0, 1 },
-		{ "TiB", 1099511627776.0, 1 }, { "KB", 1e3, 1 },  { "MB", 1e6, 1 },
-		{ "GB", 1e9, 1 },	  { "TB", 1e12, 1 },	   { "K", 1024.0, 1 },
-		{ "M", 1048576.0, 1 },	  { "G", 1073741824.0, 1 }, { "T", 1099511627776.0, 1 },
-		{ "B", 1.0, 1 },	  { "k", 1e3, 0 },	   { "K", 1e3, 0 },
-		{ "M", 1e6, 0 },	  { "G", 1e9, 0 },
+	    {"KiB", 1024.0, 1},
+	    {"MiB", 1048576.0, 1},
+	    {"GiB", 1073741824.0, 1},
+	    {"TiB", 1099511627776.0, 1},
+	    {"KB", 1e3, 1},
+	    {"MB", 1e6, 1},
+	    {"GB", 1e9, 1},
+	    {"TB", 1e12, 1},
+	    {"K", 1024.0, 1},
+	    {"M", 1048576.0, 1},
+	    {"G", 1073741824.0, 1},
+	    {"T", 1099511627776.0, 1},
+	    {"B", 1.0, 1},
+	    {"k", 1e3, 0},
+	    {"K", 1e3, 0},
+	    {"M", 1e6, 0},
+	    {"G", 1e9, 0},
 	};
 	const char *s = *p;
 	char *end;
@@ -128,7 +140,8 @@ static int parse_value(int m, const char **p, double *out, int *is_pct)
 	} else {
 		for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 			size_t n = strlen(sfx[i].sfx);
-			if (strncmp(s, sfx[i].sfx, n) != 0 || (sfx[i].bytes != 2 && sfx[i].bytes != bytes))
+			if (strncmp(s, sfx[i].sfx, n) != 0 ||
+			    (sfx[i].bytes != 2 && sfx[i].bytes != bytes))
 				continue;
 			v *= sfx[i].mul;
 			s += n;
@@ -166,18 +179,19 @@ static int parse_for(struct cond *c, const char *s, char *err, size_t errlen)
 	char buf[64];
 
 	if (of && isdigit((unsigned char)*s)) {
-		if (parse_int(s, of, 1, 64, &c->n) || parse_int(of + 2, of + 2 + strlen(of + 2), 1, 64, &c->m) ||
-		    c->n > c->m)
-			return err_out(err, errlen,
-				       "'for%s' is not N of M samples: use e.g. for3of5 (N <= M <= 64)%s",
-				       s, "");
+		if (parse_int(s, of, 1, 64, &c->n) ||
+		    parse_int(of + 2, of + 2 + strlen(of + 2), 1, 64, &c->m) || c->n > c->m)
+			return err_out(
+			    err, errlen,
+			    "'for%s' is not N of M samples: use e.g. for3of5 (N <= M <= 64)%s", s,
+			    "");
 		c->sus = SUS_NOFM;
 		return 0;
 	}
 	snprintf(buf, sizeof(buf), "%s", s);
 	if (duration_parse(buf, &c->for_ns) || c->for_ns == 0)
-		return err_out(err, errlen, "'for%s' is not a duration: use e.g. for30s, for3m%s", s,
-			       "");
+		return err_out(err, errlen, "'for%s' is not a duration: use e.g. for30s, for3m%s",
+			       s, "");
 	c->sus = SUS_DURATION;
 	return 0;
 }
@@ -188,29 +202,34 @@ static int parse_option(struct cond *c, const char *opt, char *err, size_t errle
 	int pct;
 
 	if (!eq)
-		return err_out(err, errlen, "option '%s' needs a value: use min=, window= or warmup=%s",
-			       opt, "");
+		return err_out(err, errlen,
+			       "option '%s' needs a value: use min=, window= or warmup=%s", opt,
+			       "");
 	if (strncmp(opt, "min=", 4) == 0) {
 		const char *p = eq + 1;
 		if (parse_value(c->metric, &p, &c->min, &pct) || *p)
-			return err_out(err, errlen, "'%s' is not a value for %s: e.g. min=10%% or min=1GiB",
-				       opt, metrics[c->metric].name);
+			return err_out(err, errlen,
+				       "'%s' is not a value for %s: e.g. min=10%% or min=1GiB", opt,
+				       metrics[c->metric].name);
 		c->has_min = 1;
 		return 0;
 	}
 	if (strncmp(opt, "window=", 7) == 0) {
 		if (parse_int(eq + 1, eq + strlen(eq), 1, RULE_WINDOW_MAX, &c->window))
-			return err_out(err, errlen, "'%s': window is a number of samples from 1 to 1024%s",
-				       opt, "");
+			return err_out(err, errlen,
+				       "'%s': window is a number of samples from 1 to 1024%s", opt,
+				       "");
 		return 0;
 	}
 	if (strncmp(opt, "warmup=", 7) == 0) {
 		if (parse_int(eq + 1, eq + strlen(eq), 1, RULE_WINDOW_MAX, &c->warmup))
-			return err_out(err, errlen, "'%s': warmup is a number of samples from 1 to 1024%s",
-				       opt, "");
+			return err_out(err, errlen,
+				       "'%s': warmup is a number of samples from 1 to 1024%s", opt,
+				       "");
 		return 0;
 	}
-	return err_out(err, errlen, "unknown rule option '%s': use min=, window= or warmup=%s", opt, "");
+	return err_out(err, errlen, "unknown rule option '%s': use min=, window= or warmup=%s", opt,
+		       "");
 }
 
 static int parse_metric(const char **p, int *m, char *err, size_t errlen)
@@ -218,10 +237,12 @@ static int parse_metric(const char **p, int *m, char *err, size_t errlen)
 	char name[32];
 	size_t n = 0;
 
-	while (((*p)[n] >= 'a' && (*p)[n] <= 'z') || (*p)[n] == '_' || isdigit((unsigned char)(*p)[n]))
+	while (((*p)[n] >= 'a' && (*p)[n] <= 'z') || (*p)[n] == '_' ||
+	       isdigit((unsigned char)(*p)[n]))
 		n++;
 	if (n == 0 || n >= sizeof(name))
-		return err_out(err, errlen, "rule must start with a metric name: e.g. cpu>80%%%s%s", "", "");
+		return err_out(err, errlen, "rule must start with a metric name: e.g. cpu>80%%%s%s",
+			       "", "");
 	memcpy(name, *p, n);
 	name[n] = '\0';
 	for (int i = 0; i < M_COUNT; i++)
@@ -230,11 +251,12 @@ static int parse_metric(const char **p, int *m, char *err, size_t errlen)
 			*p += n;
 			return 0;
 		}
-	return err_out(err, errlen,
-		       "unknown metric '%s': use cpu, rss, threads, fds, cs, syscalls, forks, runq, io, "
-		       "majflt, load1, load5, load15, loadpc, psi_cpu, psi_mem, psi_io, psi_mem_full, "
-		       "psi_io_full%s",
-		       name, "");
+	return err_out(
+	    err, errlen,
+	    "unknown metric '%s': use cpu, rss, threads, fds, cs, syscalls, forks, runq, io, "
+	    "majflt, load1, load5, load15, loadpc, psi_cpu, psi_mem, psi_io, psi_mem_full, "
+	    "psi_io_full%s",
+	    name, "");
 }
 
 static int parse_op(const char **p, enum rule_op *op)
@@ -281,13 +303,17 @@ static int parse_cond(const char *s, struct cond *c, char *err, size_t errlen)
 		goto bad_value;
 	}
 	if (c->rel == REL_ABS && pct && metrics[c->metric].unit != MU_PCT)
-		return err_out(err, errlen, "%s is not a percentage: give an amount (e.g. %s) or a relative +N%%",
-			       metrics[c->metric].name,
-			       metrics[c->metric].unit == MU_BYTES ? "rss>2GiB" : "a plain number");
+		return err_out(
+		    err, errlen,
+		    "%s is not a percentage: give an amount (e.g. %s) or a relative +N%%",
+		    metrics[c->metric].name,
+		    metrics[c->metric].unit == MU_BYTES ? "rss>2GiB" : "a plain number");
 	if (*p) {
 		if (strncmp(p, "for", 3) != 0)
-			return err_out(err, errlen, "unexpected '%s' in a condition: expected forDUR, forNofM or ,option%s",
-				       p, "");
+			return err_out(
+			    err, errlen,
+			    "unexpected '%s' in a condition: expected forDUR, forNofM or ,option%s",
+			    p, "");
 		if (parse_for(c, p + 3, err, errlen))
 			return -EINVAL;
 	}
@@ -325,13 +351,15 @@ int rules_parse(const char *text, struct rule *out, char *err, size_t errlen)
 		if (isspace((unsigned char)*s))
 			continue;
 		if (n + 1 >= sizeof(flat))
-			return err_out(err, errlen, "rule '%.60s...' is too long (255 characters at most)%s",
+			return err_out(err, errlen,
+				       "rule '%.60s...' is too long (255 characters at most)%s",
 				       text, "");
 		flat[n++] = *s;
 	}
 	flat[n] = '\0';
 	if (!n)
-		return err_out(err, errlen, "empty rule: give e.g. --rule 'cpu>80%%for1m'%s%s", "", "");
+		return err_out(err, errlen, "empty rule: give e.g. --rule 'cpu>80%%for1m'%s%s", "",
+			       "");
 	snprintf(out->text, sizeof(out->text), "%s", flat);
 	out->host_only = 1;
 	for (char *c = flat; c;) {
@@ -339,8 +367,9 @@ int rules_parse(const char *text, struct rule *out, char *err, size_t errlen)
 		if (amp)
 			*amp = '\0';
 		if (out->nconds == RULE_MAX_CONDS)
-			return err_out(err, errlen, "rule '%s' has too many conditions (4 at most)%s",
-				       out->text, "");
+			return err_out(err, errlen,
+				       "rule '%s' has too many conditions (4 at most)%s", out->text,
+				       "");
 		if (parse_cond(c, &out->conds[out->nconds], err, errlen))
 			return -EINVAL;
 		if (!metrics[out->conds[out->nconds].metric].host)
@@ -480,8 +509,8 @@ static int base_check(const struct cond *k, struct cstate *st, double *ring, dou
 	} else if (st->count < k->warmup) {
 		ev->threshold = NAN;
 	} else {
-		ev->threshold = k->rel == REL_RATIO ? ev->mean * (1.0 + k->value / 100.0)
-						    : ev->mean + k->value;
+		ev->threshold =
+		    k->rel == REL_RATIO ? ev->mean * (1.0 + k->value / 100.0) : ev->mean + k->value;
 	}
 	ok = !isnan(ev->threshold) && compare(v, k->op, ev->threshold);
 	if (ok && k->has_min) {
@@ -559,7 +588,7 @@ int rules_fired(const struct ruleset *rs, int i, const struct cond_eval *ev)
 void rules_describe(const struct ruleset *rs, int c, const struct cond_eval *ev, char *buf,
 		    size_t len)
 {
-	static const char *const ops[] = { ">", ">=", "<", "<=" };
+	static const char *const ops[] = {">", ">=", "<", "<="};
 	const struct cond *k = ruleset_cond(rs, c);
 	char v[32], t[32], mean[32];
 	int n;
@@ -575,5 +604,6 @@ void rules_describe(const struct ruleset *rs, int c, const struct cond_eval *ev,
 	if (k->sus == SUS_DURATION && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, " for %.1f s", (double)ev->held_ns / 1e9);
 	else if (k->sus == SUS_NOFM && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, " on %d of the last %d samples", ev->hits, ev->of);
+		snprintf(buf + n, len - (size_t)n, " on %d of the last %d samples", ev->hits,
+			 ev->of);
 }

@@ -23,21 +23,21 @@
 #include <stdint.h>
 
 enum metric {
-	M_CPU = 0,	/* % of one CPU */
-	M_RSS,		/* bytes */
-	M_THREADS,	/* count */
-	M_FDS,		/* count */
-	M_CS,		/* context switches /s (voluntary + involuntary) */
-	M_SYSCALLS,	/* read+write syscalls /s (io syscr+syscw) */
-	M_FORKS,	/* forks /s */
-	M_RUNQ,		/* run-queue wait, % of wall time (summed over threads) */
-	M_IO,		/* storage read+write bytes /s */
-	M_MAJFLT,	/* major faults /s */
-	M_LOAD1,	/* host: load average */
+	M_CPU = 0,  /* % of one CPU */
+	M_RSS,	    /* bytes */
+	M_THREADS,  /* count */
+	M_FDS,	    /* count */
+	M_CS,	    /* context switches /s (voluntary + involuntary) */
+	M_SYSCALLS, /* read+write syscalls /s (io syscr+syscw) */
+	M_FORKS,    /* forks /s */
+	M_RUNQ,	    /* run-queue wait, % of wall time (summed over threads) */
+	M_IO,	    /* storage read+write bytes /s */
+	M_MAJFLT,   /* major faults /s */
+	M_LOAD1,    /* host: load average */
 	M_LOAD5,
 	M_LOAD15,
-	M_LOADPC,	/* host: load1 per online CPU */
-	M_PSI_CPU,	/* host: PSI some avg10, % */
+	M_LOADPC,  /* host: load1 per online CPU */
+	M_PSI_CPU, /* host: PSI some avg10, % */
 	M_PSI_MEM,
 	M_PSI_IO,
 	M_PSI_MEM_FULL,
@@ -50,9 +50,9 @@ enum metric_unit { MU_PCT, MU_BYTES, MU_COUNT, MU_RATE, MU_BYTE_RATE, MU_LOAD };
 struct metric_info {
 	const char *name;
 	enum metric_unit unit;
-	int host;	    /* a host metric: same value for every process */
-	uint32_t pfiles;    /* PF_* to read at process scope */
-	uint32_t tfiles;    /* PF_* to read per thread */
+	int host;	 /* a host metric: same value for every process */
+	uint32_t pfiles; /* PF_* to read at process scope */
+	uint32_t tfiles; /* PF_* to read per thread */
 	const char *desc;
 };
 
@@ -64,18 +64,18 @@ enum rule_op { OP_GT, OP_GE, OP_LT, OP_LE };
 enum rule_rel { REL_ABS = 0, REL_RATIO, REL_DELTA };
 enum rule_sustain { SUS_NONE = 0, SUS_DURATION, SUS_NOFM };
 
-#define RULE_MAX_CONDS 4
-#define RULES_MAX 32
+#define RULE_MAX_CONDS	4
+#define RULES_MAX	32
 #define RULE_WINDOW_MAX 1024
 
 struct cond {
 	int metric;
 	enum rule_op op;
 	enum rule_rel rel;
-	double value;	   /* threshold; ratio in % for REL_RATIO; amount for REL_DELTA */
+	double value; /* threshold; ratio in % for REL_RATIO; amount for REL_DELTA */
 	enum rule_sustain sus;
 	uint64_t for_ns;
-	int n, m;	   /* N of M samples */
+	int n, m; /* N of M samples */
 	double min;
 	int has_min;
 	int window, warmup;

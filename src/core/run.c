@@ -25,12 +25,9 @@ struct image_slot {
 };
 
 static const struct source_ops *const all_sources[SRC_COUNT] = {
-	[SRC_CONNECTOR] = &source_connector,
-	[SRC_TASKSTATS] = &source_taskstats,
-	[SRC_AUDIT] = &source_audit,
-	[SRC_KMSG] = &source_kmsg,
-	[SRC_CGROUP] = &source_cgroup,
-	[SRC_PTRACE] = &source_ptrace_stack,
+    [SRC_CONNECTOR] = &source_connector, [SRC_TASKSTATS] = &source_taskstats,
+    [SRC_AUDIT] = &source_audit,	 [SRC_KMSG] = &source_kmsg,
+    [SRC_CGROUP] = &source_cgroup,	 [SRC_PTRACE] = &source_ptrace_stack,
 };
 
 struct run {
@@ -75,12 +72,12 @@ void run_dispatch(struct run *r, const struct record *rec)
 struct run *run_new(struct run_opts *opts, const char *const *names, int n)
 {
 	struct run *r = calloc(1, sizeof(*r));
-	struct image_params p = { 0 };
+	struct image_params p = {0};
 
 	if (!r)
 		return NULL;
 	r->opts = opts;
-	r->self = (struct record_sink){ dispatch_cb, r };
+	r->self = (struct record_sink){dispatch_cb, r};
 	p.interval_ns = opts->interval_ns;
 	p.threshold_ns = opts->threshold_ns;
 	p.threads = opts->threads;
@@ -98,7 +95,8 @@ struct run *run_new(struct run_opts *opts, const char *const *names, int n)
 	for (int i = 0; i < n && i < RUN_MAX_IMAGES; i++) {
 		const struct image_ops *ops = image_find(names[i]);
 		if (!ops || !(r->images[r->nimages].img = ops->create(&p))) {
-			snprintf(opts->err, sizeof(opts->err), "cannot create image '%s'", names[i]);
+			snprintf(opts->err, sizeof(opts->err), "cannot create image '%s'",
+				 names[i]);
 			run_free(r);
 			return NULL;
 		}
@@ -181,14 +179,15 @@ static void run_drop_privileges(struct run *r)
 
 int run_start(struct run *r)
 {
-	struct procfs_config cfg = { 0 };
+	struct procfs_config cfg = {0};
 	struct run_opts *o = r->opts;
 
 	raise_fd_limit();
 	getrusage(RUSAGE_SELF, &r->ru0);
 	r->loop = loop_new();
 	if (!r->loop) {
-		snprintf(o->err, sizeof(o->err), "cannot set up the event loop: %s", strerror(errno));
+		snprintf(o->err, sizeof(o->err), "cannot set up the event loop: %s",
+			 strerror(errno));
 		return 1;
 	}
 	cfg.root = o->proc_root;
@@ -246,7 +245,7 @@ int run_start(struct run *r)
 static void on_tick(void *ctx, uint64_t now, uint64_t expirations)
 {
 	struct run *r = ctx;
-	struct record tick = { .kind = REC_TICK, .source = SRC_PROCFS, .cpu = -1, .t_ns = now };
+	struct record tick = {.kind = REC_TICK, .source = SRC_PROCFS, .cpu = -1, .t_ns = now};
 
 	(void)expirations;
 	if (procfs_tick(r->procfs, now, &r->self) > 0)
@@ -282,7 +281,8 @@ int run_loop(struct run *r)
 			r->src_started[s] = 0;
 		}
 	if (rc < 0)
-		snprintf(r->opts->err, sizeof(r->opts->err), "event loop failed: %s", strerror(-rc));
+		snprintf(r->opts->err, sizeof(r->opts->err), "event loop failed: %s",
+			 strerror(-rc));
 	return rc < 0 ? 1 : 0;
 }
 
@@ -303,9 +303,9 @@ void run_envelope_open(struct out *o, const char *image, uint64_t started_wall_n
 			       interval_ns, src);
 }
 
-void run_envelope_open_from(struct out *o, const char *image, const char *host,
-			    const char *kernel, uint64_t started_wall_ns, double duration_s,
-			    uint64_t interval_ns, const struct source_status *src)
+void run_envelope_open_from(struct out *o, const char *image, const char *host, const char *kernel,
+			    uint64_t started_wall_ns, double duration_s, uint64_t interval_ns,
+			    const struct source_status *src)
 {
 	char started[40];
 
@@ -365,14 +365,20 @@ void run_print_stats(const struct run *r, FILE *fp)
 {
 	struct rusage ru;
 	const struct procfs_stats *ps = procfs_get_stats(r->procfs);
-	double wall = (double)((r->ended_mono ? r->ended_mono : clock_mono_ns()) - r->started_mono) / 1e9;
+	double wall =
+	    (double)((r->ended_mono ? r->ended_mono : clock_mono_ns()) - r->started_mono) / 1e9;
 
 	getrusage(RUSAGE_SELF, &ru);
-	double cpu = tv_s(ru.ru_utime) + tv_s(ru.ru_stime) - tv_s(r->ru0.ru_utime) - tv_s(r->ru0.ru_stime);
-	fprintf(fp, "procimage stats: wall %.2f s, own CPU %.3f s (%.2f%% of one CPU), max RSS %ld KiB\n",
-		wall, cpu, wall > 0 ? 100.0 * cpu / wall : 0.0, ru.ru_maxrss);
+	double cpu =
+	    tv_s(ru.ru_utime) + tv_s(ru.ru_stime) - tv_s(r->ru0.ru_utime) - tv_s(r->ru0.ru_stime);
+	fprintf(
+	    fp,
+	    "procimage stats: wall %.2f s, own CPU %.3f s (%.2f%% of one CPU), max RSS %ld KiB\n",
+	    wall, cpu, wall > 0 ? 100.0 * cpu / wall : 0.0, ru.ru_maxrss);
 	fprintf(fp, "  capabilities kept after setup: %s\n", r->caps_kept[0] ? r->caps_kept : "-");
-	fprintf(fp, "  procfs: %llu ticks, %llu task-samples, %llu preads, %llu opens, %llu listings, %llu gone\n",
+	fprintf(fp,
+		"  procfs: %llu ticks, %llu task-samples, %llu preads, %llu opens, %llu listings, "
+		"%llu gone\n",
 		(unsigned long long)ps->ticks, (unsigned long long)ps->samples,
 		(unsigned long long)ps->preads, (unsigned long long)ps->opens,
 		(unsigned long long)ps->listings, (unsigned long long)ps->gone);

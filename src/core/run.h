@@ -42,7 +42,7 @@ extern const struct source_ops source_cgroup;
 extern const struct source_ops source_ptrace_stack; /* user stacks (sources/ptrace_source.c) */
 
 #define RUN_MAX_IMAGES 8
-#define RUN_MAX_SINKS 4
+#define RUN_MAX_SINKS  4
 
 struct run *run_new(struct run_opts *opts, const char *const *image_names, int nimages);
 void run_free(struct run *r);
@@ -83,8 +83,8 @@ void run_envelope_open(struct out *o, const char *image, uint64_t started_wall_n
 		       double duration_s, uint64_t interval_ns,
 		       const struct source_status *src /* [SRC_COUNT] */);
 /* The same for a recording: host and kernel of the recording host. */
-void run_envelope_open_from(struct out *o, const char *image, const char *host,
-			    const char *kernel, uint64_t started_wall_ns, double duration_s,
-			    uint64_t interval_ns, const struct source_status *src);
+void run_envelope_open_from(struct out *o, const char *image, const char *host, const char *kernel,
+			    uint64_t started_wall_ns, double duration_s, uint64_t interval_ns,
+			    const struct source_status *src);
 
 #endif

@@ -56,20 +56,33 @@ void source_status_out(struct out *o, const char *key, const struct source_statu
 }
 
 static const char *const kind_names[REC_KIND_COUNT] = {
-	[REC_NONE] = "none",	       [REC_SAMPLE] = "sample", [REC_GONE] = "gone",
-	[REC_FORK] = "fork",	       [REC_CLONE] = "clone",	[REC_EXEC] = "exec",
-	[REC_EXIT] = "exit",	       [REC_COMM] = "comm",	[REC_UID] = "uid",
-	[REC_SID] = "sid",	       [REC_PTRACE] = "ptrace", [REC_COREDUMP] = "coredump",
-	[REC_TASKSTATS] = "taskstats", [REC_SYSCALL] = "syscall", [REC_LOST] = "lost",
-	[REC_TICK] = "tick",	       [REC_KMSG] = "kmsg",	[REC_STACK] = "stack",
-	[REC_HOST] = "host",	       [REC_CGROUP] = "cgroup",
-	[REC_CAPTURE] = "capture",
+    [REC_NONE] = "none",
+    [REC_SAMPLE] = "sample",
+    [REC_GONE] = "gone",
+    [REC_FORK] = "fork",
+    [REC_CLONE] = "clone",
+    [REC_EXEC] = "exec",
+    [REC_EXIT] = "exit",
+    [REC_COMM] = "comm",
+    [REC_UID] = "uid",
+    [REC_SID] = "sid",
+    [REC_PTRACE] = "ptrace",
+    [REC_COREDUMP] = "coredump",
+    [REC_TASKSTATS] = "taskstats",
+    [REC_SYSCALL] = "syscall",
+    [REC_LOST] = "lost",
+    [REC_TICK] = "tick",
+    [REC_KMSG] = "kmsg",
+    [REC_STACK] = "stack",
+    [REC_HOST] = "host",
+    [REC_CGROUP] = "cgroup",
+    [REC_CAPTURE] = "capture",
 };
 
 static const char *const source_names[SRC_COUNT] = {
-	[SRC_PROCFS] = "procfs", [SRC_TASKSTATS] = "taskstats", [SRC_CONNECTOR] = "connector",
-	[SRC_AUDIT] = "audit",	 [SRC_KMSG] = "kmsg",		[SRC_CGROUP] = "cgroup",
-	[SRC_PTRACE] = "ptrace",
+    [SRC_PROCFS] = "procfs", [SRC_TASKSTATS] = "taskstats", [SRC_CONNECTOR] = "connector",
+    [SRC_AUDIT] = "audit",   [SRC_KMSG] = "kmsg",	    [SRC_CGROUP] = "cgroup",
+    [SRC_PTRACE] = "ptrace",
 };
 
 const char *record_kind_name(int kind)

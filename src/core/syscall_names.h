@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define SC_ARCH_X86_64 0xc000003eu
-#define SC_ARCH_I386 0x40000003u
+#define SC_ARCH_I386   0x40000003u
 
 /* The name, or NULL when the arch or number is unknown. */
 const char *syscall_name(uint32_t arch, int nr);

@@ -37,7 +37,8 @@ int targets_add_pids(struct targets *t, const char *list, char *err, size_t errl
 		int32_t pid;
 		if (parse_pid(tok, &pid)) {
 			snprintf(err, errlen,
-				 "'%s' is not a pid: give positive numbers, e.g. -p 1234,5678", tok);
+				 "'%s' is not a pid: give positive numbers, e.g. -p 1234,5678",
+				 tok);
 			return -EINVAL;
 		}
 		if (t->npids >= TARGETS_MAX_PIDS) {

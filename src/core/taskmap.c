@@ -25,7 +25,8 @@ struct taskmap {
 
 static size_t hash_tid(int32_t tid, uint64_t start, size_t cap)
 {
-	uint64_t h = (uint64_t)(uint32_t)tid * 0x9E3779B97F4A7C15ULL ^ start * 0xC2B2AE3D27D4EB4FULL;
+	uint64_t h =
+	    (uint64_t)(uint32_t)tid * 0x9E3779B97F4A7C15ULL ^ start * 0xC2B2AE3D27D4EB4FULL;
 	return (size_t)(h >> 17) & (cap - 1);
 }
 
@@ -130,7 +131,7 @@ void *taskmap_put(struct taskmap *m, int32_t tid, uint64_t start_ticks, int *cre
 	if (!found) {
 		if (m->slots[i].state == SLOT_DEAD)
 			m->dead--;
-		m->slots[i] = (struct slot){ .tid = tid, .state = SLOT_USED, .start = start_ticks };
+		m->slots[i] = (struct slot){.tid = tid, .state = SLOT_USED, .start = start_ticks};
 		memset(m->vals + i * m->vsize, 0, m->vsize);
 		m->used++;
 	}

@@ -121,7 +121,8 @@ static void on_sample(struct ex_img *x, const struct record *r)
 	v->last_ns = r->t_ns;
 	v->have |= s->have;
 	if (s->have & PF_STAT) {
-		v->rss_kb = (uint64_t)(s->rss_pages > 0 ? s->rss_pages : 0) * (uint64_t)x->p.page_size / 1024;
+		v->rss_kb = (uint64_t)(s->rss_pages > 0 ? s->rss_pages : 0) *
+			    (uint64_t)x->p.page_size / 1024;
 		v->ppid = s->ppid;
 	}
 	if (s->have & PF_STATUS)
@@ -219,7 +220,8 @@ static void on_kmsg(struct ex_img *x, const struct record *r)
 		snprintf(o->comm, sizeof(o->comm), "%s", comm);
 	}
 	if (o->nlines < 2)
-		snprintf(o->line[o->nlines++], sizeof(o->line[0]), "%.*s", (int)r->text_len, r->text);
+		snprintf(o->line[o->nlines++], sizeof(o->line[0]), "%.*s", (int)r->text_len,
+			 r->text);
 }
 
 static void on_host(struct ex_img *x, const struct record *r)
@@ -228,7 +230,7 @@ static void on_host(struct ex_img *x, const struct record *r)
 		return;
 	if (x->have_vm && r->u.host.oom_kill > x->vm_oom_kill) {
 		x->vm_moves[x->nvm % EX_VM_RING] =
-			(struct ex_vm){ r->t_ns, r->u.host.oom_kill - x->vm_oom_kill };
+		    (struct ex_vm){r->t_ns, r->u.host.oom_kill - x->vm_oom_kill};
 		x->nvm++;
 	}
 	x->vm_oom_kill = r->u.host.oom_kill;
@@ -327,13 +329,13 @@ int exits_all_done(void *img, const int32_t *pids, int n)
 }
 
 const struct image_ops image_exits = {
-	.name = "exits",
-	.needs = 0,
-	.pneeds = PF_STAT | PF_OOM_SCORE | PF_OOM_ADJ,
-	.sources = 1u << SRC_CONNECTOR | 1u << SRC_TASKSTATS | 1u << SRC_KMSG | 1u << SRC_CGROUP,
-	.create = ex_create,
-	.consume = ex_consume,
-	.report = exits_report,
-	.reset = ex_reset,
-	.destroy = ex_destroy,
+    .name = "exits",
+    .needs = 0,
+    .pneeds = PF_STAT | PF_OOM_SCORE | PF_OOM_ADJ,
+    .sources = 1u << SRC_CONNECTOR | 1u << SRC_TASKSTATS | 1u << SRC_KMSG | 1u << SRC_CGROUP,
+    .create = ex_create,
+    .consume = ex_consume,
+    .report = exits_report,
+    .reset = ex_reset,
+    .destroy = ex_destroy,
 };

@@ -16,10 +16,10 @@
 
 /* What the run could use; EXITS_HAVE_* bits. */
 enum {
-	EXITS_HAVE_KMSG = 1u << 0,	/* the kernel log is read */
-	EXITS_HAVE_VMSTAT = 1u << 1,	/* /proc/vmstat oom_kill is read */
-	EXITS_HAVE_STATUS = 1u << 2,	/* connector or taskstats: exit status */
-	EXITS_HAVE_MEMCG = 1u << 3,	/* the cgroup source reports memcgs */
+	EXITS_HAVE_KMSG = 1u << 0,   /* the kernel log is read */
+	EXITS_HAVE_VMSTAT = 1u << 1, /* /proc/vmstat oom_kill is read */
+	EXITS_HAVE_STATUS = 1u << 2, /* connector or taskstats: exit status */
+	EXITS_HAVE_MEMCG = 1u << 3,  /* the cgroup source reports memcgs */
 	EXITS_CONTEXT_KNOWN = 1u << 4,
 };
 

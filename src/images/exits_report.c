@@ -62,7 +62,8 @@ static void lacking(struct ex_exit *e, const char *what)
 
 static struct ex_oom *find_oom(struct ex_img *x, const struct ex_exit *e)
 {
-	uint64_t start_ns = e->start * NS_PER_S / (uint64_t)(x->p.ticks_per_s > 0 ? x->p.ticks_per_s : 100);
+	uint64_t start_ns =
+	    e->start * NS_PER_S / (uint64_t)(x->p.ticks_per_s > 0 ? x->p.ticks_per_s : 100);
 
 	for (size_t i = x->nooms; i-- > 0;) {
 		struct ex_oom *o = &x->ooms[i];
@@ -70,7 +71,8 @@ static struct ex_oom *find_oom(struct ex_img *x, const struct ex_exit *e)
 			continue;
 		/* Not an OOM kill of an earlier process that had this pid. */
 		if (e->start ? o->t_ns + NS_PER_S >= start_ns
-			     : (o->t_ns > e->t_ns ? o->t_ns - e->t_ns : e->t_ns - o->t_ns) < 30 * NS_PER_S)
+			     : (o->t_ns > e->t_ns ? o->t_ns - e->t_ns : e->t_ns - o->t_ns) <
+				   30 * NS_PER_S)
 			return o;
 	}
 	return NULL;
@@ -92,8 +94,8 @@ static uint64_t vm_moves_near(const struct ex_img *x, uint64_t t)
 
 static int is_crash(int sig)
 {
-	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGABRT ||
-	       sig == SIGSYS || sig == SIGTRAP;
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+	       sig == SIGABRT || sig == SIGSYS || sig == SIGTRAP;
 }
 
 static void classify_killed(struct ex_img *x, struct ex_exit *e)
@@ -110,8 +112,10 @@ static void classify_killed(struct ex_img *x, struct ex_exit *e)
 		evidence(e, "%sthe kernel log names no OOM kill of this pid%.0llu%.0llu", "", 0, 0);
 	}
 	if (!kmsg && (x->have & EXITS_CONTEXT_KNOWN))
-		lacking(e, "kernel log: /dev/kmsg needs CAP_SYSLOG (kernel.dmesg_restrict=1), so an OOM "
-			   "kill can be neither confirmed nor ruled out");
+		lacking(
+		    e,
+		    "kernel log: /dev/kmsg needs CAP_SYSLOG (kernel.dmesg_restrict=1), so an OOM "
+		    "kill can be neither confirmed nor ruled out");
 	if (!(x->have & EXITS_HAVE_VMSTAT) && (x->have & EXITS_CONTEXT_KNOWN) && !kmsg)
 		lacking(e, "/proc/vmstat oom_kill counter: not readable");
 }
@@ -136,10 +140,12 @@ void exits_classify(struct ex_img *x, struct ex_exit *e)
 			 (unsigned long long)e->seen.cg_oom_kill, (unsigned long long)e->cg_after);
 	} else if (!e->have_status) {
 		e->cause = CAUSE_UNKNOWN;
-		lacking(e, "exit status: neither the proc connector nor taskstats reported this exit "
-			   "(polling only saw the process gone)");
+		lacking(e,
+			"exit status: neither the proc connector nor taskstats reported this exit "
+			"(polling only saw the process gone)");
 		if (!(x->have & EXITS_HAVE_KMSG) && (x->have & EXITS_CONTEXT_KNOWN))
-			lacking(e, "kernel log: /dev/kmsg needs CAP_SYSLOG (kernel.dmesg_restrict=1)");
+			lacking(e,
+				"kernel log: /dev/kmsg needs CAP_SYSLOG (kernel.dmesg_restrict=1)");
 	} else if (sig == SIGKILL) {
 		classify_killed(x, e);
 	} else if (sig) {
@@ -153,7 +159,7 @@ void exits_classify(struct ex_img *x, struct ex_exit *e)
 
 static const char *cause_name(enum ex_cause c)
 {
-	static const char *const n[] = { "unknown", "exit", "signal", "crash", "oom_kill" };
+	static const char *const n[] = {"unknown", "exit", "signal", "crash", "oom_kill"};
 	return n[c];
 }
 
@@ -162,7 +168,9 @@ static void status_text(const struct ex_exit *e, char *buf, size_t len)
 	if (!e->have_status)
 		snprintf(buf, len, "?");
 	else if (WIFSIGNALED(e->status))
-		snprintf(buf, len, "SIG%s%s", sigabbrev_np(WTERMSIG(e->status)) ? sigabbrev_np(WTERMSIG(e->status)) : "?",
+		snprintf(buf, len, "SIG%s%s",
+			 sigabbrev_np(WTERMSIG(e->status)) ? sigabbrev_np(WTERMSIG(e->status))
+							   : "?",
 			 WCOREDUMP(e->status) ? " (core)" : "");
 	else
 		snprintf(buf, len, "exit %d", WEXITSTATUS(e->status));
@@ -174,7 +182,8 @@ static void exit_out(const struct ex_img *x, const struct ex_exit *e, struct out
 	int sig = e->have_status && WIFSIGNALED(e->status) ? WTERMSIG(e->status) : 0;
 	double hz = (double)(x->p.ticks_per_s > 0 ? x->p.ticks_per_s : 100);
 	double lifetime = e->have_ts && e->etime_us ? (double)e->etime_us / 1e6
-			  : e->start ? (double)e->t_ns / 1e9 - (double)e->start / hz : -1;
+			  : e->start		    ? (double)e->t_ns / 1e9 - (double)e->start / hz
+						    : -1;
 
 	status_text(e, st, sizeof(st));
 	snprintf(life, sizeof(life), lifetime >= 0 ? "%.2f s" : "?", lifetime);
@@ -255,7 +264,8 @@ static void ooms_out(const struct ex_img *x, struct out *o)
 		if (k->matched)
 			continue;
 		if (!any++)
-			out_text(o, "\nOOM kills in the kernel log not matched to an exit above:\n");
+			out_text(o,
+				 "\nOOM kills in the kernel log not matched to an exit above:\n");
 		out_obj_open(o, NULL);
 		out_i64(o, "pid", "%8lld ", k->pid);
 		out_str(o, "comm", "%-16s ", k->comm);

@@ -21,12 +21,12 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#define KT_RING 1024
+#define KT_RING	     1024
 #define KT_RING_TEXT 512
-#define KT_STACK 480
-#define CLS_ON 1
-#define CLS_OFF 2
-#define CLS_MIXED 3
+#define KT_STACK     480
+#define CLS_ON	     1
+#define CLS_OFF	     2
+#define CLS_MIXED    3
 
 struct kt_member {
 	uint8_t live;
@@ -232,10 +232,11 @@ static void ring_pull(struct kt_img *k, int32_t tgid)
 static int event_from_record(const struct kt_img *k, const struct record *r, struct kt_event *e)
 {
 	static const uint16_t map[REC_KIND_COUNT] = {
-		[REC_FORK] = KT_FORK + 1,     [REC_CLONE] = KT_CLONE + 1, [REC_EXEC] = KT_EXEC + 1,
-		[REC_EXIT] = KT_EXIT + 1,     [REC_COMM] = KT_COMM + 1,	  [REC_UID] = KT_UID + 1,
-		[REC_SID] = KT_SID + 1,	      [REC_PTRACE] = KT_PTRACE + 1,
-		[REC_COREDUMP] = KT_COREDUMP + 1,
+	    [REC_FORK] = KT_FORK + 1,	      [REC_CLONE] = KT_CLONE + 1,
+	    [REC_EXEC] = KT_EXEC + 1,	      [REC_EXIT] = KT_EXIT + 1,
+	    [REC_COMM] = KT_COMM + 1,	      [REC_UID] = KT_UID + 1,
+	    [REC_SID] = KT_SID + 1,	      [REC_PTRACE] = KT_PTRACE + 1,
+	    [REC_COREDUMP] = KT_COREDUMP + 1,
 	};
 	const struct kt_member *m;
 
@@ -310,7 +311,7 @@ static void lifecycle(struct kt_img *k, const struct record *r)
 /* Close a thread's current period at `end`; kept if it lasted the threshold. */
 static void close_period(struct kt_img *k, struct kt_thread *th, uint64_t end, int ongoing)
 {
-	struct kt_event e = { 0 };
+	struct kt_event e = {0};
 	char text[sizeof(th->wchan) + KT_STACK];
 	size_t wl = strlen(th->wchan), sl = strlen(th->stack);
 
@@ -423,7 +424,7 @@ static void on_sample(struct kt_img *k, const struct record *r)
 static void between_polls(struct kt_img *k, const struct record *r)
 {
 	const struct rec_taskstats *t = &r->u.ts;
-	struct kt_event e = { 0 };
+	struct kt_event e = {0};
 	const struct kt_member *pm = member(k, (int32_t)t->ac_ppid);
 
 	e.cpu = -1;
@@ -474,15 +475,15 @@ static void on_taskstats(struct kt_img *k, const struct record *r)
 		k->capts = cap;
 	}
 	k->ts[k->nts++] = (struct kt_ts){
-		.tid = r->key.tid,
-		.t_ns = r->t_ns,
-		.cpu_ns = t->cpu_run_real_ns,
-		.utime_us = t->ac_utime_us,
-		.stime_us = t->ac_stime_us,
-		.read_bytes = t->read_bytes,
-		.write_bytes = t->write_bytes,
-		.rss_hwm_kb = t->hiwater_rss_kb,
-		.exitcode = t->exitcode,
+	    .tid = r->key.tid,
+	    .t_ns = r->t_ns,
+	    .cpu_ns = t->cpu_run_real_ns,
+	    .utime_us = t->ac_utime_us,
+	    .stime_us = t->ac_stime_us,
+	    .read_bytes = t->read_bytes,
+	    .write_bytes = t->write_bytes,
+	    .rss_hwm_kb = t->hiwater_rss_kb,
+	    .exitcode = t->exitcode,
 	};
 	memcpy(k->ts[k->nts - 1].comm, r->comm, sizeof(r->comm));
 	k->ts[k->nts - 1].comm[15] = '\0';
@@ -490,7 +491,7 @@ static void on_taskstats(struct kt_img *k, const struct record *r)
 
 static void on_lost(struct kt_img *k, const struct record *r)
 {
-	struct kt_event e = { 0 };
+	struct kt_event e = {0};
 
 	k->lost += r->u.lost.count;
 	k->lost_episodes++;
@@ -553,13 +554,13 @@ static void kt_report(void *img, struct out *o)
 }
 
 const struct image_ops image_keytime = {
-	.name = "keytime",
-	.needs = PF_STAT | PF_SCHEDSTAT | PF_WCHAN | PF_SYSCALL,
-	.pneeds = PF_STAT,
-	.sources = (1u << SRC_CONNECTOR) | (1u << SRC_TASKSTATS),
-	.create = kt_create,
-	.consume = kt_consume,
-	.report = kt_report,
-	.reset = kt_reset,
-	.destroy = kt_destroy,
+    .name = "keytime",
+    .needs = PF_STAT | PF_SCHEDSTAT | PF_WCHAN | PF_SYSCALL,
+    .pneeds = PF_STAT,
+    .sources = (1u << SRC_CONNECTOR) | (1u << SRC_TASKSTATS),
+    .create = kt_create,
+    .consume = kt_consume,
+    .report = kt_report,
+    .reset = kt_reset,
+    .destroy = kt_destroy,
 };

@@ -40,14 +40,14 @@ struct kt_event {
 	uint32_t status;  /* exit: raw wait status */
 	int32_t sig;	  /* exit: exit_signal (-1 thread) */
 	int32_t cpu;
-	int32_t syscall;  /* blocked: syscall number, or SAMPLE_SYSCALL_* */
+	int32_t syscall;	     /* blocked: syscall number, or SAMPLE_SYSCALL_* */
 	uint32_t text_off, text_len; /* exec: filename NUL argv..; blocked: wchan NUL stack */
-	int32_t ts;	  /* exit: index of the matching taskstats record, or -1 */
+	int32_t ts;		     /* exit: index of the matching taskstats record, or -1 */
 	uint16_t type;
-	uint8_t sampled;  /* from polling (period, or the /proc-diff fallback) */
-	uint8_t state;	  /* blocked/offcpu: task state letter */
-	uint8_t ongoing;  /* period still open at report time */
-	uint8_t thread;	  /* exit of a thread (not the whole process) */
+	uint8_t sampled; /* from polling (period, or the /proc-diff fallback) */
+	uint8_t state;	 /* blocked/offcpu: task state letter */
+	uint8_t ongoing; /* period still open at report time */
+	uint8_t thread;	 /* exit of a thread (not the whole process) */
 	char comm[16];
 };
 
@@ -62,25 +62,25 @@ struct kt_ts {
 };
 
 struct kt_wait {
-	int exited;	/* normal exit: code valid */
+	int exited; /* normal exit: code valid */
 	int code;
-	int signal;	/* killed by this signal (0 none) */
-	int core;	/* and dumped core */
+	int signal; /* killed by this signal (0 none) */
+	int core;   /* and dumped core */
 };
 
 #define KT_MAX_EVENTS 500000
 
 struct kt_img {
 	struct image_params p;
-	struct taskmap *members;  /* key: tgid */
-	struct taskmap *threads;  /* key: tid, start: per-thread period state */
+	struct taskmap *members; /* key: tgid */
+	struct taskmap *threads; /* key: tid, start: per-thread period state */
 	struct kt_event *ev;
 	size_t nev, capev;
 	char *text;
 	size_t ntext, captext;
 	struct kt_ts *ts;
 	size_t nts, capts;
-	uint64_t dropped;	  /* events beyond KT_MAX_EVENTS */
+	uint64_t dropped; /* events beyond KT_MAX_EVENTS */
 	uint64_t lost, lost_episodes;
 	uint64_t first_t, last_t; /* span of samples/events seen */
 	int connector_seen;

@@ -17,11 +17,11 @@
 #include "images/keytime.h"
 
 static const char *const type_names[KT_TYPE_COUNT] = {
-	[KT_FORK] = "fork",	[KT_CLONE] = "clone",	  [KT_EXEC] = "exec",
-	[KT_EXIT] = "exit",	[KT_COMM] = "comm",	  [KT_UID] = "uid",
-	[KT_GID] = "gid",	[KT_SID] = "sid",	  [KT_PTRACE] = "ptrace",
-	[KT_COREDUMP] = "coredump", [KT_ONCPU] = "oncpu", [KT_OFFCPU] = "offcpu",
-	[KT_BLOCKED] = "blocked", [KT_LOST] = "lost",
+    [KT_FORK] = "fork",		[KT_CLONE] = "clone", [KT_EXEC] = "exec",
+    [KT_EXIT] = "exit",		[KT_COMM] = "comm",   [KT_UID] = "uid",
+    [KT_GID] = "gid",		[KT_SID] = "sid",     [KT_PTRACE] = "ptrace",
+    [KT_COREDUMP] = "coredump", [KT_ONCPU] = "oncpu", [KT_OFFCPU] = "offcpu",
+    [KT_BLOCKED] = "blocked",	[KT_LOST] = "lost",
 };
 
 const char *keytime_type_name(int type)
@@ -89,7 +89,8 @@ static void match_taskstats(struct kt_img *k)
 			}
 		}
 		if (e->ts >= 0 && k->ts[e->ts].comm[0])
-			memcpy(e->comm, k->ts[e->ts].comm, sizeof(e->comm)); /* the name it died with */
+			memcpy(e->comm, k->ts[e->ts].comm,
+			       sizeof(e->comm)); /* the name it died with */
 	}
 }
 
@@ -126,7 +127,8 @@ static void out_exit(struct kt_img *k, struct out *o, const struct kt_event *e, 
 		out_null(o, "exit_code", NULL);
 		out_null(o, "signal", NULL);
 		out_str(o, "cause", NULL, "unknown");
-		snprintf(d, n, "%s gone (exit code unknown: seen by polling)", e->thread ? "thread" : "process");
+		snprintf(d, n, "%s gone (exit code unknown: seen by polling)",
+			 e->thread ? "thread" : "process");
 		return;
 	}
 	keytime_wait_decode(status, &w);
@@ -156,7 +158,8 @@ static void out_exit(struct kt_img *k, struct out *o, const struct kt_event *e, 
 		out_u64(o, "write_bytes", NULL, t->write_bytes);
 		out_u64(o, "rss_hwm_bytes", NULL, t->rss_hwm_kb * 1024);
 		out_obj_close(o);
-		snprintf(d + l, n - l, "; cpu %.1f ms, rss peak %llu KiB, read %llu B, write %llu B",
+		snprintf(d + l, n - l,
+			 "; cpu %.1f ms, rss peak %llu KiB, read %llu B, write %llu B",
 			 (double)t->cpu_ns / 1e6, (unsigned long long)t->rss_hwm_kb,
 			 (unsigned long long)t->read_bytes, (unsigned long long)t->write_bytes);
 	}
@@ -170,7 +173,8 @@ static void out_exec(struct kt_img *k, struct out *o, const struct kt_event *e, 
 	if (!e->text_len) {
 		out_null(o, "filename", NULL);
 		out_null(o, "argv", NULL);
-		snprintf(d, n, "(filename and argv unknown: the task was gone before /proc was read)");
+		snprintf(d, n,
+			 "(filename and argv unknown: the task was gone before /proc was read)");
 		return;
 	}
 	out_str(o, "filename", NULL, t[0] ? t : NULL);
@@ -221,7 +225,7 @@ static void out_period(struct kt_img *k, struct out *o, const struct kt_event *e
 	}
 	const char *wchan = k->text + e->text_off;
 	const char *stack = e->text_len ? wchan + strlen(wchan) + 1 : "";
-	char st[2] = { (char)e->state, 0 };
+	char st[2] = {(char)e->state, 0};
 	out_str(o, "state", NULL, st);
 	out_str(o, "wchan", NULL, e->text_len && wchan[0] ? wchan : NULL);
 	if (e->syscall >= 0)
@@ -247,7 +251,8 @@ static void out_period(struct kt_img *k, struct out *o, const struct kt_event *e
 	out_arr_close(o);
 }
 
-static void out_details(struct kt_img *k, struct out *o, const struct kt_event *e, char *d, size_t n)
+static void out_details(struct kt_img *k, struct out *o, const struct kt_event *e, char *d,
+			size_t n)
 {
 	d[0] = '\0';
 	switch (e->type) {
@@ -305,7 +310,8 @@ static void out_event(struct kt_img *k, struct out *o, const struct kt_event *e)
 	out_u64(o, "t_ns", NULL, e->t_ns);
 	out_str(o, "time", "%s ", when);
 	out_str(o, "type", NULL, keytime_type_name(e->type));
-	out_text(o, "%10.6f ", k->first_t && e->t_ns >= k->first_t ? (double)(e->t_ns - k->first_t) / 1e9 : 0.0);
+	out_text(o, "%10.6f ",
+		 k->first_t && e->t_ns >= k->first_t ? (double)(e->t_ns - k->first_t) / 1e9 : 0.0);
 	if (e->type == KT_LOST) {
 		/* Host-wide: the lost events may have been anyone's. */
 		out_null(o, "pid", NULL);
@@ -376,8 +382,8 @@ static void out_causes(struct out *o, const struct kt_summary *s)
 			const char *a = sigabbrev_np(g);
 			snprintf(key, sizeof(key), "%d", g);
 			out_u64(o, key, NULL, s->signals[g]);
-			out_text(o, ", %llu killed by signal %d (SIG%s)", (unsigned long long)s->signals[g],
-				 g, a ? a : "?");
+			out_text(o, ", %llu killed by signal %d (SIG%s)",
+				 (unsigned long long)s->signals[g], g, a ? a : "?");
 		}
 	out_obj_close(o);
 	out_u64(o, "core_dumps", s->cores ? ", %llu core dumps" : NULL, s->cores);
@@ -395,7 +401,8 @@ static void out_summary(struct kt_img *k, struct out *o)
 	out_obj_open(o, "summary");
 	out_text(o, "\nsummary over %.2f s:\n", secs);
 	out_u64(o, "forks", "  %llu forks", s.n[KT_FORK]);
-	out_f64(o, "children_per_s", " (%.1f children/s)", secs > 0 ? (double)s.n[KT_FORK] / secs : 0);
+	out_f64(o, "children_per_s", " (%.1f children/s)",
+		secs > 0 ? (double)s.n[KT_FORK] / secs : 0);
 	out_u64(o, "clones", ", %llu threads created", s.n[KT_CLONE]);
 	out_u64(o, "execs", ", %llu execs", s.n[KT_EXEC]);
 	out_u64(o, "comm_changes", ", %llu comm changes\n", s.n[KT_COMM]);
@@ -405,12 +412,13 @@ static void out_summary(struct kt_img *k, struct out *o)
 	out_u64(o, "oncpu_periods", "  %llu on-CPU", s.n[KT_ONCPU]);
 	out_u64(o, "offcpu_periods", ", %llu off-CPU", s.n[KT_OFFCPU]);
 	out_u64(o, "blocked_periods", ", %llu blocked periods", s.n[KT_BLOCKED]);
-	out_text(o, " of at least %.0f ms (sampled every %.0f ms)\n", (double)k->p.threshold_ns / 1e6,
-		 (double)k->p.interval_ns / 1e6);
+	out_text(o, " of at least %.0f ms (sampled every %.0f ms)\n",
+		 (double)k->p.threshold_ns / 1e6, (double)k->p.interval_ns / 1e6);
 	out_u64(o, "lost", k->lost || k->lost_episodes ? "  LOST: %llu events" : NULL, k->lost);
-	out_u64(o, "loss_episodes", k->lost_episodes ? " in %llu episodes\n" : NULL, k->lost_episodes);
-	out_u64(o, "events_dropped", k->dropped ? "  %llu events not kept (over the limit)\n" : NULL,
-		k->dropped);
+	out_u64(o, "loss_episodes", k->lost_episodes ? " in %llu episodes\n" : NULL,
+		k->lost_episodes);
+	out_u64(o, "events_dropped",
+		k->dropped ? "  %llu events not kept (over the limit)\n" : NULL, k->dropped);
 	out_obj_close(o);
 }
 

@@ -15,8 +15,8 @@
 #include "core/taskmap.h"
 #include "procimage/image.h"
 
-#define MIG_MAX_EVENTS 20000 /* per thread; beyond, moves are only counted */
-#define MIG_TEXT_EVENTS 20   /* timeline rows in text without -v */
+#define MIG_MAX_EVENTS	20000 /* per thread; beyond, moves are only counted */
+#define MIG_TEXT_EVENTS 20    /* timeline rows in text without -v */
 
 struct mig_event {
 	uint64_t t_ns;
@@ -91,7 +91,7 @@ static void add_pair(struct mig_task *t, int32_t from, int32_t to)
 		t->pairs = np;
 		t->cappairs = cap;
 	}
-	t->pairs[t->npairs++] = (struct mig_pair){ from, to, 1 };
+	t->pairs[t->npairs++] = (struct mig_pair){from, to, 1};
 }
 
 /* The state of the task at a move, from whatever files were read. */
@@ -102,7 +102,8 @@ static void add_event(struct mig_img *m, struct mig_task *t, const struct proc_s
 
 	if (t->nev == t->capev) {
 		uint32_t cap = t->capev ? t->capev * 2 : 64;
-		struct mig_event *ne = cap <= MIG_MAX_EVENTS ? realloc(t->ev, cap * sizeof(*ne)) : NULL;
+		struct mig_event *ne =
+		    cap <= MIG_MAX_EVENTS ? realloc(t->ev, cap * sizeof(*ne)) : NULL;
 		if (!ne) {
 			t->events_dropped++;
 			return;
@@ -122,8 +123,8 @@ static void add_event(struct mig_img *m, struct mig_task *t, const struct proc_s
 	e->vm_size_kb = s->vm_size_kb;
 	e->read_bytes = s->read_bytes;
 	e->write_bytes = s->write_bytes;
-	e->switches = (s->sched_have & SCHED_HAVE_SWITCHES) ? s->nr_switches
-							      : s->vol_ctxt + s->invol_ctxt;
+	e->switches =
+	    (s->sched_have & SCHED_HAVE_SWITCHES) ? s->nr_switches : s->vol_ctxt + s->invol_ctxt;
 }
 
 static void on_sample(struct mig_img *m, const struct record *r)
@@ -150,7 +151,8 @@ static void on_sample(struct mig_img *m, const struct record *r)
 	t->last_t = r->t_ns;
 	if (s->sched_have & SCHED_HAVE_MIGRATIONS) {
 		if (!t->have_mig || s->nr_migrations < t->mig_last)
-			t->mig_first = s->nr_migrations - (t->have_mig ? t->mig_last - t->mig_first : 0);
+			t->mig_first =
+			    s->nr_migrations - (t->have_mig ? t->mig_last - t->mig_first : 0);
 		t->have_mig = 1;
 		t->mig_last = s->nr_migrations;
 	}
@@ -196,8 +198,9 @@ static void cpulist(const uint64_t *set, char *buf, size_t len)
 		int e = c;
 		while (e + 1 < PROC_CPUSET_WORDS * 64 && (set[(e + 1) / 64] >> ((e + 1) % 64) & 1))
 			e++;
-		off += (size_t)(e > c ? snprintf(buf + off, len - off, "%s%d-%d", off ? "," : "", c, e)
-				      : snprintf(buf + off, len - off, "%s%d", off ? "," : "", c));
+		off +=
+		    (size_t)(e > c ? snprintf(buf + off, len - off, "%s%d-%d", off ? "," : "", c, e)
+				   : snprintf(buf + off, len - off, "%s%d", off ? "," : "", c));
 		c = e;
 	}
 }
@@ -262,9 +265,9 @@ static void out_task(struct mig_img *m, struct out *o, const struct mig_task *t)
 			t->events_dropped);
 	out_arr_open(o, "observed");
 	if (t->nev)
-		out_text(o, "    %9s %4s %4s %4s %4s %6s %6s %10s %10s %10s %8s\n", "TIME s", "FROM",
-			 "TO", "NUMA", "PRIO", "LOAD", "UTIL", "VMSIZE_KiB", "READ_B", "WRITE_B",
-			 "CSW");
+		out_text(o, "    %9s %4s %4s %4s %4s %6s %6s %10s %10s %10s %8s\n", "TIME s",
+			 "FROM", "TO", "NUMA", "PRIO", "LOAD", "UTIL", "VMSIZE_KiB", "READ_B",
+			 "WRITE_B", "CSW");
 	if (!out_is_json(o) && !m->p.verbose && t->nev > MIG_TEXT_EVENTS) {
 		first = t->nev - MIG_TEXT_EVENTS;
 		out_text(o, "    ... %u earlier moves (-v shows all)\n", first);
@@ -296,10 +299,10 @@ static void mig_report(void *img, struct out *o)
 	struct mig_task *t;
 	size_t rows = m->p.top > 0 ? (size_t)m->p.top : 50, shown = 0, quiet = 0;
 
-	out_f64(o, "resolution_ms", "timeline resolution %.1f ms",
-		(double)m->p.interval_ns / 1e6);
-	out_str(o, "figures", " (%s)\n",
-		"migrations: exact kernel counter; observed: stat field 39 sampled at the interval");
+	out_f64(o, "resolution_ms", "timeline resolution %.1f ms", (double)m->p.interval_ns / 1e6);
+	out_str(
+	    o, "figures", " (%s)\n",
+	    "migrations: exact kernel counter; observed: stat field 39 sampled at the interval");
 	int nodes = 0;
 	for (int c = 0; m->p.cpu_node && c < m->p.ncpu_node; c++)
 		nodes = m->p.cpu_node[c] + 1 > nodes ? m->p.cpu_node[c] + 1 : nodes;
@@ -322,7 +325,8 @@ static void mig_report(void *img, struct out *o)
 	}
 	out_arr_close(o);
 	if (quiet)
-		out_u64(o, "threads_without_migrations", "%llu more threads did not migrate\n", quiet);
+		out_u64(o, "threads_without_migrations", "%llu more threads did not migrate\n",
+			quiet);
 	free(v);
 }
 
@@ -355,11 +359,11 @@ static void mig_destroy(void *img)
 }
 
 const struct image_ops image_migrate = {
-	.name = "migrate",
-	.needs = PF_STAT | PF_SCHED | PF_STATUS | PF_IO,
-	.create = mig_create,
-	.consume = mig_consume,
-	.report = mig_report,
-	.reset = mig_reset,
-	.destroy = mig_destroy,
+    .name = "migrate",
+    .needs = PF_STAT | PF_SCHED | PF_STATUS | PF_IO,
+    .create = mig_create,
+    .consume = mig_consume,
+    .report = mig_report,
+    .reset = mig_reset,
+    .destroy = mig_destroy,
 };

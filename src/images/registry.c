@@ -5,13 +5,13 @@
 #include "procimage/image.h"
 
 extern const struct image_ops image_sched, image_resource, image_keytime, image_syscall,
-	image_migrate;
+    image_migrate;
 extern const struct image_ops image_exits;
 extern const struct image_ops image_stacks; /* images/stacks.c */
 
 static const struct image_ops *const images[] = {
-	&image_sched, &image_resource, &image_keytime, &image_syscall, &image_migrate,
-	&image_exits, &image_stacks,
+    &image_sched,   &image_resource, &image_keytime, &image_syscall,
+    &image_migrate, &image_exits,    &image_stacks,
 };
 
 const struct image_ops *image_find(const char *name)

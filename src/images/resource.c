@@ -208,8 +208,9 @@ static void on_thread_sample(struct res_img *r, const struct record *rec)
 	if (!t || !p)
 		return;
 	memcpy(t->comm, rec->comm, sizeof(t->comm));
-	const struct proc_sample *base = !created ? &t->prev
-				       : born_during_run(r, p, rec->key.start_ticks) ? &zero : NULL;
+	const struct proc_sample *base = !created				       ? &t->prev
+					 : born_during_run(r, p, rec->key.start_ticks) ? &zero
+										       : NULL;
 	if (base) {
 		struct res_counters before = t->acc;
 		add_thread_deltas(&t->acc, base, s);
@@ -238,14 +239,14 @@ static void ts_delays(const struct rec_taskstats *ts, uint64_t ns[DL_COUNT], uin
 		      uint64_t max[DL_COUNT])
 {
 	const uint64_t v[DL_COUNT][3] = {
-		{ ts->cpu_delay_ns, ts->cpu_count, ts->cpu_delay_max_ns },
-		{ ts->blkio_delay_ns, ts->blkio_count, ts->blkio_delay_max_ns },
-		{ ts->swapin_delay_ns, ts->swapin_count, ts->swapin_delay_max_ns },
-		{ ts->freepages_delay_ns, ts->freepages_count, ts->freepages_delay_max_ns },
-		{ ts->thrashing_delay_ns, ts->thrashing_count, ts->thrashing_delay_max_ns },
-		{ ts->compact_delay_ns, ts->compact_count, ts->compact_delay_max_ns },
-		{ ts->wpcopy_delay_ns, ts->wpcopy_count, ts->wpcopy_delay_max_ns },
-		{ ts->irq_delay_ns, ts->irq_count, ts->irq_delay_max_ns },
+	    {ts->cpu_delay_ns, ts->cpu_count, ts->cpu_delay_max_ns},
+	    {ts->blkio_delay_ns, ts->blkio_count, ts->blkio_delay_max_ns},
+	    {ts->swapin_delay_ns, ts->swapin_count, ts->swapin_delay_max_ns},
+	    {ts->freepages_delay_ns, ts->freepages_count, ts->freepages_delay_max_ns},
+	    {ts->thrashing_delay_ns, ts->thrashing_count, ts->thrashing_delay_max_ns},
+	    {ts->compact_delay_ns, ts->compact_count, ts->compact_delay_max_ns},
+	    {ts->wpcopy_delay_ns, ts->wpcopy_count, ts->wpcopy_delay_max_ns},
+	    {ts->irq_delay_ns, ts->irq_count, ts->irq_delay_max_ns},
 	};
 	for (int i = 0; i < DL_COUNT; i++) {
 		ns[i] = v[i][0];
@@ -263,7 +264,8 @@ static void apply_taskstats(struct res_task *t, const struct rec_taskstats *ts, 
 	uint64_t ns[DL_COUNT], cnt[DL_COUNT], max[DL_COUNT];
 	uint64_t pns[DL_COUNT], pcnt[DL_COUNT], pmax[DL_COUNT];
 	uint64_t bound = (now > t->ts_prev_t ? now - t->ts_prev_t : 0) *
-				 (uint64_t)(t->threads_max > 1 ? t->threads_max : 1) + 1000000000ULL;
+			     (uint64_t)(t->threads_max > 1 ? t->threads_max : 1) +
+			 1000000000ULL;
 
 	ts_delays(ts, ns, cnt, max);
 	if (t->nts) {
@@ -280,7 +282,8 @@ static void apply_taskstats(struct res_task *t, const struct rec_taskstats *ts, 
 		t->acc.ivcs += dlt(t->ts_prev.nivcsw, ts->nivcsw);
 	}
 	for (int i = 0; i < DL_COUNT; i++)
-		if (max[i] > t->dl_max_ns[i] && max[i] < 3600 * 1000000000ULL) /* same bogus waits */
+		if (max[i] > t->dl_max_ns[i] &&
+		    max[i] < 3600 * 1000000000ULL) /* same bogus waits */
 			t->dl_max_ns[i] = max[i];
 	t->ts_prev_t = now;
 	t->ts_have = ts->have | 0x80000000u; /* high bit: some reply was seen */
@@ -295,7 +298,8 @@ static void on_taskstats(struct res_img *r, const struct record *rec)
 	struct res_task *t;
 
 	if (!start) { /* exit records: the start time is ours to find */
-		const uint64_t *st = taskmap_get(r->tid_start, ts->is_tgid ? rec->key.tgid : rec->key.tid, 0);
+		const uint64_t *st =
+		    taskmap_get(r->tid_start, ts->is_tgid ? rec->key.tgid : rec->key.tid, 0);
 		if (!st)
 			return;
 		start = *st;
@@ -334,7 +338,8 @@ static void on_cgroup(struct res_img *r, const struct record *rec)
 	if (!t->ncg++)
 		t->cg_first = rec->u.cg;
 	t->cg_last = rec->u.cg;
-	n = rec->text && rec->text_len < sizeof(t->cg_path) ? rec->text_len : sizeof(t->cg_path) - 1;
+	n = rec->text && rec->text_len < sizeof(t->cg_path) ? rec->text_len
+							    : sizeof(t->cg_path) - 1;
 	if (rec->text) {
 		memcpy(t->cg_path, rec->text, n);
 		t->cg_path[n] = '\0';
@@ -385,8 +390,8 @@ static void push_point(struct res_task *t)
 	if (t->npts == t->cap_pts) {
 		if (t->cap_pts < RES_MAX_POINTS) {
 			uint32_t cap = t->cap_pts ? t->cap_pts * 2 : 16;
-			struct res_point *np = realloc(t->pts, (cap > RES_MAX_POINTS ? RES_MAX_POINTS : cap) *
-								      sizeof(*np));
+			struct res_point *np = realloc(
+			    t->pts, (cap > RES_MAX_POINTS ? RES_MAX_POINTS : cap) * sizeof(*np));
 			if (!np)
 				return;
 			t->pts = np;
@@ -448,7 +453,7 @@ static void close_interval(struct res_task *t, uint64_t now)
 
 static void on_tick(struct res_img *r, uint64_t now)
 {
-	struct taskmap *maps[2] = { r->procs, r->threads };
+	struct taskmap *maps[2] = {r->procs, r->threads};
 	struct res_task *t;
 
 	if (!r->ticks++)
@@ -531,17 +536,17 @@ static void res_destroy(void *img)
 }
 
 const struct image_ops image_resource = {
-	.name = "resource",
-	/* Per thread: on-CPU ns, I/O, and status (its memory figures are the
-	 * process's, its switches its own). With -a only stat is read for every
-	 * process, and the thread files only for processes that used CPU: a
-	 * process that did not run cannot have faulted, switched or done I/O. */
-	.needs = PF_SCHEDSTAT | PF_IO | PF_STATUS,
-	.pneeds = PF_STAT | PF_FDS,
-	.hostwide_hot = 1,
-	.sources = 1u << SRC_TASKSTATS | 1u << SRC_CGROUP,
-	.create = res_create,
-	.consume = res_consume,
-	.report = res_report,
-	.destroy = res_destroy,
+    .name = "resource",
+    /* Per thread: on-CPU ns, I/O, and status (its memory figures are the
+     * process's, its switches its own). With -a only stat is read for every
+     * process, and the thread files only for processes that used CPU: a
+     * process that did not run cannot have faulted, switched or done I/O. */
+    .needs = PF_SCHEDSTAT | PF_IO | PF_STATUS,
+    .pneeds = PF_STAT | PF_FDS,
+    .hostwide_hot = 1,
+    .sources = 1u << SRC_TASKSTATS | 1u << SRC_CGROUP,
+    .create = res_create,
+    .consume = res_consume,
+    .report = res_report,
+    .destroy = res_destroy,
 };

@@ -16,7 +16,14 @@
 #include "procimage/image.h"
 
 enum res_delay {
-	DL_CPU = 0, DL_BLKIO, DL_SWAPIN, DL_FREEPAGES, DL_THRASHING, DL_COMPACT, DL_WPCOPY, DL_IRQ,
+	DL_CPU = 0,
+	DL_BLKIO,
+	DL_SWAPIN,
+	DL_FREEPAGES,
+	DL_THRASHING,
+	DL_COMPACT,
+	DL_WPCOPY,
+	DL_IRQ,
 	DL_COUNT
 };
 
@@ -41,7 +48,7 @@ struct res_point {
 	int32_t threads, fds;
 };
 
-#define RES_MAX_POINTS 240
+#define RES_MAX_POINTS	     240
 #define RES_MAX_SERIES_TASKS 100 /* -a on a big host: keep the report readable */
 
 struct res_task {
@@ -51,17 +58,17 @@ struct res_task {
 	char comm[16];
 	uint64_t t_first, t_last; /* first and last sample */
 	uint32_t nsamples;
-	uint32_t have;		  /* PF_* seen in samples */
+	uint32_t have; /* PF_* seen in samples */
 	struct res_counters acc, at_tick;
-	uint64_t tick_t;	  /* time of the last closed interval */
+	uint64_t tick_t; /* time of the last closed interval */
 	/* last raw values, for deltas */
 	struct proc_sample prev;
 	/* taskstats: first and latest reply (delays, switches) */
 	struct rec_taskstats ts_prev;
 	uint32_t nts;
 	uint64_t dl_max_ns[DL_COUNT];
-	uint64_t ts_prev_t;	/* time of ts_prev */
-	uint32_t dl_glitches;	/* implausible delay jumps dropped */
+	uint64_t ts_prev_t;   /* time of ts_prev */
+	uint32_t dl_glitches; /* implausible delay jumps dropped */
 	uint32_t ts_have;
 	/* status gauges (process scope; a thread shows its process's) */
 	uint64_t rss_kb, rss_min_kb, rss_max_kb, rss_sum_kb, rss_n;
@@ -69,8 +76,8 @@ struct res_task {
 	int32_t threads, threads_max, fds, fds_max;
 	uint32_t status_have;
 	uint8_t status_seen, fds_seen;
-	uint64_t thr_tick_t; /* last tick at which its threads were sampled */
-	uint64_t thr_first_t; /* first time its threads were sampled */
+	uint64_t thr_tick_t;   /* last tick at which its threads were sampled */
+	uint64_t thr_first_t;  /* first time its threads were sampled */
 	uint64_t thr_tick_now; /* time of its latest thread sample */
 	/* cgroup (process) */
 	struct rec_cgroup cg_first, cg_last;
@@ -85,8 +92,8 @@ struct res_task {
 
 struct res_img {
 	struct image_params p;
-	struct taskmap *procs;	 /* (tgid, start) */
-	struct taskmap *threads; /* (tid, start) */
+	struct taskmap *procs;	   /* (tgid, start) */
+	struct taskmap *threads;   /* (tid, start) */
 	struct taskmap *tid_start; /* (tid, 0) -> uint64_t start: exit records lack it */
 	struct res_task *cur_proc; /* the process whose samples are arriving */
 	struct rec_host host;

@@ -39,7 +39,7 @@ struct hot_ctx {
 };
 
 static void hot(struct hot_ctx *h, const char *resource, double value, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void hot(struct hot_ctx *h, const char *resource, double value, const char *fmt, ...)
 {
@@ -78,13 +78,16 @@ static void task_hotspots(const struct res_img *r, const struct res_task *t, str
 		hot(h, "cpu", cpu, "CPU-bound: %.1f%% of one CPU over the run", cpu);
 	if (runq >= 100 || (runq >= 10 && c->wait_ns * 4 > c->cpu_ns))
 		hot(h, "cpu_wait", runq,
-		    "waits for a CPU: runnable but not running %.0f ms per second (run-queue delay; "
-		    "%.0f%% of its runnable time)", runq,
-		    100.0 * (double)c->wait_ns / (double)(c->wait_ns + c->cpu_ns + 1));
+		    "waits for a CPU: runnable but not running %.0f ms per second (run-queue "
+		    "delay; "
+		    "%.0f%% of its runnable time)",
+		    runq, 100.0 * (double)c->wait_ns / (double)(c->wait_ns + c->cpu_ns + 1));
 	if (rss_trend(t, &slope, &r2) && slope > 0 && r2 >= 0.9 &&
-	    t->rss_max_kb - t->rss_min_kb >= 1024 && t->rss_max_kb - t->rss_min_kb >= t->rss_min_kb / 10)
+	    t->rss_max_kb - t->rss_min_kb >= 1024 &&
+	    t->rss_max_kb - t->rss_min_kb >= t->rss_min_kb / 10)
 		hot(h, "memory", slope / 1024.0,
-		    "RSS grows steadily: +%.2f MiB/s (r2 %.2f, %.1f -> %.1f MiB): a leak or an unbounded cache",
+		    "RSS grows steadily: +%.2f MiB/s (r2 %.2f, %.1f -> %.1f MiB): a leak or an "
+		    "unbounded cache",
 		    slope / 1024.0, r2, t->rss_min_kb / 1024.0, t->rss_max_kb / 1024.0);
 	if (c->rchar >= (1u << 20) && c->read_bytes * 10 < c->rchar)
 		hot(h, "io_cache", (double)c->rchar / (double)(c->read_bytes + 1),
@@ -92,7 +95,8 @@ static void task_hotspots(const struct res_img *r, const struct res_task *t, str
 		    c->rchar / 1048576.0, c->read_bytes / 1048576.0);
 	if (rate(c->majflt, secs) >= 10)
 		hot(h, "major_faults", rate(c->majflt, secs),
-		    "%.0f major faults/s: pages read from disk (mapped files or swap)", rate(c->majflt, secs));
+		    "%.0f major faults/s: pages read from disk (mapped files or swap)",
+		    rate(c->majflt, secs));
 	if (resource_delay_accounted(r, t, DL_BLKIO) && rate(c->dl_ns[DL_BLKIO], secs) >= 50e6)
 		hot(h, "io_wait", rate(c->dl_ns[DL_BLKIO], secs) / 1e6,
 		    "waits for block I/O %.0f ms per second", rate(c->dl_ns[DL_BLKIO], secs) / 1e6);
@@ -103,12 +107,15 @@ static void task_hotspots(const struct res_img *r, const struct res_task *t, str
 		    "stalls on memory (swap-in, reclaim, thrashing, compaction) %.0f ms per second",
 		    rate(mem_ns, secs) / 1e6);
 	if (t->vm_swap_kb)
-		hot(h, "swap", t->vm_swap_kb / 1024.0, "%.1f MiB of it is swapped out", t->vm_swap_kb / 1024.0);
+		hot(h, "swap", t->vm_swap_kb / 1024.0, "%.1f MiB of it is swapped out",
+		    t->vm_swap_kb / 1024.0);
 	if (r->host.mem_total_kb && mem_pct(r, t->rss_kb) >= 50)
-		hot(h, "memory", mem_pct(r, t->rss_kb), "uses %.0f%% of the host's RAM", mem_pct(r, t->rss_kb));
+		hot(h, "memory", mem_pct(r, t->rss_kb), "uses %.0f%% of the host's RAM",
+		    mem_pct(r, t->rss_kb));
 	if (t->ncg && t->cg_last.mem_limit != UINT64_MAX && t->cg_last.mem_limit &&
 	    t->cg_last.mem_usage >= t->cg_last.mem_limit / 10 * 9)
-		hot(h, "cgroup_memory", 100.0 * (double)t->cg_last.mem_usage / (double)t->cg_last.mem_limit,
+		hot(h, "cgroup_memory",
+		    100.0 * (double)t->cg_last.mem_usage / (double)t->cg_last.mem_limit,
 		    "its cgroup is at %.0f%% of its memory limit",
 		    100.0 * (double)t->cg_last.mem_usage / (double)t->cg_last.mem_limit);
 	if (t->ncg && t->cg_last.ev_oom_kill > t->cg_first.ev_oom_kill)
@@ -116,12 +123,15 @@ static void task_hotspots(const struct res_img *r, const struct res_task *t, str
 		    "OOM kills in its cgroup during the run: %llu",
 		    (unsigned long long)(t->cg_last.ev_oom_kill - t->cg_first.ev_oom_kill));
 	if (t->ncg && t->cg_last.cpu_nr_throttled > t->cg_first.cpu_nr_throttled)
-		hot(h, "cgroup_cpu", (double)(t->cg_last.cpu_throttled_us - t->cg_first.cpu_throttled_us) / 1e3,
+		hot(h, "cgroup_cpu",
+		    (double)(t->cg_last.cpu_throttled_us - t->cg_first.cpu_throttled_us) / 1e3,
 		    "its cgroup was CPU-throttled %llu times (%.0f ms)",
-		    (unsigned long long)(t->cg_last.cpu_nr_throttled - t->cg_first.cpu_nr_throttled),
+		    (unsigned long long)(t->cg_last.cpu_nr_throttled -
+					 t->cg_first.cpu_nr_throttled),
 		    (double)(t->cg_last.cpu_throttled_us - t->cg_first.cpu_throttled_us) / 1e3);
 	if (rate(c->ivcs, secs) >= 1000)
-		hot(h, "preemption", rate(c->ivcs, secs), "preempted %.0f times per second", rate(c->ivcs, secs));
+		hot(h, "preemption", rate(c->ivcs, secs), "preempted %.0f times per second",
+		    rate(c->ivcs, secs));
 }
 
 /* Against the run's own baseline: an interval far above the median. */
@@ -148,13 +158,14 @@ static void cpu_spike(const struct res_task *t, struct hot_ctx *h)
 		}
 	med = tmp[n / 2];
 	if (best >= 50 && best >= 3 * med + 10)
-		hot(h, "cpu_spike", best, "CPU spike: %.0f%% in one interval (t=+%.2f s) against a median of %.0f%%",
+		hot(h, "cpu_spike", best,
+		    "CPU spike: %.0f%% in one interval (t=+%.2f s) against a median of %.0f%%",
 		    best, (double)(t->pts[at].t_ns - t->pts[0].t_ns) / 1e9, med);
 }
 
 static void host_hotspots(const struct res_img *r, struct hot_ctx *h)
 {
-	static const char *const names[PSI_COUNT] = { "cpu", "memory", "io" };
+	static const char *const names[PSI_COUNT] = {"cpu", "memory", "io"};
 
 	h->t = NULL;
 	if (!(r->host_have & HOST_HAVE_PSI))
@@ -162,13 +173,13 @@ static void host_hotspots(const struct res_img *r, struct hot_ctx *h)
 	for (int i = 0; i < PSI_COUNT; i++)
 		if (r->host.psi[i].some_avg10_x100 >= 1000)
 			hot(h, names[i], r->host.psi[i].some_avg10_x100 / 100.0,
-			    "host %s pressure: some tasks stalled %.1f%% of the last 10 s", names[i],
-			    r->host.psi[i].some_avg10_x100 / 100.0);
+			    "host %s pressure: some tasks stalled %.1f%% of the last 10 s",
+			    names[i], r->host.psi[i].some_avg10_x100 / 100.0);
 }
 
 void resource_hotspots(const struct res_img *r, struct res_task *const *v, size_t n, struct out *o)
 {
-	struct hot_ctx h = { .o = o };
+	struct hot_ctx h = {.o = o};
 
 	out_arr_open(o, "hotspots");
 	out_text(o, "\nhotspots:\n");
@@ -178,6 +189,7 @@ void resource_hotspots(const struct res_img *r, struct res_task *const *v, size_
 		cpu_spike(v[i], &h);
 	}
 	if (!h.n)
-		out_text(o, "  none: nothing stands out against the host or the run's own baseline\n");
+		out_text(o,
+			 "  none: nothing stands out against the host or the run's own baseline\n");
 	out_arr_close(o);
 }

@@ -12,13 +12,15 @@
 #include "images/resource.h"
 
 static const char *const dl_names[DL_COUNT] = {
-	"cpu", "blkio", "swapin", "freepages", "thrashing", "compact", "wpcopy", "irq",
+    "cpu", "blkio", "swapin", "freepages", "thrashing", "compact", "wpcopy", "irq",
 };
 
 /* The taskstats version bit a class needs (0: every version we accept). */
 static const uint32_t dl_have_bit[DL_COUNT] = {
-	[DL_THRASHING] = TS_HAVE_THRASHING, [DL_COMPACT] = TS_HAVE_COMPACT,
-	[DL_WPCOPY] = TS_HAVE_WPCOPY,	    [DL_IRQ] = TS_HAVE_IRQ,
+    [DL_THRASHING] = TS_HAVE_THRASHING,
+    [DL_COMPACT] = TS_HAVE_COMPACT,
+    [DL_WPCOPY] = TS_HAVE_WPCOPY,
+    [DL_IRQ] = TS_HAVE_IRQ,
 };
 
 /* 1: counted; 0: not accounted for this task (or no taskstats). Tasks forked
@@ -40,8 +42,8 @@ int resource_delay_accounted(const struct res_img *r, const struct res_task *t, 
 	return 1;
 }
 
-static void out_delay_class(const struct res_img *r, const struct res_task *t, struct out *o,
-			    int c, double secs)
+static void out_delay_class(const struct res_img *r, const struct res_task *t, struct out *o, int c,
+			    double secs)
 {
 	int have_ts = t->nts > 0;
 	uint64_t ns = t->acc.dl_ns[c], cnt = t->acc.dl_count[c];
@@ -89,15 +91,17 @@ static void out_delays(const struct res_img *r, const struct res_task *t, struct
 		out_delay_class(r, t, o, c, secs);
 	out_u64(o, "dropped_jumps", NULL, t->dl_glitches);
 	if (t->dl_glitches)
-		out_text(o, " (%u implausible jumps dropped: kernel.task_delayacct changed during a wait)",
-			 t->dl_glitches);
+		out_text(
+		    o,
+		    " (%u implausible jumps dropped: kernel.task_delayacct changed during a wait)",
+		    t->dl_glitches);
 	out_text(o, "\n");
 	out_obj_close(o);
 }
 
 static void out_psi(struct out *o, const char *key, const struct rec_psi *psi)
 {
-	static const char *const names[PSI_COUNT] = { "cpu", "memory", "io" };
+	static const char *const names[PSI_COUNT] = {"cpu", "memory", "io"};
 
 	out_obj_open(o, key);
 	for (int i = 0; i < PSI_COUNT; i++) {
@@ -107,8 +111,8 @@ static void out_psi(struct out *o, const char *key, const struct rec_psi *psi)
 		out_u64(o, "some_total_us", NULL, psi[i].some_total_us);
 		out_u64(o, "full_total_us", NULL, psi[i].full_total_us);
 		out_obj_close(o);
-		out_text(o, " %s some %.2f%% full %.2f%%;", names[i], psi[i].some_avg10_x100 / 100.0,
-			 psi[i].full_avg10_x100 / 100.0);
+		out_text(o, " %s some %.2f%% full %.2f%%;", names[i],
+			 psi[i].some_avg10_x100 / 100.0, psi[i].full_avg10_x100 / 100.0);
 	}
 	out_obj_close(o);
 }
@@ -168,7 +172,8 @@ static void out_cgroup(const struct res_task *t, struct out *o)
 	if (b->have & CG_HAVE_CPU_STAT) {
 		out_u64(o, "cpu_nr_throttled", " throttled %llu times",
 			b->cpu_nr_throttled - a->cpu_nr_throttled);
-		out_u64(o, "cpu_throttled_us", " for %llu us;", b->cpu_throttled_us - a->cpu_throttled_us);
+		out_u64(o, "cpu_throttled_us", " for %llu us;",
+			b->cpu_throttled_us - a->cpu_throttled_us);
 	}
 	if (b->have & CG_HAVE_PIDS) {
 		out_u64(o, "pids_current", " pids %llu", b->pids_current);
@@ -187,12 +192,15 @@ static void out_cgroup(const struct res_task *t, struct out *o)
 
 static void out_point(const struct res_img *r, const struct res_point *p, struct out *o)
 {
-	double s = (double)p->dur_ns / 1e9, hz = (double)(r->p.ticks_per_s ? r->p.ticks_per_s : 100);
+	double s = (double)p->dur_ns / 1e9,
+	       hz = (double)(r->p.ticks_per_s ? r->p.ticks_per_s : 100);
 
 	out_obj_open(o, NULL);
 	out_u64(o, "t_ns", NULL, p->t_ns);
-	out_f64(o, "t_s", "    %8.2f", r->t_first_tick && p->t_ns >= r->t_first_tick
-						  ? (double)(p->t_ns - r->t_first_tick) / 1e9 : 0.0);
+	out_f64(o, "t_s", "    %8.2f",
+		r->t_first_tick && p->t_ns >= r->t_first_tick
+		    ? (double)(p->t_ns - r->t_first_tick) / 1e9
+		    : 0.0);
 	out_f64(o, "dur_ms", NULL, (double)p->dur_ns / 1e6);
 	out_f64(o, "cpu_pct", " %6.1f", pct(p->cpu_ns, s));
 	out_f64(o, "user_pct", NULL, s > 0 ? 100.0 * (double)p->utime / hz / s : 0.0);
@@ -221,8 +229,8 @@ static void out_series(const struct res_img *r, const struct res_task *t, struct
 {
 	out_arr_open(o, "series");
 	if (r->p.verbose && t->npts)
-		out_text(o, "    %8s %6s %9s %9s %7s %10s %10s %7s %7s %8s %4s %5s\n", "t_s", "CPU%",
-			 "RSS_MiB", "MINFLT/s", "MAJFL/s", "READ_B/s", "WRITE_B/s", "VCS/s",
+		out_text(o, "    %8s %6s %9s %9s %7s %10s %10s %7s %7s %8s %4s %5s\n", "t_s",
+			 "CPU%", "RSS_MiB", "MINFLT/s", "MAJFL/s", "READ_B/s", "WRITE_B/s", "VCS/s",
 			 "ICS/s", "RUNQms/s", "THR", "FDS");
 	for (uint32_t i = 0; i < t->npts; i++) {
 		if (!r->p.verbose && !out_is_json(o))
@@ -268,8 +276,9 @@ static void out_memory(const struct res_img *r, const struct res_task *t, struct
 		out_f64(o, "mem_pct", NULL, mem_pct(r, t->rss_kb));
 	else
 		out_null(o, "mem_pct", NULL);
-	out_text(o, "    memory: RSS %.1f MiB (anon %.1f, file %.1f, shmem %.1f; min %.1f max %.1f), "
-		    "VmSize %.1f MiB, VmSwap %.1f MiB, HWM %.1f MiB",
+	out_text(o,
+		 "    memory: RSS %.1f MiB (anon %.1f, file %.1f, shmem %.1f; min %.1f max %.1f), "
+		 "VmSize %.1f MiB, VmSwap %.1f MiB, HWM %.1f MiB",
 		 t->rss_kb / 1024.0, t->anon_kb / 1024.0, t->file_kb / 1024.0, t->shmem_kb / 1024.0,
 		 t->rss_min_kb / 1024.0, t->rss_max_kb / 1024.0, t->vm_size_kb / 1024.0,
 		 t->vm_swap_kb / 1024.0, t->hwm_kb / 1024.0);
@@ -283,7 +292,8 @@ static void out_io(const struct res_task *t, struct out *o, double secs)
 	const struct res_counters *c = &t->acc;
 
 	if (!(t->have & PF_IO)) {
-		out_null(o, "read_bytes", "    I/O: not readable (task/<tid>/io needs ptrace access)\n");
+		out_null(o, "read_bytes",
+			 "    I/O: not readable (task/<tid>/io needs ptrace access)\n");
 		out_null(o, "write_bytes", NULL);
 		return;
 	}
@@ -294,8 +304,10 @@ static void out_io(const struct res_task *t, struct out *o, double secs)
 	out_rates(o, "wchar", c->wchar, secs);
 	out_rates(o, "syscr", c->syscr, secs);
 	out_rates(o, "syscw", c->syscw, secs);
-	out_text(o, "    I/O: storage read %llu B (%.0f B/s) write %llu B (%.0f B/s); rchar %llu wchar %llu; "
-		    "syscr %llu (%.0f/s) syscw %llu (%.0f/s)\n",
+	out_text(o,
+		 "    I/O: storage read %llu B (%.0f B/s) write %llu B (%.0f B/s); rchar %llu "
+		 "wchar %llu; "
+		 "syscr %llu (%.0f/s) syscw %llu (%.0f/s)\n",
 		 (unsigned long long)c->read_bytes, rate(c->read_bytes, secs),
 		 (unsigned long long)c->write_bytes, rate(c->write_bytes, secs),
 		 (unsigned long long)c->rchar, (unsigned long long)c->wchar,
@@ -357,13 +369,15 @@ static void out_task(const struct res_img *r, const struct res_task *t, struct o
 	out_f64(o, "user_pct", " %6.1f", usr);
 	out_f64(o, "sys_pct", " %6.1f", sys);
 	out_str(o, "cpu_source", NULL, ns_cpu ? "schedstat_ns" : "stat_ticks");
-	out_u64(o, "cpu_ns", NULL, ns_cpu ? t->acc.cpu_ns : (uint64_t)((usr + sys) / 100.0 * secs * 1e9));
+	out_u64(o, "cpu_ns", NULL,
+		ns_cpu ? t->acc.cpu_ns : (uint64_t)((usr + sys) / 100.0 * secs * 1e9));
 	out_f64(o, "rss_mib", " %9.1f", t->rss_kb / 1024.0);
 	out_text(o, " %5.1f", mem_pct(r, t->rss_kb));
 	out_rates(o, "minflt", t->acc.minflt, secs);
 	out_rates(o, "majflt", t->acc.majflt, secs);
 	out_text(o, " %9.0f %7.0f", rate(t->acc.minflt, secs), rate(t->acc.majflt, secs));
-	out_text(o, " %10.0f %10.0f", rate(t->acc.read_bytes, secs), rate(t->acc.write_bytes, secs));
+	out_text(o, " %10.0f %10.0f", rate(t->acc.read_bytes, secs),
+		 rate(t->acc.write_bytes, secs));
 	out_switches(t, o, secs);
 	uint64_t v = 0, iv = 0;
 	const char *src;
@@ -401,7 +415,7 @@ static void out_host(const struct res_img *r, struct out *o)
 	out_obj_open(o, "hostinfo");
 	if (r->host_have & HOST_HAVE_MEM)
 		out_u64(o, "mem_total_bytes", NULL, r->host.mem_total_kb * 1024),
-			out_text(o, "host RAM %.0f MiB", r->host.mem_total_kb / 1024.0);
+		    out_text(o, "host RAM %.0f MiB", r->host.mem_total_kb / 1024.0);
 	else
 		out_null(o, "mem_total_bytes", "host RAM unknown");
 	out_text(o, "; ");
@@ -414,18 +428,24 @@ static void out_host(const struct res_img *r, struct out *o)
 		out_bool(o, "enabled_by_run", NULL, r->host.delayacct_by_run);
 		if (r->host.delayacct_by_run)
 			out_str(o, "note", "\n  %s\n",
-				"switched on for this run (--enable-delayacct) and restored after: only tasks "
-				"started after that have I/O, swap-in, reclaim, thrashing, compaction and "
+				"switched on for this run (--enable-delayacct) and restored after: "
+				"only tasks "
+				"started after that have I/O, swap-in, reclaim, thrashing, "
+				"compaction and "
 				"wpcopy delays");
 		else if (r->host.delayacct == 0)
 			out_str(o, "note", "\n  %s\n",
-				"delay accounting is off: tasks started while it is off have no I/O, swap-in, "
-				"reclaim, thrashing, compaction or wpcopy delays (shown as n/a/null, not 0); "
-				"the CPU run-queue delay is always measured. Use --enable-delayacct and "
+				"delay accounting is off: tasks started while it is off have no "
+				"I/O, swap-in, "
+				"reclaim, thrashing, compaction or wpcopy delays (shown as "
+				"n/a/null, not 0); "
+				"the CPU run-queue delay is always measured. Use "
+				"--enable-delayacct and "
 				"restart the workload to see them");
 		else
 			out_str(o, "note", "\n  %s\n",
-				"delay accounting is on (tasks started before it was switched on have no "
+				"delay accounting is on (tasks started before it was switched on "
+				"have no "
 				"I/O or reclaim delays)");
 	}
 	out_obj_close(o);
@@ -442,23 +462,29 @@ static void out_host(const struct res_img *r, struct out *o)
 static void out_method(struct out *o)
 {
 	out_obj_open(o, "method");
-	out_str(o, "cpu_pct", NULL, "exact: sum of per-thread schedstat on-CPU ns over wall time "
-				    "(stat ticks where schedstat is missing: cpu_source)");
+	out_str(o, "cpu_pct", NULL,
+		"exact: sum of per-thread schedstat on-CPU ns over wall time "
+		"(stat ticks where schedstat is missing: cpu_source)");
 	out_str(o, "user_pct", NULL, "sampled: stat utime/stime ticks (USER_HZ resolution)");
 	out_str(o, "memory", NULL, "exact gauges read each interval from status");
-	out_str(o, "io", NULL, "exact counters: per-thread task/<tid>/io summed (reaped children excluded)");
+	out_str(o, "io", NULL,
+		"exact counters: per-thread task/<tid>/io summed (reaped children excluded)");
 	out_str(o, "faults", NULL, "exact counters: process stat");
-	out_str(o, "vol_cs", NULL, "exact counters: taskstats (whole thread group), else status of the leader thread");
-	out_str(o, "delays", NULL, "exact counters: taskstats delay accounting; max_ns is the longest single "
-				   "wait in the task's lifetime; null = not accounted");
-	out_str(o, "series", NULL, "per-interval deltas; buckets merge pairwise past 240 points; "
-				   "only the 100 tasks listed first (most CPU) carry one");
+	out_str(o, "vol_cs", NULL,
+		"exact counters: taskstats (whole thread group), else status of the leader thread");
+	out_str(o, "delays", NULL,
+		"exact counters: taskstats delay accounting; max_ns is the longest single "
+		"wait in the task's lifetime; null = not accounted");
+	out_str(o, "series", NULL,
+		"per-interval deltas; buckets merge pairwise past 240 points; "
+		"only the 100 tasks listed first (most CPU) carry one");
 	out_obj_close(o);
 }
 
 static int cmp_cpu(const void *a, const void *b)
 {
-	const struct res_task *x = *(const struct res_task *const *)a, *y = *(const struct res_task *const *)b;
+	const struct res_task *x = *(const struct res_task *const *)a,
+			      *y = *(const struct res_task *const *)b;
 
 	if (x->acc.cpu_ns != y->acc.cpu_ns)
 		return x->acc.cpu_ns < y->acc.cpu_ns ? 1 : -1;
@@ -469,7 +495,8 @@ static int cmp_cpu(const void *a, const void *b)
 static size_t collect(struct res_img *r, struct res_task ***out)
 {
 	size_t np = taskmap_count(r->procs), nt = r->p.threads ? taskmap_count(r->threads) : 0;
-	struct res_task **v = calloc(np + nt + 1, sizeof(*v)), **th = calloc(nt + 1, sizeof(*th)), *t;
+	struct res_task **v = calloc(np + nt + 1, sizeof(*v)), **th = calloc(nt + 1, sizeof(*th)),
+			*t;
 	size_t it = 0, n = 0, k = 0;
 
 	if (!v || !th) {
@@ -515,9 +542,9 @@ void resource_report(struct res_img *r, struct out *o)
 	out_host(r, o);
 	out_method(o);
 	out_arr_open(o, "tasks");
-	out_text(o, "\n%8s %7s %-16s %6s %6s %6s %9s %5s %9s %7s %10s %10s %7s %7s %8s %4s %5s\n", "PID",
-		 "TID", "COMM", "CPU%", "USR%", "SYS%", "RSS_MiB", "%MEM", "MINFLT/s", "MAJFL/s",
-		 "READ_B/s", "WRITE_B/s", "VCS/s", "ICS/s", "RUNQms/s", "THR", "FDS");
+	out_text(o, "\n%8s %7s %-16s %6s %6s %6s %9s %5s %9s %7s %10s %10s %7s %7s %8s %4s %5s\n",
+		 "PID", "TID", "COMM", "CPU%", "USR%", "SYS%", "RSS_MiB", "%MEM", "MINFLT/s",
+		 "MAJFL/s", "READ_B/s", "WRITE_B/s", "VCS/s", "ICS/s", "RUNQms/s", "THR", "FDS");
 	for (size_t i = 0; i < shown; i++)
 		out_task(r, v[i], o, i < RES_MAX_SERIES_TASKS);
 	out_arr_close(o);

@@ -159,7 +159,8 @@ static void fold_stack(const char *text, char *out, size_t len)
 		if (off)
 			out[off++] = ';';
 		for (size_t k = 0; k < flen[i]; k++)
-			out[off++] = frames[i][k] == ';' || frames[i][k] == ' ' ? '_' : frames[i][k];
+			out[off++] =
+			    frames[i][k] == ';' || frames[i][k] == ' ' ? '_' : frames[i][k];
 		out[off] = '\0';
 	}
 }
@@ -289,15 +290,15 @@ static void add_share(struct sched_thread *v, int32_t hog_tid, uint64_t hog_star
 		if (v->shares[slot].wait_ns > w)
 			return;
 	}
-	v->shares[slot] = (struct sched_victim_share){ hog_tid, hog_start, w };
+	v->shares[slot] = (struct sched_victim_share){hog_tid, hog_start, w};
 }
 
 /* End of a sampling pass: charge this tick's run-queue waits to the hogs. */
 static void on_tick(struct sched_img *s)
 {
 	for (int i = 0; i < s->ntouched; i++) {
-		struct sched_thread *v = taskmap_get(s->threads, s->touched[i].tid,
-						     s->touched[i].start_ticks);
+		struct sched_thread *v =
+		    taskmap_get(s->threads, s->touched[i].tid, s->touched[i].start_ticks);
 		if (!v || v->cpu_now < 0 || v->cpu_now >= SCHED_MAX_CPUS || !v->d_wait)
 			continue;
 		const struct sched_hog_slot *h = &s->hog_cpu[v->cpu_now];
@@ -324,7 +325,7 @@ static void sched_consume(void *img, const struct record *r)
 	case REC_GONE:
 		if (r->u.sample.scope == SCOPE_THREAD) {
 			struct sched_thread *th =
-				taskmap_get(s->threads, r->key.tid, r->key.start_ticks);
+			    taskmap_get(s->threads, r->key.tid, r->key.start_ticks);
 			if (th) {
 				end_run(s, th);
 				th->gone = 1;
@@ -384,14 +385,14 @@ static void sched_destroy(void *img)
 }
 
 const struct image_ops image_sched = {
-	.name = "sched",
-	/* wchan (2 us, everyone may read it) says where a hog paused in the
-	 * kernel even without --stacks */
-	.needs = PF_STAT | PF_SCHEDSTAT | PF_WCHAN,
-	.hostwide_hot = 1,
-	.create = sched_create,
-	.consume = sched_consume,
-	.report = sched_report,
-	.reset = sched_reset,
-	.destroy = sched_destroy,
+    .name = "sched",
+    /* wchan (2 us, everyone may read it) says where a hog paused in the
+     * kernel even without --stacks */
+    .needs = PF_STAT | PF_SCHEDSTAT | PF_WCHAN,
+    .hostwide_hot = 1,
+    .create = sched_create,
+    .consume = sched_consume,
+    .report = sched_report,
+    .reset = sched_reset,
+    .destroy = sched_destroy,
 };

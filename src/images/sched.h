@@ -22,21 +22,21 @@
 
 #include "procimage/image.h"
 
-#define SCHED_BUSY_PCT 90
-#define SCHED_SLACK_NS (20ULL * 1000000ULL) /* + one interval */
-#define SCHED_BANK_NS (100ULL * 1000000ULL)
-#define SCHED_KEEP_RUNS 4		    /* longest runs kept per thread */
-#define SCHED_KEEP_STACKS 4		    /* distinct kernel stacks per thread */
-#define SCHED_STACK_LEN 480
-#define SCHED_VICTIM_HOGS 4		    /* hogs a victim's wait is split among */
-#define SCHED_MAX_CPUS 256
-#define SCHED_TICK_TOUCHED 8192		    /* threads sampled in one tick we track */
+#define SCHED_BUSY_PCT	   90
+#define SCHED_SLACK_NS	   (20ULL * 1000000ULL) /* + one interval */
+#define SCHED_BANK_NS	   (100ULL * 1000000ULL)
+#define SCHED_KEEP_RUNS	   4 /* longest runs kept per thread */
+#define SCHED_KEEP_STACKS  4 /* distinct kernel stacks per thread */
+#define SCHED_STACK_LEN	   480
+#define SCHED_VICTIM_HOGS  4 /* hogs a victim's wait is split among */
+#define SCHED_MAX_CPUS	   256
+#define SCHED_TICK_TOUCHED 8192 /* threads sampled in one tick we track */
 
 struct sched_run {
-	uint64_t start_ns, end_ns; /* CLOCK_MONOTONIC, at sample resolution */
-	uint64_t on_ns;		   /* on-CPU time inside the run (schedstat) */
-	uint64_t slices;	   /* timeslices taken (schedstat pcount delta) */
-	uint64_t longest_slice_ns; /* >= this on CPU without a new timeslice */
+	uint64_t start_ns, end_ns;	    /* CLOCK_MONOTONIC, at sample resolution */
+	uint64_t on_ns;			    /* on-CPU time inside the run (schedstat) */
+	uint64_t slices;		    /* timeslices taken (schedstat pcount delta) */
+	uint64_t longest_slice_ns;	    /* >= this on CPU without a new timeslice */
 	uint64_t cpus[SCHED_MAX_CPUS / 64]; /* stat field 39 values seen */
 	int32_t cpu;			    /* the CPU seen most recently */
 };
@@ -114,7 +114,7 @@ struct sched_offender {
 	uint64_t longest_run_ns, cpu_ns, window_ns;
 	uint32_t runs_over;
 	int32_t cpu;
-	uint32_t victims;	   /* threads that waited behind it */
+	uint32_t victims; /* threads that waited behind it */
 	uint64_t victim_max_wait_ns;
 	char top_victim_comm[16];
 	int32_t top_victim_tgid;
@@ -125,8 +125,8 @@ struct sched_offender {
 void sched_finish(struct sched_img *s);
 /* Threads ranked: hogs (longest run >= threshold) first by longest run, then
  * the busiest by CPU time. Skips tgids in `skip` (n entries). Returns count. */
-int sched_offenders(struct sched_img *s, struct sched_offender *out, int max,
-		    const int32_t *skip, int nskip);
+int sched_offenders(struct sched_img *s, struct sched_offender *out, int max, const int32_t *skip,
+		    int nskip);
 /* sched_report.c: the report (fields of SPEC.md). */
 void sched_report_out(struct sched_img *s, struct out *o);
 

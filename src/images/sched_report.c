@@ -102,7 +102,8 @@ static const struct sched_thread *top_victim(struct sched_img *s, const struct s
 	while ((v = taskmap_next(s->threads, &it, NULL, NULL))) {
 		for (int i = 0; i < SCHED_VICTIM_HOGS; i++) {
 			const struct sched_victim_share *sh = &v->shares[i];
-			if (!sh->wait_ns || sh->hog_tid != h->tid || sh->hog_start != h->start_ticks)
+			if (!sh->wait_ns || sh->hog_tid != h->tid ||
+			    sh->hog_start != h->start_ticks)
 				continue;
 			(*count)++;
 			if (v->victim_max_wait_ns > *max_wait)
@@ -329,7 +330,8 @@ static void out_victims(struct sched_img *s, struct out *o, int rows)
 	int n, shown = 0;
 	struct sched_thread **v = collect(s, &n, by_wait);
 
-	out_text(o, "\nVICTIMS: threads that waited for a CPU a hog held (run-queue wait, schedstat)\n");
+	out_text(
+	    o, "\nVICTIMS: threads that waited for a CPU a hog held (run-queue wait, schedstat)\n");
 	out_text(o, "%8s %8s %-16s %4s %9s %9s  %s\n", "TID", "PID", "COMM", "CPU", "WAIT ms",
 		 "MAX ms", "BEHIND");
 	out_arr_open(o, "victims");
@@ -374,8 +376,7 @@ void sched_report_out(struct sched_img *s, struct out *o)
 	out_f64(o, "threshold_ms", "threshold %.0f ms", ms(s->p.threshold_ns));
 	out_f64(o, "resolution_ms", ", resolution %.0f ms", ms(s->p.interval_ns));
 	out_u64(o, "busy_pct", " (a run: on CPU >= %llu%% of wall time", SCHED_BUSY_PCT);
-	out_f64(o, "slack_ms", ", off-CPU slack %.0f ms;",
-		ms(SCHED_SLACK_NS + s->p.interval_ns));
+	out_f64(o, "slack_ms", ", off-CPU slack %.0f ms;", ms(SCHED_SLACK_NS + s->p.interval_ns));
 	out_str(o, "figures", " %s)\n", "exact schedstat counters, sampled at the interval");
 	out_u64(o, "threads_sampled", "threads sampled: %llu", taskmap_count(s->threads));
 	out_u64(o, "task_samples", ", task-samples: %llu", s->samples);

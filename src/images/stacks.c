@@ -14,7 +14,7 @@
 #include "core/taskmap.h"
 #include "procimage/image.h"
 
-#define KBUF 2048
+#define KBUF	 2048
 #define FOLD_MAX 16384
 
 struct sthread {
@@ -170,7 +170,8 @@ static void note_sample(struct stacks_img *s, const struct record *r)
 		t->klen = t->llen;
 	}
 	if (ps->state != 'R' && t->klen) {
-		if (t->llen > t->klen && memcmp(t->last, t->k, t->klen) == 0 && t->last[t->klen] == ';') {
+		if (t->llen > t->klen && memcmp(t->last, t->k, t->klen) == 0 &&
+		    t->last[t->klen] == ';') {
 			memcpy(t->k, t->last, (size_t)t->llen + 1);
 			t->klen = t->llen;
 		} else {
@@ -237,11 +238,11 @@ static void st_destroy(void *img)
 }
 
 const struct image_ops image_stacks = {
-	.name = "stacks",
-	.needs = PF_STAT | PF_SCHEDSTAT | PF_WCHAN | PF_STACK,
-	.sources = 1u << SRC_PTRACE,
-	.create = st_create,
-	.consume = st_consume,
-	.report = stacks_image_report,
-	.destroy = st_destroy,
+    .name = "stacks",
+    .needs = PF_STAT | PF_SCHEDSTAT | PF_WCHAN | PF_STACK,
+    .sources = 1u << SRC_PTRACE,
+    .create = st_create,
+    .consume = st_consume,
+    .report = stacks_image_report,
+    .destroy = st_destroy,
 };

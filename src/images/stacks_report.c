@@ -19,7 +19,8 @@ struct fn_ctx {
 
 static int is_marker(const char *s, size_t n)
 {
-	return (n == 8 && memcmp(s, "[on-cpu]", 8) == 0) || (n == 9 && memcmp(s, "[off-cpu]", 9) == 0);
+	return (n == 8 && memcmp(s, "[on-cpu]", 8) == 0) ||
+	       (n == 9 && memcmp(s, "[off-cpu]", 9) == 0);
 }
 
 /* Split one stack; skip the root (comm) and state markers. */
@@ -112,12 +113,13 @@ static int stack_row(void *ctx, const char *s, size_t n, uint64_t count)
 
 static void report_functions(struct out *o, const struct stack_agg *agg, uint64_t all)
 {
-	struct fn_ctx c = { stack_agg_new(), stack_agg_new() };
+	struct fn_ctx c = {stack_agg_new(), stack_agg_new()};
 
 	if (c.self && c.total && stack_agg_foreach(agg, STACK_ORDER_NAME, add_functions, &c) == 0) {
-		struct row_ctx rc = { o, c.self, all, out_is_json(o) ? 50 : TOP_TEXT, 0 };
-		out_text(o, "\nhottest functions (total = anywhere in the stack, self = its leaf):\n"
-			    "  total%%   self%%  function\n");
+		struct row_ctx rc = {o, c.self, all, out_is_json(o) ? 50 : TOP_TEXT, 0};
+		out_text(o,
+			 "\nhottest functions (total = anywhere in the stack, self = its leaf):\n"
+			 "  total%%   self%%  function\n");
 		out_arr_open(o, "functions");
 		stack_agg_foreach(c.total, STACK_ORDER_COUNT, fn_row, &rc);
 		out_arr_close(o);
@@ -145,11 +147,12 @@ void stacks_image_report(void *img, struct out *o)
 	out_u64(o, "samples_with_kernel_stack", ", with a kernel stack: %llu", s.with_kernel);
 	out_u64(o, "kernel_from_wchan", " (%llu from wchan only)\n", s.kernel_from_wchan);
 	report_functions(o, agg, s.samples);
-	struct row_ctx rc = { o, NULL, s.samples, TOP_TEXT, out_is_json(o) };
+	struct row_ctx rc = {o, NULL, s.samples, TOP_TEXT, out_is_json(o)};
 	out_text(o, "\ntop stacks (root first, leaf last):\n   count      %%  stack\n");
 	out_arr_open(o, "stacks");
 	stack_agg_foreach(agg, STACK_ORDER_COUNT, stack_row, &rc);
 	out_arr_close(o);
 	if (!out_is_json(o) && stack_agg_size(agg) > TOP_TEXT)
-		out_text(o, "  (%zu more: -f folded or -f svg for all)\n", stack_agg_size(agg) - TOP_TEXT);
+		out_text(o, "  (%zu more: -f folded or -f svg for all)\n",
+			 stack_agg_size(agg) - TOP_TEXT);
 }

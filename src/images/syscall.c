@@ -78,7 +78,7 @@ void sc_fold_add(struct sc_img *s, const char *comm, int ai, int nr, uint64_t co
 		 uint64_t samples)
 {
 	uint32_t h = (uint32_t)nr * 2654435761u + (uint32_t)ai;
-	char key[16] = { 0 };
+	char key[16] = {0};
 
 	strncpy(key, comm, sizeof(key) - 1);
 	for (int i = 0; key[i]; i++)
@@ -111,8 +111,7 @@ static struct sc_proc *find_proc(struct sc_img *s, int32_t tgid, int create)
 	return &s->procs[s->nprocs++];
 }
 
-static struct sc_caller *get_caller(struct sc_img *s, int32_t tgid, int32_t tid,
-				    const char *comm)
+static struct sc_caller *get_caller(struct sc_img *s, int32_t tgid, int32_t tid, const char *comm)
 {
 	int created;
 	struct sc_caller *c = taskmap_put(s->callers, tid ? tid : tgid, tid ? 0 : 1, &created);
@@ -187,8 +186,13 @@ static void on_syscall(struct sc_img *s, const struct record *r)
 	c->count++;
 	c->errors += (uint64_t)failed;
 	sc_fold_add(s, c->comm, ai, sc->nr, 1, 0);
-	struct sc_ent e = { .t_ns = r->t_ns, .wall_ms = sc->wall_ms, .ret = sc->ret, .nr = sc->nr,
-			    .arch_i = (uint8_t)ai, .has_ret = 1, .success = (uint8_t)!failed };
+	struct sc_ent e = {.t_ns = r->t_ns,
+			   .wall_ms = sc->wall_ms,
+			   .ret = sc->ret,
+			   .nr = sc->nr,
+			   .arch_i = (uint8_t)ai,
+			   .has_ret = 1,
+			   .success = (uint8_t)!failed};
 	seq_push(s, c, &e);
 }
 
@@ -295,17 +299,22 @@ static void on_sample(struct sc_img *s, const struct record *r)
 	int same = c->last_nr == nr && c->last_arg0 == ps->syscall_arg0 && c->seq_len;
 	c->last_vol = vol;
 	if (same && !delta) {
-		uint32_t last = (c->seq_head + (uint32_t)s->p.sequence - 1) % (uint32_t)s->p.sequence;
+		uint32_t last =
+		    (c->seq_head + (uint32_t)s->p.sequence - 1) % (uint32_t)s->p.sequence;
 		if (c->seq[last].sampled && c->seq[last].nr == nr)
-			c->seq[last].dur_ms_sampled = (uint32_t)((r->t_ns - c->seq[last].t_ns + dt) / 1000000);
+			c->seq[last].dur_ms_sampled =
+			    (uint32_t)((r->t_ns - c->seq[last].t_ns + dt) / 1000000);
 		return;
 	}
 	st->episodes += same ? delta : 1;
 	c->episodes += same ? delta : 1;
 	c->last_nr = nr;
 	c->last_arg0 = ps->syscall_arg0;
-	struct sc_ent e = { .t_ns = r->t_ns, .nr = nr, .arch_i = (uint8_t)ai, .sampled = 1,
-			    .dur_ms_sampled = (uint32_t)(dt / 1000000) };
+	struct sc_ent e = {.t_ns = r->t_ns,
+			   .nr = nr,
+			   .arch_i = (uint8_t)ai,
+			   .sampled = 1,
+			   .dur_ms_sampled = (uint32_t)(dt / 1000000)};
 	if (ps->have & PF_WCHAN)
 		snprintf(e.wchan, sizeof(e.wchan), "%s", ps->wchan);
 	seq_push(s, c, &e);
@@ -393,12 +402,12 @@ static void sc_report_cb(void *img, struct out *o)
 }
 
 const struct image_ops image_syscall = {
-	.name = "syscall",
-	.needs = PF_STAT | PF_SYSCALL | PF_WCHAN | PF_IO | PF_SCHED,
-	.sources = 1u << SRC_AUDIT,
-	.create = sc_create,
-	.consume = sc_consume,
-	.report = sc_report_cb,
-	.reset = sc_reset,
-	.destroy = sc_destroy,
+    .name = "syscall",
+    .needs = PF_STAT | PF_SYSCALL | PF_WCHAN | PF_IO | PF_SCHED,
+    .sources = 1u << SRC_AUDIT,
+    .create = sc_create,
+    .consume = sc_consume,
+    .report = sc_report_cb,
+    .reset = sc_reset,
+    .destroy = sc_destroy,
 };

@@ -15,18 +15,18 @@
 #include "core/taskmap.h"
 #include "procimage/image.h"
 
-#define SC_NARCH 2     /* 0 = x86_64, 1 = i386 */
-#define SC_TABLE 512   /* numbers per arch */
-#define SC_ERRNOS 6    /* distinct errnos kept per syscall */
+#define SC_NARCH     2	 /* 0 = x86_64, 1 = i386 */
+#define SC_TABLE     512 /* numbers per arch */
+#define SC_ERRNOS    6	 /* distinct errnos kept per syscall */
 #define SC_MAX_PROCS 64
 
 struct sc_stat {
-	uint64_t count, errors;	     /* audit: exact */
+	uint64_t count, errors; /* audit: exact */
 	uint16_t err_no[SC_ERRNOS];
 	uint64_t err_cnt[SC_ERRNOS];
 	uint64_t err_other;
 	uint64_t blocked_ns, samples; /* sampled */
-	uint64_t episodes;	     /* sampled: times seen entering it */
+	uint64_t episodes;	      /* sampled: times seen entering it */
 };
 
 struct sc_ent {
@@ -43,7 +43,7 @@ struct sc_ent {
 struct sc_caller {
 	int32_t tgid, tid;
 	char comm[16];
-	uint64_t count, errors; /* audit */
+	uint64_t count, errors;			 /* audit */
 	uint64_t blocked_ns, oncpu_ns, episodes; /* sampled */
 	uint64_t last_t;
 	int32_t last_nr;

@@ -55,30 +55,39 @@ static const char *decide_source(struct sc_img *s, char *why, size_t len, int *e
 	}
 	*exact = 0;
 	if (s->mode_sample_only) {
-		snprintf(why, len, "--source sample: counts are episodes seen blocked in a syscall (estimates)");
+		snprintf(
+		    why, len,
+		    "--source sample: counts are episodes seen blocked in a syscall (estimates)");
 		return "sampled";
 	}
 	if (s->audit_records && !silent && s->lost_episodes) {
-		snprintf(why, len, "audit records, but the reader or the kernel lost some (%llu known lost, "
-			 "%llu episodes): counts are lower bounds", (unsigned long long)s->lost_records,
-			 (unsigned long long)s->lost_episodes);
+		snprintf(why, len,
+			 "audit records, but the reader or the kernel lost some (%llu known lost, "
+			 "%llu episodes): counts are lower bounds",
+			 (unsigned long long)s->lost_records, (unsigned long long)s->lost_episodes);
 		return "audit";
 	}
 	if (s->audit_records && !silent) {
 		*exact = 1;
-		snprintf(why, len, "audit records: exact counts, errors and return values; no durations "
+		snprintf(why, len,
+			 "audit records: exact counts, errors and return values; no durations "
 			 "(time is the blocked time sampled from /proc/<tid>/syscall)");
 		return "audit";
 	}
 	if (silent) {
-		snprintf(why, len, "audit gave no record for %d process(es) whose syscall counters moved: they "
-			 "were started before audit was first enabled since boot and can never be audited; "
-			 "install %s (or boot with audit=1); counts are sampled estimates", silent, BOOT_UNIT);
+		snprintf(
+		    why, len,
+		    "audit gave no record for %d process(es) whose syscall counters moved: they "
+		    "were started before audit was first enabled since boot and can never be "
+		    "audited; "
+		    "install %s (or boot with audit=1); counts are sampled estimates",
+		    silent, BOOT_UNIT);
 		*exact = s->audit_records > 0;
 		return s->audit_records ? "audit+sampled" : "sampled";
 	}
 	if (s->audit_failed)
-		snprintf(why, len, "audit unavailable (%s): counts are sampled estimates", s->audit_why);
+		snprintf(why, len, "audit unavailable (%s): counts are sampled estimates",
+			 s->audit_why);
 	else if (armed)
 		snprintf(why, len, "audit armed but the targets made no syscall it saw");
 	else
@@ -182,9 +191,12 @@ static void cpu_out(struct sc_img *s, struct out *o)
 	out_f64(o, "sys_ns", NULL, ticks_ns(s, stt));
 	out_u64(o, "blocked_in_syscalls_ns", NULL, blocked);
 	out_u64(o, "running_sampled_ns", NULL, oncpu);
-	out_text(o, "on-CPU: user %.1f ms, sys %.1f ms (exact, clock ticks); blocked in syscalls %.1f ms, "
-		    "seen running %.1f ms (sampled)\n", ticks_ns(s, ut) / 1e6, ticks_ns(s, stt) / 1e6,
-		 (double)blocked / 1e6, (double)oncpu / 1e6);
+	out_text(
+	    o,
+	    "on-CPU: user %.1f ms, sys %.1f ms (exact, clock ticks); blocked in syscalls %.1f ms, "
+	    "seen running %.1f ms (sampled)\n",
+	    ticks_ns(s, ut) / 1e6, ticks_ns(s, stt) / 1e6, (double)blocked / 1e6,
+	    (double)oncpu / 1e6);
 	out_bool(o, "blocked_exact", NULL, false);
 	out_obj_close(o);
 }
@@ -236,8 +248,10 @@ static void callers_out(struct sc_img *s, struct out *o, struct crow *rows, int 
 	int top = s->p.top > 0 ? s->p.top : 10;
 
 	out_arr_open(o, "callers");
-	out_text(o, "\ntop callers (tid '-': audit names the process only):\n%8s %8s %-16s %10s %8s %11s\n",
-		 "PID", "TID", "COMM", "SYSCALLS", "ERRORS", "BLOCKED_MS");
+	out_text(
+	    o,
+	    "\ntop callers (tid '-': audit names the process only):\n%8s %8s %-16s %10s %8s %11s\n",
+	    "PID", "TID", "COMM", "SYSCALLS", "ERRORS", "BLOCKED_MS");
 	for (int i = 0; i < n && i < top; i++) {
 		const struct sc_caller *c = rows[i].c;
 		out_obj_open(o, NULL);
@@ -343,9 +357,12 @@ static void procs_out(struct sc_img *s, struct out *o)
 		out_bool(o, "not_auditable", NULL, silent);
 		out_u64(o, "syscall_evidence", NULL, ev);
 		if (silent)
-			out_text(o, "pid %d: NOT AUDITABLE (started before audit was first enabled since boot; "
-				    "%llu syscalls/switches seen in /proc, 0 audit records): install %s\n",
-				 pr->tgid, (unsigned long long)ev, BOOT_UNIT);
+			out_text(
+			    o,
+			    "pid %d: NOT AUDITABLE (started before audit was first enabled since "
+			    "boot; "
+			    "%llu syscalls/switches seen in /proc, 0 audit records): install %s\n",
+			    pr->tgid, (unsigned long long)ev, BOOT_UNIT);
 		out_obj_close(o);
 	}
 	out_arr_close(o);
@@ -372,8 +389,10 @@ void sc_report(struct sc_img *s, struct out *o)
 	out_u64(o, "audit_lost_episodes", NULL, s->lost_episodes);
 	out_u64(o, "audit_lost_records", NULL, s->lost_records);
 	if (s->lost_episodes)
-		out_text(o, "WARNING: the audit reader lost records %llu times: counts are lower bounds\n",
-			 (unsigned long long)s->lost_episodes);
+		out_text(
+		    o,
+		    "WARNING: the audit reader lost records %llu times: counts are lower bounds\n",
+		    (unsigned long long)s->lost_episodes);
 	procs_out(s, o);
 	table_out(s, o, exact, !strncmp(src, "audit", 5), have_time);
 	cpu_out(s, o);

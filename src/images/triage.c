@@ -123,8 +123,8 @@ static void on_thread(struct triage_facts *f, const struct record *r)
 		return;
 	}
 	if ((s->have & PF_WCHAN) && s->wchan[0] && strcmp(s->wchan, "0") != 0)
-		snprintf(what, sizeof(what), "%s in %.30s", s->state == 'D' ? "blocked" : "sleeping",
-			 s->wchan);
+		snprintf(what, sizeof(what), "%s in %.30s",
+			 s->state == 'D' ? "blocked" : "sleeping", s->wchan);
 	else if ((s->have & PF_SYSCALL) && s->syscall_nr >= 0)
 		snprintf(what, sizeof(what), "%s in syscall %d",
 			 s->state == 'D' ? "blocked" : "sleeping", s->syscall_nr);
@@ -180,10 +180,10 @@ const struct triage_where *triage_top_where(const struct triage_proc *p, double 
 	return best;
 }
 
-#define ADD(...)                                                                \
-	do {                                                                    \
-		if (n < len)                                                    \
-			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__);   \
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		if (n < len)                                                                       \
+			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__);                      \
 	} while (0)
 
 size_t triage_diagnose(char *buf, size_t len, const struct sched_offender *o,
@@ -203,8 +203,8 @@ size_t triage_diagnose(char *buf, size_t len, const struct sched_offender *o,
 		    (double)o->longest_run_ns / 1e9, o->runs_over, o->runs_over == 1 ? "" : "s",
 		    (double)threshold_ns / 1e6);
 	else
-		ADD(" was the busiest: %.0f ms on CPU, no run >= %.0f ms",
-		    (double)o->cpu_ns / 1e6, (double)threshold_ns / 1e6);
+		ADD(" was the busiest: %.0f ms on CPU, no run >= %.0f ms", (double)o->cpu_ns / 1e6,
+		    (double)threshold_ns / 1e6);
 	if (o->victims)
 		ADD("; %u thread%s waited up to %.1f ms behind it (most: %s of pid %d)", o->victims,
 		    o->victims == 1 ? "" : "s", (double)o->victim_max_wait_ns / 1e6,

@@ -56,13 +56,13 @@ static const char *scalar(const struct jv *v)
 	return NULL;
 }
 
-static const char *const ident[] = { "pid", "tid", "tgid", "comm", "cpu", NULL };
+static const char *const ident[] = {"pid", "tid", "tgid", "comm", "cpu", NULL};
 
 /* pass 0: collect columns; pass 1: print rows. */
 static void row(struct csv *c, FILE *fp, int pass, const char *image, const char *table,
 		const struct jv *parent, const struct jv *e)
 {
-	const char *vals[CSV_MAX_COLS] = { 0 };
+	const char *vals[CSV_MAX_COLS] = {0};
 
 	vals[col(c, "image")] = image;
 	vals[col(c, "table")] = table;
@@ -125,7 +125,7 @@ static void walk(struct csv *c, FILE *fp, int pass, const char *image, const str
 
 int render_csv(FILE *fp, const struct jv *doc)
 {
-	struct csv c = { 0 };
+	struct csv c = {0};
 	const char *img;
 
 	if (!doc || doc->type != J_OBJ)

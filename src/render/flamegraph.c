@@ -15,11 +15,11 @@
 #include <string.h>
 
 #define FG_FRAME_H 16
-#define FG_FONT 12
-#define FG_XPAD 10
-#define FG_TOP 64
-#define FG_BOTTOM 34
-#define FG_CHAR_W (FG_FONT * 0.59)
+#define FG_FONT	   12
+#define FG_XPAD	   10
+#define FG_TOP	   64
+#define FG_BOTTOM  34
+#define FG_CHAR_W  (FG_FONT * 0.59)
 
 struct node {
 	const char *name;
@@ -102,7 +102,7 @@ static int node_add(struct tree *t, int parent, const char *s, size_t len)
 		t->cap = cap;
 	}
 	id = (int)t->count++;
-	t->n[id] = (struct node){ s, (uint32_t)len, parent, -1, -1, -1, 0, 0 };
+	t->n[id] = (struct node){s, (uint32_t)len, parent, -1, -1, -1, 0, 0};
 	if (parent >= 0) {
 		struct node *p = &t->n[parent];
 		t->n[id].depth = p->depth + 1;
@@ -241,64 +241,74 @@ static void write_subtree(const struct layout *L, int id, double x)
 
 /* The interactive part; "data-ready" tells a test the script ran. */
 static const char script[] =
-	"var svg, frames, details, matched, unzoom, input, zoomed = null;\n"
-	"function fname(g) { var t = g.querySelector('title').textContent;\n"
-	"  var m = t.match(/^([\\s\\S]*) \\([0-9]+ [^,]*, [0-9.]+%\\)$/); return m ? m[1] : t; }\n"
-	"function label(g, w) { var n = fname(g), fit = Math.floor((w - 6) / 7.08);\n"
-	"  var t = g.querySelector('text');\n"
-	"  t.textContent = fit < 3 ? '' : (n.length <= fit ? n : n.substring(0, fit - 2) + '..'); }\n"
-	"function place(g, x, w) { var r = g.querySelector('rect'), t = g.querySelector('text');\n"
-	"  r.setAttribute('x', x.toFixed(1)); r.setAttribute('width', w.toFixed(1));\n"
-	"  t.setAttribute('x', (x + 3).toFixed(1)); label(g, w); }\n"
-	"function zoom(g) { var r = g.querySelector('rect');\n"
-	"  var x0 = +r.getAttribute('data-x'), w0 = +r.getAttribute('data-w'), y0 = +r.getAttribute('y');\n"
-	"  var full = +svg.getAttribute('width') - 20, s = full / w0;\n"
-	"  for (var i = 0; i < frames.length; i++) { var f = frames[i], fr = f.querySelector('rect');\n"
-	"    var x = +fr.getAttribute('data-x'), w = +fr.getAttribute('data-w'), y = +fr.getAttribute('y');\n"
-	"    f.classList.remove('hide'); f.classList.remove('parent');\n"
-	"    if (y > y0 && x <= x0 + 1e-6 && x + w >= x0 + w0 - 1e-6) { f.classList.add('parent'); place(f, 10, full); }\n"
-	"    else if (y <= y0 && x >= x0 - 1e-6 && x + w <= x0 + w0 + 1e-6) place(f, 10 + (x - x0) * s, w * s);\n"
-	"    else f.classList.add('hide'); }\n"
-	"  zoomed = g; unzoom.classList.remove('hide'); }\n"
-	"function reset() { for (var i = 0; i < frames.length; i++) { var f = frames[i], r = f.querySelector('rect');\n"
-	"    f.classList.remove('hide'); f.classList.remove('parent');\n"
-	"    place(f, +r.getAttribute('data-x'), +r.getAttribute('data-w')); }\n"
-	"  zoomed = null; unzoom.classList.add('hide'); }\n"
-	"function search(term) { var re = null, hits = [];\n"
-	"  if (term) { try { re = new RegExp(term); } catch (e) {\n"
-	"    re = new RegExp(term.replace(/[.*+?^${}()|[\\]\\\\]/g, '\\\\$&')); } }\n"
-	"  for (var i = 0; i < frames.length; i++) { var f = frames[i], r = f.querySelector('rect');\n"
-	"    if (!r.hasAttribute('data-fill')) r.setAttribute('data-fill', r.getAttribute('fill'));\n"
-	"    if (re && re.test(fname(f))) { r.setAttribute('fill', 'rgb(230,0,230)');\n"
-	"      hits.push([+r.getAttribute('data-x'), +r.getAttribute('data-w')]); }\n"
-	"    else r.setAttribute('fill', r.getAttribute('data-fill')); }\n"
-	"  hits.sort(function (a, b) { return a[0] - b[0]; });\n"
-	"  var cover = 0, end = -1;\n"
-	"  for (var j = 0; j < hits.length; j++) { var a = hits[j][0], b = a + hits[j][1];\n"
-	"    if (a >= end) { cover += b - a; end = b; } else if (b > end) { cover += b - end; end = b; } }\n"
-	"  var root = frames.length ? +frames[0].querySelector('rect').getAttribute('data-w') : 1;\n"
-	"  matched.textContent = re ? 'Matched: ' + (100 * cover / root).toFixed(1) + '% (' + hits.length + ' frames)' : ' ';\n"
-	"  svg.setAttribute('data-matched', re ? (100 * cover / root).toFixed(1) : ''); }\n"
-	"function init() { svg = document.documentElement;\n"
-	"  frames = Array.prototype.slice.call(document.querySelectorAll('#frames > g'));\n"
-	"  details = document.getElementById('details'); matched = document.getElementById('matched');\n"
-	"  unzoom = document.getElementById('unzoom'); input = document.getElementById('search');\n"
-	"  frames.forEach(function (g) {\n"
-	"    g.addEventListener('mouseover', function () { details.textContent = g.querySelector('title').textContent; });\n"
-	"    g.addEventListener('mouseout', function () { details.textContent = ' '; });\n"
-	"    g.addEventListener('click', function () { zoom(g); }); });\n"
-	"  unzoom.addEventListener('click', reset);\n"
-	"  if (input) input.addEventListener('input', function () { search(input.value); });\n"
-	"  document.getElementById('searchbtn').addEventListener('click', function () {\n"
-	"    var t = window.prompt('Search (regular expression):', input ? input.value : '');\n"
-	"    if (t !== null) { if (input) input.value = t; search(t); } });\n"
-	"  window.addEventListener('keydown', function (e) {\n"
-	"    if (e.key === 'f' && (e.ctrlKey || e.metaKey) && input) { e.preventDefault(); input.focus(); }\n"
-	"    if (e.key === 'Escape') { if (input) input.value = ''; search(''); reset(); } });\n"
-	"  var q = /[?&]s=([^&]*)/.exec(window.location.search);\n"
-	"  if (q) { var s = decodeURIComponent(q[1]); if (input) input.value = s; search(s); }\n"
-	"  svg.setAttribute('data-ready', '1'); }\n"
-	"window.addEventListener('load', init);\n";
+    "var svg, frames, details, matched, unzoom, input, zoomed = null;\n"
+    "function fname(g) { var t = g.querySelector('title').textContent;\n"
+    "  var m = t.match(/^([\\s\\S]*) \\([0-9]+ [^,]*, [0-9.]+%\\)$/); return m ? m[1] : t; }\n"
+    "function label(g, w) { var n = fname(g), fit = Math.floor((w - 6) / 7.08);\n"
+    "  var t = g.querySelector('text');\n"
+    "  t.textContent = fit < 3 ? '' : (n.length <= fit ? n : n.substring(0, fit - 2) + '..'); }\n"
+    "function place(g, x, w) { var r = g.querySelector('rect'), t = g.querySelector('text');\n"
+    "  r.setAttribute('x', x.toFixed(1)); r.setAttribute('width', w.toFixed(1));\n"
+    "  t.setAttribute('x', (x + 3).toFixed(1)); label(g, w); }\n"
+    "function zoom(g) { var r = g.querySelector('rect');\n"
+    "  var x0 = +r.getAttribute('data-x'), w0 = +r.getAttribute('data-w'), y0 = "
+    "+r.getAttribute('y');\n"
+    "  var full = +svg.getAttribute('width') - 20, s = full / w0;\n"
+    "  for (var i = 0; i < frames.length; i++) { var f = frames[i], fr = f.querySelector('rect');\n"
+    "    var x = +fr.getAttribute('data-x'), w = +fr.getAttribute('data-w'), y = "
+    "+fr.getAttribute('y');\n"
+    "    f.classList.remove('hide'); f.classList.remove('parent');\n"
+    "    if (y > y0 && x <= x0 + 1e-6 && x + w >= x0 + w0 - 1e-6) { f.classList.add('parent'); "
+    "place(f, 10, full); }\n"
+    "    else if (y <= y0 && x >= x0 - 1e-6 && x + w <= x0 + w0 + 1e-6) place(f, 10 + (x - x0) * "
+    "s, w * s);\n"
+    "    else f.classList.add('hide'); }\n"
+    "  zoomed = g; unzoom.classList.remove('hide'); }\n"
+    "function reset() { for (var i = 0; i < frames.length; i++) { var f = frames[i], r = "
+    "f.querySelector('rect');\n"
+    "    f.classList.remove('hide'); f.classList.remove('parent');\n"
+    "    place(f, +r.getAttribute('data-x'), +r.getAttribute('data-w')); }\n"
+    "  zoomed = null; unzoom.classList.add('hide'); }\n"
+    "function search(term) { var re = null, hits = [];\n"
+    "  if (term) { try { re = new RegExp(term); } catch (e) {\n"
+    "    re = new RegExp(term.replace(/[.*+?^${}()|[\\]\\\\]/g, '\\\\$&')); } }\n"
+    "  for (var i = 0; i < frames.length; i++) { var f = frames[i], r = f.querySelector('rect');\n"
+    "    if (!r.hasAttribute('data-fill')) r.setAttribute('data-fill', r.getAttribute('fill'));\n"
+    "    if (re && re.test(fname(f))) { r.setAttribute('fill', 'rgb(230,0,230)');\n"
+    "      hits.push([+r.getAttribute('data-x'), +r.getAttribute('data-w')]); }\n"
+    "    else r.setAttribute('fill', r.getAttribute('data-fill')); }\n"
+    "  hits.sort(function (a, b) { return a[0] - b[0]; });\n"
+    "  var cover = 0, end = -1;\n"
+    "  for (var j = 0; j < hits.length; j++) { var a = hits[j][0], b = a + hits[j][1];\n"
+    "    if (a >= end) { cover += b - a; end = b; } else if (b > end) { cover += b - end; end = b; "
+    "} }\n"
+    "  var root = frames.length ? +frames[0].querySelector('rect').getAttribute('data-w') : 1;\n"
+    "  matched.textContent = re ? 'Matched: ' + (100 * cover / root).toFixed(1) + '% (' + "
+    "hits.length + ' frames)' : ' ';\n"
+    "  svg.setAttribute('data-matched', re ? (100 * cover / root).toFixed(1) : ''); }\n"
+    "function init() { svg = document.documentElement;\n"
+    "  frames = Array.prototype.slice.call(document.querySelectorAll('#frames > g'));\n"
+    "  details = document.getElementById('details'); matched = "
+    "document.getElementById('matched');\n"
+    "  unzoom = document.getElementById('unzoom'); input = document.getElementById('search');\n"
+    "  frames.forEach(function (g) {\n"
+    "    g.addEventListener('mouseover', function () { details.textContent = "
+    "g.querySelector('title').textContent; });\n"
+    "    g.addEventListener('mouseout', function () { details.textContent = ' '; });\n"
+    "    g.addEventListener('click', function () { zoom(g); }); });\n"
+    "  unzoom.addEventListener('click', reset);\n"
+    "  if (input) input.addEventListener('input', function () { search(input.value); });\n"
+    "  document.getElementById('searchbtn').addEventListener('click', function () {\n"
+    "    var t = window.prompt('Search (regular expression):', input ? input.value : '');\n"
+    "    if (t !== null) { if (input) input.value = t; search(t); } });\n"
+    "  window.addEventListener('keydown', function (e) {\n"
+    "    if (e.key === 'f' && (e.ctrlKey || e.metaKey) && input) { e.preventDefault(); "
+    "input.focus(); }\n"
+    "    if (e.key === 'Escape') { if (input) input.value = ''; search(''); reset(); } });\n"
+    "  var q = /[?&]s=([^&]*)/.exec(window.location.search);\n"
+    "  if (q) { var s = decodeURIComponent(q[1]); if (input) input.value = s; search(s); }\n"
+    "  svg.setAttribute('data-ready', '1'); }\n"
+    "window.addEventListener('load', init);\n";
 
 static void write_head(FILE *fp, int width, int height, const struct flamegraph_opts *o)
 {
@@ -317,15 +327,18 @@ static void write_head(FILE *fp, int width, int height, const struct flamegraph_
 	      "]]></style>\n<script type=\"text/ecmascript\"><![CDATA[\n",
 	      fp);
 	fputs(script, fp);
-	fprintf(fp,
-		"]]></script>\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#f4f4ec\"/>\n"
-		"<text id=\"title\" x=\"%d\" y=\"24\" text-anchor=\"middle\">",
-		width, height, width / 2);
+	fprintf(
+	    fp,
+	    "]]></script>\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#f4f4ec\"/>\n"
+	    "<text id=\"title\" x=\"%d\" y=\"24\" text-anchor=\"middle\">",
+	    width, height, width / 2);
 	flamegraph_xml_escape(fp, o->title, strlen(o->title));
 	fputs("</text>\n", fp);
 	if (o->subtitle) {
-		fprintf(fp, "<text id=\"subtitle\" x=\"%d\" y=\"44\" text-anchor=\"middle\" fill=\"#555\">",
-			width / 2);
+		fprintf(
+		    fp,
+		    "<text id=\"subtitle\" x=\"%d\" y=\"44\" text-anchor=\"middle\" fill=\"#555\">",
+		    width / 2);
 		flamegraph_xml_escape(fp, o->subtitle, strlen(o->subtitle));
 		fputs("</text>\n", fp);
 	}
@@ -337,14 +350,15 @@ static void write_head(FILE *fp, int width, int height, const struct flamegraph_
 		"placeholder=\"search (regex)\" style=\"width:190px\"/></foreignObject>\n"
 		"<text id=\"details\" x=\"%d\" y=\"%d\"> </text>\n"
 		"<text id=\"matched\" x=\"%d\" y=\"%d\" text-anchor=\"end\"> </text>\n",
-		FG_XPAD, width - 215, width - 210, FG_XPAD, height - 12, width - FG_XPAD, height - 12);
+		FG_XPAD, width - 215, width - 210, FG_XPAD, height - 12, width - FG_XPAD,
+		height - 12);
 }
 
 int flamegraph_write_svg_ex(FILE *fp, const struct stack_agg *agg,
 			    const struct flamegraph_opts *opts)
 {
-	struct flamegraph_opts o = opts ? *opts : (struct flamegraph_opts){ 0 };
-	struct tree t = { 0 };
+	struct flamegraph_opts o = opts ? *opts : (struct flamegraph_opts){0};
+	struct tree t = {0};
 	struct layout L;
 	int rc;
 
@@ -361,16 +375,22 @@ int flamegraph_write_svg_ex(FILE *fp, const struct stack_agg *agg,
 	rc = stack_agg_foreach(agg, STACK_ORDER_NAME, tree_add, &t);
 	if (rc)
 		goto out;
-	L = (struct layout){ fp, &t, 0, (o.min_width_px10 ? o.min_width_px10 : 1) / 10.0,
-			     FG_TOP + FG_BOTTOM + (int)(t.maxdepth + 1) * FG_FRAME_H, o.unit };
+	L = (struct layout){fp,
+			    &t,
+			    0,
+			    (o.min_width_px10 ? o.min_width_px10 : 1) / 10.0,
+			    FG_TOP + FG_BOTTOM + (int)(t.maxdepth + 1) * FG_FRAME_H,
+			    o.unit};
 	write_head(fp, o.width, L.height, &o);
 	fputs("<g id=\"frames\">\n", fp);
 	if (t.n[0].value) {
 		L.scale = (double)(o.width - 2 * FG_XPAD) / (double)t.n[0].value;
 		write_subtree(&L, 0, FG_XPAD);
 	} else {
-		fprintf(fp, "</g>\n<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">no samples</text>\n<g>",
-			o.width / 2, L.height / 2);
+		fprintf(
+		    fp,
+		    "</g>\n<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">no samples</text>\n<g>",
+		    o.width / 2, L.height / 2);
 	}
 	fputs("</g>\n</svg>\n", fp);
 	rc = ferror(fp) ? -EIO : 0;
@@ -382,7 +402,7 @@ out:
 
 int flamegraph_write_svg(FILE *fp, const struct stack_agg *agg, const char *title)
 {
-	struct flamegraph_opts o = { .title = title };
+	struct flamegraph_opts o = {.title = title};
 
 	return flamegraph_write_svg_ex(fp, agg, &o);
 }

@@ -268,8 +268,7 @@ static int cmp_count(const void *x, const void *y)
 	return cmp_name(x, y);
 }
 
-int stack_agg_foreach(const struct stack_agg *a, enum stack_order order, stack_agg_fn fn,
-		      void *ctx)
+int stack_agg_foreach(const struct stack_agg *a, enum stack_order order, stack_agg_fn fn, void *ctx)
 {
 	struct ref *refs = malloc((a->used ? a->used : 1) * sizeof(*refs));
 	size_t n = 0;
@@ -279,7 +278,7 @@ int stack_agg_foreach(const struct stack_agg *a, enum stack_order order, stack_a
 		return -ENOMEM;
 	for (size_t i = 0; i < a->nslots; i++)
 		if (a->slots[i].len)
-			refs[n++] = (struct ref){ &a->slots[i], a->arena };
+			refs[n++] = (struct ref){&a->slots[i], a->arena};
 	qsort(refs, n, sizeof(*refs), order == STACK_ORDER_NAME ? cmp_name : cmp_count);
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = fn(ctx, a->arena + refs[i].sl->off, refs[i].sl->len, refs[i].sl->count);

@@ -19,27 +19,44 @@
 #include "render/folded.h"
 #include "render/jdoc.h"
 
-#define TOP_BARS 15
+#define TOP_BARS   15
 #define TABLE_ROWS 200
 
 /* The figures charted when present, with their axis label. */
-static const struct { const char *key, *label; } charted[] = {
-	{ "cpu_pct", "CPU %" },		{ "rss_bytes", "RSS bytes" },
-	{ "read_bytes", "read bytes" }, { "write_bytes", "write bytes" },
-	{ "longest_run_ms", "longest run ms" }, { "wait_ms", "wait ms" },
-	{ "migrations", "migrations" },	{ "count", "calls" },
+static const struct {
+	const char *key, *label;
+} charted[] = {
+    {"cpu_pct", "CPU %"},
+    {"rss_bytes", "RSS bytes"},
+    {"read_bytes", "read bytes"},
+    {"write_bytes", "write bytes"},
+    {"longest_run_ms", "longest run ms"},
+    {"wait_ms", "wait ms"},
+    {"migrations", "migrations"},
+    {"count", "calls"},
 };
 
 static void esc(FILE *fp, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '<': fputs("&lt;", fp); break;
-		case '>': fputs("&gt;", fp); break;
-		case '&': fputs("&amp;", fp); break;
-		case '"': fputs("&quot;", fp); break;
-		case '\'': fputs("&#39;", fp); break;
-		default: fputc(*s, fp);
+		case '<':
+			fputs("&lt;", fp);
+			break;
+		case '>':
+			fputs("&gt;", fp);
+			break;
+		case '&':
+			fputs("&amp;", fp);
+			break;
+		case '"':
+			fputs("&quot;", fp);
+			break;
+		case '\'':
+			fputs("&#39;", fp);
+			break;
+		default:
+			fputc(*s, fp);
 		}
 	}
 }
@@ -49,7 +66,10 @@ static void label_of(const struct jv *e, char *buf, size_t len)
 	const char *comm = jdoc_str(e, "comm"), *name = jdoc_str(e, "name");
 	const struct jv *pid = jdoc_get(e, "tid") ? jdoc_get(e, "tid") : jdoc_get(e, "pid");
 
-	snprintf(buf, len, "%s%s%s", comm ? comm : name ? name : "",
+	snprintf(buf, len, "%s%s%s",
+		 comm	? comm
+		 : name ? name
+			: "",
 		 pid && pid->str ? " " : "", pid && pid->str ? pid->str : "");
 }
 
@@ -79,18 +99,21 @@ static void bar_chart(FILE *fp, const struct jv *arr, const char *key, const cha
 	qsort(v, n, sizeof(v[0]), by_value_desc);
 	size_t shown = n < TOP_BARS ? n : TOP_BARS;
 	double max = v[0][0];
-	fprintf(fp, "<figure><figcaption>%s (top %zu)</figcaption>\n"
+	fprintf(fp,
+		"<figure><figcaption>%s (top %zu)</figcaption>\n"
 		"<svg class=\"chart bar\" xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" "
-		"height=\"%zu\" role=\"img\">\n", label, shown, shown * 20 + 10);
+		"height=\"%zu\" role=\"img\">\n",
+		label, shown, shown * 20 + 10);
 	for (size_t k = 0; k < shown; k++) {
 		char lab[96];
 		double w = max > 0 ? 400.0 * v[k][0] / max : 0;
 		label_of(els[(size_t)v[k][1]], lab, sizeof(lab));
 		fprintf(fp, "<text x=\"0\" y=\"%zu\">", k * 20 + 18);
 		esc(fp, lab);
-		fprintf(fp, "</text><rect x=\"170\" y=\"%zu\" width=\"%.1f\" height=\"14\"/>"
-			"<text x=\"%.1f\" y=\"%zu\">%g</text>\n", k * 20 + 6, w, 175 + w, k * 20 + 18,
-			v[k][0]);
+		fprintf(fp,
+			"</text><rect x=\"170\" y=\"%zu\" width=\"%.1f\" height=\"14\"/>"
+			"<text x=\"%.1f\" y=\"%zu\">%g</text>\n",
+			k * 20 + 6, w, 175 + w, k * 20 + 18, v[k][0]);
 	}
 	fputs("</svg></figure>\n", fp);
 }
@@ -99,11 +122,12 @@ static void bar_chart(FILE *fp, const struct jv *arr, const char *key, const cha
 static void series_chart(FILE *fp, const struct jv *arr, const char *key, const char *label)
 {
 	double tmin = INFINITY, tmax = -INFINITY, vmax = 0;
-	static const char *const tkeys[] = { "t_s", "t_ns", "t", "time_s" };
+	static const char *const tkeys[] = {"t_s", "t_ns", "t", "time_s"};
 	const char *tk = NULL;
 
 	for (const struct jv *e = arr->kids; e; e = e->next)
-		for (const struct jv *p = jdoc_get(e, "series") ? jdoc_get(e, "series")->kids : NULL;
+		for (const struct jv *p = jdoc_get(e, "series") ? jdoc_get(e, "series")->kids
+								: NULL;
 		     p; p = p->next) {
 			for (size_t i = 0; !tk && i < 4; i++)
 				if (jdoc_get(p, tkeys[i]))
@@ -115,10 +139,12 @@ static void series_chart(FILE *fp, const struct jv *arr, const char *key, const 
 		}
 	if (!tk || !(tmax > tmin))
 		return;
-	fprintf(fp, "<figure><figcaption>%s over time (max %g)</figcaption>\n"
+	fprintf(fp,
+		"<figure><figcaption>%s over time (max %g)</figcaption>\n"
 		"<svg class=\"chart line\" xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" "
 		"height=\"220\" role=\"img\"><rect class=\"frame\" x=\"40\" y=\"10\" width=\"580\" "
-		"height=\"180\"/>\n", label, vmax);
+		"height=\"180\"/>\n",
+		label, vmax);
 	int k = 0;
 	for (const struct jv *e = arr->kids; e && k < 12; e = e->next) {
 		const struct jv *s = jdoc_get(e, "series");
@@ -150,7 +176,8 @@ static void timeline(FILE *fp, const struct jv *arr)
 		for (const struct jv *r = jdoc_get(e, "runs") ? jdoc_get(e, "runs")->kids : NULL; r;
 		     r = r->next) {
 			const struct jv *c = jdoc_get(r, "cpus");
-			double end = jdoc_num(r, "start_s", NAN) + jdoc_num(r, "length_ms", NAN) / 1e3;
+			double end =
+			    jdoc_num(r, "start_s", NAN) + jdoc_num(r, "length_ms", NAN) / 1e3;
 			int cpu = c && c->kids ? (int)c->kids->num : (int)jdoc_num(e, "cpu", 0);
 			if (isnan(end) || cpu < 0 || cpu > 1023)
 				continue;
@@ -158,9 +185,11 @@ static void timeline(FILE *fp, const struct jv *arr)
 		}
 	if (!nruns || tmax <= 0)
 		return;
-	fprintf(fp, "<figure><figcaption>runs per CPU over %.2f s</figcaption>\n<svg class=\"chart "
+	fprintf(fp,
+		"<figure><figcaption>runs per CPU over %.2f s</figcaption>\n<svg class=\"chart "
 		"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"%d\" "
-		"role=\"img\">\n", tmax, (maxcpu + 1) * 22 + 10);
+		"role=\"img\">\n",
+		tmax, (maxcpu + 1) * 22 + 10);
 	for (int c = 0; c <= maxcpu; c++)
 		fprintf(fp, "<text x=\"0\" y=\"%d\">CPU %d</text>\n", c * 22 + 20, c);
 	int k = 0;
@@ -168,14 +197,17 @@ static void timeline(FILE *fp, const struct jv *arr)
 		for (const struct jv *r = jdoc_get(e, "runs") ? jdoc_get(e, "runs")->kids : NULL; r;
 		     r = r->next) {
 			const struct jv *c = jdoc_get(r, "cpus");
-			double t0 = jdoc_num(r, "start_s", NAN), len = jdoc_num(r, "length_ms", NAN);
+			double t0 = jdoc_num(r, "start_s", NAN),
+			       len = jdoc_num(r, "length_ms", NAN);
 			int cpu = c && c->kids ? (int)c->kids->num : (int)jdoc_num(e, "cpu", 0);
 			char lab[96];
 			if (isnan(t0) || isnan(len) || cpu < 0 || cpu > maxcpu)
 				continue;
 			label_of(e, lab, sizeof(lab));
-			fprintf(fp, "<rect class=\"run s%d\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
-				"height=\"16\"><title>", k % 12, 60 + 570 * t0 / tmax, cpu * 22 + 6,
+			fprintf(fp,
+				"<rect class=\"run s%d\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+				"height=\"16\"><title>",
+				k % 12, 60 + 570 * t0 / tmax, cpu * 22 + 6,
 				fmax(1, 570 * len / 1e3 / tmax));
 			esc(fp, lab);
 			fprintf(fp, " %.0f ms</title></rect>\n", len);
@@ -198,7 +230,8 @@ static void collect_stacks(struct stack_agg *agg, const struct jv *v)
 
 static void base64(FILE *fp, const unsigned char *p, size_t n)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 	for (size_t i = 0; i < n; i += 3) {
 		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
@@ -214,7 +247,7 @@ static void base64(FILE *fp, const unsigned char *p, size_t n)
 static void flame(FILE *fp, const struct jv *doc)
 {
 	struct stack_agg *agg = stack_agg_new();
-	struct flamegraph_opts fo = { .title = "stacks captured", .width = 960 };
+	struct flamegraph_opts fo = {.title = "stacks captured", .width = 960};
 	char *svg = NULL;
 	size_t len = 0;
 
@@ -226,10 +259,11 @@ static void flame(FILE *fp, const struct jv *doc)
 	if (ms && fclose(ms) != 0) /* closed once, whatever happened */
 		ok = 0;
 	if (ok) {
-		fprintf(fp, "<h2>flame graph</h2>\n<figure><figcaption>%llu samples of %zu stacks"
+		fprintf(fp,
+			"<h2>flame graph</h2>\n<figure><figcaption>%llu samples of %zu stacks"
 			"</figcaption><img class=\"flamegraph\" alt=\"flame graph\" width=\"960\" "
-			"src=\"data:image/svg+xml;base64,", (unsigned long long)stack_agg_total(agg),
-			stack_agg_size(agg));
+			"src=\"data:image/svg+xml;base64,",
+			(unsigned long long)stack_agg_total(agg), stack_agg_size(agg));
 		base64(fp, (const unsigned char *)svg, len);
 		fputs("\"></figure>\n", fp);
 	}
@@ -243,7 +277,8 @@ static void table(FILE *fp, const struct jv *arr)
 	int nc = 0, rows = 0;
 
 	for (const struct jv *e = arr->kids; e; e = e->next)
-		for (const struct jv *m = e->type == J_OBJ ? e->kids : NULL; m && nc < 64; m = m->next) {
+		for (const struct jv *m = e->type == J_OBJ ? e->kids : NULL; m && nc < 64;
+		     m = m->next) {
 			int seen = m->type == J_ARR || m->type == J_OBJ;
 			for (int i = 0; !seen && i < nc; i++)
 				seen = !strcmp(cols[i], m->key);
@@ -274,8 +309,8 @@ static void table(FILE *fp, const struct jv *arr)
 
 static int is_envelope(const char *k)
 {
-	static const char *const env[] = { "schema", "image", "host", "kernel", "started",
-					   "duration_s", "interval_ms" };
+	static const char *const env[] = {"schema",  "image",	   "host",	 "kernel",
+					  "started", "duration_s", "interval_ms"};
 	for (size_t i = 0; k && i < sizeof(env) / sizeof(env[0]); i++)
 		if (!strcmp(env[i], k))
 			return 1;
@@ -306,27 +341,28 @@ static void image_section(FILE *fp, const char *name, const struct jv *o)
 }
 
 static const char style[] =
-	"<style>body{font:14px sans-serif;margin:2em;color:#222}table{border-collapse:collapse;"
-	"margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
-	"th{background:#eee}svg.chart{background:#fafafa;border:1px solid #ddd}"
-	"svg rect{fill:#4a7bd0}svg rect.frame{fill:none;stroke:#999}svg text{font-size:11px}"
-	"polyline{fill:none;stroke-width:1.5}.s0{stroke:#c33}.s1{stroke:#36c}.s2{stroke:#393}"
-	".s3{stroke:#c90}.s4{stroke:#909}.s5{stroke:#099}.s6,.s7,.s8,.s9,.s10,.s11{stroke:#666}"
-	"figure{margin:1em 0}figcaption{font-weight:bold}rect.run{stroke:none;fill-opacity:.8}"
-	"rect.run.s0{fill:#c33}rect.run.s1{fill:#36c}rect.run.s2{fill:#393}rect.run.s3{fill:#c90}"
-	"rect.run.s4{fill:#909}</style>\n";
+    "<style>body{font:14px sans-serif;margin:2em;color:#222}table{border-collapse:collapse;"
+    "margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+    "th{background:#eee}svg.chart{background:#fafafa;border:1px solid #ddd}"
+    "svg rect{fill:#4a7bd0}svg rect.frame{fill:none;stroke:#999}svg text{font-size:11px}"
+    "polyline{fill:none;stroke-width:1.5}.s0{stroke:#c33}.s1{stroke:#36c}.s2{stroke:#393}"
+    ".s3{stroke:#c90}.s4{stroke:#909}.s5{stroke:#099}.s6,.s7,.s8,.s9,.s10,.s11{stroke:#666}"
+    "figure{margin:1em 0}figcaption{font-weight:bold}rect.run{stroke:none;fill-opacity:.8}"
+    "rect.run.s0{fill:#c33}rect.run.s1{fill:#36c}rect.run.s2{fill:#393}rect.run.s3{fill:#c90}"
+    "rect.run.s4{fill:#909}</style>\n";
 
 int render_html(FILE *fp, const struct jv *doc)
 {
-	static const char *const env[] = { "schema", "image", "host", "kernel", "started",
-					   "duration_s", "interval_ms", "sources" };
+	static const char *const env[] = {"schema",  "image",	   "host",	  "kernel",
+					  "started", "duration_s", "interval_ms", "sources"};
 	const char *img;
 
 	if (!doc || doc->type != J_OBJ)
 		return -EINVAL;
 	img = jdoc_str(doc, "image");
-	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>procimage ",
-	      fp);
+	fputs(
+	    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>procimage ",
+	    fp);
 	esc(fp, img);
 	fputs("</title>\n", fp);
 	fputs(style, fp);
@@ -339,7 +375,8 @@ int render_html(FILE *fp, const struct jv *doc)
 		esc(fp, v ? v->str : ""), fputs("</td></tr>", fp);
 	}
 	fputs("</table>\n<h2>sources</h2><table><tr><th>source</th><th>status</th><th>lost</th>"
-	      "<th>reason</th></tr>\n", fp);
+	      "<th>reason</th></tr>\n",
+	      fp);
 	const struct jv *src = jdoc_get(doc, "sources");
 	for (const struct jv *s = src ? src->kids : NULL; s; s = s->next) {
 		const struct jv *lost = jdoc_get(s, "lost");

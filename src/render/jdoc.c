@@ -22,7 +22,8 @@ static struct jv *parse_value(struct parser *ps);
 
 static void skip_ws(struct parser *ps)
 {
-	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\t' || *ps->p == '\r'))
+	while (ps->p < ps->end &&
+	       (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\t' || *ps->p == '\r'))
 		ps->p++;
 }
 
@@ -69,21 +70,33 @@ static char *parse_string(struct parser *ps)
 			break;
 		c = *ps->p++;
 		switch (c) {
-		case 'n': *o++ = '\n'; break;
-		case 't': *o++ = '\t'; break;
-		case 'r': *o++ = '\r'; break;
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case 'b':
+			*o++ = '\b';
+			break;
+		case 'f':
+			*o++ = '\f';
+			break;
 		case 'u': {
 			unsigned cp = 0;
 			for (int i = 0; i < 4 && ps->p < ps->end; i++, ps->p++) {
 				char h = *ps->p;
-				cp = cp * 16 + (unsigned)(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+				cp = cp * 16 +
+				     (unsigned)(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
 			}
 			put_utf8(&o, cp & 0xffff);
 			break;
 		}
-		default: *o++ = c;
+		default:
+			*o++ = c;
 		}
 	}
 	if (ps->p >= ps->end) {
@@ -173,8 +186,14 @@ static struct jv *parse_number(struct parser *ps)
 
 static struct jv *parse_word(struct parser *ps)
 {
-	static const struct { const char *w; enum jtype t; double n; } words[] = {
-		{ "null", J_NULL, 0 }, { "true", J_BOOL, 1 }, { "false", J_BOOL, 0 },
+	static const struct {
+		const char *w;
+		enum jtype t;
+		double n;
+	} words[] = {
+	    {"null", J_NULL, 0},
+	    {"true", J_BOOL, 1},
+	    {"false", J_BOOL, 0},
 	};
 	for (size_t i = 0; i < 3; i++) {
 		size_t l = strlen(words[i].w);
@@ -212,7 +231,7 @@ static struct jv *parse_value(struct parser *ps)
 		break;
 	default:
 		v = (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9')) ? parse_number(ps)
-									 : parse_word(ps);
+									: parse_word(ps);
 	}
 	ps->depth--;
 	return v;
@@ -220,7 +239,7 @@ static struct jv *parse_value(struct parser *ps)
 
 struct jv *jdoc_parse(const char *s, size_t len, char *err, size_t errlen)
 {
-	struct parser ps = { s, s + len, err, errlen, 0 };
+	struct parser ps = {s, s + len, err, errlen, 0};
 	struct jv *v;
 
 	if (err && errlen)

@@ -16,12 +16,12 @@ enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 
 struct jv {
 	enum jtype type;
-	double num;	/* J_NUM, J_BOOL (0/1) */
-	char *str;	/* J_STR; for J_NUM the number as written */
-	char *key;	/* member name inside an object, else NULL */
+	double num;	 /* J_NUM, J_BOOL (0/1) */
+	char *str;	 /* J_STR; for J_NUM the number as written */
+	char *key;	 /* member name inside an object, else NULL */
 	struct jv *kids; /* J_ARR, J_OBJ: first child */
 	struct jv *next; /* next sibling */
-	size_t n;	/* number of children */
+	size_t n;	 /* number of children */
 };
 
 /* Parse len bytes. NULL with err set on a syntax error or ENOMEM. */

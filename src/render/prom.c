@@ -34,10 +34,11 @@ struct prom {
 	int oom;
 };
 
-static const char *const identity_keys[] = { "pid", "tid", "tgid", "cpu", "nr", "from", "to",
-					     "uid", "id", NULL };
-static const char *const timeline_keys[] = { "events", "series", "sequence", "observed", "stack",
-					     "evidence", "matrix", "sources", "allowed_cpus", NULL };
+static const char *const identity_keys[] = {"pid",  "tid", "tgid", "cpu", "nr",
+					    "from", "to",  "uid",  "id",  NULL};
+static const char *const timeline_keys[] = {"events",	    "series",	"sequence", "observed",
+					    "stack",	    "evidence", "matrix",   "sources",
+					    "allowed_cpus", NULL};
 
 static int in_list(const char *const *l, const char *k)
 {
@@ -50,8 +51,8 @@ static int in_list(const char *const *l, const char *k)
 static void sanitize(char *s)
 {
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_' || *s == ':'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == ':'))
 			*s = '_';
 }
 
@@ -139,8 +140,10 @@ static void walk_array(struct prom *p, const char *prefix, const char *labels, c
 			continue;
 		snprintf(lab, sizeof(lab), "%s", labels);
 		for (const struct jv *m = e->kids; m; m = m->next)
-			if (m->type == J_STR || (m->type == J_NUM && in_list(identity_keys, m->key)))
-				label_append(lab, sizeof(lab), m->key, m->type == J_STR ? m->str : m->str);
+			if (m->type == J_STR ||
+			    (m->type == J_NUM && in_list(identity_keys, m->key)))
+				label_append(lab, sizeof(lab), m->key,
+					     m->type == J_STR ? m->str : m->str);
 		walk_obj(p, prefix, lab, e);
 	}
 }
@@ -224,11 +227,12 @@ static void emit(struct prom *p, FILE *fp)
 
 int render_prom(FILE *fp, const struct jv *doc)
 {
-	struct prom p = { 0 };
+	struct prom p = {0};
 	const char *img = jdoc_str(doc, "image");
 	char prefix[128];
-	static const char *const env_keys[] = { "schema", "image", "host", "kernel", "started",
-						"duration_s", "interval_ms", "sources", NULL };
+	static const char *const env_keys[] = {"schema",      "image",	 "host",
+					       "kernel",      "started", "duration_s",
+					       "interval_ms", "sources", NULL};
 
 	if (!doc || doc->type != J_OBJ)
 		return -EINVAL;

@@ -33,13 +33,13 @@
 #include "sources/audit.h"
 #include "sources/audit_parse.h"
 
-#define MAX_ARMED 16
-#define BATCH 32
-#define MSG_BUF 8992 /* MAX_AUDIT_MESSAGE_LENGTH + header */
-#define DRAIN_BUDGET 8192
-#define RCVBUF (32 << 20)
+#define MAX_ARMED	16
+#define BATCH		32
+#define MSG_BUF		8992 /* MAX_AUDIT_MESSAGE_LENGTH + header */
+#define DRAIN_BUDGET	8192
+#define RCVBUF		(32 << 20)
 #define CAPTURE_BACKLOG 32768
-#define DRAIN_MAX_MS 2000
+#define DRAIN_MAX_MS	2000
 
 enum reader_mode { READER_MCAST = 1, READER_UNICAST };
 
@@ -76,11 +76,11 @@ struct audit_src {
 static void emit_capture(struct audit_src *a, int32_t tgid, int on, int ok, uint32_t arch,
 			 const char *why)
 {
-	struct record r = { .kind = REC_CAPTURE, .source = SRC_AUDIT, .cpu = -1 };
+	struct record r = {.kind = REC_CAPTURE, .source = SRC_AUDIT, .cpu = -1};
 
 	r.t_ns = clock_mono_ns();
 	r.key.tgid = r.key.tid = tgid;
-	r.u.capture = (struct rec_capture){ .on = (uint8_t)on, .ok = (uint8_t)ok, .arch = arch };
+	r.u.capture = (struct rec_capture){.on = (uint8_t)on, .ok = (uint8_t)ok, .arch = arch};
 	r.text = why;
 	r.text_len = (uint32_t)strlen(why);
 	run_dispatch(a->run, &r);
@@ -188,7 +188,7 @@ static int32_t tgid_of(int32_t pid)
 static void deliver(struct audit_src *a, const char *txt, size_t len)
 {
 	struct audit_sc sc;
-	struct record r = { .kind = REC_SYSCALL, .source = SRC_AUDIT, .cpu = -1 };
+	struct record r = {.kind = REC_SYSCALL, .source = SRC_AUDIT, .cpu = -1};
 
 	if (audit_parse_syscall(txt, len, &sc)) {
 		a->parse_errors++;
@@ -216,7 +216,7 @@ static void deliver(struct audit_src *a, const char *txt, size_t len)
 
 static void note_enobufs(struct audit_src *a)
 {
-	struct record r = { .kind = REC_LOST, .source = SRC_AUDIT, .cpu = -1 };
+	struct record r = {.kind = REC_LOST, .source = SRC_AUDIT, .cpu = -1};
 
 	a->enobufs++;
 	r.t_ns = clock_mono_ns();
@@ -234,7 +234,7 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 	(void)events;
 	while (total < DRAIN_BUDGET) {
 		for (int i = 0; i < BATCH; i++) {
-			a->iov[i] = (struct iovec){ a->bufs[i], MSG_BUF - 1 };
+			a->iov[i] = (struct iovec){a->bufs[i], MSG_BUF - 1};
 			memset(&a->msgs[i].msg_hdr, 0, sizeof(a->msgs[i].msg_hdr));
 			a->msgs[i].msg_hdr.msg_iov = &a->iov[i];
 			a->msgs[i].msg_hdr.msg_iovlen = 1;
@@ -252,7 +252,8 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 			size_t len = a->msgs[i].msg_len;
 			if (len < NLMSG_HDRLEN || h->nlmsg_type != AUDIT_SYSCALL)
 				continue;
-			size_t plen = h->nlmsg_len <= len ? h->nlmsg_len - NLMSG_HDRLEN : len - NLMSG_HDRLEN;
+			size_t plen =
+			    h->nlmsg_len <= len ? h->nlmsg_len - NLMSG_HDRLEN : len - NLMSG_HDRLEN;
 			deliver(a, (const char *)NLMSG_DATA(h), plen);
 		}
 		total += n;
@@ -260,8 +261,6 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 			break;
 	}
 }
-
-
 
 /* After the rules are gone: read what the kernel still queues (kauditd
  * sends asynchronously), until its backlog is empty and the socket quiet,
@@ -303,8 +302,8 @@ static int pid_owned_by_other(const struct audit_host *h)
  * from here on is undone by the next start), then the settings. */
 static int take_host(struct audit_src *a)
 {
-	uint32_t limit = a->start.backlog_limit > CAPTURE_BACKLOG ? a->start.backlog_limit
-								   : CAPTURE_BACKLOG;
+	uint32_t limit =
+	    a->start.backlog_limit > CAPTURE_BACKLOG ? a->start.backlog_limit : CAPTURE_BACKLOG;
 	int rc;
 
 	audit_session_begin(&a->sess, a->ctl, &a->start);
@@ -347,15 +346,18 @@ static int setup(struct audit_src *a)
 	if (a->start.enabled == 2)
 		return unavailable(a, "audit rules are locked (enabled=2) until reboot");
 	if (a->start.failure == AUDIT_FAIL_PANIC)
-		return unavailable(a, "audit failure mode is 'panic': a lost record would panic the host");
+		return unavailable(
+		    a, "audit failure mode is 'panic': a lost record would panic the host");
 	if (open_reader(a) < 0) {
-		snprintf(why, sizeof(why), "pid %u (auditd) owns audit and the multicast reader needs CAP_AUDIT_READ",
+		snprintf(why, sizeof(why),
+			 "pid %u (auditd) owns audit and the multicast reader needs CAP_AUDIT_READ",
 			 a->start.pid);
 		return unavailable(a, why);
 	}
 	if (pid_owned_by_other(&a->start)) {
 		if (!a->start.enabled)
-			return unavailable(a, "audit is disabled and another process (auditd) owns it: enable it with 'auditctl -e 1'");
+			return unavailable(a, "audit is disabled and another process (auditd) owns "
+					      "it: enable it with 'auditctl -e 1'");
 	} else if ((rc = take_host(a)) != 0) {
 		return unavailable(a, audit_errstr(-rc));
 	}
@@ -373,8 +375,8 @@ static int setup(struct audit_src *a)
  * image's own commands use it by default; others (record, ...) must ask. */
 static int opted_in(const struct run_opts *o)
 {
-	static const char *const cmds[] = { "syscall", "sys-cost", "sys_cost", "syscall-image",
-					    "syscall_image" };
+	static const char *const cmds[] = {"syscall", "sys-cost", "sys_cost", "syscall-image",
+					   "syscall_image"};
 
 	if (o->source_mode && !strcmp(o->source_mode, "audit"))
 		return 1;
@@ -398,9 +400,12 @@ static int ensure_ready(struct audit_src *a)
 		return -1;
 	}
 	a->ready = 1;
-	source_set(a->st, SOURCE_OK, "%s", a->mode == READER_MCAST
-		   ? "multicast reader: a slow reader loses records (counted), never blocks the target"
-		   : "registered as audit pid with backlog_wait_time=0: a full queue drops records (counted), never blocks the target");
+	source_set(
+	    a->st, SOURCE_OK, "%s",
+	    a->mode == READER_MCAST
+		? "multicast reader: a slow reader loses records (counted), never blocks the target"
+		: "registered as audit pid with backlog_wait_time=0: a full queue drops records "
+		  "(counted), never blocks the target");
 	return 0;
 }
 
@@ -417,15 +422,19 @@ static int audit_start(struct run *r, void **state, struct source_status *st)
 		return -1;
 	}
 	if (!opted_in(o)) {
-		source_set(st, SOURCE_UNAVAILABLE, "opt-in (each audited syscall costs the target ~40x): use 'procimage syscall' or --source audit");
+		source_set(st, SOURCE_UNAVAILABLE,
+			   "opt-in (each audited syscall costs the target ~40x): use 'procimage "
+			   "syscall' or --source audit");
 		return -1;
 	}
 	if (o->targets.all) {
-		source_set(st, SOURCE_UNAVAILABLE, "audit captures named processes only (-p, --comm, --cgroup), not -a");
+		source_set(st, SOURCE_UNAVAILABLE,
+			   "audit captures named processes only (-p, --comm, --cgroup), not -a");
 		return -1;
 	}
 	if (targets_empty(&o->targets)) {
-		source_set(st, SOURCE_UNAVAILABLE, "no process targets: audit state left untouched");
+		source_set(st, SOURCE_UNAVAILABLE,
+			   "no process targets: audit state left untouched");
 		return -1;
 	}
 	a = calloc(1, sizeof(*a));
@@ -447,7 +456,8 @@ static int audit_start(struct run *r, void **state, struct source_status *st)
 		return -1;
 	}
 	if (!a->ready)
-		source_set(st, SOURCE_OK, "waiting for a target process: audit untouched until one is seen");
+		source_set(st, SOURCE_OK,
+			   "waiting for a target process: audit untouched until one is seen");
 	*state = a;
 	return 0;
 }
@@ -514,7 +524,7 @@ static void audit_stop(void *state, struct source_status *st)
 		 * active it may include their losses too; better over than under. */
 		if (auditctl_status(a->ctl, &now) == 0 && now.lost > a->start.lost) {
 			uint64_t lost = now.lost - a->start.lost;
-			struct record r = { .kind = REC_LOST, .source = SRC_AUDIT, .cpu = -1 };
+			struct record r = {.kind = REC_LOST, .source = SRC_AUDIT, .cpu = -1};
 			r.t_ns = clock_mono_ns();
 			r.u.lost.count = lost;
 			r.u.lost.episodes = 1;
@@ -527,15 +537,19 @@ static void audit_stop(void *state, struct source_status *st)
 	}
 	const char *mode = a->mode == READER_MCAST ? "multicast reader" : "audit-pid reader";
 	if (a->enobufs && st->state == SOURCE_OK)
-		source_set(st, SOURCE_DEGRADED, "%s fell behind %llu times (ENOBUFS): records lost, count unknown",
-			   mode, (unsigned long long)a->enobufs);
+		source_set(st, SOURCE_DEGRADED,
+			   "%s fell behind %llu times (ENOBUFS): records lost, count unknown", mode,
+			   (unsigned long long)a->enobufs);
 	if (a->kernel_lost)
-		source_set(st, SOURCE_DEGRADED, "%s; the kernel dropped %llu audit records during the capture (queue full%s): counts are lower bounds",
+		source_set(st, SOURCE_DEGRADED,
+			   "%s; the kernel dropped %llu audit records during the capture (queue "
+			   "full%s): counts are lower bounds",
 			   mode, (unsigned long long)a->kernel_lost,
 			   a->own_host ? "; backlog_wait_time=0 keeps the target running" : "");
 	if (a->refused)
-		source_set(st, SOURCE_DEGRADED, "%d target processes beyond the first %d were not audited",
-			   a->refused, MAX_ARMED);
+		source_set(st, SOURCE_DEGRADED,
+			   "%d target processes beyond the first %d were not audited", a->refused,
+			   MAX_ARMED);
 	if (a->rd >= 0)
 		close(a->rd);
 	auditctl_close(a->ctl);
@@ -543,10 +557,10 @@ static void audit_stop(void *state, struct source_status *st)
 }
 
 const struct source_ops source_audit = {
-	.name = "audit",
-	.id = SRC_AUDIT,
-	.start = audit_start,
-	.tick = audit_tick,
-	.observe = audit_observe,
-	.stop = audit_stop,
+    .name = "audit",
+    .id = SRC_AUDIT,
+    .start = audit_start,
+    .tick = audit_tick,
+    .observe = audit_observe,
+    .stop = audit_stop,
 };

@@ -59,7 +59,7 @@ struct audit_session {
 	int lockfd;
 	struct audit_host orig; /* the host before any procimage run changed it */
 	int have_orig;
-	int others_alive;	/* other live runs hold sessions */
+	int others_alive; /* other live runs hold sessions */
 };
 /* Lock, adopt the original settings (from a live run, a dead run's file, or
  * `now`), restore a dead run's changes when no run is alive, write our file,

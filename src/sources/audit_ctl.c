@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #define REPLY_TIMEOUT_MS 1000
-#define MAX_LISTED 512
+#define MAX_LISTED	 512
 
 int auditctl_open(void)
 {
@@ -44,7 +44,7 @@ void auditctl_close(int fd)
 /* One reply, waiting at most REPLY_TIMEOUT_MS. 0, or -errno. */
 static int get_reply(int fd, struct audit_reply *rep)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int rc;
 
 	do {
@@ -263,7 +263,7 @@ static int want_key_pid(const char *key, int32_t pid, const void *ctx)
 
 int auditctl_del_rules(int fd, const char *key, int32_t pid)
 {
-	struct key_pid kp = { key, pid };
+	struct key_pid kp = {key, pid};
 	return del_matching(fd, want_key_pid, &kp);
 }
 
@@ -283,8 +283,8 @@ int auditctl_del_stale_rules(int fd)
 /* The read-only multicast group: needs CAP_AUDIT_READ. fd or -errno. */
 int auditctl_open_mcast(int rcvbuf)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
-				  .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1) };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
+				 .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1)};
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
 	int sz = rcvbuf;
 
@@ -304,7 +304,7 @@ int auditctl_open_mcast(int rcvbuf)
 static int wait_ack(int fd, uint32_t seq)
 {
 	char buf[8192];
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 
 	for (int tries = 0; tries < 64; tries++) {
 		if (poll(&p, 1, 1000) <= 0)
@@ -323,11 +323,11 @@ static int wait_ack(int fd, uint32_t seq)
 /* A socket of our own that registers as the audit pid (records arrive on it). */
 int auditctl_open_unicast(int rcvbuf)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	struct {
 		struct nlmsghdr h;
 		struct audit_status s;
-	} req = { 0 };
+	} req = {0};
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
 	int sz = rcvbuf;
 
@@ -341,7 +341,8 @@ int auditctl_open_unicast(int rcvbuf)
 	req.h.nlmsg_seq = 1;
 	req.s.mask = AUDIT_STATUS_PID;
 	req.s.pid = (uint32_t)getpid();
-	int e = sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? errno : 0;
+	int e =
+	    sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? errno : 0;
 	if (!e)
 		e = wait_ack(fd, 1);
 	if (e) {

@@ -81,7 +81,8 @@ void audit_parse_string(const char *val, size_t vlen, char *dst, size_t dstlen)
 		size_t l = q ? (size_t)(q - val - 1) : vlen - 1;
 		n = l < dstlen - 1 ? l : dstlen - 1;
 		memcpy(dst, val + 1, n);
-	} else if (!(vlen == 6 && memcmp(val, "(null)", 6) == 0) && !(vlen == 4 && !memcmp(val, "none", 4))) {
+	} else if (!(vlen == 6 && memcmp(val, "(null)", 6) == 0) &&
+		   !(vlen == 4 && !memcmp(val, "none", 4))) {
 		for (size_t i = 0; i + 1 < vlen && n < dstlen - 1; i += 2) {
 			int hi = hexval(val[i]), lo = hexval(val[i + 1]);
 			if (hi < 0 || lo < 0)

@@ -55,7 +55,7 @@ struct cg_src {
 	char buf[8192];
 };
 
-static const char *const v1_names[M_COUNT] = { "memory", "cpu", "pids", NULL };
+static const char *const v1_names[M_COUNT] = {"memory", "cpu", "pids", NULL};
 
 /* name is one of the comma-separated tokens of list ("cpu" is not "cpuset"). */
 static int has_token(const char *list, const char *name)
@@ -84,7 +84,8 @@ static void find_mounts(struct cg_src *s)
 			continue;
 		for (int m = 0; m < M_COUNT; m++) {
 			int want = m == M_V2 ? strcmp(fstype, "cgroup2") == 0
-					     : strcmp(fstype, "cgroup") == 0 && has_token(opts, v1_names[m]);
+					     : strcmp(fstype, "cgroup") == 0 &&
+						   has_token(opts, v1_names[m]);
 			if (want && s->mnt[m] < 0)
 				s->mnt[m] = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		}
@@ -102,7 +103,9 @@ static int read_rel(struct cg_src *s, int m, const char *path, const char *file)
 	if (s->mnt[m] < 0)
 		return -ENOENT;
 	snprintf(rel, sizeof(rel), "%s%s%s", path[0] ? path : "", path[0] ? "/" : "", file);
-	return procfs_read_file(s->mnt[m], rel[0] ? rel : ".", s->buf, sizeof(s->buf)) > 0 ? 0 : -ENOENT;
+	return procfs_read_file(s->mnt[m], rel[0] ? rel : ".", s->buf, sizeof(s->buf)) > 0
+		   ? 0
+		   : -ENOENT;
 }
 
 /* "key value" lines (also "key=value" tokens): the value of key. */
@@ -185,8 +188,9 @@ static void read_v1(struct cg_src *s, const struct cg_proc *p, struct rec_cgroup
 			c->mem_max_usage = limit_of(s->buf);
 		if (!read_rel(s, M_MEM, mp, "memory.failcnt"))
 			c->mem_failcnt = limit_of(s->buf);
-		c->swap_limit = !read_rel(s, M_MEM, mp, "memory.memsw.limit_in_bytes") ? limit_of(s->buf)
-										       : UINT64_MAX;
+		c->swap_limit = !read_rel(s, M_MEM, mp, "memory.memsw.limit_in_bytes")
+				    ? limit_of(s->buf)
+				    : UINT64_MAX;
 		if (!read_rel(s, M_MEM, mp, "memory.oom_control")) {
 			c->have |= CG_HAVE_MEM_EVENTS;
 			kv_u64(s->buf, "oom_kill", ' ', &c->ev_oom_kill);
@@ -220,7 +224,8 @@ static void read_v1(struct cg_src *s, const struct cg_proc *p, struct rec_cgroup
 
 static void read_v2(struct cg_src *s, const struct cg_proc *p, struct rec_cgroup *c)
 {
-	static const char *const psi_files[PSI_COUNT] = { "cpu.pressure", "memory.pressure", "io.pressure" };
+	static const char *const psi_files[PSI_COUNT] = {"cpu.pressure", "memory.pressure",
+							 "io.pressure"};
 	const char *cp = p->path[M_V2];
 	uint64_t v;
 
@@ -232,7 +237,8 @@ static void read_v2(struct cg_src *s, const struct cg_proc *p, struct rec_cgroup
 			c->mem_high = limit_of(s->buf);
 		if (!read_rel(s, M_V2, cp, "memory.current"))
 			c->mem_usage = limit_of(s->buf);
-		c->swap_limit = !read_rel(s, M_V2, cp, "memory.swap.max") ? limit_of(s->buf) : UINT64_MAX;
+		c->swap_limit =
+		    !read_rel(s, M_V2, cp, "memory.swap.max") ? limit_of(s->buf) : UINT64_MAX;
 	}
 	if (!read_rel(s, M_V2, cp, "memory.events")) {
 		c->have |= CG_HAVE_MEM_EVENTS;
@@ -271,12 +277,12 @@ static void read_v2(struct cg_src *s, const struct cg_proc *p, struct rec_cgroup
 static void emit_cgroup(struct cg_src *s, const struct cg_proc *p, uint64_t now,
 			const struct record_sink *sink)
 {
-	struct record r = { .kind = REC_CGROUP, .source = SRC_CGROUP, .cpu = -1, .t_ns = now };
+	struct record r = {.kind = REC_CGROUP, .source = SRC_CGROUP, .cpu = -1, .t_ns = now};
 	int v2 = s->v2_controllers && (p->path[M_V2][0] || s->mnt[M_MEM] < 0);
 	const char *path = v2 ? p->path[M_V2] : p->path[M_MEM];
 	char shown[170];
 
-	r.key = (struct task_key){ p->tgid, p->tgid, p->start };
+	r.key = (struct task_key){p->tgid, p->tgid, p->start};
 	uint64_t h = p->hash;
 	int hit = -1;
 	for (int i = 0; i < s->ncache && hit < 0; i++)
@@ -290,7 +296,7 @@ static void emit_cgroup(struct cg_src *s, const struct cg_proc *p, uint64_t now,
 		else
 			read_v1(s, p, &r.u.cg);
 		if (s->ncache < CG_CACHE)
-			s->cache[s->ncache++] = (struct cg_cached){ h, r.u.cg };
+			s->cache[s->ncache++] = (struct cg_cached){h, r.u.cg};
 	}
 	if (!r.u.cg.have)
 		return;
@@ -303,8 +309,9 @@ static void emit_cgroup(struct cg_src *s, const struct cg_proc *p, uint64_t now,
 
 static void emit_host(struct cg_src *s, uint64_t now, const struct record_sink *sink)
 {
-	static const char *const files[PSI_COUNT] = { "pressure/cpu", "pressure/memory", "pressure/io" };
-	struct record r = { .kind = REC_HOST, .source = SRC_CGROUP, .cpu = -1, .t_ns = now };
+	static const char *const files[PSI_COUNT] = {"pressure/cpu", "pressure/memory",
+						     "pressure/io"};
+	struct record r = {.kind = REC_HOST, .source = SRC_CGROUP, .cpu = -1, .t_ns = now};
 	uint64_t kb;
 
 	if (procfs_read_file(s->procfd, "meminfo", s->buf, sizeof(s->buf)) > 0 &&
@@ -339,7 +346,8 @@ static void learn_paths(struct cg_src *s, struct cg_proc *p)
 		if (c1 && c2 && c2 < eol) {
 			char ctl[128];
 			size_t cl = (size_t)(c2 - c1 - 1), n = (size_t)(eol - c2 - 1);
-			snprintf(ctl, sizeof(ctl), "%.*s", (int)(cl < sizeof(ctl) ? cl : sizeof(ctl) - 1), c1 + 1);
+			snprintf(ctl, sizeof(ctl), "%.*s",
+				 (int)(cl < sizeof(ctl) ? cl : sizeof(ctl) - 1), c1 + 1);
 			for (int m = 0; m < M_COUNT; m++) {
 				int hit = m == M_V2 ? cl == 0 : has_token(ctl, v1_names[m]);
 				const char *path = c2 + 1;
@@ -360,7 +368,8 @@ static void cgroup_observe(void *state, const struct record *rec)
 	int created;
 	struct cg_proc *p;
 
-	if ((rec->kind != REC_SAMPLE && rec->kind != REC_GONE) || rec->u.sample.scope != SCOPE_PROCESS)
+	if ((rec->kind != REC_SAMPLE && rec->kind != REC_GONE) ||
+	    rec->u.sample.scope != SCOPE_PROCESS)
 		return;
 	if (rec->kind == REC_GONE) {
 		taskmap_del(s->procs, rec->key.tgid, rec->key.start_ticks);
@@ -418,8 +427,9 @@ static int cgroup_start(struct run *r, void **state, struct source_status *st)
 	}
 	find_mounts(s);
 	if (s->mnt[M_MEM] < 0 && s->mnt[M_CPU] < 0 && !s->v2_controllers)
-		source_set(st, SOURCE_DEGRADED, "no cgroup hierarchy with memory, cpu or pids controllers "
-						"is mounted: host facts only");
+		source_set(st, SOURCE_DEGRADED,
+			   "no cgroup hierarchy with memory, cpu or pids controllers "
+			   "is mounted: host facts only");
 	else
 		source_set(st, SOURCE_OK, "%s", "");
 	*state = s;
@@ -442,10 +452,10 @@ static void cgroup_stop(void *state, struct source_status *st)
 }
 
 const struct source_ops source_cgroup = {
-	.name = "cgroup",
-	.id = SRC_CGROUP,
-	.start = cgroup_start,
-	.tick = cgroup_tick,
-	.observe = cgroup_observe,
-	.stop = cgroup_stop,
+    .name = "cgroup",
+    .id = SRC_CGROUP,
+    .start = cgroup_start,
+    .tick = cgroup_tick,
+    .observe = cgroup_observe,
+    .stop = cgroup_stop,
 };

@@ -31,13 +31,13 @@
 #include "core/run.h"
 #include "sources/procfs.h"
 
-#define CN_BATCH 64
-#define CN_BUFSZ 512
-#define CN_RCVBUF (32 << 20)
-#define CN_ACK_WAIT_MS 300
-#define CN_COALESCE_MIN 2
+#define CN_BATCH	  64
+#define CN_BUFSZ	  512
+#define CN_RCVBUF	  (32 << 20)
+#define CN_ACK_WAIT_MS	  300
+#define CN_COALESCE_MIN	  2
 #define CN_BUSY_PER_100MS 500
-#define CN_COALESCE_NS 3000000L /* under the 10 ms tick; 3x fewer wake-ups than 1 ms */
+#define CN_COALESCE_NS	  3000000L /* under the 10 ms tick; 3x fewer wake-ups than 1 ms */
 
 struct cn_src {
 	struct run *run;
@@ -53,7 +53,7 @@ struct cn_src {
 	uint32_t nonce;
 	uint64_t enobufs, lost_records, t_start, t_scan0, scans;
 	uint64_t win_start, win_count; /* messages in the current 100 ms */
-	int busy;			/* the last window was a storm */
+	int busy;		       /* the last window was a storm */
 	char why[160];
 	char bufs[CN_BATCH][CN_BUFSZ];
 	struct mmsghdr mm[CN_BATCH];
@@ -87,7 +87,8 @@ static void on_record(void *ctx, struct record *r)
 {
 	struct cn_src *s = ctx;
 
-	if (r->kind == REC_EXEC && s->enrich && want_text(s, r) && cn_enrich_push(s->enrich, r) == 0) {
+	if (r->kind == REC_EXEC && s->enrich && want_text(s, r) &&
+	    cn_enrich_push(s->enrich, r) == 0) {
 		s->st->events++;
 		return;
 	}
@@ -96,7 +97,7 @@ static void on_record(void *ctx, struct record *r)
 
 static void emit_lost(struct cn_src *s, uint64_t count, uint64_t since, uint64_t until)
 {
-	struct record r = { .kind = REC_LOST, .source = SRC_CONNECTOR, .cpu = -1, .t_ns = until };
+	struct record r = {.kind = REC_LOST, .source = SRC_CONNECTOR, .cpu = -1, .t_ns = until};
 
 	r.u.lost.count = count;
 	r.u.lost.since_ns = since;
@@ -159,10 +160,11 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 	(void)events;
 	if (s->stall_ms > 0) {
 		/* Test knob: the reader reads nothing for the first N ms. */
-		uint64_t until = s->t_start + (uint64_t)s->stall_ms * NS_PER_MS, now = clock_mono_ns();
+		uint64_t until = s->t_start + (uint64_t)s->stall_ms * NS_PER_MS,
+			 now = clock_mono_ns();
 		if (now < until) {
-			struct timespec ts = { (time_t)((until - now) / NS_PER_S),
-					       (long)((until - now) % NS_PER_S) };
+			struct timespec ts = {(time_t)((until - now) / NS_PER_S),
+					      (long)((until - now) % NS_PER_S)};
 			nanosleep(&ts, NULL);
 		}
 		s->stall_ms = 0;
@@ -182,7 +184,7 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 	}
 	s->win_count += (uint64_t)n;
 	if (s->busy && n >= CN_COALESCE_MIN) {
-		struct timespec ts = { 0, CN_COALESCE_NS };
+		struct timespec ts = {0, CN_COALESCE_NS};
 		nanosleep(&ts, NULL);
 		s->win_count += (uint64_t)drain(s, on_record);
 	}
@@ -210,7 +212,7 @@ static int kernel_at_least(int maj, int min)
 static int send_control(struct cn_src *s, uint32_t op, uint32_t mask)
 {
 	char buf[128];
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = 0, .nl_groups = CN_IDX_PROC };
+	struct sockaddr_nl to = {.nl_family = AF_NETLINK, .nl_pid = 0, .nl_groups = CN_IDX_PROC};
 	size_t len = cn_build_control(buf, op, mask, (uint32_t)s->listens, s->nonce);
 
 	if (sendto(s->fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
@@ -243,7 +245,7 @@ static int wait_ack(struct cn_src *s)
 		uint64_t now = clock_mono_ns();
 		if (now >= end)
 			return -ETIMEDOUT;
-		struct pollfd p = { .fd = s->fd, .events = POLLIN };
+		struct pollfd p = {.fd = s->fd, .events = POLLIN};
 		if (poll(&p, 1, (int)((end - now) / NS_PER_MS) + 1) > 0)
 			drain(s, NULL);
 	}
@@ -269,7 +271,7 @@ static const char *listen_error(int err)
 /* 0 when the socket is listening; else -errno with s->why set. */
 static int open_socket(struct cn_src *s)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
 	int rc;
 
 	s->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
@@ -324,11 +326,11 @@ static void follow_child(void *ctx, int32_t tgid)
 static void setup_mm(struct cn_src *s)
 {
 	for (int i = 0; i < CN_BATCH; i++) {
-		s->iov[i] = (struct iovec){ s->bufs[i], CN_BUFSZ };
-		s->mm[i].msg_hdr = (struct msghdr){ .msg_name = &s->from[i],
-						    .msg_namelen = sizeof(s->from[i]),
-						    .msg_iov = &s->iov[i],
-						    .msg_iovlen = 1 };
+		s->iov[i] = (struct iovec){s->bufs[i], CN_BUFSZ};
+		s->mm[i].msg_hdr = (struct msghdr){.msg_name = &s->from[i],
+						   .msg_namelen = sizeof(s->from[i]),
+						   .msg_iov = &s->iov[i],
+						   .msg_iovlen = 1};
 	}
 }
 
@@ -352,12 +354,13 @@ static int connector_start(struct run *r, void **state, struct source_status *st
 	/* `procimage exits` needs only exits: let the kernel filter (6.6+). A
 	 * recording keeps everything: a later report may want any image. */
 	s->mask = CN_EV_ALL;
-	if (o->cmd && strcmp(o->cmd, "exits") == 0 && run_image(r, "exits") && !run_image(r, "keytime"))
+	if (o->cmd && strcmp(o->cmd, "exits") == 0 && run_image(r, "exits") &&
+	    !run_image(r, "keytime"))
 		s->mask = (uint32_t)PROC_EVENT_EXIT | (uint32_t)PROC_EVENT_COREDUMP;
 	cn_decoder_init(&s->dec, 1);
 	setup_mm(s);
 	s->fallback = open_socket(s) != 0;
-	struct cn_scan_config sc = { s->rootfd, &o->targets, o->children, s->fallback };
+	struct cn_scan_config sc = {s->rootfd, &o->targets, o->children, s->fallback};
 	s->scan = cn_scan_new(&sc);
 	if (s->scan) {
 		cn_scan_on_follow(s->scan, follow_child, s);
@@ -418,12 +421,16 @@ static void final_status(struct cn_src *s, struct source_status *st, uint64_t un
 		return;
 	}
 	if (unknown_exec)
-		snprintf(extra, sizeof(extra), "; %llu exec events without filename/argv "
-			 "(task gone before /proc was read)", (unsigned long long)unknown_exec);
+		snprintf(extra, sizeof(extra),
+			 "; %llu exec events without filename/argv "
+			 "(task gone before /proc was read)",
+			 (unsigned long long)unknown_exec);
 	if (st->lost || s->enobufs)
 		source_set(st, SOURCE_DEGRADED,
-			   "receive buffer overflowed %llu times, at least %llu events lost (receive buffer "
-			   "%d KiB)%s", (unsigned long long)s->enobufs, (unsigned long long)st->lost,
+			   "receive buffer overflowed %llu times, at least %llu events lost "
+			   "(receive buffer "
+			   "%d KiB)%s",
+			   (unsigned long long)s->enobufs, (unsigned long long)st->lost,
 			   s->rcvbuf / 1024, extra);
 	else if (extra[0] || s->rcvbuf < (8 << 20))
 		source_set(st, SOURCE_OK, "receive buffer %d KiB%s", s->rcvbuf / 1024, extra);
@@ -459,10 +466,10 @@ static void connector_stop(void *state, struct source_status *st)
 }
 
 const struct source_ops source_connector = {
-	.name = "connector",
-	.id = SRC_CONNECTOR,
-	.start = connector_start,
-	.tick = connector_tick,
-	.observe = connector_observe,
-	.stop = connector_stop,
+    .name = "connector",
+    .id = SRC_CONNECTOR,
+    .start = connector_start,
+    .tick = connector_tick,
+    .observe = connector_observe,
+    .stop = connector_stop,
 };

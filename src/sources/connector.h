@@ -22,7 +22,7 @@
 
 /* The uapi header of older build hosts lacks these (kernel >= 6.6). */
 #define CN_EV_NONZERO_EXIT 0x20000000u
-#define CN_EV_ALL 0xffffffffu
+#define CN_EV_ALL	   0xffffffffu
 
 /* struct proc_input of kernel 6.6+: LISTEN with an event-type filter. */
 struct cn_proc_input {
@@ -33,7 +33,7 @@ struct cn_proc_input {
 #define CN_MAX_CPUS 4096
 
 struct cn_decoder {
-	int check_seq;	/* 0 when a kernel filter hides events (seq gaps are normal) */
+	int check_seq; /* 0 when a kernel filter hides events (seq gaps are normal) */
 	uint8_t seen[CN_MAX_CPUS];
 	uint32_t next_seq[CN_MAX_CPUS];
 	uint64_t last_ts[CN_MAX_CPUS];
@@ -90,8 +90,8 @@ struct cn_scan;
 struct cn_scan_config {
 	int rootfd;
 	const struct targets *targets;
-	int children;	/* follow descendants */
-	int full;	/* fallback: also diff threads and comm, every tick */
+	int children; /* follow descendants */
+	int full;     /* fallback: also diff threads and comm, every tick */
 };
 struct cn_scan *cn_scan_new(const struct cn_scan_config *cfg);
 void cn_scan_free(struct cn_scan *s);

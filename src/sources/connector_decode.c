@@ -175,7 +175,8 @@ int cn_decode(struct cn_decoder *d, const void *buf, size_t len, cn_record_fn fn
 		const struct cn_msg *cn = NLMSG_DATA(nh);
 		size_t plen = NLMSG_PAYLOAD(nh, 0);
 		if (plen < sizeof(*cn) || cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC ||
-		    plen - sizeof(*cn) < cn->len || cn->len < offsetof(struct proc_event, event_data)) {
+		    plen - sizeof(*cn) < cn->len ||
+		    cn->len < offsetof(struct proc_event, event_data)) {
 			d->bad++;
 			continue;
 		}
@@ -219,7 +220,7 @@ size_t cn_build_control(void *buf, uint32_t op, uint32_t mask, uint32_t seq, uin
 	if (mask == CN_EV_ALL) {
 		memcpy(cn->data, &op, sizeof(op));
 	} else {
-		struct cn_proc_input in = { op, mask };
+		struct cn_proc_input in = {op, mask};
 		memcpy(cn->data, &in, sizeof(in));
 	}
 	return total;

@@ -11,8 +11,8 @@
  * mm (exe_file is RCU-protected), and a short-lived task is still there.
  * The ring: [head, work) finished, [work, tail) queued; the worker owns only
  * slot `work` (it appends argv to the text) and never touches the record, so
- * the loop may read every other slot without the lock. A queue that fills (a stuck worker) makes the
- * loop emit exec records without text: counted, never blocking.
+ * the loop may read every other slot without the lock. A queue that fills (a stuck worker) makes
+ * the loop emit exec records without text: counted, never blocking.
  */
 #include "sources/connector.h"
 
@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #define EN_SLOTS 256
-#define EN_TEXT 4096
+#define EN_TEXT	 4096
 
 struct en_slot {
 	struct record rec;
@@ -155,7 +155,7 @@ struct cn_enrich *cn_enrich_new(int rootfd, int *efd_out)
 
 int cn_enrich_push(struct cn_enrich *e, const struct record *r)
 {
-	char exe[EN_TEXT / 2], comm[16] = { 0 }; /* all 16 bytes reach the store */
+	char exe[EN_TEXT / 2], comm[16] = {0}; /* all 16 bytes reach the store */
 	int n;
 
 	pthread_mutex_lock(&e->mu);

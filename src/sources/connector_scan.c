@@ -206,17 +206,18 @@ static void diff_threads(struct cn_scan *s, struct member *m, uint64_t now,
 
 	for (int i = 0; i < n && !quiet; i++) {
 		if (now_tids[i] == m->tgid ||
-		    (m->tids && bsearch(&now_tids[i], m->tids, (size_t)m->ntids, sizeof(int32_t), tid_cmp)))
+		    (m->tids &&
+		     bsearch(&now_tids[i], m->tids, (size_t)m->ntids, sizeof(int32_t), tid_cmp)))
 			continue;
-		struct record r = { 0 };
-		r.u.fork = (struct rec_fork){ m->tgid, m->tgid, m->tgid, now_tids[i] };
+		struct record r = {0};
+		r.u.fork = (struct rec_fork){m->tgid, m->tgid, m->tgid, now_tids[i]};
 		emit(sink, REC_CLONE, now, m->tgid, m->tgid, m->comm, &r);
 	}
 	for (int i = 0; i < m->ntids && !quiet && now_tids; i++) {
 		if (m->tids[i] == m->tgid ||
 		    bsearch(&m->tids[i], now_tids, (size_t)n, sizeof(int32_t), tid_cmp))
 			continue;
-		struct record r = { 0 };
+		struct record r = {0};
 		r.u.exit.is_thread = 1;
 		r.u.exit.exit_signal = -1;
 		emit(sink, REC_EXIT, now, m->tgid, m->tids[i], m->comm, &r);
@@ -243,14 +244,14 @@ static int check_member(struct cn_scan *s, struct member *m, uint64_t now,
 		rc = -1;
 	if (rc) {
 		if (!quiet) {
-			struct record r = { 0 };
+			struct record r = {0};
 			emit(sink, REC_EXIT, now, m->tgid, m->tgid, m->comm, &r);
 		}
 		return rc;
 	}
 	m->start = ps.starttime;
 	if (s->cfg.full && strcmp(comm, m->comm) != 0 && m->comm[0] && !quiet) {
-		struct record r = { 0 };
+		struct record r = {0};
 		emit(sink, REC_COMM, now, m->tgid, m->tgid, comm, &r);
 	}
 	memcpy(m->comm, comm, sizeof(m->comm));
@@ -269,7 +270,7 @@ static void consider_new(struct cn_scan *s, int32_t pid)
 {
 	char rel[32];
 	struct proc_sample ps;
-	struct cand c = { .pid = pid };
+	struct cand c = {.pid = pid};
 	int created;
 	struct known *k = taskmap_put(s->known, pid, 0, &created);
 
@@ -314,10 +315,11 @@ static void adopt(struct cn_scan *s, uint64_t now, const struct record_sink *sin
 			if (m && s->cfg.full)
 				diff_threads(s, m, now, sink, 1);
 			if (!quiet && child) {
-				struct record r = { 0 };
+				struct record r = {0};
 				struct member *pm = taskmap_get(s->members, c->ppid, 0);
-				r.u.fork = (struct rec_fork){ c->ppid, c->ppid, c->pid, c->pid };
-				emit(sink, REC_FORK, now, c->ppid, c->ppid, pm ? pm->comm : NULL, &r);
+				r.u.fork = (struct rec_fork){c->ppid, c->ppid, c->pid, c->pid};
+				emit(sink, REC_FORK, now, c->ppid, c->ppid, pm ? pm->comm : NULL,
+				     &r);
 			}
 			s->cands[i--] = s->cands[--s->ncands];
 			changed = 1;
@@ -409,7 +411,8 @@ void cn_scan_diff(struct cn_scan *s, uint64_t now_ns, const struct record_sink *
 
 void cn_scan_observe(struct cn_scan *s, const struct record *r)
 {
-	if (r->kind == REC_FORK && s->cfg.children && taskmap_get(s->members, r->u.fork.parent_tgid, 0)) {
+	if (r->kind == REC_FORK && s->cfg.children &&
+	    taskmap_get(s->members, r->u.fork.parent_tgid, 0)) {
 		del_member(s, r->u.fork.child_tgid); /* a reused pid */
 		add_member(s, r->u.fork.child_tgid, 0, r->comm);
 	} else if (r->kind == REC_EXIT && r->source == SRC_CONNECTOR && !r->u.exit.is_thread &&

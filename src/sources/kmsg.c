@@ -35,7 +35,7 @@
 
 struct cg_known {
 	uint8_t version;
-	char path[160]; /* "/x/y", relative to the memory controller's mount */
+	char path[160];		/* "/x/y", relative to the memory controller's mount */
 	struct rec_cgroup last; /* the cgroup source's last report */
 };
 
@@ -93,7 +93,8 @@ static void on_kmsg(void *ctx, int fd, uint32_t events)
 			source_note_loss(s->st, seq - s->next_seq, ts * 1000);
 		s->next_seq = seq + 1;
 		s->have_seq = 1;
-		struct record r = { .kind = REC_KMSG, .source = SRC_KMSG, .cpu = -1, .t_ns = ts * 1000 };
+		struct record r = {
+		    .kind = REC_KMSG, .source = SRC_KMSG, .cpu = -1, .t_ns = ts * 1000};
 		r.text = msg;
 		r.text_len = (uint32_t)strlen(msg);
 		s->st->events++;
@@ -159,14 +160,17 @@ static int kmsg_start(struct run *r, void **state, struct source_status *st)
 	}
 	if (s->vmfd < 0) {
 		source_set(st, SOURCE_UNAVAILABLE, "/dev/kmsg: %s%s; no /proc/vmstat either",
-			   strerror(-rc), rc == -EPERM ? ": needs CAP_SYSLOG (kernel.dmesg_restrict=1)" : "");
+			   strerror(-rc),
+			   rc == -EPERM ? ": needs CAP_SYSLOG (kernel.dmesg_restrict=1)" : "");
 		close_fds(s);
 		*state = NULL;
 		return -1;
 	}
 	source_set(st, SOURCE_DEGRADED,
-		   "no kernel log: /dev/kmsg: %s%s; OOM kills only from the memcg and /proc/vmstat counters",
-		   strerror(-rc), rc == -EPERM ? ": needs CAP_SYSLOG (kernel.dmesg_restrict=1)" : "");
+		   "no kernel log: /dev/kmsg: %s%s; OOM kills only from the memcg and /proc/vmstat "
+		   "counters",
+		   strerror(-rc),
+		   rc == -EPERM ? ": needs CAP_SYSLOG (kernel.dmesg_restrict=1)" : "");
 	return 0;
 }
 
@@ -194,7 +198,7 @@ static int read_memcg_oom_kill(const struct kmsg_src *s, const struct cg_known *
 static void emit_memcg(struct kmsg_src *s, const struct pending *pd, uint64_t now,
 		       const struct record_sink *sink)
 {
-	struct record r = { .kind = REC_CGROUP, .source = SRC_KMSG, .cpu = -1, .t_ns = now };
+	struct record r = {.kind = REC_CGROUP, .source = SRC_KMSG, .cpu = -1, .t_ns = now};
 
 	if (read_memcg_oom_kill(s, &pd->cg, &r.u.cg.ev_oom_kill))
 		return;
@@ -227,7 +231,7 @@ static void kmsg_tick(void *state, uint64_t now, const struct record_sink *sink)
 	if (!p || (p += 10, parse_u64(&p, &v)))
 		return;
 	if (!s->have_oom || v != s->oom_kill) {
-		struct record r = { .kind = REC_HOST, .source = SRC_KMSG, .cpu = -1, .t_ns = now };
+		struct record r = {.kind = REC_HOST, .source = SRC_KMSG, .cpu = -1, .t_ns = now};
 		r.u.host.have = HOST_HAVE_OOM_KILL;
 		r.u.host.oom_kill = v;
 		s->oom_kill = v;
@@ -263,10 +267,11 @@ static void kmsg_observe(void *state, const struct record *rec)
 	int32_t tgid;
 	uint64_t start;
 	while ((cg = taskmap_next(s->cgs, &it, &tgid, &start))) {
-		if (tgid != rec->key.tgid || (rec->key.start_ticks && start != rec->key.start_ticks))
+		if (tgid != rec->key.tgid ||
+		    (rec->key.start_ticks && start != rec->key.start_ticks))
 			continue;
 		if (s->npend < KMSG_MAX_PENDING)
-			s->pend[s->npend++] = (struct pending){ { tgid, tgid, start }, *cg };
+			s->pend[s->npend++] = (struct pending){{tgid, tgid, start}, *cg};
 		taskmap_del(s->cgs, tgid, start);
 	}
 }
@@ -286,10 +291,10 @@ static void kmsg_stop(void *state, struct source_status *st)
 }
 
 const struct source_ops source_kmsg = {
-	.name = "kmsg",
-	.id = SRC_KMSG,
-	.start = kmsg_start,
-	.tick = kmsg_tick,
-	.observe = kmsg_observe,
-	.stop = kmsg_stop,
+    .name = "kmsg",
+    .id = SRC_KMSG,
+    .start = kmsg_start,
+    .tick = kmsg_tick,
+    .observe = kmsg_observe,
+    .stop = kmsg_stop,
 };

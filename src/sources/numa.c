@@ -27,7 +27,7 @@ int numa_cpu_nodes(const char *dir, int16_t *map, int max)
 	}
 	while ((de = readdir(d))) {
 		char rel[300], buf[4096];
-		uint64_t set[PROC_CPUSET_WORDS] = { 0 };
+		uint64_t set[PROC_CPUSET_WORDS] = {0};
 		char *end;
 		if (strncmp(de->d_name, "node", 4) != 0)
 			continue;

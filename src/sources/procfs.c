@@ -22,14 +22,14 @@
 #include "sources/procfs_oom.h"
 #include "sources/procfs_parse.h"
 
-#define NFILES 12
-#define FD_NONE (-1)
+#define NFILES	  12
+#define FD_NONE	  (-1)
 #define FD_DENIED (-2)
 #define FD_ABSENT (-3)
 
 static const char *const file_names[NFILES] = {
-	"stat", "schedstat", "sched", "status", "io", "syscall", "wchan", "statm", "fd", "stack",
-	"oom_score", "oom_score_adj", /* PF_OOM_*: parsed in procfs_oom.c */
+    "stat", "schedstat", "sched",     "status",	       "io", "syscall", "wchan", "statm",
+    "fd",   "stack",	 "oom_score", "oom_score_adj", /* PF_OOM_*: parsed in procfs_oom.c */
 };
 
 struct pslot {
@@ -172,7 +172,8 @@ static void drop_threads(struct procfs *p, struct pslot *ps, const struct record
 		if (!ts)
 			continue;
 		if (gone_to) {
-			emit_gone(gone_to, now, ps->tgid, ps->tids[i], ts->start, NULL, SCOPE_THREAD);
+			emit_gone(gone_to, now, ps->tgid, ps->tids[i], ts->start, NULL,
+				  SCOPE_THREAD);
 			p->stats.gone++;
 		}
 		close_fds(ts->fds);
@@ -376,9 +377,9 @@ static int read_files(struct procfs *p, int dirfd, const char *prefix, int *fds,
 static void emit_gone(const struct record_sink *sink, uint64_t now, int32_t tgid, int32_t tid,
 		      uint64_t start, const char *comm, int scope)
 {
-	struct record r = { .kind = REC_GONE, .source = SRC_PROCFS, .cpu = -1, .t_ns = now };
+	struct record r = {.kind = REC_GONE, .source = SRC_PROCFS, .cpu = -1, .t_ns = now};
 
-	r.key = (struct task_key){ tgid, tid, start };
+	r.key = (struct task_key){tgid, tid, start};
 	r.u.sample.scope = (uint8_t)scope;
 	if (comm)
 		memcpy(r.comm, comm, sizeof(r.comm));
@@ -477,7 +478,8 @@ static void discover(struct procfs *p)
 						break;
 				/* Open each named pid once: after it is gone its
 				 * number may belong to another task. */
-				if (!q && (i < t->npids ? p->gen == 1 : i - t->npids >= p->follow_opened))
+				if (!q &&
+				    (i < t->npids ? p->gen == 1 : i - t->npids >= p->follow_opened))
 					q = open_process(p, id, 0);
 				ps = q;
 			}
@@ -574,7 +576,8 @@ static void list_threads(struct procfs *p, struct pslot *ps, const struct record
 		if (ps->only_tid && tid != ps->only_tid)
 			continue;
 		if (n == cap) {
-			int32_t *nf = realloc(fresh, (size_t)(cap = cap ? cap * 2 : 16) * sizeof(*nf));
+			int32_t *nf =
+			    realloc(fresh, (size_t)(cap = cap ? cap * 2 : 16) * sizeof(*nf));
 			if (!nf)
 				break;
 			fresh = nf;
@@ -617,7 +620,7 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 		int32_t tid = ps->tids[i];
 		int created;
 		struct tslot *ts = taskmap_put(p->threads, tid, 0, &created);
-		struct record r = { 0 };
+		struct record r = {0};
 		const char *stack = NULL;
 
 		if (!ts)
@@ -634,7 +637,8 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 		 * costs one pread per thread. A dead thread's kept fd reads
 		 * ESRCH, so exits are still seen. */
 		uint32_t want = ts->start ? files : files | PF_STAT;
-		if (read_files(p, ps->dirfd, prefix, ts->fds, want, &r.u.sample.s, r.comm, &stack)) {
+		if (read_files(p, ps->dirfd, prefix, ts->fds, want, &r.u.sample.s, r.comm,
+			       &stack)) {
 			/* Never sampled: it vanished between readdir and open. */
 			if (ts->start) {
 				emit_gone(sink, now, ps->tgid, tid, ts->start, NULL, SCOPE_THREAD);
@@ -651,7 +655,7 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 		} else {
 			memcpy(r.comm, ts->comm, sizeof(r.comm));
 		}
-		r.key = (struct task_key){ ps->tgid, tid, ts->start };
+		r.key = (struct task_key){ps->tgid, tid, ts->start};
 		emit_sample(p, sink, now, &r, stack);
 	}
 }
@@ -677,7 +681,7 @@ static void sample_hot_threads(struct procfs *p, struct pslot *ps, const struct 
 static int sample_process(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
 			  uint64_t now)
 {
-	struct record r = { 0 };
+	struct record r = {0};
 	uint32_t files = PF_STAT;
 
 	if (ps->matched == 1)
@@ -715,7 +719,7 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	if (cpu > ps->last_cpu_ticks)
 		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
 	ps->last_cpu_ticks = cpu;
-	r.key = (struct task_key){ ps->tgid, ps->tgid, ps->start };
+	r.key = (struct task_key){ps->tgid, ps->tgid, ps->start};
 	if (ps->matched == 1 || p->cfg.scan_all)
 		emit_sample(p, sink, now, &r, NULL);
 
@@ -731,8 +735,8 @@ static int cheap_tick(const struct procfs *p, const struct pslot *ps)
 {
 	uint32_t every = p->cfg.cheap_stat_every;
 
-	return every > 1 && p->cfg.scan_all && ps->matched == 0 && ps->start &&
-	       ps->nthreads == 1 && (p->gen + (uint32_t)ps->tgid) % every != 0 &&
+	return every > 1 && p->cfg.scan_all && ps->matched == 0 && ps->start && ps->nthreads == 1 &&
+	       (p->gen + (uint32_t)ps->tgid) % every != 0 &&
 	       ps->fds[file_index(PF_SCHEDSTAT)] != FD_DENIED &&
 	       ps->fds[file_index(PF_SCHEDSTAT)] != FD_ABSENT;
 }
@@ -782,8 +786,8 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 		discover(p);
 	while ((ps = taskmap_next(p->procs, &it, NULL, NULL))) {
 		int rc = (listed && ps->seen_gen != p->gen) ? -ESRCH
-			 : cheap_tick(p, ps)			     ? sample_cheap(p, ps, sink, now_ns)
-								     : sample_process(p, ps, sink, now_ns);
+			 : cheap_tick(p, ps)		    ? sample_cheap(p, ps, sink, now_ns)
+							    : sample_process(p, ps, sink, now_ns);
 		if (rc == -ESRCH) {
 			/* Listed this tick but its old files are dead: the pid may
 			 * already belong to a new task. */
@@ -825,9 +829,9 @@ void procfs_follow(struct procfs *p, int32_t tgid)
 void procfs_status(const struct procfs *p, struct source_status *st)
 {
 	static const char *const why[NFILES] = {
-		[4] = "io (needs ptrace access: CAP_SYS_PTRACE+CAP_DAC_READ_SEARCH for other users)",
-		[5] = "syscall (needs ptrace access)",
-		[9] = "stack (needs CAP_SYS_ADMIN)",
+	    [4] = "io (needs ptrace access: CAP_SYS_PTRACE+CAP_DAC_READ_SEARCH for other users)",
+	    [5] = "syscall (needs ptrace access)",
+	    [9] = "stack (needs CAP_SYS_ADMIN)",
 	};
 	char msg[256] = "";
 	size_t off = 0;

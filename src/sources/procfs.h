@@ -22,15 +22,15 @@
 #include "procimage/source.h"
 
 struct procfs_config {
-	const char *root;		/* "/proc" or --proc-root */
+	const char *root; /* "/proc" or --proc-root */
 	const struct targets *targets;
-	uint32_t process_files;		/* PF_* read at process scope for targets */
-	uint32_t deep_files;		/* PF_* read per thread for targets (0: no threads) */
-	uint32_t hot_files;		/* PF_* per thread for hot non-targets (0: none) */
-	int scan_all;			/* emit process stat samples for every process */
+	uint32_t process_files; /* PF_* read at process scope for targets */
+	uint32_t deep_files;	/* PF_* read per thread for targets (0: no threads) */
+	uint32_t hot_files;	/* PF_* per thread for hot non-targets (0: none) */
+	int scan_all;		/* emit process stat samples for every process */
 	uint64_t interval_ns;
-	uint32_t hot_hold_ticks;	/* keep a process hot this many ticks after it cooled */
-	uint32_t thread_refresh_ticks;	/* relist task/ at least this often */
+	uint32_t hot_hold_ticks;       /* keep a process hot this many ticks after it cooled */
+	uint32_t thread_refresh_ticks; /* relist task/ at least this often */
 	/* scan_all: single-thread non-target processes are probed with their
 	 * schedstat and read stat only every this many ticks (0/1: every tick) */
 	uint32_t cheap_stat_every;
@@ -38,7 +38,7 @@ struct procfs_config {
 
 struct procfs_stats {
 	uint64_t ticks, preads, opens, samples, gone, listings;
-	uint64_t alive; /* targets alive at the last tick */
+	uint64_t alive;		/* targets alive at the last tick */
 	uint64_t tick_ns_total; /* CPU spent inside procfs_tick (thread CPU clock) */
 };
 

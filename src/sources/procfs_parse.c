@@ -78,7 +78,7 @@ int procfs_parse_stat(const char *buf, struct proc_sample *s, char *comm, size_t
 {
 	const char *open = strchr(buf, '(');
 	const char *close = strrchr(buf, ')');
-	unsigned long long v[52] = { 0 };
+	unsigned long long v[52] = {0};
 	int n = 0;
 
 	if (!open || !close || close < open || close[1] != ' ' || !close[2])
@@ -228,8 +228,8 @@ int procfs_parse_status(const char *buf, struct proc_sample *s)
 	if (key_u64(buf, "Threads", ':', &v))
 		s->status_threads = (uint32_t)v;
 	const char *cpus = find_key(buf, "Cpus_allowed_list", ':');
-	if (cpus && procfs_parse_cpulist(parse_skip_spaces(cpus), s->cpus_allowed,
-					 PROC_CPUSET_WORDS) == 0)
+	if (cpus &&
+	    procfs_parse_cpulist(parse_skip_spaces(cpus), s->cpus_allowed, PROC_CPUSET_WORDS) == 0)
 		s->status_have |= STATUS_HAVE_CPUS;
 	s->have |= PF_STATUS;
 	return 0;

@@ -36,7 +36,8 @@ int ptrace_stack_explain(int scope, int have_cap, int same_uid, int descendant, 
 		return -EPERM;
 	}
 	if (scope == 2 && !have_cap) {
-		snprintf(why, len, "kernel.yama.ptrace_scope=2 allows ptrace only with CAP_SYS_PTRACE: %s",
+		snprintf(why, len,
+			 "kernel.yama.ptrace_scope=2 allows ptrace only with CAP_SYS_PTRACE: %s",
 			 FIX_CAP);
 		return -EPERM;
 	}
@@ -46,10 +47,11 @@ int ptrace_stack_explain(int scope, int have_cap, int same_uid, int descendant, 
 		return -EPERM;
 	}
 	if (scope == 1 && !have_cap && !descendant) {
-		snprintf(why, len,
-			 "kernel.yama.ptrace_scope=1 lets a process trace only its descendants: %s, "
-			 "or set sysctl kernel.yama.ptrace_scope=0",
-			 FIX_CAP);
+		snprintf(
+		    why, len,
+		    "kernel.yama.ptrace_scope=1 lets a process trace only its descendants: %s, "
+		    "or set sysctl kernel.yama.ptrace_scope=0",
+		    FIX_CAP);
 		return -EPERM;
 	}
 	return 0;

@@ -21,7 +21,8 @@ static struct unwind_proc *proc_unwinder(struct ptrace_stack *ps, int32_t tgid, 
 		return NULL;
 	/* After an exec, or when pcs fall outside every known module (dlopen),
 	 * read the maps again, but not more than every REBUILD_GAP_NS. */
-	if (p->up && (p->exec_seen || unwind_proc_stale(p->up)) && now - p->built_ns > REBUILD_GAP_NS) {
+	if (p->up && (p->exec_seen || unwind_proc_stale(p->up)) &&
+	    now - p->built_ns > REBUILD_GAP_NS) {
 		unwind_proc_free(p->up);
 		p->up = NULL;
 	}
@@ -104,9 +105,9 @@ void ptrace_stack_late_unwind(struct ptrace_stack *ps, struct pthread *t)
 static void emit(struct ptrace_stack *ps, struct pthread *t, const char *text, uint64_t now,
 		 const struct record_sink *sink, uint32_t count)
 {
-	struct record r = { .kind = REC_STACK, .source = SRC_PTRACE, .cpu = -1, .t_ns = now };
+	struct record r = {.kind = REC_STACK, .source = SRC_PTRACE, .cpu = -1, .t_ns = now};
 
-	r.key = (struct task_key){ t->tgid, t->tid, t->start };
+	r.key = (struct task_key){t->tgid, t->tid, t->start};
 	memcpy(r.comm, t->comm, sizeof(r.comm));
 	r.text = text;
 	r.text_len = (uint32_t)strlen(text);
@@ -176,12 +177,13 @@ static int sample_one(struct ptrace_stack *ps, struct pthread *t, int budget, ui
 		return 0;
 	/* A blocked thread that has not run since its last unwind has the same
 	 * stack (RUN_SLACK_NS: the restart our interrupt caused). */
-	int still = c != 'R' && t->have_pcs && !ran &&
-		    (t->woken || t->wchan_hash == t->unwound_wchan);
+	int still =
+	    c != 'R' && t->have_pcs && !ran && (t->woken || t->wchan_hash == t->unwound_wchan);
 	if (still) {
 		ps->stats.reused++;
 	} else if (c == 'D' || c == 'T' || c == 't' || t->st == TS_LISTENING) {
-		why = c == 'D' ? "[user stack not sampled: D state]" : "[user stack not sampled: stopped]";
+		why = c == 'D' ? "[user stack not sampled: D state]"
+			       : "[user stack not sampled: stopped]";
 		ps->stats.skipped++;
 	} else if (!budget) {
 		why = "[user stack not sampled: over budget]";
@@ -220,8 +222,8 @@ void ptrace_stack_tick(struct ptrace_stack *ps, uint64_t now, const struct recor
 	if (now + ps->period_ns / 2 < ps->next_due)
 		goto done;
 	ps->next_due = ps->next_due + ps->period_ns > now + ps->period_ns / 2
-			       ? ps->next_due + ps->period_ns
-			       : now + ps->period_ns / 2;
+			   ? ps->next_due + ps->period_ns
+			   : now + ps->period_ns / 2;
 	for (size_t i = 0; i < ps->nnoted; i++) {
 		struct pthread *t = taskmap_get(ps->threads, ps->noted[i], 0);
 		if (!t)

@@ -37,8 +37,8 @@ static void psrc_free(struct psrc *s)
 static int psrc_start(struct run *r, void **state, struct source_status *st)
 {
 	const struct run_opts *o = run_opts(r);
-	struct ptrace_stack_config cfg = { .hz = o->stack_hz > 0 ? (uint32_t)o->stack_hz : 0,
-					   .flags = o->stack_flags };
+	struct ptrace_stack_config cfg = {.hz = o->stack_hz > 0 ? (uint32_t)o->stack_hz : 0,
+					  .flags = o->stack_flags};
 	struct psrc *s = calloc(1, sizeof(*s));
 	char why[256];
 
@@ -95,30 +95,31 @@ static void psrc_stop(void *state, struct source_status *st)
 	if (x->skipped)
 		source_note_loss(st, x->skipped, 0);
 	if (err[0] || undetached)
-		source_set(st, SOURCE_DEGRADED, "%s%s%s", err,
-			   err[0] && undetached ? "; " : "",
+		source_set(st, SOURCE_DEGRADED, "%s%s%s", err, err[0] && undetached ? "; " : "",
 			   undetached ? "some threads did not stop in time to detach: the kernel "
 					"releases them when procimage exits"
 				      : "");
 	else
-		source_set(st, SOURCE_OK,
-			   "%llu user stacks from %llu threads: %llu unwound (held stopped %.0f us each on "
-			   "average; %.0f us from interrupt to stop), %llu unchanged since the "
-			   "last unwind, %llu not sampled (no CPU to reach the stop in time, D state, "
-			   "stopped, over budget)",
-			   (unsigned long long)x->samples, (unsigned long long)x->threads,
-			   (unsigned long long)x->unwinds,
-			   x->unwinds ? (double)x->held_ns / 1e3 / (double)x->unwinds : 0.0,
-			   x->interrupts ? (double)x->wait_ns / 1e3 / (double)x->interrupts : 0.0,
-			   (unsigned long long)x->reused, (unsigned long long)x->skipped);
+		source_set(
+		    st, SOURCE_OK,
+		    "%llu user stacks from %llu threads: %llu unwound (held stopped %.0f us each "
+		    "on "
+		    "average; %.0f us from interrupt to stop), %llu unchanged since the "
+		    "last unwind, %llu not sampled (no CPU to reach the stop in time, D state, "
+		    "stopped, over budget)",
+		    (unsigned long long)x->samples, (unsigned long long)x->threads,
+		    (unsigned long long)x->unwinds,
+		    x->unwinds ? (double)x->held_ns / 1e3 / (double)x->unwinds : 0.0,
+		    x->interrupts ? (double)x->wait_ns / 1e3 / (double)x->interrupts : 0.0,
+		    (unsigned long long)x->reused, (unsigned long long)x->skipped);
 	psrc_free(s);
 }
 
 const struct source_ops source_ptrace_stack = {
-	.name = "ptrace",
-	.id = SRC_PTRACE,
-	.start = psrc_start,
-	.tick = psrc_tick,
-	.observe = psrc_observe,
-	.stop = psrc_stop,
+    .name = "ptrace",
+    .id = SRC_PTRACE,
+    .start = psrc_start,
+    .tick = psrc_tick,
+    .observe = psrc_observe,
+    .stop = psrc_stop,
 };

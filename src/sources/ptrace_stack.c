@@ -226,7 +226,8 @@ int ptrace_stack_seize_thread(struct ptrace_stack *ps, struct pthread *t)
 	if (e != ESRCH && !ps->err[0]) {
 		char why[200];
 		if (e == EPERM && ptrace_stack_check(t->tgid, why, sizeof(why)) == 0)
-			snprintf(why, sizeof(why), "refused (EPERM) by the kernel or a security module");
+			snprintf(why, sizeof(why),
+				 "refused (EPERM) by the kernel or a security module");
 		snprintf(ps->err, sizeof(ps->err), "cannot ptrace pid %d: %s", t->tgid,
 			 e == EPERM ? why : strerror(e));
 	}
@@ -361,7 +362,8 @@ static void detach_one(struct ptrace_stack *ps, struct pthread *t, uint64_t dead
 		if (k == SK_DEAD || k == SK_OTHER)
 			return;
 		/* A group-stopped thread stays stopped after detach, as it should. */
-		if (ptrace(PTRACE_DETACH, t->tid, 0, (void *)(long)(k == SK_SIGNAL ? sig : 0)) == 0 ||
+		if (ptrace(PTRACE_DETACH, t->tid, 0, (void *)(long)(k == SK_SIGNAL ? sig : 0)) ==
+			0 ||
 		    errno == ESRCH)
 			return;
 	}

@@ -44,23 +44,23 @@ enum ptrace_stack_flags {
 };
 
 struct ptrace_stack_config {
-	uint32_t hz;		/* samples per thread per second (0: default) */
-	uint32_t max_per_tick;	/* interrupts per tick at most (0: 256) */
-	uint32_t flags;		/* PSTACK_* */
+	uint32_t hz;	       /* samples per thread per second (0: default) */
+	uint32_t max_per_tick; /* interrupts per tick at most (0: 256) */
+	uint32_t flags;	       /* PSTACK_* */
 };
 
 struct ptrace_stack_stats {
-	uint64_t samples;	/* REC_STACKs emitted */
-	uint64_t unwinds;	/* interrupt + unwind */
-	uint64_t reused;	/* blocked and not run since: previous stack */
-	uint64_t skipped;	/* over the per-tick budget, D state, failures */
-	uint64_t interrupts;	/* PTRACE_INTERRUPTs sent for samples */
-	uint64_t timeouts;	/* did not stop within the wait (unwound later) */
+	uint64_t samples;    /* REC_STACKs emitted */
+	uint64_t unwinds;    /* interrupt + unwind */
+	uint64_t reused;     /* blocked and not run since: previous stack */
+	uint64_t skipped;    /* over the per-tick budget, D state, failures */
+	uint64_t interrupts; /* PTRACE_INTERRUPTs sent for samples */
+	uint64_t timeouts;   /* did not stop within the wait (unwound later) */
 	uint64_t seize_failed, threads, signals_passed;
-	uint64_t wait_ns;	/* PTRACE_INTERRUPT until the stop is seen (the thread
-				 * runs, or waits for a CPU, until it reaches the trap) */
-	uint64_t held_ns;	/* stop seen until resumed: what sampling costs it */
-	uint64_t undetached;	/* threads still traced after stop (kernel frees them) */
+	uint64_t wait_ns;    /* PTRACE_INTERRUPT until the stop is seen (the thread
+			      * runs, or waits for a CPU, until it reaches the trap) */
+	uint64_t held_ns;    /* stop seen until resumed: what sampling costs it */
+	uint64_t undetached; /* threads still traced after stop (kernel frees them) */
 };
 
 struct ptrace_stack;
@@ -94,8 +94,8 @@ const char *ptrace_stack_error(const struct ptrace_stack *ps);
  * ptrace_scope (-1 when Yama is absent), CAP_SYS_PTRACE, same uid, target is
  * a descendant, TracerPid of the target. 0 if permitted; else -EPERM and a
  * message saying what to change. */
-int ptrace_stack_explain(int yama_scope, int have_cap, int same_uid, int descendant,
-			 int tracer_pid, char *why, size_t len);
+int ptrace_stack_explain(int yama_scope, int have_cap, int same_uid, int descendant, int tracer_pid,
+			 char *why, size_t len);
 /* Gather those facts for pid from /proc and libcap and explain. */
 int ptrace_stack_check(pid_t pid, char *why, size_t len);
 

@@ -15,7 +15,7 @@
 #include "sources/ptrace_stack.h"
 #include "sources/ptrace_unwind.h"
 
-#define WAIT_STOP_NS (50 * NS_PER_MS)
+#define WAIT_STOP_NS   (50 * NS_PER_MS)
 #define DETACH_WAIT_NS (2 * NS_PER_S)
 #define REBUILD_GAP_NS (2 * NS_PER_S)
 /* Our own interrupt wakes a sleeper, which runs a little to restart its
@@ -31,7 +31,7 @@ enum stopkind { SK_NONE, SK_DEAD, SK_TRAP, SK_SIGNAL, SK_GROUP, SK_EXEC, SK_OTHE
 struct pthread {
 	int32_t tgid, tid;
 	uint8_t st, noted, have_pcs, truncated, have_run;
-	uint8_t woken; /* our interrupt woke it from a sleep (it was not on CPU) */
+	uint8_t woken;	    /* our interrupt woke it from a sleep (it was not on CPU) */
 	uint8_t late;	    /* interrupted, the stop has not come yet */
 	uint8_t late_ready; /* pcs from a late stop, not yet emitted */
 	char pstate;

@@ -40,9 +40,9 @@ struct walk {
 
 /* Local debug files only (never debuginfod: no network, no stalls). */
 static const Dwfl_Callbacks callbacks = {
-	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_build_id_find_debuginfo,
-	.debuginfo_path = NULL,
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = dwfl_build_id_find_debuginfo,
+    .debuginfo_path = NULL,
 };
 
 int unwind_demangle(struct demangler *d, const char *name, char *out, size_t outlen)
@@ -148,7 +148,7 @@ static int frame_cb(Dwfl_Frame *f, void *arg)
 
 int unwind_thread(struct unwind_proc *u, pid_t tid, uint64_t *pcs, int max, int *truncated)
 {
-	struct walk w = { pcs, 0, max, 0 };
+	struct walk w = {pcs, 0, max, 0};
 
 	/* The walk ends in an error at the outermost frame (no CFI for _start,
 	 * a zero return address): only "no frame at all" is a failure. */
@@ -238,13 +238,13 @@ static const char *lookup(struct unwind_proc *u, uint64_t pc)
 	uint32_t off = intern(u, buf);
 	if (off == UINT32_MAX || (u->used + 1) * 2 > u->nsyms)
 		return "[unknown]";
-	u->syms[i] = (struct sym_slot){ pc, off };
+	u->syms[i] = (struct sym_slot){pc, off};
 	u->used++;
 	return u->names + off;
 }
 
-size_t unwind_symbolize(struct unwind_proc *u, const uint64_t *pcs, int n, int truncated,
-			char *out, size_t outlen)
+size_t unwind_symbolize(struct unwind_proc *u, const uint64_t *pcs, int n, int truncated, char *out,
+			size_t outlen)
 {
 	size_t w = 0;
 

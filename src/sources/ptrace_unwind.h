@@ -42,8 +42,8 @@ void unwind_proc_free(struct unwind_proc *u);
 int unwind_thread(struct unwind_proc *u, pid_t tid, uint64_t *pcs, int max, int *truncated);
 /* Root-first frames "main;work;hot" for pcs (leaf first) into out. Unknown
  * addresses become "[module]" or "[unknown]". Returns the length. */
-size_t unwind_symbolize(struct unwind_proc *u, const uint64_t *pcs, int n, int truncated,
-			char *out, size_t outlen);
+size_t unwind_symbolize(struct unwind_proc *u, const uint64_t *pcs, int n, int truncated, char *out,
+			size_t outlen);
 /* A pc outside every known module was seen (dlopen, JIT): the module list is
  * worth re-reading. */
 int unwind_proc_stale(const struct unwind_proc *u);

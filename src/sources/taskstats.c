@@ -37,8 +37,8 @@
  * query (same CPU ticks, faults and threads, not R or D) is asked again only
  * every COLD_PERIOD_NS: its counters cannot have moved much. */
 #define EVERY_TICK_PER_S 1000u
-#define COLD_PERIOD_NS (5 * NS_PER_S)
-#define LISTEN_RCVBUF (8 << 20)	/* ~1.3 KB per exit record: ~6000 queued */
+#define COLD_PERIOD_NS	 (5 * NS_PER_S)
+#define LISTEN_RCVBUF	 (8 << 20) /* ~1.3 KB per exit record: ~6000 queued */
 
 struct ts_target {
 	int32_t key_id; /* tid, or -tgid for a process */
@@ -72,8 +72,8 @@ struct ts_src {
 
 static int nl_socket(int rcvbuf)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 
 	if (fd < 0)
@@ -92,7 +92,7 @@ static int nl_socket(int rcvbuf)
 
 static int nl_send(int fd, const void *msg, size_t len)
 {
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl to = {.nl_family = AF_NETLINK};
 	ssize_t n;
 
 	do
@@ -128,19 +128,19 @@ static int resolve_family(struct ts_src *s)
 
 static void emit(struct ts_src *s, const struct ts_item *it, int is_exit)
 {
-	struct record r = { .kind = REC_TASKSTATS, .source = SRC_TASKSTATS, .cpu = -1 };
+	struct record r = {.kind = REC_TASKSTATS, .source = SRC_TASKSTATS, .cpu = -1};
 	struct ts_target *t = is_exit ? NULL : s->cur;
 
 	r.t_ns = s->now_ns;
 	r.u.ts = it->ts;
 	r.u.ts.is_exit = (uint8_t)is_exit;
 	if (t) {
-		r.key = (struct task_key){ t->tgid, t->tid, t->start };
+		r.key = (struct task_key){t->tgid, t->tid, t->start};
 		memcpy(r.comm, t->comm, sizeof(r.comm));
 	} else {
 		int32_t id = (int32_t)it->id;
 		int32_t tgid = it->is_tgid ? id : (it->ts.ac_tgid ? (int32_t)it->ts.ac_tgid : id);
-		r.key = (struct task_key){ tgid, id, 0 };
+		r.key = (struct task_key){tgid, id, 0};
 		memcpy(r.comm, it->ts.comm, sizeof(r.comm) - 1);
 	}
 	if (!r.comm[0] && t)
@@ -176,7 +176,8 @@ static int query(struct ts_src *s, struct ts_target *t)
 			return (int)n;
 		if ((size_t)n < sizeof(*nh) || nh->nlmsg_seq != s->seq)
 			continue; /* a late answer to an earlier, timed-out query */
-		if (nh->nlmsg_type == NLMSG_ERROR && (size_t)n >= NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+		if (nh->nlmsg_type == NLMSG_ERROR &&
+		    (size_t)n >= NLMSG_LENGTH(sizeof(struct nlmsgerr)))
 			return ((const struct nlmsgerr *)NLMSG_DATA(nh))->error;
 		s->cur = t;
 		taskstats_parse(s->rbuf, (size_t)n, s->family, on_reply, s);
@@ -235,7 +236,8 @@ static void possible_cpus(char *out, size_t len)
 static int listener_cpumask(struct ts_src *s, int attr)
 {
 	char msg[256];
-	size_t len = taskstats_build_cpumask(msg, sizeof(msg), s->family, attr, s->cpulist, ++s->seq);
+	size_t len =
+	    taskstats_build_cpumask(msg, sizeof(msg), s->family, attr, s->cpulist, ++s->seq);
 	int rc;
 
 	((struct nlmsghdr *)msg)->nlmsg_flags |= NLM_F_ACK;
@@ -261,7 +263,8 @@ static void start_listener(struct ts_src *s)
 	if (!rc)
 		rc = run_add_fd(s->run, s->lfd, on_listen, s);
 	if (rc) {
-		source_set(s->st, SOURCE_DEGRADED, "no exit records: registering the exit listener for CPUs %s failed: %s",
+		source_set(s->st, SOURCE_DEGRADED,
+			   "no exit records: registering the exit listener for CPUs %s failed: %s",
 			   s->cpulist, strerror(-rc));
 		if (s->lfd >= 0)
 			close(s->lfd);
@@ -287,7 +290,8 @@ static void switch_delayacct(struct ts_src *s)
 		return;
 	rc = delayacct_enable();
 	if (rc) {
-		source_set(s->st, SOURCE_DEGRADED, "--enable-delayacct: cannot set kernel.task_delayacct=1: %s",
+		source_set(s->st, SOURCE_DEGRADED,
+			   "--enable-delayacct: cannot set kernel.task_delayacct=1: %s",
 			   strerror(-rc));
 		return;
 	}
@@ -298,9 +302,11 @@ static void switch_delayacct(struct ts_src *s)
 static int start_error(struct ts_src *s, struct source_status *st, int rc, const char *what)
 {
 	if (rc == -EPERM || rc == -EACCES)
-		source_set(st, SOURCE_UNAVAILABLE, "EPERM: needs CAP_NET_ADMIN in the initial user namespace");
+		source_set(st, SOURCE_UNAVAILABLE,
+			   "EPERM: needs CAP_NET_ADMIN in the initial user namespace");
 	else if (rc == -ENOENT && strcmp(what, "family") == 0)
-		source_set(st, SOURCE_UNAVAILABLE, "the kernel has no TASKSTATS netlink family (CONFIG_TASKSTATS)");
+		source_set(st, SOURCE_UNAVAILABLE,
+			   "the kernel has no TASKSTATS netlink family (CONFIG_TASKSTATS)");
 	else
 		source_set(st, SOURCE_UNAVAILABLE, "%s: %s", what, strerror(-rc));
 	if (s->qfd >= 0)
@@ -313,7 +319,7 @@ static int start_error(struct ts_src *s, struct source_status *st, int rc, const
 static int taskstats_start(struct run *r, void **state, struct source_status *st)
 {
 	struct ts_src *s = calloc(1, sizeof(*s));
-	struct ts_target self = { 0 };
+	struct ts_target self = {0};
 	int rc;
 
 	*state = NULL;
@@ -384,7 +390,7 @@ static void observe(void *state, const struct record *rec)
 
 static void send_host(struct ts_src *s, uint64_t now, const struct record_sink *sink)
 {
-	struct record r = { .kind = REC_HOST, .source = SRC_TASKSTATS, .cpu = -1, .t_ns = now };
+	struct record r = {.kind = REC_HOST, .source = SRC_TASKSTATS, .cpu = -1, .t_ns = now};
 	int v = delayacct_read();
 
 	if (v < 0)
@@ -451,8 +457,8 @@ static void taskstats_stop(void *state, struct source_status *st)
 	if (s->delayacct_by_run) {
 		int rc = delayacct_restore();
 		if (rc)
-			source_set(st, SOURCE_DEGRADED, "could not restore kernel.task_delayacct: %s",
-				   strerror(-rc));
+			source_set(st, SOURCE_DEGRADED,
+				   "could not restore kernel.task_delayacct: %s", strerror(-rc));
 	}
 	if (s->qfd >= 0)
 		close(s->qfd);
@@ -461,10 +467,10 @@ static void taskstats_stop(void *state, struct source_status *st)
 }
 
 const struct source_ops source_taskstats = {
-	.name = "taskstats",
-	.id = SRC_TASKSTATS,
-	.start = taskstats_start,
-	.tick = taskstats_tick,
-	.observe = observe,
-	.stop = taskstats_stop,
+    .name = "taskstats",
+    .id = SRC_TASKSTATS,
+    .start = taskstats_start,
+    .tick = taskstats_tick,
+    .observe = observe,
+    .stop = taskstats_stop,
 };

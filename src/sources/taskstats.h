@@ -18,8 +18,8 @@
 #include "procimage/record.h"
 
 /* Sizes of struct taskstats by version (bytes). */
-#define TS_SIZE_V1 80u	 /* up to cpu_run_virtual_total */
-#define TS_SIZE_V8 328u	 /* up to freepages_delay_total */
+#define TS_SIZE_V1  80u	 /* up to cpu_run_virtual_total */
+#define TS_SIZE_V8  328u /* up to freepages_delay_total */
 #define TS_SIZE_V13 416u /* up to wpcopy_delay_total */
 #define TS_SIZE_V14 432u /* + irq */
 #define TS_SIZE_V16 560u /* + *_delay_max/min */
@@ -27,11 +27,11 @@
 
 /* One decoded aggregate of a reply or an exit message. */
 struct ts_item {
-	int err;	/* -errno of an NLMSG_ERROR (then only seq is valid) */
-	uint32_t seq;	/* nlmsg_seq: matches a query */
-	uint8_t cmd;	/* TASKSTATS_CMD_NEW for exits and replies */
+	int err;      /* -errno of an NLMSG_ERROR (then only seq is valid) */
+	uint32_t seq; /* nlmsg_seq: matches a query */
+	uint8_t cmd;  /* TASKSTATS_CMD_NEW for exits and replies */
 	uint8_t is_tgid;
-	uint32_t id;	/* pid or tgid of the aggregate */
+	uint32_t id; /* pid or tgid of the aggregate */
 	struct rec_taskstats ts;
 };
 

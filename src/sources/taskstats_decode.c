@@ -65,7 +65,8 @@ _Static_assert(offsetof(struct ts_v17, max_ts) == TS_SIZE_V16, "v16 layout");
 _Static_assert(sizeof(struct ts_v17) == TS_SIZE_V17, "v17 layout");
 
 /* A field counts only when the message is long enough to hold it. */
-#define HAS(len, field) ((len) >= offsetof(struct ts_v17, field) + sizeof(((struct ts_v17 *)0)->field))
+#define HAS(len, field)                                                                            \
+	((len) >= offsetof(struct ts_v17, field) + sizeof(((struct ts_v17 *)0)->field))
 
 static void copy_delays(const struct ts_v17 *k, size_t len, struct rec_taskstats *o)
 {
@@ -331,7 +332,7 @@ int taskstats_parse_family(const void *buf, size_t len, uint16_t *family)
 			continue;
 		size_t rem = nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
 		const struct nlattr *a =
-			(const struct nlattr *)((const char *)NLMSG_DATA(nh) + GENL_HDRLEN);
+		    (const struct nlattr *)((const char *)NLMSG_DATA(nh) + GENL_HDRLEN);
 		for (; nla_ok(a, rem); a = nla_next(a, &rem))
 			if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID &&
 			    a->nla_len >= NLA_HDRLEN + 2) {

@@ -20,12 +20,12 @@
 /* -1: nothing to restore; 0/1: the value found before we switched it on. */
 static volatile sig_atomic_t delayacct_saved = -1;
 
-static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGQUIT };
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGQUIT};
 
 /* Async-signal-safe: open, write, close. */
 static int write_value(int v)
 {
-	char c[2] = { (char)('0' + v), '\n' };
+	char c[2] = {(char)('0' + v), '\n'};
 	int fd = open(DELAYACCT_PATH, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
 
@@ -69,7 +69,7 @@ static void at_exit(void)
 int delayacct_enable(void)
 {
 	int old = delayacct_read();
-	static const struct sigaction sa = { .sa_handler = on_fatal, .sa_flags = SA_RESETHAND };
+	static const struct sigaction sa = {.sa_handler = on_fatal, .sa_flags = SA_RESETHAND};
 	int rc;
 
 	if (old < 0)

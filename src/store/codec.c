@@ -32,7 +32,7 @@ struct slot_text {
 #define TEXT_NONE UINT32_MAX
 
 struct codec {
-	uint64_t *base; /* nslots x CODEC_WORDS: last record of each slot */
+	uint64_t *base;		   /* nslots x CODEC_WORDS: last record of each slot */
 	struct slot_text *text_of; /* nslots */
 	size_t nslots, cap;
 	struct slot_key *keys; /* encoder hash: key -> slot index */
@@ -95,7 +95,8 @@ static void flatten(const struct record *r, uint64_t *w)
 {
 	/* cpu + 1 in the low bits: -1 becomes 0 and a move between CPUs a small
 	 * delta; kind and source never change within a slot. */
-	w[0] = (uint64_t)(uint32_t)(r->cpu + 1) | (uint64_t)r->kind << 32 | (uint64_t)r->source << 48;
+	w[0] =
+	    (uint64_t)(uint32_t)(r->cpu + 1) | (uint64_t)r->kind << 32 | (uint64_t)r->source << 48;
 	w[1] = r->t_ns;
 	w[2] = (uint64_t)(uint32_t)r->key.tgid | (uint64_t)(uint32_t)r->key.tid << 32;
 	w[3] = r->key.start_ticks;
@@ -182,8 +183,11 @@ static int rehash(struct codec *c)
 /* The slot of r: an existing one, or a new one (zero baseline). -1 on ENOMEM. */
 static long find_slot(struct codec *c, const struct record *r, int *created)
 {
-	struct slot_key k = { .start = r->key.start_ticks, .tid = r->key.tid, .kind = r->kind,
-			      .source = r->source, .used = 1 };
+	struct slot_key k = {.start = r->key.start_ticks,
+			     .tid = r->key.tid,
+			     .kind = r->kind,
+			     .source = r->source,
+			     .used = 1};
 	size_t j;
 
 	memcpy(&k.byte0, &r->u, 1);
@@ -229,12 +233,12 @@ static uint8_t *put_varint(uint8_t *p, uint64_t v)
 
 static uint64_t zigzag(uint64_t d)
 {
-	return (d << 1) ^ (uint64_t)((int64_t)d >> 63);
+	return (d << 1) ^ (0 - (d >> 63)); /* sign mask without shifting a signed value */
 }
 
 static uint64_t unzigzag(uint64_t z)
 {
-	return (z >> 1) ^ (uint64_t)-(int64_t)(z & 1);
+	return (z >> 1) ^ (uint64_t) - (int64_t)(z & 1);
 }
 
 int codec_encode(struct codec *c, const struct record *r, struct codec_buf *out)
@@ -249,8 +253,8 @@ int codec_encode(struct codec *c, const struct record *r, struct codec_buf *out)
 	flatten(r, w);
 	uint64_t *b = c->base + (size_t)s * CODEC_WORDS;
 	uint8_t *p = out->p + out->len;
-	uint32_t *kl = r->kind < REC_KIND_COUNT && r->source < SRC_COUNT
-				 ? &c->last[r->kind][r->source] : NULL;
+	uint32_t *kl =
+	    r->kind < REC_KIND_COUNT && r->source < SRC_COUNT ? &c->last[r->kind][r->source] : NULL;
 	p = put_varint(p, (uint64_t)s);
 	if (created) {
 		uint32_t tmpl = kl && *kl ? *kl : 0;

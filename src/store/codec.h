@@ -29,7 +29,7 @@
 
 /* Words of a flattened record: 6 header words and the payload union. */
 #define CODEC_HDR_WORDS 6
-#define CODEC_WORDS (CODEC_HDR_WORDS + (sizeof(((struct record *)0)->u) + 7) / 8)
+#define CODEC_WORDS	(CODEC_HDR_WORDS + (sizeof(((struct record *)0)->u) + 7) / 8)
 /* Bump when the flattening changes; the store refuses other layouts. */
 #define CODEC_LAYOUT_VERSION 4
 

@@ -27,7 +27,7 @@
 #include "procimage/source.h"
 
 #define STORE_SCHEMA_VERSION 1
-#define STORE_APP_ID 0x50724f49 /* "PrOI" */
+#define STORE_APP_ID	     0x50724f49 /* "PrOI" */
 
 struct store_info {
 	char host[128], kernel[128];
@@ -42,10 +42,10 @@ struct store_info {
 };
 
 struct store_limits {
-	uint64_t max_size;     /* bytes; 0 = none */
-	uint64_t max_age_ns;   /* 0 = none */
-	uint64_t flush_ns;     /* commit at least this often (default 1 s) */
-	uint64_t segment_ns;   /* start a new self-contained segment this often */
+	uint64_t max_size;   /* bytes; 0 = none */
+	uint64_t max_age_ns; /* 0 = none */
+	uint64_t flush_ns;   /* commit at least this often (default 1 s) */
+	uint64_t segment_ns; /* start a new self-contained segment this often */
 };
 
 struct store_stats {
@@ -81,12 +81,12 @@ void store_reader_sources(const struct store_reader *r, struct source_status *st
 /* Deliver every record with from_ns <= t_ns <= to_ns (CLOCK_MONOTONIC of the
  * recording host; 0 = open end), in recorded order. 0, or 2 with err set
  * (corrupted data). */
-int store_replay(struct store_reader *r, uint64_t from_ns, uint64_t to_ns, record_fn fn,
-		 void *ctx, char *err, size_t errlen);
+int store_replay(struct store_reader *r, uint64_t from_ns, uint64_t to_ns, record_fn fn, void *ctx,
+		 char *err, size_t errlen);
 
 /* Records and encoded bytes per kind over the whole recording (report
  * --info, bench/store.sh). 0, or 2 with err set. */
-int store_kind_bytes(struct store_reader *r, uint64_t *count, uint64_t *bytes /* [REC_KIND_COUNT] */,
-		     char *err, size_t errlen);
+int store_kind_bytes(struct store_reader *r, uint64_t *count,
+		     uint64_t *bytes /* [REC_KIND_COUNT] */, char *err, size_t errlen);
 
 #endif

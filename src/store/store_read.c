@@ -82,20 +82,25 @@ static int check_identity(struct store_reader *r, char *err, size_t n, int *code
 		return *code = 2, -1;
 	}
 	if (app != STORE_APP_ID)
-		return bad_file(err, n, r->path, "is not a procimage recording (empty, or an SQLite"
-				" file of another application)", code);
+		return bad_file(err, n, r->path,
+				"is not a procimage recording (empty, or an SQLite"
+				" file of another application)",
+				code);
 	if (ver != STORE_SCHEMA_VERSION) {
-		snprintf(err, n, "'%s' was recorded with store schema %llu, this procimage reads"
-			 " schema %d: report it with the %s procimage that recorded it", r->path,
-			 (unsigned long long)ver, STORE_SCHEMA_VERSION,
+		snprintf(err, n,
+			 "'%s' was recorded with store schema %llu, this procimage reads"
+			 " schema %d: report it with the %s procimage that recorded it",
+			 r->path, (unsigned long long)ver, STORE_SCHEMA_VERSION,
 			 ver > STORE_SCHEMA_VERSION ? "newer" : "older");
 		return *code = 2, -1;
 	}
 	meta_get(r->db, "record_layout", layout, sizeof(layout));
 	codec_layout(want, sizeof(want));
 	if (strcmp(layout, want)) {
-		snprintf(err, n, "'%s' holds records of layout \"%s\"; this procimage reads \"%s\":"
-			 " report it with the procimage build that recorded it", r->path, layout, want);
+		snprintf(err, n,
+			 "'%s' holds records of layout \"%s\"; this procimage reads \"%s\":"
+			 " report it with the procimage build that recorded it",
+			 r->path, layout, want);
 		return *code = 2, -1;
 	}
 	return 0;
@@ -123,8 +128,10 @@ static int read_sources(struct store_reader *r)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT id,state,reason,events,lost,loss_episodes,"
-				      "first_loss_ns,last_loss_ns FROM sources", -1, &st, NULL))
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT id,state,reason,events,lost,loss_episodes,"
+			       "first_loss_ns,last_loss_ns FROM sources",
+			       -1, &st, NULL))
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int id = sqlite3_column_int(st, 0);
@@ -149,8 +156,8 @@ static int read_extent(struct store_reader *r)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT min(t_first), max(t_last), sum(nrec) FROM chunks",
-			       -1, &st, NULL))
+	if (sqlite3_prepare_v2(r->db, "SELECT min(t_first), max(t_last), sum(nrec) FROM chunks", -1,
+			       &st, NULL))
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -240,7 +247,7 @@ struct replay {
 	record_fn fn;
 	void *ctx;
 	uint64_t *count, *bytes; /* per kind, when sizing */
-	uint8_t *raw; /* the inflated chunk */
+	uint8_t *raw;		 /* the inflated chunk */
 	size_t raw_cap;
 };
 
@@ -289,15 +296,14 @@ static int replay(struct store_reader *r, struct replay *p, char *err, size_t n)
 int store_replay(struct store_reader *r, uint64_t from, uint64_t to, record_fn fn, void *ctx,
 		 char *err, size_t n)
 {
-	struct replay p = { .from = from, .to = to, .fn = fn, .ctx = ctx };
+	struct replay p = {.from = from, .to = to, .fn = fn, .ctx = ctx};
 
 	return replay(r, &p, err, n);
 }
 
-int store_kind_bytes(struct store_reader *r, uint64_t *count, uint64_t *bytes, char *err,
-		     size_t n)
+int store_kind_bytes(struct store_reader *r, uint64_t *count, uint64_t *bytes, char *err, size_t n)
 {
-	struct replay p = { .count = count, .bytes = bytes };
+	struct replay p = {.count = count, .bytes = bytes};
 
 	return replay(r, &p, err, n);
 }
@@ -305,9 +311,9 @@ int store_kind_bytes(struct store_reader *r, uint64_t *count, uint64_t *bytes, c
 static int replay(struct store_reader *r, struct replay *pp, char *err, size_t n)
 {
 	static const char sql[] =
-		"SELECT seq, segment, t_first, nrec, data, chk, raw_len FROM chunks WHERE segment IN"
-		" (SELECT segment FROM chunks GROUP BY segment HAVING max(t_last) >= ?1"
-		" AND min(t_first) <= ?2) ORDER BY seq";
+	    "SELECT seq, segment, t_first, nrec, data, chk, raw_len FROM chunks WHERE segment IN"
+	    " (SELECT segment FROM chunks GROUP BY segment HAVING max(t_last) >= ?1"
+	    " AND min(t_first) <= ?2) ORDER BY seq";
 	struct replay p = *pp;
 	uint64_t from = p.from, to = p.to;
 	sqlite3_stmt *st = NULL;

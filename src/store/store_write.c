@@ -38,17 +38,17 @@ struct store_writer {
 };
 
 static const char schema_sql[] =
-	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE sources(id INTEGER PRIMARY KEY, name TEXT NOT NULL, state INTEGER NOT NULL,"
-	" reason TEXT NOT NULL, events INTEGER NOT NULL, lost INTEGER NOT NULL,"
-	" loss_episodes INTEGER NOT NULL, first_loss_ns INTEGER NOT NULL,"
-	" last_loss_ns INTEGER NOT NULL);"
-	"CREATE TABLE chunks(seq INTEGER PRIMARY KEY, segment INTEGER NOT NULL,"
-	" t_first INTEGER NOT NULL, t_last INTEGER NOT NULL, nrec INTEGER NOT NULL,"
-	" raw_len INTEGER NOT NULL, data BLOB NOT NULL, chk INTEGER NOT NULL);"
-	"CREATE INDEX chunks_segment ON chunks(segment);"
-	"CREATE VIEW segments AS SELECT segment, min(t_first) AS t_first, max(t_last) AS t_last,"
-	" sum(nrec) AS records, sum(length(data)) AS bytes FROM chunks GROUP BY segment;";
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE sources(id INTEGER PRIMARY KEY, name TEXT NOT NULL, state INTEGER NOT NULL,"
+    " reason TEXT NOT NULL, events INTEGER NOT NULL, lost INTEGER NOT NULL,"
+    " loss_episodes INTEGER NOT NULL, first_loss_ns INTEGER NOT NULL,"
+    " last_loss_ns INTEGER NOT NULL);"
+    "CREATE TABLE chunks(seq INTEGER PRIMARY KEY, segment INTEGER NOT NULL,"
+    " t_first INTEGER NOT NULL, t_last INTEGER NOT NULL, nrec INTEGER NOT NULL,"
+    " raw_len INTEGER NOT NULL, data BLOB NOT NULL, chk INTEGER NOT NULL);"
+    "CREATE INDEX chunks_segment ON chunks(segment);"
+    "CREATE VIEW segments AS SELECT segment, min(t_first) AS t_first, max(t_last) AS t_last,"
+    " sum(nrec) AS records, sum(length(data)) AS bytes FROM chunks GROUP BY segment;";
 
 static int fail(struct store_writer *w, const char *what)
 {
@@ -135,8 +135,10 @@ static int setup(struct store_writer *w, const struct store_info *info)
 	if (exec(w, pragmas) || exec(w, "BEGIN") || exec(w, schema_sql) || write_meta(w, info) ||
 	    exec(w, "COMMIT"))
 		return -1;
-	if (sqlite3_prepare_v2(w->db, "INSERT INTO chunks(segment,t_first,t_last,nrec,raw_len,data,chk)"
-				      " VALUES(?,?,?,?,?,?,?)", -1, &w->ins, NULL))
+	if (sqlite3_prepare_v2(w->db,
+			       "INSERT INTO chunks(segment,t_first,t_last,nrec,raw_len,data,chk)"
+			       " VALUES(?,?,?,?,?,?,?)",
+			       -1, &w->ins, NULL))
 		return fail(w, "prepare insert");
 	return 0;
 }
@@ -180,7 +182,8 @@ static int drop_segments(struct store_writer *w, const char *where, uint64_t arg
 
 	snprintf(sql, sizeof(sql),
 		 "DELETE FROM chunks WHERE segment IN (SELECT segment FROM chunks WHERE segment<?1"
-		 " GROUP BY segment %s)", where);
+		 " GROUP BY segment %s)",
+		 where);
 	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL))
 		return fail(w, "prepare retention");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)w->segment);

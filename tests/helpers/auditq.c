@@ -39,7 +39,7 @@ static int nl_send(int fd, int type, int flags, const void *data, size_t len)
 {
 	static char buf[NLMSG_SPACE(sizeof(struct audit_rule_data) + 4096)];
 	struct nlmsghdr *h = (struct nlmsghdr *)buf;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 
 	if (len > 4096 + sizeof(struct audit_rule_data))
 		return -E2BIG;
@@ -50,7 +50,8 @@ static int nl_send(int fd, int type, int flags, const void *data, size_t len)
 	h->nlmsg_seq = (uint32_t)++seq;
 	if (len)
 		memcpy(NLMSG_DATA(h), data, len);
-	return sendto(fd, buf, h->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	return sendto(fd, buf, h->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno
+											: 0;
 }
 
 /* Receive until a message of `want` type (or DONE/ERROR); calls fn for each. */
@@ -96,7 +97,8 @@ static void got_rule_key(const struct audit_rule_data *r, char *key, size_t len)
 	for (uint32_t i = 0; i < r->field_count && i < AUDIT_MAX_FIELDS; i++) {
 		if (!is_string_field(r->fields[i]))
 			continue;
-		if (r->fields[i] == AUDIT_FILTERKEY && off + r->values[i] <= r->buflen && r->values[i] < len) {
+		if (r->fields[i] == AUDIT_FILTERKEY && off + r->values[i] <= r->buflen &&
+		    r->values[i] < len) {
 			memcpy(key, r->buf + off, r->values[i]);
 			key[r->values[i]] = 0;
 		}
@@ -106,8 +108,8 @@ static void got_rule_key(const struct audit_rule_data *r, char *key, size_t len)
 
 static void got_status(const struct nlmsghdr *h)
 {
-	memcpy(&st, NLMSG_DATA(h), sizeof(st) < h->nlmsg_len - NLMSG_HDRLEN ? sizeof(st)
-									     : h->nlmsg_len - NLMSG_HDRLEN);
+	memcpy(&st, NLMSG_DATA(h),
+	       sizeof(st) < h->nlmsg_len - NLMSG_HDRLEN ? sizeof(st) : h->nlmsg_len - NLMSG_HDRLEN);
 }
 
 static int is_string_field(uint32_t f)
@@ -138,7 +140,8 @@ static void got_rule(const struct nlmsghdr *h)
 	for (uint32_t i = 0; i < r->field_count && i < AUDIT_MAX_FIELDS; i++) {
 		uint32_t f = r->fields[i];
 		if (is_string_field(f)) {
-			if (f == AUDIT_FILTERKEY && off + r->values[i] <= r->buflen && r->values[i] < sizeof(key)) {
+			if (f == AUDIT_FILTERKEY && off + r->values[i] <= r->buflen &&
+			    r->values[i] < sizeof(key)) {
 				memcpy(key, r->buf + off, r->values[i]);
 				key[r->values[i]] = 0;
 			}
@@ -163,7 +166,7 @@ static int get_status(int fd)
 
 static int set_enabled(int fd, uint32_t v)
 {
-	struct audit_status s = { .mask = AUDIT_STATUS_ENABLED, .enabled = v };
+	struct audit_status s = {.mask = AUDIT_STATUS_ENABLED, .enabled = v};
 	int rc = nl_send(fd, AUDIT_SET, NLM_F_ACK, &s, sizeof(s));
 	return rc ? rc : nl_recv(fd, 0, NULL);
 }
@@ -173,7 +176,8 @@ int main(int argc, char **argv)
 	int fd, rc;
 
 	if (argc < 2 || argc > 4) {
-		fprintf(stderr, "usage: auditq rules|status|prime|hold|delkey KEY|enable N|backlog LIMIT WAIT\n");
+		fprintf(stderr, "usage: auditq rules|status|prime|hold|delkey KEY|enable N|backlog "
+				"LIMIT WAIT\n");
 		return 2;
 	}
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
@@ -188,9 +192,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "status")) {
 		rc = get_status(fd);
 		if (!rc)
-			printf("enabled=%u failure=%u pid=%u backlog_limit=%u lost=%u backlog=%u backlog_wait_time=%u\n",
-			       st.enabled, st.failure, st.pid, st.backlog_limit, st.lost, st.backlog,
-			       st.backlog_wait_time);
+			printf("enabled=%u failure=%u pid=%u backlog_limit=%u lost=%u backlog=%u "
+			       "backlog_wait_time=%u\n",
+			       st.enabled, st.failure, st.pid, st.backlog_limit, st.lost,
+			       st.backlog, st.backlog_wait_time);
 	} else if (!strcmp(argv[1], "delkey") && argc == 3) {
 		del_key = argv[2];
 		rc = nl_send(fd, AUDIT_LIST_RULES, 0, NULL, 0);
@@ -205,16 +210,17 @@ int main(int argc, char **argv)
 		if (!rc)
 			printf("deleted %d\n", ndel);
 	} else if (!strcmp(argv[1], "backlog") && argc == 4) {
-		struct audit_status s = { .mask = AUDIT_STATUS_BACKLOG_LIMIT | AUDIT_STATUS_BACKLOG_WAIT_TIME,
-					  .backlog_limit = (uint32_t)atoi(argv[2]),
-					  .backlog_wait_time = (uint32_t)atoi(argv[3]) };
+		struct audit_status s = {.mask = AUDIT_STATUS_BACKLOG_LIMIT |
+						 AUDIT_STATUS_BACKLOG_WAIT_TIME,
+					 .backlog_limit = (uint32_t)atoi(argv[2]),
+					 .backlog_wait_time = (uint32_t)atoi(argv[3])};
 		rc = nl_send(fd, AUDIT_SET, NLM_F_ACK, &s, sizeof(s));
 		if (!rc)
 			rc = nl_recv(fd, 0, NULL);
 	} else if (!strcmp(argv[1], "enable") && argc == 3) {
 		rc = set_enabled(fd, (uint32_t)atoi(argv[2]));
 	} else if (!strcmp(argv[1], "hold")) {
-		struct audit_status s = { .mask = AUDIT_STATUS_PID, .pid = (uint32_t)getpid() };
+		struct audit_status s = {.mask = AUDIT_STATUS_PID, .pid = (uint32_t)getpid()};
 		static char buf[65536];
 		signal(SIGTERM, on_stop);
 		signal(SIGINT, on_stop);
@@ -226,7 +232,7 @@ int main(int argc, char **argv)
 			fflush(stdout);
 		}
 		while (!rc && !stop) {
-			struct pollfd p = { .fd = fd, .events = POLLIN };
+			struct pollfd p = {.fd = fd, .events = POLLIN};
 			if (poll(&p, 1, 100) > 0)
 				recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		}

@@ -15,7 +15,7 @@ static int tid_sleep;
 
 static void *sleeper(void *arg)
 {
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct timespec ts = {0, 50 * 1000 * 1000};
 
 	(void)arg;
 	tid_sleep = (int)syscall(SYS_gettid);

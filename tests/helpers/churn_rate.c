@@ -12,7 +12,7 @@
 
 static void *brief(void *arg)
 {
-	struct timespec ts = { 0, 1000000L };
+	struct timespec ts = {0, 1000000L};
 	nanosleep(&ts, NULL);
 	return arg;
 }
@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 		/* Pace to RATE: the batch of 10 is due at t0 + n / rate. */
 		double due = t0 + (double)n / (double)rate, left = due - now_s();
 		if (left > 0) {
-			struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+			struct timespec ts = {(time_t)left,
+					      (long)((left - (double)(time_t)left) * 1e9)};
 			nanosleep(&ts, NULL);
 		}
 	}

@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 				;
 			double left = start + period - now(CLOCK_MONOTONIC);
 			if (left > 0) {
-				struct timespec ts = { 0, (long)(left * 1e9) };
+				struct timespec ts = {0, (long)(left * 1e9)};
 				nanosleep(&ts, NULL);
 			}
 		}

@@ -15,8 +15,8 @@
 int main(int argc, char **argv)
 {
 	long ms = argc > 1 ? atol(argv[1]) : 0;
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	struct rlimit nocore = { 0, 0 };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	struct rlimit nocore = {0, 0};
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: exiter MS code N | signal N | wait\n");

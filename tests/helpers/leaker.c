@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 	long ms = argc > 2 ? atol(argv[2]) : 20;
 	long max = argc > 3 ? atol(argv[3]) : 0;
 	long total = 0;
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	printf("leaker %d\n", getpid());
 	fflush(stdout);

@@ -37,7 +37,7 @@ static void *mapper(void *arg)
 static int set_args(unsigned long a, unsigned long e)
 {
 	char buf[4096];
-	unsigned long long v[64] = { 0 };
+	unsigned long long v[64] = {0};
 	int fd = open("/proc/self/stat", O_RDONLY), n = 0;
 	ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
 
@@ -54,10 +54,18 @@ static int set_args(unsigned long a, unsigned long e)
 			p++;
 	}
 	struct prctl_mm_map m = {
-		.start_code = v[26 - 4], .end_code = v[27 - 4], .start_stack = v[28 - 4],
-		.start_data = v[45 - 4], .end_data = v[46 - 4], .start_brk = v[47 - 4],
-		.brk = (unsigned long)sbrk(0), .arg_start = a, .arg_end = e, .env_start = a,
-		.env_end = e, .exe_fd = (__u32)-1,
+	    .start_code = v[26 - 4],
+	    .end_code = v[27 - 4],
+	    .start_stack = v[28 - 4],
+	    .start_data = v[45 - 4],
+	    .end_data = v[46 - 4],
+	    .start_brk = v[47 - 4],
+	    .brk = (unsigned long)sbrk(0),
+	    .arg_start = a,
+	    .arg_end = e,
+	    .env_start = a,
+	    .env_end = e,
+	    .exe_fd = (__u32)-1,
 	};
 	return prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof(m), 0);
 }
@@ -66,15 +74,16 @@ int main(int argc, char **argv)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
-	struct uffdio_api api = { .api = UFFD_API };
-	char *page = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct uffdio_api api = {.api = UFFD_API};
+	char *page =
+	    mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) || page == MAP_FAILED) {
 		perror("userfaultfd");
 		return 3;
 	}
-	struct uffdio_register reg = { .range = { (unsigned long)page, (unsigned long)pg * 2 },
-				       .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_register reg = {.range = {(unsigned long)page, (unsigned long)pg * 2},
+				      .mode = UFFDIO_REGISTER_MODE_MISSING};
 	if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
 		perror("UFFDIO_REGISTER");
 		return 3;

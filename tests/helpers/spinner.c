@@ -57,7 +57,7 @@ static void *spin(void *arg)
 	 * real one so other load cannot split its run; ignored otherwise. */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), -20);
 	if (fifo) {
-		struct sched_param sp = { .sched_priority = 1 };
+		struct sched_param sp = {.sched_priority = 1};
 		pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
 	}
 	pin();
@@ -70,7 +70,7 @@ static void *spin(void *arg)
 
 static void *waker(void *arg)
 {
-	struct timespec ts = { 0, wake_ms * 1000000L };
+	struct timespec ts = {0, wake_ms * 1000000L};
 	volatile unsigned long x = 0;
 
 	(void)arg;
@@ -96,7 +96,8 @@ static void *sleeper(void *arg)
 int main(int argc, char **argv)
 {
 	if (argc != 7 && argc != 8) {
-		fprintf(stderr, "usage: spinner SPIN_MS WAKERS WAKE_MS SLEEPERS CPU DELAY_MS [fifo]\n");
+		fprintf(stderr,
+			"usage: spinner SPIN_MS WAKERS WAKE_MS SLEEPERS CPU DELAY_MS [fifo]\n");
 		return 2;
 	}
 	spin_ms = atol(argv[1]);

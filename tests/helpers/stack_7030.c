@@ -71,7 +71,7 @@ __attribute__((noinline)) void cxx_spin(double until)
 
 static void *sleeper(void *arg)
 {
-	struct timespec ts = { 1, 0 };
+	struct timespec ts = {1, 0};
 	(void)arg;
 	prctl(PR_SET_NAME, "sleeper");
 	for (;;)

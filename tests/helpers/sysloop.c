@@ -40,7 +40,8 @@ int main(int argc, char **argv)
 		syscall(SYS_close, fd);
 	}
 	for (int i = 0; i < 500; i++) {
-		long p = syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		long p = syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		syscall(SYS_munmap, p, 4096);
 	}
 	for (long i = 0; i < failing; i++)

@@ -13,10 +13,10 @@
 
 /* As received on the multicast group on 6.18 (payload of a 1300 message). */
 static const char ok_rec[] =
-	"audit(1795388875.072:60032): arch=c000003e syscall=257 success=no exit=-2 "
-	"a0=ffffff9c a1=55d0c0ffee a2=0 a3=0 items=1 ppid=25347 pid=25350 auid=4294967295 "
-	"uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 "
-	"comm=\"sysloop\" exe=\"/work/build/helpers/sysloop\" key=\"procimage-4242\"";
+    "audit(1795388875.072:60032): arch=c000003e syscall=257 success=no exit=-2 "
+    "a0=ffffff9c a1=55d0c0ffee a2=0 a3=0 items=1 ppid=25347 pid=25350 auid=4294967295 "
+    "uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 "
+    "comm=\"sysloop\" exe=\"/work/build/helpers/sysloop\" key=\"procimage-4242\"";
 
 static void test_syscall_record(void **state)
 {
@@ -58,14 +58,14 @@ static void test_bad_records(void **state)
 {
 	struct audit_sc sc;
 	const char *bad[] = {
-		"",
-		"audit(",
-		"audit(123.456:7): syscall=1 pid=2",	    /* no arch */
-		"audit(123.456:7): arch=c000003e pid=2",    /* no syscall */
-		"audit(123.456:7): arch=c000003e syscall=1", /* no pid */
-		"type=CONFIG_CHANGE msg=audit(1:2): op=add_rule",
-		"audit(123.456:7): arch= syscall= pid=",
-		"audit(1:2): ===== arch",
+	    "",
+	    "audit(",
+	    "audit(123.456:7): syscall=1 pid=2",	 /* no arch */
+	    "audit(123.456:7): arch=c000003e pid=2",	 /* no syscall */
+	    "audit(123.456:7): arch=c000003e syscall=1", /* no pid */
+	    "type=CONFIG_CHANGE msg=audit(1:2): op=add_rule",
+	    "audit(123.456:7): arch= syscall= pid=",
+	    "audit(1:2): ===== arch",
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -118,9 +118,9 @@ static void test_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_syscall_record), cmocka_unit_test(test_hex_and_null),
-		cmocka_unit_test(test_bad_records),    cmocka_unit_test(test_long_comm_truncated),
-		cmocka_unit_test(test_names),	       cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_syscall_record), cmocka_unit_test(test_hex_and_null),
+	    cmocka_unit_test(test_bad_records),	   cmocka_unit_test(test_long_comm_truncated),
+	    cmocka_unit_test(test_names),	   cmocka_unit_test(test_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,7 +31,7 @@ static void test_duration_bad(void **state)
 {
 	uint64_t ns;
 	(void)state;
-	const char *bad[] = { "", "x", "5x", "-1s", "1 s", "s", "1e400s", "nan", "inf", "+3s" };
+	const char *bad[] = {"", "x", "5x", "-1s", "1 s", "s", "1e400s", "nan", "inf", "+3s"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_true(duration_parse(bad[i], &ns) < 0);
 	assert_int_equal(duration_parse("999999999999h", &ns), -ERANGE);
@@ -50,9 +50,9 @@ static void test_duration_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_duration_units),
-		cmocka_unit_test(test_duration_bad),
-		cmocka_unit_test(test_duration_format),
+	    cmocka_unit_test(test_duration_units),
+	    cmocka_unit_test(test_duration_bad),
+	    cmocka_unit_test(test_duration_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

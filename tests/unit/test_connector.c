@@ -69,7 +69,7 @@ static struct proc_event mk(uint32_t what, uint32_t cpu, uint64_t ts)
 static void test_fork_exec_exit(void **state)
 {
 	struct cn_decoder d;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct proc_event ev;
 	(void)state;
 
@@ -106,7 +106,7 @@ static void test_fork_exec_exit(void **state)
 	assert_int_equal(g.r[2].u.exit.status, 768);
 	assert_int_equal(g.r[2].u.exit.exit_signal, 17);
 	assert_false(g.r[2].u.exit.is_thread);
-	assert_int_equal(cn_decoder_take_loss(&d, &(uint64_t){ 0 }, &(uint64_t){ 0 }), 0);
+	assert_int_equal(cn_decoder_take_loss(&d, &(uint64_t){0}, &(uint64_t){0}), 0);
 }
 
 /* The kernel names real_parent (the parent of the whole process) as the
@@ -114,14 +114,14 @@ static void test_fork_exec_exit(void **state)
 static void test_clone_keyed_to_group(void **state)
 {
 	struct cn_decoder d;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct proc_event ev = mk(PROC_EVENT_FORK, 0, 5);
 	(void)state;
 
 	cn_decoder_init(&d, 1);
-	ev.event_data.fork.parent_pid = 1;   /* bash, the process's parent */
+	ev.event_data.fork.parent_pid = 1; /* bash, the process's parent */
 	ev.event_data.fork.parent_tgid = 1;
-	ev.event_data.fork.child_pid = 501;  /* new thread of 500 */
+	ev.event_data.fork.child_pid = 501; /* new thread of 500 */
 	ev.event_data.fork.child_tgid = 500;
 	feed(&d, &g, 0, &ev);
 	assert_int_equal(g.r[0].kind, REC_CLONE);
@@ -139,7 +139,7 @@ static void test_clone_keyed_to_group(void **state)
 static void test_other_events(void **state)
 {
 	struct cn_decoder d;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct proc_event ev;
 	(void)state;
 
@@ -186,7 +186,7 @@ static void test_other_events(void **state)
 static void test_ack(void **state)
 {
 	struct cn_decoder d;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct proc_event ev = mk(PROC_EVENT_NONE, 0, 1);
 	char buf[256];
 	size_t n;
@@ -217,22 +217,22 @@ static void test_ack(void **state)
 static void test_seq_gaps(void **state)
 {
 	struct cn_decoder d;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct proc_event ev;
 	uint64_t since = 0, until = 0;
 	(void)state;
 
 	cn_decoder_init(&d, 1);
 	ev = mk(PROC_EVENT_SID, 0, 100);
-	feed(&d, &g, 10, &ev);	/* first on CPU 0: baseline */
+	feed(&d, &g, 10, &ev); /* first on CPU 0: baseline */
 	ev = mk(PROC_EVENT_SID, 1, 110);
 	feed(&d, &g, 500, &ev); /* first on CPU 1: baseline */
 	ev = mk(PROC_EVENT_SID, 0, 200);
-	feed(&d, &g, 11, &ev);	/* no gap */
+	feed(&d, &g, 11, &ev); /* no gap */
 	ev = mk(PROC_EVENT_SID, 1, 300);
 	feed(&d, &g, 504, &ev); /* 501..503 lost */
 	ev = mk(PROC_EVENT_SID, 0, 400);
-	feed(&d, &g, 14, &ev);	/* 12, 13 lost */
+	feed(&d, &g, 14, &ev); /* 12, 13 lost */
 	assert_int_equal(cn_decoder_take_loss(&d, &since, &until), 5);
 	assert_int_equal(since, 110);
 	assert_int_equal(until, 400);
@@ -249,7 +249,7 @@ static void test_seq_gaps(void **state)
 static void test_seq_wrap_and_filter(void **state)
 {
 	struct cn_decoder d;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct proc_event ev = mk(PROC_EVENT_SID, 2, 1);
 	uint64_t a, b;
 	(void)state;
@@ -270,7 +270,7 @@ static void test_seq_wrap_and_filter(void **state)
 static void test_malformed(void **state)
 {
 	struct cn_decoder d;
-	struct got g = { 0 };
+	struct got g = {0};
 	char buf[256];
 	struct proc_event ev = mk(PROC_EVENT_EXEC, 0, 1);
 	size_t n;
@@ -286,7 +286,7 @@ static void test_malformed(void **state)
 	assert_int_equal(cn_decode(&d, buf, n, collect, &g), 0);
 	n = build(buf, 0, &ev);
 	assert_int_equal(cn_decode(&d, buf, n - 8, collect, &g), 0); /* truncated datagram */
-	ev.what = 0x400; /* a future event type */
+	ev.what = 0x400;					     /* a future event type */
 	n = build(buf, 0, &ev);
 	assert_int_equal(cn_decode(&d, buf, n, collect, &g), 0);
 	assert_int_equal(g.n, 0);
@@ -322,10 +322,10 @@ static void test_control(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fork_exec_exit), cmocka_unit_test(test_clone_keyed_to_group),
-		cmocka_unit_test(test_other_events),   cmocka_unit_test(test_ack),
-		cmocka_unit_test(test_seq_gaps),       cmocka_unit_test(test_seq_wrap_and_filter),
-		cmocka_unit_test(test_malformed),      cmocka_unit_test(test_control),
+	    cmocka_unit_test(test_fork_exec_exit), cmocka_unit_test(test_clone_keyed_to_group),
+	    cmocka_unit_test(test_other_events),   cmocka_unit_test(test_ack),
+	    cmocka_unit_test(test_seq_gaps),	   cmocka_unit_test(test_seq_wrap_and_filter),
+	    cmocka_unit_test(test_malformed),	   cmocka_unit_test(test_control),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,8 +53,9 @@ static void mkproc(int pid, int ppid, const char *comm, char state, unsigned lon
 	snprintf(path, sizeof(path), "%s/%d/stat", root, pid);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "%d (%s) %c %d %d %d 0 -1 4194304 100 0 0 0 1 2 0 0 20 0 1 0 %lu 1000000 100 "
-		   "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+	fprintf(f,
+		"%d (%s) %c %d %d %d 0 -1 4194304 100 0 0 0 1 2 0 0 20 0 1 0 %lu 1000000 100 "
+		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
 		pid, comm, state, ppid, pid, pid, start);
 	fclose(f);
 }
@@ -77,7 +78,8 @@ static int count(const struct got *g, int kind, int32_t pid)
 {
 	int n = 0;
 	for (int i = 0; i < g->n; i++)
-		if (g->r[i].kind == kind && (kind == REC_FORK ? g->r[i].u.fork.child_tgid : g->r[i].key.tid) == pid)
+		if (g->r[i].kind == kind &&
+		    (kind == REC_FORK ? g->r[i].u.fork.child_tgid : g->r[i].key.tid) == pid)
 			n++;
 	return n;
 }
@@ -85,7 +87,8 @@ static int count(const struct got *g, int kind, int32_t pid)
 static int setup(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("PROCIMAGE_TEST_TMP") ? getenv("PROCIMAGE_TEST_TMP") : getenv("TMPDIR");
+	const char *tmp =
+	    getenv("PROCIMAGE_TEST_TMP") ? getenv("PROCIMAGE_TEST_TMP") : getenv("TMPDIR");
 	snprintf(root, sizeof(root), "%s/cnscan.XXXXXX", tmp ? tmp : "/tmp");
 	return mkdtemp(root) ? 0 : -1;
 }
@@ -99,11 +102,11 @@ static int teardown(void **state)
 
 static void test_fallback_diff(void **state)
 {
-	struct targets t = { .npids = 1, .pids = { 100 } };
-	struct got g = { 0 };
-	struct record_sink sink = { collect, &g };
+	struct targets t = {.npids = 1, .pids = {100}};
+	struct got g = {0};
+	struct record_sink sink = {collect, &g};
 	int rootfd = open(root, O_RDONLY | O_DIRECTORY);
-	struct cn_scan_config cfg = { rootfd, &t, 1, 1 };
+	struct cn_scan_config cfg = {rootfd, &t, 1, 1};
 	(void)state;
 
 	mkproc(100, 1, "target", 'S', 500);
@@ -157,25 +160,25 @@ static void test_fallback_diff(void **state)
 /* With the connector working, the tree follows its fork and exit events. */
 static void test_observe(void **state)
 {
-	struct targets t = { .npids = 1, .pids = { 300 } };
-	struct got g = { 0 };
+	struct targets t = {.npids = 1, .pids = {300}};
+	struct got g = {0};
 	int rootfd = open(root, O_RDONLY | O_DIRECTORY);
-	struct cn_scan_config cfg = { rootfd, &t, 1, 0 };
-	struct record r = { .kind = REC_FORK, .source = SRC_CONNECTOR };
+	struct cn_scan_config cfg = {rootfd, &t, 1, 0};
+	struct record r = {.kind = REC_FORK, .source = SRC_CONNECTOR};
 	(void)state;
 
 	mkproc(300, 1, "target", 'S', 500);
 	struct cn_scan *s = cn_scan_new(&cfg);
 	cn_scan_on_follow(s, on_follow, &g);
 	cn_scan_seed(s);
-	r.u.fork = (struct rec_fork){ 300, 300, 301, 301 };
+	r.u.fork = (struct rec_fork){300, 300, 301, 301};
 	cn_scan_observe(s, &r);
 	assert_true(cn_scan_is_member(s, 301));
 	assert_int_equal(g.followed[g.nfollowed - 1], 301);
-	r.u.fork = (struct rec_fork){ 999, 999, 998, 998 };
+	r.u.fork = (struct rec_fork){999, 999, 998, 998};
 	cn_scan_observe(s, &r);
 	assert_false(cn_scan_is_member(s, 998));
-	struct record x = { .kind = REC_EXIT, .source = SRC_CONNECTOR, .key = { 301, 301, 0 } };
+	struct record x = {.kind = REC_EXIT, .source = SRC_CONNECTOR, .key = {301, 301, 0}};
 	cn_scan_observe(s, &x);
 	assert_false(cn_scan_is_member(s, 301));
 	cn_scan_free(s);
@@ -185,8 +188,8 @@ static void test_observe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fallback_diff, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_observe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fallback_diff, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_observe, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,8 @@ static void check_item(const struct doctor_item *it, const char *name)
 	if (!it->reason[0])
 		fail_msg("%s: no reason", name);
 	if ((it->state != SOURCE_OK) != (it->impact[0] != '\0'))
-		fail_msg("%s: state %s but impact '%s'", name, source_state_name(it->state), it->impact);
+		fail_msg("%s: state %s but impact '%s'", name, source_state_name(it->state),
+			 it->impact);
 	if (it->state == SOURCE_UNAVAILABLE && it->err)
 		assert_non_null(strstr(it->reason, doctor_errname(it->err)));
 }
@@ -30,11 +31,11 @@ static void test_every_probe_reaches_a_verdict(void **state)
 {
 	struct doctor_item it;
 	(void)state;
-#define RUN(call, name)                   \
-	do {                              \
-		memset(&it, 0, sizeof(it)); \
-		call;                     \
-		check_item(&it, name);    \
+#define RUN(call, name)                                                                            \
+	do {                                                                                       \
+		memset(&it, 0, sizeof(it));                                                        \
+		call;                                                                              \
+		check_item(&it, name);                                                             \
 	} while (0)
 	RUN(doctor_probe_procfs(&it, "/proc", 1), "procfs");
 	RUN(doctor_probe_taskstats(&it), "taskstats");
@@ -104,9 +105,9 @@ static void test_caps_and_namespaces(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_probe_reaches_a_verdict),
-		cmocka_unit_test(test_procfs_probe_on_fixtures),
-		cmocka_unit_test(test_caps_and_namespaces),
+	    cmocka_unit_test(test_every_probe_reaches_a_verdict),
+	    cmocka_unit_test(test_procfs_probe_on_fixtures),
+	    cmocka_unit_test(test_caps_and_namespaces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

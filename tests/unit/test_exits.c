@@ -24,7 +24,8 @@ struct ctx {
 
 static void setup_img(struct ctx *c, uint32_t have, int all)
 {
-	struct image_params p = { .interval_ns = 100 * NS_PER_MS, .ticks_per_s = HZ, .page_size = 4096 };
+	struct image_params p = {
+	    .interval_ns = 100 * NS_PER_MS, .ticks_per_s = HZ, .page_size = 4096};
 	c->ops = image_find("exits");
 	assert_non_null(c->ops);
 	c->img = c->ops->create(&p);
@@ -39,8 +40,8 @@ static void feed(struct ctx *c, struct record *r)
 
 static void sample(struct ctx *c, int32_t pid, uint64_t t, int64_t rss_pages, int score, int adj)
 {
-	struct record r = { .kind = REC_SAMPLE, .source = SRC_PROCFS, .t_ns = t };
-	r.key = (struct task_key){ pid, pid, 900 * HZ };
+	struct record r = {.kind = REC_SAMPLE, .source = SRC_PROCFS, .t_ns = t};
+	r.key = (struct task_key){pid, pid, 900 * HZ};
 	r.u.sample.scope = SCOPE_PROCESS;
 	r.u.sample.s.have = PF_STAT | PF_OOM_SCORE | PF_OOM_ADJ;
 	r.u.sample.s.rss_pages = rss_pages;
@@ -52,16 +53,16 @@ static void sample(struct ctx *c, int32_t pid, uint64_t t, int64_t rss_pages, in
 
 static void connector_exit(struct ctx *c, int32_t pid, uint64_t t, uint32_t status)
 {
-	struct record r = { .kind = REC_EXIT, .source = SRC_CONNECTOR, .t_ns = t };
-	r.key = (struct task_key){ pid, pid, 0 };
+	struct record r = {.kind = REC_EXIT, .source = SRC_CONNECTOR, .t_ns = t};
+	r.key = (struct task_key){pid, pid, 0};
 	r.u.exit.status = status;
 	feed(c, &r);
 }
 
 static void gone(struct ctx *c, int32_t pid, uint64_t t)
 {
-	struct record r = { .kind = REC_GONE, .source = SRC_PROCFS, .t_ns = t };
-	r.key = (struct task_key){ pid, pid, 900 * HZ };
+	struct record r = {.kind = REC_GONE, .source = SRC_PROCFS, .t_ns = t};
+	r.key = (struct task_key){pid, pid, 900 * HZ};
 	r.u.sample.scope = SCOPE_PROCESS;
 	strcpy(r.comm, "victim");
 	feed(c, &r);
@@ -69,14 +70,14 @@ static void gone(struct ctx *c, int32_t pid, uint64_t t)
 
 static void kmsg(struct ctx *c, uint64_t t, const char *line)
 {
-	struct record r = { .kind = REC_KMSG, .source = SRC_KMSG, .t_ns = t, .text = line };
+	struct record r = {.kind = REC_KMSG, .source = SRC_KMSG, .t_ns = t, .text = line};
 	r.text_len = (uint32_t)strlen(line);
 	feed(c, &r);
 }
 
 static void vmstat(struct ctx *c, uint64_t t, uint64_t v)
 {
-	struct record r = { .kind = REC_HOST, .source = SRC_KMSG, .t_ns = t };
+	struct record r = {.kind = REC_HOST, .source = SRC_KMSG, .t_ns = t};
 	r.u.host.have = HOST_HAVE_OOM_KILL;
 	r.u.host.oom_kill = v;
 	feed(c, &r);
@@ -84,7 +85,7 @@ static void vmstat(struct ctx *c, uint64_t t, uint64_t v)
 
 static void tick(struct ctx *c, uint64_t t)
 {
-	struct record r = { .kind = REC_TICK, .source = SRC_PROCFS, .t_ns = t };
+	struct record r = {.kind = REC_TICK, .source = SRC_PROCFS, .t_ns = t};
 	feed(c, &r);
 }
 
@@ -117,21 +118,27 @@ static void test_parse_oom_lines(void **state)
 	(void)state;
 
 	assert_true(exits_parse_oom_line(
-		"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
-		"oom_memcg=/x,task_memcg=/x,task=memhog,pid=30437,uid=0", &pid, comm, sizeof(comm)));
+	    "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
+	    "oom_memcg=/x,task_memcg=/x,task=memhog,pid=30437,uid=0",
+	    &pid, comm, sizeof(comm)));
 	assert_int_equal(pid, 30437);
 	assert_string_equal(comm, "memhog");
-	assert_true(exits_parse_oom_line("Memory cgroup out of memory: Killed process 30437 (memhog) "
-					 "total-vm:53876kB, anon-rss:50944kB", &pid, comm, sizeof(comm)));
+	assert_true(
+	    exits_parse_oom_line("Memory cgroup out of memory: Killed process 30437 (memhog) "
+				 "total-vm:53876kB, anon-rss:50944kB",
+				 &pid, comm, sizeof(comm)));
 	assert_int_equal(pid, 30437);
 	assert_string_equal(comm, "memhog");
-	assert_true(exits_parse_oom_line("Out of memory: Killed process 77 (a very long comm name here) x",
-					 &pid, comm, sizeof(comm)));
+	assert_true(
+	    exits_parse_oom_line("Out of memory: Killed process 77 (a very long comm name here) x",
+				 &pid, comm, sizeof(comm)));
 	assert_int_equal(pid, 77);
 	assert_int_equal(strlen(comm), 15);
-	assert_false(exits_parse_oom_line("memhog invoked oom-killer: gfp_mask=0xcc0", &pid, comm, sizeof(comm)));
+	assert_false(exits_parse_oom_line("memhog invoked oom-killer: gfp_mask=0xcc0", &pid, comm,
+					  sizeof(comm)));
 	assert_false(exits_parse_oom_line("Killed process abc", &pid, comm, sizeof(comm)));
-	assert_false(exits_parse_oom_line("oom-kill:constraint=X,task=y", &pid, comm, sizeof(comm)));
+	assert_false(
+	    exits_parse_oom_line("oom-kill:constraint=X,task=y", &pid, comm, sizeof(comm)));
 }
 
 static void test_normal_exit_code(void **state)
@@ -152,7 +159,8 @@ static void test_normal_exit_code(void **state)
 	assert_non_null(strstr(j, "\"oom_score\":700"));
 	assert_non_null(strstr(j, "\"oom_score_adj\":-100"));
 	assert_non_null(strstr(j, "\"status_source\":\"connector\""));
-	assert_null(strstr(j, "\"pid\":42,\"comm\":\"victim\",\"cause\":\"exit\"},{")); /* one exit */
+	assert_null(
+	    strstr(j, "\"pid\":42,\"comm\":\"victim\",\"cause\":\"exit\"},{")); /* one exit */
 	done(&c, j);
 }
 
@@ -164,7 +172,8 @@ static void test_oom_from_kernel_log(void **state)
 
 	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
 	sample(&c, 43, T0, 16000, 1500, 0);
-	kmsg(&c, T0 + NS_PER_S, "Memory cgroup out of memory: Killed process 43 (victim) total-vm:1kB");
+	kmsg(&c, T0 + NS_PER_S,
+	     "Memory cgroup out of memory: Killed process 43 (victim) total-vm:1kB");
 	connector_exit(&c, 43, T0 + NS_PER_S + 1000, SIGKILL);
 	tick(&c, T0 + 5 * NS_PER_S);
 	char *j = report(&c);
@@ -257,10 +266,10 @@ static void test_targets_and_crash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_oom_lines),	 cmocka_unit_test(test_normal_exit_code),
-		cmocka_unit_test(test_oom_from_kernel_log), cmocka_unit_test(test_kill9_is_signal),
-		cmocka_unit_test(test_no_kmsg_probable),	 cmocka_unit_test(test_gone_only_unknown),
-		cmocka_unit_test(test_targets_and_crash),
+	    cmocka_unit_test(test_parse_oom_lines),	cmocka_unit_test(test_normal_exit_code),
+	    cmocka_unit_test(test_oom_from_kernel_log), cmocka_unit_test(test_kill9_is_signal),
+	    cmocka_unit_test(test_no_kmsg_probable),	cmocka_unit_test(test_gone_only_unknown),
+	    cmocka_unit_test(test_targets_and_crash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,10 +127,10 @@ static void test_empty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_widths_and_titles),
-		cmocka_unit_test(test_merge_non_adjacent),
-		cmocka_unit_test(test_escape_and_colors),
-		cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_widths_and_titles),
+	    cmocka_unit_test(test_merge_non_adjacent),
+	    cmocka_unit_test(test_escape_and_colors),
+	    cmocka_unit_test(test_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

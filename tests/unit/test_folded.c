@@ -132,8 +132,9 @@ static void test_fold_kernel(void **state)
 			 "[<0>] entry_SYSCALL_64_after_hwframe+0x76/0x7e\n";
 
 	assert_true(stack_fold_kernel(st, "_[k]", out, sizeof(out)) > 0);
-	assert_string_equal(out, "entry_SYSCALL_64_after_hwframe_[k];do_syscall_64_[k];"
-				 "__x64_sys_clock_nanosleep_[k];common_nsleep_[k];hrtimer_nanosleep_[k]");
+	assert_string_equal(
+	    out, "entry_SYSCALL_64_after_hwframe_[k];do_syscall_64_[k];"
+		 "__x64_sys_clock_nanosleep_[k];common_nsleep_[k];hrtimer_nanosleep_[k]");
 	assert_int_equal(stack_fold_kernel("", "_[k]", out, sizeof(out)), 0);
 	assert_string_equal(out, "");
 	/* old kernels print addresses; no trailing newline; tiny buffer truncates
@@ -149,9 +150,9 @@ static void test_fold_kernel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_count_and_sort), cmocka_unit_test(test_grow_many),
-		cmocka_unit_test(test_parse_lines),    cmocka_unit_test(test_order_count),
-		cmocka_unit_test(test_sanitize),       cmocka_unit_test(test_fold_kernel),
+	    cmocka_unit_test(test_count_and_sort), cmocka_unit_test(test_grow_many),
+	    cmocka_unit_test(test_parse_lines),	   cmocka_unit_test(test_order_count),
+	    cmocka_unit_test(test_sanitize),	   cmocka_unit_test(test_fold_kernel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

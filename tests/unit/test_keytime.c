@@ -18,8 +18,10 @@
 
 static struct kt_img *mk(int children)
 {
-	struct image_params p = { .interval_ns = 10 * MS, .threshold_ns = 50 * MS,
-				  .children = children, .ticks_per_s = 100 };
+	struct image_params p = {.interval_ns = 10 * MS,
+				 .threshold_ns = 50 * MS,
+				 .children = children,
+				 .ticks_per_s = 100};
 	return image_find("keytime")->create(&p);
 }
 
@@ -28,12 +30,12 @@ static void put(struct kt_img *k, const struct record *r)
 	image_find("keytime")->consume(k, r);
 }
 
-static void sample(struct kt_img *k, int32_t tgid, int32_t tid, uint64_t t, uint64_t run, char state,
-		   const char *wchan)
+static void sample(struct kt_img *k, int32_t tgid, int32_t tid, uint64_t t, uint64_t run,
+		   char state, const char *wchan)
 {
-	struct record r = { .kind = REC_SAMPLE, .source = SRC_PROCFS, .cpu = 0, .t_ns = t };
+	struct record r = {.kind = REC_SAMPLE, .source = SRC_PROCFS, .cpu = 0, .t_ns = t};
 
-	r.key = (struct task_key){ tgid, tid, 1000 + (uint64_t)tid };
+	r.key = (struct task_key){tgid, tid, 1000 + (uint64_t)tid};
 	r.u.sample.scope = SCOPE_THREAD;
 	r.u.sample.s.have = PF_STAT | PF_SCHEDSTAT | PF_WCHAN | PF_SYSCALL;
 	r.u.sample.s.state = state;
@@ -46,16 +48,16 @@ static void sample(struct kt_img *k, int32_t tgid, int32_t tid, uint64_t t, uint
 
 static void fork_ev(struct kt_img *k, uint64_t t, int32_t parent, int32_t child)
 {
-	struct record r = { .kind = REC_FORK, .source = SRC_CONNECTOR, .cpu = 1, .t_ns = t };
-	r.key = (struct task_key){ parent, parent, 0 };
-	r.u.fork = (struct rec_fork){ parent, parent, child, child };
+	struct record r = {.kind = REC_FORK, .source = SRC_CONNECTOR, .cpu = 1, .t_ns = t};
+	r.key = (struct task_key){parent, parent, 0};
+	r.u.fork = (struct rec_fork){parent, parent, child, child};
 	put(k, &r);
 }
 
 static void exec_ev(struct kt_img *k, uint64_t t, int32_t pid, const char *text, size_t len)
 {
-	struct record r = { .kind = REC_EXEC, .source = SRC_CONNECTOR, .cpu = 0, .t_ns = t };
-	r.key = (struct task_key){ pid, pid, 0 };
+	struct record r = {.kind = REC_EXEC, .source = SRC_CONNECTOR, .cpu = 0, .t_ns = t};
+	r.key = (struct task_key){pid, pid, 0};
 	r.text = text;
 	r.text_len = (uint32_t)len;
 	put(k, &r);
@@ -63,8 +65,8 @@ static void exec_ev(struct kt_img *k, uint64_t t, int32_t pid, const char *text,
 
 static void exit_ev(struct kt_img *k, uint64_t t, int32_t tgid, int32_t tid, uint32_t status)
 {
-	struct record r = { .kind = REC_EXIT, .source = SRC_CONNECTOR, .cpu = 0, .t_ns = t };
-	r.key = (struct task_key){ tgid, tid, 0 };
+	struct record r = {.kind = REC_EXIT, .source = SRC_CONNECTOR, .cpu = 0, .t_ns = t};
+	r.key = (struct task_key){tgid, tid, 0};
 	r.u.exit.status = status;
 	r.u.exit.is_thread = tgid != tid;
 	r.u.exit.exit_signal = tgid != tid ? -1 : 17;
@@ -239,19 +241,19 @@ static void test_periods(void **state)
 static void test_taskstats_and_loss(void **state)
 {
 	struct kt_img *k = mk(1);
-	struct record r = { .kind = REC_TASKSTATS, .source = SRC_TASKSTATS, .cpu = -1 };
+	struct record r = {.kind = REC_TASKSTATS, .source = SRC_TASKSTATS, .cpu = -1};
 	(void)state;
 
 	sample(k, 100, 100, 10 * MS, 0, 'S', NULL);
 	fork_ev(k, 11 * MS, 100, 101);
 	exit_ev(k, 13 * MS, 101, 101, 9);
 	r.t_ns = 14 * MS;
-	r.key = (struct task_key){ 101, 101, 0 };
+	r.key = (struct task_key){101, 101, 0};
 	r.u.ts.is_exit = 1;
 	r.u.ts.cpu_run_real_ns = 5 * MS;
 	r.u.ts.hiwater_rss_kb = 2048;
 	put(k, &r);
-	struct record l = { .kind = REC_LOST, .source = SRC_CONNECTOR, .cpu = -1, .t_ns = 30 * MS };
+	struct record l = {.kind = REC_LOST, .source = SRC_CONNECTOR, .cpu = -1, .t_ns = 30 * MS};
 	l.u.lost.count = 42;
 	l.u.lost.since_ns = 20 * MS;
 	put(k, &l);
@@ -272,12 +274,12 @@ static void test_taskstats_and_loss(void **state)
 static void test_between_polls(void **state)
 {
 	struct kt_img *k = mk(1);
-	struct record r = { .kind = REC_TASKSTATS, .source = SRC_TASKSTATS, .cpu = -1 };
+	struct record r = {.kind = REC_TASKSTATS, .source = SRC_TASKSTATS, .cpu = -1};
 	(void)state;
 
 	sample(k, 100, 100, 10 * MS, 0, 'S', NULL);
 	r.t_ns = 50 * MS;
-	r.key = (struct task_key){ 150, 150, 0 };
+	r.key = (struct task_key){150, 150, 0};
 	r.u.ts.is_exit = 1;
 	r.u.ts.ac_ppid = 100;
 	r.u.ts.ac_etime_us = 3000;
@@ -295,10 +297,10 @@ static void test_between_polls(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_wait_decode), cmocka_unit_test(test_tree),
-		cmocka_unit_test(test_no_children), cmocka_unit_test(test_pid_reuse),
-		cmocka_unit_test(test_late_target), cmocka_unit_test(test_periods),
-		cmocka_unit_test(test_taskstats_and_loss), cmocka_unit_test(test_between_polls),
+	    cmocka_unit_test(test_wait_decode),	       cmocka_unit_test(test_tree),
+	    cmocka_unit_test(test_no_children),	       cmocka_unit_test(test_pid_reuse),
+	    cmocka_unit_test(test_late_target),	       cmocka_unit_test(test_periods),
+	    cmocka_unit_test(test_taskstats_and_loss), cmocka_unit_test(test_between_polls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,14 +12,14 @@
 
 #include "procimage/image.h"
 
-static const int16_t nodes[4] = { 0, 0, 1, 1 };
+static const int16_t nodes[4] = {0, 0, 1, 1};
 
 static void feed(void *img, int32_t tid, uint64_t start, uint64_t t, int32_t cpu, uint64_t mig)
 {
-	struct record r = { .kind = REC_SAMPLE, .t_ns = t };
+	struct record r = {.kind = REC_SAMPLE, .t_ns = t};
 	struct proc_sample *s = &r.u.sample.s;
 
-	r.key = (struct task_key){ 100, tid, start };
+	r.key = (struct task_key){100, tid, start};
 	snprintf(r.comm, sizeof(r.comm), "m%d", tid);
 	r.u.sample.scope = SCOPE_THREAD;
 	s->have = PF_STAT | PF_SCHED | PF_STATUS | PF_IO;
@@ -54,12 +54,12 @@ static char *render(void *img)
 static void test_moves(void **state)
 {
 	const struct image_ops *ops = image_find("migrate");
-	struct image_params p = { .interval_ns = 5000000, .cpu_node = nodes, .ncpu_node = 4 };
+	struct image_params p = {.interval_ns = 5000000, .cpu_node = nodes, .ncpu_node = 4};
 	void *img = ops->create(&p);
 	/* cpu: 0 0 1 1 2 2 0; kernel count 10,10,11,13(+1 unseen),14,14,15, then
 	 * a reset to 0 and +2 more: 5 + 2 = 7 in all. */
-	const int32_t cpus[] = { 0, 0, 1, 1, 2, 2, 0, 0, 0 };
-	const uint64_t mig[] = { 10, 10, 11, 13, 14, 14, 15, 0, 2 };
+	const int32_t cpus[] = {0, 0, 1, 1, 2, 2, 0, 0, 0};
+	const uint64_t mig[] = {10, 10, 11, 13, 14, 14, 15, 0, 2};
 
 	(void)state;
 	for (int i = 0; i < 9; i++)
@@ -73,7 +73,8 @@ static void test_moves(void **state)
 	assert_non_null(strstr(j, "\"cross_numa_count\":2"));
 	assert_non_null(strstr(j, "\"allowed_cpus\":\"0-3\""));
 	assert_non_null(strstr(j, "{\"from\":1,\"to\":2,\"count\":1}"));
-	assert_non_null(strstr(j, "\"from\":1,\"to\":2,\"cross_numa\":true,\"prio\":120,\"load_avg\":7"));
+	assert_non_null(
+	    strstr(j, "\"from\":1,\"to\":2,\"cross_numa\":true,\"prio\":120,\"load_avg\":7"));
 	assert_non_null(strstr(j, "\"numa_nodes\":2"));
 	/* the reused tid made no move: it is summarised, not listed */
 	assert_non_null(strstr(j, "\"threads_without_migrations\":1"));
@@ -84,7 +85,7 @@ static void test_moves(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_moves),
+	    cmocka_unit_test(test_moves),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

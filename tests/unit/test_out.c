@@ -36,7 +36,8 @@ static void test_json(void **state)
 {
 	(void)state;
 	char *s = render(OUT_JSON);
-	assert_string_equal(s, "{\"comm\":\"a\\\"b\\\\c\\n\\u0001\",\"n\":42,\"xs\":[-1,2.5],\"delays\":null}\n");
+	assert_string_equal(
+	    s, "{\"comm\":\"a\\\"b\\\\c\\n\\u0001\",\"n\":42,\"xs\":[-1,2.5],\"delays\":null}\n");
 	free(s);
 }
 
@@ -51,8 +52,8 @@ static void test_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,7 @@
 
 #include "sources/procfs_parse.h"
 
-static const char *const gens[] = { "2.6.32", "3.10", "4.19", "5.10", "6.18" };
+static const char *const gens[] = {"2.6.32", "3.10", "4.19", "5.10", "6.18"};
 #define NGENS (sizeof(gens) / sizeof(gens[0]))
 
 /* Read fixtures/<gen>/<rel> into buf; bytes, or -1 when the file is absent
@@ -42,7 +42,7 @@ static struct proc_sample parse_ok(const char *gen, const char *rel,
 				   int (*fn)(const char *, struct proc_sample *))
 {
 	char buf[16384];
-	struct proc_sample s = { 0 };
+	struct proc_sample s = {0};
 
 	if (fx(gen, rel, buf, sizeof(buf)) < 0)
 		fail_msg("fixture %s/%s missing", gen, rel);
@@ -54,7 +54,7 @@ static struct proc_sample parse_ok(const char *gen, const char *rel,
 static struct proc_sample stat_ok(const char *gen, const char *rel, char *comm)
 {
 	char buf[4096];
-	struct proc_sample s = { 0 };
+	struct proc_sample s = {0};
 
 	if (fx(gen, rel, buf, sizeof(buf)) < 0)
 		fail_msg("fixture %s/%s missing", gen, rel);
@@ -71,13 +71,13 @@ static void check_task_dir(const char *gen, const char *dir)
 		const char *name;
 		int (*fn)(const char *, struct proc_sample *);
 	} files[] = {
-		{ "schedstat", procfs_parse_schedstat }, { "sched", procfs_parse_sched },
-		{ "status", procfs_parse_status },	 { "io", procfs_parse_io },
-		{ "syscall", procfs_parse_syscall },	 { "wchan", procfs_parse_wchan },
-		{ "statm", procfs_parse_statm },
+	    {"schedstat", procfs_parse_schedstat}, {"sched", procfs_parse_sched},
+	    {"status", procfs_parse_status},	   {"io", procfs_parse_io},
+	    {"syscall", procfs_parse_syscall},	   {"wchan", procfs_parse_wchan},
+	    {"statm", procfs_parse_statm},
 	};
 	char rel[700], buf[16384], comm[16], want[32];
-	struct proc_sample s = { 0 };
+	struct proc_sample s = {0};
 
 	snprintf(rel, sizeof(rel), "%s/stat", dir);
 	s = stat_ok(gen, rel, comm);
@@ -403,8 +403,7 @@ static void test_cgroup_generations(void **state)
 	assert_string_equal(path, "/ab");
 	assert_int_equal(procfs_parse_cgroup("0::/abcdef\n", NULL, path, 0), -EINVAL);
 	assert_int_equal(procfs_parse_cgroup("", NULL, path, sizeof(path)), -ENOENT);
-	assert_int_equal(procfs_parse_cgroup("garbage\n::\n", "cpu", path, sizeof(path)),
-			 -ENOENT);
+	assert_int_equal(procfs_parse_cgroup("garbage\n::\n", "cpu", path, sizeof(path)), -ENOENT);
 }
 
 static void test_cpulist(void **state)
@@ -418,8 +417,7 @@ static void test_cpulist(void **state)
 	assert_int_equal(set[1], 1);
 	assert_int_equal(set[15], 1ULL << 63);
 	/* beyond 1024 CPUs: ignored, not written out of bounds */
-	assert_int_equal(procfs_parse_cpulist("0-18446744073709551615", set, PROC_CPUSET_WORDS),
-			 0);
+	assert_int_equal(procfs_parse_cpulist("0-18446744073709551615", set, PROC_CPUSET_WORDS), 0);
 	assert_int_equal(set[15], UINT64_MAX);
 	assert_int_equal(procfs_parse_cpulist("", set, PROC_CPUSET_WORDS), 0);
 	assert_int_equal(set[0], 0);
@@ -432,21 +430,21 @@ static void test_cpulist(void **state)
 
 static void test_stat_hostile(void **state)
 {
-	struct proc_sample s = { 0 };
+	struct proc_sample s = {0};
 	char comm[16];
 	(void)state;
 
 	const char *bad[] = {
-		"",
-		"1",
-		"1 (x",
-		"1 x) S",
-		"1 )x( S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21",
-		"1 (x) S",
-		"1 (x)S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21",
-		"1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19", /* stops before rss */
-		"1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 x 21 22",
-		"1 (x) S - 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22",
+	    "",
+	    "1",
+	    "1 (x",
+	    "1 x) S",
+	    "1 )x( S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21",
+	    "1 (x) S",
+	    "1 (x)S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21",
+	    "1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19", /* stops before rss */
+	    "1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 x 21 22",
+	    "1 (x) S - 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (procfs_parse_stat(bad[i], &s, comm, sizeof(comm)) != -EINVAL)
@@ -497,7 +495,7 @@ static void test_stat_hostile(void **state)
 
 static void test_sched_hostile(void **state)
 {
-	struct proc_sample s = { 0 };
+	struct proc_sample s = {0};
 	(void)state;
 
 	assert_int_equal(procfs_parse_sched("", &s), -EINVAL);
@@ -514,9 +512,8 @@ static void test_sched_hostile(void **state)
 	assert_int_equal(s.sched_prio, 139);
 	assert_int_equal(s.nr_switches, 9);
 	/* separator but nothing after it */
-	assert_int_equal(procfs_parse_sched("x (1, #threads: 1)\n------------------------------",
-					    &s),
-			 -EINVAL);
+	assert_int_equal(
+	    procfs_parse_sched("x (1, #threads: 1)\n------------------------------", &s), -EINVAL);
 	/* a key without a value leaves the field alone */
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(procfs_parse_sched("x\n------------------------------\n"
@@ -529,7 +526,7 @@ static void test_sched_hostile(void **state)
 
 static void test_small_files_hostile(void **state)
 {
-	struct proc_sample s = { 0 };
+	struct proc_sample s = {0};
 	(void)state;
 
 	assert_int_equal(procfs_parse_schedstat("", &s), -EINVAL);
@@ -594,7 +591,7 @@ static void truncate_file(const char *gen, const char *rel)
 		return;
 	for (ssize_t n = 0; n <= len; n++) {
 		char *b = malloc((size_t)n + 1);
-		struct proc_sample s = { 0 };
+		struct proc_sample s = {0};
 		char comm[16], cg[64];
 		assert_non_null(b);
 		memcpy(b, full, (size_t)n);
@@ -618,8 +615,8 @@ static void truncate_file(const char *gen, const char *rel)
 
 static void test_truncated_everywhere(void **state)
 {
-	static const char *const files[] = { "stat", "status", "sched", "schedstat", "io",
-					     "syscall", "wchan", "statm", "cgroup" };
+	static const char *const files[] = {"stat",    "status", "sched", "schedstat", "io",
+					    "syscall", "wchan",	 "statm", "cgroup"};
 	(void)state;
 	for (size_t g = 0; g < NGENS; g++)
 		for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
@@ -637,11 +634,12 @@ static void test_random_garbage(void **state)
 	(void)state;
 	for (int iter = 0; iter < 20000; iter++) {
 		char b[96], comm[16], cg[32];
-		struct proc_sample s = { 0 };
+		struct proc_sample s = {0};
 		size_t n = (size_t)(rand_r(&seed) % (sizeof(b) - 1));
 		for (size_t i = 0; i < n; i++)
-			b[i] = (rand_r(&seed) & 7) == 0 ? (char)(rand_r(&seed) % 255 + 1)
-						      : alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+			b[i] = (rand_r(&seed) & 7) == 0
+				   ? (char)(rand_r(&seed) % 255 + 1)
+				   : alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
 		b[n] = '\0';
 		procfs_parse_stat(b, &s, comm, sizeof(comm));
 		procfs_parse_sched(b, &s);
@@ -687,22 +685,22 @@ static void test_number_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_fixture_parses),
-		cmocka_unit_test(test_stat_generations),
-		cmocka_unit_test(test_schedstat_generations),
-		cmocka_unit_test(test_sched_generations),
-		cmocka_unit_test(test_status_generations),
-		cmocka_unit_test(test_io_generations),
-		cmocka_unit_test(test_syscall_generations),
-		cmocka_unit_test(test_wchan_statm_generations),
-		cmocka_unit_test(test_cgroup_generations),
-		cmocka_unit_test(test_cpulist),
-		cmocka_unit_test(test_stat_hostile),
-		cmocka_unit_test(test_sched_hostile),
-		cmocka_unit_test(test_small_files_hostile),
-		cmocka_unit_test(test_truncated_everywhere),
-		cmocka_unit_test(test_random_garbage),
-		cmocka_unit_test(test_number_helpers),
+	    cmocka_unit_test(test_every_fixture_parses),
+	    cmocka_unit_test(test_stat_generations),
+	    cmocka_unit_test(test_schedstat_generations),
+	    cmocka_unit_test(test_sched_generations),
+	    cmocka_unit_test(test_status_generations),
+	    cmocka_unit_test(test_io_generations),
+	    cmocka_unit_test(test_syscall_generations),
+	    cmocka_unit_test(test_wchan_statm_generations),
+	    cmocka_unit_test(test_cgroup_generations),
+	    cmocka_unit_test(test_cpulist),
+	    cmocka_unit_test(test_stat_hostile),
+	    cmocka_unit_test(test_sched_hostile),
+	    cmocka_unit_test(test_small_files_hostile),
+	    cmocka_unit_test(test_truncated_everywhere),
+	    cmocka_unit_test(test_random_garbage),
+	    cmocka_unit_test(test_number_helpers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

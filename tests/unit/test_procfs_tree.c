@@ -40,7 +40,7 @@ static void collect(void *ctx, const struct record *r)
 	struct sinkbuf *b = ctx;
 
 	assert_true(b->n < MAXREC);
-	b->r[b->n++] = (struct rec){ r->kind, r->u.sample.scope, r->key, r->u.sample.s.have, { 0 } };
+	b->r[b->n++] = (struct rec){r->kind, r->u.sample.scope, r->key, r->u.sample.s.have, {0}};
 	memcpy(b->r[b->n - 1].comm, r->comm, sizeof(r->comm));
 }
 
@@ -74,12 +74,12 @@ static void env_init(struct env *e, const char *gen)
 	snprintf(e->dir, sizeof(e->dir), "%s/procfs-tree.XXXXXX", base ? base : "/tmp");
 	assert_non_null(mkdtemp(e->dir));
 	sh("cp -a fixtures/%s/. '%s'/", gen, e->dir);
-	e->sink = (struct record_sink){ collect, &e->got };
+	e->sink = (struct record_sink){collect, &e->got};
 }
 
 static void env_start(struct env *e, uint32_t pfiles, uint32_t dfiles)
 {
-	struct procfs_config c = { 0 };
+	struct procfs_config c = {0};
 	char err[256];
 
 	c.root = e->dir;
@@ -136,7 +136,8 @@ static void put(const struct env *e, const char *rel, const char *text)
 	fclose(f);
 }
 
-#define DEEP (PF_SCHEDSTAT | PF_SCHED | PF_STATUS | PF_IO | PF_SYSCALL | PF_WCHAN | PF_STATM | PF_STACK)
+#define DEEP                                                                                       \
+	(PF_SCHEDSTAT | PF_SCHED | PF_STATUS | PF_IO | PF_SYSCALL | PF_WCHAN | PF_STATM | PF_STACK)
 
 static void test_every_generation(void **state)
 {
@@ -147,11 +148,11 @@ static void test_every_generation(void **state)
 		uint32_t has, lacks;
 		int procs, threads;
 	} g[] = {
-		{ "2.6.32", 2310, 2311, 88013, PF_SCHEDSTAT | PF_IO, PF_SCHED, 3, 5 },
-		{ "3.10", 2310, 2311, 88013, PF_SCHED | PF_IO, PF_SCHEDSTAT, 3, 5 },
-		{ "4.19", 2310, 2311, 88013, PF_SCHED | PF_SCHEDSTAT, PF_IO, 3, 5 },
-		{ "5.10", 2310, 2311, 88013, PF_SCHED | PF_SCHEDSTAT | PF_IO, 0, 3, 5 },
-		{ "6.18", 13275, 13318, 73720, PF_SCHED | PF_SCHEDSTAT | PF_IO | PF_STACK, 0, 5, 9 },
+	    {"2.6.32", 2310, 2311, 88013, PF_SCHEDSTAT | PF_IO, PF_SCHED, 3, 5},
+	    {"3.10", 2310, 2311, 88013, PF_SCHED | PF_IO, PF_SCHEDSTAT, 3, 5},
+	    {"4.19", 2310, 2311, 88013, PF_SCHED | PF_SCHEDSTAT, PF_IO, 3, 5},
+	    {"5.10", 2310, 2311, 88013, PF_SCHED | PF_SCHEDSTAT | PF_IO, 0, 3, 5},
+	    {"6.18", 13275, 13318, 73720, PF_SCHED | PF_SCHEDSTAT | PF_IO | PF_STACK, 0, 5, 9},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
@@ -163,19 +164,22 @@ static void test_every_generation(void **state)
 		assert_int_equal(alive, g[i].procs);
 		assert_int_equal(count(&e, REC_SAMPLE, SCOPE_PROCESS), g[i].procs);
 		assert_int_equal(count(&e, REC_SAMPLE, SCOPE_THREAD), g[i].threads);
-		assert_int_equal(count(&e, REC_GONE, SCOPE_THREAD) + count(&e, REC_GONE, SCOPE_PROCESS), 0);
+		assert_int_equal(
+		    count(&e, REC_GONE, SCOPE_THREAD) + count(&e, REC_GONE, SCOPE_PROCESS), 0);
 		const struct rec *r = find(&e, REC_SAMPLE, g[i].tid, SCOPE_THREAD);
 		if (!r)
 			fail_msg("%s: no sample for thread %d", g[i].gen, g[i].tid);
 		assert_int_equal(r->key.tgid, g[i].tgid);
 		if (r->key.start_ticks != g[i].start)
-			fail_msg("%s: start %llu", g[i].gen, (unsigned long long)r->key.start_ticks);
+			fail_msg("%s: start %llu", g[i].gen,
+				 (unsigned long long)r->key.start_ticks);
 		if ((r->have & g[i].has) != g[i].has || (r->have & g[i].lacks))
 			fail_msg("%s: have 0x%x", g[i].gen, r->have);
 		/* second tick: same keys, nothing gone */
 		tick(&e);
 		assert_int_equal(count(&e, REC_SAMPLE, SCOPE_THREAD), g[i].threads);
-		assert_int_equal(count(&e, REC_GONE, SCOPE_THREAD) + count(&e, REC_GONE, SCOPE_PROCESS), 0);
+		assert_int_equal(
+		    count(&e, REC_GONE, SCOPE_THREAD) + count(&e, REC_GONE, SCOPE_PROCESS), 0);
 		env_done(&e);
 	}
 }
@@ -244,8 +248,9 @@ static void test_pid_reuse_in_place(void **state)
 	e.t.all = 1;
 	env_start(&e, 0, 0);
 	tick(&e);
-	put(&e, "1021/stat", "1021 (sshd) S 1 1021 1021 0 -1 0 1 0 0 0 1 1 0 0 20 0 1 0 77777 1000 10 0 "
-			     "0 0 0 0 0 0 0 0 0 0 0 0 17 2 0 0 0\n");
+	put(&e, "1021/stat",
+	    "1021 (sshd) S 1 1021 1021 0 -1 0 1 0 0 0 1 1 0 0 20 0 1 0 77777 1000 10 0 "
+	    "0 0 0 0 0 0 0 0 0 0 0 0 17 2 0 0 0\n");
 	tick(&e);
 	assert_non_null(find(&e, REC_GONE, 1021, SCOPE_PROCESS));
 	assert_int_equal(find(&e, REC_GONE, 1021, SCOPE_PROCESS)->key.start_ticks, 1534);
@@ -286,8 +291,8 @@ static void test_thread_churn(void **state)
 	uint64_t start = find(&e, REC_SAMPLE, 13320, SCOPE_THREAD)->key.start_ticks;
 
 	/* 13320 exits, 13999 is created */
-	sh("rm -rf '%s/13275/task/13320' && cp -a '%s/13275/task/13318' '%s/13275/task/13999'", e.dir,
-	   e.dir, e.dir);
+	sh("rm -rf '%s/13275/task/13320' && cp -a '%s/13275/task/13318' '%s/13275/task/13999'",
+	   e.dir, e.dir, e.dir);
 	put(&e, "13275/task/13999/stat",
 	    "13999 (fx-new) S 13272 13267 6296 0 -1 4194368 0 0 0 0 0 0 0 0 20 0 5 0 80000 "
 	    "319033344 3656 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 -1 1 0 0 0\n");
@@ -319,7 +324,7 @@ static void test_vanish_between_readdir_and_open(void **state)
 	(void)state;
 	env_init(&e, "6.18");
 	sh("mkdir '%s/4242' '%s/13275/task/13998'", e.dir, e.dir); /* empty: files gone */
-	sh("ln -s 4243 '%s/4244'", e.dir);			     /* dangling */
+	sh("ln -s 4243 '%s/4244'", e.dir);			   /* dangling */
 	e.t.all = 1;
 	env_start(&e, PF_STATUS, PF_SCHEDSTAT);
 	assert_int_equal(tick(&e), 5);
@@ -345,7 +350,7 @@ static void test_io_missing(void **state)
 {
 	struct env e;
 	char err[128];
-	struct source_status st = { 0 };
+	struct source_status st = {0};
 	(void)state;
 	env_init(&e, "6.18");
 	sh("rm '%s/13275/task/13318/io'", e.dir);
@@ -406,7 +411,8 @@ static void test_cgroup_targets(void **state)
 	char err[128];
 	(void)state;
 	env_init(&e, "3.10");
-	assert_int_equal(targets_set_cgroup(&e.t, "/system.slice/app.service", err, sizeof(err)), 0);
+	assert_int_equal(targets_set_cgroup(&e.t, "/system.slice/app.service", err, sizeof(err)),
+			 0);
 	env_start(&e, 0, 0);
 	assert_int_equal(tick(&e), 2); /* 2310 and 3050, not 1021 (ssh.service) */
 	assert_non_null(find(&e, REC_SAMPLE, 2310, SCOPE_PROCESS));
@@ -469,16 +475,16 @@ static void test_hostile_tree(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_generation),
-		cmocka_unit_test(test_pid_reuse_listing),
-		cmocka_unit_test(test_pid_reuse_in_place),
-		cmocka_unit_test(test_pid_reuse_pid_mode),
-		cmocka_unit_test(test_thread_churn),
-		cmocka_unit_test(test_vanish_between_readdir_and_open),
-		cmocka_unit_test(test_io_missing),
-		cmocka_unit_test(test_pid_of_nonleader_thread),
-		cmocka_unit_test(test_cgroup_targets),
-		cmocka_unit_test(test_hostile_tree),
+	    cmocka_unit_test(test_every_generation),
+	    cmocka_unit_test(test_pid_reuse_listing),
+	    cmocka_unit_test(test_pid_reuse_in_place),
+	    cmocka_unit_test(test_pid_reuse_pid_mode),
+	    cmocka_unit_test(test_thread_churn),
+	    cmocka_unit_test(test_vanish_between_readdir_and_open),
+	    cmocka_unit_test(test_io_missing),
+	    cmocka_unit_test(test_pid_of_nonleader_thread),
+	    cmocka_unit_test(test_cgroup_targets),
+	    cmocka_unit_test(test_hostile_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,7 @@ static void test_explain(void **state)
 static void test_demangle(void **state)
 {
 	(void)state;
-	struct demangler d = { 0 };
+	struct demangler d = {0};
 	char out[128];
 
 	assert_int_equal(unwind_demangle(&d, "main", out, sizeof(out)), 0);
@@ -60,7 +60,8 @@ static void test_demangle(void **state)
 		assert_int_equal(dem, 1);
 		assert_string_equal(out, "procimage::spin()");
 		unwind_demangle(&d, "_ZNSt6vectorIiSaIiEE9push_backERKi", out, sizeof(out));
-		assert_string_equal(out, "std::vector<int, std::allocator<int> >::push_back(int const&)");
+		assert_string_equal(
+		    out, "std::vector<int, std::allocator<int> >::push_back(int const&)");
 		/* invalid mangling: copied as is */
 		assert_int_equal(unwind_demangle(&d, "_Z!!", out, sizeof(out)), 0);
 		assert_string_equal(out, "_Z!!");
@@ -71,8 +72,8 @@ static void test_demangle(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_explain),
-		cmocka_unit_test(test_demangle),
+	    cmocka_unit_test(test_explain),
+	    cmocka_unit_test(test_demangle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

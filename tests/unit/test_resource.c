@@ -13,7 +13,7 @@
 
 #include "procimage/image.h"
 
-#define MS 1000000ULL
+#define MS  1000000ULL
 #define MIB (1ULL << 20)
 
 struct fx {
@@ -23,9 +23,9 @@ struct fx {
 
 static struct fx make(int threads)
 {
-	struct image_params p = { .interval_ns = 100 * MS, .ticks_per_s = 100, .page_size = 4096,
-				  .threads = threads };
-	struct fx f = { image_find("resource"), NULL };
+	struct image_params p = {
+	    .interval_ns = 100 * MS, .ticks_per_s = 100, .page_size = 4096, .threads = threads};
+	struct fx f = {image_find("resource"), NULL};
 
 	assert_non_null(f.ops);
 	f.img = f.ops->create(&p);
@@ -41,7 +41,7 @@ static void feed(struct fx *f, const struct record *r)
 static void proc_sample(struct fx *f, int32_t pid, uint64_t start, uint64_t t, uint64_t utime,
 			uint64_t rss_kb, int32_t nthreads)
 {
-	struct record r = { .kind = REC_SAMPLE, .t_ns = t, .key = { pid, pid, start } };
+	struct record r = {.kind = REC_SAMPLE, .t_ns = t, .key = {pid, pid, start}};
 	struct proc_sample *s = &r.u.sample.s;
 
 	r.u.sample.scope = SCOPE_PROCESS;
@@ -59,7 +59,7 @@ static void proc_sample(struct fx *f, int32_t pid, uint64_t start, uint64_t t, u
 static void thread_sample(struct fx *f, int32_t pid, int32_t tid, uint64_t start, uint64_t t,
 			  uint64_t run_ns, uint64_t rchar, uint64_t write_bytes)
 {
-	struct record r = { .kind = REC_SAMPLE, .t_ns = t, .key = { pid, tid, start } };
+	struct record r = {.kind = REC_SAMPLE, .t_ns = t, .key = {pid, tid, start}};
 	struct proc_sample *s = &r.u.sample.s;
 
 	r.u.sample.scope = SCOPE_THREAD;
@@ -81,13 +81,16 @@ static void thread_sample(struct fx *f, int32_t pid, int32_t tid, uint64_t start
 static void taskstats(struct fx *f, int32_t pid, uint64_t start, uint64_t t, uint64_t k, int exit,
 		      int blk)
 {
-	struct record r = { .kind = REC_TASKSTATS, .source = SRC_TASKSTATS, .t_ns = t,
-			    .key = { pid, pid, exit ? 0 : start } };
+	struct record r = {.kind = REC_TASKSTATS,
+			   .source = SRC_TASKSTATS,
+			   .t_ns = t,
+			   .key = {pid, pid, exit ? 0 : start}};
 
 	r.u.ts.version = 16;
 	r.u.ts.is_tgid = !exit;
 	r.u.ts.is_exit = (uint8_t)exit;
-	r.u.ts.have = TS_HAVE_THRASHING | TS_HAVE_COMPACT | TS_HAVE_WPCOPY | TS_HAVE_IRQ | TS_HAVE_MAX;
+	r.u.ts.have =
+	    TS_HAVE_THRASHING | TS_HAVE_COMPACT | TS_HAVE_WPCOPY | TS_HAVE_IRQ | TS_HAVE_MAX;
 	r.u.ts.cpu_count = k;
 	r.u.ts.cpu_delay_ns = k * 10 * MS;
 	r.u.ts.cpu_delay_max_ns = 3 * MS;
@@ -100,7 +103,7 @@ static void taskstats(struct fx *f, int32_t pid, uint64_t start, uint64_t t, uin
 
 static void host(struct fx *f, int delayacct, uint64_t since)
 {
-	struct record r = { .kind = REC_HOST, .t_ns = 1 };
+	struct record r = {.kind = REC_HOST, .t_ns = 1};
 
 	r.u.host.have = HOST_HAVE_DELAYACCT | HOST_HAVE_MEM;
 	r.u.host.delayacct = (int8_t)delayacct;
@@ -112,7 +115,7 @@ static void host(struct fx *f, int delayacct, uint64_t since)
 
 static void tick(struct fx *f, uint64_t t)
 {
-	struct record r = { .kind = REC_TICK, .t_ns = t };
+	struct record r = {.kind = REC_TICK, .t_ns = t};
 	feed(f, &r);
 }
 
@@ -176,8 +179,8 @@ static void test_delays_enabled_by_run(void **state)
 	struct fx f = make(0);
 	(void)state;
 
-	host(&f, 1, 4000); /* switched on at boot tick 4000 */
-	run_basic(&f, 200, 3000, 0);  /* started before: not accounted */
+	host(&f, 1, 4000);	     /* switched on at boot tick 4000 */
+	run_basic(&f, 200, 3000, 0); /* started before: not accounted */
 	char *s = report(&f);
 	assert_non_null(strstr(s, "\"blkio_ns\":null"));
 	assert_non_null(strstr(s, "\"enabled_by_run\":true"));
@@ -252,7 +255,7 @@ static void test_exit_record(void **state)
 	proc_sample(&f, 500, 8000, 1100 * MS, 0, 100, 1);
 	tick(&f, 1100 * MS);
 	taskstats(&f, 500, 8000, 1150 * MS, 5, 1, 1); /* the exit */
-	struct record g = { .kind = REC_GONE, .t_ns = 1200 * MS, .key = { 500, 500, 8000 } };
+	struct record g = {.kind = REC_GONE, .t_ns = 1200 * MS, .key = {500, 500, 8000}};
 	g.u.sample.scope = SCOPE_PROCESS;
 	feed(&f, &g);
 	tick(&f, 1200 * MS);
@@ -273,7 +276,7 @@ static void test_bogus_delay_jump(void **state)
 	for (uint64_t k = 0; k <= 3; k++) {
 		uint64_t t = 1000 * MS + k * 100 * MS;
 		proc_sample(&f, 600, 9500, t, 0, 100, 1);
-		struct record r = { .kind = REC_TASKSTATS, .t_ns = t, .key = { 600, 600, 9500 } };
+		struct record r = {.kind = REC_TASKSTATS, .t_ns = t, .key = {600, 600, 9500}};
 		r.u.ts.version = 16;
 		r.u.ts.is_tgid = 1;
 		r.u.ts.blkio_count = k;
@@ -290,12 +293,12 @@ static void test_bogus_delay_jump(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rates_and_delays_off),
-		cmocka_unit_test(test_delays_enabled_by_run),
-		cmocka_unit_test(test_threads_and_newborn),
-		cmocka_unit_test(test_leak_and_series_bound),
-		cmocka_unit_test(test_exit_record),
-		cmocka_unit_test(test_bogus_delay_jump),
+	    cmocka_unit_test(test_rates_and_delays_off),
+	    cmocka_unit_test(test_delays_enabled_by_run),
+	    cmocka_unit_test(test_threads_and_newborn),
+	    cmocka_unit_test(test_leak_and_series_bound),
+	    cmocka_unit_test(test_exit_record),
+	    cmocka_unit_test(test_bogus_delay_jump),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

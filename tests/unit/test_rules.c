@@ -72,7 +72,8 @@ static void test_parse_forms(void **state)
 	assert_int_equal(r.conds[0].warmup, 30);
 	assert_true(r.conds[0].has_min);
 
-	assert_int_equal(rules_parse("io<-50%,min=1MiB,window=20,warmup=5", &r, err, sizeof(err)), 0);
+	assert_int_equal(rules_parse("io<-50%,min=1MiB,window=20,warmup=5", &r, err, sizeof(err)),
+			 0);
 	assert_int_equal(r.conds[0].op, OP_LT);
 	assert_true(r.conds[0].value == -50.0);
 	assert_true(r.conds[0].min == 1048576.0);
@@ -106,10 +107,22 @@ static void test_parse_errors(void **state)
 {
 	struct rule r;
 	char err[256];
-	const char *bad[] = { "",	   "cpu",	"cpu>",	       "cpux>3",       "bogus>3",
-			      "cpu>80%for", "cpu>80%forever", "cpu>80%for6of5", "cpu=3",
-			      "cpu>80%,min", "cpu>+5%,window=0", "rss>50%", "cpu>80%,colour=red",
-			      "a&&b&&c&&d&&e", "cpu>nan", "cpu>inf" };
+	const char *bad[] = {"",
+			     "cpu",
+			     "cpu>",
+			     "cpux>3",
+			     "bogus>3",
+			     "cpu>80%for",
+			     "cpu>80%forever",
+			     "cpu>80%for6of5",
+			     "cpu=3",
+			     "cpu>80%,min",
+			     "cpu>+5%,window=0",
+			     "rss>50%",
+			     "cpu>80%,colour=red",
+			     "a&&b&&c&&d&&e",
+			     "cpu>nan",
+			     "cpu>inf"};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
@@ -124,7 +137,7 @@ static void test_parse_errors(void **state)
 static void test_absolute_and_files(void **state)
 {
 	struct harness h;
-	const char *rules[] = { "rss>1GiB" };
+	const char *rules[] = {"rss>1GiB"};
 	uint32_t pf, tf;
 	(void)state;
 
@@ -137,7 +150,7 @@ static void test_absolute_and_files(void **state)
 	assert_int_equal(tf, 0);
 	free(h.state);
 
-	const char *r2[] = { "fds>100", "runq>10%&&cs>100" };
+	const char *r2[] = {"fds>100", "runq>10%&&cs>100"};
 	h_init(&h, r2, 2);
 	ruleset_files(&h.rs, &pf, &tf);
 	assert_int_equal(pf, PF_STAT | PF_FDS | PF_STATUS);
@@ -149,7 +162,7 @@ static void test_absolute_and_files(void **state)
 static void test_sustained_duration(void **state)
 {
 	struct harness h;
-	const char *rules[] = { "cpu>50%for2s" };
+	const char *rules[] = {"cpu>50%for2s"};
 	int fired_at = -1;
 	(void)state;
 
@@ -168,7 +181,7 @@ static void test_sustained_duration(void **state)
 static void test_sustained_n_of_m(void **state)
 {
 	struct harness h;
-	const char *rules[] = { "cpu>80%for3of5" };
+	const char *rules[] = {"cpu>80%for3of5"};
 	(void)state;
 
 	h_init(&h, rules, 1);
@@ -177,7 +190,7 @@ static void test_sustained_n_of_m(void **state)
 	assert_false(h_step(&h, M_CPU, 90));
 	assert_true(h_step(&h, M_CPU, 90));
 	assert_int_equal(h.ev[0].hits, 3);
-	assert_true(h_step(&h, M_CPU, 10)); /* 90 10 90 90 10: still 3 of 5 */
+	assert_true(h_step(&h, M_CPU, 10));  /* 90 10 90 90 10: still 3 of 5 */
 	assert_false(h_step(&h, M_CPU, 10)); /* 10 90 90 10 10: 2 */
 	free(h.state);
 }
@@ -193,15 +206,15 @@ static double noise(unsigned *seed)
 static void test_relative_step_vs_noise(void **state)
 {
 	struct harness h;
-	const char *rules[] = { "cpu>+25%,window=20" };
+	const char *rules[] = {"cpu>+25%,window=20"};
 	unsigned seed = 42;
 	(void)state;
 
 	h_init(&h, rules, 1);
 	for (int i = 0; i < 2000; i++)
 		if (h_step(&h, M_CPU, 40.0 * (1.0 + 0.10 * noise(&seed))))
-			fail_msg("fired on noise at sample %d (value %.1f, mean %.1f)", i, h.ev[0].value,
-				 h.ev[0].mean);
+			fail_msg("fired on noise at sample %d (value %.1f, mean %.1f)", i,
+				 h.ev[0].value, h.ev[0].mean);
 	assert_true(h_step(&h, M_CPU, 60.0));
 	assert_true(fabs(h.ev[0].mean - 40.0) < 2.0);
 	assert_true(fabs(h.ev[0].threshold - h.ev[0].mean * 1.25) < 1e-9);
@@ -219,8 +232,8 @@ static void test_relative_step_vs_noise(void **state)
 static void test_relative_min_and_drop(void **state)
 {
 	struct harness h;
-	const char *rules[] = { "cpu>+50%,window=4" };
-	const char *drop[] = { "io<-50%,window=4,min=1MiB" };
+	const char *rules[] = {"cpu>+50%,window=4"};
+	const char *drop[] = {"io<-50%,window=4,min=1MiB"};
 	(void)state;
 
 	h_init(&h, rules, 1);
@@ -245,7 +258,7 @@ static void test_relative_min_and_drop(void **state)
 static void test_combined_and_unknown(void **state)
 {
 	struct harness h;
-	const char *rules[] = { "cpu>50% && rss>1GiB" };
+	const char *rules[] = {"cpu>50% && rss>1GiB"};
 	(void)state;
 
 	h_init(&h, rules, 1);
@@ -257,7 +270,7 @@ static void test_combined_and_unknown(void **state)
 	free(h.state);
 
 	/* host-only rules step only in the host state */
-	const char *hr[] = { "load1>4" };
+	const char *hr[] = {"load1>4"};
 	h_init(&h, hr, 1);
 	h.m[M_LOAD1] = 9;
 	rules_step(&h.rs, h.state, h.m, DT, 0, h.ev);
@@ -270,7 +283,7 @@ static void test_combined_and_unknown(void **state)
 static void test_describe(void **state)
 {
 	struct harness h;
-	const char *rules[] = { "cpu>50%for1s" };
+	const char *rules[] = {"cpu>50%for1s"};
 	char buf[200];
 	(void)state;
 
@@ -287,15 +300,15 @@ static void test_describe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_forms),
-		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_absolute_and_files),
-		cmocka_unit_test(test_sustained_duration),
-		cmocka_unit_test(test_sustained_n_of_m),
-		cmocka_unit_test(test_relative_step_vs_noise),
-		cmocka_unit_test(test_relative_min_and_drop),
-		cmocka_unit_test(test_combined_and_unknown),
-		cmocka_unit_test(test_describe),
+	    cmocka_unit_test(test_parse_forms),
+	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_absolute_and_files),
+	    cmocka_unit_test(test_sustained_duration),
+	    cmocka_unit_test(test_sustained_n_of_m),
+	    cmocka_unit_test(test_relative_step_vs_noise),
+	    cmocka_unit_test(test_relative_min_and_drop),
+	    cmocka_unit_test(test_combined_and_unknown),
+	    cmocka_unit_test(test_describe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

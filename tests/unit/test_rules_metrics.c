@@ -16,11 +16,11 @@
 #define HZ 100
 #define DT (500 * NS_PER_MS)
 
-static void proc_sample(struct wmetrics *w, int32_t pid, uint64_t start, uint64_t t, uint64_t cpu_ticks,
-			int64_t rss_pages, const char *comm)
+static void proc_sample(struct wmetrics *w, int32_t pid, uint64_t start, uint64_t t,
+			uint64_t cpu_ticks, int64_t rss_pages, const char *comm)
 {
-	struct record r = { .kind = REC_SAMPLE, .source = SRC_PROCFS, .t_ns = t };
-	r.key = (struct task_key){ pid, pid, start };
+	struct record r = {.kind = REC_SAMPLE, .source = SRC_PROCFS, .t_ns = t};
+	r.key = (struct task_key){pid, pid, start};
 	r.u.sample.scope = SCOPE_PROCESS;
 	r.u.sample.s.have = PF_STAT;
 	r.u.sample.s.utime = cpu_ticks;
@@ -39,7 +39,7 @@ static void nan_host(double *h)
 /* Two processes, one at 80% CPU: cpu>50%for1s fires for it after 1 s. */
 static void test_cpu_rate_and_pick(void **state)
 {
-	struct ruleset rs = { 0 };
+	struct ruleset rs = {0};
 	char err[200];
 	double host[M_COUNT];
 	struct wfire f;
@@ -52,8 +52,9 @@ static void test_cpu_rate_and_pick(void **state)
 	nan_host(host);
 	for (int i = 0; i < 6; i++) {
 		uint64_t t = (uint64_t)(i + 1) * DT;
-		proc_sample(w, 10, 5, t, (uint64_t)i * 40, 100, "busy");  /* 40 ticks / 0.5 s = 80% */
-		proc_sample(w, 11, 6, t, (uint64_t)i * 5, 100, "calm");   /* 10% */
+		proc_sample(w, 10, 5, t, (uint64_t)i * 40, 100,
+			    "busy");					/* 40 ticks / 0.5 s = 80% */
+		proc_sample(w, 11, 6, t, (uint64_t)i * 5, 100, "calm"); /* 10% */
 		if (wmetrics_tick(w, t, host, &f) && fired_at < 0) {
 			fired_at = i;
 			assert_int_equal(f.pid, 10);
@@ -72,7 +73,7 @@ static void test_cpu_rate_and_pick(void **state)
  * forks are counted from the connector only once they are known. */
 static void test_reuse_gone_forks(void **state)
 {
-	struct ruleset rs = { 0 };
+	struct ruleset rs = {0};
 	char err[200];
 	double host[M_COUNT];
 	struct wfire f;
@@ -84,7 +85,7 @@ static void test_reuse_gone_forks(void **state)
 	proc_sample(w, 20, 7, DT, 0, 1, "a");
 	wmetrics_tick(w, DT, host, &f);
 	for (int k = 0; k < 5; k++) {
-		struct record fk = { .kind = REC_FORK, .source = SRC_CONNECTOR, .t_ns = DT + 1 };
+		struct record fk = {.kind = REC_FORK, .source = SRC_CONNECTOR, .t_ns = DT + 1};
 		fk.u.fork.parent_tgid = 20;
 		fk.u.fork.child_tgid = 100 + k;
 		wmetrics_consume(w, &fk);
@@ -93,7 +94,7 @@ static void test_reuse_gone_forks(void **state)
 	assert_int_equal(wmetrics_tick(w, 2 * DT, host, &f), 0); /* forks not known yet */
 	wmetrics_set_forks_known(w, 1);
 	for (int k = 0; k < 5; k++) {
-		struct record fk = { .kind = REC_FORK, .source = SRC_CONNECTOR, .t_ns = 2 * DT + 1 };
+		struct record fk = {.kind = REC_FORK, .source = SRC_CONNECTOR, .t_ns = 2 * DT + 1};
 		fk.u.fork.parent_tgid = 20;
 		fk.u.fork.child_tgid = 200 + k;
 		wmetrics_consume(w, &fk);
@@ -104,8 +105,8 @@ static void test_reuse_gone_forks(void **state)
 	/* pid 20 reused: no rate on its first sample */
 	proc_sample(w, 20, 99, 4 * DT, 1000, 1, "b");
 	assert_int_equal(wmetrics_tick(w, 4 * DT, host, &f), 0);
-	struct record g = { .kind = REC_GONE, .source = SRC_PROCFS, .t_ns = 5 * DT };
-	g.key = (struct task_key){ 20, 20, 99 };
+	struct record g = {.kind = REC_GONE, .source = SRC_PROCFS, .t_ns = 5 * DT};
+	g.key = (struct task_key){20, 20, 99};
 	g.u.sample.scope = SCOPE_PROCESS;
 	wmetrics_consume(w, &g);
 	assert_int_equal(wmetrics_count(w), 0);
@@ -136,9 +137,9 @@ static void test_option_parsers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cpu_rate_and_pick),
-		cmocka_unit_test(test_reuse_gone_forks),
-		cmocka_unit_test(test_option_parsers),
+	    cmocka_unit_test(test_cpu_rate_and_pick),
+	    cmocka_unit_test(test_reuse_gone_forks),
+	    cmocka_unit_test(test_option_parsers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,8 @@ static const struct image_ops *ops(void)
 
 static void *mk(void)
 {
-	struct image_params p = { .interval_ns = 10 * MS, .threshold_ns = 50 * MS, .ticks_per_s = 100 };
+	struct image_params p = {
+	    .interval_ns = 10 * MS, .threshold_ns = 50 * MS, .ticks_per_s = 100};
 	void *img = ops()->create(&p);
 	assert_non_null(img);
 	return img;
@@ -37,9 +38,9 @@ static void *mk(void)
 
 static void sample(void *img, const struct thr *t, uint64_t now)
 {
-	struct record r = { .kind = REC_SAMPLE, .source = SRC_PROCFS, .t_ns = now };
+	struct record r = {.kind = REC_SAMPLE, .source = SRC_PROCFS, .t_ns = now};
 
-	r.key = (struct task_key){ t->tgid, t->tid, t->start };
+	r.key = (struct task_key){t->tgid, t->tid, t->start};
 	snprintf(r.comm, sizeof(r.comm), "%s", t->comm ? t->comm : "t");
 	r.u.sample.scope = SCOPE_THREAD;
 	r.u.sample.s.have = PF_STAT | PF_SCHEDSTAT;
@@ -53,14 +54,14 @@ static void sample(void *img, const struct thr *t, uint64_t now)
 
 static void tick(void *img, uint64_t now)
 {
-	struct record r = { .kind = REC_TICK, .t_ns = now };
+	struct record r = {.kind = REC_TICK, .t_ns = now};
 	ops()->consume(img, &r);
 }
 
 static void gone(void *img, const struct thr *t, uint64_t now)
 {
-	struct record r = { .kind = REC_GONE, .t_ns = now };
-	r.key = (struct task_key){ t->tgid, t->tid, t->start };
+	struct record r = {.kind = REC_GONE, .t_ns = now};
+	r.key = (struct task_key){t->tgid, t->tid, t->start};
 	r.u.sample.scope = SCOPE_THREAD;
 	ops()->consume(img, &r);
 }
@@ -90,7 +91,7 @@ static char *render(void *img)
 static void test_run_boundaries(void **state)
 {
 	void *img = mk();
-	struct thr t = { 10, 11, 500, 0, 0, 1, 1, "spin" };
+	struct thr t = {10, 11, 500, 0, 0, 1, 1, "spin"};
 	uint64_t now = 1000 * MS;
 
 	(void)state;
@@ -121,9 +122,9 @@ static void test_run_boundaries(void **state)
 /* 1 ms samples: the counter advances only every 4th sample by 4 ms. */
 static void test_fine_interval(void **state)
 {
-	struct image_params p = { .interval_ns = MS, .threshold_ns = 50 * MS };
+	struct image_params p = {.interval_ns = MS, .threshold_ns = 50 * MS};
 	void *img = ops()->create(&p);
-	struct thr t = { 20, 20, 1, 0, 0, 1, 0, "spin" };
+	struct thr t = {20, 20, 1, 0, 0, 1, 0, "spin"};
 	uint64_t now = 0;
 
 	(void)state;
@@ -146,7 +147,7 @@ static void test_fine_interval(void **state)
 static void test_throttled_hog(void **state)
 {
 	void *img = mk();
-	struct thr t = { 25, 25, 1, 0, 0, 1, 0, "fifo" }, u = { 26, 26, 1, 0, 0, 1, 1, "cfs" };
+	struct thr t = {25, 25, 1, 0, 0, 1, 0, "fifo"}, u = {26, 26, 1, 0, 0, 1, 1, "cfs"};
 	uint64_t now = 0;
 
 	(void)state;
@@ -172,7 +173,7 @@ static void test_throttled_hog(void **state)
 static void test_half_duty_and_sleeper(void **state)
 {
 	void *img = mk();
-	struct thr h = { 30, 30, 1, 0, 0, 1, 0, "half" }, z = { 31, 31, 1, 0, 0, 1, 0, "zzz" };
+	struct thr h = {30, 30, 1, 0, 0, 1, 0, "half"}, z = {31, 31, 1, 0, 0, 1, 0, "zzz"};
 	uint64_t now = 0;
 
 	(void)state;
@@ -198,7 +199,7 @@ static void test_half_duty_and_sleeper(void **state)
 static void test_counter_wrap(void **state)
 {
 	void *img = mk();
-	struct thr t = { 40, 40, 1, UINT64_MAX - 100 * MS, 0, 5, 0, "wrap" };
+	struct thr t = {40, 40, 1, UINT64_MAX - 100 * MS, 0, 5, 0, "wrap"};
 	uint64_t now = 0;
 
 	(void)state;
@@ -220,7 +221,7 @@ static void test_counter_wrap(void **state)
 static void test_exit_mid_run(void **state)
 {
 	void *img = mk();
-	struct thr t = { 50, 51, 7, 0, 0, 1, 0, "quitter" };
+	struct thr t = {50, 51, 7, 0, 0, 1, 0, "quitter"};
 	uint64_t now = 0;
 
 	(void)state;
@@ -247,8 +248,8 @@ static void test_exit_mid_run(void **state)
 static void test_pid_reuse(void **state)
 {
 	void *img = mk();
-	struct thr a = { 60, 60, 100, 5000 * MS, 0, 9, 0, "old" };
-	struct thr b = { 60, 60, 900, 0, 0, 0, 0, "new" };
+	struct thr a = {60, 60, 100, 5000 * MS, 0, 9, 0, "old"};
+	struct thr b = {60, 60, 900, 0, 0, 0, 0, "new"};
 	uint64_t now = 0;
 
 	(void)state;
@@ -276,9 +277,9 @@ static void test_pid_reuse(void **state)
 static void test_victims(void **state)
 {
 	void *img = mk();
-	struct thr hog = { 70, 71, 1, 0, 0, 1, 1, "hog" };
-	struct thr v = { 80, 81, 1, 0, 0, 0, 1, "victim" };
-	struct thr o = { 90, 91, 1, 0, 0, 0, 0, "other" };
+	struct thr hog = {70, 71, 1, 0, 0, 1, 1, "hog"};
+	struct thr v = {80, 81, 1, 0, 0, 0, 1, "victim"};
+	struct thr o = {90, 91, 1, 0, 0, 0, 0, "other"};
 	uint64_t now = 0;
 
 	(void)state;
@@ -318,11 +319,14 @@ static void test_victims(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_run_boundaries), cmocka_unit_test(test_fine_interval),
-		cmocka_unit_test(test_half_duty_and_sleeper),
-		cmocka_unit_test(test_throttled_hog), cmocka_unit_test(test_counter_wrap),
-		cmocka_unit_test(test_exit_mid_run), cmocka_unit_test(test_pid_reuse),
-		cmocka_unit_test(test_victims),
+	    cmocka_unit_test(test_run_boundaries),
+	    cmocka_unit_test(test_fine_interval),
+	    cmocka_unit_test(test_half_duty_and_sleeper),
+	    cmocka_unit_test(test_throttled_hog),
+	    cmocka_unit_test(test_counter_wrap),
+	    cmocka_unit_test(test_exit_mid_run),
+	    cmocka_unit_test(test_pid_reuse),
+	    cmocka_unit_test(test_victims),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,9 +23,9 @@ static const char *preempted = "[<0>] irqentry_exit_to_user_mode+0x110/0x1a0\n"
 static void sample(const struct image_ops *ops, void *img, int tid, char state, const char *stack,
 		   const char *wchan)
 {
-	struct record r = { .kind = REC_SAMPLE, .source = SRC_PROCFS };
+	struct record r = {.kind = REC_SAMPLE, .source = SRC_PROCFS};
 
-	r.key = (struct task_key){ 100, tid, 7 };
+	r.key = (struct task_key){100, tid, 7};
 	snprintf(r.comm, sizeof(r.comm), "%s", tid == 100 ? "app" : "worker");
 	r.u.sample.scope = SCOPE_THREAD;
 	r.u.sample.s.have = PF_STAT | (stack ? PF_STACK : 0) | (wchan ? PF_WCHAN : 0);
@@ -39,9 +39,9 @@ static void sample(const struct image_ops *ops, void *img, int tid, char state, 
 
 static void user(const struct image_ops *ops, void *img, int tid, int oncpu, const char *frames)
 {
-	struct record r = { .kind = REC_STACK, .source = SRC_PTRACE };
+	struct record r = {.kind = REC_STACK, .source = SRC_PTRACE};
 
-	r.key = (struct task_key){ 100, tid, 7 };
+	r.key = (struct task_key){100, tid, 7};
 	snprintf(r.comm, sizeof(r.comm), "%s", tid == 100 ? "app" : "worker");
 	r.text = frames;
 	r.text_len = (uint32_t)strlen(frames);
@@ -52,7 +52,7 @@ static void user(const struct image_ops *ops, void *img, int tid, int oncpu, con
 
 static void tick(const struct image_ops *ops, void *img)
 {
-	struct record r = { .kind = REC_TICK };
+	struct record r = {.kind = REC_TICK};
 	ops->consume(img, &r);
 }
 
@@ -60,7 +60,7 @@ static void test_compose(void **state)
 {
 	(void)state;
 	const struct image_ops *ops = image_find("stacks");
-	struct image_params p = { .interval_ns = 20408163 };
+	struct image_params p = {.interval_ns = 20408163};
 	void *img = ops->create(&p);
 	const struct stack_agg *a = stacks_image_agg(img);
 
@@ -79,8 +79,9 @@ static void test_compose(void **state)
 	sample(ops, img, 101, 'D', NULL, "io_schedule");
 	tick(ops, img);
 
-	const char *sl = "worker;[off-cpu];start_thread;work;nanosleep;entry_SYSCALL_64_after_hwframe_[k];"
-			 "do_syscall_64_[k];hrtimer_nanosleep_[k]";
+	const char *sl =
+	    "worker;[off-cpu];start_thread;work;nanosleep;entry_SYSCALL_64_after_hwframe_[k];"
+	    "do_syscall_64_[k];hrtimer_nanosleep_[k]";
 	assert_int_equal(stack_agg_get(a, sl), 2);
 	assert_int_equal(stack_agg_get(a, "app;[on-cpu];main;hot"), 1);
 	assert_int_equal(stack_agg_get(a, "app;[on-cpu]"), 1);
@@ -99,7 +100,7 @@ static void test_filters(void **state)
 {
 	(void)state;
 	const struct image_ops *ops = image_find("stacks");
-	struct image_params p = { .interval_ns = 10000000 };
+	struct image_params p = {.interval_ns = 10000000};
 	void *img = ops->create(&p);
 	const struct stack_agg *a = stacks_image_agg(img);
 
@@ -121,8 +122,8 @@ static void test_filters(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_compose),
-		cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_compose),
+	    cmocka_unit_test(test_filters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

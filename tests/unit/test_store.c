@@ -61,7 +61,7 @@ static void assert_same(const struct record *a, const struct record *b)
 static void test_codec_roundtrip(void **state)
 {
 	struct codec *enc = codec_new(), *dec = codec_new();
-	struct codec_buf buf = { 0 };
+	struct codec_buf buf = {0};
 	struct record r, back;
 	char text[64];
 	(void)state;
@@ -73,7 +73,7 @@ static void test_codec_roundtrip(void **state)
 	/* Delta coding: a task sample whose counters moved costs a few bytes,
 	 * not the ~600 of the struct. */
 	struct codec *only = codec_new();
-	struct codec_buf sb = { 0 };
+	struct codec_buf sb = {0};
 	int nsamples = 0;
 	for (int i = 0; i < 3000; i++) {
 		make_record(i, &r, text, sizeof(text));
@@ -137,9 +137,13 @@ static char *tmp_path(const char *name)
 
 static void write_stream(const char *path, int n, const struct store_limits *lim)
 {
-	struct store_info in = { .host = "h", .kernel = "k", .started_wall_ns = 1,
-				 .started_mono_ns = 1000000000ull, .interval_ns = 100000000ull,
-				 .ticks_per_s = 100, .page_size = 4096 };
+	struct store_info in = {.host = "h",
+				.kernel = "k",
+				.started_wall_ns = 1,
+				.started_mono_ns = 1000000000ull,
+				.interval_ns = 100000000ull,
+				.ticks_per_s = 100,
+				.page_size = 4096};
 	char err[256], text[64];
 	struct record r;
 	struct store_writer *w = store_create(path, &in, lim, err, sizeof(err));
@@ -154,9 +158,9 @@ static void write_stream(const char *path, int n, const struct store_limits *lim
 
 static void test_store_roundtrip_window(void **state)
 {
-	struct store_limits lim = { .segment_ns = 2000000000ull };
+	struct store_limits lim = {.segment_ns = 2000000000ull};
 	char *path = strdup(tmp_path("rt.db")), err[256];
-	struct collect c = { 0 };
+	struct collect c = {0};
 	int code;
 	(void)state;
 
@@ -170,8 +174,8 @@ static void test_store_roundtrip_window(void **state)
 	assert_int_equal(c.bad, 0);
 	/* A window in the middle of a segment: exactly the records inside. */
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(store_replay(rd, 4500000000ull, 6000000000ull, collect_fn, &c, err,
-				      sizeof(err)), 0);
+	assert_int_equal(
+	    store_replay(rd, 4500000000ull, 6000000000ull, collect_fn, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.first, 4500000000ull);
 	assert_int_equal(c.last, 6000000000ull);
 	assert_int_equal(c.n, 16 * 60);
@@ -182,9 +186,9 @@ static void test_store_roundtrip_window(void **state)
 
 static void test_store_retention(void **state)
 {
-	struct store_limits lim = { .segment_ns = 1000000000ull, .max_age_ns = 3000000000ull };
+	struct store_limits lim = {.segment_ns = 1000000000ull, .max_age_ns = 3000000000ull};
 	char *path = strdup(tmp_path("ret.db")), err[256];
-	struct collect c = { 0 };
+	struct collect c = {0};
 	int code;
 	(void)state;
 
@@ -203,11 +207,15 @@ static void test_store_retention(void **state)
 
 static void test_store_max_size(void **state)
 {
-	struct store_limits lim = { .segment_ns = 500000000ull, .max_size = 256 << 10 };
-	struct store_info in = { .host = "h", .kernel = "k", .started_mono_ns = 1000000000ull,
-				 .interval_ns = 100000000ull, .ticks_per_s = 100, .page_size = 4096 };
+	struct store_limits lim = {.segment_ns = 500000000ull, .max_size = 256 << 10};
+	struct store_info in = {.host = "h",
+				.kernel = "k",
+				.started_mono_ns = 1000000000ull,
+				.interval_ns = 100000000ull,
+				.ticks_per_s = 100,
+				.page_size = 4096};
 	char *path = strdup(tmp_path("size.db")), err[256];
-	struct collect c = { 0 };
+	struct collect c = {0};
 	struct record r;
 	uint64_t x = 88172645463325252ull;
 	int code;
@@ -235,7 +243,7 @@ static void test_store_max_size(void **state)
 	struct store_reader *rd = store_open(path, err, sizeof(err), &code);
 	assert_non_null(rd);
 	assert_int_equal(store_replay(rd, 0, 0, collect_fn, &c, err, sizeof(err)), 0);
-	assert_int_equal(c.last, r.t_ns); /* the newest data is kept */
+	assert_int_equal(c.last, r.t_ns);			   /* the newest data is kept */
 	assert_true(c.first > 1000000000ull + 10 * 1000000000ull); /* the oldest went */
 	store_reader_close(rd);
 	unlink(path);
@@ -261,14 +269,14 @@ static void test_store_refuses_garbage(void **state)
 }
 
 static const char doc_json[] =
-	"{\"schema\":\"procimage/1\",\"image\":\"resource\",\"host\":\"h\",\"kernel\":\"k\","
-	"\"started\":\"2026-01-01T00:00:00.000Z\",\"duration_s\":2.5,\"interval_ms\":100,"
-	"\"sources\":{\"procfs\":{\"status\":\"ok\",\"events\":3,\"lost\":0},"
-	"\"audit\":{\"status\":\"unavailable\",\"reason\":\"no \\\"cap\\\"\",\"lost\":2}},"
-	"\"tasks\":[{\"pid\":1,\"comm\":\"a\\\"b\",\"cpu_pct\":12.5,\"rss_bytes\":4096,"
-	"\"exited\":false,\"delays\":null,\"series\":[{\"t_s\":0,\"cpu_pct\":10},"
-	"{\"t_s\":1,\"cpu_pct\":15}]},{\"pid\":2,\"comm\":\"<x>\",\"cpu_pct\":1e-3,"
-	"\"rss_bytes\":8192,\"series\":[]}]}";
+    "{\"schema\":\"procimage/1\",\"image\":\"resource\",\"host\":\"h\",\"kernel\":\"k\","
+    "\"started\":\"2026-01-01T00:00:00.000Z\",\"duration_s\":2.5,\"interval_ms\":100,"
+    "\"sources\":{\"procfs\":{\"status\":\"ok\",\"events\":3,\"lost\":0},"
+    "\"audit\":{\"status\":\"unavailable\",\"reason\":\"no \\\"cap\\\"\",\"lost\":2}},"
+    "\"tasks\":[{\"pid\":1,\"comm\":\"a\\\"b\",\"cpu_pct\":12.5,\"rss_bytes\":4096,"
+    "\"exited\":false,\"delays\":null,\"series\":[{\"t_s\":0,\"cpu_pct\":10},"
+    "{\"t_s\":1,\"cpu_pct\":15}]},{\"pid\":2,\"comm\":\"<x>\",\"cpu_pct\":1e-3,"
+    "\"rss_bytes\":8192,\"series\":[]}]}";
 
 static char *render(int (*fn)(FILE *, const struct jv *))
 {
@@ -289,12 +297,14 @@ static void test_render_prom(void **state)
 	char *s = render(render_prom);
 	(void)state;
 
-	assert_non_null(strstr(s, "# TYPE procimage_resource_tasks_cpu_pct gauge\n"
-				  "procimage_resource_tasks_cpu_pct{pid=\"1\",comm=\"a\\\"b\"} 12.5\n"
-				  "procimage_resource_tasks_cpu_pct{pid=\"2\",comm=\"<x>\"} 1e-3\n"));
+	assert_non_null(strstr(s,
+			       "# TYPE procimage_resource_tasks_cpu_pct gauge\n"
+			       "procimage_resource_tasks_cpu_pct{pid=\"1\",comm=\"a\\\"b\"} 12.5\n"
+			       "procimage_resource_tasks_cpu_pct{pid=\"2\",comm=\"<x>\"} 1e-3\n"));
 	assert_non_null(strstr(s, "procimage_source_up{source=\"audit\"} 0\n"));
 	assert_non_null(strstr(s, "procimage_source_lost_events{source=\"audit\"} 2\n"));
-	assert_non_null(strstr(s, "procimage_resource_tasks_exited{pid=\"1\",comm=\"a\\\"b\"} 0\n"));
+	assert_non_null(
+	    strstr(s, "procimage_resource_tasks_exited{pid=\"1\",comm=\"a\\\"b\"} 0\n"));
 	assert_null(strstr(s, "series"));
 	free(s);
 }
@@ -320,9 +330,9 @@ static void test_render_csv_html(void **state)
 static void test_render_html_sched(void **state)
 {
 	static const char sched[] =
-		"{\"schema\":\"procimage/1\",\"image\":\"sched\",\"hogs\":[{\"tid\":7,\"pid\":7,"
-		"\"comm\":\"spin\",\"cpu\":1,\"longest_run_ms\":900,\"runs\":[{\"start_s\":0.5,"
-		"\"length_ms\":900,\"cpus\":[1]}],\"stacks_folded\":[\"spin;do_work;loop 3\"]}]}";
+	    "{\"schema\":\"procimage/1\",\"image\":\"sched\",\"hogs\":[{\"tid\":7,\"pid\":7,"
+	    "\"comm\":\"spin\",\"cpu\":1,\"longest_run_ms\":900,\"runs\":[{\"start_s\":0.5,"
+	    "\"length_ms\":900,\"cpus\":[1]}],\"stacks_folded\":[\"spin;do_work;loop 3\"]}]}";
 	char err[128], *buf = NULL;
 	size_t len = 0;
 	struct jv *doc = jdoc_parse(sched, strlen(sched), err, sizeof(err));
@@ -343,8 +353,15 @@ static void test_render_html_sched(void **state)
 static void test_jdoc_bad(void **state)
 {
 	char err[128];
-	const char *bad[] = { "", "{", "[1,]", "{\"a\" 1}", "\"abc", "tru", "{} x", "[[[[[[[[[[[[[["
-			      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]" };
+	const char *bad[] = {"",
+			     "{",
+			     "[1,]",
+			     "{\"a\" 1}",
+			     "\"abc",
+			     "tru",
+			     "{} x",
+			     "[[[[[[[[[[[[[["
+			     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]"};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct jv *v = jdoc_parse(bad[i], strlen(bad[i]), err, sizeof(err));
@@ -356,15 +373,15 @@ static void test_jdoc_bad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_codec_roundtrip),
-		cmocka_unit_test(test_store_roundtrip_window),
-		cmocka_unit_test(test_store_retention),
-		cmocka_unit_test(test_store_max_size),
-		cmocka_unit_test(test_store_refuses_garbage),
-		cmocka_unit_test(test_render_prom),
-		cmocka_unit_test(test_render_csv_html),
-		cmocka_unit_test(test_render_html_sched),
-		cmocka_unit_test(test_jdoc_bad),
+	    cmocka_unit_test(test_codec_roundtrip),
+	    cmocka_unit_test(test_store_roundtrip_window),
+	    cmocka_unit_test(test_store_retention),
+	    cmocka_unit_test(test_store_max_size),
+	    cmocka_unit_test(test_store_refuses_garbage),
+	    cmocka_unit_test(test_render_prom),
+	    cmocka_unit_test(test_render_csv_html),
+	    cmocka_unit_test(test_render_html_sched),
+	    cmocka_unit_test(test_jdoc_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,8 +24,11 @@ static const struct image_ops *ops(void)
 
 static void *mk(const char *mode, const char *list, int seq)
 {
-	struct image_params p = { .interval_ns = 10 * MS, .sequence = seq, .source_mode = mode,
-				  .syscalls = list, .ticks_per_s = 100 };
+	struct image_params p = {.interval_ns = 10 * MS,
+				 .sequence = seq,
+				 .source_mode = mode,
+				 .syscalls = list,
+				 .ticks_per_s = 100};
 	void *img = ops()->create(&p);
 	assert_non_null(img);
 	return img;
@@ -48,7 +51,7 @@ static char *report(void *img, enum out_format f)
 
 static void capture_on(void *img, int32_t tgid, uint64_t t)
 {
-	struct record r = { .kind = REC_CAPTURE, .source = SRC_AUDIT, .t_ns = t };
+	struct record r = {.kind = REC_CAPTURE, .source = SRC_AUDIT, .t_ns = t};
 	r.key.tgid = r.key.tid = tgid;
 	r.u.capture.on = 1;
 	r.u.capture.ok = 1;
@@ -58,7 +61,7 @@ static void capture_on(void *img, int32_t tgid, uint64_t t)
 
 static void sc(void *img, int32_t tgid, int nr, int64_t ret, uint64_t t)
 {
-	struct record r = { .kind = REC_SYSCALL, .source = SRC_AUDIT, .t_ns = t };
+	struct record r = {.kind = REC_SYSCALL, .source = SRC_AUDIT, .t_ns = t};
 	r.key.tgid = tgid;
 	strcpy(r.comm, "work");
 	r.u.sc.nr = nr;
@@ -72,8 +75,8 @@ static void sc(void *img, int32_t tgid, int nr, int64_t ret, uint64_t t)
 static void sample(void *img, int32_t tgid, int32_t tid, int nr, uint64_t arg0, uint64_t io,
 		   uint64_t vol, uint64_t t)
 {
-	struct record r = { .kind = REC_SAMPLE, .source = SRC_PROCFS, .t_ns = t };
-	r.key = (struct task_key){ tgid, tid, 77 };
+	struct record r = {.kind = REC_SAMPLE, .source = SRC_PROCFS, .t_ns = t};
+	r.key = (struct task_key){tgid, tid, 77};
 	strcpy(r.comm, "work");
 	r.u.sample.scope = SCOPE_THREAD;
 	r.u.sample.s.have = PF_STAT | PF_SYSCALL | PF_IO | PF_SCHED;
@@ -98,8 +101,10 @@ static void test_audit_exact(void **state)
 	char *j = report(img, OUT_JSON);
 	assert_non_null(strstr(j, "\"source\":\"audit\""));
 	assert_non_null(strstr(j, "\"counts_exact\":true"));
-	assert_non_null(strstr(j, "\"name\":\"getppid\",\"nr\":110,\"arch\":\"x86_64\",\"count\":1000,\"errors\":0"));
-	assert_non_null(strstr(j, "\"name\":\"openat\",\"nr\":257,\"arch\":\"x86_64\",\"count\":30,\"errors\":12"));
+	assert_non_null(strstr(
+	    j, "\"name\":\"getppid\",\"nr\":110,\"arch\":\"x86_64\",\"count\":1000,\"errors\":0"));
+	assert_non_null(strstr(
+	    j, "\"name\":\"openat\",\"nr\":257,\"arch\":\"x86_64\",\"count\":30,\"errors\":12"));
 	assert_non_null(strstr(j, "\"errnos\":{\"ENOENT\":10,\"EACCES\":2}"));
 	/* Sequence: the last 4 of the caller, oldest first; tid unknown (null). */
 	assert_non_null(strstr(j, "\"tid\":null"));
@@ -115,7 +120,8 @@ static void test_not_auditable(void **state)
 	capture_on(img, 200, 1 * MS);
 	/* syscr and voluntary switches move, audit says nothing. */
 	for (int i = 0; i < 20; i++)
-		sample(img, 200, 200, 230, 0, 10 + (uint64_t)i * 5, (uint64_t)i, (2 + (uint64_t)i * 10) * MS);
+		sample(img, 200, 200, 230, 0, 10 + (uint64_t)i * 5, (uint64_t)i,
+		       (2 + (uint64_t)i * 10) * MS);
 	char *j = report(img, OUT_JSON);
 	assert_non_null(strstr(j, "\"source\":\"sampled\""));
 	assert_non_null(strstr(j, "\"not_auditable\":true"));
@@ -157,8 +163,10 @@ static void test_sampled_time(void **state)
 	sc(img, 10, 0, 1, 50 * MS); /* ignored in sample mode */
 	char *j = report(img, OUT_JSON);
 	assert_non_null(strstr(j, "\"source\":\"sampled\""));
-	assert_non_null(strstr(j, "\"name\":\"read\",\"nr\":0,\"arch\":\"x86_64\",\"count\":1,\"errors\":0,\"time_ns\":100000000"));
-	assert_non_null(strstr(j, "\"name\":\"nanosleep\",\"nr\":35,\"arch\":\"x86_64\",\"count\":2,"));
+	assert_non_null(strstr(j, "\"name\":\"read\",\"nr\":0,\"arch\":\"x86_64\",\"count\":1,"
+				  "\"errors\":0,\"time_ns\":100000000"));
+	assert_non_null(
+	    strstr(j, "\"name\":\"nanosleep\",\"nr\":35,\"arch\":\"x86_64\",\"count\":2,"));
 	assert_non_null(strstr(j, "\"running_sampled_ns\":100000000"));
 	assert_null(strstr(j, "\"exact\":true"));
 	free(j);
@@ -181,7 +189,8 @@ static void test_filter_and_sequence(void **state)
 	}
 	char *j = report(img, OUT_JSON);
 	assert_null(strstr(j, "\"name\":\"write\""));
-	assert_non_null(strstr(j, "\"name\":\"close\",\"nr\":3,\"arch\":\"x86_64\",\"count\":10,\"errors\":1"));
+	assert_non_null(
+	    strstr(j, "\"name\":\"close\",\"nr\":3,\"arch\":\"x86_64\",\"count\":10,\"errors\":1"));
 	/* Ring of 3: close(ret 0), getppid, close -EBADF. */
 	char *seq = strstr(j, "\"sequence\"");
 	assert_non_null(seq);
@@ -202,11 +211,11 @@ static void test_filter_and_sequence(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_audit_exact),
-		cmocka_unit_test(test_not_auditable),
-		cmocka_unit_test(test_idle_target_is_not_a_verdict),
-		cmocka_unit_test(test_sampled_time),
-		cmocka_unit_test(test_filter_and_sequence),
+	    cmocka_unit_test(test_audit_exact),
+	    cmocka_unit_test(test_not_auditable),
+	    cmocka_unit_test(test_idle_target_is_not_a_verdict),
+	    cmocka_unit_test(test_sampled_time),
+	    cmocka_unit_test(test_filter_and_sequence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,7 +133,7 @@ static void test_iterate_with_deletion(void **state)
 	uint64_t start;
 	struct val *v;
 	int seen = 0, kept = 0;
-	unsigned char mark[1001] = { 0 };
+	unsigned char mark[1001] = {0};
 	(void)state;
 
 	for (int32_t i = 1; i <= 1000; i++)
@@ -186,12 +186,12 @@ static void test_tiny_values(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_identity_is_tid_and_start),
-		cmocka_unit_test(test_growth_keeps_values),
-		cmocka_unit_test(test_tombstones),
-		cmocka_unit_test(test_churn_does_not_leak),
-		cmocka_unit_test(test_iterate_with_deletion),
-		cmocka_unit_test(test_tiny_values),
+	    cmocka_unit_test(test_identity_is_tid_and_start),
+	    cmocka_unit_test(test_growth_keeps_values),
+	    cmocka_unit_test(test_tombstones),
+	    cmocka_unit_test(test_churn_does_not_leak),
+	    cmocka_unit_test(test_iterate_with_deletion),
+	    cmocka_unit_test(test_tiny_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,15 +20,44 @@
 
 /* Offsets in struct taskstats (include/uapi/linux/taskstats.h). */
 enum {
-	O_VERSION = 0, O_EXITCODE = 4, O_FLAG = 8, O_CPU_COUNT = 16, O_CPU_DELAY = 24,
-	O_BLKIO_COUNT = 32, O_BLKIO_DELAY = 40, O_SWAPIN_COUNT = 48, O_RUN_REAL = 64,
-	O_RUN_VIRT = 72, O_COMM = 80, O_UID = 120, O_PID = 128, O_PPID = 132, O_BTIME = 136,
-	O_ETIME = 144, O_UTIME = 152, O_STIME = 160, O_MINFLT = 168, O_MAJFLT = 176,
-	O_HIWATER_RSS = 200, O_READ_CHAR = 216, O_READ_BYTES = 248, O_WRITE_BYTES = 256,
-	O_NVCSW = 272, O_NIVCSW = 280, O_FREEPAGES_COUNT = 312, O_FREEPAGES_DELAY = 320,
-	O_THRASHING_COUNT = 328, O_BTIME64 = 344, O_COMPACT_COUNT = 352, O_TGID = 368,
-	O_WPCOPY_COUNT = 400, O_WPCOPY_DELAY = 408, O_IRQ_COUNT = 416, O_CPU_MAX = 432,
-	O_BLKIO_MAX = 448, O_WPCOPY_MAX = 528,
+	O_VERSION = 0,
+	O_EXITCODE = 4,
+	O_FLAG = 8,
+	O_CPU_COUNT = 16,
+	O_CPU_DELAY = 24,
+	O_BLKIO_COUNT = 32,
+	O_BLKIO_DELAY = 40,
+	O_SWAPIN_COUNT = 48,
+	O_RUN_REAL = 64,
+	O_RUN_VIRT = 72,
+	O_COMM = 80,
+	O_UID = 120,
+	O_PID = 128,
+	O_PPID = 132,
+	O_BTIME = 136,
+	O_ETIME = 144,
+	O_UTIME = 152,
+	O_STIME = 160,
+	O_MINFLT = 168,
+	O_MAJFLT = 176,
+	O_HIWATER_RSS = 200,
+	O_READ_CHAR = 216,
+	O_READ_BYTES = 248,
+	O_WRITE_BYTES = 256,
+	O_NVCSW = 272,
+	O_NIVCSW = 280,
+	O_FREEPAGES_COUNT = 312,
+	O_FREEPAGES_DELAY = 320,
+	O_THRASHING_COUNT = 328,
+	O_BTIME64 = 344,
+	O_COMPACT_COUNT = 352,
+	O_TGID = 368,
+	O_WPCOPY_COUNT = 400,
+	O_WPCOPY_DELAY = 408,
+	O_IRQ_COUNT = 416,
+	O_CPU_MAX = 432,
+	O_BLKIO_MAX = 448,
+	O_WPCOPY_MAX = 528,
 };
 
 static void put64(uint8_t *p, size_t off, uint64_t v)
@@ -96,7 +125,7 @@ static void fill_stats(uint8_t *p, size_t len, uint16_t version)
 
 static size_t put_nla(uint8_t *buf, size_t off, uint16_t type, const void *data, size_t len)
 {
-	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + len), .nla_type = type };
+	struct nlattr a = {.nla_len = (uint16_t)(NLA_HDRLEN + len), .nla_type = type};
 
 	memcpy(buf + off, &a, sizeof(a));
 	if (data)
@@ -112,8 +141,9 @@ static size_t put_aggr(uint8_t *buf, size_t off, int tgid, uint32_t id, const ui
 
 	in = put_nla(buf, in, tgid ? TASKSTATS_TYPE_TGID : TASKSTATS_TYPE_PID, &id, 4);
 	in = put_nla(buf, in, TASKSTATS_TYPE_STATS, stats, slen);
-	struct nlattr a = { .nla_len = (uint16_t)(in - start),
-			    .nla_type = (uint16_t)(tgid ? TASKSTATS_TYPE_AGGR_TGID : TASKSTATS_TYPE_AGGR_PID) };
+	struct nlattr a = {
+	    .nla_len = (uint16_t)(in - start),
+	    .nla_type = (uint16_t)(tgid ? TASKSTATS_TYPE_AGGR_TGID : TASKSTATS_TYPE_AGGR_PID)};
 	memcpy(buf + start, &a, sizeof(a));
 	return in;
 }
@@ -183,7 +213,7 @@ static void check_common(const struct ts_item *it, uint16_t version)
 static void test_v8(void **state)
 {
 	uint8_t buf[4096];
-	struct got g = { 0 };
+	struct got g = {0};
 	(void)state;
 	size_t len = build_msg(buf, 8, TS_SIZE_V8, 4242, 0);
 
@@ -204,7 +234,7 @@ static void test_v8(void **state)
 static void test_v13(void **state)
 {
 	uint8_t buf[4096];
-	struct got g = { 0 };
+	struct got g = {0};
 	(void)state;
 	size_t len = build_msg(buf, 13, TS_SIZE_V13, 4242, 0);
 
@@ -225,14 +255,14 @@ static void test_v13(void **state)
 static void test_v16_group_exit(void **state)
 {
 	uint8_t buf[4096];
-	struct got g = { 0 };
+	struct got g = {0};
 	(void)state;
 	size_t len = build_msg(buf, 16, TS_SIZE_V16, 4242, 4240);
 
 	assert_int_equal(taskstats_parse(buf, len, FAMILY, collect, &g), 2);
 	check_common(&g.it[0], 16);
 	assert_int_equal(g.it[0].ts.have, TS_HAVE_THRASHING | TS_HAVE_COMPACT | TS_HAVE_TGID |
-						  TS_HAVE_WPCOPY | TS_HAVE_IRQ | TS_HAVE_MAX);
+					      TS_HAVE_WPCOPY | TS_HAVE_IRQ | TS_HAVE_MAX);
 	assert_int_equal(g.it[0].ts.cpu_delay_max_ns, 8000000);
 	assert_int_equal(g.it[0].ts.blkio_delay_max_ns, 2800000);
 	assert_int_equal(g.it[0].ts.wpcopy_delay_max_ns, 20000);
@@ -247,7 +277,7 @@ static void test_v16_group_exit(void **state)
 static void test_future_version(void **state)
 {
 	uint8_t buf[4096];
-	struct got g = { 0 };
+	struct got g = {0};
 	(void)state;
 	size_t len = build_msg(buf, 19, TS_SIZE_V17 + 64, 4242, 0);
 
@@ -275,8 +305,8 @@ static void test_rejects(void **state)
 
 static void test_error_and_garbage(void **state)
 {
-	uint8_t buf[4096] = { 0 };
-	struct got g = { 0 };
+	uint8_t buf[4096] = {0};
+	struct got g = {0};
 	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
 	struct nlmsgerr *e = NLMSG_DATA(nh);
 	(void)state;
@@ -306,7 +336,8 @@ static void test_builders(void **state)
 	uint8_t buf[256];
 	uint32_t id;
 	(void)state;
-	size_t len = taskstats_build_get(buf, sizeof(buf), FAMILY, TASKSTATS_CMD_ATTR_TGID, 1234, 5);
+	size_t len =
+	    taskstats_build_get(buf, sizeof(buf), FAMILY, TASKSTATS_CMD_ATTR_TGID, 1234, 5);
 	const struct nlmsghdr *nh = (const struct nlmsghdr *)buf;
 	const struct genlmsghdr *gh = NLMSG_DATA(nh);
 	const struct nlattr *a = (const struct nlattr *)(buf + NLMSG_LENGTH(GENL_HDRLEN));
@@ -327,10 +358,11 @@ static void test_builders(void **state)
 	assert_string_equal((const char *)a + NLA_HDRLEN, "0-1");
 
 	/* A CTRL_CMD_NEWFAMILY reply carrying the id. */
-	uint8_t rep[128] = { 0 };
+	uint8_t rep[128] = {0};
 	struct nlmsghdr *rh = (struct nlmsghdr *)rep;
 	uint16_t fam = 0, want = 31;
-	size_t off = put_nla(rep, NLMSG_LENGTH(GENL_HDRLEN), CTRL_ATTR_FAMILY_NAME, "TASKSTATS", 10);
+	size_t off =
+	    put_nla(rep, NLMSG_LENGTH(GENL_HDRLEN), CTRL_ATTR_FAMILY_NAME, "TASKSTATS", 10);
 	off = put_nla(rep, off, CTRL_ATTR_FAMILY_ID, &want, 2);
 	rh->nlmsg_len = (uint32_t)off;
 	rh->nlmsg_type = GENL_ID_CTRL;
@@ -342,13 +374,13 @@ static void test_builders(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_v8),
-		cmocka_unit_test(test_v13),
-		cmocka_unit_test(test_v16_group_exit),
-		cmocka_unit_test(test_future_version),
-		cmocka_unit_test(test_rejects),
-		cmocka_unit_test(test_error_and_garbage),
-		cmocka_unit_test(test_builders),
+	    cmocka_unit_test(test_v8),
+	    cmocka_unit_test(test_v13),
+	    cmocka_unit_test(test_v16_group_exit),
+	    cmocka_unit_test(test_future_version),
+	    cmocka_unit_test(test_rejects),
+	    cmocka_unit_test(test_error_and_garbage),
+	    cmocka_unit_test(test_builders),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

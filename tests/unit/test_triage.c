@@ -17,8 +17,8 @@
 static void proc_sample(struct triage_facts *f, int32_t pid, uint64_t start, uint64_t t,
 			uint64_t ut, uint64_t st)
 {
-	struct record r = { .kind = REC_SAMPLE, .t_ns = t };
-	r.key = (struct task_key){ pid, pid, start };
+	struct record r = {.kind = REC_SAMPLE, .t_ns = t};
+	r.key = (struct task_key){pid, pid, start};
 	snprintf(r.comm, sizeof(r.comm), "worker");
 	r.u.sample.scope = SCOPE_PROCESS;
 	r.u.sample.s.have = PF_STAT;
@@ -30,8 +30,8 @@ static void proc_sample(struct triage_facts *f, int32_t pid, uint64_t start, uin
 static void thread_sample(struct triage_facts *f, int32_t pid, int32_t tid, char state,
 			  const char *wchan, uint64_t mig)
 {
-	struct record r = { .kind = REC_SAMPLE, .t_ns = 1 };
-	r.key = (struct task_key){ pid, tid, 5 };
+	struct record r = {.kind = REC_SAMPLE, .t_ns = 1};
+	r.key = (struct task_key){pid, tid, 5};
 	r.u.sample.scope = SCOPE_THREAD;
 	r.u.sample.s.have = PF_STAT | PF_WCHAN;
 	r.u.sample.s.state = state;
@@ -44,10 +44,16 @@ static void thread_sample(struct triage_facts *f, int32_t pid, int32_t tid, char
 static void test_diagnosis(void **state)
 {
 	struct triage_facts *scan = triage_facts_new(100), *deep = triage_facts_new(100);
-	struct sched_offender o = { .tgid = 42, .tid = 43, .comm = "hot", .cpu = 1,
-				    .longest_run_ns = 1800 * MS, .runs_over = 2, .victims = 3,
-				    .victim_max_wait_ns = 240 * MS, .top_victim_comm = "nginx",
-				    .top_victim_tgid = 7 };
+	struct sched_offender o = {.tgid = 42,
+				   .tid = 43,
+				   .comm = "hot",
+				   .cpu = 1,
+				   .longest_run_ns = 1800 * MS,
+				   .runs_over = 2,
+				   .victims = 3,
+				   .victim_max_wait_ns = 240 * MS,
+				   .top_victim_comm = "nginx",
+				   .top_victim_tgid = 7};
 	char buf[1024];
 
 	(void)state;
@@ -58,8 +64,10 @@ static void test_diagnosis(void **state)
 	for (int i = 0; i < 10; i++)
 		thread_sample(deep, 42, 43, i < 7 ? 'D' : 'R', "io_schedule", 10 + (uint64_t)i);
 	triage_diagnose(buf, sizeof(buf), &o, scan, deep, 50 * MS);
-	assert_non_null(strstr(buf, "pid 42 (worker), thread 43 (hot), held CPU 1 for runs up to 1.80 s (2 runs >= 50 ms)"));
-	assert_non_null(strstr(buf, "3 threads waited up to 240.0 ms behind it (most: nginx of pid 7)"));
+	assert_non_null(strstr(buf, "pid 42 (worker), thread 43 (hot), held CPU 1 for runs up to "
+				    "1.80 s (2 runs >= 50 ms)"));
+	assert_non_null(
+	    strstr(buf, "3 threads waited up to 240.0 ms behind it (most: nginx of pid 7)"));
 	assert_non_null(strstr(buf, "used 80% of one CPU, 62% of it in the kernel"));
 	assert_non_null(strstr(buf, "mostly blocked in io_schedule (70% of samples)"));
 	assert_non_null(strstr(buf, "9 CPU migrations"));
@@ -72,8 +80,8 @@ static void test_diagnosis(void **state)
 	assert_int_equal(p->utime1 - p->utime0, 0);
 
 	/* a busy non-hog that exited */
-	struct record g = { .kind = REC_GONE, .t_ns = 4000 * MS };
-	g.key = (struct task_key){ 42, 42, 77 };
+	struct record g = {.kind = REC_GONE, .t_ns = 4000 * MS};
+	g.key = (struct task_key){42, 42, 77};
 	g.u.sample.scope = SCOPE_PROCESS;
 	triage_facts_consume(scan, &g);
 	o.longest_run_ns = 20 * MS;
@@ -88,7 +96,7 @@ static void test_diagnosis(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_diagnosis),
+	    cmocka_unit_test(test_diagnosis),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
