@@ -69,7 +69,7 @@ run_integration() { # BUILD
 		[ -n "$only" ] && [[ "$name" != *$only* ]] && continue
 		# "# once": the test builds what it checks itself (the fuzz smoke
 		# has its own sanitizer build), so one pass is enough.
-		[ "$1" != "${builds[0]}" ] && grep -q '^# once' "$t" && continue
+		[ "$1" != "${builds[0]}" ] && grep -qx '# once' "$t" && continue
 		out="tests/out/$(basename "$t" .sh).$(basename "$1").log"
 		if [ "$(id -u)" != 0 ] && ! grep -q '^# unprivileged' "$t"; then
 			t0=$SECONDS; echo "SKIP: needs root" >"$out"; result "$name" 77 "$out"; continue
