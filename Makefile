@@ -91,7 +91,7 @@ lint:
 clean:
 	rm -rf build build-* procimage
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
 
 .PHONY: all units helpers test check unit run deps deps-check install bench fmt lint clean
 

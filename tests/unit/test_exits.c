@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "images/exits.h"
 #include "procimage/image.h"
+#include "unit_report.h"
 
 #define HZ 100
 #define T0 (1000 * NS_PER_S)
@@ -92,17 +93,7 @@ static void tick(struct ctx *c, uint64_t t)
 /* The report as JSON text, for substring checks. */
 static char *report(struct ctx *c)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	struct out o;
-
-	out_init(&o, fp, OUT_JSON);
-	out_obj_open(&o, NULL);
-	c->ops->report(c->img, &o);
-	out_obj_close(&o);
-	fclose(fp);
-	return buf;
+	return unit_report_json(c->ops, c->img);
 }
 
 static void done(struct ctx *c, char *json)

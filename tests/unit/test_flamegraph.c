@@ -11,16 +11,14 @@
 #include <cmocka.h>
 
 #include "render/flamegraph.h"
+#include "unit_report.h"
 
 static char *render(const struct stack_agg *a, const char *title)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
+	struct unit_mem m;
 
-	assert_int_equal(flamegraph_write_svg(fp, a, title), 0);
-	fclose(fp);
-	return buf;
+	assert_int_equal(flamegraph_write_svg(unit_mem_open(&m), a, title), 0);
+	return unit_mem_close(&m);
 }
 
 static int count(const char *s, const char *needle)

@@ -11,16 +11,14 @@
 #include <cmocka.h>
 
 #include "render/folded.h"
+#include "unit_report.h"
 
 static char *write_folded(const struct stack_agg *a)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
+	struct unit_mem m;
 
-	assert_int_equal(stack_agg_write_folded(a, fp), 0);
-	fclose(fp);
-	return buf;
+	assert_int_equal(stack_agg_write_folded(a, unit_mem_open(&m)), 0);
+	return unit_mem_close(&m);
 }
 
 static void test_count_and_sort(void **state)

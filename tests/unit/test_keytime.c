@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "images/keytime.h"
+#include "unit_report.h"
 
 #define MS 1000000ULL
 
@@ -84,17 +85,7 @@ static int count(const struct kt_img *k, int type, int32_t pid)
 
 static char *report_json(struct kt_img *k)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	struct out o;
-
-	out_init(&o, fp, OUT_JSON);
-	out_obj_open(&o, NULL);
-	image_find("keytime")->report(k, &o);
-	out_obj_close(&o);
-	fclose(fp);
-	return buf;
+	return unit_report_json(image_find("keytime"), k);
 }
 
 static void test_wait_decode(void **state)

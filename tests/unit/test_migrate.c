@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "procimage/image.h"
+#include "unit_report.h"
 
 static const int16_t nodes[4] = {0, 0, 1, 1};
 
@@ -38,17 +39,7 @@ static void feed(void *img, int32_t tid, uint64_t start, uint64_t t, int32_t cpu
 
 static char *render(void *img)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	struct out o;
-
-	out_init(&o, fp, OUT_JSON);
-	out_obj_open(&o, NULL);
-	image_find("migrate")->report(img, &o);
-	out_obj_close(&o);
-	fclose(fp);
-	return buf;
+	return unit_report_json(image_find("migrate"), img);
 }
 
 static void test_moves(void **state)

@@ -9,27 +9,22 @@
 #include <cmocka.h>
 
 #include "procimage/out.h"
+#include "unit_report.h"
 
 static char *render(enum out_format f)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	struct out o;
+	struct unit_out u;
+	struct out *o = unit_out_open(&u, f);
 
-	out_init(&o, fp, f);
-	out_obj_open(&o, NULL);
-	out_str(&o, "comm", "comm=%s ", "a\"b\\c\n\x01");
-	out_u64(&o, "n", "n=%llu ", 42);
-	out_arr_open(&o, "xs");
-	out_i64(&o, NULL, "%lld,", -1);
-	out_f64(&o, NULL, "%.1f", 2.5);
-	out_arr_close(&o);
-	out_null(&o, "delays", "-");
-	out_text(&o, "\n");
-	out_obj_close(&o);
-	fclose(fp);
-	return buf;
+	out_str(o, "comm", "comm=%s ", "a\"b\\c\n\x01");
+	out_u64(o, "n", "n=%llu ", 42);
+	out_arr_open(o, "xs");
+	out_i64(o, NULL, "%lld,", -1);
+	out_f64(o, NULL, "%.1f", 2.5);
+	out_arr_close(o);
+	out_null(o, "delays", "-");
+	out_text(o, "\n");
+	return unit_out_close(&u);
 }
 
 static void test_json(void **state)

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "procimage/image.h"
+#include "unit_report.h"
 
 #define MS  1000000ULL
 #define MIB (1ULL << 20)
@@ -121,18 +122,10 @@ static void tick(struct fx *f, uint64_t t)
 
 static char *report(struct fx *f)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	struct out o;
+	char *j = unit_report_json(f->ops, f->img);
 
-	out_init(&o, fp, OUT_JSON);
-	out_obj_open(&o, NULL);
-	f->ops->report(f->img, &o);
-	out_obj_close(&o);
-	fclose(fp);
 	f->ops->destroy(f->img);
-	return buf;
+	return j;
 }
 
 /* 11 ticks of 100 ms: 50% CPU, 1 MiB/s of cached reads, delays counted. */

@@ -12,6 +12,7 @@
 
 #include "core/taskmap.h"
 #include "images/sched.h"
+#include "unit_report.h"
 
 #define MS 1000000ULL
 
@@ -73,17 +74,7 @@ static struct sched_thread *get(void *img, const struct thr *t)
 
 static char *render(void *img)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	struct out o;
-
-	out_init(&o, fp, OUT_JSON);
-	out_obj_open(&o, NULL);
-	ops()->report(img, &o);
-	out_obj_close(&o);
-	fclose(fp);
-	return buf;
+	return unit_report_json(ops(), img);
 }
 
 /* Idle 100 ms, on CPU 1 s with scheduler-tick lumps (8/12 ms per 10 ms

@@ -12,6 +12,7 @@
 
 #include "core/syscall_names.h"
 #include "procimage/image.h"
+#include "unit_report.h"
 
 #define MS 1000000ull
 
@@ -36,17 +37,7 @@ static void *mk(const char *mode, const char *list, int seq)
 
 static char *report(void *img, enum out_format f)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	struct out o;
-
-	out_init(&o, fp, f);
-	out_obj_open(&o, NULL);
-	ops()->report(img, &o);
-	out_obj_close(&o);
-	fclose(fp);
-	return buf;
+	return unit_report(ops(), img, f);
 }
 
 static void capture_on(void *img, int32_t tgid, uint64_t t)
