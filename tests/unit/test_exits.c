@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "images/exits.h"
 #include "procimage/image.h"
+#include "unit_records.h"
 #include "unit_report.h"
 
 #define HZ 100
@@ -41,14 +42,11 @@ static void feed(struct ctx *c, struct record *r)
 
 static void sample(struct ctx *c, int32_t pid, uint64_t t, int64_t rss_pages, int score, int adj)
 {
-	struct record r = {.kind = REC_SAMPLE, .source = SRC_PROCFS, .t_ns = t};
-	r.key = (struct task_key){pid, pid, 900 * HZ};
-	r.u.sample.scope = SCOPE_PROCESS;
-	r.u.sample.s.have = PF_STAT | PF_OOM_SCORE | PF_OOM_ADJ;
+	struct record r = unit_sample(SCOPE_PROCESS, t, (struct task_key){pid, pid, 900 * HZ},
+				      "victim", PF_STAT | PF_OOM_SCORE | PF_OOM_ADJ);
 	r.u.sample.s.rss_pages = rss_pages;
 	r.u.sample.s.oom_score = score;
 	r.u.sample.s.oom_score_adj = adj;
-	strcpy(r.comm, "victim");
 	feed(c, &r);
 }
 
@@ -62,10 +60,8 @@ static void connector_exit(struct ctx *c, int32_t pid, uint64_t t, uint32_t stat
 
 static void gone(struct ctx *c, int32_t pid, uint64_t t)
 {
-	struct record r = {.kind = REC_GONE, .source = SRC_PROCFS, .t_ns = t};
-	r.key = (struct task_key){pid, pid, 900 * HZ};
-	r.u.sample.scope = SCOPE_PROCESS;
-	strcpy(r.comm, "victim");
+	struct record r =
+	    unit_gone(SCOPE_PROCESS, t, (struct task_key){pid, pid, 900 * HZ}, "victim");
 	feed(c, &r);
 }
 
@@ -86,8 +82,7 @@ static void vmstat(struct ctx *c, uint64_t t, uint64_t v)
 
 static void tick(struct ctx *c, uint64_t t)
 {
-	struct record r = {.kind = REC_TICK, .source = SRC_PROCFS, .t_ns = t};
-	feed(c, &r);
+	unit_tick(c->ops, c->img, t);
 }
 
 /* The report as JSON text, for substring checks. */

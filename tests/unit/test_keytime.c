@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "images/keytime.h"
+#include "unit_records.h"
 #include "unit_report.h"
 
 #define MS 1000000ULL
@@ -34,11 +35,10 @@ static void put(struct kt_img *k, const struct record *r)
 static void sample(struct kt_img *k, int32_t tgid, int32_t tid, uint64_t t, uint64_t run,
 		   char state, const char *wchan)
 {
-	struct record r = {.kind = REC_SAMPLE, .source = SRC_PROCFS, .cpu = 0, .t_ns = t};
+	struct record r =
+	    unit_sample(SCOPE_THREAD, t, (struct task_key){tgid, tid, 1000 + (uint64_t)tid}, NULL,
+			PF_STAT | PF_SCHEDSTAT | PF_WCHAN | PF_SYSCALL);
 
-	r.key = (struct task_key){tgid, tid, 1000 + (uint64_t)tid};
-	r.u.sample.scope = SCOPE_THREAD;
-	r.u.sample.s.have = PF_STAT | PF_SCHEDSTAT | PF_WCHAN | PF_SYSCALL;
 	r.u.sample.s.state = state;
 	r.u.sample.s.run_ns = run;
 	r.u.sample.s.syscall_nr = state == 'R' ? SAMPLE_SYSCALL_RUNNING : 7;

@@ -11,19 +11,18 @@
 #include <cmocka.h>
 
 #include "procimage/image.h"
+#include "unit_records.h"
 #include "unit_report.h"
 
 static const int16_t nodes[4] = {0, 0, 1, 1};
 
 static void feed(void *img, int32_t tid, uint64_t start, uint64_t t, int32_t cpu, uint64_t mig)
 {
-	struct record r = {.kind = REC_SAMPLE, .t_ns = t};
+	struct record r = unit_sample(SCOPE_THREAD, t, (struct task_key){100, tid, start}, NULL,
+				      PF_STAT | PF_SCHED | PF_STATUS | PF_IO);
 	struct proc_sample *s = &r.u.sample.s;
 
-	r.key = (struct task_key){100, tid, start};
 	snprintf(r.comm, sizeof(r.comm), "m%d", tid);
-	r.u.sample.scope = SCOPE_THREAD;
-	s->have = PF_STAT | PF_SCHED | PF_STATUS | PF_IO;
 	s->processor = cpu;
 	s->nr_migrations = mig;
 	s->sched_have = SCHED_HAVE_MIGRATIONS | SCHED_HAVE_SWITCHES | SCHED_HAVE_AVG;

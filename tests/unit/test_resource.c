@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "procimage/image.h"
+#include "unit_records.h"
 #include "unit_report.h"
 
 #define MS  1000000ULL
@@ -42,12 +43,10 @@ static void feed(struct fx *f, const struct record *r)
 static void proc_sample(struct fx *f, int32_t pid, uint64_t start, uint64_t t, uint64_t utime,
 			uint64_t rss_kb, int32_t nthreads)
 {
-	struct record r = {.kind = REC_SAMPLE, .t_ns = t, .key = {pid, pid, start}};
+	struct record r = unit_sample(SCOPE_PROCESS, t, (struct task_key){pid, pid, start},
+				      "worker", PF_STAT | PF_FDS);
 	struct proc_sample *s = &r.u.sample.s;
 
-	r.u.sample.scope = SCOPE_PROCESS;
-	strcpy(r.comm, "worker");
-	s->have = PF_STAT | PF_FDS;
 	s->utime = utime;
 	s->rss_pages = (int64_t)rss_kb / 4;
 	s->minflt = utime * 10;
@@ -60,12 +59,10 @@ static void proc_sample(struct fx *f, int32_t pid, uint64_t start, uint64_t t, u
 static void thread_sample(struct fx *f, int32_t pid, int32_t tid, uint64_t start, uint64_t t,
 			  uint64_t run_ns, uint64_t rchar, uint64_t write_bytes)
 {
-	struct record r = {.kind = REC_SAMPLE, .t_ns = t, .key = {pid, tid, start}};
+	struct record r = unit_sample(SCOPE_THREAD, t, (struct task_key){pid, tid, start}, "worker",
+				      PF_STAT | PF_SCHEDSTAT | PF_IO | PF_STATUS);
 	struct proc_sample *s = &r.u.sample.s;
 
-	r.u.sample.scope = SCOPE_THREAD;
-	strcpy(r.comm, "worker");
-	s->have = PF_STAT | PF_SCHEDSTAT | PF_IO | PF_STATUS;
 	s->rss_anon_kb = 1234;
 	s->status_have = STATUS_HAVE_RSS_SPLIT;
 	s->vol_ctxt = run_ns / MS / 2;
@@ -116,8 +113,7 @@ static void host(struct fx *f, int delayacct, uint64_t since)
 
 static void tick(struct fx *f, uint64_t t)
 {
-	struct record r = {.kind = REC_TICK, .t_ns = t};
-	feed(f, &r);
+	unit_tick(f->ops, f->img, t);
 }
 
 static char *report(struct fx *f)

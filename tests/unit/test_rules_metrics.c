@@ -12,6 +12,7 @@
 #include "cli/watch.h"
 #include "core/clock.h"
 #include "procimage/sample.h"
+#include "unit_records.h"
 
 #define HZ 100
 #define DT (500 * NS_PER_MS)
@@ -19,14 +20,11 @@
 static void proc_sample(struct wmetrics *w, int32_t pid, uint64_t start, uint64_t t,
 			uint64_t cpu_ticks, int64_t rss_pages, const char *comm)
 {
-	struct record r = {.kind = REC_SAMPLE, .source = SRC_PROCFS, .t_ns = t};
-	r.key = (struct task_key){pid, pid, start};
-	r.u.sample.scope = SCOPE_PROCESS;
-	r.u.sample.s.have = PF_STAT;
+	struct record r =
+	    unit_sample(SCOPE_PROCESS, t, (struct task_key){pid, pid, start}, comm, PF_STAT);
 	r.u.sample.s.utime = cpu_ticks;
 	r.u.sample.s.rss_pages = rss_pages;
 	r.u.sample.s.num_threads = 1;
-	strcpy(r.comm, comm);
 	wmetrics_consume(w, &r);
 }
 
@@ -105,9 +103,7 @@ static void test_reuse_gone_forks(void **state)
 	/* pid 20 reused: no rate on its first sample */
 	proc_sample(w, 20, 99, 4 * DT, 1000, 1, "b");
 	assert_int_equal(wmetrics_tick(w, 4 * DT, host, &f), 0);
-	struct record g = {.kind = REC_GONE, .source = SRC_PROCFS, .t_ns = 5 * DT};
-	g.key = (struct task_key){20, 20, 99};
-	g.u.sample.scope = SCOPE_PROCESS;
+	struct record g = unit_gone(SCOPE_PROCESS, 5 * DT, (struct task_key){20, 20, 99}, NULL);
 	wmetrics_consume(w, &g);
 	assert_int_equal(wmetrics_count(w), 0);
 	wmetrics_free(w);

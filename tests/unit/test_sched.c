@@ -12,6 +12,7 @@
 
 #include "core/taskmap.h"
 #include "images/sched.h"
+#include "unit_records.h"
 #include "unit_report.h"
 
 #define MS 1000000ULL
@@ -39,12 +40,10 @@ static void *mk(void)
 
 static void sample(void *img, const struct thr *t, uint64_t now)
 {
-	struct record r = {.kind = REC_SAMPLE, .source = SRC_PROCFS, .t_ns = now};
+	struct record r =
+	    unit_sample(SCOPE_THREAD, now, (struct task_key){t->tgid, t->tid, t->start},
+			t->comm ? t->comm : "t", PF_STAT | PF_SCHEDSTAT);
 
-	r.key = (struct task_key){t->tgid, t->tid, t->start};
-	snprintf(r.comm, sizeof(r.comm), "%s", t->comm ? t->comm : "t");
-	r.u.sample.scope = SCOPE_THREAD;
-	r.u.sample.s.have = PF_STAT | PF_SCHEDSTAT;
 	r.u.sample.s.run_ns = t->run;
 	r.u.sample.s.wait_ns = t->wait;
 	r.u.sample.s.slices = t->slices;
@@ -55,15 +54,13 @@ static void sample(void *img, const struct thr *t, uint64_t now)
 
 static void tick(void *img, uint64_t now)
 {
-	struct record r = {.kind = REC_TICK, .t_ns = now};
-	ops()->consume(img, &r);
+	unit_tick(ops(), img, now);
 }
 
 static void gone(void *img, const struct thr *t, uint64_t now)
 {
-	struct record r = {.kind = REC_GONE, .t_ns = now};
-	r.key = (struct task_key){t->tgid, t->tid, t->start};
-	r.u.sample.scope = SCOPE_THREAD;
+	struct record r =
+	    unit_gone(SCOPE_THREAD, now, (struct task_key){t->tgid, t->tid, t->start}, NULL);
 	ops()->consume(img, &r);
 }
 

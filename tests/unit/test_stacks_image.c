@@ -11,6 +11,7 @@
 
 #include "images/stacks.h"
 #include "procimage/image.h"
+#include "unit_records.h"
 
 static const char *nsleep = "[<0>] hrtimer_nanosleep+0x74/0xf0\n"
 			    "[<0>] do_syscall_64+0x71/0x280\n"
@@ -23,12 +24,10 @@ static const char *preempted = "[<0>] irqentry_exit_to_user_mode+0x110/0x1a0\n"
 static void sample(const struct image_ops *ops, void *img, int tid, char state, const char *stack,
 		   const char *wchan)
 {
-	struct record r = {.kind = REC_SAMPLE, .source = SRC_PROCFS};
+	struct record r = unit_sample(SCOPE_THREAD, 0, (struct task_key){100, tid, 7},
+				      tid == 100 ? "app" : "worker",
+				      PF_STAT | (stack ? PF_STACK : 0) | (wchan ? PF_WCHAN : 0));
 
-	r.key = (struct task_key){100, tid, 7};
-	snprintf(r.comm, sizeof(r.comm), "%s", tid == 100 ? "app" : "worker");
-	r.u.sample.scope = SCOPE_THREAD;
-	r.u.sample.s.have = PF_STAT | (stack ? PF_STACK : 0) | (wchan ? PF_WCHAN : 0);
 	r.u.sample.s.state = state;
 	if (wchan)
 		snprintf(r.u.sample.s.wchan, sizeof(r.u.sample.s.wchan), "%s", wchan);
@@ -39,10 +38,9 @@ static void sample(const struct image_ops *ops, void *img, int tid, char state, 
 
 static void user(const struct image_ops *ops, void *img, int tid, int oncpu, const char *frames)
 {
-	struct record r = {.kind = REC_STACK, .source = SRC_PTRACE};
+	struct record r = unit_record(REC_STACK, SRC_PTRACE, 0, (struct task_key){100, tid, 7},
+				      tid == 100 ? "app" : "worker");
 
-	r.key = (struct task_key){100, tid, 7};
-	snprintf(r.comm, sizeof(r.comm), "%s", tid == 100 ? "app" : "worker");
 	r.text = frames;
 	r.text_len = (uint32_t)strlen(frames);
 	r.u.stack.oncpu = (uint8_t)oncpu;
@@ -52,8 +50,7 @@ static void user(const struct image_ops *ops, void *img, int tid, int oncpu, con
 
 static void tick(const struct image_ops *ops, void *img)
 {
-	struct record r = {.kind = REC_TICK};
-	ops->consume(img, &r);
+	unit_tick(ops, img, 0);
 }
 
 static void test_compose(void **state)

@@ -12,6 +12,7 @@
 
 #include "core/syscall_names.h"
 #include "procimage/image.h"
+#include "unit_records.h"
 #include "unit_report.h"
 
 #define MS 1000000ull
@@ -66,11 +67,8 @@ static void sc(void *img, int32_t tgid, int nr, int64_t ret, uint64_t t)
 static void sample(void *img, int32_t tgid, int32_t tid, int nr, uint64_t arg0, uint64_t io,
 		   uint64_t vol, uint64_t t)
 {
-	struct record r = {.kind = REC_SAMPLE, .source = SRC_PROCFS, .t_ns = t};
-	r.key = (struct task_key){tgid, tid, 77};
-	strcpy(r.comm, "work");
-	r.u.sample.scope = SCOPE_THREAD;
-	r.u.sample.s.have = PF_STAT | PF_SYSCALL | PF_IO | PF_SCHED;
+	struct record r = unit_sample(SCOPE_THREAD, t, (struct task_key){tgid, tid, 77}, "work",
+				      PF_STAT | PF_SYSCALL | PF_IO | PF_SCHED);
 	r.u.sample.s.state = nr >= 0 ? 'S' : 'R';
 	r.u.sample.s.syscall_nr = nr;
 	r.u.sample.s.syscall_arg0 = arg0;

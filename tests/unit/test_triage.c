@@ -11,17 +11,15 @@
 #include <cmocka.h>
 
 #include "images/triage.h"
+#include "unit_records.h"
 
 #define MS 1000000ULL
 
 static void proc_sample(struct triage_facts *f, int32_t pid, uint64_t start, uint64_t t,
 			uint64_t ut, uint64_t st)
 {
-	struct record r = {.kind = REC_SAMPLE, .t_ns = t};
-	r.key = (struct task_key){pid, pid, start};
-	snprintf(r.comm, sizeof(r.comm), "worker");
-	r.u.sample.scope = SCOPE_PROCESS;
-	r.u.sample.s.have = PF_STAT;
+	struct record r =
+	    unit_sample(SCOPE_PROCESS, t, (struct task_key){pid, pid, start}, "worker", PF_STAT);
 	r.u.sample.s.utime = ut;
 	r.u.sample.s.stime = st;
 	triage_facts_consume(f, &r);
@@ -30,10 +28,8 @@ static void proc_sample(struct triage_facts *f, int32_t pid, uint64_t start, uin
 static void thread_sample(struct triage_facts *f, int32_t pid, int32_t tid, char state,
 			  const char *wchan, uint64_t mig)
 {
-	struct record r = {.kind = REC_SAMPLE, .t_ns = 1};
-	r.key = (struct task_key){pid, tid, 5};
-	r.u.sample.scope = SCOPE_THREAD;
-	r.u.sample.s.have = PF_STAT | PF_WCHAN;
+	struct record r =
+	    unit_sample(SCOPE_THREAD, 1, (struct task_key){pid, tid, 5}, NULL, PF_STAT | PF_WCHAN);
 	r.u.sample.s.state = state;
 	snprintf(r.u.sample.s.wchan, sizeof(r.u.sample.s.wchan), "%s", wchan);
 	r.u.sample.s.sched_have = SCHED_HAVE_MIGRATIONS;
@@ -80,9 +76,7 @@ static void test_diagnosis(void **state)
 	assert_int_equal(p->utime1 - p->utime0, 0);
 
 	/* a busy non-hog that exited */
-	struct record g = {.kind = REC_GONE, .t_ns = 4000 * MS};
-	g.key = (struct task_key){42, 42, 77};
-	g.u.sample.scope = SCOPE_PROCESS;
+	struct record g = unit_gone(SCOPE_PROCESS, 4000 * MS, (struct task_key){42, 42, 77}, NULL);
 	triage_facts_consume(scan, &g);
 	o.longest_run_ns = 20 * MS;
 	o.victims = 0;
