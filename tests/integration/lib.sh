@@ -26,3 +26,47 @@ assert_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; ok "$3 = $1
 # assert_cmp A OP B MSG, with numbers (float ok)
 assert_cmp() { python3 -c "import sys; sys.exit(0 if float('$1') $2 float('$3') else 1)" ||
 	fail "$4: $1 $2 $3 does not hold"; ok "$4: $1 $2 $3"; }
+
+# The least busy CPU over the last 0.4 s (the machine is shared: pin a
+# workload where it has the best chance to run undisturbed).
+idlest_cpu() {
+	python3 - <<'PY'
+import time
+def idle():
+    r = {}
+    for l in open("/proc/stat"):
+        f = l.split()
+        if f[0].startswith("cpu") and f[0] != "cpu":
+            r[int(f[0][3:])] = int(f[4]) + int(f[5])
+    return r
+a = idle(); time.sleep(0.4); b = idle()
+print(max(b, key=lambda c: b[c] - a.get(c, 0)))
+PY
+}
+# spin_beside SPIN_MS WAKERS WAKE_MS SLEEPERS DELAY_MS -- COMMAND...
+# Runs the spinner helper (its arguments but the CPU) pinned to the idlest CPU
+# ($CPU), its hog SCHED_FIFO when FIFO=fifo, and COMMAND alongside, stdout to
+# $TMP/j and stderr to $TMP/err; waits for both. Fails the test if COMMAND
+# fails or the spinner did not start. Sets SPIN_PID (the spinner's pid) and
+# CMD_PID (COMMAND's).
+spin_beside() {
+	local args=() sp rc=0
+	while [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	CPU=$(idlest_cpu)
+	"$HELPERS/spinner" "${args[@]:0:4}" "$CPU" "${args[4]}" ${FIFO:-} >"$TMP/spin.out" &
+	sp=$!
+	"$@" >"$TMP/j" 2>"$TMP/err" &
+	CMD_PID=$!
+	wait $sp
+	wait $CMD_PID || rc=$?
+	[ $rc = 0 ] || fail "$(basename "$1") ${2:-} exited $rc ($(cat "$TMP/err"))"
+	SPIN_PID=$(sed -n 's/^ready pid=//p' "$TMP/spin.out")
+	[ -n "$SPIN_PID" ] || fail "spinner did not start"
+}
+# Before the one retry of a spinner test on a crowded machine: as root the
+# retry runs the hog SCHED_FIFO.
+spin_retry() {
+	echo "retrying once: the spinner was crowded out (shared machine); as root the retry runs it SCHED_FIFO"
+	if [ "$(id -u)" = 0 ]; then FIFO=fifo; fi
+}

@@ -7,32 +7,9 @@
 # never hogs. The machine is shared: one retry if the spinner was crowded out.
 . "$(dirname "$0")/lib.sh"
 
-# The least busy CPU over the last 0.4 s (the machine is shared: pin the
-# workload where it has the best chance to run undisturbed).
-idlest_cpu() {
-	python3 - <<'PY'
-import time
-def idle():
-    r = {}
-    for l in open("/proc/stat"):
-        f = l.split()
-        if f[0].startswith("cpu") and f[0] != "cpu":
-            r[int(f[0][3:])] = int(f[4]) + int(f[5])
-    return r
-a = idle(); time.sleep(0.4); b = idle()
-print(max(b, key=lambda c: b[c] - a.get(c, 0)))
-PY
-}
 attempt() {
-	CPU=$(idlest_cpu)
-	"$HELPERS/spinner" 2000 3 10 3 "$CPU" 700 ${FIFO:-} >"$TMP/spin.out" &
-	local sp=$!
-	"$PROCIMAGE" sched -d 3.5s -f json >"$TMP/j" 2>"$TMP/err" &
-	local pp=$!
-	wait $sp; wait $pp || fail "procimage sched exited $? ($(cat "$TMP/err"))"
-	PID=$(sed -n 's/^ready pid=//p' "$TMP/spin.out")
-	[ -n "$PID" ] || fail "spinner did not start"
-	python3 - "$TMP/j" "$PID" >"$TMP/verdict" <<'PY'
+	spin_beside 2000 3 10 3 700 -- "$PROCIMAGE" sched -d 3.5s -f json
+	python3 - "$TMP/j" "$SPIN_PID" >"$TMP/verdict" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1])); pid = int(sys.argv[2])
 hogs = d["hogs"]
@@ -55,8 +32,7 @@ PY
 attempt || true
 run=$(awk '/^run/{print $2}' "$TMP/verdict")
 if [ -z "$run" ] || ! python3 -c "import sys; sys.exit(0 if float('$run') >= 1500 else 1)"; then
-	echo "retrying once: the spinner was crowded out (shared machine); as root the retry runs it SCHED_FIFO"
-	[ "$(id -u)" = 0 ] && FIFO=fifo
+	spin_retry
 	attempt || fail "spinner not reported as a hog: $(cat "$TMP/verdict")"
 fi
 set -- $(cat "$TMP/verdict")

@@ -16,30 +16,9 @@ grep -qE '^(Sources lacking: |Every data source it used worked)' "$TMP/plain.txt
 	fail "does not say which sources it lacked"
 ok "plain triage prints a diagnosis and the sources it lacked"
 
-# The least busy CPU over the last 0.4 s (the machine is shared: pin the
-# workload where it has the best chance to run undisturbed).
-idlest_cpu() {
-	python3 - <<'PY'
-import time
-def idle():
-    r = {}
-    for l in open("/proc/stat"):
-        f = l.split()
-        if f[0].startswith("cpu") and f[0] != "cpu":
-            r[int(f[0][3:])] = int(f[4]) + int(f[5])
-    return r
-a = idle(); time.sleep(0.4); b = idle()
-print(max(b, key=lambda c: b[c] - a.get(c, 0)))
-PY
-}
 attempt() { # extra args...
-	CPU=$(idlest_cpu)
-	"$HELPERS/spinner" 2500 2 10 2 "$CPU" 300 ${FIFO:-} >"$TMP/spin.out" &
-	local sp=$!
-	"$PROCIMAGE" triage -d 6s -f json "$@" >"$TMP/j" 2>"$TMP/err" & local pp=$!
-	wait $sp; wait $pp || fail "triage exited $? ($(cat "$TMP/err"))"
-	PID=$(sed -n 's/^ready pid=//p' "$TMP/spin.out")
-	python3 - "$TMP/j" "$PID" "$pp" >"$TMP/v" <<'PY'
+	spin_beside 2500 2 10 2 300 -- "$PROCIMAGE" triage -d 6s -f json "$@"
+	python3 - "$TMP/j" "$SPIN_PID" "$CMD_PID" >"$TMP/v" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1])); pid = int(sys.argv[2]); me = int(sys.argv[3])
 offs = d["offenders"]
@@ -63,8 +42,7 @@ PY
 attempt
 set -- $(cat "$TMP/v")
 if [ "$2" != 1 ] || python3 -c "import sys; sys.exit(0 if $4 < 1000 else 1)"; then
-	echo "retrying once: the spinner was crowded out (shared machine); as root the retry runs it SCHED_FIFO"
-	[ "$(id -u)" = 0 ] && FIFO=fifo
+	spin_retry
 	attempt; set -- $(cat "$TMP/v")
 fi
 assert_eq "$2" 1 "spinner's process is the first offender (bar longer hogs of other processes)"
