@@ -4,13 +4,70 @@
  * /proc/<tid>/syscall report on x86 hosts: x86_64 (AUDIT_ARCH_X86_64) and
  * i386 (AUDIT_ARCH_I386, also what a 64-bit task's int 0x80 uses).
  * Generated from Debian 12's asm/unistd_64.h and unistd_32.h, plus the
- * numbers added up to Linux 6.18 (451..469, shared by both tables).
+ * numbers added up to Linux 6.18 (451..469); from 424 on, both tables
+ * are the one generic list below.
  * A number is resolved for the arch the record names, never the host's.
  */
 #include "core/syscall_names.h"
 
 #include <stddef.h>
 #include <string.h>
+
+/*
+ * From 424 on, every architecture numbers its syscalls alike (the asm-generic
+ * table, since Linux 5.1), but for the few an architecture lacks: of those,
+ * only map_shadow_stack (453, x86_64 alone) falls in what these tables hold.
+ * nr453: its name, or NULL.
+ */
+/* clang-format off */
+#define SC_GENERIC_FROM_424(nr453)              \
+	[424] = "pidfd_send_signal",            \
+	[425] = "io_uring_setup",               \
+	[426] = "io_uring_enter",               \
+	[427] = "io_uring_register",            \
+	[428] = "open_tree",                    \
+	[429] = "move_mount",                   \
+	[430] = "fsopen",                       \
+	[431] = "fsconfig",                     \
+	[432] = "fsmount",                      \
+	[433] = "fspick",                       \
+	[434] = "pidfd_open",                   \
+	[435] = "clone3",                       \
+	[436] = "close_range",                  \
+	[437] = "openat2",                      \
+	[438] = "pidfd_getfd",                  \
+	[439] = "faccessat2",                   \
+	[440] = "process_madvise",              \
+	[441] = "epoll_pwait2",                 \
+	[442] = "mount_setattr",                \
+	[443] = "quotactl_fd",                  \
+	[444] = "landlock_create_ruleset",      \
+	[445] = "landlock_add_rule",            \
+	[446] = "landlock_restrict_self",       \
+	[447] = "memfd_secret",                 \
+	[448] = "process_mrelease",             \
+	[449] = "futex_waitv",                  \
+	[450] = "set_mempolicy_home_node",      \
+	[451] = "cachestat",                    \
+	[452] = "fchmodat2",                    \
+	[453] = nr453,                          \
+	[454] = "futex_wake",                   \
+	[455] = "futex_wait",                   \
+	[456] = "futex_requeue",                \
+	[457] = "statmount",                    \
+	[458] = "listmount",                    \
+	[459] = "lsm_get_self_attr",            \
+	[460] = "lsm_set_self_attr",            \
+	[461] = "lsm_list_modules",             \
+	[462] = "mseal",                        \
+	[463] = "setxattrat",                   \
+	[464] = "getxattrat",                   \
+	[465] = "listxattrat",                  \
+	[466] = "removexattrat",                \
+	[467] = "open_tree_attr",               \
+	[468] = "file_getattr",                 \
+	[469] = "file_setattr"
+/* clang-format on */
 
 static const char *const x86_64_names[] = {
     /*   0 */ "read",
@@ -348,141 +405,7 @@ static const char *const x86_64_names[] = {
     "statx",
     "io_pgetevents",
     "rseq",
-    NULL,
-    /* 336 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 342 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 348 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 354 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 360 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 366 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 372 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 378 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 384 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 390 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 396 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 402 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 408 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 414 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    /* 420 */ NULL,
-    NULL,
-    NULL,
-    NULL,
-    "pidfd_send_signal",
-    "io_uring_setup",
-    /* 426 */ "io_uring_enter",
-    "io_uring_register",
-    "open_tree",
-    "move_mount",
-    "fsopen",
-    "fsconfig",
-    /* 432 */ "fsmount",
-    "fspick",
-    "pidfd_open",
-    "clone3",
-    "close_range",
-    "openat2",
-    /* 438 */ "pidfd_getfd",
-    "faccessat2",
-    "process_madvise",
-    "epoll_pwait2",
-    "mount_setattr",
-    "quotactl_fd",
-    /* 444 */ "landlock_create_ruleset",
-    "landlock_add_rule",
-    "landlock_restrict_self",
-    "memfd_secret",
-    "process_mrelease",
-    "futex_waitv",
-    /* 450 */ "set_mempolicy_home_node",
-    "cachestat",
-    "fchmodat2",
-    "map_shadow_stack",
-    "futex_wake",
-    "futex_wait",
-    /* 456 */ "futex_requeue",
-    "statmount",
-    "listmount",
-    "lsm_get_self_attr",
-    "lsm_set_self_attr",
-    "lsm_list_modules",
-    /* 462 */ "mseal",
-    "setxattrat",
-    "getxattrat",
-    "listxattrat",
-    "removexattrat",
-    "open_tree_attr",
-    /* 468 */ "file_getattr",
-    "file_setattr",
+    SC_GENERIC_FROM_424("map_shadow_stack"),
 };
 
 static const char *const i386_names[] = {
@@ -910,52 +833,7 @@ static const char *const i386_names[] = {
     "rt_sigtimedwait_time64",
     "futex_time64",
     "sched_rr_get_interval_time64",
-    "pidfd_send_signal",
-    "io_uring_setup",
-    /* 426 */ "io_uring_enter",
-    "io_uring_register",
-    "open_tree",
-    "move_mount",
-    "fsopen",
-    "fsconfig",
-    /* 432 */ "fsmount",
-    "fspick",
-    "pidfd_open",
-    "clone3",
-    "close_range",
-    "openat2",
-    /* 438 */ "pidfd_getfd",
-    "faccessat2",
-    "process_madvise",
-    "epoll_pwait2",
-    "mount_setattr",
-    "quotactl_fd",
-    /* 444 */ "landlock_create_ruleset",
-    "landlock_add_rule",
-    "landlock_restrict_self",
-    "memfd_secret",
-    "process_mrelease",
-    "futex_waitv",
-    /* 450 */ "set_mempolicy_home_node",
-    "cachestat",
-    "fchmodat2",
-    NULL,
-    "futex_wake",
-    "futex_wait",
-    /* 456 */ "futex_requeue",
-    "statmount",
-    "listmount",
-    "lsm_get_self_attr",
-    "lsm_set_self_attr",
-    "lsm_list_modules",
-    /* 462 */ "mseal",
-    "setxattrat",
-    "getxattrat",
-    "listxattrat",
-    "removexattrat",
-    "open_tree_attr",
-    /* 468 */ "file_getattr",
-    "file_setattr",
+    SC_GENERIC_FROM_424(NULL),
 };
 
 struct sc_table {
