@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/fileio.h"
 #include "store/store.h"
 
 const char *compat_state_root(void)
@@ -150,18 +151,6 @@ int compat_parse_settings_args(const char *args, int *json, char *err, size_t er
 	return -1;
 }
 
-/* fopen(path, "we") for a private file: mode 0600, and never through a
- * symlink planted where the file goes. */
-static FILE *fopen_private(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
-
-	if (fd >= 0 && !fp)
-		close(fd);
-	return fp;
-}
-
 int compat_save(const char *dir, const struct compat_settings *s, char *err, size_t errlen)
 {
 	char path[4096], tmp[4200];
@@ -244,18 +233,10 @@ int compat_write_pid(const char *dir, pid_t pid)
 static int is_collector(pid_t pid)
 {
 	char path[64], buf[512];
-	int fd;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (slurp(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	const char *rp = strrchr(buf, ')');
 	if (!strstr(buf, "(procimage)") || !rp || rp[2] == 'Z' || rp[2] == 'X')
 		return 0;

@@ -3,13 +3,13 @@
 #include "cli/options.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/fileio.h"
 
 #define PROCIMAGE_VERSION "0.1.0"
 
@@ -254,19 +254,14 @@ int opts_parse(struct run_opts *o, int argc, char **argv, const char *help, int 
 
 FILE *opts_open_output(struct run_opts *o)
 {
-	int fd;
 	FILE *fp;
 
 	if (!o->output || strcmp(o->output, "-") == 0)
 		return stdout;
-	fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || !(fp = fdopen(fd, "w"))) {
+	fp = fopen_private(o->output);
+	if (!fp)
 		snprintf(o->err, sizeof(o->err), "cannot write '%s': %s", o->output,
 			 strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
 	return fp;
 }
 

@@ -18,23 +18,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
 #include "sources/procfs.h"
-
-/* Read a small file into buf; bytes or -errno. */
-static ssize_t slurp(int dirfd, const char *path, char *buf, size_t len)
-{
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	n = n < 0 ? -errno : n;
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
 
 static int cmdline_has(const char *word)
 {

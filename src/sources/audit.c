@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/fileio.h"
 #include "core/run.h"
 #include "core/syscall_names.h"
 #include "sources/audit.h"
@@ -169,18 +170,10 @@ static void disarm(struct audit_src *a, struct armed *m)
 static int32_t tgid_of(int32_t pid)
 {
 	char path[64], buf[1024];
-	int fd;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (slurp(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	char *p = strstr(buf, "\nTgid:");
 	return p ? (int32_t)strtol(p + 6, NULL, 10) : -1;
 }

@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
+
 #define REPLY_TIMEOUT_MS 1000
 #define MAX_LISTED	 512
 
@@ -212,19 +214,12 @@ pid_t audit_key_owner(const char *key)
 
 int audit_pid_is_procimage(pid_t pid)
 {
-	char path[64], comm[32] = "";
-	int fd;
-	ssize_t n;
+	char path[64], comm[32];
 
 	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	return n > 0 && strncmp(comm, "procimage", 9) == 0;
+	return slurp(AT_FDCWD, path, comm, sizeof(comm)) > 0 && strncmp(comm, "procimage", 9) == 0;
 }
 
 /* Delete listed rules chosen by `want`. */

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
+
 static void session_dir(struct audit_session *s)
 {
 	const char *env = getenv("PROCIMAGE_RUN_DIR");
@@ -55,18 +57,6 @@ static void unlock_dir(struct audit_session *s)
 	if (s->lockfd >= 0)
 		close(s->lockfd);
 	s->lockfd = -1;
-}
-
-/* fopen(path, "we") for a private file: mode 0600, and never through a
- * symlink planted where the file goes. */
-static FILE *fopen_private(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
-
-	if (fd >= 0 && !fp)
-		close(fd);
-	return fp;
 }
 
 static int read_host(const char *path, struct audit_host *h)

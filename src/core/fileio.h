@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small-file helpers shared by the commands, sources and doctor: read a
+ * /proc or /sys file whole, and create a private file safely. */
+#ifndef PROCIMAGE_FILEIO_H
+#define PROCIMAGE_FILEIO_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Read a small file (path relative to dirfd, or AT_FDCWD) into buf, at most
+ * len - 1 bytes, NUL-terminated; bytes read or -errno. */
+ssize_t slurp(int dirfd, const char *path, char *buf, size_t len);
+/* fopen(path, "we") for a private file: mode 0600, truncated, and never
+ * through a symlink planted where the file goes. NULL with errno set. */
+FILE *fopen_private(const char *path);
+
+#endif
