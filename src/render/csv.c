@@ -4,8 +4,11 @@
  * when elements of an image's arrays carry a time series (series[]), one row
  * per point, prefixed with the element's identity (image, pid, tid, comm);
  * otherwise one row per element of every array of objects (tasks, hogs,
- * syscalls, events...), with an "image" and "table" column. The header is
- * the union of the keys seen, in first-seen order.
+ * syscalls, events...), with an "image" and "table" column; an element that
+ * holds rows of its own (the syscall sequence's calls[], see
+ * jdoc_nested_rows) gives one row per nested row, prefixed with the
+ * element's identity. The header is the union of the keys seen, in
+ * first-seen order.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -108,9 +111,15 @@ static void walk(struct csv *c, FILE *fp, int pass, const char *image, const str
 		if (m->type != J_ARR || !m->key)
 			continue;
 		for (const struct jv *e = m->kids; e; e = e->next) {
-			const struct jv *s = jdoc_get(e, "series");
+			const struct jv *s = jdoc_get(e, "series"), *nested = jdoc_nested_rows(e);
 			if (e->type != J_OBJ)
 				continue;
+			if (!c->series && nested && nested->n) {
+				for (const struct jv *r = nested->kids; r; r = r->next)
+					if (r->type == J_OBJ)
+						row(c, fp, pass, image, m->key, e, r);
+				continue;
+			}
 			if (!c->series) {
 				row(c, fp, pass, image, m->key, NULL, e);
 				continue;

@@ -7,7 +7,9 @@
  * (CPU/RSS/I/O over time), a per-CPU timeline of runs[] (the sched hogs'
  * occupancy runs), the flame graph of every stacks_folded[] (as an SVG image
  * in a data: URI, so its script stays inert), and a table of every array of
- * objects. Every string is escaped: comm and argv are hostile text.
+ * objects (an element holding rows of its own, the syscall sequence's
+ * calls[], gives one row per nested row under its identity). Every string is
+ * escaped: comm and argv are hostile text.
  */
 #include <errno.h>
 #include <math.h>
@@ -271,40 +273,65 @@ static void flame(FILE *fp, const struct jv *doc)
 	stack_agg_free(agg);
 }
 
+static void cell(FILE *fp, const struct jv *v)
+{
+	fputs("<td>", fp);
+	if (v && (v->type == J_STR || v->type == J_NUM))
+		esc(fp, v->str);
+	else if (v && v->type == J_BOOL)
+		fputs(v->num ? "yes" : "no", fp);
+	fputs("</td>", fp);
+}
+
+static void add_cols(const struct jv *o, const char **cols, int *nc)
+{
+	for (const struct jv *m = o->type == J_OBJ ? o->kids : NULL; m && *nc < 64; m = m->next) {
+		int seen = m->type == J_ARR || m->type == J_OBJ;
+		for (int i = 0; !seen && i < *nc; i++)
+			seen = !strcmp(cols[i], m->key);
+		if (!seen)
+			cols[(*nc)++] = m->key;
+	}
+}
+
+/* One row per element, or per nested row (jdoc_nested_rows) led by the
+ * columns of its element. */
 static void table(FILE *fp, const struct jv *arr)
 {
 	const char *cols[64];
-	int nc = 0, rows = 0;
+	int nc = 0, ne = 0, nested = 0;
+	size_t rows = 0, total = 0;
 
 	for (const struct jv *e = arr->kids; e; e = e->next)
-		for (const struct jv *m = e->type == J_OBJ ? e->kids : NULL; m && nc < 64;
-		     m = m->next) {
-			int seen = m->type == J_ARR || m->type == J_OBJ;
-			for (int i = 0; !seen && i < nc; i++)
-				seen = !strcmp(cols[i], m->key);
-			if (!seen)
-				cols[nc++] = m->key;
-		}
+		nested |= jdoc_nested_rows(e) != NULL;
+	for (const struct jv *e = arr->kids; e; e = e->next)
+		add_cols(e, cols, &nc);
+	ne = nested ? nc : 0;
+	for (const struct jv *e = arr->kids; nested && e; e = e->next)
+		for (const struct jv *r = jdoc_nested_rows(e) ? jdoc_nested_rows(e)->kids : NULL; r;
+		     r = r->next)
+			add_cols(r, cols, &nc);
 	fputs("<table><tr>", fp);
 	for (int i = 0; i < nc; i++)
 		fputs("<th>", fp), esc(fp, cols[i]), fputs("</th>", fp);
 	fputs("</tr>\n", fp);
-	for (const struct jv *e = arr->kids; e && rows < TABLE_ROWS; e = e->next, rows++) {
-		fputs("<tr>", fp);
-		for (int i = 0; i < nc; i++) {
-			const struct jv *v = jdoc_get(e, cols[i]);
-			fputs("<td>", fp);
-			if (v && (v->type == J_STR || v->type == J_NUM))
-				esc(fp, v->str);
-			else if (v && v->type == J_BOOL)
-				fputs(v->num ? "yes" : "no", fp);
-			fputs("</td>", fp);
-		}
-		fputs("</tr>\n", fp);
+	for (const struct jv *e = arr->kids; e; e = e->next) {
+		const struct jv *sub = nested ? jdoc_nested_rows(e) : NULL;
+		const struct jv *r = sub ? sub->kids : NULL;
+		do { /* the element alone when it has no nested row */
+			if (rows++ < TABLE_ROWS) {
+				fputs("<tr>", fp);
+				for (int i = 0; i < nc; i++)
+					cell(fp, jdoc_get(i < ne || !nested ? e : r, cols[i]));
+				fputs("</tr>\n", fp);
+			}
+			total++;
+			r = r ? r->next : NULL;
+		} while (r);
 	}
 	fputs("</table>\n", fp);
-	if (arr->n > TABLE_ROWS)
-		fprintf(fp, "<p>%zu more rows in the JSON report.</p>\n", arr->n - TABLE_ROWS);
+	if (total > TABLE_ROWS)
+		fprintf(fp, "<p>%zu more rows in the JSON report.</p>\n", total - TABLE_ROWS);
 }
 
 static int is_envelope(const char *k)

@@ -288,3 +288,15 @@ const char *jdoc_str(const struct jv *obj, const char *key)
 
 	return v && v->type == J_STR ? v->str : NULL;
 }
+
+const struct jv *jdoc_nested_rows(const struct jv *e)
+{
+	static const char *const keys[] = {"calls"};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const struct jv *a = jdoc_get(e, keys[i]);
+		if (a && a->type == J_ARR)
+			return a;
+	}
+	return NULL;
+}

@@ -34,6 +34,11 @@ double jdoc_num(const struct jv *obj, const char *key, double def);
 /* String member, or NULL. */
 const char *jdoc_str(const struct jv *obj, const char *key);
 
+/* The rows an array element holds of its own (the syscall sequence's
+ * calls[]: the last syscalls of one caller), which CSV and HTML flatten into
+ * one row each under the element's identity. NULL when e has none. */
+const struct jv *jdoc_nested_rows(const struct jv *e);
+
 /* The renderers (src/render/{prom,csv,html}.c). 0, or -errno. */
 int render_prom(FILE *fp, const struct jv *doc);
 int render_csv(FILE *fp, const struct jv *doc);

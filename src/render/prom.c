@@ -9,6 +9,8 @@
  *   - an array of objects (tasks[], hogs[], syscalls[]...): one sample per
  *     element and numeric member, labelled with the element's strings and
  *     identity numbers (pid, tid, cpu, nr...);
+ *   - an object keyed by an open set of names (syscall errnos{ENOENT: n}):
+ *     one family, the name as a label (errno="ENOENT");
  *   - timelines (events, series, sequence, observed, stack...) are left to
  *     JSON, CSV and HTML: they are not metrics.
  * Samples of a family are printed together after one TYPE line; a repeated
@@ -39,6 +41,17 @@ static const char *const identity_keys[] = {"pid",  "tid", "tgid", "cpu", "nr",
 static const char *const timeline_keys[] = {"events",	    "series",	"sequence", "observed",
 					    "stack",	    "evidence", "matrix",   "sources",
 					    "allowed_cpus", NULL};
+
+/* Objects whose member names are values: {object key, label name}. */
+static const char *const keyed_objs[][2] = {{"errnos", "errno"}};
+
+static const char *keyed_label(const char *k)
+{
+	for (size_t i = 0; k && i < sizeof(keyed_objs) / sizeof(keyed_objs[0]); i++)
+		if (!strcmp(keyed_objs[i][0], k))
+			return keyed_objs[i][1];
+	return NULL;
+}
 
 static int in_list(const char *const *l, const char *k)
 {
@@ -148,6 +161,20 @@ static void walk_array(struct prom *p, const char *prefix, const char *labels, c
 	}
 }
 
+/* errnos{ENOENT: 3, ...} -> prefix_errnos{...,errno="ENOENT"} 3 */
+static void walk_keyed(struct prom *p, const char *prefix, const char *labels, const struct jv *o,
+		       const char *label)
+{
+	for (const struct jv *k = o->kids; k; k = k->next) {
+		char lab[1024];
+		if (!k->key || !value_of(k))
+			continue;
+		snprintf(lab, sizeof(lab), "%s", labels);
+		label_append(lab, sizeof(lab), label, k->key);
+		add(p, prefix, o->key, lab, value_of(k));
+	}
+}
+
 static void walk_obj(struct prom *p, const char *prefix, const char *labels, const struct jv *o)
 {
 	char sub[256];
@@ -156,6 +183,10 @@ static void walk_obj(struct prom *p, const char *prefix, const char *labels, con
 		const char *val = value_of(m);
 		if (!m->key || in_list(timeline_keys, m->key))
 			continue;
+		if (m->type == J_OBJ && keyed_label(m->key)) {
+			walk_keyed(p, prefix, labels, m, keyed_label(m->key));
+			continue;
+		}
 		if (val && !(labels[0] && in_list(identity_keys, m->key)))
 			add(p, prefix, m->key, labels, val);
 		snprintf(sub, sizeof(sub), "%s_%s", prefix, m->key);
