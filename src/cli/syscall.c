@@ -3,21 +3,29 @@
  * procimage syscall: the syscall image of the targets. Checks --syscalls
  * against the name table before anything is set up, and with
  * --source audit fails (exit 1, with the reason) instead of quietly
- * falling back to sampling.
+ * falling back to sampling. Every format: text and JSON through the field
+ * API, prom/csv/html derived from the JSON report (as the other image
+ * commands), folded lines and an SVG flame graph from the comm;syscall
+ * aggregate.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/store_cmd.h"
 #include "core/run.h"
 #include "core/syscall_names.h"
+#include "images/syscall_img.h"
+#include "render/flamegraph.h"
+#include "render/folded.h"
 
 static const char help[] =
     "usage: procimage syscall TARGETS [-d DUR] [-i INT] [--source auto|audit|sample]\n"
-    "                         [--sequence N] [--syscalls LIST] [--top N] [-f text|json|folded] [-o "
-    "FILE]\n"
+    "                         [--sequence N] [--syscalls LIST] [--top N] [-o FILE]\n"
+    "                         [-f text|json|prom|csv|html|folded|svg]\n"
     "\n"
     "Per-syscall counts, errors (by errno), time, top callers and the last N syscalls\n"
     "of each caller.\n"
@@ -27,7 +35,12 @@ static const char help[] =
     "  --source sample  /proc/<tid>/syscall sampling only: estimated counts\n"
     "  --sequence N     keep the last N syscalls per caller (default 16)\n"
     "  --syscalls LIST  only these syscalls (names or numbers, comma separated)\n"
+    "  -f prom          Prometheus text (node_exporter textfile; -o is replaced\n"
+    "                   atomically): procimage_syscall_syscalls_count{name=..} etc.\n"
+    "  -f csv           one row per syscall, caller and audited process\n"
+    "  -f html          a self-contained HTML report (charts and tables)\n"
     "  -f folded        'comm;syscall count' lines for flamegraph.pl\n"
+    "  -f svg           those lines drawn as a flame graph\n"
     "Audit needs CAP_AUDIT_CONTROL (+ CAP_AUDIT_READ) in the initial namespaces, and\n"
     "targets started after audit was first enabled since boot (install\n"
     "contrib/procimage-audit-boot.service, or boot with audit=1).\n"
@@ -62,21 +75,64 @@ static int check_syscalls(struct run_opts *o)
 	return 0;
 }
 
+/* The flame graph of the comm;syscall aggregate. 0, or -errno. */
+static int write_svg(struct run *r, const struct run_opts *o, FILE *fp)
+{
+	struct stack_agg *agg = stack_agg_new();
+	char title[256], sub[256];
+	int audit = agg ? sc_fold_agg(run_image(r, "syscall"), agg) : -ENOMEM;
+
+	if (audit < 0) {
+		stack_agg_free(agg);
+		return -ENOMEM;
+	}
+	if (o->targets.npids)
+		snprintf(title, sizeof(title), "procimage syscall: pid %d%s", o->targets.pids[0],
+			 o->targets.npids > 1 ? " and more" : "");
+	else if (o->targets.all)
+		snprintf(title, sizeof(title), "procimage syscall: all processes");
+	else
+		snprintf(title, sizeof(title), "procimage syscall: %.200s",
+			 o->targets.have_comm ? o->targets.comm_src : o->targets.cgroup);
+	snprintf(sub, sizeof(sub), "%s",
+		 audit ? "calls per process name and syscall: exact counts (audit)"
+		       : "samples seen in each syscall (sampled: estimates)");
+	struct flamegraph_opts fo = {
+	    .title = title, .subtitle = sub, .unit = audit ? "calls" : "samples"};
+	int rc = flamegraph_write_svg_ex(fp, agg, &fo);
+	stack_agg_free(agg);
+	return rc;
+}
+
 static int report(struct run *r, struct run_opts *o)
 {
-	FILE *fp = opts_open_output(o);
-	struct out out;
+	FILE *fp;
+	int rc = 0;
 
+	/* text and JSON; prom, csv and html derived from the JSON report */
+	if (o->fmt != OUT_FOLDED && o->fmt != OUT_SVG)
+		return report_write_run(o, r);
+	fp = opts_open_output(o);
 	if (!fp) {
 		fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err);
 		return 1;
 	}
-	out_init(&out, fp, o->fmt);
-	run_report(r, &out);
-	if (fp != stdout)
-		fclose(fp);
-	else
-		fflush(stdout);
+	if (o->fmt == OUT_SVG) {
+		rc = write_svg(r, o, fp);
+	} else {
+		struct out out;
+		out_init(&out, fp, o->fmt);
+		run_report(r, &out);
+	}
+	if (fflush(fp) || ferror(fp))
+		rc = -EIO;
+	if (fp != stdout && fclose(fp))
+		rc = -EIO;
+	if (rc) {
+		fprintf(stderr, "procimage %s: cannot write the report to '%s': %s\n", o->cmd,
+			o->output ? o->output : "stdout", strerror(-rc));
+		return 1;
+	}
 	return 0;
 }
 

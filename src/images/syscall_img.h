@@ -98,6 +98,12 @@ int sc_arch_index(uint32_t arch);
 uint32_t sc_arch_of_index(int i);
 /* The report (syscall_report.c). */
 void sc_report(struct sc_img *s, struct out *o);
+struct stack_agg;
+/* Add the (comm, syscall) pairs to agg as folded stacks "comm;syscall" (the
+ * input of -f folded and -f svg): the exact audit counts when audit fed the
+ * counts (returns 1), else the samples seen in each syscall (returns 0).
+ * -ENOMEM when agg cannot grow. */
+int sc_fold_agg(struct sc_img *s, struct stack_agg *agg);
 /* A process is "not auditable" when audit was armed for it, gave no record,
  * and its syscall evidence (syscr/syscw/voluntary switches) still moved. */
 int sc_proc_not_auditable(struct sc_img *s, const struct sc_proc *pr, uint64_t *evidence);

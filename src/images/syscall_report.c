@@ -3,14 +3,18 @@
  * The syscall image's report: which source fed the counts and why, the
  * per-syscall table (count, errors by errno, sampled blocked time, exact
  * flag), the on-CPU share, the top callers, the last N syscalls of each
- * caller, and the folded `comm;syscall count` lines (-f folded).
+ * caller, and the folded `comm;syscall count` lines (-f folded; the CLI
+ * draws -f svg from the same aggregate). Prom, CSV and HTML are derived from
+ * the JSON form by src/render, as for every image.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/syscall_names.h"
 #include "images/syscall_img.h"
+#include "render/folded.h"
 
 #define BOOT_UNIT "contrib/procimage-audit-boot.service"
 
@@ -328,18 +332,34 @@ static void sequence_out(struct sc_img *s, struct out *o, struct crow *rows, int
 	out_arr_close(o);
 }
 
-static void folded_out(struct sc_img *s, struct out *o, int exact)
+int sc_fold_agg(struct sc_img *s, struct stack_agg *agg)
 {
-	char b[32];
+	char why[512], b[32], comm[32], line[96];
+	int exact;
+	int audit = !strncmp(decide_source(s, why, sizeof(why), &exact), "audit", 5);
 
 	for (int i = 0; i < SC_FOLDS; i++) {
 		const struct sc_fold *f = &s->folds[i];
-		uint64_t v = exact ? f->count : f->samples;
+		uint64_t v = audit ? f->count : f->samples;
 		if (!v)
 			continue;
-		fprintf(o->fp, "%s;%s %llu\n", f->comm[0] ? f->comm : "?",
-			sc_name(f->ai, f->nr, b, sizeof(b)), (unsigned long long)v);
+		/* comm is the task's own text: no ';' or newline may split the line */
+		stack_frame_sanitize(f->comm[0] ? f->comm : "?", comm, sizeof(comm));
+		int n = snprintf(line, sizeof(line), "%s;%s", comm,
+				 sc_name(f->ai, f->nr, b, sizeof(b)));
+		if (stack_agg_add(agg, line, (size_t)n, v) == -ENOMEM)
+			return -ENOMEM;
 	}
+	return audit;
+}
+
+static void folded_out(struct sc_img *s, struct out *o)
+{
+	struct stack_agg *agg = stack_agg_new();
+
+	if (agg && sc_fold_agg(s, agg) >= 0)
+		stack_agg_write_folded(agg, o->fp);
+	stack_agg_free(agg);
 }
 
 static void procs_out(struct sc_img *s, struct out *o)
@@ -378,7 +398,7 @@ void sc_report(struct sc_img *s, struct out *o)
 	int n;
 
 	if (o->fmt == OUT_FOLDED) {
-		folded_out(s, o, !strncmp(src, "audit", 5));
+		folded_out(s, o);
 		return;
 	}
 	out_str(o, "source", "syscall counts: %s", src);
