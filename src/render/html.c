@@ -38,29 +38,11 @@ static const struct {
     {"count", "calls"},
 };
 
+/* Text and attribute values: the SVG writer's escaping serves HTML too. */
 static void esc(FILE *fp, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", fp);
-			break;
-		case '>':
-			fputs("&gt;", fp);
-			break;
-		case '&':
-			fputs("&amp;", fp);
-			break;
-		case '"':
-			fputs("&quot;", fp);
-			break;
-		case '\'':
-			fputs("&#39;", fp);
-			break;
-		default:
-			fputc(*s, fp);
-		}
-	}
+	if (s)
+		flamegraph_xml_escape(fp, s, strlen(s));
 }
 
 static void label_of(const struct jv *e, char *buf, size_t len)
