@@ -42,7 +42,8 @@ uint64_t clock_mono_to_wall_ns(uint64_t mono_ns)
 	return (uint64_t)((int64_t)mono_ns + offset);
 }
 
-void clock_format_rfc3339(uint64_t wall_ns, char *buf, size_t len)
+/* The fraction of a second in units of unit_ns, digits wide. */
+static void format_rfc3339(uint64_t wall_ns, uint64_t unit_ns, int digits, char *buf, size_t len)
 {
 	time_t secs = (time_t)(wall_ns / NS_PER_S);
 	struct tm tm;
@@ -50,7 +51,17 @@ void clock_format_rfc3339(uint64_t wall_ns, char *buf, size_t len)
 
 	gmtime_r(&secs, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03uZ", base, (unsigned)((wall_ns % NS_PER_S) / NS_PER_MS));
+	snprintf(buf, len, "%s.%0*uZ", base, digits, (unsigned)((wall_ns % NS_PER_S) / unit_ns));
+}
+
+void clock_format_rfc3339(uint64_t wall_ns, char *buf, size_t len)
+{
+	format_rfc3339(wall_ns, NS_PER_MS, 3, buf, len);
+}
+
+void clock_format_rfc3339_us(uint64_t wall_ns, char *buf, size_t len)
+{
+	format_rfc3339(wall_ns, NS_PER_US, 6, buf, len);
 }
 
 static const struct {

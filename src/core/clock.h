@@ -17,6 +17,8 @@ uint64_t clock_wall_ns(void);
 uint64_t clock_mono_to_wall_ns(uint64_t mono_ns);
 /* RFC 3339 UTC with milliseconds: 2026-11-22T10:00:00.123Z */
 void clock_format_rfc3339(uint64_t wall_ns, char *buf, size_t len);
+/* The same with microseconds: 2026-11-22T10:00:00.123456Z */
+void clock_format_rfc3339_us(uint64_t wall_ns, char *buf, size_t len);
 /* Parse "500ms", "10s", "2m", "1h", "250us", "1.5s"; a bare number is seconds.
  * 0 on success, -EINVAL on bad syntax, -ERANGE when too large. */
 int duration_parse(const char *s, uint64_t *out_ns);

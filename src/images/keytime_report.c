@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/clock.h"
 #include "images/keytime.h"
@@ -32,14 +31,7 @@ const char *keytime_type_name(int type)
 /* RFC 3339 UTC with microseconds. */
 static void wall_time(uint64_t mono_ns, char *buf, size_t len)
 {
-	uint64_t w = clock_mono_to_wall_ns(mono_ns);
-	time_t secs = (time_t)(w / NS_PER_S);
-	struct tm tm;
-	char base[32];
-
-	gmtime_r(&secs, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%06uZ", base, (unsigned)((w % NS_PER_S) / NS_PER_US));
+	clock_format_rfc3339_us(clock_mono_to_wall_ns(mono_ns), buf, len);
 }
 
 static int cmp_event(const void *a, const void *b, void *ctx)

@@ -47,12 +47,23 @@ static void test_duration_format(void **state)
 	assert_string_equal(b, "12.3 ms");
 }
 
+static void test_rfc3339(void **state)
+{
+	char b[40];
+	(void)state;
+	clock_format_rfc3339(1700000000 * NS_PER_S + 123456789, b, sizeof(b));
+	assert_string_equal(b, "2023-11-14T22:13:20.123Z");
+	clock_format_rfc3339_us(1700000000 * NS_PER_S + 4567891, b, sizeof(b));
+	assert_string_equal(b, "2023-11-14T22:13:20.004567Z");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_duration_units),
 	    cmocka_unit_test(test_duration_bad),
 	    cmocka_unit_test(test_duration_format),
+	    cmocka_unit_test(test_rfc3339),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
