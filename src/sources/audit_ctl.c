@@ -275,18 +275,28 @@ int auditctl_del_stale_rules(int fd)
 	return del_matching(fd, want_stale, NULL);
 }
 
+/* A non-blocking audit socket with a receive buffer of rcvbuf bytes (beyond
+ * rmem_max when allowed). fd or -errno. */
+static int audit_socket(int rcvbuf)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	return fd;
+}
+
 /* The read-only multicast group: needs CAP_AUDIT_READ. fd or -errno. */
 int auditctl_open_mcast(int rcvbuf)
 {
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
 				 .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1)};
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
-	int sz = rcvbuf;
+	int fd = audit_socket(rcvbuf);
 
 	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+		return fd;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 		close(fd);
@@ -323,13 +333,10 @@ int auditctl_open_unicast(int rcvbuf)
 		struct nlmsghdr h;
 		struct audit_status s;
 	} req = {0};
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
-	int sz = rcvbuf;
+	int fd = audit_socket(rcvbuf);
 
 	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+		return fd;
 	req.h.nlmsg_len = sizeof(req);
 	req.h.nlmsg_type = AUDIT_SET;
 	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
