@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/watch.h"
+#include "core/fileio.h"
 
 struct dump {
 	char name[256];
@@ -32,17 +33,13 @@ static int is_dump_name(const char *s)
 
 static uint64_t folder_bytes(int parent, const char *name, int remove)
 {
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = opendir_at(parent, name, O_NOFOLLOW);
 	struct dirent *de;
 	struct stat st;
 	uint64_t total = 0;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return 0;
-	}
 	while ((de = readdir(d))) {
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    S_ISDIR(st.st_mode))
@@ -62,19 +59,14 @@ static int by_name(const void *a, const void *b)
 
 void watch_retention(int dirfd, const char *keep_name, int keep_count, uint64_t keep_bytes)
 {
-	int fd = dup(dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = opendir_at(dirfd, NULL, 0);
 	struct dirent *de;
 	struct dump *v = NULL;
 	size_t n = 0, cap = 0;
 	uint64_t total = 0;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
-	rewinddir(d);
 	while ((de = readdir(d))) {
 		struct stat st;
 		if (!is_dump_name(de->d_name) || strlen(de->d_name) >= sizeof(v->name) ||

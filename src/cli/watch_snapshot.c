@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/watch.h"
+#include "core/fileio.h"
 #include "sources/procfs.h"
 #include "sources/procfs_parse.h"
 
@@ -60,17 +61,13 @@ static void copy_proc_file(int pdfd, const char *name, int dfd)
 
 static void list_fds(int pdfd, int dfd)
 {
-	int fd = openat(pdfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = opendir_at(pdfd, "fd", 0);
 	struct dirent *de;
 	int out;
 	unsigned n = 0;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	out = watch_new_file(dfd, "fds.txt");
 	while (out >= 0 && (de = readdir(d)) && n++ < 100000) {
 		char target[512], line[640];
@@ -91,17 +88,13 @@ static void list_fds(int pdfd, int dfd)
 /* One line per thread, then its kernel stack (root only), indented. */
 static void list_threads(int pdfd, int dfd)
 {
-	int fd = openat(pdfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = opendir_at(pdfd, "task", 0);
 	struct dirent *de;
 	int out, n = 0;
 	char path[300], buf[4096], line[8192];
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	out = watch_new_file(dfd, "threads.txt");
 	while (out >= 0 && (de = readdir(d)) && n < 1024) {
 		struct proc_sample s = {0};

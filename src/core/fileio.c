@@ -21,6 +21,23 @@ ssize_t slurp(int dirfd, const char *path, char *buf, size_t len)
 	return n;
 }
 
+DIR *opendir_at(int dirfd, const char *name, int flags)
+{
+	int fd = name ? openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags)
+		      : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (fd >= 0 && !d) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	} else if (d && !name) {
+		rewinddir(d); /* the duplicate shares dirfd's position */
+	}
+	return d;
+}
+
 FILE *fopen_private(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);

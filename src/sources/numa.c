@@ -9,22 +9,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
 #include "sources/procfs.h"
 #include "sources/procfs_parse.h"
 
 int numa_cpu_nodes(const char *dir, int16_t *map, int max)
 {
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	DIR *d = opendir_at(AT_FDCWD, dir, 0);
 	struct dirent *de;
 	int covered = 0;
 
 	memset(map, 0, (size_t)max * sizeof(*map));
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
+	if (!d)
 		return 0;
-	}
 	while ((de = readdir(d))) {
 		char rel[300], buf[4096];
 		uint64_t set[PROC_CPUSET_WORDS] = {0};
