@@ -210,8 +210,20 @@ int run_start(struct run *r)
 		 * only for processes that used CPU; no process is a "target". */
 		cfg.scan_all = 1;
 		cfg.hot_files = cfg.deep_files | PF_SCHEDSTAT;
-		/* single-thread processes: schedstat each tick, stat each 250 ms */
-		cfg.cheap_stat_every = (uint32_t)(250 * NS_PER_MS / o->interval_ns);
+		if (o->interval_ns >= 100 * NS_PER_MS) {
+			/* Per-interval figures (resource, triage): /proc is listed
+			 * every tick so that no process is missed; a single-thread
+			 * process that did not run (its schedstat did not move)
+			 * costs one short pread, and stat is read when it ran, or
+			 * every ~5 s for its gauges (RSS). */
+			cfg.list_every = 1;
+			cfg.sample_on_run = 1;
+			cfg.cheap_stat_every = (uint32_t)((5 * NS_PER_S) / o->interval_ns);
+		} else {
+			/* single-thread processes: schedstat each tick, stat and
+			 * the listing each 250 ms */
+			cfg.cheap_stat_every = (uint32_t)(250 * NS_PER_MS / o->interval_ns);
+		}
 		o->targets.all = 0;
 		r->hostwide = 1;
 	}
@@ -378,10 +390,11 @@ void run_print_stats(const struct run *r, FILE *fp)
 	fprintf(fp, "  capabilities kept after setup: %s\n", r->caps_kept[0] ? r->caps_kept : "-");
 	fprintf(fp,
 		"  procfs: %llu ticks, %llu task-samples, %llu preads, %llu opens, %llu listings, "
-		"%llu gone\n",
+		"%llu new pids probed, %llu gone\n",
 		(unsigned long long)ps->ticks, (unsigned long long)ps->samples,
 		(unsigned long long)ps->preads, (unsigned long long)ps->opens,
-		(unsigned long long)ps->listings, (unsigned long long)ps->gone);
+		(unsigned long long)ps->listings, (unsigned long long)ps->probes,
+		(unsigned long long)ps->gone);
 	if (ps->samples)
 		fprintf(fp, "  procfs CPU: %.2f us per task-sample, %.1f us per tick\n",
 			(double)ps->tick_ns_total / 1e3 / (double)ps->samples,

@@ -140,8 +140,22 @@ static struct res_task *task_put(struct res_img *r, struct taskmap *m, const str
 	return t;
 }
 
+/* A task whose start time (stat field 22, boot-clock ticks) is after the
+ * run's first tick was born during the run: all of its counters are growth
+ * to count, however late a host-wide scan found it. The ticks are truncated,
+ * so "after" is never a guess. (CLOCK_MONOTONIC stands in for the boot
+ * clock: they differ only by time spent suspended.) 0 if not. */
+static uint64_t born_in_run_ns(const struct res_img *r, uint64_t start)
+{
+	uint64_t hz = (uint64_t)(r->p.ticks_per_s ? r->p.ticks_per_s : 100);
+	uint64_t ns = start * (1000000000ULL / hz);
+
+	return r->t_first_tick && ns > r->t_first_tick ? ns : 0;
+}
+
 static void on_process_sample(struct res_img *r, const struct record *rec)
 {
+	static const struct proc_sample zero;
 	const struct proc_sample *s = &rec->u.sample.s;
 	int created;
 	struct res_task *t = task_put(r, r->procs, rec, 0, &created);
@@ -150,10 +164,20 @@ static void on_process_sample(struct res_img *r, const struct record *rec)
 	if (!t)
 		return;
 	memcpy(t->comm, rec->comm, sizeof(t->comm));
-	if (!created)
+	if (!created) {
 		add_stat_deltas(&t->acc, &t->prev, s);
+	} else {
+		uint64_t born = born_in_run_ns(r, rec->key.start_ticks);
+		if (born && born < rec->t_ns) { /* its life so far is in the run */
+			add_stat_deltas(&t->acc, &zero, s);
+			t->t_first = born;
+		}
+	}
 	t->nsamples++;
-	t->have |= s->have;
+	/* The process's CPU ns and I/O are its threads' sums: a process sample's
+	 * own schedstat (the leader's, which procfs's cheap tier attaches) must
+	 * not claim ns CPU for a process whose threads were never sampled. */
+	t->have |= s->have & ~(uint32_t)(PF_SCHEDSTAT | PF_IO);
 	t->t_last = rec->t_ns;
 	update_gauges(r, t, s);
 	/* Keep the process's own schedstat/io baseline out of prev: only stat. */
@@ -165,15 +189,15 @@ static void on_process_sample(struct res_img *r, const struct record *rec)
 
 /* A thread first seen while its process's threads were already being
  * sampled at the previous tick, and started (stat field 22, boot-clock ticks)
- * after we first sampled them, was born during the run: all of its counters
- * are growth to count. (CLOCK_MONOTONIC stands in for the boot clock: they
- * differ only by time spent suspended.) */
+ * after we first sampled them, or started after the run's first tick, was
+ * born during the run: all of its counters are growth to count. */
 static int born_during_run(const struct res_img *r, const struct res_task *p, uint64_t start)
 {
 	uint64_t hz = (uint64_t)(r->p.ticks_per_s ? r->p.ticks_per_s : 100);
 
-	return p->thr_tick_t && p->thr_tick_t == r->t_last_tick && p->thr_first_t &&
-	       start * (1000000000ULL / hz) > p->thr_first_t;
+	return (p->thr_tick_t && p->thr_tick_t == r->t_last_tick && p->thr_first_t &&
+		start * (1000000000ULL / hz) > p->thr_first_t) ||
+	       born_in_run_ns(r, start);
 }
 
 static void add_to_process(struct res_counters *p, const struct res_counters *now,

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +28,10 @@
 #define FD_NONE	  (-1)
 #define FD_DENIED (-2)
 #define FD_ABSENT (-3)
+/* Probe at most this many new pids instead of listing /proc (a probe costs
+ * about as much as listing 8-30 entries). */
+#define PROBE_MAX     512
+#define PROBE_RETRIES 64
 
 static const char *const file_names[NFILES] = {
     "stat", "schedstat", "sched",     "status",	       "io", "syscall", "wchan", "statm",
@@ -65,6 +71,13 @@ struct procfs {
 	uint64_t denied[NFILES]; /* tasks whose file could not be opened */
 	int32_t follow[256];
 	int nfollow, follow_opened;
+	/* A real procfs lists only thread-group leaders, and its loadavg names
+	 * the last pid allocated in its namespace (the pid cursor). */
+	int real_proc, loadavg_fd;
+	int64_t last_pid;	      /* cursor at the last listing or probe; -1 unknown */
+	uint32_t full_gen;	      /* tick of the last full listing */
+	int32_t retry[PROBE_RETRIES]; /* probed pids not yet visible */
+	int nretry;
 	char buf[65536];
 };
 
@@ -140,6 +153,11 @@ struct procfs *procfs_new(const struct procfs_config *cfg, char *err, size_t err
 	if (!p->cfg.thread_refresh_ticks)
 		p->cfg.thread_refresh_ticks = 1;
 	p->rootfd = open(cfg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	p->loadavg_fd = FD_NONE;
+	p->last_pid = -1;
+	struct statfs sfs;
+	p->real_proc =
+	    p->rootfd >= 0 && fstatfs(p->rootfd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
 	p->procs = taskmap_new(sizeof(struct pslot));
 	p->threads = taskmap_new(sizeof(struct tslot));
 	if (p->rootfd < 0 || !p->procs || !p->threads) {
@@ -212,6 +230,8 @@ void procfs_free(struct procfs *p)
 	taskmap_free(p->threads);
 	if (p->rootfd >= 0)
 		close(p->rootfd);
+	if (p->loadavg_fd >= 0)
+		close(p->loadavg_fd);
 	free(p);
 }
 
@@ -410,20 +430,27 @@ static int is_pid_name(const char *s)
 	return *s == '\0';
 }
 
+/* How open_process learnt of an id. */
+enum { OPEN_NAMED, OPEN_LISTED, OPEN_PROBED };
+
 /* Create a process slot; resolves -p TID of a non-leader thread to its tgid.
- * `listed`: the id came from a listing of root, where the kernel shows only
- * thread-group leaders; a non-leader there is a hostile or odd tree. */
-static struct pslot *open_process(struct procfs *p, int32_t id, int listed)
+ * OPEN_LISTED: the id came from a listing of root, where the kernel shows
+ * only thread-group leaders: on a real procfs that needs no check, in any
+ * other tree a non-leader is hostile or odd and refused. OPEN_PROBED: a new
+ * pid from the cursor, which may be a thread's: refused unless a leader. */
+static struct pslot *open_process(struct procfs *p, int32_t id, int how)
 {
 	char name[16];
 	int32_t tgid = id, only_tid = 0;
 	int dfd, created;
+	int listed = how != OPEN_NAMED;
 
 	snprintf(name, sizeof(name), "%d", id);
 	dfd = openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
 		return NULL;
-	if (procfs_read_file(dfd, "status", p->buf, sizeof(p->buf)) > 0) {
+	if (!(how == OPEN_LISTED && p->real_proc) &&
+	    procfs_read_file(dfd, "status", p->buf, sizeof(p->buf)) > 0) {
 		const char *t = strstr(p->buf, "\nTgid:");
 		long long v;
 		if (t) {
@@ -480,7 +507,7 @@ static void discover(struct procfs *p)
 				 * number may belong to another task. */
 				if (!q &&
 				    (i < t->npids ? p->gen == 1 : i - t->npids >= p->follow_opened))
-					q = open_process(p, id, 0);
+					q = open_process(p, id, OPEN_NAMED);
 				ps = q;
 			}
 			if (ps)
@@ -506,11 +533,78 @@ static void discover(struct procfs *p)
 		int32_t tgid = (int32_t)strtol(de->d_name, NULL, 10);
 		struct pslot *ps = taskmap_get(p->procs, tgid, 0);
 		if (!ps)
-			ps = open_process(p, tgid, 1);
+			ps = open_process(p, tgid, OPEN_LISTED);
 		if (ps)
 			ps->seen_gen = p->gen;
 	}
 	closedir(d);
+}
+
+/* The pid cursor of root's namespace: loadavg's last field. -1 if unknown. */
+static int64_t read_last_pid(struct procfs *p)
+{
+	char buf[128];
+	ssize_t n;
+
+	if (p->loadavg_fd == FD_NONE)
+		p->loadavg_fd = openat(p->rootfd, "loadavg", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (p->loadavg_fd < 0)
+		return -1;
+	n = pread(p->loadavg_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	const char *c = strrchr(buf, ' ');
+	long long v;
+	if (!c || (c++, parse_i64(&c, &v)) || v < 0)
+		return -1;
+	return v;
+}
+
+/* Open one pid the cursor says is new; a pid whose task is not visible yet
+ * (fork still wiring it up) is tried once more next tick. */
+static void probe_pid(struct procfs *p, int32_t pid, int retry)
+{
+	struct pslot *ps = taskmap_get(p->procs, pid, 0);
+
+	if (!ps) {
+		errno = 0; /* a refused thread id leaves it 0: no retry */
+		ps = open_process(p, pid, OPEN_PROBED);
+		if (!ps && errno == ENOENT && !retry && p->nretry < PROBE_RETRIES)
+			p->retry[p->nretry++] = pid;
+	}
+	/* A slot under a new pid: the old task is dead and the pid reused, or
+	 * it is new itself; either way, reopen it if its fds read dead. */
+	if (ps)
+		ps->seen_gen = p->gen;
+}
+
+/* Host-wide discovery between full listings: the pids allocated since the
+ * last look are (last_pid, cursor]. 1 if probed, 0 if a listing is due. */
+static int probe_new(struct procfs *p)
+{
+	int64_t cur = read_last_pid(p), last = p->last_pid;
+	int32_t retry[PROBE_RETRIES];
+	int nretry = p->nretry;
+	uint32_t every = p->cfg.cheap_stat_every > 1 ? p->cfg.cheap_stat_every : 1;
+
+	if (cur < 0)
+		return 0;
+	p->last_pid = cur;
+	/* Unknown, wrapped past pid_max or set back (ns_last_pid), too many
+	 * new pids, or the periodic safety listing: list. */
+	if (!p->real_proc || last < 0 || cur < last || cur - last > PROBE_MAX ||
+	    (int64_t)(cur - last) * 8 > (int64_t)taskmap_count(p->procs) ||
+	    p->gen - p->full_gen >= every)
+		return 0;
+	memcpy(retry, p->retry, sizeof(retry));
+	p->nretry = 0;
+	for (int i = 0; i < nretry; i++)
+		probe_pid(p, retry[i], 1);
+	for (int64_t pid = last + 1; pid <= cur; pid++)
+		probe_pid(p, (int32_t)pid, 0);
+	p->stats.probes += (uint64_t)(cur - last);
+	return 1;
 }
 
 /* --cgroup matches the path of any hierarchy: the v2 "0::" line or a v1
@@ -677,15 +771,27 @@ static void sample_hot_threads(struct procfs *p, struct pslot *ps, const struct 
 }
 
 /* Process one process for this tick. 1 if it is a live target, 0 if not,
- * -ESRCH if it vanished. */
+ * -ESRCH if it vanished. `probe`: its schedstat, already read this tick. */
 static int sample_process(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
-			  uint64_t now)
+			  uint64_t now, const struct proc_sample *probe)
 {
 	struct record r = {0};
 	uint32_t files = PF_STAT;
 
+	if (probe) { /* the cheap tier's schedstat, read this tick */
+		r.u.sample.s.run_ns = probe->run_ns;
+		r.u.sample.s.wait_ns = probe->wait_ns;
+		r.u.sample.s.slices = probe->slices;
+		r.u.sample.s.have |= PF_SCHEDSTAT;
+	}
+
 	if (ps->matched == 1)
 		files |= p->cfg.process_files;
+	/* Cheap-tier candidates carry their schedstat in every sample: it tells
+	 * consumers (taskstats) that a sample comes whenever the process ran. */
+	if (!probe && p->cfg.sample_on_run && p->cfg.scan_all &&
+	    (!ps->start || (ps->nthreads == 1 && ps->matched == 0)))
+		files |= PF_SCHEDSTAT;
 	r.u.sample.scope = SCOPE_PROCESS;
 	int rc = read_files(p, ps->dirfd, "", ps->fds, files, &r.u.sample.s, r.comm, NULL);
 	if (rc == -EACCES && !ps->start)
@@ -715,6 +821,8 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 		}
 	}
 	ps->nthreads = s->num_threads;
+	if (s->have & PF_SCHEDSTAT)
+		ps->last_run_ns = s->run_ns;
 	uint64_t cpu = s->utime + s->stime;
 	if (cpu > ps->last_cpu_ticks)
 		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
@@ -750,10 +858,16 @@ static int sample_cheap(struct procfs *p, struct pslot *ps, const struct record_
 	if (read_files(p, ps->dirfd, "", ps->fds, PF_SCHEDSTAT, &s, NULL, NULL))
 		return -ESRCH;
 	if (!(s.have & PF_SCHEDSTAT))
-		return sample_process(p, ps, sink, now); /* unreadable: the stat way */
-	if (ps->last_run_ns && s.run_ns != ps->last_run_ns)
+		return sample_process(p, ps, sink, now, NULL); /* unreadable: the stat way */
+	int ran = ps->last_run_ns && s.run_ns != ps->last_run_ns;
+	if (ran)
 		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
 	ps->last_run_ns = s.run_ns;
+	/* A process that did not run cannot have faulted, switched, done I/O
+	 * or accrued a delay: only its gauges (RSS) can drift, and they are
+	 * refreshed at its next cheap_stat_every tick. */
+	if (ran && p->cfg.sample_on_run)
+		return sample_process(p, ps, sink, now, &s);
 	sample_hot_threads(p, ps, sink, now);
 	return 0;
 }
@@ -778,20 +892,33 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 
 	p->gen++;
 	p->stats.ticks++;
-	/* With the cheap tier, /proc is listed every cheap_stat_every ticks:
-	 * in between, a vanished process is seen by its kept fd (ESRCH). */
-	if (listed && p->cfg.cheap_stat_every > 1 && p->gen % p->cfg.cheap_stat_every != 1)
+	/* With the cheap tier, /proc is listed every list_every ticks: in
+	 * between, a vanished process is seen by its kept fd (ESRCH). */
+	uint32_t list_every = p->cfg.list_every ? p->cfg.list_every : p->cfg.cheap_stat_every;
+	int probed = 0;
+	if (listed && list_every > 1 && p->gen % list_every != 1) {
 		listed = 0;
-	else
+	} else if (listed && list_every == 1 && p->cfg.cheap_stat_every > 1 && probe_new(p)) {
+		listed = 0, probed = 1; /* new pids opened, the dead seen by their fds */
+	} else {
+		/* the cursor is read before the listing: a pid allocated during
+		 * it is probed next tick (an already open one is skipped) */
+		if (listed && list_every == 1 && p->cfg.cheap_stat_every > 1) {
+			p->last_pid = read_last_pid(p);
+			p->full_gen = p->gen;
+			p->nretry = 0;
+		}
 		discover(p);
+	}
 	while ((ps = taskmap_next(p->procs, &it, NULL, NULL))) {
 		int rc = (listed && ps->seen_gen != p->gen) ? -ESRCH
 			 : cheap_tick(p, ps)		    ? sample_cheap(p, ps, sink, now_ns)
-							    : sample_process(p, ps, sink, now_ns);
+					     : sample_process(p, ps, sink, now_ns, NULL);
 		if (rc == -ESRCH) {
 			/* Listed this tick but its old files are dead: the pid may
 			 * already belong to a new task. */
-			if (listed && ps->seen_gen == p->gen && ps->start && nreopen < 32)
+			if ((listed || probed) && ps->seen_gen == p->gen && ps->start &&
+			    nreopen < 32)
 				reopen[nreopen++] = ps->tgid;
 			drop_threads(p, ps, sink, now_ns);
 			if (ps->start && (ps->matched == 1 || p->cfg.scan_all)) {
@@ -805,11 +932,11 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 		alive += rc;
 	}
 	for (int i = 0; i < nreopen; i++) {
-		ps = open_process(p, reopen[i], 1);
+		ps = open_process(p, reopen[i], OPEN_LISTED);
 		if (!ps)
 			continue;
 		ps->seen_gen = p->gen;
-		int rc = sample_process(p, ps, sink, now_ns);
+		int rc = sample_process(p, ps, sink, now_ns, NULL);
 		if (rc == -ESRCH)
 			drop_process(p, ps);
 		else

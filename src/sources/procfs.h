@@ -34,10 +34,18 @@ struct procfs_config {
 	/* scan_all: single-thread non-target processes are probed with their
 	 * schedstat and read stat only every this many ticks (0/1: every tick) */
 	uint32_t cheap_stat_every;
+	/* scan_all: list /proc every this many ticks (0: as cheap_stat_every).
+	 * In between, a vanished process is seen by its kept fd (ESRCH). */
+	uint32_t list_every;
+	/* cheap tier: when the schedstat probe shows the process ran, read its
+	 * stat at once and emit the process sample (with the leader's schedstat)
+	 * instead of waiting for the next cheap_stat_every tick. */
+	int sample_on_run;
 };
 
 struct procfs_stats {
 	uint64_t ticks, preads, opens, samples, gone, listings;
+	uint64_t probes;	/* new pids opened from the pid cursor instead of a listing */
 	uint64_t alive;		/* targets alive at the last tick */
 	uint64_t tick_ns_total; /* CPU spent inside procfs_tick (thread CPU clock) */
 };

@@ -38,7 +38,12 @@
  * every COLD_PERIOD_NS: its counters cannot have moved much. */
 #define EVERY_TICK_PER_S 1000u
 #define COLD_PERIOD_NS	 (5 * NS_PER_S)
-#define LISTEN_RCVBUF	 (8 << 20) /* ~1.3 KB per exit record: ~6000 queued */
+/* A single-thread process whose samples carry its schedstat (procfs's cheap
+ * tier reads it every tick and samples the process whenever its run time
+ * moved) is known exactly: if no sample says it ran or waited, none of its
+ * counters or delays can have moved. It is asked again only this rarely. */
+#define EXACT_COLD_PERIOD_NS (60 * NS_PER_S)
+#define LISTEN_RCVBUF	     (8 << 20) /* ~1.3 KB per exit record: ~6000 queued */
 
 struct ts_target {
 	int32_t key_id; /* tid, or -tgid for a process */
@@ -47,7 +52,8 @@ struct ts_target {
 	uint64_t next_ns; /* next query not before */
 	uint64_t last_ns; /* last query */
 	uint64_t sig;	  /* CPU ticks, faults, threads at the last sample */
-	uint8_t is_process, hot;
+	uint64_t run_sig; /* schedstat run + wait ns at the last sample that had it */
+	uint8_t is_process, hot, exact;
 	char comm[16];
 };
 
@@ -378,6 +384,16 @@ static void observe(void *state, const struct record *rec)
 	if (sig != t->sig || ps->state == 'R' || ps->state == 'D')
 		t->hot = 1;
 	t->sig = sig;
+	if (ps->have & PF_SCHEDSTAT) {
+		/* ns-exact: a 1 ms run moves it where stat's 10 ms ticks may not */
+		if (ps->run_ns + ps->wait_ns != t->run_sig)
+			t->hot = 1;
+		t->run_sig = ps->run_ns + ps->wait_ns;
+	}
+	if ((ps->have & PF_STAT) && ps->num_threads != 1)
+		t->exact = 0;
+	else if (proc && (ps->have & PF_SCHEDSTAT))
+		t->exact = 1;
 	if (!created)
 		return;
 	t->key_id = id;
@@ -431,7 +447,8 @@ static void taskstats_tick(void *state, uint64_t now, const struct record_sink *
 		}
 		if (wrapped && it - 1 >= s->cursor)
 			break; /* full circle */
-		if (t->next_ns > now || (thin && !t->hot && now < t->last_ns + COLD_PERIOD_NS))
+		uint64_t cold = t->exact ? EXACT_COLD_PERIOD_NS : COLD_PERIOD_NS;
+		if (t->next_ns > now || (thin && !t->hot && now < t->last_ns + cold))
 			continue;
 		t->next_ns = now + period - period / 8;
 		t->last_ns = now;

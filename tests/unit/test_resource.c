@@ -279,6 +279,42 @@ static void test_bogus_delay_jump(void **state)
 	free(s);
 }
 
+/* Host-wide scans find a new process up to a tick late: one born after the
+ * run's first tick counts everything since its birth (from its start time),
+ * one that was there at the first tick only what came after. The leader's
+ * schedstat that procfs's cheap tier attaches to a process sample does not
+ * make its CPU "schedstat_ns" (that is the sum over sampled threads). */
+static void test_born_during_run_found_late(void **state)
+{
+	struct fx f = make(0);
+	(void)state;
+
+	for (uint64_t k = 0; k <= 5; k++) {
+		uint64_t t = 1000 * MS + k * 100 * MS;
+		proc_sample(&f, 700, 50, t, 20 + k, 100, 1); /* started at 0.5 s */
+		if (k >= 4) {				     /* started at 1.15 s, found at 1.4 s */
+			struct record r =
+			    unit_sample(SCOPE_PROCESS, t, (struct task_key){701, 701, 115}, "late",
+					PF_STAT | PF_SCHEDSTAT);
+			r.u.sample.s.utime = k == 4 ? 20 : 30;
+			r.u.sample.s.num_threads = 1;
+			r.u.sample.s.run_ns = r.u.sample.s.utime * 10 * MS;
+			feed(&f, &r);
+		}
+		tick(&f, t);
+	}
+	char *s = report(&f);
+	char *late = strstr(s, "\"pid\":701,");
+	assert_non_null(late);
+	assert_non_null(strstr(late, "\"seen_s\":0.35,"));
+	assert_non_null(strstr(late, "\"cpu_source\":\"stat_ticks\""));
+	assert_non_null(strstr(late, "\"cpu_ns\":300000000,"));
+	char *early = strstr(s, "\"pid\":700,");
+	assert_non_null(early);
+	assert_non_null(strstr(early, "\"cpu_ns\":50000000,")); /* 5 ticks, not 25 */
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +324,7 @@ int main(void)
 	    cmocka_unit_test(test_leak_and_series_bound),
 	    cmocka_unit_test(test_exit_record),
 	    cmocka_unit_test(test_bogus_delay_jump),
+	    cmocka_unit_test(test_born_during_run_found_late),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
