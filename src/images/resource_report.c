@@ -466,7 +466,11 @@ static void out_method(struct out *o)
 		"exact: sum of per-thread schedstat on-CPU ns over wall time "
 		"(stat ticks where schedstat is missing: cpu_source)");
 	out_str(o, "user_pct", NULL, "sampled: stat utime/stime ticks (USER_HZ resolution)");
-	out_str(o, "memory", NULL, "exact gauges read each interval from status");
+	out_str(o, "memory", NULL,
+		"exact gauges read each interval (RSS from stat, the split from status); "
+		"host-wide (-a) at -i >= 100ms, a single-thread process whose schedstat "
+		"did not move (it did not run: no counter of it can have) is re-read "
+		"only every ~5 s");
 	out_str(o, "io", NULL,
 		"exact counters: per-thread task/<tid>/io summed (reaped children excluded)");
 	out_str(o, "faults", NULL, "exact counters: process stat");

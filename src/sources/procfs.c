@@ -51,6 +51,7 @@ struct pslot {
 	int32_t *tids; /* threads being deep-sampled */
 	int ntids, captids;
 	uint64_t last_run_ns; /* cheap tier: the leader's schedstat run time */
+	uint64_t last_statm;  /* cheap tier: statm resident at the last refresh */
 };
 
 struct tslot {
@@ -836,37 +837,52 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 }
 
 /* Host-wide cheap tier for a single-thread process that is not a target: the
- * leader's schedstat (one short pread, a third of stat's cost) tells whether
- * it ran; stat (comm, thread count) is re-read every cheap_stat_every ticks,
- * staggered by pid. A thread it starts is noticed at that next stat read. */
-static int cheap_tick(const struct procfs *p, const struct pslot *ps)
+ * leader's schedstat (one short pread, a fifth of stat's cost) tells whether
+ * it ran. Every cheap_stat_every ticks, staggered by pid, it is looked at
+ * again: without sample_on_run by a stat read (comm, thread count: a thread
+ * it started is noticed then); with it, by statm, and sampled only if its
+ * RSS moved (reclaim, swap), since whatever else can change needs it to run,
+ * and a run is sampled at once. */
+static int cheap_eligible(const struct procfs *p, const struct pslot *ps)
 {
-	uint32_t every = p->cfg.cheap_stat_every;
-
-	return every > 1 && p->cfg.scan_all && ps->matched == 0 && ps->start && ps->nthreads == 1 &&
-	       (p->gen + (uint32_t)ps->tgid) % every != 0 &&
-	       ps->fds[file_index(PF_SCHEDSTAT)] != FD_DENIED &&
+	return p->cfg.cheap_stat_every > 1 && p->cfg.scan_all && ps->matched == 0 && ps->start &&
+	       ps->nthreads == 1 && ps->fds[file_index(PF_SCHEDSTAT)] != FD_DENIED &&
 	       ps->fds[file_index(PF_SCHEDSTAT)] != FD_ABSENT;
 }
 
+static int refresh_tick(const struct procfs *p, const struct pslot *ps)
+{
+	return (p->gen + (uint32_t)ps->tgid) % p->cfg.cheap_stat_every == 0;
+}
+
 static int sample_cheap(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
-			uint64_t now)
+			uint64_t now, int refresh)
 {
 	struct proc_sample s;
+	uint32_t want = PF_SCHEDSTAT;
 
 	s.have = 0;
-	if (read_files(p, ps->dirfd, "", ps->fds, PF_SCHEDSTAT, &s, NULL, NULL))
+	if (refresh && ps->fds[file_index(PF_STATM)] != FD_DENIED &&
+	    ps->fds[file_index(PF_STATM)] != FD_ABSENT)
+		want |= PF_STATM;
+	if (read_files(p, ps->dirfd, "", ps->fds, want, &s, NULL, NULL))
 		return -ESRCH;
-	if (!(s.have & PF_SCHEDSTAT))
+	if (!(s.have & PF_SCHEDSTAT) || (refresh && !(s.have & PF_STATM)))
 		return sample_process(p, ps, sink, now, NULL); /* unreadable: the stat way */
 	int ran = ps->last_run_ns && s.run_ns != ps->last_run_ns;
 	if (ran)
 		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
 	ps->last_run_ns = s.run_ns;
 	/* A process that did not run cannot have faulted, switched, done I/O
-	 * or accrued a delay: only its gauges (RSS) can drift, and they are
-	 * refreshed at its next cheap_stat_every tick. */
-	if (ran && p->cfg.sample_on_run)
+	 * or accrued a delay: only its RSS can drift, which statm shows (its
+	 * per-CPU counters are summed differently from stat's: compare statm
+	 * with statm). */
+	int rss_moved = 0;
+	if (refresh) {
+		rss_moved = ps->last_statm && s.statm_resident != ps->last_statm;
+		ps->last_statm = s.statm_resident;
+	}
+	if (p->cfg.sample_on_run && (ran || rss_moved))
 		return sample_process(p, ps, sink, now, &s);
 	sample_hot_threads(p, ps, sink, now);
 	return 0;
@@ -911,9 +927,11 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 		discover(p);
 	}
 	while ((ps = taskmap_next(p->procs, &it, NULL, NULL))) {
+		int cheap = cheap_eligible(p, ps), refresh = cheap && refresh_tick(p, ps);
 		int rc = (listed && ps->seen_gen != p->gen) ? -ESRCH
-			 : cheap_tick(p, ps)		    ? sample_cheap(p, ps, sink, now_ns)
-					     : sample_process(p, ps, sink, now_ns, NULL);
+			 : cheap && (!refresh || p->cfg.sample_on_run)
+			     ? sample_cheap(p, ps, sink, now_ns, refresh)
+			     : sample_process(p, ps, sink, now_ns, NULL);
 		if (rc == -ESRCH) {
 			/* Listed this tick but its old files are dead: the pid may
 			 * already belong to a new task. */
