@@ -469,8 +469,8 @@ static void out_method(struct out *o)
 	out_str(o, "memory", NULL,
 		"exact gauges read each interval (RSS from stat, the split from status); "
 		"host-wide (-a) at -i >= 100ms, a single-thread process whose schedstat "
-		"did not move (it did not run: no counter of it can have) is re-read "
-		"only every ~5 s");
+		"did not move (it did not run: no counter of it can have) is not re-read; "
+		"its RSS is checked with statm every ~5 s");
 	out_str(o, "io", NULL,
 		"exact counters: per-thread task/<tid>/io summed (reaped children excluded)");
 	out_str(o, "faults", NULL, "exact counters: process stat");

@@ -3,7 +3,10 @@
  * The procfs source: polls /proc (or --proc-root) and emits REC_SAMPLE and
  * REC_GONE records. Two tiers:
  *  - cheap: every process's /proc/<pid>/stat (one kept fd per process), only
- *    when scan_all is set (host-wide images, triage);
+ *    when scan_all is set (host-wide images, triage); a single-thread process
+ *    that is not a target is probed by its schedstat alone (did it run?), see
+ *    cheap_stat_every and sample_on_run. On a real procfs, new processes
+ *    between full listings come from the pid cursor (loadavg's last field);
  *  - deep: per-thread files (deep_files) of target processes, and hot_files of
  *    processes whose CPU grew during the tick (a thread that ran the whole
  *    interval makes its process's CPU grow: that is why pruning is safe).
