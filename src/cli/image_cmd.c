@@ -3,19 +3,110 @@
  * The shared body of the image commands: parse options, check targets, run
  * the pipeline for the duration (or until Ctrl-C), print the report, and map
  * the outcome to the exit codes of SPEC.md.
+ *
+ * Formats: text, json, prom, csv and html through report_write (the last
+ * three derived from the JSON report). folded and svg only where the image
+ * has stacks (sched: where its hogs paused); options.c refuses them for the
+ * others with exit 2, so a format is never silently ignored.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/store_cmd.h"
 #include "core/run.h"
+#include "render/flamegraph.h"
+#include "render/folded.h"
 
 static int usage_error(const struct run_opts *o)
 {
 	fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err);
 	return EXIT_USAGE;
+}
+
+/* The folded lines of the report (sched: the hogs' stacks) in an aggregate.
+ * NULL when out of memory. */
+static struct stack_agg *folded_agg(struct run *r)
+{
+	struct stack_agg *agg = stack_agg_new();
+	char *buf = NULL, *save = NULL;
+	size_t len = 0;
+	FILE *ms = open_memstream(&buf, &len);
+	struct out out;
+
+	if (!agg || !ms) {
+		if (ms)
+			fclose(ms);
+		free(buf);
+		stack_agg_free(agg);
+		return NULL;
+	}
+	out_init(&out, ms, OUT_FOLDED);
+	run_report(r, &out);
+	fclose(ms);
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		stack_agg_add_line(agg, l); /* a line without a count is left out */
+	free(buf);
+	return agg;
+}
+
+/* -f folded and -f svg: the image's folded lines (sched: where its hogs
+ * paused), sorted as flamegraph.pl wants them, or drawn as a flame graph.
+ * Exit code, message said. */
+static int write_graph(struct run *r, struct run_opts *o, const char *image)
+{
+	struct stack_agg *agg = folded_agg(r);
+	char title[256], sub[256];
+	FILE *fp;
+	int rc;
+
+	if (!agg)
+		return fprintf(stderr, "procimage %s: out of memory\n", o->cmd), 1;
+	if (!stack_agg_total(agg))
+		fprintf(stderr,
+			"procimage %s: no thread held a CPU for %g ms or more: no stacks to %s "
+			"(lower --threshold?)\n",
+			o->cmd, (double)o->threshold_ns / 1e6, o->fmt == OUT_SVG ? "draw" : "fold");
+	if (o->targets.npids)
+		snprintf(title, sizeof(title), "procimage %s: pid %d%s", image, o->targets.pids[0],
+			 o->targets.npids > 1 ? " and more" : "");
+	else if (o->targets.have_comm || o->targets.cgroup[0])
+		snprintf(title, sizeof(title), "procimage %s: %.200s", image,
+			 o->targets.have_comm ? o->targets.comm_src : o->targets.cgroup);
+	else
+		snprintf(title, sizeof(title), "procimage %s: all processes", image);
+	snprintf(sub, sizeof(sub),
+		 "where threads in runs of %g ms or more were seen: %s; [on-cpu]: running",
+		 (double)o->threshold_ns / 1e6,
+		 o->stacks ? "kernel stacks, else wchan" : "wchan (--stacks: kernel stacks)");
+	struct flamegraph_opts fo = {.title = title, .subtitle = sub};
+	fp = opts_open_output(o);
+	if (!fp) {
+		stack_agg_free(agg);
+		return fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err), 1;
+	}
+	rc = o->fmt == OUT_SVG ? flamegraph_write_svg_ex(fp, agg, &fo)
+			       : stack_agg_write_folded(agg, fp);
+	stack_agg_free(agg);
+	if (opts_close_output(o, fp))
+		rc = rc ? rc : -EIO; /* o->err says what failed */
+	else if (rc)
+		snprintf(o->err, sizeof(o->err), "cannot write the report to '%s': %s",
+			 o->output ? o->output : "stdout", strerror(-rc));
+	if (rc)
+		return fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err), 1;
+	return 0;
+}
+
+/* The report in -f: exit code, message said. */
+static int write_report(struct run *r, struct run_opts *o, const char *image)
+{
+	if (o->fmt == OUT_FOLDED || o->fmt == OUT_SVG)
+		return write_graph(r, o, image);
+	return report_write_run(o, r); /* text, json; prom/csv/html from the JSON */
 }
 
 int image_cmd_run(int argc, char **argv, const char *image, const char *help)
@@ -61,23 +152,8 @@ int image_cmd_run(int argc, char **argv, const char *image, const char *help)
 	if (rc == 0 && (rc = run_exit_code(r)) == EXIT_NOTARGET)
 		fprintf(stderr, "procimage %s: no such process: none of the given pids exists\n",
 			o.cmd);
-	if (rc == 0 && (o.fmt == OUT_PROM || o.fmt == OUT_CSV || o.fmt == OUT_HTML)) {
-		rc = report_write_run(&o, r); /* derived from the JSON report */
-	} else if (rc == 0) {
-		FILE *fp = opts_open_output(&o);
-		if (!fp) {
-			fprintf(stderr, "procimage %s: %s\n", o.cmd, o.err);
-			rc = 1;
-		} else {
-			struct out out;
-			out_init(&out, fp, o.fmt);
-			run_report(r, &out);
-			if (fp != stdout)
-				fclose(fp);
-			else
-				fflush(stdout);
-		}
-	}
+	if (rc == 0)
+		rc = write_report(r, &o, image);
 	if (o.stats)
 		run_print_stats(r, stderr);
 	run_free(r);

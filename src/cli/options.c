@@ -94,6 +94,79 @@ int opts_parse_format(const char *s, enum out_format *f)
 	return -EINVAL;
 }
 
+#define FMT(x)	    (1u << (x))
+#define FMTS_REPORT (FMT(OUT_TEXT) | FMT(OUT_JSON) | FMT(OUT_PROM) | FMT(OUT_CSV) | FMT(OUT_HTML))
+#define FIX_NO_STACK                                                                               \
+	"it has no stacks to fold: for a flame graph use 'procimage stacks -p PID -f svg'"
+#define FIX_LIVE                                                                                   \
+	"folded stacks and flame graphs come from live runs: 'procimage sched --stacks -f svg' "   \
+	"or 'procimage stacks -p PID -f svg'"
+
+/* The commands that write fewer than every -f value; the others (sched,
+ * syscall) write them all or check -f themselves (stacks, doctor). */
+static const struct fmt_rule {
+	const char *cmd;
+	const char *writer; /* who writes the report, for the message */
+	unsigned fmts;
+	const char *fix;
+} fmt_rules[] = {
+    {"resource", "resource", FMTS_REPORT, FIX_NO_STACK},
+    {"keytime", "keytime", FMTS_REPORT, FIX_NO_STACK},
+    {"migrate", "migrate", FMTS_REPORT, FIX_NO_STACK},
+    {"triage", "triage", FMTS_REPORT,
+     "for the hogs' stacks use 'procimage sched --stacks -f folded' (or -f svg)"},
+    {"report", "report", FMTS_REPORT, FIX_LIVE},
+    {"record", "record --report", FMTS_REPORT, FIX_LIVE},
+    {"sched-image", "--report", FMTS_REPORT,
+     "for the hogs' stacks as a flame graph use 'procimage sched --stacks -f svg'"},
+    {"resource-image", "--report", FMTS_REPORT, FIX_NO_STACK},
+    {"keytime-image", "--report", FMTS_REPORT, FIX_NO_STACK},
+    {"migrate-image", "--report", FMTS_REPORT, FIX_NO_STACK},
+    {"sys-cost", "--report", FMTS_REPORT,
+     "for folded lines or a flame graph use 'procimage syscall -p PID -f folded' (or -f svg)"},
+    {"watch", "watch", 0,
+     "watch writes its captures in --capture-format json|text; -f is not used: drop it"},
+};
+
+static const struct fmt_rule *fmt_rule(const char *cmd)
+{
+	for (size_t i = 0; cmd && i < sizeof(fmt_rules) / sizeof(fmt_rules[0]); i++)
+		if (strcmp(cmd, fmt_rules[i].cmd) == 0)
+			return &fmt_rules[i];
+	return NULL;
+}
+
+/* -f given and not written by this command: EXIT_USAGE with what works. */
+static int check_format(struct run_opts *o, const char *arg)
+{
+	static const char *const names[] = {
+	    [OUT_TEXT] = "text", [OUT_JSON] = "json", [OUT_FOLDED] = "folded", [OUT_PROM] = "prom",
+	    [OUT_CSV] = "csv",	 [OUT_SVG] = "svg",   [OUT_HTML] = "html"};
+	const struct fmt_rule *r = fmt_rule(o->cmd);
+	char list[128] = "";
+	size_t n = 0;
+	int k = 0, total = __builtin_popcount(r ? r->fmts : 0);
+
+	if (!r || !o->fmt_set || (r->fmts & FMT(o->fmt)))
+		return 0;
+	if (!r->fmts) {
+		snprintf(o->err, sizeof(o->err), "-f %s: %s", arg, r->fix);
+		return EXIT_USAGE;
+	}
+	for (size_t f = 0; f < sizeof(names) / sizeof(names[0]); f++) {
+		if (!(r->fmts & FMT(f)))
+			continue;
+		k++;
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+				      k == 1	   ? ""
+				      : k == total ? " or "
+						   : ", ",
+				      names[f]);
+	}
+	snprintf(o->err, sizeof(o->err), "-f %s: %s writes %s; %s", arg, r->writer, list, r->fix);
+	return EXIT_USAGE;
+}
+
 static int bad(struct run_opts *o, const char *fmt, const char *a, const char *b)
 {
 	snprintf(o->err, sizeof(o->err), fmt, a, b);
@@ -155,7 +228,8 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 				   "--format '%s' is unknown: use text, json, folded, prom, csv, "
 				   "svg or html%s",
 				   arg, "");
-		return 0;
+		o->fmt_set = 1;
+		return check_format(o, arg);
 	case 'o':
 		o->output = arg;
 		return 0;
@@ -263,6 +337,21 @@ FILE *opts_open_output(struct run_opts *o)
 		snprintf(o->err, sizeof(o->err), "cannot write '%s': %s", o->output,
 			 strerror(errno));
 	return fp;
+}
+
+int opts_close_output(struct run_opts *o, FILE *fp)
+{
+	int err = 0;
+
+	if (fflush(fp) || ferror(fp))
+		err = errno ? errno : EIO;
+	if (fp != stdout && fclose(fp) && !err)
+		err = errno ? errno : EIO;
+	if (!err)
+		return 0;
+	snprintf(o->err, sizeof(o->err), "cannot write the report to '%s': %s",
+		 o->output && strcmp(o->output, "-") ? o->output : "stdout", strerror(err));
+	return 1;
 }
 
 void opts_free(struct run_opts *o)

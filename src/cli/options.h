@@ -23,6 +23,7 @@ struct run_opts {
 	uint64_t duration_ns, interval_ns, threshold_ns;
 	int duration_set, interval_set, threshold_set;
 	enum out_format fmt;
+	int fmt_set; /* -f was given */
 	const char *output;
 	const char *proc_root;
 	int stats, threads, children, stacks, verbose, top, sequence;
@@ -51,10 +52,16 @@ int opts_parse(struct run_opts *o, int argc, char **argv, const char *help, int 
 typedef int (*opts_extra_fn)(void *ctx, struct run_opts *o, int code, const char *arg);
 int opts_parse_ex(struct run_opts *o, int argc, char **argv, const char *help, int *optind_out,
 		  const struct option *extra, opts_extra_fn fn, void *ctx);
-/* Parse "text|json|folded|prom|csv|svg|html". */
+/* Parse "text|json|folded|prom|csv|svg|html". opts_parse also refuses
+ * (EXIT_USAGE) a -f value the command does not write, naming what it does
+ * write and what to use instead; see fmt_rules in options.c. */
 int opts_parse_format(const char *s, enum out_format *f);
 /* Open -o FILE (0600, O_NOFOLLOW) or return stdout. NULL with err set. */
 FILE *opts_open_output(struct run_opts *o);
+/* Flush and (unless stdout) close what opts_open_output gave. 0, or 1 with
+ * err set ("cannot write the report to 'FILE': No space left on device")
+ * when anything written to it failed. */
+int opts_close_output(struct run_opts *o, FILE *fp);
 void opts_free(struct run_opts *o);
 
 #endif

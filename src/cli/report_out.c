@@ -71,24 +71,31 @@ static int write_derived(struct run_opts *o, const char *json, size_t len)
 		return 1;
 	}
 	rc = render(o->fmt, fp, doc);
+	if (ferror(fp)) /* a failed write (full disk): say why, not just EIO */
+		rc = -(errno ? errno : EIO);
 	jdoc_free(doc);
-	if (fp == stdout) {
-		rc = fflush(fp) ? -EIO : rc;
+	if (atomic && !rc && (fflush(fp) || fsync(fileno(fp))))
+		rc = -(errno ? errno : EIO);
+	if (rc) {
+		if (fp != stdout)
+			fclose(fp);
+		snprintf(o->err, sizeof(o->err), "cannot write the report to '%s': %s",
+			 o->output && strcmp(o->output, "-") ? o->output : "stdout", strerror(-rc));
 	} else {
-		rc = (fflush(fp) || (atomic && fsync(fileno(fp)))) ? -EIO : rc;
-		rc = fclose(fp) ? -EIO : rc;
+		rc = opts_close_output(o, fp) ? -EIO : 0;
 	}
-	if (atomic && !rc && rename(tmp, o->output))
+	if (atomic && !rc && rename(tmp, o->output)) {
 		rc = -errno;
+		snprintf(o->err, sizeof(o->err), "cannot write the report to '%s': %s", o->output,
+			 strerror(-rc));
+	}
 	if (atomic && rc)
 		unlink(tmp);
-	if (rc)
-		snprintf(o->err, sizeof(o->err), "cannot write the report to '%s': %s",
-			 o->output ? o->output : "stdout", strerror(-rc));
 	return rc ? 1 : 0;
 }
 
-int report_write(struct run_opts *o, report_fn fn, void *ctx)
+/* The report in o->fmt. 0, or 1 with o->err set. */
+static int write_report(struct run_opts *o, report_fn fn, void *ctx)
 {
 	struct out out;
 	FILE *fp;
@@ -106,15 +113,32 @@ int report_write(struct run_opts *o, report_fn fn, void *ctx)
 		free(buf);
 		return rc;
 	}
+	if (o->fmt == OUT_SVG) {
+		/* a command that draws a flame graph does it itself, and
+		 * options.c refuses svg for the others: never text instead */
+		snprintf(o->err, sizeof(o->err), "-f svg: %s does not draw flame graphs", o->cmd);
+		return EXIT_USAGE;
+	}
 	fp = opts_open_output(o);
 	if (!fp)
 		return 1;
-	out_init(&out, fp, o->fmt == OUT_JSON ? OUT_JSON : OUT_TEXT);
+	/* folded: only the lines an image writes in folded mode (sched's hogs) */
+	out_init(&out, fp, o->fmt);
 	fn(ctx, &out);
-	if (fp != stdout)
-		return fclose(fp) ? 1 : 0;
-	fflush(stdout);
-	return 0;
+	return opts_close_output(o, fp);
+}
+
+int report_write(struct run_opts *o, report_fn fn, void *ctx)
+{
+	int rc = write_report(o, fn, ctx);
+
+	/* Said here, because not every caller prints o->err (record's live
+	 * report); cleared so that the ones that do do not say it twice. */
+	if (rc && o->err[0]) {
+		fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err);
+		o->err[0] = 0;
+	}
+	return rc;
 }
 
 static void run_report_fn(void *ctx, struct out *o)
@@ -124,8 +148,5 @@ static void run_report_fn(void *ctx, struct out *o)
 
 int report_write_run(struct run_opts *o, struct run *r)
 {
-	if (report_write(o, run_report_fn, r) == 0)
-		return 0;
-	fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err);
-	return 1;
+	return report_write(o, run_report_fn, r);
 }
