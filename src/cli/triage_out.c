@@ -4,12 +4,15 @@
  * person at a terminal wants), then the sources that were missing, then the
  * evidence: the scan's sched image and each plug-in image of the offenders.
  * A plug-in image that is still a placeholder in this build (its report says
- * "not implemented") is named and skipped instead of printed.
+ * "not implemented") is named and skipped instead of printed. Every format
+ * but folded and svg (no stacks of its own): prom, csv and html are derived
+ * from the JSON report, as for the image commands.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/store_cmd.h"
 #include "cli/triage.h"
 #include "core/clock.h"
 #include "render/jdoc.h"
@@ -150,28 +153,24 @@ static void out_images(struct triage *t, struct out *o)
 	out_obj_close(o);
 }
 
-int triage_print(struct triage *t)
+static void triage_report(void *ctx, struct out *o)
 {
+	struct triage *t = ctx;
 	struct source_status src[SRC_COUNT];
-	FILE *fp = opts_open_output(&t->o);
-	struct out o;
 	uint64_t end = t->deep ? run_ended_ns(t->deep) : run_ended_ns(t->scan);
 
-	if (!fp) {
-		fprintf(stderr, "procimage triage: %s\n", t->o.err);
-		return 1;
-	}
 	merged_sources(t, src);
-	out_init(&o, fp, t->o.fmt);
-	run_envelope_open(&o, "triage", clock_mono_to_wall_ns(t->t0), (double)(end - t->t0) / 1e9,
+	run_envelope_open(o, "triage", clock_mono_to_wall_ns(t->t0), (double)(end - t->t0) / 1e9,
 			  t->o.interval_ns, src);
-	out_diagnosis(t, &o);
-	out_lacking(&o, src);
-	out_images(t, &o);
-	out_obj_close(&o);
-	if (fp != stdout)
-		fclose(fp);
-	else
-		fflush(stdout);
-	return 0;
+	out_diagnosis(t, o);
+	out_lacking(o, src);
+	out_images(t, o);
+	out_obj_close(o);
+}
+
+/* text and JSON through the field API, prom/csv/html from the JSON document
+ * (options.c refuses folded and svg for triage). */
+int triage_print(struct triage *t)
+{
+	return report_write(&t->o, triage_report, t);
 }

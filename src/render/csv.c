@@ -7,13 +7,15 @@
  * syscalls, events...), with an "image" and "table" column; an element that
  * holds rows of its own (the syscall sequence's calls[], see
  * jdoc_nested_rows) gives one row per nested row, prefixed with the
- * element's identity. The header is the union of the keys seen, in
- * first-seen order.
+ * element's identity. A report of several images (report with IMAGEs,
+ * triage) decides series or not per image. The header is the union of the
+ * keys seen, in first-seen order.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "procimage/image.h"
 #include "render/jdoc.h"
 
 #define CSV_MAX_COLS 128
@@ -132,6 +134,16 @@ static void walk(struct csv *c, FILE *fp, int pass, const char *image, const str
 	}
 }
 
+/* An image's rows: series points when it has series, else its elements. */
+static void walk_image(struct csv *c, FILE *fp, int pass, const char *image, const struct jv *o)
+{
+	c->series = has_series(o);
+	walk(c, fp, pass, image, o);
+	for (const struct jv *m = o->kids; m; m = m->next)
+		if (m->type == J_OBJ && m->key && strcmp(m->key, "sources"))
+			walk(c, fp, pass, m->key, m);
+}
+
 int render_csv(FILE *fp, const struct jv *doc)
 {
 	struct csv c = {0};
@@ -140,17 +152,31 @@ int render_csv(FILE *fp, const struct jv *doc)
 	if (!doc || doc->type != J_OBJ)
 		return -EINVAL;
 	img = jdoc_str(doc, "image");
-	c.series = has_series(doc);
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1) {
 			for (int i = 0; i < c.ncols; i++)
 				fprintf(fp, "%s%s", i ? "," : "", c.cols[i]);
 			fputc('\n', fp);
 		}
+		if (img && image_find(img)) {
+			walk_image(&c, fp, pass, img, doc);
+			continue;
+		}
+		/* Several images (report IMAGE IMAGE, triage): the document's own
+		 * rows (triage's offenders), then each image's, series or not
+		 * as that image has them. */
+		c.series = 0;
 		walk(&c, fp, pass, img ? img : "report", doc);
-		for (const struct jv *m = doc->kids; m; m = m->next)
-			if (m->type == J_OBJ && m->key && strcmp(m->key, "sources"))
-				walk(&c, fp, pass, m->key, m);
+		for (const struct jv *m = doc->kids; m; m = m->next) {
+			if (m->type != J_OBJ || !m->key || !strcmp(m->key, "sources"))
+				continue;
+			if (!jdoc_image_set(m)) {
+				walk_image(&c, fp, pass, m->key, m);
+				continue;
+			}
+			for (const struct jv *k = m->kids; k; k = k->next)
+				walk_image(&c, fp, pass, k->key, k);
+		}
 	}
 	return 0;
 }

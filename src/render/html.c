@@ -349,6 +349,16 @@ static void image_section(FILE *fp, const char *name, const struct jv *o)
 	fputs("</section>\n", fp);
 }
 
+/* Whether image_section would show any of o's own members. */
+static int has_section(const struct jv *o)
+{
+	for (const struct jv *m = o->kids; m; m = m->next)
+		if (((m->type == J_STR || m->type == J_NUM) && !is_envelope(m->key)) ||
+		    (m->type == J_ARR && m->n && m->kids && m->kids->type == J_OBJ))
+			return 1;
+	return 0;
+}
+
 static const char style[] =
     "<style>body{font:14px sans-serif;margin:2em;color:#222}table{border-collapse:collapse;"
     "margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
@@ -395,13 +405,26 @@ int render_html(FILE *fp, const struct jv *doc)
 		esc(fp, jdoc_str(s, "reason")), fputs("</td></tr>\n", fp);
 	}
 	fputs("</table>\n", fp);
-	/* Several images when the envelope names none: one object each. */
-	if (img && image_find(img))
+	/* Several images when the envelope names none: the report's own
+	 * fields (triage's diagnosis), then one object each; an object of
+	 * images (triage's "images") gives a section per image. */
+	if (img && image_find(img)) {
 		image_section(fp, img, doc);
-	else
-		for (const struct jv *m = doc->kids; m; m = m->next)
-			if (m->type == J_OBJ && strcmp(m->key, "sources"))
+	} else {
+		if (has_section(doc))
+			image_section(fp, img ? img : "report", doc);
+		for (const struct jv *m = doc->kids; m; m = m->next) {
+			if (m->type != J_OBJ || !strcmp(m->key, "sources"))
+				continue;
+			if (!jdoc_image_set(m)) {
 				image_section(fp, m->key, m);
+				continue;
+			}
+			for (const struct jv *k = m->kids; k; k = k->next)
+				if (k->type == J_OBJ)
+					image_section(fp, k->key, k);
+		}
+	}
 	flame(fp, doc);
 	fputs("</body></html>\n", fp);
 	return ferror(fp) ? -EIO : 0;

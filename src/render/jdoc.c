@@ -6,6 +6,8 @@
  */
 #include "render/jdoc.h"
 
+#include "procimage/image.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,4 +301,14 @@ const struct jv *jdoc_nested_rows(const struct jv *e)
 			return a;
 	}
 	return NULL;
+}
+
+int jdoc_image_set(const struct jv *o)
+{
+	if (!o || o->type != J_OBJ || !o->kids)
+		return 0;
+	for (const struct jv *m = o->kids; m; m = m->next)
+		if (m->type != J_OBJ || !m->key || !image_find(m->key))
+			return 0;
+	return 1;
 }

@@ -39,6 +39,11 @@ const char *jdoc_str(const struct jv *obj, const char *key);
  * one row each under the element's identity. NULL when e has none. */
 const struct jv *jdoc_nested_rows(const struct jv *e);
 
+/* Whether o is an object of image reports keyed by image name (triage's
+ * "images": {"resource": {..}, "syscall": {..}}), which the renderers show
+ * as those images. */
+int jdoc_image_set(const struct jv *o);
+
 /* The renderers (src/render/{prom,csv,html}.c). 0, or -errno. */
 int render_prom(FILE *fp, const struct jv *doc);
 int render_csv(FILE *fp, const struct jv *doc);

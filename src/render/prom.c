@@ -8,7 +8,8 @@
  *   - a number or boolean member: procimage_<image>_<path>;
  *   - an array of objects (tasks[], hogs[], syscalls[]...): one sample per
  *     element and numeric member, labelled with the element's strings and
- *     identity numbers (pid, tid, cpu, nr...);
+ *     identity numbers (pid, tid, cpu, nr...), but not its sentences
+ *     (triage's diagnosis);
  *   - an object keyed by an open set of names (syscall errnos{ENOENT: n}):
  *     one family, the name as a label (errno="ENOENT");
  *   - timelines (events, series, sequence, observed, stack...) are left to
@@ -38,6 +39,9 @@ struct prom {
 
 static const char *const identity_keys[] = {"pid",  "tid", "tgid", "cpu", "nr",
 					    "from", "to",  "uid",  "id",  NULL};
+/* Strings that are sentences, not identities: never labels (a label that
+ * changes with every run is a new series each time). */
+static const char *const prose_keys[] = {"diagnosis", NULL};
 static const char *const timeline_keys[] = {"events",	    "series",	"sequence", "observed",
 					    "stack",	    "evidence", "matrix",   "sources",
 					    "allowed_cpus", NULL};
@@ -153,7 +157,7 @@ static void walk_array(struct prom *p, const char *prefix, const char *labels, c
 			continue;
 		snprintf(lab, sizeof(lab), "%s", labels);
 		for (const struct jv *m = e->kids; m; m = m->next)
-			if (m->type == J_STR ||
+			if ((m->type == J_STR && !in_list(prose_keys, m->key)) ||
 			    (m->type == J_NUM && in_list(identity_keys, m->key)))
 				label_append(lab, sizeof(lab), m->key,
 					     m->type == J_STR ? m->str : m->str);
@@ -276,7 +280,13 @@ int render_prom(FILE *fp, const struct jv *doc)
 		snprintf(sub, sizeof(sub), "%s_%s", prefix, m->key);
 		/* Several images (the envelope names none): each is an object
 		 * named after it. */
-		if (m->type == J_OBJ) {
+		if (m->type == J_OBJ && (!img || !image_find(img)) && jdoc_image_set(m)) {
+			/* triage's images{}: named as the image commands name them */
+			for (const struct jv *k = m->kids; k; k = k->next) {
+				snprintf(sub, sizeof(sub), "procimage_%s", k->key);
+				walk_obj(&p, sub, "", k);
+			}
+		} else if (m->type == J_OBJ) {
 			if (!img || !image_find(img))
 				snprintf(sub, sizeof(sub), "procimage_%s", m->key);
 			walk_obj(&p, sub, "", m);
