@@ -4,7 +4,7 @@
 
 static const char help[] =
     "usage: procimage keytime TARGETS [-d DUR] [-i INT] [--children] [--threshold DUR]\n"
-    "                         [--stacks] [-f text|json] [-o FILE]\n"
+    "                         [--stacks] [-f text|json|prom|csv|html] [-o FILE]\n"
     "\n"
     "A time-ordered timeline of the targets (with --children, of their descendants too):\n"
     "  fork (child pid), clone (new thread), exec (full filename and argv), comm,\n"
@@ -22,7 +22,7 @@ static const char help[] =
     "  -i, --interval DUR polling interval for the periods (default 10ms)\n"
     "  -d, --duration DUR how long (default 10s; Ctrl-C prints the report early)\n"
     "  --stacks           also read kernel stacks of blocked threads (CAP_SYS_ADMIN)\n"
-    "  -f text|json, -o FILE, --stats\n"
+    "  -f text|json|prom|csv|html  (csv: one row per event), -o FILE, --stats\n"
     "\n"
     "Without the proc connector (a network, user or pid namespace) /proc is diffed\n"
     "every interval instead: tasks shorter than one interval are missed and exit\n"

@@ -3,7 +3,8 @@
 #include "cli/commands.h"
 
 static const char help[] =
-    "usage: procimage migrate TARGETS [-d DUR] [-i INT] [--top N] [-v] [-f text|json] [-o FILE]\n"
+    "usage: procimage migrate TARGETS [-d DUR] [-i INT] [--top N] [-v]\n"
+    "                         [-f text|json|prom|csv|html] [-o FILE]\n"
     "\n"
     "CPU migrations per thread: the exact count (kernel se.nr_migrations delta from\n"
     "/proc/<tid>/sched), the observed timeline of moves (stat field 39 changing\n"
@@ -20,7 +21,8 @@ static const char help[] =
     "                   resolution\n"
     "  --top N          threads to list (default 50)\n"
     "  -v               show every move in text (default: the last 20)\n"
-    "  -f, --format     text (default) or json;  -o FILE  write the report there\n";
+    "  -f, --format     text (default), json, prom, csv or html;  -o FILE  write the\n"
+    "                   report there\n";
 
 int cmd_migrate(int argc, char **argv)
 {

@@ -9,7 +9,8 @@
 
 static const char help[] =
     "usage: procimage resource TARGETS [-d DUR] [-i INT] [--threads] [--enable-delayacct]\n"
-    "                          [-f text|json] [-o FILE] [--top N] [-v] [--stats]\n"
+    "                          [-f text|json|prom|csv|html] [-o FILE] [--top N] [-v]\n"
+    "                          [--stats]\n"
     "\n"
     "Per process (and per thread with --threads): CPU user/sys/total % of one CPU over\n"
     "wall time, memory (RSS anon/file/shmem, VmSize, VmSwap, high-water mark, % of host\n"
@@ -27,7 +28,10 @@ static const char help[] =
     "                         memory delays (needs CAP_SYS_ADMIN)\n"
     "      --top N            show the N processes with most CPU\n"
     "  -v, --verbose          print the series in text too\n"
-    "  -f, --format text|json, -o, --output FILE, --proc-root DIR, --stats\n"
+    "  -f, --format FMT       text, json, prom (node_exporter textfile), csv (the\n"
+    "                         series, one row per task and interval) or html\n"
+    "                         (no stacks: folded and svg are 'procimage stacks')\n"
+    "  -o, --output FILE, --proc-root DIR, --stats\n"
     "\n"
     "Delays need taskstats (CAP_NET_ADMIN in the initial user namespace). With\n"
     "kernel.task_delayacct=0, tasks started while it was off have no I/O or memory\n"

@@ -4,7 +4,7 @@
 
 static const char help[] =
     "usage: procimage sched [TARGETS] [-d DUR] [-i INT] [--threshold DUR] [--stacks]\n"
-    "                       [--top N] [-f text|json|folded] [-o FILE]\n"
+    "                       [--top N] [-f text|json|prom|csv|html|folded|svg] [-o FILE]\n"
     "\n"
     "Long CPU occupancy runs per thread, and the threads that waited behind them.\n"
     "A run is a stretch in which a thread was on CPU >= 90% of the wall time\n"
@@ -24,7 +24,10 @@ static const char help[] =
     "                   in a run when seen off CPU (stack needs CAP_SYS_ADMIN);\n"
     "                   without it only wchan says where a hog paused\n"
     "  --top N          rows per table (default 20)\n"
-    "  -f, --format     text (default), json, or folded (the hogs' stacks only)\n"
+    "  -f, --format     text (default), json, prom (node_exporter textfile; -o is\n"
+    "                   replaced atomically), csv, html (a self-contained page),\n"
+    "                   folded (the hogs' stacks only: 'comm;frame;... count') or\n"
+    "                   svg (those stacks as a flame graph)\n"
     "  -o FILE          write the report there\n"
     "  --stats          print procimage's own cost to stderr\n";
 

@@ -28,7 +28,7 @@ const char *const triage_plugins[NPLUGINS] = {"resource", "keytime", "syscall", 
 
 static const char help[] =
     "usage: procimage [triage] [-d DUR] [-i INT] [--top N] [--exclude COMM[,COMM..]]\n"
-    "                 [--threshold DUR] [--stacks] [-f text|json] [-o FILE]\n"
+    "                 [--threshold DUR] [--stacks] [-f text|json|prom|csv|html] [-o FILE]\n"
     "\n"
     "Find the tasks that hold CPUs and hurt others, image them, and explain.\n"
     "1. scan every thread on the host with the sched image (first half of -d);\n"
@@ -45,7 +45,8 @@ static const char help[] =
     "  --exclude LIST   comm names never to pick (thread or process comm)\n"
     "  --threshold DUR  occupancy run threshold (default 50ms)\n"
     "  --stacks         also read kernel stacks of the hogs (CAP_SYS_ADMIN)\n"
-    "  -f, --format     text (default) or json;  -o FILE  write the report there\n";
+    "  -f, --format     text (default), json, prom, csv (the offenders, then each\n"
+    "                   image's rows) or html;  -o FILE  write the report there\n";
 
 static int excluded(const struct triage *t, const struct sched_offender *c)
 {
