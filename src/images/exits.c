@@ -64,7 +64,7 @@ static uint64_t grace_ns(const struct ex_img *x)
 /* The pending exit of pid near t, or a new one. */
 static struct ex_exit *exit_for(struct ex_img *x, int32_t pid, uint64_t start, uint64_t t)
 {
-	for (size_t i = x->nexits; i-- > 0;) {
+	for (size_t i = x->nexits; i-- > x->first_pending;) {
 		struct ex_exit *e = &x->exits[i];
 		if (e->pid == pid && !e->final && (!start || !e->start || start == e->start) &&
 		    (t > e->t_ns ? t - e->t_ns : e->t_ns - t) < 10 * NS_PER_S)
@@ -93,10 +93,21 @@ static struct ex_exit *exit_for(struct ex_img *x, int32_t pid, uint64_t start, u
 	return e;
 }
 
-/* Targets only: an exit counts if the process was sampled as a target. */
+/* Targets only: an exit counts if the process was sampled as a target, or
+ * if polling already found it gone. The tick and the sockets become ready
+ * together: a target that ends as a tick begins is found gone by procfs
+ * before the loop reads its exit events, already queued on the connector and
+ * taskstats sockets (the kernel sends them before the parent can reap). Its
+ * REC_GONE took it out of seen, but the exit it opened is still pending, and
+ * the events that follow are that exit's. */
 static int wanted(const struct ex_img *x, int32_t pid)
 {
-	return x->all || taskmap_get(x->seen, pid, 0) != NULL;
+	if (x->all || taskmap_get(x->seen, pid, 0) != NULL)
+		return 1;
+	for (size_t i = x->nexits; i-- > x->first_pending;)
+		if (x->exits[i].pid == pid && !x->exits[i].final)
+			return 1;
+	return 0;
 }
 
 static void on_sample(struct ex_img *x, const struct record *r)
@@ -167,6 +178,11 @@ static void on_exit_event(struct ex_img *x, const struct record *r)
 	e = exit_for(x, r->key.tgid, r->key.start_ticks, r->t_ns);
 	if (!e)
 		return;
+	/* The kernel's time of the exit, rather than when polling found it
+	 * gone (a tick's start, which may even precede it) or when the
+	 * taskstats record was read. */
+	if (!(e->srcs & (1u << SRC_CONNECTOR)))
+		e->t_ns = r->t_ns;
 	set_status(e, r->u.exit.status, SRC_CONNECTOR);
 	if (!e->comm[0])
 		memcpy(e->comm, r->comm, sizeof(e->comm));
@@ -252,7 +268,7 @@ static void on_cgroup(struct ex_img *x, const struct record *r)
 		return;
 	}
 	/* The kmsg source re-read it after the process ended. */
-	for (size_t i = x->nexits; i-- > 0;) {
+	for (size_t i = x->nexits; i-- > x->first_pending;) {
 		struct ex_exit *e = &x->exits[i];
 		if (e->pid != r->key.tgid || e->final || !e->have_seen || !e->seen.have_cg)
 			continue;
@@ -292,9 +308,11 @@ static void ex_consume(void *img, const struct record *r)
 		break;
 	case REC_TICK:
 		x->now_ns = r->t_ns;
-		for (size_t i = 0; i < x->nexits; i++)
+		for (size_t i = x->first_pending; i < x->nexits; i++)
 			if (!x->exits[i].final && r->t_ns >= x->exits[i].t_ns + grace_ns(x))
 				exits_classify(x, &x->exits[i]);
+		while (x->first_pending < x->nexits && x->exits[x->first_pending].final)
+			x->first_pending++;
 		break;
 	default:
 		break;
@@ -305,7 +323,7 @@ static void ex_reset(void *img)
 {
 	struct ex_img *x = img;
 
-	x->nexits = 0;
+	x->nexits = x->first_pending = 0;
 }
 
 int exits_all_done(void *img, const int32_t *pids, int n)

@@ -74,6 +74,9 @@ struct ex_img {
 	struct taskmap *seen; /* key (tgid, 0) */
 	struct ex_exit *exits;
 	size_t nexits, cap;
+	/* exits[0, first_pending) are all decided (final): the searches for a
+	 * pending exit, made for every exit on the host, start there. */
+	size_t first_pending;
 	struct ex_oom *ooms;
 	size_t nooms, oomcap;
 	struct ex_vm vm_moves[EX_VM_RING];

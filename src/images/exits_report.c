@@ -328,6 +328,7 @@ int exits_flush(void *img, FILE *fp, enum out_format fmt, uint64_t now_ns, int f
 		printed++;
 	}
 	x->nexits = keep;
+	x->first_pending = 0;
 	fflush(fp);
 	return printed;
 }

@@ -249,13 +249,47 @@ static void test_targets_and_crash(void **state)
 	done(&c, j);
 }
 
+/* A target that exits just as a tick begins: polling finds it gone before
+ * the loop has read the connector and taskstats sockets, so its REC_GONE
+ * comes first (stamped with the tick's start, which may even precede the
+ * kernel's exit time). The exit events that follow are still this target's
+ * exit: they give the status, and the connector's exact time. */
+static void test_gone_then_exit(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	sample(&c, 49, T0, 100, 10, 0);
+	gone(&c, 49, T0 + NS_PER_S);
+	struct record ts = {.kind = REC_TASKSTATS, .source = SRC_TASKSTATS};
+	ts.t_ns = T0 + NS_PER_S + 2 * NS_PER_MS;
+	ts.key = (struct task_key){49, 49, 0};
+	ts.u.ts.is_exit = 1;
+	ts.u.ts.ac_flag = 0x20 | 0x08; /* AGROUP | ACORE */
+	ts.u.ts.exitcode = SIGABRT | 0x80;
+	ts.u.ts.ac_etime_us = 1500000;
+	feed(&c, &ts);
+	connector_exit(&c, 49, T0 + NS_PER_S + 300 * 1000, SIGABRT | 0x80);
+	tick(&c, T0 + 5 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"cause\":\"crash\""));
+	assert_non_null(strstr(j, "\"signal_name\":\"ABRT\""));
+	assert_non_null(strstr(j, "\"core_dumped\":true"));
+	assert_non_null(strstr(j, "\"lifetime_s\":1.5"));
+	assert_non_null(strstr(j, "\"t_ns\":1001000300000"));
+	assert_null(strstr(j, "neither the proc connector nor taskstats"));
+	assert_null(strstr(j, "},{")); /* one exit */
+	done(&c, j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_oom_lines),	cmocka_unit_test(test_normal_exit_code),
 	    cmocka_unit_test(test_oom_from_kernel_log), cmocka_unit_test(test_kill9_is_signal),
 	    cmocka_unit_test(test_no_kmsg_probable),	cmocka_unit_test(test_gone_only_unknown),
-	    cmocka_unit_test(test_targets_and_crash),
+	    cmocka_unit_test(test_targets_and_crash),	cmocka_unit_test(test_gone_then_exit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
