@@ -93,6 +93,15 @@ static struct ex_exit *exit_for(struct ex_img *x, int32_t pid, uint64_t start, u
 	return e;
 }
 
+/* Has pid an exit not decided yet? */
+static int has_pending(const struct ex_img *x, int32_t pid)
+{
+	for (size_t i = x->nexits; i-- > x->first_pending;)
+		if (x->exits[i].pid == pid && !x->exits[i].final)
+			return 1;
+	return 0;
+}
+
 /* Targets only: an exit counts if the process was sampled as a target, or
  * if polling already found it gone. The tick and the sockets become ready
  * together: a target that ends as a tick begins is found gone by procfs
@@ -102,12 +111,17 @@ static struct ex_exit *exit_for(struct ex_img *x, int32_t pid, uint64_t start, u
  * the events that follow are that exit's. */
 static int wanted(const struct ex_img *x, int32_t pid)
 {
-	if (x->all || taskmap_get(x->seen, pid, 0) != NULL)
-		return 1;
-	for (size_t i = x->nexits; i-- > x->first_pending;)
-		if (x->exits[i].pid == pid && !x->exits[i].final)
-			return 1;
-	return 0;
+	return x->all || taskmap_get(x->seen, pid, 0) != NULL || has_pending(x, pid);
+}
+
+/* An exit status source reported e: when the process lingers as a zombie,
+ * polling will find it gone only once its parent reaps it. */
+static void seen_ended(struct ex_img *x, const struct ex_exit *e)
+{
+	struct ex_seen *s = taskmap_get(x->seen, e->pid, 0);
+
+	if (s && (!e->start || s->start == e->start))
+		s->ended = 1;
 }
 
 static void on_sample(struct ex_img *x, const struct record *r)
@@ -147,9 +161,17 @@ static void on_sample(struct ex_img *x, const struct record *r)
 static void on_gone(struct ex_img *x, const struct record *r)
 {
 	struct ex_exit *e;
+	struct ex_seen *s = taskmap_get(x->seen, r->key.tgid, 0);
 
 	if (!wanted(x, r->key.tgid))
 		return;
+	/* A zombie reaped after its exit was decided (a parent slow to wait):
+	 * that exit is reported already, this is not another one. */
+	if (s && s->ended && (!r->key.start_ticks || s->start == r->key.start_ticks) &&
+	    !has_pending(x, r->key.tgid)) {
+		taskmap_del(x->seen, r->key.tgid, 0);
+		return;
+	}
 	e = exit_for(x, r->key.tgid, r->key.start_ticks, r->t_ns);
 	if (e) {
 		e->srcs |= 1u << SRC_PROCFS;
@@ -184,6 +206,7 @@ static void on_exit_event(struct ex_img *x, const struct record *r)
 	if (!(e->srcs & (1u << SRC_CONNECTOR)))
 		e->t_ns = r->t_ns;
 	set_status(e, r->u.exit.status, SRC_CONNECTOR);
+	seen_ended(x, e);
 	if (!e->comm[0])
 		memcpy(e->comm, r->comm, sizeof(e->comm));
 }
@@ -201,6 +224,7 @@ static void on_taskstats(struct ex_img *x, const struct record *r)
 	if (!e)
 		return;
 	set_status(e, ts->exitcode, SRC_TASKSTATS);
+	seen_ended(x, e);
 	e->have_ts = 1;
 	e->ts_flag = ts->ac_flag;
 	e->etime_us = ts->ac_etime_us;

@@ -23,6 +23,7 @@ struct ex_seen {
 	int have_cg;
 	uint64_t cg_oom_kill; /* the memcg's counter at the last cgroup report */
 	char cg_path[96];
+	int ended; /* the connector or taskstats reported its exit (a zombie lingers) */
 };
 
 enum ex_cause { CAUSE_UNKNOWN = 0, CAUSE_EXIT, CAUSE_SIGNAL, CAUSE_CRASH, CAUSE_OOM };

@@ -283,6 +283,26 @@ static void test_gone_then_exit(void **state)
 	done(&c, j);
 }
 
+/* A zombie its parent reaps long after the exit was decided: polling's
+ * REC_GONE then is not a second exit (it was reported as one, "unknown"). */
+static void test_zombie_reaped_late(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	sample(&c, 50, T0, 100, 10, 0);
+	connector_exit(&c, 50, T0 + NS_PER_S, 3 << 8);
+	tick(&c, T0 + 5 * NS_PER_S);
+	gone(&c, 50, T0 + 8 * NS_PER_S);
+	tick(&c, T0 + 12 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"cause\":\"exit\""));
+	assert_null(strstr(j, "\"cause\":\"unknown\""));
+	assert_null(strstr(j, "},{")); /* one exit */
+	done(&c, j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +310,7 @@ int main(void)
 	    cmocka_unit_test(test_oom_from_kernel_log), cmocka_unit_test(test_kill9_is_signal),
 	    cmocka_unit_test(test_no_kmsg_probable),	cmocka_unit_test(test_gone_only_unknown),
 	    cmocka_unit_test(test_targets_and_crash),	cmocka_unit_test(test_gone_then_exit),
+	    cmocka_unit_test(test_zombie_reaped_late),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
