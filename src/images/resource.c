@@ -315,6 +315,35 @@ static void apply_taskstats(struct res_task *t, const struct rec_taskstats *ts, 
 	t->nts++;
 }
 
+/* The exit record of a process's only thread (or of the thread a -p TID
+ * chose) carries its lifetime on-CPU ns (cpu_run_real_total is the same
+ * sum_exec_runtime schedstat shows): the CPU it used after our last sample
+ * of it is counted, and its row lasts until its exit. */
+static void add_exit_cpu(struct res_img *r, struct res_task *p, const struct record *rec,
+			 uint64_t start)
+{
+	const struct rec_taskstats *ts = &rec->u.ts;
+	struct res_task *th = taskmap_get(r->threads, rec->key.tid, start);
+	uint64_t grow;
+
+	if (th && (th->prev.have & PF_SCHEDSTAT)) {
+		if (ts->cpu_run_real_ns <= th->prev.run_ns)
+			return;
+		grow = ts->cpu_run_real_ns - th->prev.run_ns;
+		th->acc.cpu_ns += grow;
+		th->prev.run_ns = ts->cpu_run_real_ns;
+	} else if (!th && !(p->have & PF_SCHEDSTAT) && born_in_run_ns(r, start)) {
+		grow = ts->cpu_run_real_ns; /* never thread-sampled: all its life is the run */
+		p->have |= PF_SCHEDSTAT;
+		p->acc.cpu_ns = 0;
+	} else {
+		return;
+	}
+	p->acc.cpu_ns += grow;
+	if (rec->t_ns > p->t_last)
+		p->t_last = rec->t_ns;
+}
+
 static void on_taskstats(struct res_img *r, const struct record *rec)
 {
 	const struct rec_taskstats *ts = &rec->u.ts;
@@ -332,10 +361,14 @@ static void on_taskstats(struct res_img *r, const struct record *rec)
 		t = taskmap_get(r->procs, rec->key.tgid, start);
 	} else {
 		t = taskmap_get(r->threads, rec->key.tid, start);
-		/* A single-threaded process's own exit record is its process total. */
+		/* A single-threaded process's own exit record is its process total;
+		 * the thread a -p TID selected is its row's whole truth. */
 		struct res_task *p = taskmap_get(r->procs, rec->key.tid, start);
-		if (rec->u.ts.is_exit && p && p->threads_max <= 1)
+		int whole = p && (p->threads_max <= 1 || p->tid != p->tgid);
+		if (p && ((rec->u.ts.is_exit && whole) || p->tid != p->tgid))
 			apply_taskstats(p, ts, rec->t_ns);
+		if (rec->u.ts.is_exit && whole)
+			add_exit_cpu(r, p, rec, start);
 		if (!r->p.threads)
 			t = NULL; /* per-thread delays are only asked for with --threads */
 	}
@@ -354,7 +387,9 @@ static void on_gone(struct res_img *r, const struct record *rec)
 
 static void on_cgroup(struct res_img *r, const struct record *rec)
 {
-	struct res_task *t = taskmap_get(r->procs, rec->key.tgid, rec->key.start_ticks);
+	/* keyed like the process's row: by tid, which is the tgid but for a
+	 * -p TID of a non-leader thread */
+	struct res_task *t = taskmap_get(r->procs, rec->key.tid, rec->key.start_ticks);
 	size_t n;
 
 	if (!t)

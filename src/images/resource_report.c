@@ -357,7 +357,7 @@ static void out_task(const struct res_img *r, const struct res_task *t, struct o
 
 	out_obj_open(o, NULL);
 	out_i64(o, "pid", "%8lld", t->tgid);
-	if (t->is_thread)
+	if (t->is_thread || t->tid != t->tgid) /* a thread, or the one -p TID chose */
 		out_i64(o, "tid", " %7lld", t->tid);
 	else
 		out_text(o, " %7s", "-");

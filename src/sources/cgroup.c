@@ -27,7 +27,7 @@
 enum { M_MEM = 0, M_CPU, M_PIDS, M_V2, M_COUNT };
 
 struct cg_proc {
-	int32_t tgid;
+	int32_t tgid, tid; /* tid: the sample's (a -p TID's thread standing for it) */
 	uint64_t start;
 	char path[M_COUNT][160]; /* relative to each mount; "" = not in that hierarchy */
 	uint8_t known;		 /* its cgroup file was read (not in a bare fixture tree) */
@@ -282,7 +282,7 @@ static void emit_cgroup(struct cg_src *s, const struct cg_proc *p, uint64_t now,
 	const char *path = v2 ? p->path[M_V2] : p->path[M_MEM];
 	char shown[170];
 
-	r.key = (struct task_key){p->tgid, p->tgid, p->start};
+	r.key = (struct task_key){p->tgid, p->tid, p->start};
 	uint64_t h = p->hash;
 	int hit = -1;
 	for (int i = 0; i < s->ncache && hit < 0; i++)
@@ -379,6 +379,7 @@ static void cgroup_observe(void *state, const struct record *rec)
 	if (!p || !created)
 		return;
 	p->tgid = rec->key.tgid;
+	p->tid = rec->key.tid;
 	p->start = rec->key.start_ticks;
 	learn_paths(s, p);
 	p->hash = 1469598103934665603ULL; /* FNV-1a */

@@ -794,7 +794,13 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	    (!ps->start || (ps->nthreads == 1 && ps->matched == 0)))
 		files |= PF_SCHEDSTAT;
 	r.u.sample.scope = SCOPE_PROCESS;
-	int rc = read_files(p, ps->dirfd, "", ps->fds, files, &r.u.sample.s, r.comm, NULL);
+	/* -p TID of a non-leader: the "process" is that thread, read from its
+	 * own files (its CPU, faults, I/O; memory and fds are the process's),
+	 * keyed by its tid so that no consumer takes it for the whole group. */
+	char prefix[32] = "";
+	if (ps->only_tid)
+		snprintf(prefix, sizeof(prefix), "task/%d/", ps->only_tid);
+	int rc = read_files(p, ps->dirfd, prefix, ps->fds, files, &r.u.sample.s, r.comm, NULL);
 	if (rc == -EACCES && !ps->start)
 		return 0; /* keep the slot: reopening it every tick would cost more */
 	if (rc)
@@ -818,7 +824,7 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 		ps->matched = decide_match(p, ps);
 		if (ps->matched == 1 && (p->cfg.process_files & ~files)) {
 			files |= p->cfg.process_files;
-			read_files(p, ps->dirfd, "", ps->fds, files & ~PF_STAT, s, NULL, NULL);
+			read_files(p, ps->dirfd, prefix, ps->fds, files & ~PF_STAT, s, NULL, NULL);
 		}
 	}
 	ps->nthreads = s->num_threads;
@@ -828,7 +834,7 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	if (cpu > ps->last_cpu_ticks)
 		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
 	ps->last_cpu_ticks = cpu;
-	r.key = (struct task_key){ps->tgid, ps->tgid, ps->start};
+	r.key = (struct task_key){ps->tgid, ps->only_tid ? ps->only_tid : ps->tgid, ps->start};
 	if (ps->matched == 1 || p->cfg.scan_all)
 		emit_sample(p, sink, now, &r, NULL);
 
@@ -940,8 +946,9 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 				reopen[nreopen++] = ps->tgid;
 			drop_threads(p, ps, sink, now_ns);
 			if (ps->start && (ps->matched == 1 || p->cfg.scan_all)) {
-				emit_gone(sink, now_ns, ps->tgid, ps->tgid, ps->start, ps->comm,
-					  SCOPE_PROCESS);
+				emit_gone(sink, now_ns, ps->tgid,
+					  ps->only_tid ? ps->only_tid : ps->tgid, ps->start,
+					  ps->comm, SCOPE_PROCESS);
 				p->stats.gone++;
 			}
 			drop_process(p, ps);

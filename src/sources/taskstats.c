@@ -370,6 +370,10 @@ static void observe(void *state, const struct record *rec)
 	proc = rec->u.sample.scope == SCOPE_PROCESS;
 	if (!proc && !s->threads)
 		return;
+	/* -p TID of a non-leader: procfs's process sample is that thread's,
+	 * keyed by its tid; ask taskstats about it alone (PID, not TGID). */
+	if (proc && rec->key.tid != rec->key.tgid)
+		proc = 0;
 	/* Processes and threads share the map: a process under -tgid. */
 	int32_t id = proc ? -rec->key.tgid : rec->key.tid;
 	if (rec->kind == REC_GONE) {

@@ -6,8 +6,12 @@ TMP=$(mktemp -d "${PROCIMAGE_TEST_TMP:-/tmp}/procimage-test.XXXXXX")
 # cgroups a test makes are named "$CG_PREFIX-something"
 CG_PREFIX="procimage-test-${PROCIMAGE_RUN_ID:-$$}"
 CLEANUPS=()
+LIB_MAIN_PID=$BASHPID
 cleanup() {
 	local i
+	# A background job killed before it execs is a copy of this shell with
+	# these traps: only the test's own shell cleans up.
+	[ "$BASHPID" = "$LIB_MAIN_PID" ] || return 0
 	for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${CLEANUPS[$i]}" >/dev/null 2>&1; done
 	rm -rf "$TMP"
 }

@@ -315,6 +315,37 @@ static void test_born_during_run_found_late(void **state)
 	free(s);
 }
 
+/* A single-thread process's exit record carries its lifetime on-CPU ns: the
+ * CPU after its last sample counts, and its row lasts until the exit. */
+static void test_exit_cpu_tail(void **state)
+{
+	struct fx f = make(0);
+	(void)state;
+
+	for (uint64_t k = 0; k <= 2; k++) {
+		uint64_t t = 1000 * MS + k * 100 * MS;
+		proc_sample(&f, 800, 50, t, k, 100, 1);
+		thread_sample(&f, 800, 800, 50, t, 500 * MS + k * 50 * MS, 0, 0);
+		tick(&f, t);
+	}
+	/* it ran 30 ms more after the last sample (at 1.2 s), exited at 1.25 s */
+	struct record x = {.kind = REC_TASKSTATS, .t_ns = 1250 * MS, .key = {800, 800, 0}};
+	x.u.ts.version = 16;
+	x.u.ts.is_exit = 1;
+	x.u.ts.cpu_run_real_ns = 630 * MS;
+	feed(&f, &x);
+	struct record g =
+	    unit_gone(SCOPE_PROCESS, 1300 * MS, (struct task_key){800, 800, 50}, NULL);
+	feed(&f, &g);
+	tick(&f, 1300 * MS);
+	char *s = report(&f);
+	char *row = strstr(s, "\"pid\":800,");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "\"cpu_ns\":130000000,")); /* 2 x 50 ms + 30 ms */
+	assert_non_null(strstr(row, "\"seen_s\":0.25,"));
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +356,7 @@ int main(void)
 	    cmocka_unit_test(test_exit_record),
 	    cmocka_unit_test(test_bogus_delay_jump),
 	    cmocka_unit_test(test_born_during_run_found_late),
+	    cmocka_unit_test(test_exit_cpu_tail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
