@@ -3,13 +3,17 @@
  * procimage exits: why processes ended. Runs the exits image with the proc
  * connector, taskstats, the kernel log (kmsg) and the cgroup source, polls
  * stat and oom_score(_adj) for "last seen" figures, and prints the report at
- * the end, or each exit as its evidence window closes (--follow).
+ * the end (text, json; prom, csv and html derived from the JSON, as for the
+ * image commands), or each exit as its evidence window closes (--follow:
+ * text or JSON lines only).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/store_cmd.h"
 #include "core/clock.h"
 #include "core/run.h"
 #include "images/exits.h"
@@ -37,7 +41,8 @@ static const char help[] =
     "  --follow             print each exit as it is decided, until Ctrl-C\n"
     "  --since-boot         also read the kernel log from its start: past OOM kills\n"
     "  -i, --interval DUR   polling interval for the last-seen figures (default 1s)\n"
-    "  -f, --format text|json   (--follow json: one object per line)\n"
+    "  -f, --format FMT     text, json, prom, csv or html (--follow: text, or json\n"
+    "                       with one object per line)\n"
     "  -o, --output FILE\n"
     "targets: -p PID[,PID..] --comm REGEX --cgroup PATH -a (default: all)\n";
 
@@ -45,9 +50,19 @@ struct exits_cli {
 	struct run *run;
 	void *img;
 	struct run_opts *o;
-	FILE *fp;
+	FILE *fp; /* --follow's output */
+	int werr; /* errno of its first failed write */
 	int pids_only;
 };
+
+/* After a --follow flush: on a failed write, remember why and stop. */
+static void check_write(struct exits_cli *c)
+{
+	if (!ferror(c->fp) || c->werr)
+		return;
+	c->werr = errno ? errno : EIO;
+	loop_stop(run_loop_handle(c->run)); /* nowhere to write: no use following */
+}
 
 static void on_record(void *ctx, const struct record *r)
 {
@@ -57,8 +72,10 @@ static void on_record(void *ctx, const struct record *r)
 		return;
 	if (c->pids_only && exits_all_done(c->img, c->o->targets.pids, c->o->targets.npids))
 		loop_stop(run_loop_handle(c->run));
-	if (c->o->follow)
+	if (c->o->follow) {
 		exits_flush(c->img, c->fp, c->o->fmt, r->t_ns, 0);
+		check_write(c);
+	}
 }
 
 static uint32_t evidence_have(struct run *r)
@@ -102,11 +119,9 @@ static int finish(struct exits_cli *c, int rc)
 			"procimage exits: no such process: none of the given pids exists\n");
 	if (rc == 0 && c->o->follow) {
 		exits_flush(c->img, c->fp, c->o->fmt, clock_mono_ns(), 1);
+		check_write(c);
 	} else if (rc == 0) {
-		struct out out;
-		out_init(&out, c->fp, c->o->fmt);
-		run_report(c->run, &out);
-		fflush(c->fp);
+		rc = report_write_run(c->o, c->run); /* says why when it fails */
 	}
 	if (c->o->stats)
 		run_print_stats(c->run, stderr);
@@ -131,6 +146,16 @@ int cmd_exits(int argc, char **argv)
 			 argv[first]);
 		rc = EXIT_USAGE;
 	}
+	if (!rc && o.follow && o.fmt != OUT_TEXT && o.fmt != OUT_JSON) {
+		snprintf(o.err, sizeof(o.err),
+			 "-f %s: --follow prints each exit as it is decided, in text or json (one "
+			 "object per line); prom, csv and html are whole reports: drop --follow "
+			 "and give -d DUR",
+			 o.fmt == OUT_PROM  ? "prom"
+			 : o.fmt == OUT_CSV ? "csv"
+					    : "html");
+		rc = EXIT_USAGE;
+	}
 	if (rc)
 		return fprintf(stderr, "procimage %s: %s\n", o.cmd, o.err), opts_free(&o), rc;
 	if (targets_empty(&o.targets))
@@ -151,7 +176,7 @@ int cmd_exits(int argc, char **argv)
 	if (all)
 		run_skip_source(c.run, SRC_CGROUP);
 	c.img = run_image(c.run, "exits");
-	c.fp = opts_open_output(&o);
+	c.fp = o.follow ? opts_open_output(&o) : stdout; /* else report_write opens -o */
 	rc = c.fp ? run_start(c.run) : 1;
 	if (rc) {
 		fprintf(stderr, "procimage exits: %s\n", o.err);
@@ -162,8 +187,14 @@ int cmd_exits(int argc, char **argv)
 			follow_banner(c.run, c.fp);
 		rc = finish(&c, run_loop(c.run));
 	}
-	if (c.fp && c.fp != stdout)
-		fclose(c.fp);
+	if (o.follow && c.fp && opts_close_output(&o, c.fp) && !rc) {
+		if (c.werr) /* the first failure says why; close only knows it failed */
+			snprintf(o.err, sizeof(o.err), "cannot write the report to '%s': %s",
+				 o.output && strcmp(o.output, "-") ? o.output : "stdout",
+				 strerror(c.werr));
+		fprintf(stderr, "procimage exits: %s\n", o.err);
+		rc = 1;
+	}
 	run_free(c.run);
 	opts_free(&o);
 	return rc;

@@ -124,6 +124,7 @@ static const struct fmt_rule {
     {"migrate-image", "--report", FMTS_REPORT, FIX_NO_STACK},
     {"sys-cost", "--report", FMTS_REPORT,
      "for folded lines or a flame graph use 'procimage syscall -p PID -f folded' (or -f svg)"},
+    {"exits", "exits", FMTS_REPORT, FIX_NO_STACK},
     {"watch", "watch", 0,
      "watch writes its captures in --capture-format json|text; -f is not used: drop it"},
 };
@@ -343,8 +344,11 @@ int opts_close_output(struct run_opts *o, FILE *fp)
 {
 	int err = 0;
 
-	if (fflush(fp) || ferror(fp))
+	errno = 0;
+	if (fflush(fp))
 		err = errno ? errno : EIO;
+	else if (ferror(fp)) /* an earlier write failed; its errno is gone */
+		err = EIO;
 	if (fp != stdout && fclose(fp) && !err)
 		err = errno ? errno : EIO;
 	if (!err)

@@ -154,9 +154,9 @@ refuse() {
 	[ -s "$TMP/out" ] && fail "procimage $*: printed something: $(head -c 300 "$TMP/out")"
 	[ $((SECONDS - t0)) -le 2 ] || fail "procimage $*: refused only after running"
 	grep -q -- "-f [a-z]*: " "$TMP/err" || fail "procimage $*: the message does not name the format: $(cat "$TMP/err")"
-	grep -Eq "writes text, json, prom, csv or html|capture-format" "$TMP/err" ||
+	grep -Eq "writes text, json, prom, csv or html|capture-format|in text or json" "$TMP/err" ||
 		fail "procimage $*: the message does not say what works: $(cat "$TMP/err")"
-	grep -Eq "procimage (stacks|sched|syscall)|drop it" "$TMP/err" ||
+	grep -Eq "procimage (stacks|sched|syscall)|drop (it|--follow)" "$TMP/err" ||
 		fail "procimage $*: the message does not say what to do: $(cat "$TMP/err")"
 	ok "procimage $* -> 2: $(head -1 "$TMP/err")"
 }
@@ -189,6 +189,9 @@ for f in json prom csv html; do
 	run "record --report" $f tasks cpu_pct pid $B procimage_resource_tasks_cpu_pct 0.1 -- \
 		record -o "$TMP/r.db" -p $B,$S "${D[@]}" --report resource
 	run report $f tasks cpu_pct pid $B procimage_resource_tasks_cpu_pct 0.1 -- report "$TMP/r.db" resource
+	bash -c 'sleep 0.3; exit 7' & X=$!
+	run exits $f exits exit_code pid $X procimage_exits_exits_exit_code 7 -- exits -p $X -i 100ms -d 30s
+	wait $X
 done
 
 # folded and svg where there are stacks: sched (where the hogs were seen,
@@ -238,6 +241,10 @@ for f in folded svg; do
 	refuse record -o "$TMP/r2.db" --report sched -f $f
 	refuse sched-image --report -f $f
 	refuse sys-cost --report -f $f
+	refuse exits -p $S -f $f
+done
+for f in prom csv html; do # --follow prints exits one by one: no whole report
+	refuse exits --follow -f $f
 done
 [ -e "$TMP/r2.db" ] && fail "record -f svg recorded before refusing"
 for f in text json prom csv html folded svg; do
@@ -255,3 +262,7 @@ full triage -d 1s
 full report "$TMP/r.db" resource -f json
 full record -o "$TMP/r3.db" -p $B -d 300ms --report resource -f json
 full resource -p $B -d 300ms -o /dev/full
+bash -c 'sleep 0.3; exit 7' & X=$!
+full exits -p $X -i 100ms -d 30s -f json
+bash -c 'sleep 0.3; exit 7' & X=$!
+full exits --follow -p $X -i 100ms -f json # stops at the first failed write
