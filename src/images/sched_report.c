@@ -12,6 +12,7 @@
 
 #include "core/taskmap.h"
 #include "images/sched.h"
+#include "render/folded.h"
 
 #define DEFAULT_ROWS 20
 
@@ -212,7 +213,9 @@ static void out_stacks(struct out *o, const struct sched_thread *th)
 	out_arr_open(o, "stacks_folded");
 	for (int i = 0; i < th->nstacks; i++) {
 		char line[SCHED_STACK_LEN + 64];
-		snprintf(line, sizeof(line), "%s;%s %u", th->comm, th->stacks[i].folded,
+		char comm[64];
+		stack_frame_sanitize(th->comm, comm, sizeof(comm)); /* a ';' would split it */
+		snprintf(line, sizeof(line), "%s;%s %u", comm, th->stacks[i].folded,
 			 th->stacks[i].count);
 		out_str(o, NULL, "      stack: %s\n", line);
 	}
@@ -355,8 +358,12 @@ static void folded_out(struct sched_img *s, struct out *o, struct sched_thread *
 	for (int i = 0; i < n; i++) {
 		if (!is_hog(s, v[i]))
 			continue;
+		char comm[64];
+		/* a comm is the task's to choose: ';', ' ' or a newline in it
+		 * would forge frames or counts */
+		stack_frame_sanitize(v[i]->comm, comm, sizeof(comm));
 		for (int k = 0; k < v[i]->nstacks; k++)
-			fprintf(o->fp, "%s;%s %u\n", v[i]->comm, v[i]->stacks[k].folded,
+			fprintf(o->fp, "%s;%s %u\n", comm, v[i]->stacks[k].folded,
 				v[i]->stacks[k].count);
 	}
 }

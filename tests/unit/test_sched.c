@@ -304,6 +304,36 @@ static void test_victims(void **state)
 	ops()->destroy(img);
 }
 
+/* A hog's comm is the task's to choose: in folded stacks a ';' in it would
+ * forge a frame, a newline a line. */
+static void test_folded_comm_sanitized(void **state)
+{
+	void *img = mk();
+	struct thr t = {20, 21, 500, 0, 0, 1, 1, "ev;il\nx"};
+	uint64_t now = 1000 * MS;
+
+	(void)state;
+	for (int i = 0; i <= 40; i++, now += 10 * MS) {
+		if (i > 5 && i <= 30)
+			t.run += 10 * MS;
+		struct record r = unit_sample(SCOPE_THREAD, now, (struct task_key){20, 21, 500},
+					      t.comm, PF_STAT | PF_SCHEDSTAT | PF_STACK);
+		r.u.sample.s.run_ns = t.run;
+		r.u.sample.s.slices = t.slices;
+		r.u.sample.s.processor = 1;
+		r.u.sample.s.state = 'R';
+		r.text = "[<0>] do_spin+0x1/0x2\n";
+		r.text_len = (uint32_t)strlen(r.text);
+		ops()->consume(img, &r);
+		tick(img, now);
+	}
+	char *j = render(img);
+	assert_non_null(strstr(j, "ev:il?x;do_spin"));
+	assert_null(strstr(j, "ev;il\\nx;do_spin")); /* the raw line, as JSON escapes it */
+	free(j);
+	ops()->destroy(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +345,7 @@ int main(void)
 	    cmocka_unit_test(test_exit_mid_run),
 	    cmocka_unit_test(test_pid_reuse),
 	    cmocka_unit_test(test_victims),
+	    cmocka_unit_test(test_folded_comm_sanitized),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
