@@ -445,6 +445,11 @@ static int setup(struct watch *w, int argc, char **argv)
 		    &w->o,
 		    "unexpected argument '%s': targets are given with -p, --comm, --cgroup or -a",
 		    argv[first]);
+	if (w->o.output)
+		return bad(&w->o,
+			   "-o '%s': watch writes no report; captures go to --dump-dir DIR and "
+			   "its log to stderr (redirect it, e.g. 2>>watch.log)",
+			   w->o.output);
 	if (!w->nrule_args && !w->rules_file)
 		return bad(&w->o, "no rule: give at least one, e.g. --rule 'cpu>80%%for1m'%s", "");
 	if (!w->cc.dump_dir)

@@ -15,6 +15,8 @@ expect2 "no dump dir" "dump-dir" --rule 'cpu>5%'
 expect2 "unknown metric" "unknown metric 'cpux'" --rule 'cpux>5%' --dump-dir "$TMP/d"
 expect2 "bad sustain" "for" --rule 'cpu>5%forever' --dump-dir "$TMP/d"
 expect2 "bad signal" "signal" --rule 'cpu>5%' --dump-dir "$TMP/d" --signal FOO
+expect2 "-o" "watch writes no report" --rule 'cpu>5%' --dump-dir "$TMP/d" -o "$TMP/out"
+[ -e "$TMP/out" ] && fail "watch -o created its file"
 expect2 "process guard" "host metrics" --rule 'cpu>5%' --dump-dir "$TMP/d" --guard 'cpu>5%'
 mkdir "$TMP/real"; ln -s "$TMP/real" "$TMP/link"
 expect2 "symlinked dump dir" "symlink" --rule 'cpu>5%' --dump-dir "$TMP/link"
