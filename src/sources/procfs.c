@@ -72,9 +72,11 @@ struct procfs {
 	uint64_t denied[NFILES]; /* tasks whose file could not be opened */
 	int32_t follow[256];
 	int nfollow, follow_opened;
-	/* A real procfs lists only thread-group leaders, and its loadavg names
-	 * the last pid allocated in its namespace (the pid cursor). */
-	int real_proc, loadavg_fd;
+	/* A real procfs lists only thread-group leaders. Its loadavg names the
+	 * last pid allocated in the *reader's* pid namespace (the pid cursor):
+	 * usable only when that is the mount's (a container reading the host's
+	 * /proc through --proc-root is not). */
+	int real_proc, same_pidns, loadavg_fd;
 	int64_t last_pid;	      /* cursor at the last listing or probe; -1 unknown */
 	uint32_t full_gen;	      /* tick of the last full listing */
 	int32_t retry[PROBE_RETRIES]; /* probed pids not yet visible */
@@ -159,6 +161,12 @@ struct procfs *procfs_new(const struct procfs_config *cfg, char *err, size_t err
 	struct statfs sfs;
 	p->real_proc =
 	    p->rootfd >= 0 && fstatfs(p->rootfd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+	char self[24];
+	ssize_t sl = p->real_proc ? readlinkat(p->rootfd, "self", self, sizeof(self) - 1) : -1;
+	if (sl > 0) {
+		self[sl] = '\0';
+		p->same_pidns = strtol(self, NULL, 10) == (long)getpid();
+	}
 	p->procs = taskmap_new(sizeof(struct pslot));
 	p->threads = taskmap_new(sizeof(struct tslot));
 	if (p->rootfd < 0 || !p->procs || !p->threads) {
@@ -594,7 +602,7 @@ static int probe_new(struct procfs *p)
 	p->last_pid = cur;
 	/* Unknown, wrapped past pid_max or set back (ns_last_pid), too many
 	 * new pids, or the periodic safety listing: list. */
-	if (!p->real_proc || last < 0 || cur < last || cur - last > PROBE_MAX ||
+	if (!p->same_pidns || last < 0 || cur < last || cur - last > PROBE_MAX ||
 	    (int64_t)(cur - last) * 8 > (int64_t)taskmap_count(p->procs) ||
 	    p->gen - p->full_gen >= every)
 		return 0;

@@ -70,3 +70,22 @@ assert got <= truth * 1.05 + 0.02, "burner CPU %.3f s above its own %.3f s" % (g
 print("ok: %d sleepers and the burner seen" % len(want))
 PY
 ok "new processes seen at 1 s host-wide"
+
+# In a pid namespace of its own, reading the host's /proc (a container with
+# the host's /proc mounted), loadavg's cursor is the container's: no probing,
+# a listing each interval, and a new host process is still seen.
+if unshare --pid --fork true 2>/dev/null; then
+	unshare --pid --fork "$PROCIMAGE" resource -a -i 1s -d 4s -f json -o "$TMP/ns.json" \
+		--stats 2>"$TMP/ns.stats" &
+	U=$!
+	on_exit "kill -9 $U"
+	sleep 1.5
+	sleep 1.3 & S=$!
+	wait $S
+	wait $U || { cat "$TMP/ns.stats"; fail "resource in a pid namespace exited $?"; }
+	grep -q ' 0 new pids probed' "$TMP/ns.stats" || fail "probed in another pid namespace: $(grep probed "$TMP/ns.stats")"
+	assert_eq "$(jget "$TMP/ns.json" "len([t for t in d['tasks'] if t['pid'] == $S])")" 1 \
+		"new host process seen from a pid namespace"
+else
+	echo "SKIP (part): unshare --pid not permitted here"
+fi
