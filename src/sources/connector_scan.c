@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
 #include "core/taskmap.h"
 #include "sources/procfs.h"
 #include "sources/procfs_parse.h"
@@ -166,20 +167,16 @@ static int tid_cmp(const void *a, const void *b)
 static int32_t *list_tids(struct cn_scan *s, int32_t tgid, int *n)
 {
 	char rel[32];
-	int fd, cap = 0;
+	int cap = 0;
 	int32_t *v = NULL;
 	DIR *d;
 	struct dirent *de;
 
 	*n = 0;
 	snprintf(rel, sizeof(rel), "%d/task", tgid);
-	fd = openat(s->cfg.rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	d = opendir_at(s->cfg.rootfd, rel, 0);
+	if (!d)
 		return NULL;
-	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
@@ -330,16 +327,11 @@ static void adopt(struct cn_scan *s, uint64_t now, const struct record_sink *sin
 
 static void list_root(struct cn_scan *s)
 {
-	int fd = dup(s->cfg.rootfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = opendir_at(s->cfg.rootfd, NULL, 0);
 	struct dirent *de;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
-	rewinddir(d);
 	while ((de = readdir(d))) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;

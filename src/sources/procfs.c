@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/fileio.h"
 #include "core/taskmap.h"
 #include "sources/procfs_oom.h"
 #include "sources/procfs_parse.h"
@@ -309,18 +310,12 @@ static ssize_t read_kept(struct procfs *p, int dirfd, const char *rel, int *fdp,
 
 static int count_fds(int dirfd, const char *rel)
 {
-	int fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	DIR *d;
+	DIR *d = opendir_at(dirfd, rel, O_NOFOLLOW);
 	struct dirent *de;
 	int n = 0;
 
-	if (fd < 0)
+	if (!d)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -ENOMEM;
-	}
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.')
 			n++;
@@ -525,16 +520,11 @@ static void discover(struct procfs *p)
 		p->follow_opened = p->nfollow;
 		return;
 	}
-	int fd = dup(p->rootfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = opendir_at(p->rootfd, NULL, 0);
 	struct dirent *de;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
-	rewinddir(d);
 	p->stats.listings++;
 	while ((de = readdir(d))) {
 		if (!is_pid_name(de->d_name))
@@ -660,17 +650,13 @@ static int tid_cmp(const void *a, const void *b)
 static void list_threads(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
 			 uint64_t now)
 {
-	int fd = openat(ps->dirfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = opendir_at(ps->dirfd, "task", O_NOFOLLOW);
 	struct dirent *de;
 	int32_t *fresh = NULL;
 	int n = 0, cap = 0;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	p->stats.listings++;
 	while ((de = readdir(d))) {
 		if (!is_pid_name(de->d_name))
