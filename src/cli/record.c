@@ -155,6 +155,11 @@ static void tee_fn(void *ctx, const struct record *r)
 {
 	struct tee *t = ctx;
 
+	/* After the store is closed (run_free stops sources that run_loop did
+	 * not, e.g. when the named pids were gone at the start, and a source
+	 * may drain records then), nothing more is written. */
+	if (!t->w)
+		return;
 	if (store_append(t->w, r) && !t->failed) {
 		t->failed = 1;
 		loop_stop(run_loop_handle(t->run));
@@ -237,6 +242,7 @@ static int finish(struct run *r, struct run_opts *o, const struct record_cfg *c,
 	if (t->failed)
 		fprintf(stderr, "procimage record: writing '%s' failed: %s\n", c->path,
 			store_error(w));
+	t->w = NULL;
 	if (store_close(w, run_ended_ns(r), err, sizeof(err)) && !t->failed)
 		fprintf(stderr, "procimage record: writing '%s' failed: %s\n", c->path, err);
 	else if (!t->failed && rc == 0 && (rc = run_exit_code(r)) == EXIT_NOTARGET)
