@@ -25,6 +25,7 @@ struct record_cfg {
 	int until_stopped;   /* no -d: run until SIGINT/SIGTERM */
 	int ready_fd;	     /* >= 0: write one byte here once recording */
 	int dry_run;	     /* sample as a recording would, store nothing */
+	int stacks;	     /* --stacks: user stacks by ptrace (opt-in) */
 };
 
 /* Record until the duration ends or a stop signal. Exit code, message on stderr. */
