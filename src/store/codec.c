@@ -2,8 +2,13 @@
 /*
  * The record codec (see codec.h). The encoder finds a record's slot in an
  * open-addressing hash table; the decoder needs no lookup because the slot
- * number is written. Both keep the last flattened record of every slot, so
- * the steady state allocates nothing (tables grow only for new tasks).
+ * number is written. Both keep the last flattened record of every slot,
+ * without its trailing zero words (a process sample read from stat alone
+ * is ~20 of the 79 words, an exit record 9), so the steady state allocates
+ * little. The encoder holds at most max_slots slots: past that a new slot
+ * replaces one not used since the clock hand last passed it (a task that
+ * exited, mostly), and says which, so memory stays bounded however many
+ * tasks come and go within a segment.
  */
 #include "store/codec.h"
 
@@ -31,13 +36,24 @@ struct slot_text {
 
 #define TEXT_NONE UINT32_MAX
 
+/* A slot: the words of its last record up to the last non-zero one (the
+ * others are zero), and its last text. */
+struct slot {
+	uint64_t *w;
+	uint32_t len, wcap; /* words in w, words allocated */
+	struct slot_text text;
+};
+
 struct codec {
-	uint64_t *base;		   /* nslots x CODEC_WORDS: last record of each slot */
-	struct slot_text *text_of; /* nslots */
+	struct slot *slots; /* cap of them, nslots in use */
 	size_t nslots, cap;
+	size_t words;	       /* allocated words over every slot */
 	struct slot_key *keys; /* encoder hash: key -> slot index */
 	uint32_t *idx;
 	size_t hcap;
+	uint8_t *ref; /* encoder: used since the clock hand last passed */
+	size_t max_slots, hand;
+	uint64_t replaced;
 	uint64_t prev_t;
 	/* 1 + the last slot of each (kind, source), 0 = none: a new task's
 	 * first record is coded against the last record of its kind, not zero. */
@@ -46,25 +62,42 @@ struct codec {
 
 struct codec *codec_new(void)
 {
-	return calloc(1, sizeof(struct codec));
+	struct codec *c = calloc(1, sizeof(struct codec));
+
+	if (c)
+		c->max_slots = CODEC_MAX_SLOTS;
+	return c;
+}
+
+void codec_set_max_slots(struct codec *c, size_t n)
+{
+	c->max_slots = n < 2 ? 2 : n;
+}
+
+uint64_t codec_replaced(const struct codec *c)
+{
+	return c->replaced;
 }
 
 void codec_free(struct codec *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->cap; i++)
-		free(c->text_of[i].p);
-	free(c->text_of);
-	free(c->base);
+	for (size_t i = 0; i < c->cap; i++) {
+		free(c->slots[i].w);
+		free(c->slots[i].text.p);
+	}
+	free(c->slots);
 	free(c->keys);
 	free(c->idx);
+	free(c->ref);
 	free(c);
 }
 
 void codec_reset(struct codec *c)
 {
 	c->nslots = 0;
+	c->hand = 0;
 	c->prev_t = 0;
 	memset(c->last, 0, sizeof(c->last));
 	if (c->keys)
@@ -74,6 +107,16 @@ void codec_reset(struct codec *c)
 size_t codec_slots(const struct codec *c)
 {
 	return c->nslots;
+}
+
+size_t codec_memory(const struct codec *c)
+{
+	size_t n = sizeof(*c) + c->cap * (sizeof(struct slot) + (c->ref ? 1 : 0)) +
+		   c->hcap * (sizeof(struct slot_key) + sizeof(uint32_t)) + c->words * 8;
+
+	for (size_t i = 0; i < c->cap; i++)
+		n += c->slots[i].text.cap;
+	return n;
 }
 
 void codec_buf_free(struct codec_buf *b)
@@ -119,21 +162,61 @@ static void unflatten(const uint64_t *w, struct record *r)
 	memcpy(&r->u, &w[CODEC_HDR_WORDS], sizeof(r->u));
 }
 
-static int grow_slots(struct codec *c)
+static int grow_slots(struct codec *c, int encoder)
 {
 	if (c->nslots < c->cap)
 		return 0;
 	size_t ncap = c->cap ? c->cap * 2 : 256;
-	uint64_t *nb = realloc(c->base, ncap * CODEC_WORDS * sizeof(uint64_t));
-	if (!nb)
+	if (encoder && ncap > c->max_slots)
+		ncap = c->max_slots; /* the encoder never holds more */
+	if (encoder) {
+		uint8_t *nr = realloc(c->ref, ncap);
+		if (!nr)
+			return -ENOMEM;
+		c->ref = nr;
+	}
+	struct slot *ns = realloc(c->slots, ncap * sizeof(*ns));
+	if (!ns)
 		return -ENOMEM;
-	c->base = nb;
-	struct slot_text *nt = realloc(c->text_of, ncap * sizeof(*nt));
-	if (!nt)
-		return -ENOMEM;
-	memset(nt + c->cap, 0, (ncap - c->cap) * sizeof(*nt));
-	c->text_of = nt;
+	memset(ns + c->cap, 0, (ncap - c->cap) * sizeof(*ns));
+	c->slots = ns;
 	c->cap = ncap;
+	return 0;
+}
+
+/* The full words of slot s into b. */
+static void slot_load(const struct codec *c, size_t s, uint64_t *b)
+{
+	const struct slot *sl = &c->slots[s];
+
+	if (sl->len)
+		memcpy(b, sl->w, sl->len * sizeof(uint64_t));
+	memset(b + sl->len, 0, (CODEC_WORDS - sl->len) * sizeof(uint64_t));
+}
+
+/* Keep w as slot s's last record. A new slot (fresh) gets storage of its
+ * record's size: a slot that held a bigger record before gives it back. */
+static int slot_store(struct codec *c, size_t s, const uint64_t *w, int fresh)
+{
+	struct slot *sl = &c->slots[s];
+	uint32_t n = CODEC_WORDS;
+
+	while (n && !w[n - 1])
+		n--;
+	uint32_t want = (n + 3) & ~3u; /* 32-byte steps */
+	if (want > sl->wcap || (fresh && want < sl->wcap)) {
+		uint64_t *nw = want ? realloc(sl->w, want * sizeof(uint64_t)) : NULL;
+		if (want && !nw)
+			return -ENOMEM;
+		if (!want)
+			free(sl->w);
+		c->words = c->words - sl->wcap + want;
+		sl->w = nw;
+		sl->wcap = want;
+	}
+	if (n)
+		memcpy(sl->w, w, n * sizeof(uint64_t));
+	sl->len = n;
 	return 0;
 }
 
@@ -150,6 +233,66 @@ static int key_eq(const struct slot_key *a, const struct slot_key *b)
 {
 	return a->start == b->start && a->tid == b->tid && a->kind == b->kind &&
 	       a->source == b->source && a->byte0 == b->byte0;
+}
+
+/* The key of slot s, from its last record (the key's fields never change
+ * within a slot). */
+static void slot_key_of(const struct codec *c, size_t s, struct slot_key *k)
+{
+	uint64_t b[CODEC_WORDS];
+
+	slot_load(c, s, b);
+	memset(k, 0, sizeof(*k));
+	k->start = b[3];
+	k->tid = (int32_t)(uint32_t)(b[2] >> 32);
+	k->kind = (uint16_t)(b[0] >> 32);
+	k->source = (uint16_t)(b[0] >> 48);
+	memcpy(&k->byte0, &b[CODEC_HDR_WORDS], 1);
+	k->used = 1;
+}
+
+/* Remove slot s from the hash (linear probing: shift the entries that
+ * follow back, so no tombstone is left). */
+static void hash_del(struct codec *c, size_t s)
+{
+	struct slot_key k;
+	size_t mask = c->hcap - 1, i;
+
+	slot_key_of(c, s, &k);
+	for (i = key_hash(&k) & mask; c->keys[i].used; i = (i + 1) & mask)
+		if (c->idx[i] == s)
+			break;
+	if (!c->keys[i].used)
+		return; /* cannot happen: every slot is in the hash */
+	for (;;) {
+		size_t j = i;
+		c->keys[i].used = 0;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (!c->keys[j].used)
+				return;
+			size_t h = key_hash(&c->keys[j]) & mask;
+			/* Stays if its home is cyclically in (i, j]. */
+			if (i <= j ? (i < h && h <= j) : (i < h || h <= j))
+				continue;
+			break;
+		}
+		c->keys[i] = c->keys[j];
+		c->idx[i] = c->idx[j];
+		i = j;
+	}
+}
+
+/* The clock: the first slot not used since the hand last passed it. */
+static size_t clock_victim(struct codec *c)
+{
+	for (;;) {
+		size_t v = c->hand;
+		c->hand = (c->hand + 1) % c->nslots;
+		if (!c->ref[v])
+			return v;
+		c->ref[v] = 0;
+	}
 }
 
 static int rehash(struct codec *c)
@@ -180,8 +323,11 @@ static int rehash(struct codec *c)
 	return 0;
 }
 
-/* The slot of r: an existing one, or a new one (zero baseline). -1 on ENOMEM. */
-static long find_slot(struct codec *c, const struct record *r, int *created)
+/* The slot of r: an existing one, or a new one (*created): appended, or at
+ * max_slots one that replaces the clock's victim (*replaced; the slot still
+ * holds the victim's last record until the caller writes the baseline).
+ * -1 on ENOMEM. */
+static long find_slot(struct codec *c, const struct record *r, int *created, int *replaced)
 {
 	struct slot_key k = {.start = r->key.start_ticks,
 			     .tid = r->key.tid,
@@ -193,17 +339,31 @@ static long find_slot(struct codec *c, const struct record *r, int *created)
 	memcpy(&k.byte0, &r->u, 1);
 	if ((c->nslots + 1) * 10 >= c->hcap * 7 && rehash(c))
 		return -1;
-	*created = 0;
+	*created = *replaced = 0;
 	for (j = key_hash(&k) & (c->hcap - 1); c->keys[j].used; j = (j + 1) & (c->hcap - 1))
-		if (key_eq(&c->keys[j], &k))
+		if (key_eq(&c->keys[j], &k)) {
+			c->ref[c->idx[j]] = 1;
 			return c->idx[j];
+		}
 	*created = 1;
-	if (grow_slots(c))
-		return -1;
+	size_t s;
+	if (c->nslots >= c->max_slots) {
+		s = clock_victim(c);
+		hash_del(c, s); /* entries moved: probe again for the free place */
+		for (j = key_hash(&k) & (c->hcap - 1); c->keys[j].used; j = (j + 1) & (c->hcap - 1))
+			;
+		*replaced = 1;
+		c->replaced++;
+	} else {
+		if (grow_slots(c, 1))
+			return -1;
+		s = c->nslots++;
+	}
 	c->keys[j] = k;
-	c->idx[j] = (uint32_t)c->nslots;
-	c->text_of[c->nslots].len = TEXT_NONE;
-	return (long)c->nslots++;
+	c->idx[j] = (uint32_t)s;
+	c->ref[s] = 1;
+	c->slots[s].text.len = TEXT_NONE;
+	return (long)s;
 }
 
 static int reserve(struct codec_buf *b, size_t n)
@@ -243,26 +403,40 @@ static uint64_t unzigzag(uint64_t z)
 
 int codec_encode(struct codec *c, const struct record *r, struct codec_buf *out)
 {
-	uint64_t w[CODEC_WORDS];
-	int created;
-	long s = find_slot(c, r, &created);
+	uint64_t w[CODEC_WORDS], b[CODEC_WORDS];
+	int created, replaced;
+	long s = find_slot(c, r, &created, &replaced);
 	size_t tl = r->text ? r->text_len : 0;
 
-	if (s < 0 || reserve(out, 3 * 10 + CODEC_WORDS * 12 + 10 + tl))
+	if (s < 0 || reserve(out, 4 * 10 + CODEC_WORDS * 12 + 10 + tl))
 		return -ENOMEM;
 	flatten(r, w);
-	uint64_t *b = c->base + (size_t)s * CODEC_WORDS;
 	uint8_t *p = out->p + out->len;
 	uint32_t *kl =
 	    r->kind < REC_KIND_COUNT && r->source < SRC_COUNT ? &c->last[r->kind][r->source] : NULL;
-	p = put_varint(p, (uint64_t)s);
-	if (created) {
+	if (!created) {
+		p = put_varint(p, (uint64_t)s);
+		slot_load(c, (size_t)s, b);
+	} else {
+		/* New: the slot count, then 0 (appended) or 1 + the slot it
+		 * replaces, then the baseline. */
 		uint32_t tmpl = kl && *kl ? *kl : 0;
+		p = put_varint(p, replaced ? c->nslots : (uint64_t)s);
+		p = put_varint(p, replaced ? (uint64_t)s + 1 : 0);
 		p = put_varint(p, tmpl);
+		if (replaced && c->slots[s].len) {
+			/* The replaced slot no longer holds the last record of its
+			 * kind (unless it is the template of its successor). */
+			uint64_t w0 = c->slots[s].w[0];
+			uint16_t vk = (uint16_t)(w0 >> 32), vs = (uint16_t)(w0 >> 48);
+			if (vk < REC_KIND_COUNT && vs < SRC_COUNT && c->last[vk][vs] == s + 1 &&
+			    tmpl != s + 1)
+				c->last[vk][vs] = 0;
+		}
 		if (tmpl)
-			memcpy(b, c->base + (size_t)(tmpl - 1) * CODEC_WORDS, CODEC_WORDS * 8);
+			slot_load(c, tmpl - 1, b);
 		else
-			memset(b, 0, CODEC_WORDS * 8);
+			memset(b, 0, sizeof(b));
 	}
 	if (kl)
 		*kl = (uint32_t)s + 1;
@@ -278,7 +452,7 @@ int codec_encode(struct codec *c, const struct record *r, struct codec_buf *out)
 	}
 	*p++ = 0;
 	/* Text: 0 none, 1 the slot's previous text again, else 2 + length. */
-	struct slot_text *st = &c->text_of[s];
+	struct slot_text *st = &c->slots[s].text;
 	uint64_t h = tl ? codec_checksum((const uint8_t *)r->text, tl) : 0;
 	if (tl && st->len == tl && st->hash == h) {
 		*p++ = 1;
@@ -290,7 +464,8 @@ int codec_encode(struct codec *c, const struct record *r, struct codec_buf *out)
 		st->len = tl ? (uint32_t)tl : TEXT_NONE;
 		st->hash = h;
 	}
-	memcpy(b, w, sizeof(w));
+	if (slot_store(c, (size_t)s, w, created))
+		return -ENOMEM;
 	out->len = (size_t)(p - out->p);
 	return 0;
 }
@@ -332,33 +507,43 @@ static int decode_words(const uint8_t **pos, const uint8_t *end, uint64_t *b)
 
 int codec_decode(struct codec *c, const uint8_t **pos, const uint8_t *end, struct record *r)
 {
-	uint64_t s, dt, tl;
+	uint64_t s, dt, tl, b[CODEC_WORDS];
+	int fresh = 0;
 
 	if (get_varint(pos, end, &s) || s > c->nslots)
 		return -EBADMSG;
 	if (s == c->nslots) {
-		uint64_t tmpl;
-		if (get_varint(pos, end, &tmpl) || tmpl > c->nslots)
+		uint64_t at, tmpl;
+		if (get_varint(pos, end, &at) || at > c->nslots || get_varint(pos, end, &tmpl) ||
+		    tmpl > c->nslots)
 			return -EBADMSG;
-		if (grow_slots(c))
-			return -ENOMEM;
-		uint64_t *nb = c->base + c->nslots * CODEC_WORDS;
 		if (tmpl)
-			memcpy(nb, c->base + (tmpl - 1) * CODEC_WORDS, CODEC_WORDS * 8);
+			slot_load(c, tmpl - 1, b);
 		else
-			memset(nb, 0, CODEC_WORDS * 8);
-		c->text_of[c->nslots].len = TEXT_NONE;
-		c->nslots++;
+			memset(b, 0, sizeof(b));
+		if (at) {
+			s = at - 1; /* replaces slot s */
+		} else {
+			if (grow_slots(c, 0))
+				return -ENOMEM;
+			c->slots[c->nslots].len = 0;
+			c->nslots++;
+		}
+		c->slots[s].text.len = TEXT_NONE;
+		fresh = 1;
+	} else {
+		slot_load(c, s, b);
 	}
-	uint64_t *b = c->base + s * CODEC_WORDS;
 	if (get_varint(pos, end, &dt))
 		return -EBADMSG;
 	c->prev_t += unzigzag(dt);
 	b[1] = c->prev_t;
 	if (decode_words(pos, end, b) || get_varint(pos, end, &tl))
 		return -EBADMSG;
+	if (slot_store(c, s, b, fresh))
+		return -ENOMEM;
 	unflatten(b, r);
-	struct slot_text *st = &c->text_of[s];
+	struct slot_text *st = &c->slots[s].text;
 	if (tl == 1) {
 		if (st->len == TEXT_NONE)
 			return -EBADMSG;

@@ -20,7 +20,15 @@
 
 #include "store/codec.h"
 
-#define FLUSH_BYTES (4u << 20)
+/* A chunk is committed at least every flush_ns, or at this many encoded
+ * bytes (a burst of events): the encode buffer and its deflated copy stay
+ * under ~2 MiB. Deflate's window is 32 KiB, so bigger chunks would not
+ * compress better. */
+#define FLUSH_BYTES (1u << 20)
+/* SQLite's page cache for the writer, KiB. It only appends (and deletes
+ * whole old segments now and then): a small cache costs nothing, the
+ * default (2 MiB) was a tenth of record's memory. */
+#define CACHE_KIB 512
 
 struct store_writer {
 	sqlite3 *db;
@@ -125,13 +133,13 @@ static int create_file(const char *path, char *err, size_t errlen)
 
 static int setup(struct store_writer *w, const struct store_info *info)
 {
-	char pragmas[256];
+	char pragmas[320];
 
 	snprintf(pragmas, sizeof(pragmas),
 		 "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL;"
 		 " PRAGMA synchronous=NORMAL; PRAGMA application_id=%d; PRAGMA user_version=%d;"
-		 " PRAGMA journal_size_limit=8388608;",
-		 STORE_APP_ID, STORE_SCHEMA_VERSION);
+		 " PRAGMA journal_size_limit=8388608; PRAGMA cache_size=-%d;",
+		 STORE_APP_ID, STORE_SCHEMA_VERSION, CACHE_KIB);
 	if (exec(w, pragmas) || exec(w, "BEGIN") || exec(w, schema_sql) || write_meta(w, info) ||
 	    exec(w, "COMMIT"))
 		return -1;
@@ -279,12 +287,10 @@ int store_flush(struct store_writer *w)
 	if (!w->nrec)
 		return 0;
 	w->seg_bytes += w->buf.len;
-	/* Also roll when the codec knows many slots: each costs ~650 bytes
-	 * until the segment ends, and thread churn makes new ones at the rate
-	 * tasks come and go (1,000 threads/s grew RSS by ~1.5 MiB/s). */
+	/* The codec's memory does not depend on the segment's length: past
+	 * CODEC_MAX_SLOTS, the slots of tasks not seen for a while are reused. */
 	roll = w->t_last - w->seg_start >= w->lim.segment_ns ||
-	       (w->lim.max_size && w->seg_bytes >= w->lim.max_size / 8) ||
-	       codec_slots(w->codec) >= 16384;
+	       (w->lim.max_size && w->seg_bytes >= w->lim.max_size / 8);
 	if (exec(w, "BEGIN") || insert_chunk(w) || (roll && retention(w)) || exec(w, "COMMIT")) {
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 		return -EIO;

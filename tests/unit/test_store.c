@@ -103,6 +103,85 @@ static void test_codec_roundtrip(void **state)
 	codec_free(dec);
 }
 
+/* Past its slot limit the encoder reuses slots; the decoder follows and
+ * every record comes back exact: 20 live tasks sampled every round (with a
+ * text that repeats), 20 short-lived ones per round (clone, exit, with a
+ * fresh text), and every 50th round 90 live tasks for 64 slots (thrash). */
+static int churn_skip(int round, int j)
+{
+	return j >= 40 && round % 50 != 49;
+}
+
+static void churn_record(int round, int j, struct record *r, char *text, size_t tl)
+{
+	memset(r, 0, sizeof(*r));
+	r->t_ns = 1000000000ull + (uint64_t)round * 1000000ull + (uint64_t)j;
+	r->cpu = j % 3;
+	if (j < 20 || (round % 50 == 49 && j < 90)) { /* live (90 at once: thrash) */
+		r->kind = REC_SAMPLE;
+		r->key = (struct task_key){1000 + j, 1000 + j, 77};
+		r->u.sample.scope = SCOPE_PROCESS;
+		r->u.sample.s.utime = (uint64_t)round * (uint64_t)(j + 1);
+		r->u.sample.s.state = 'S';
+		snprintf(text, tl, "/live/%d", j % 4);
+	} else {
+		int id = 100000 + round * 100 + (j - 20) / 2;
+		r->kind = (j & 1) ? REC_EXIT : REC_CLONE;
+		r->source = SRC_CONNECTOR;
+		r->key = (struct task_key){1000, id, (uint64_t)id};
+		r->u.sc.nr = id;
+		snprintf(text, tl, "/short/%d", id);
+	}
+	snprintf(r->comm, sizeof(r->comm), "t%d", j);
+	r->text = text;
+	r->text_len = (uint32_t)strlen(text);
+}
+
+static void test_codec_slot_limit(void **state)
+{
+	struct codec *enc = codec_new(), *dec = codec_new();
+	struct codec_buf buf = {0};
+	struct record r, back;
+	char text[64];
+	int n = 0;
+	(void)state;
+
+	codec_set_max_slots(enc, 64);
+	for (int round = 0; round < 200; round++)
+		for (int j = 0; j < 90; j++) {
+			if (churn_skip(round, j))
+				continue;
+			churn_record(round, j, &r, text, sizeof(text));
+			assert_int_equal(codec_encode(enc, &r, &buf), 0);
+			assert_true(codec_slots(enc) <= 64);
+			n++;
+		}
+	/* The short-lived tasks' slots (20 per round) are the ones reused, not
+	 * the live ones, apart from the thrash rounds. */
+	print_message("%d records, %llu slots replaced, %zu bytes\n", n,
+		      (unsigned long long)codec_replaced(enc), buf.len);
+	assert_true(codec_replaced(enc) > 4000 - 64 && codec_replaced(enc) < 4000 + 4 * 2 * 90);
+	const uint8_t *p = buf.p, *end = buf.p + buf.len;
+	for (int round = 0; round < 200; round++)
+		for (int j = 0; j < 90; j++) {
+			if (churn_skip(round, j))
+				continue;
+			churn_record(round, j, &r, text, sizeof(text));
+			assert_int_equal(codec_decode(dec, &p, end, &back), 0);
+			assert_same(&r, &back);
+		}
+	assert_ptr_equal(p, end);
+	assert_true(codec_slots(dec) <= 64);
+	/* A place past the slots is corruption, never a write out of bounds. */
+	uint8_t bad[] = {0, 5, 0, 0, 0, 0};
+	codec_reset(dec);
+	p = bad;
+	assert_int_equal(codec_decode(dec, &p, bad + sizeof(bad), &back), -EBADMSG);
+	codec_buf_free(&buf);
+	codec_free(enc);
+	codec_free(dec);
+}
+
 struct collect {
 	int n;
 	uint64_t first, last;
@@ -374,6 +453,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_codec_roundtrip),
+	    cmocka_unit_test(test_codec_slot_limit),
 	    cmocka_unit_test(test_store_roundtrip_window),
 	    cmocka_unit_test(test_store_retention),
 	    cmocka_unit_test(test_store_max_size),
