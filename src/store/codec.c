@@ -36,19 +36,29 @@ struct slot_text {
 
 #define TEXT_NONE UINT32_MAX
 
+/* Slot words live in blocks of BLK_WORDS from the codec's pool: every block
+ * has the same size, so a block a slot gives back is the next one taken and
+ * the allocator never fragments, however the records' sizes mix. */
+#define BLK_WORDS  16
+#define SLOT_BLKS  ((CODEC_WORDS + BLK_WORDS - 1) / BLK_WORDS)
+#define ARENA_BLKS 1024 /* blocks per allocation (128 KiB) */
+#define BLK_NONE   UINT32_MAX
+
 /* A slot: the words of its last record up to the last non-zero one (the
- * others are zero), and its last text. */
+ * others are zero), in nblk blocks, and its last text. */
 struct slot {
-	uint64_t *w;
-	uint32_t len, wcap; /* words in w, words allocated */
+	uint32_t blk[SLOT_BLKS];
+	uint16_t len, nblk;
 	struct slot_text text;
 };
 
 struct codec {
 	struct slot *slots; /* cap of them, nslots in use */
 	size_t nslots, cap;
-	size_t words;	       /* allocated words over every slot */
-	struct slot_key *keys; /* encoder hash: key -> slot index */
+	uint64_t **arena; /* the block pool: narena x ARENA_BLKS blocks */
+	size_t narena;
+	uint32_t carved, free_blk; /* blocks handed out so far; free list head */
+	struct slot_key *keys;	   /* encoder hash: key -> slot index */
 	uint32_t *idx;
 	size_t hcap;
 	uint8_t *ref; /* encoder: used since the clock hand last passed */
@@ -64,8 +74,10 @@ struct codec *codec_new(void)
 {
 	struct codec *c = calloc(1, sizeof(struct codec));
 
-	if (c)
+	if (c) {
 		c->max_slots = CODEC_MAX_SLOTS;
+		c->free_blk = BLK_NONE;
+	}
 	return c;
 }
 
@@ -83,10 +95,11 @@ void codec_free(struct codec *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->cap; i++) {
-		free(c->slots[i].w);
+	for (size_t i = 0; i < c->cap; i++)
 		free(c->slots[i].text.p);
-	}
+	for (size_t i = 0; i < c->narena; i++)
+		free(c->arena[i]);
+	free(c->arena);
 	free(c->slots);
 	free(c->keys);
 	free(c->idx);
@@ -112,7 +125,8 @@ size_t codec_slots(const struct codec *c)
 size_t codec_memory(const struct codec *c)
 {
 	size_t n = sizeof(*c) + c->cap * (sizeof(struct slot) + (c->ref ? 1 : 0)) +
-		   c->hcap * (sizeof(struct slot_key) + sizeof(uint32_t)) + c->words * 8;
+		   c->hcap * (sizeof(struct slot_key) + sizeof(uint32_t)) +
+		   c->narena * (ARENA_BLKS * BLK_WORDS * sizeof(uint64_t) + sizeof(uint64_t *));
 
 	for (size_t i = 0; i < c->cap; i++)
 		n += c->slots[i].text.cap;
@@ -184,39 +198,73 @@ static int grow_slots(struct codec *c, int encoder)
 	return 0;
 }
 
+static uint64_t *blk_words(const struct codec *c, uint32_t b)
+{
+	return c->arena[b / ARENA_BLKS] + (size_t)(b % ARENA_BLKS) * BLK_WORDS;
+}
+
+static int blk_get(struct codec *c, uint32_t *b)
+{
+	if (c->free_blk != BLK_NONE) {
+		*b = c->free_blk;
+		memcpy(&c->free_blk, blk_words(c, *b), sizeof(uint32_t));
+		return 0;
+	}
+	if (c->carved == c->narena * ARENA_BLKS) {
+		if (c->carved >= BLK_NONE - ARENA_BLKS)
+			return -ENOMEM;
+		uint64_t **na = realloc(c->arena, (c->narena + 1) * sizeof(*na));
+		if (!na)
+			return -ENOMEM;
+		c->arena = na;
+		if (!(na[c->narena] = malloc(ARENA_BLKS * BLK_WORDS * sizeof(uint64_t))))
+			return -ENOMEM;
+		c->narena++;
+	}
+	*b = c->carved++;
+	return 0;
+}
+
+static void blk_put(struct codec *c, uint32_t b)
+{
+	memcpy(blk_words(c, b), &c->free_blk, sizeof(uint32_t));
+	c->free_blk = b;
+}
+
 /* The full words of slot s into b. */
 static void slot_load(const struct codec *c, size_t s, uint64_t *b)
 {
 	const struct slot *sl = &c->slots[s];
 
-	if (sl->len)
-		memcpy(b, sl->w, sl->len * sizeof(uint64_t));
+	for (size_t i = 0, at = 0; at < sl->len; i++, at += BLK_WORDS) {
+		size_t n = sl->len - at < BLK_WORDS ? sl->len - at : BLK_WORDS;
+		memcpy(b + at, blk_words(c, sl->blk[i]), n * sizeof(uint64_t));
+	}
 	memset(b + sl->len, 0, (CODEC_WORDS - sl->len) * sizeof(uint64_t));
 }
 
-/* Keep w as slot s's last record. A new slot (fresh) gets storage of its
- * record's size: a slot that held a bigger record before gives it back. */
+/* Keep w as slot s's last record. A new slot (fresh) gives back the blocks
+ * its record does not need. */
 static int slot_store(struct codec *c, size_t s, const uint64_t *w, int fresh)
 {
 	struct slot *sl = &c->slots[s];
-	uint32_t n = CODEC_WORDS;
+	size_t n = CODEC_WORDS;
 
 	while (n && !w[n - 1])
 		n--;
-	uint32_t want = (n + 3) & ~3u; /* 32-byte steps */
-	if (want > sl->wcap || (fresh && want < sl->wcap)) {
-		uint64_t *nw = want ? realloc(sl->w, want * sizeof(uint64_t)) : NULL;
-		if (want && !nw)
+	size_t need = (n + BLK_WORDS - 1) / BLK_WORDS;
+	while (sl->nblk < need)
+		if (blk_get(c, &sl->blk[sl->nblk++])) {
+			sl->nblk--;
+			sl->len = 0; /* what it held is lost: the caller fails */
 			return -ENOMEM;
-		if (!want)
-			free(sl->w);
-		c->words = c->words - sl->wcap + want;
-		sl->w = nw;
-		sl->wcap = want;
-	}
-	if (n)
-		memcpy(sl->w, w, n * sizeof(uint64_t));
-	sl->len = n;
+		}
+	while (fresh && sl->nblk > need)
+		blk_put(c, sl->blk[--sl->nblk]);
+	for (size_t i = 0, at = 0; at < n; i++, at += BLK_WORDS)
+		memcpy(blk_words(c, sl->blk[i]), w + at,
+		       (n - at < BLK_WORDS ? n - at : BLK_WORDS) * sizeof(uint64_t));
+	sl->len = (uint16_t)n;
 	return 0;
 }
 
@@ -427,7 +475,7 @@ int codec_encode(struct codec *c, const struct record *r, struct codec_buf *out)
 		if (replaced && c->slots[s].len) {
 			/* The replaced slot no longer holds the last record of its
 			 * kind (unless it is the template of its successor). */
-			uint64_t w0 = c->slots[s].w[0];
+			uint64_t w0 = blk_words(c, c->slots[s].blk[0])[0];
 			uint16_t vk = (uint16_t)(w0 >> 32), vs = (uint16_t)(w0 >> 48);
 			if (vk < REC_KIND_COUNT && vs < SRC_COUNT && c->last[vk][vs] == s + 1 &&
 			    tmpl != s + 1)

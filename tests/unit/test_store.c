@@ -182,6 +182,46 @@ static void test_codec_slot_limit(void **state)
 	codec_free(dec);
 }
 
+/* The encoder's memory stops growing at its slot limit: 100,000 short-lived
+ * tasks (a clone, a taskstats-sized exit, a small exit each) next to 2,000
+ * live ones sampled in turn. */
+static void test_codec_memory_bounded(void **state)
+{
+	struct codec *enc = codec_new();
+	struct codec_buf buf = {0};
+	struct record r;
+	size_t at40k = 0;
+	(void)state;
+
+	for (int t = 0; t < 100000; t++) {
+		for (int k = 0; k < 4; k++) {
+			memset(&r, 0, sizeof(r));
+			r.t_ns = 1000000000ull + (uint64_t)t * 1000ull + (uint64_t)k;
+			if (k == 3) { /* a live task's sample */
+				r.kind = REC_SAMPLE;
+				r.key = (struct task_key){10 + t % 2000, 10 + t % 2000, 5};
+				r.u.sample.scope = SCOPE_PROCESS;
+				r.u.sample.s.utime = (uint64_t)t;
+			} else {
+				r.kind = k == 0 ? REC_CLONE : k == 1 ? REC_TASKSTATS : REC_EXIT;
+				r.key = (struct task_key){5, 100000 + t, (uint64_t)t};
+				memset(&r.u, 0x11 + k, k == 1 ? sizeof(r.u.ts) : 16);
+			}
+			assert_int_equal(codec_encode(enc, &r, &buf), 0);
+		}
+		buf.len = 0; /* as if committed */
+		if (t == 40000)
+			at40k = codec_memory(enc);
+	}
+	print_message("codec memory %zu KiB after 40,000 tasks, %zu KiB after 100,000\n",
+		      at40k >> 10, codec_memory(enc) >> 10);
+	assert_true(codec_slots(enc) <= CODEC_MAX_SLOTS);
+	assert_true(codec_memory(enc) <= at40k);
+	assert_true(codec_memory(enc) < (size_t)CODEC_MAX_SLOTS * 800);
+	codec_buf_free(&buf);
+	codec_free(enc);
+}
+
 struct collect {
 	int n;
 	uint64_t first, last;
@@ -454,6 +494,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_codec_roundtrip),
 	    cmocka_unit_test(test_codec_slot_limit),
+	    cmocka_unit_test(test_codec_memory_bounded),
 	    cmocka_unit_test(test_store_roundtrip_window),
 	    cmocka_unit_test(test_store_retention),
 	    cmocka_unit_test(test_store_max_size),
