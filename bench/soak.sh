@@ -2,8 +2,8 @@
 # Soak: `procimage watch` (every process, two rules) and `procimage record`
 # (the whole host) run side by side for DUR on a busy host (thread churn at
 # 200/s, a fork loop, two CPU burners); their RSS (VmRSS) and open fds are
-# sampled every STEP and printed over time, with the growth from the first
-# quarter to the end.
+# sampled every STEP and printed over time (with the host's task count),
+# with the growth from the first quarter to the end.
 #   bench/soak.sh [DUR_S=3600] [STEP_S=30]
 set -u
 cd "$(dirname "$0")/.."
@@ -30,7 +30,7 @@ usage() { # PID -> "rss_kib fds"
 	[ -d /proc/$1 ] || { echo "- -"; return; }
 	echo "$(awk '/^VmRSS/ {print $2}' /proc/$1/status) $(ls /proc/$1/fd 2>/dev/null | wc -l)"
 }
-printf '%8s | %12s %6s | %12s %6s %10s\n' "t (s)" "watch RSS KiB" fds "record RSS KiB" fds "store KiB"
+printf '%8s | %12s %6s | %12s %6s %10s | %6s\n' "t (s)" "watch RSS KiB" fds "record RSS KiB" fds "store KiB" tasks
 t=0
 : >"$TMP/rows"
 while [ $t -lt "$DUR" ]; do
@@ -38,7 +38,8 @@ while [ $t -lt "$DUR" ]; do
 	[ $t -ge "$DUR" ] && break
 	read -r wr wf < <(usage $W); read -r rr rf < <(usage $R)
 	sz=$(($(du -sk "$TMP" --exclude=dumps | cut -f1)))
-	printf '%8d | %12s %6s | %12s %6s %10s\n' $t "$wr" "$wf" "$rr" "$rf" "$sz"
+	nt=$(ls -d /proc/[0-9]*/task/[0-9]* 2>/dev/null | wc -l)
+	printf '%8d | %12s %6s | %12s %6s %10s | %6s\n' $t "$wr" "$wf" "$rr" "$rf" "$sz" "$nt"
 	echo "$t $wr $wf $rr $rf" >>"$TMP/rows"
 done
 wait $W; wrc=$?
