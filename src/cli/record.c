@@ -35,9 +35,10 @@ static const char help[] =
     "  --max-age DUR     drop data older than DUR (e.g. 1h, 7d is 168h)\n"
     "  --report IMAGES   also run these images live and print their report at the\n"
     "                    end (-f text|json|prom|csv|html; report output goes to stdout)\n"
-    "  --stacks          also sample user stacks by ptrace (stops each sampled thread\n"
-    "                    ~0.1 ms at every sample; off by default, as in every command\n"
-    "                    but stacks; --report stacks turns it on too)\n"
+    "  --stacks          also sample user stacks of the targets by ptrace (stops each\n"
+    "                    sampled thread ~0.1 ms at every sample; off by default, as in\n"
+    "                    every command but stacks; --report stacks turns it on too;\n"
+    "                    not with the whole host)\n"
     "  --dry-run         sample everything a recording would, write nothing (to\n"
     "                    measure what the store itself costs, with --stats)\n";
 
@@ -384,6 +385,13 @@ int cmd_record(int argc, char **argv)
 	o.output = NULL; /* a live --report goes to stdout */
 	if (targets_empty(&o.targets))
 		o.targets.all = 1;
+	if (o.targets.all && ptrace_wanted(&c)) {
+		fprintf(stderr,
+			"procimage record: %s with the whole host would ptrace every process:"
+			" name the targets with -p, --comm or --cgroup\n",
+			c.stacks ? "--stacks" : "--report stacks");
+		return opts_free(&o), EXIT_USAGE;
+	}
 	c.until_stopped = !o.duration_set;
 	join_args(cmdline, sizeof(cmdline), argc, argv);
 	c.command = cmdline;
