@@ -16,41 +16,34 @@ on_exit "kill $POP"
 for _ in $(seq 100); do grep -q ready "$TMP/pop" && break; sleep 0.1; done
 grep -q ready "$TMP/pop" || fail "sleepers not ready"
 
-attempt() {
-	"$PROCIMAGE" resource -a -i 1s -d 7s -f json -o "$TMP/r.json" --stats 2>"$TMP/stats" &
-	P=$!
-	on_exit "kill -9 $P"
-	sleep 1.5
-	# 20 sleepers of 1.3 s, started 0.1 s apart: each spans a tick boundary.
-	pids=()
-	for i in $(seq 20); do
-		sleep 1.3 &
-		pids+=($!)
-		sleep 0.1
-	done
-	# A burner born mid-run, found up to a tick late: its CPU before discovery
-	# counts too. It prints its own CPU seconds when it ends.
-	python3 -c '
+cursor() { awk '{print $5}' /proc/loadavg; }
+c0=$(cursor) t0=$(date +%s.%N)
+"$PROCIMAGE" resource -a -i 1s -d 7s -f json -o "$TMP/r.json" --stats 2>"$TMP/stats" &
+P=$!
+on_exit "kill -9 $P"
+sleep 1.5
+# 20 sleepers of 1.3 s, started 0.1 s apart: each spans a tick boundary.
+pids=()
+for i in $(seq 20); do
+	sleep 1.3 &
+	pids+=($!)
+	sleep 0.1
+done
+# A burner born mid-run, found up to a tick late: its CPU before discovery
+# counts too. It prints its own CPU seconds when it ends.
+python3 -c '
 import os, time
 t = time.time()
 while time.time() - t < 1.6: pass
-r = os.times()
-print("%.3f" % (r.user + r.system))' >"$TMP/burn" &
-	B=$!
-	wait "${pids[@]}" $B
-	wait $P || { cat "$TMP/stats"; fail "resource exited $?"; }
-	cat "$TMP/stats"
-	probed=$(grep -o '[0-9]* new pids probed' "$TMP/stats" | awk '{print $1}')
-}
-# The probe is skipped for a tick when the host allocates more than one new
-# pid per 8 processes since the last (a listing is cheaper then): on a host
-# busy forking (another test suite beside this one) try once more.
-attempt
-if [ "${probed:-0}" = 0 ]; then
-	echo "no new pid probed (host pid churn above the probe's threshold?): once more"
-	attempt
-fi
-assert_cmp "${probed:-0}" ">" 0 "new pids found from the pid cursor"
+# its own on-CPU ns (the kernel counter; os.times() is in 10 ms ticks)
+print("%.4f" % (int(open("/proc/self/schedstat").read().split()[0]) / 1e9), flush=True)
+os._exit(0)  # no interpreter teardown after the count' >"$TMP/burn" &
+B=$!
+wait "${pids[@]}" $B
+wait $P || { cat "$TMP/stats"; fail "resource exited $?"; }
+c1=$(cursor) t1=$(date +%s.%N)
+cat "$TMP/stats"
+probed=$(grep -o '[0-9]* new pids probed' "$TMP/stats" | awk '{print $1}')
 python3 - "$TMP/r.json" "$B" "$(cat "$TMP/burn")" "${pids[@]}" <<'PY' || fail "new processes missing or their CPU lost"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -66,7 +59,9 @@ print("burner: %.3f s CPU seen, %.3f s by its own count" % (got, truth))
 # Its last tick may be up to 1 s before it exits: at least the part of its
 # life that precedes that tick (it lived 1.6 s) must be there.
 assert got >= truth * 0.35, "burner CPU %.3f s of %.3f s" % (got, truth)
-assert got <= truth * 1.05 + 0.02, "burner CPU %.3f s above its own %.3f s" % (got, truth)
+# Its exit (after it printed) is on-CPU time the kernel counts too: tearing
+# down an interpreter on a loaded host takes tens of ms.
+assert got <= truth * 1.10 + 0.1, "burner CPU %.3f s above its own %.3f s" % (got, truth)
 print("ok: %d sleepers and the burner seen" % len(want))
 PY
 ok "new processes seen at 1 s host-wide"
@@ -89,3 +84,15 @@ if unshare --pid --fork true 2>/dev/null; then
 else
 	echo "SKIP (part): unshare --pid not permitted here"
 fi
+
+# Last, the probe path itself: it is taken when the host allocates fewer
+# than one new pid per 8 processes an interval (else a listing is cheaper).
+# A host busy forking beside this test (another suite, a soak) is a reason
+# to skip this one check, said as such; a quiet host that never probed fails.
+if [ "${probed:-0}" = 0 ]; then
+	nprocs=$(ls -d /proc/[0-9]* | wc -l)
+	rate=$(python3 -c "print(int(($c1 - $c0) / ($t1 - $t0)))")
+	[ "$rate" -gt $((nprocs / 8)) ] &&
+		skip "the host allocated $rate pids/s during the run (threshold ~$((nprocs / 8)) for $nprocs processes): the listing path was used, the pid cursor not exercised"
+fi
+assert_cmp "${probed:-0}" ">" 0 "new pids found from the pid cursor"
