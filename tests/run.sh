@@ -41,12 +41,28 @@ build() { # DIR EXTRA_CFLAGS
 	fi
 }
 
+# LeakSanitizer stops the world by ptrace-attaching every thread at exit: a
+# task that some other process traces cannot be attached, and LSan dies with
+# "encountered a fatal error" (no leak check was made). Name the tracers on
+# the host now: the culprit is often still running.
+lsan_fatal_hint() {
+	local t tracers=""
+	for t in $(grep -hs '^TracerPid:' /proc/[0-9]*/task/[0-9]*/status |
+		awk '$2 != 0 {print $2}' | sort -un); do
+		tracers+=$'\n'"      $t: $(tr '\0' ' ' </proc/$t/cmdline 2>/dev/null | cut -c1-100)"
+	done
+	log "    LeakSanitizer could not stop the process (no leak check was made): another"
+	log "    process was probably ptracing it (gdb, strace, procimage stacks/record)."
+	log "    Tracers on the host now:${tracers:- none}"
+}
+
 result() { # NAME RC OUTPUT_FILE
 	local took=$((SECONDS - t0))
 	case "$2" in
 	0) pass=$((pass + 1)); log "PASS $1 (${took}s)" ;;
 	77) skip=$((skip + 1)); log "SKIP $1: $(grep -m1 '^SKIP' "$3" | sed 's/^SKIP:* *//')" ;;
-	*) fail=$((fail + 1)); failed+=("$1"); log "FAIL $1 (exit $2)"; tail -n 30 "$3" | sed 's/^/    /' ;;
+	*) fail=$((fail + 1)); failed+=("$1"); log "FAIL $1 (exit $2)"; tail -n 30 "$3" | sed 's/^/    /'
+		grep -q 'LeakSanitizer has encountered a fatal error' "$3" && lsan_fatal_hint ;;
 	esac
 }
 
