@@ -44,6 +44,7 @@ struct cn_enrich {
 	int efd, rootfd;
 	uint64_t head, work, tail;
 	int stop, abandoned, exited;
+	int started; /* the worker is started by the first push (see cn_enrich_new) */
 	uint64_t unknown;
 	struct en_slot slots[EN_SLOTS];
 };
@@ -143,12 +144,14 @@ struct cn_enrich *cn_enrich_new(int rootfd, int *efd_out)
 	e->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_cond_init(&e->cv, NULL);
-	if (e->efd < 0 || pthread_create(&e->th, NULL, worker, e) != 0) {
-		if (e->efd >= 0)
-			close(e->efd);
+	if (e->efd < 0) {
 		free(e);
 		return NULL;
 	}
+	/* The worker is not started here: capabilities are per thread, and
+	 * the run drops the ones it no longer needs (privs.c) after its sources
+	 * are set up, in the calling thread. Started by the first exec to
+	 * enrich, from the loop, it is born with the reduced set. */
 	*efd_out = e->efd;
 	return e;
 }
@@ -158,6 +161,13 @@ int cn_enrich_push(struct cn_enrich *e, const struct record *r)
 	char exe[EN_TEXT / 2], comm[16] = {0}; /* all 16 bytes reach the store */
 	int n;
 
+	if (!e->started) {
+		if (pthread_create(&e->th, NULL, worker, e) != 0) {
+			e->unknown++;
+			return -1; /* no worker: the record goes out without argv */
+		}
+		e->started = 1;
+	}
 	pthread_mutex_lock(&e->mu);
 	int full = e->tail - e->head >= EN_SLOTS;
 	pthread_mutex_unlock(&e->mu);
@@ -241,7 +251,7 @@ uint64_t cn_enrich_free(struct cn_enrich *e, const struct record_sink *sink)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
-	int joined = pthread_timedjoin_np(e->th, NULL, &ts) == 0;
+	int joined = !e->started || pthread_timedjoin_np(e->th, NULL, &ts) == 0;
 	pthread_mutex_lock(&e->mu);
 	done = e->work;
 	tail = e->tail;
@@ -251,7 +261,7 @@ uint64_t cn_enrich_free(struct cn_enrich *e, const struct record_sink *sink)
 	e->head = tail;
 	unknown = e->unknown;
 	pthread_mutex_lock(&e->mu);
-	if (!joined && !e->exited) {
+	if (e->started && !joined && !e->exited) {
 		/* The worker is stuck in a target's mm: it frees everything when
 		 * it wakes up, rather than have us wait for it. */
 		e->abandoned = 1;
