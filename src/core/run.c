@@ -241,6 +241,15 @@ int run_start(struct run *r)
 			source_set(&r->status[s], SOURCE_UNAVAILABLE, "disabled for this run");
 			continue;
 		}
+		/* Whatever command asks: user stacks of the whole host would
+		 * ptrace-stop every busy process (and hold them from debuggers
+		 * and sanitizers meanwhile). The commands refuse it earlier. */
+		if (s == SRC_PTRACE && (r->hostwide || o->targets.all)) {
+			source_set(&r->status[s], SOURCE_UNAVAILABLE,
+				   "not host-wide: user stacks would ptrace every busy process; "
+				   "name the targets (-p, --comm, --cgroup)");
+			continue;
+		}
 		if (all_sources[s]->start(r, &r->src_state[s], &r->status[s]) == 0) {
 			r->src_started[s] = 1;
 			if (r->status[s].state == SOURCE_UNUSED)
