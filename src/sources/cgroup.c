@@ -31,6 +31,7 @@ struct cg_proc {
 	uint64_t start;
 	char path[M_COUNT][160]; /* relative to each mount; "" = not in that hierarchy */
 	uint8_t known;		 /* its cgroup file was read (not in a bare fixture tree) */
+	uint8_t learnt;		 /* its cgroup file was tried */
 	uint64_t hash;		 /* of the paths: the cache key */
 };
 
@@ -381,6 +382,13 @@ static void cgroup_observe(void *state, const struct record *rec)
 	p->tgid = rec->key.tgid;
 	p->tid = rec->key.tid;
 	p->start = rec->key.start_ticks;
+	/* Its cgroup is learnt at the next period, if it still lives then: on
+	 * a host that forks a lot, most new processes are gone by then. */
+}
+
+static void learn(struct cg_src *s, struct cg_proc *p)
+{
+	p->learnt = 1;
 	learn_paths(s, p);
 	p->hash = 1469598103934665603ULL; /* FNV-1a */
 	for (const unsigned char *c = (const unsigned char *)p->path;
@@ -399,9 +407,12 @@ static void cgroup_tick(void *state, uint64_t now, const struct record_sink *sin
 	s->next_ns = now + CG_PERIOD_NS;
 	s->ncache = 0;
 	emit_host(s, now, sink);
-	while ((p = taskmap_next(s->procs, &it, NULL, NULL)))
+	while ((p = taskmap_next(s->procs, &it, NULL, NULL))) {
+		if (!p->learnt)
+			learn(s, p);
 		if (p->known)
 			emit_cgroup(s, p, now, sink);
+	}
 }
 
 static int cgroup_start(struct run *r, void **state, struct source_status *st)
