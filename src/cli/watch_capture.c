@@ -317,7 +317,7 @@ static int make_folder(struct wcapture *c, uint64_t now)
 
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
-	for (i = 0; c->comm[i] && i < sizeof(comm) - 1; i++) {
+	for (i = 0; i < sizeof(comm) - 1 && c->comm[i]; i++) {
 		char ch = c->comm[i];
 		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 			 (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
