@@ -377,6 +377,11 @@ int cmd_record(int argc, char **argv)
 		    rc = 2;
 	if (rc == 0 && !c.dry_run && (!o.output || !strcmp(o.output, "-")))
 		snprintf(o.err, sizeof(o.err), "no recording file: give -o FILE"), rc = 2;
+	if (rc == 0 && o.fmt_set && !c.nlive)
+		snprintf(o.err, sizeof(o.err),
+			 "-f applies to a live report: add --report IMAGE[,IMAGE..], or read "
+			 "the recording later with 'procimage report FILE IMAGE -f FMT'"),
+		    rc = 2;
 	if (rc) {
 		fprintf(stderr, "procimage record: %s\n", o.err);
 		return opts_free(&o), EXIT_USAGE;

@@ -21,6 +21,8 @@ expect 2 resource -p 1 -d ""
 expect 2 resource -p 1 -i 0ms
 expect 2 resource -p 1 -f xml
 expect 2 resource -p 1 --no-such-option
+expect 2 record -o "$TMP/r.db" -p 1 -d 1s -f json
+[ -e "$TMP/r.db" ] && fail "record -f without --report created its file"
 expect 2 resource -p 1 -d
 expect 2 resource
 expect 2 resource -p 1 --comm '('
