@@ -24,13 +24,15 @@ MT=$(sed -n 's/^ready pid=[0-9]* tid=//p' "$TMP/m.out")
 [ -n "$MT" ] || fail "migrator did not start"
 MIG=$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$TMP/m.out")
 
+# fig.py finds the shared strict Prometheus checker here
+export TESTDIR="$(cd "$(dirname "$0")" && pwd)"
 cat >"$TMP/fig.py" <<'PY'
 # fig.py FMT FILE TABLES KEY IDKEY IDVAL PROMFAMILIES
 # Parse FILE as FMT and print the largest KEY of the rows of TABLES (comma
 # separated) whose IDKEY is IDVAL, any row when IDKEY is '-' (prom: the
 # samples of PROMFAMILIES, with label IDKEY=IDVAL). Exit 1 with the reason
 # when the file does not parse or has no such row.
-import csv, json, re, sys
+import csv, json, os, re, sys
 fmt, path, table, key, idkey, idval, fam = sys.argv[1:8]
 tables, fams_wanted = set(table.split(',')), set(fam.split(','))
 text = open(path, newline='').read()
@@ -51,23 +53,10 @@ if fmt == 'json':
         if (idkey == '-' or str(r.get(idkey)) == idval) and isinstance(r.get(key), (int, float)):
             vals.append(r[key])
 elif fmt == 'prom':
-    name = r'[a-zA-Z_:][a-zA-Z0-9_:]*'
-    lab = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
-    line = re.compile(r'^(%s)(\{(%s)(,%s)*\})? ([-+]?(?:[0-9.]+(?:[eE][-+]?[0-9]+)?|NaN|[-+]Inf))$'
-                      % (name, lab, lab))
-    assert text.endswith('\n'), 'no final newline'
-    fams, cur, seen = set(), None, set()
-    for i, l in enumerate(text.splitlines(), 1):
-        if l.startswith('# TYPE '):
-            f = l.split()[2]
-            assert f not in fams, 'line %d: family %s not contiguous' % (i, f)
-            fams.add(f); cur = f
-            continue
-        m = line.match(l)
-        assert m, 'line %d: bad sample %r' % (i, l)
-        assert m.group(1) == cur, 'line %d: outside its TYPE block' % i
-        assert (m.group(1), m.group(2)) not in seen, 'line %d: duplicate series' % i
-        seen.add((m.group(1), m.group(2)))
+    sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+    sys.path.insert(0, os.environ["TESTDIR"])
+    import prom_strict
+    prom_strict.check(text)
     try:
         from prometheus_client.parser import text_string_to_metric_families as parse
     except ImportError:
@@ -77,7 +66,7 @@ elif fmt == 'prom':
     else:
         samples = []
         for l in text.splitlines():
-            m = line.match(l)
+            m = prom_strict.LINE.match(l)
             if m:
                 labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(2) or ''))
                 samples.append((m.group(1), labels, float(m.group(5))))

@@ -41,25 +41,12 @@ assert_eq "$(jget "$TMP/out.json" "[s['count'] for s in d['syscalls'] if s['name
 
 # Prometheus text exposition.
 run prom
-python3 - "$TMP/out.prom" <<'PY' || fail "prom: strict line check"
-import re, sys
-name = r'[a-zA-Z_:][a-zA-Z0-9_:]*'
-lab = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
-line_re = re.compile(r'^(%s)(\{(%s)(,%s)*\})? ([-+]?(?:[0-9.]+(?:[eE][-+]?[0-9]+)?|NaN|[-+]Inf))$' % (name, lab, lab))
-text = open(sys.argv[1]).read()
-assert text.endswith('\n'), 'no final newline'
-fams, cur, seen = set(), None, set()
-for i, l in enumerate(text.splitlines(), 1):
-    if l.startswith('# TYPE '):
-        f = l.split()[2]
-        assert f not in fams, 'line %d: family %s not contiguous' % (i, f)
-        fams.add(f); cur = f
-        continue
-    m = line_re.match(l)
-    assert m, 'line %d: bad sample %r' % (i, l)
-    assert m.group(1) == cur, 'line %d: %s outside its TYPE block' % (i, m.group(1))
-    assert (m.group(1), m.group(2)) not in seen, 'line %d: duplicate series' % i
-    seen.add((m.group(1), m.group(2)))
+python3 - "$TMP/out.prom" "$(dirname "$0")" <<'PY' || fail "prom: strict line check"
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, sys.argv[2])
+import prom_strict
+seen = prom_strict.check(open(sys.argv[1]).read())
 print('ok: %d samples' % len(seen))
 PY
 ok "prom: strict line check"
