@@ -16,14 +16,14 @@ def spin():
 def nap():
     ids["nap"] = threading.get_native_id()
     time.sleep(20)
-for f in (spin, nap):
+for f in (nap, spin):  # the spinner last: it holds the GIL
     threading.Thread(target=f, daemon=True).start()
 while len(ids) < 2: time.sleep(0.01)
 print(ids["spin"], ids["nap"], flush=True)
 time.sleep(20)' >"$TMP/ids" &
 P=$!
 on_exit "kill $P"
-for _ in $(seq 100); do [ -s "$TMP/ids" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -s "$TMP/ids" ] && break; sleep 0.1; done
 read -r SPIN NAP <"$TMP/ids"
 [ -n "$NAP" ] || fail "workload did not start"
 
