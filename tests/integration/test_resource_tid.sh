@@ -19,12 +19,15 @@ def nap():
 for f in (nap, spin):  # the spinner last: it holds the GIL
     threading.Thread(target=f, daemon=True).start()
 while len(ids) < 2: time.sleep(0.01)
-print(ids["spin"], ids["nap"], flush=True)
+os.write(1, b"%d %d\n" % (ids["spin"], ids["nap"]))  # one write: print() may write in pieces
 time.sleep(20)' >"$TMP/ids" &
 P=$!
 on_exit "kill $P"
-for _ in $(seq 300); do [ -s "$TMP/ids" ] && break; sleep 0.1; done
-read -r SPIN NAP <"$TMP/ids"
+SPIN='' NAP=''
+for _ in $(seq 300); do
+	read -r SPIN NAP <"$TMP/ids" && [ -n "$NAP" ] && break
+	sleep 0.1
+done
 [ -n "$NAP" ] || fail "workload did not start"
 
 "$PROCIMAGE" resource -p "$NAP" -d 1s -i 100ms -f json >"$TMP/nap.json" || fail "resource -p NAP exited $?"
