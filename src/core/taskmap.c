@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Task map (see taskmap.h): open addressing with linear probing and
- * tombstones, grown at 70% load. Keys and values live in two flat arrays so a
- * steady-state run allocates nothing.
+ * tombstones, grown at 70% load and shrunk when mostly empty. Keys and values live in two flat
+ * arrays so a steady-state run allocates nothing.
  */
 #include "core/taskmap.h"
 
@@ -10,6 +10,7 @@
 #include <string.h>
 
 enum { SLOT_EMPTY = 0, SLOT_USED = 1, SLOT_DEAD = 2 };
+enum { MAP_MIN_CAP = 64 };
 
 struct slot {
 	int32_t tid;
@@ -51,7 +52,7 @@ struct taskmap *taskmap_new(size_t value_size)
 	if (!m)
 		return NULL;
 	m->vsize = value_size ? value_size : 1;
-	if (taskmap_alloc(m, 64)) {
+	if (taskmap_alloc(m, MAP_MIN_CAP)) {
 		free(m);
 		return NULL;
 	}
@@ -95,10 +96,11 @@ void *taskmap_get(struct taskmap *m, int32_t tid, uint64_t start_ticks)
 	return found ? m->vals + i * m->vsize : NULL;
 }
 
-static int grow(struct taskmap *m)
+/* Move every live entry into a table of cap slots (a power of two that holds
+ * them under the 70% load): growing, dropping tombstones, or shrinking. */
+static int rehash(struct taskmap *m, size_t cap)
 {
 	struct taskmap old = *m;
-	size_t cap = (m->used * 2 + 1) * 2 > m->cap ? m->cap * 2 : m->cap;
 
 	if (taskmap_alloc(m, cap)) {
 		*m = old;
@@ -118,12 +120,34 @@ static int grow(struct taskmap *m)
 	return 0;
 }
 
+/* The table to use before one more insertion: doubled when full of live
+ * entries, rebuilt at its size when tombstones fill it, halved (or less)
+ * when a burst of tasks has come and gone. The last is why a long watch or
+ * record does not keep the memory of its busiest minute: a map left at one
+ * eighth of its capacity is shrunk to a quarter load or more, never below
+ * MAP_MIN_CAP, so growing again takes a doubling of the live tasks. */
+static int make_room(struct taskmap *m)
+{
+	size_t cap = m->cap;
+
+	if ((m->used + 1) * 8 < m->cap && m->cap > MAP_MIN_CAP) {
+		while (cap / 2 >= MAP_MIN_CAP && (m->used + 1) * 4 <= cap / 2)
+			cap /= 2;
+		return rehash(m, cap);
+	}
+	if ((m->used + m->dead + 1) * 10 <= m->cap * 7)
+		return 0;
+	if ((m->used * 2 + 1) * 2 > m->cap)
+		cap *= 2;
+	return rehash(m, cap);
+}
+
 void *taskmap_put(struct taskmap *m, int32_t tid, uint64_t start_ticks, int *created)
 {
 	int found;
 	size_t i;
 
-	if ((m->used + m->dead + 1) * 10 > m->cap * 7 && grow(m))
+	if (make_room(m))
 		return NULL;
 	i = find(m, tid, start_ticks, &found);
 	if (created)

@@ -3,7 +3,8 @@
  * A hash map from task identity (tid, start time) to a fixed-size value that
  * the owner defines: the procfs source keeps its fds there, each image its
  * per-task state. Values are zeroed on creation. A value pointer stays valid
- * until the next insertion (the table may grow then).
+ * until the next insertion (the table may grow, or shrink after a burst of
+ * tasks has gone, then).
  */
 #ifndef PROCIMAGE_TASKMAP_H
 #define PROCIMAGE_TASKMAP_H

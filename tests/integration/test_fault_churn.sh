@@ -20,9 +20,12 @@ on_exit "kill -9 $K"
 for _ in $(seq $((SECS - 1))); do
 	sleep 1
 	for p in $S $K; do
-		[ -d /proc/$p ] || continue
-		echo "$p $(ls /proc/$p/fd | wc -l) $(awk '/^VmRSS/ {print $2}' /proc/$p/status)" \
-			"$(ls -d /proc/[0-9]*/task/[0-9]* 2>/dev/null | wc -l)" >>"$TMP/usage"
+		# Read both before writing: the run may end between the two reads
+		# (a line without its RSS broke the check once).
+		fds=$(ls /proc/$p/fd 2>/dev/null | wc -l)
+		rss=$(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null)
+		[ -n "$rss" ] && [ -d /proc/$p ] || continue
+		echo "$p $fds $rss $(ls -d /proc/[0-9]*/task/[0-9]* 2>/dev/null | wc -l)" >>"$TMP/usage"
 	done
 done
 wait $S || { cat "$TMP/sched.err"; fail "sched -a exited $?"; }

@@ -123,13 +123,21 @@ PY
 # procimage ARGS -f FMT parses and its figure is at least MIN (low for CPU:
 # the host may be crowded; the point is that the spinner's figure is there).
 run() {
-	local name=$1 fmt=$2 table=$3 key=$4 idkey=$5 idval=$6 fam=$7 min=$8 v
+	local name=$1 fmt=$2 table=$3 key=$4 idkey=$5 idval=$6 fam=$7 min=$8
 	shift 9
 	"$PROCIMAGE" "$@" -f "$fmt" >"$TMP/out" 2>"$TMP/err" ||
 		fail "$name -f $fmt exited $?: $(cat "$TMP/err")"
-	grep -q "AddressSanitizer\|runtime error" "$TMP/err" && fail "$name -f $fmt: sanitizer report"
-	v=$(python3 "$TMP/fig.py" "$fmt" "$TMP/out" "$table" "$key" "$idkey" "$idval" "$fam" 2>&1) ||
-		{ head -c 2000 "$TMP/out"; fail "$name -f $fmt: $v"; }
+	check "$name" "$fmt" "$table" "$key" "$idkey" "$idval" "$fam" "$min" "$TMP/out" "$TMP/err"
+}
+
+# check NAME FMT TABLE KEY IDKEY IDVAL PROMFAMILY MIN OUT ERR: run's test of
+# a report already written (the exits runs go side by side: each waits for
+# its evidence window after the exit).
+check() {
+	local name=$1 fmt=$2 table=$3 key=$4 idkey=$5 idval=$6 fam=$7 min=$8 out=$9 err=${10} v
+	grep -q "AddressSanitizer\|runtime error" "$err" && fail "$name -f $fmt: sanitizer report"
+	v=$(python3 "$TMP/fig.py" "$fmt" "$out" "$table" "$key" "$idkey" "$idval" "$fam" 2>&1) ||
+		{ head -c 2000 "$out"; fail "$name -f $fmt: $v"; }
 	[ "$fmt" = prom ] && table=$fam key="" || key=" $key"
 	assert_cmp "$v" ">=" "$min" "$name -f $fmt: $table$key of $idkey $idval"
 }
@@ -152,14 +160,17 @@ refuse() {
 
 # full ARGS...: stdout on /dev/full: exit 1, the reason on stderr.
 full() {
-	"$PROCIMAGE" "$@" >/dev/full 2>"$TMP/err"
+	local err="$TMP/err.$BASHPID" # one may run in the background
+	"$PROCIMAGE" "$@" >/dev/full 2>"$err"
 	local rc=$?
-	[ $rc = 1 ] || fail "procimage $* >/dev/full exited $rc, want 1: $(cat "$TMP/err")"
-	grep -q "No space left on device" "$TMP/err" || fail "procimage $* >/dev/full: $(cat "$TMP/err")"
+	[ $rc = 1 ] || fail "procimage $* >/dev/full exited $rc, want 1: $(cat "$err")"
+	grep -q "No space left on device" "$err" || fail "procimage $* >/dev/full: $(cat "$err")"
 	ok "procimage $* >/dev/full -> 1"
 }
 
-D=(-d 1s)
+# Half a second is enough for every figure checked below (the spinner runs,
+# the sleeper blocks, the migrator moves every 50 ms); triage takes 1 s.
+D=(-d 500ms)
 for f in json prom csv html; do
 	run sched $f hogs,busiest cpu_ms pid $B procimage_sched_hogs_cpu_ms,procimage_sched_busiest_cpu_ms 1 -- \
 		sched -p $B "${D[@]}"
@@ -174,13 +185,19 @@ for f in json prom csv html; do
 		syscall -p $W --source sample "${D[@]}"
 	# triage's own figure: its offenders (the spinner, or whatever is
 	# busier on a crowded host)
-	run triage $f offenders cpu_pct - - procimage_triage_offenders_cpu_pct 0.1 -- triage "${D[@]}"
+	run triage $f offenders cpu_pct - - procimage_triage_offenders_cpu_pct 0.1 -- triage -d 1s
 	run "record --report" $f tasks cpu_pct pid $B procimage_resource_tasks_cpu_pct 0.1 -- \
 		record -o "$TMP/r.db" -p $B,$S "${D[@]}" --report resource
 	run report $f tasks cpu_pct pid $B procimage_resource_tasks_cpu_pct 0.1 -- report "$TMP/r.db" resource
-	bash -c 'sleep 0.3; exit 7' & X=$!
-	run exits $f exits exit_code pid $X procimage_exits_exits_exit_code 7 -- exits -p $X -i 100ms -d 30s
-	wait $X
+done
+declare -A XP XR
+for f in json prom csv html; do
+	bash -c 'sleep 0.3; exit 7' & XP[$f]=$!
+	"$PROCIMAGE" exits -p ${XP[$f]} -i 100ms -d 30s -f $f >"$TMP/x.$f" 2>"$TMP/x.$f.err" & XR[$f]=$!
+done
+for f in json prom csv html; do
+	wait ${XR[$f]} || fail "exits -f $f exited $?: $(cat "$TMP/x.$f.err")"
+	check exits $f exits exit_code pid ${XP[$f]} procimage_exits_exits_exit_code 7 "$TMP/x.$f" "$TMP/x.$f.err"
 done
 
 # folded and svg where there are stacks: sched (where the hogs were seen,
@@ -252,6 +269,8 @@ full report "$TMP/r.db" resource -f json
 full record -o "$TMP/r3.db" -p $B -d 300ms --report resource -f json
 full resource -p $B -d 300ms -o /dev/full
 bash -c 'sleep 0.3; exit 7' & X=$!
-full exits -p $X -i 100ms -d 30s -f json
+full exits -p $X -i 100ms -d 30s -f json &
+FX=$!
 bash -c 'sleep 0.3; exit 7' & X=$!
 full exits --follow -p $X -i 100ms -f json # stops at the first failed write
+wait $FX || exit 1

@@ -8,6 +8,17 @@
 D="$TMP/dumps"
 # A spinner (duty raises its share where it may: a loaded shared host).
 "$HELPERS/duty" 100:120 >/dev/null & SPIN=$!; on_exit "kill $SPIN"
+# Three runs without images go beside the capture run (the suite's time):
+# the cooldown, a flat workload, the guard. Their checks come below.
+"$PROCIMAGE" watch -p $SPIN --rule 'cpu>10%' --dump-dir "$TMP/cd" -i 200ms -d 4s --no-images \
+	--guard none 2>"$TMP/logc" & CW=$!
+sleep 60 & S=$!; on_exit "kill $S"
+"$HELPERS/duty" 20:9 >/dev/null & DU=$!; on_exit "kill $DU"
+"$PROCIMAGE" watch -p $S,$DU --rule 'cpu>50%for2s' --rule 'cpu>+50%,window=6' \
+	--dump-dir "$TMP/flat" -i 500ms -d 7s --guard none 2>"$TMP/log2" & FW=$!
+"$PROCIMAGE" watch -p $SPIN --rule 'cpu>50%for1s' --dump-dir "$TMP/g" -i 200ms -d 5s \
+	--guard 'load1>=0' --no-images 2>"$TMP/log3" & GW=$!
+on_exit "kill $CW $FW $GW"
 try() {
 	rm -rf "$D"
 	"$PROCIMAGE" watch -p $SPIN --rule 'cpu>50%for2s' --dump-dir "$D" -i 200ms -d 9s \
@@ -37,24 +48,19 @@ assert_eq "$(stat -c %a "$F")" 700 "folder is 0700"
 grep -q "rule 'cpu>50%for2s' fired for pid $SPIN" "$TMP/log" || fail "no trigger log line"
 assert_eq "$(grep -c 'fired for pid' "$TMP/log")" 1 "one log line per trigger"
 # The cooldown: a rule that keeps firing on every sample gives one capture.
-"$PROCIMAGE" watch -p $SPIN --rule 'cpu>10%' --dump-dir "$TMP/cd" -i 200ms -d 4s --no-images \
-	--guard none 2>"$TMP/logc" || fail "watch cooldown exited $?"
+wait $CW || fail "watch cooldown exited $?"
 cat "$TMP/logc"
 assert_eq "$(ls "$TMP/cd" | wc -l)" 1 "one capture while the rule kept firing"
 held=$(sed -n 's/.* \([0-9]*\) skipped by cooldown.*/\1/p' "$TMP/logc")
 assert_cmp "${held:-0}" ">=" 5 "firings held back by the cooldown"
 
 # A flat workload: a sleeper and a 20% duty cycle never fire.
-sleep 60 & S=$!; on_exit "kill $S"
-"$HELPERS/duty" 20:9 >/dev/null & DU=$!; on_exit "kill $DU"
-"$PROCIMAGE" watch -p $S,$DU --rule 'cpu>50%for2s' --rule 'cpu>+50%,window=6' \
-	--dump-dir "$TMP/flat" -i 500ms -d 7s --guard none 2>"$TMP/log2" || fail "watch flat exited $?"
+wait $FW || fail "watch flat exited $?"
 cat "$TMP/log2"
 assert_eq "$(ls "$TMP/flat" | wc -l)" 0 "no capture for a flat workload"
 
 # The guard: a host condition that always holds suppresses the capture.
-"$PROCIMAGE" watch -p $SPIN --rule 'cpu>50%for1s' --dump-dir "$TMP/g" -i 200ms -d 5s \
-	--guard 'load1>=0' --no-images 2>"$TMP/log3" || fail "watch guard exited $?"
+wait $GW || fail "watch guard exited $?"
 cat "$TMP/log3"
 assert_eq "$(ls "$TMP/g" | wc -l)" 0 "guard suppressed the capture"
 grep -q 'guard holds' "$TMP/log3" || fail "guard skip not logged"

@@ -125,6 +125,41 @@ static void test_churn_does_not_leak(void **state)
 	taskmap_free(m);
 }
 
+/* A burst: 10,000 tasks, then all but 10 gone. The next insertion gives the
+ * memory back (a long watch must not keep its busiest minute's size) and
+ * every survivor keeps its value. */
+static void test_shrinks_after_burst(void **state)
+{
+	struct taskmap *m = taskmap_new(sizeof(struct val));
+	(void)state;
+
+	for (int32_t i = 0; i < 10000; i++) {
+		struct val *v = taskmap_put(m, i, 7, NULL);
+		assert_non_null(v);
+		v->tid = i;
+	}
+	size_t big = taskmap_capacity(m);
+	assert_true(big >= 10000 * 10 / 7);
+	for (int32_t i = 10; i < 10000; i++)
+		taskmap_del(m, i, 7);
+	assert_int_equal(taskmap_capacity(m), big); /* deleting never moves values */
+	assert_non_null(taskmap_put(m, 20000, 7, NULL));
+	assert_true(taskmap_capacity(m) <= 64);
+	assert_int_equal(taskmap_count(m), 11);
+	for (int32_t i = 0; i < 10; i++) {
+		struct val *v = taskmap_get(m, i, 7);
+		assert_non_null(v);
+		assert_int_equal(v->tid, i);
+	}
+	assert_null(taskmap_get(m, 500, 7));
+	/* and grows again with the next burst */
+	for (int32_t i = 30000; i < 31000; i++)
+		assert_non_null(taskmap_put(m, i, 7, NULL));
+	assert_int_equal(taskmap_count(m), 1011);
+	assert_true(taskmap_capacity(m) >= 1011 * 10 / 7);
+	taskmap_free(m);
+}
+
 static void test_iterate_with_deletion(void **state)
 {
 	struct taskmap *m = taskmap_new(sizeof(struct val));
@@ -188,6 +223,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_identity_is_tid_and_start),
 	    cmocka_unit_test(test_growth_keeps_values),
+	    cmocka_unit_test(test_shrinks_after_burst),
 	    cmocka_unit_test(test_tombstones),
 	    cmocka_unit_test(test_churn_does_not_leak),
 	    cmocka_unit_test(test_iterate_with_deletion),
