@@ -16,10 +16,12 @@ assert_cmp "$(jget "$TMP/j" 'd["tasks"][0]["cpu_pct"]')" "<" 5 "sleep uses no CP
 
 ( while :; do :; done ) & B=$!; on_exit "kill $B"
 # A spinner is always runnable: on a loaded host the time it does not run is
-# run-queue wait, so on-CPU + waiting must cover the wall time.
+# run-queue wait, so on-CPU + waiting must cover the wall time (less the
+# wait still under way at the last sample: the kernel adds a wait to
+# run_delay when the task gets its CPU, up to tens of ms at load 20).
 "$PROCIMAGE" resource -p $B -d 1s -i 100ms -f json >"$TMP/j2" || fail "resource spinner"
 busy=$(jget "$TMP/j2" "d[\"tasks\"][0][\"cpu_pct\"] + d[\"tasks\"][0][\"runq_wait_ns\"] / 1e7 / d[\"tasks\"][0][\"seen_s\"]")
-assert_cmp "$busy" ">" 90 "spinner on CPU or waiting for one ~100% of the time"
+assert_cmp "$busy" ">" 80 "spinner on CPU or waiting for one ~100% of the time"
 assert_cmp "$(jget "$TMP/j2" 'd["tasks"][0]["cpu_pct"]')" ">" 0 "spinner gets CPU (the host may be loaded)"
 
 # Ctrl-C ends the run early and still prints the report.
