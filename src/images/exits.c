@@ -67,7 +67,7 @@ static struct ex_exit *exit_for(struct ex_img *x, int32_t pid, uint64_t start, u
 	for (size_t i = x->nexits; i-- > x->first_pending;) {
 		struct ex_exit *e = &x->exits[i];
 		if (e->pid == pid && !e->final && (!start || !e->start || start == e->start) &&
-		    (t > e->t_ns ? t - e->t_ns : e->t_ns - t) < 10 * NS_PER_S)
+		    (e->group_open || (t > e->t_ns ? t - e->t_ns : e->t_ns - t) < 10 * NS_PER_S))
 			return e;
 	}
 	if (x->nexits == x->cap) {
@@ -124,6 +124,43 @@ static void seen_ended(struct ex_img *x, const struct ex_exit *e)
 		s->ended = 1;
 }
 
+/* The open exit of pid (its leader gone, its threads not), or NULL. */
+static struct ex_exit *open_group(struct ex_img *x, int32_t pid, uint64_t start)
+{
+	for (size_t i = x->nexits; i-- > x->first_pending;) {
+		struct ex_exit *e = &x->exits[i];
+		if (e->pid == pid && e->group_open && (!start || !e->start || start == e->start))
+			return e;
+	}
+	return NULL;
+}
+
+/* Polling found pid's leader a zombie with n threads. More than one: the
+ * leader left first (and maybe between two samples, unseen): its exit, if
+ * reported, is not the process's yet. One: the last thread is gone, the
+ * exit's evidence window may start. */
+static void zombie_seen(struct ex_img *x, int32_t pid, uint64_t start, int32_t n)
+{
+	for (size_t i = x->nexits; i-- > x->first_pending;) {
+		struct ex_exit *e = &x->exits[i];
+		if (e->pid != pid || e->final || (start && e->start && start != e->start))
+			continue;
+		e->group_open = n > 1 && !e->status_final && !(e->srcs & (1u << SRC_PROCFS));
+		return;
+	}
+}
+
+/* The leader's own exit (connector event or taskstats record without
+ * AGROUP) while polling last saw other threads: the process lives on. */
+static void leader_left(struct ex_img *x, struct ex_exit *e)
+{
+	const struct ex_seen *s = taskmap_get(x->seen, e->pid, 0);
+
+	if (!e->status_final && !(e->srcs & (1u << SRC_PROCFS)) && s && s->start == e->start &&
+	    s->nthreads > 1)
+		e->group_open = 1;
+}
+
 static void on_sample(struct ex_img *x, const struct record *r)
 {
 	const struct proc_sample *s = &r->u.sample.s;
@@ -138,6 +175,11 @@ static void on_sample(struct ex_img *x, const struct record *r)
 		v->first_ns = r->t_ns;
 	}
 	memcpy(v->comm, r->comm, sizeof(v->comm));
+	if (s->have & PF_STAT) {
+		v->nthreads = s->num_threads;
+		if (s->state == 'Z')
+			zombie_seen(x, r->key.tgid, v->start, s->num_threads);
+	}
 	/* A dying task (PF_EXITING in stat's flags, or a zombie) has let go of
 	 * its memory and its badness: keep what it had while alive. */
 	if ((s->have & PF_STAT) && ((s->flags & 0x4) || s->state == 'Z' || s->state == 'X') &&
@@ -175,6 +217,7 @@ static void on_gone(struct ex_img *x, const struct record *r)
 	e = exit_for(x, r->key.tgid, r->key.start_ticks, r->t_ns);
 	if (e) {
 		e->srcs |= 1u << SRC_PROCFS;
+		e->group_open = 0;
 		if (!e->comm[0])
 			memcpy(e->comm, r->comm, sizeof(e->comm));
 	}
@@ -195,11 +238,29 @@ static void on_exit_event(struct ex_img *x, const struct record *r)
 {
 	struct ex_exit *e;
 
-	if (r->u.exit.is_thread || r->key.tid != r->key.tgid || !wanted(x, r->key.tgid))
+	if (r->u.exit.is_thread || r->key.tid != r->key.tgid) {
+		/* A thread of a process whose leader has left: the last one to
+		 * go carries the process's status (exit_group's code, or its
+		 * own when it was alone). */
+		e = open_group(x, r->key.tgid, 0);
+		if (e) {
+			e->t_ns = r->t_ns;
+			e->t_from_thread = 1;
+			e->srcs |= 1u << SRC_CONNECTOR;
+			if (!e->status_final) {
+				e->status = r->u.exit.status;
+				e->have_status = 1;
+				e->status_src = SRC_CONNECTOR;
+			}
+		}
+		return;
+	}
+	if (!wanted(x, r->key.tgid))
 		return;
 	e = exit_for(x, r->key.tgid, r->key.start_ticks, r->t_ns);
 	if (!e)
 		return;
+	leader_left(x, e);
 	/* The kernel's time of the exit, rather than when polling found it
 	 * gone (a tick's start, which may even precede it) or when the
 	 * taskstats record was read. */
@@ -223,11 +284,26 @@ static void on_taskstats(struct ex_img *x, const struct record *r)
 	e = exit_for(x, r->key.tgid, 0, r->t_ns);
 	if (!e)
 		return;
-	set_status(e, ts->exitcode, SRC_TASKSTATS);
+	if (ts->ac_flag & 0x20) {
+		/* The group is dead: this is the process's status, even when
+		 * the leader reported its own (0 from pthread_exit) before. */
+		if ((e->group_open || r->key.tid != r->key.tgid) && !e->t_from_thread &&
+		    r->t_ns > e->t_ns)
+			e->t_ns = r->t_ns;
+		e->group_open = 0;
+		e->status = ts->exitcode;
+		e->have_status = e->status_final = 1;
+		e->status_src = SRC_TASKSTATS;
+		e->srcs |= 1u << SRC_TASKSTATS;
+	} else {
+		set_status(e, ts->exitcode, SRC_TASKSTATS);
+		leader_left(x, e);
+	}
 	seen_ended(x, e);
 	e->have_ts = 1;
 	e->ts_flag = ts->ac_flag;
-	e->etime_us = ts->ac_etime_us;
+	/* The lifetime is the leader's: another last thread's is its own. */
+	e->etime_us = r->key.tid == r->key.tgid ? ts->ac_etime_us : 0;
 	e->hiwater_kb = ts->hiwater_rss_kb;
 	if (!e->comm[0])
 		memcpy(e->comm, ts->comm[0] ? ts->comm : r->comm, sizeof(e->comm) - 1);
@@ -333,7 +409,8 @@ static void ex_consume(void *img, const struct record *r)
 	case REC_TICK:
 		x->now_ns = r->t_ns;
 		for (size_t i = x->first_pending; i < x->nexits; i++)
-			if (!x->exits[i].final && r->t_ns >= x->exits[i].t_ns + grace_ns(x))
+			if (!x->exits[i].final && !x->exits[i].group_open &&
+			    r->t_ns >= x->exits[i].t_ns + grace_ns(x))
 				exits_classify(x, &x->exits[i]);
 		while (x->first_pending < x->nexits && x->exits[x->first_pending].final)
 			x->first_pending++;

@@ -23,7 +23,8 @@ struct ex_seen {
 	int have_cg;
 	uint64_t cg_oom_kill; /* the memcg's counter at the last cgroup report */
 	char cg_path[96];
-	int ended; /* the connector or taskstats reported its exit (a zombie lingers) */
+	int ended;	  /* the connector or taskstats reported its exit (a zombie lingers) */
+	int32_t nthreads; /* stat's num_threads at the last sample */
 };
 
 enum ex_cause { CAUSE_UNKNOWN = 0, CAUSE_EXIT, CAUSE_SIGNAL, CAUSE_CRASH, CAUSE_OOM };
@@ -37,6 +38,13 @@ struct ex_exit {
 	int have_status;
 	uint8_t status_src;
 	uint32_t status; /* raw wait status */
+	/* The leader left while other threads ran on (pthread_exit in main):
+	 * the process ends, with the last thread's status, when taskstats says
+	 * the group is dead (AGROUP), polling finds it gone or its zombie has
+	 * one thread left. Until then the evidence window does not start. */
+	int group_open;
+	int status_final;  /* the status is the group's (AGROUP): no later event changes it */
+	int t_from_thread; /* t_ns is a later thread's exit (connector time) */
 	int have_ts;
 	uint8_t ts_flag;
 	uint64_t etime_us, hiwater_kb;

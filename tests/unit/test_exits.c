@@ -303,14 +303,74 @@ static void test_zombie_reaped_late(void **state)
 	done(&c, j);
 }
 
+/* main() called pthread_exit() (the connector's leader exit: 0) while two
+ * threads ran on (the zombie leader's stat says 3); 4 s later a thread
+ * called exit(5): its exit event carries the group's status. The process
+ * ended then, with 5, and the evidence window waited for it. */
+static void test_leader_left_first(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	sample(&c, 60, T0, 100, 10, 0);
+	connector_exit(&c, 60, T0 + NS_PER_S, 0);
+	struct record z = unit_sample(SCOPE_PROCESS, T0 + NS_PER_S + 100 * NS_PER_MS,
+				      (struct task_key){60, 60, 900 * HZ}, "victim", PF_STAT);
+	z.u.sample.s.state = 'Z';
+	z.u.sample.s.num_threads = 3;
+	feed(&c, &z);
+	tick(&c, T0 + 4 * NS_PER_S); /* past the leader's evidence window */
+	struct record t = {.kind = REC_EXIT, .source = SRC_CONNECTOR, .t_ns = T0 + 5 * NS_PER_S};
+	t.key = (struct task_key){60, 61, 0};
+	t.u.exit.status = 5 << 8;
+	t.u.exit.is_thread = 1;
+	feed(&c, &t);
+	gone(&c, 60, T0 + 5 * NS_PER_S + 50 * NS_PER_MS);
+	tick(&c, T0 + 9 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"exit_code\":5"));
+	assert_non_null(strstr(j, "\"cause\":\"exit\""));
+	assert_null(strstr(j, "},{")); /* one exit */
+	done(&c, j);
+}
+
+/* A single-thread process's leader exit is the process's: a thread event
+ * of the same tgid after it changes nothing. */
+static void test_thread_exit_after_process(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	sample(&c, 70, T0, 100, 10, 0);
+	connector_exit(&c, 70, T0 + NS_PER_S, 3 << 8);
+	struct record t = {
+	    .kind = REC_EXIT, .source = SRC_CONNECTOR, .t_ns = T0 + NS_PER_S + NS_PER_MS};
+	t.key = (struct task_key){70, 71, 0};
+	t.u.exit.status = 9;
+	t.u.exit.is_thread = 1;
+	feed(&c, &t);
+	tick(&c, T0 + 5 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"exit_code\":3"));
+	done(&c, j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_oom_lines),	cmocka_unit_test(test_normal_exit_code),
-	    cmocka_unit_test(test_oom_from_kernel_log), cmocka_unit_test(test_kill9_is_signal),
-	    cmocka_unit_test(test_no_kmsg_probable),	cmocka_unit_test(test_gone_only_unknown),
-	    cmocka_unit_test(test_targets_and_crash),	cmocka_unit_test(test_gone_then_exit),
+	    cmocka_unit_test(test_parse_oom_lines),
+	    cmocka_unit_test(test_normal_exit_code),
+	    cmocka_unit_test(test_oom_from_kernel_log),
+	    cmocka_unit_test(test_kill9_is_signal),
+	    cmocka_unit_test(test_no_kmsg_probable),
+	    cmocka_unit_test(test_gone_only_unknown),
+	    cmocka_unit_test(test_targets_and_crash),
+	    cmocka_unit_test(test_gone_then_exit),
 	    cmocka_unit_test(test_zombie_reaped_late),
+	    cmocka_unit_test(test_leader_left_first),
+	    cmocka_unit_test(test_thread_exit_after_process),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
