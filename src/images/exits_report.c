@@ -292,6 +292,16 @@ void exits_report(void *img, struct out *o)
 	out_bool(o, "exit_status", NULL, x->have & EXITS_HAVE_STATUS);
 	out_bool(o, "memcg_oom_kill", NULL, x->have & EXITS_HAVE_MEMCG);
 	out_obj_close(o);
+	/* Counts by cause: one stable series each in Prometheus text, for a
+	 * cron job's alert ("any OOM kill in the last run"), where the exits
+	 * below are one series per exit. */
+	size_t by[CAUSE_OOM + 1] = {0};
+	for (size_t i = 0; i < x->nexits; i++)
+		by[x->exits[i].cause]++;
+	out_obj_open(o, "by_cause");
+	for (int c = CAUSE_UNKNOWN; c <= CAUSE_OOM; c++)
+		out_u64(o, cause_name((enum ex_cause)c), NULL, by[c]);
+	out_obj_close(o);
 	out_text(o, "exits: %zu\n", x->nexits);
 	out_arr_open(o, "exits");
 	if (x->nexits)

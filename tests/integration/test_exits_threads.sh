@@ -35,6 +35,7 @@ check() {
 	assert_eq "$(jget "$TMP/$name.json" 'd["exits"][0]["pid"]')" "$P" "$name: its pid"
 	assert_eq "$(jget "$TMP/$name.json" 'd["exits"][0]["exit_code"]')" "$rc" "$name: exit code = wait status"
 	assert_eq "$(jget "$TMP/$name.json" 'd["exits"][0]["cause"]')" exit "$name: cause"
+	assert_eq "$(jget "$TMP/$name.json" 'sorted(k for k, v in d["by_cause"].items() if v)')" "['exit']" "$name: counted by cause"
 	LIFE=$(jget "$TMP/$name.json" 'd["exits"][0]["lifetime_s"]')
 }
 
@@ -63,5 +64,6 @@ assert_cmp "$LIFE" "<" 2.5 "group: lifetime ~1 s"
 assert_eq "$(jget "$TMP/kill.json" 'len(d["exits"])')" 1 "kill: one exit"
 assert_eq "$(jget "$TMP/kill.json" 'd["exits"][0]["cause"]')" signal "kill: cause"
 assert_eq "$(jget "$TMP/kill.json" 'd["exits"][0]["signal"]')" 9 "kill: signal 9"
+assert_eq "$(jget "$TMP/kill.json" 'd["by_cause"]["signal"]')" 1 "kill: counted by cause"
 assert_cmp "$(jget "$TMP/kill.json" 'd["exits"][0]["lifetime_s"]')" ">" 2.3 "kill: lifetime up to the kill"
 exit 0

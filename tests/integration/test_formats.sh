@@ -169,7 +169,8 @@ full() {
 }
 
 # Half a second is enough for every figure checked below (the spinner runs,
-# the sleeper blocks, the migrator moves every 50 ms); triage takes 1 s.
+# the sleeper blocks); triage and migrate (a crowded host delays the
+# migrator) take 1 s.
 D=(-d 500ms)
 for f in json prom csv html; do
 	run sched $f hogs,busiest cpu_ms pid $B procimage_sched_hogs_cpu_ms,procimage_sched_busiest_cpu_ms 1 -- \
@@ -180,7 +181,7 @@ for f in json prom csv html; do
 	else
 		run keytime $f events duration_ms pid $S - 100 -- keytime -p $S "${D[@]}"
 	fi
-	run migrate $f tasks migrations tid $MT procimage_migrate_tasks_migrations 1 -- migrate -p $MIG "${D[@]}"
+	run migrate $f tasks migrations tid $MT procimage_migrate_tasks_migrations 1 -- migrate -p $MIG -d 1s
 	run syscall $f syscalls count name wait4 procimage_syscall_syscalls_count 1 -- \
 		syscall -p $W --source sample "${D[@]}"
 	# triage's own figure: its offenders (the spinner, or whatever is
@@ -199,6 +200,9 @@ for f in json prom csv html; do
 	wait ${XR[$f]} || fail "exits -f $f exited $?: $(cat "$TMP/x.$f.err")"
 	check exits $f exits exit_code pid ${XP[$f]} procimage_exits_exits_exit_code 7 "$TMP/x.$f" "$TMP/x.$f.err"
 done
+# and counted by cause: one series each, whatever the exits
+grep -qx 'procimage_exits_by_cause_exit 1' "$TMP/x.prom" || fail "exits -f prom: no by_cause series: $(grep by_cause "$TMP/x.prom")"
+ok "exits -f prom: procimage_exits_by_cause_exit 1"
 
 # folded and svg where there are stacks: sched (where the hogs were seen,
 # [on-cpu] while running with --stacks), syscall (comm;syscall).
