@@ -34,6 +34,7 @@
 #define KMSG_MAX_PENDING 64
 
 struct cg_known {
+	uint64_t start; /* the process's start time: its pid may be reused */
 	uint8_t version;
 	char path[160];		/* "/x/y", relative to the memory controller's mount */
 	struct rec_cgroup last; /* the cgroup source's last report */
@@ -51,7 +52,7 @@ struct kmsg_src {
 	uint64_t next_seq;
 	int have_seq, have_oom;
 	uint64_t oom_kill;
-	struct taskmap *cgs; /* key (tgid, start): the process's memcg */
+	struct taskmap *cgs; /* key tgid (start in the value): the process's memcg */
 	struct pending pend[KMSG_MAX_PENDING];
 	int npend;
 	char buf[8192];
@@ -251,8 +252,9 @@ static void kmsg_observe(void *state, const struct record *rec)
 		return;
 	if (rec->kind == REC_CGROUP && rec->source == SRC_CGROUP &&
 	    (rec->u.cg.have & CG_HAVE_MEM_EVENTS) && rec->text) {
-		cg = taskmap_put(s->cgs, rec->key.tgid, rec->key.start_ticks, NULL);
+		cg = taskmap_put(s->cgs, rec->key.tgid, 0, NULL);
 		if (cg) {
+			cg->start = rec->key.start_ticks;
 			cg->last = rec->u.cg;
 			cg->version = rec->u.cg.version;
 			snprintf(cg->path, sizeof(cg->path), "%.*s", (int)rec->text_len, rec->text);
@@ -263,17 +265,17 @@ static void kmsg_observe(void *state, const struct record *rec)
 		    (rec->kind == REC_EXIT && rec->key.tid == rec->key.tgid);
 	if (!ended)
 		return;
-	size_t it = 0;
-	int32_t tgid;
-	uint64_t start;
-	while ((cg = taskmap_next(s->cgs, &it, &tgid, &start))) {
-		if (tgid != rec->key.tgid ||
-		    (rec->key.start_ticks && start != rec->key.start_ticks))
-			continue;
-		if (s->npend < KMSG_MAX_PENDING)
-			s->pend[s->npend++] = (struct pending){{tgid, tgid, start}, *cg};
-		taskmap_del(s->cgs, tgid, start);
-	}
+	/* Keyed by tgid alone so that an exit event, which knows no start
+	 * time, finds it without a walk of the map (one per exit: a host
+	 * under churn has hundreds a second). A reused pid replaced the
+	 * entry when its own cgroup report came. */
+	int32_t tgid = rec->key.tgid;
+	cg = taskmap_get(s->cgs, tgid, 0);
+	if (!cg || (rec->key.start_ticks && cg->start && cg->start != rec->key.start_ticks))
+		return;
+	if (s->npend < KMSG_MAX_PENDING)
+		s->pend[s->npend++] = (struct pending){{tgid, tgid, cg->start}, *cg};
+	taskmap_del(s->cgs, tgid, 0);
 }
 
 static void kmsg_stop(void *state, struct source_status *st)
