@@ -106,15 +106,23 @@ struct run *run_new(struct run_opts *opts, const char *const *names, int n)
 	return r;
 }
 
-void run_free(struct run *r)
+/* Stop the sources now so their final status (losses, cleanup: audit
+ * rules, the delay accounting switch) is in the report and nothing of ours
+ * outlives the run, whichever way it ends. */
+static void stop_sources(struct run *r)
 {
-	if (!r)
-		return;
 	for (int s = 0; s < SRC_COUNT; s++)
 		if (r->src_started[s]) {
 			all_sources[s]->stop(r->src_state[s], &r->status[s]);
 			r->src_started[s] = 0;
 		}
+}
+
+void run_free(struct run *r)
+{
+	if (!r)
+		return;
+	stop_sources(r);
 	for (int i = 0; i < r->nimages; i++)
 		r->images[i].ops->destroy(r->images[i].img);
 	procfs_free(r->procfs);
@@ -291,16 +299,12 @@ int run_loop(struct run *r)
 	on_tick(r, clock_mono_ns(), 1);
 	if (targets_only_pids(&r->opts->targets) && !r->ever_alive) {
 		r->ended_mono = clock_mono_ns();
+		stop_sources(r);
 		return 0;
 	}
 	rc = loop_run(r->loop, r->started_mono + r->opts->duration_ns);
 	r->ended_mono = clock_mono_ns();
-	/* Stop sources now so their final status (losses, cleanup) is reported. */
-	for (int s = 0; s < SRC_COUNT; s++)
-		if (r->src_started[s]) {
-			all_sources[s]->stop(r->src_state[s], &r->status[s]);
-			r->src_started[s] = 0;
-		}
+	stop_sources(r);
 	if (rc < 0)
 		snprintf(r->opts->err, sizeof(r->opts->err), "event loop failed: %s",
 			 strerror(-rc));
