@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/taskmap.h"
 #include "images/keytime.h"
 
 static const char *const type_names[KT_TYPE_COUNT] = {
@@ -329,17 +330,42 @@ struct kt_summary {
 	uint64_t exit_codes[256], signals[65], cores, unknown, thread_exits;
 };
 
+/* The status of the process whose leader exit is e. A leader that left
+ * before its threads (pthread_exit in main) exited with 0, but the process
+ * ends with its last thread, whose status the parent's wait() gets. The
+ * events are walked back in time: `later` holds, per pid, the last thread
+ * exit seen so far, forgotten at the fork that made the pid (an earlier
+ * process with that pid is another one). */
+static uint32_t process_status(struct taskmap *later, const struct kt_event *e)
+{
+	uint32_t st = e->status, *v = later ? taskmap_get(later, e->pid, 0) : NULL;
+
+	if (v) {
+		st = *v;
+		taskmap_del(later, e->pid, 0);
+	}
+	return st;
+}
+
 static void summarize(const struct kt_img *k, struct kt_summary *s)
 {
 	struct kt_wait w;
+	struct taskmap *later = taskmap_new(sizeof(uint32_t));
 
 	memset(s, 0, sizeof(*s));
-	for (size_t i = 0; i < k->nev; i++) {
+	for (size_t i = k->nev; i-- > 0;) {
 		const struct kt_event *e = &k->ev[i];
 		s->n[e->type]++;
+		if (e->type == KT_FORK && later)
+			taskmap_del(later, e->a, 0);
 		if (e->type != KT_EXIT)
 			continue;
 		if (e->thread) {
+			int created = 0;
+			uint32_t *v =
+			    later && !e->sampled ? taskmap_put(later, e->pid, 0, &created) : NULL;
+			if (v && created)
+				*v = e->status;
 			s->thread_exits++;
 			continue;
 		}
@@ -347,13 +373,15 @@ static void summarize(const struct kt_img *k, struct kt_summary *s)
 			s->unknown++;
 			continue;
 		}
-		keytime_wait_decode(e->sampled ? k->ts[e->ts].exitcode : e->status, &w);
+		keytime_wait_decode(e->sampled ? k->ts[e->ts].exitcode : process_status(later, e),
+				    &w);
 		if (w.exited)
 			s->exit_codes[w.code & 255]++;
 		else if (w.signal > 0 && w.signal < 65)
 			s->signals[w.signal]++;
 		s->cores += (uint64_t)w.core;
 	}
+	taskmap_free(later);
 }
 
 static void out_causes(struct out *o, const struct kt_summary *s)

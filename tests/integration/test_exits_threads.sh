@@ -4,6 +4,7 @@
 # 5 (what its parent's wait() gets), not at the leader's exit with 0. The
 # last thread's pthread_exit() gives 0; a kill -9 after the leader left is
 # signal 9; exit() from main with threads running is still its code at once.
+# keytime's summary agrees.
 # Ground truth: the shell's $? of the workload and the times it was given.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -40,6 +41,11 @@ check() {
 }
 
 JOBS=()
+# keytime's summary counts the process's exit with the same status.
+"$HELPERS/leaderexit" first 1500 6 & KP=$!
+on_exit "kill -9 $KP"
+"$PROCIMAGE" keytime -p $KP -d 3s -f json >"$TMP/keytime.json" 2>"$TMP/keytime.err" & KT=$!
+on_exit "kill -9 $KT"
 start first first 3000 5
 start quiet quiet 2000 0
 start group group 1000 4
@@ -52,6 +58,10 @@ sleep 2.5
 kill -9 $P
 wait $E || fail "kill: exits exited $?: $(cat "$TMP/kill.err")"
 wait "${JOBS[@]}"
+wait $KT || fail "keytime exited $?: $(cat "$TMP/keytime.err")"
+assert_eq "$(jget "$TMP/keytime.json" 'd["summary"]["exit_codes"]')" "{'6': 1}" \
+	"keytime: the process exit's code is the last thread's"
+assert_eq "$(jget "$TMP/keytime.json" 'd["summary"]["exits"]')" 1 "keytime: one process exit"
 
 check first
 assert_cmp "$LIFE" ">" 2.8 "first: lifetime is the group's (3 s), not the leader's (0.3 s)"
