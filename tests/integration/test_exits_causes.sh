@@ -15,8 +15,26 @@ status_ok() {
 		skip "no exit status source here (connector and taskstats unavailable: $(jget "$1" 'd["sources"]'))"
 }
 
+# The four runs go side by side (each waits for its evidence window); their
+# checks follow in turn.
 "$HELPERS/exiter" 700 code 3 & P=$!
-watch_exit "$TMP/code.json" $P
+watch_exit "$TMP/code.json" $P & EC=$!
+"$HELPERS/exiter" 0 wait & PK=$!
+"$PROCIMAGE" exits -p $PK -i 100ms -d 60s -f json >"$TMP/kill.json" & EK=$!
+"$HELPERS/exiter" 500 signal 11 & PS=$!
+watch_exit "$TMP/segv.json" $PS & ES=$!
+NOLOG=""
+if [ "$(cat /proc/sys/kernel/dmesg_restrict)" != 1 ]; then
+	NOLOG="kernel.dmesg_restrict=0: the kernel log needs no capability here"
+elif ! command -v setpriv >/dev/null; then
+	NOLOG="no setpriv to drop CAP_SYSLOG"
+else
+	"$HELPERS/exiter" 0 wait & PN=$!
+	setpriv --bounding-set -syslog "$PROCIMAGE" exits -p $PN -i 100ms -d 60s -f json >"$TMP/nolog.json" & EN=$!
+fi
+on_exit "kill -9 $P $PK $PS ${PN:-} $EC $EK $ES ${EN:-}"
+sleep 1; kill -9 $PK ${PN:-}
+wait $EC || fail "exits (code) exited $?"
 status_ok "$TMP/code.json"
 assert_eq "$(jget "$TMP/code.json" 'len(d["exits"])')" 1 "one exit"
 assert_eq "$(jget "$TMP/code.json" 'd["exits"][0]["pid"]')" "$P" "its pid"
@@ -29,26 +47,20 @@ assert_cmp "$(jget "$TMP/code.json" 'd["exits"][0]["lifetime_s"]')" "<" 5 "lifet
 assert_cmp "$(jget "$TMP/code.json" 'd["exits"][0]["last_rss_bytes"]')" ">" 0 "last RSS seen"
 assert_eq "$(jget "$TMP/code.json" 'd["exits"][0]["oom_score_adj"]')" 0 "oom_score_adj seen"
 
-"$HELPERS/exiter" 0 wait & P=$!
-"$PROCIMAGE" exits -p $P -i 100ms -d 60s -f json >"$TMP/kill.json" & E=$!
-sleep 1; kill -9 $P; wait $E || fail "exits exited $?"
+wait $EK || fail "exits (kill -9) exited $?"
 assert_eq "$(jget "$TMP/kill.json" 'd["exits"][0]["cause"]')" signal "kill -9 cause"
 assert_eq "$(jget "$TMP/kill.json" 'd["exits"][0]["signal"]')" 9 "signal number"
 [ "$(jget "$TMP/kill.json" 'd["evidence_sources"]["kernel_log"]')" = True ] &&
 	{ jget "$TMP/kill.json" '"\n".join(d["exits"][0]["evidence"])' | grep -q "names no OOM kill" ||
 		fail "no 'not an OOM kill' evidence"; ok "kernel log checked: no OOM kill of the pid"; }
 
-"$HELPERS/exiter" 500 signal 11 & P=$!
-watch_exit "$TMP/segv.json" $P
+wait $ES || fail "exits (SIGSEGV) exited $?"
 assert_eq "$(jget "$TMP/segv.json" 'd["exits"][0]["cause"]')" crash "SIGSEGV cause"
 assert_eq "$(jget "$TMP/segv.json" 'd["exits"][0]["signal_name"]')" SEGV "signal name"
 
 # Without CAP_SYSLOG: /dev/kmsg is closed (dmesg_restrict=1), the report says so.
-[ "$(cat /proc/sys/kernel/dmesg_restrict)" = 1 ] || skip "kernel.dmesg_restrict=0: the kernel log needs no capability here"
-command -v setpriv >/dev/null || skip "no setpriv to drop CAP_SYSLOG"
-"$HELPERS/exiter" 0 wait & P=$!
-setpriv --bounding-set -syslog "$PROCIMAGE" exits -p $P -i 100ms -d 60s -f json >"$TMP/nolog.json" & E=$!
-sleep 1; kill -9 $P; wait $E || fail "exits without CAP_SYSLOG exited $?"
+[ -z "$NOLOG" ] || skip "$NOLOG"
+wait $EN || fail "exits without CAP_SYSLOG exited $?"
 assert_eq "$(jget "$TMP/nolog.json" 'd["sources"]["kmsg"]["status"]')" degraded "kmsg degraded"
 jget "$TMP/nolog.json" 'd["sources"]["kmsg"]["reason"]' | grep -q "needs CAP_SYSLOG (kernel.dmesg_restrict=1)" ||
 	fail "kmsg reason: $(jget "$TMP/nolog.json" 'd["sources"]["kmsg"]')"
