@@ -147,9 +147,14 @@ void *taskmap_put(struct taskmap *m, int32_t tid, uint64_t start_ticks, int *cre
 	int found;
 	size_t i;
 
-	if (make_room(m))
-		return NULL;
+	/* Only an insertion may move the values (taskmap.h): an existing key
+	 * is returned where it is. */
 	i = find(m, tid, start_ticks, &found);
+	if (!found) {
+		if (make_room(m))
+			return NULL;
+		i = find(m, tid, start_ticks, &found);
+	}
 	if (created)
 		*created = !found;
 	if (!found) {

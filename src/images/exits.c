@@ -56,6 +56,12 @@ void exits_set_context(void *img, int all, uint32_t have, int since_boot)
 	x->since_boot = since_boot;
 }
 
+/* The evidence window runs from the exit, or from when its group closed. */
+static uint64_t exit_settle_ns(const struct ex_exit *e)
+{
+	return e->t_ns > e->close_ns ? e->t_ns : e->close_ns;
+}
+
 static uint64_t grace_ns(const struct ex_img *x)
 {
 	return 2 * NS_PER_S + 2 * x->p.interval_ns;
@@ -67,7 +73,7 @@ static struct ex_exit *exit_for(struct ex_img *x, int32_t pid, uint64_t start, u
 	for (size_t i = x->nexits; i-- > x->first_pending;) {
 		struct ex_exit *e = &x->exits[i];
 		if (e->pid == pid && !e->final && (!start || !e->start || start == e->start) &&
-		    (e->group_open || (t > e->t_ns ? t - e->t_ns : e->t_ns - t) < 10 * NS_PER_S))
+		    (e->was_open || (t > e->t_ns ? t - e->t_ns : e->t_ns - t) < 10 * NS_PER_S))
 			return e;
 	}
 	if (x->nexits == x->cap) {
@@ -124,28 +130,86 @@ static void seen_ended(struct ex_img *x, const struct ex_exit *e)
 		s->ended = 1;
 }
 
-/* The open exit of pid (its leader gone, its threads not), or NULL. */
-static struct ex_exit *open_group(struct ex_img *x, int32_t pid, uint64_t start)
+/* The exit of pid whose group is or was open and is not decided, or NULL.
+ * Asked for every thread exit on the host: nothing to walk when no group
+ * is open. */
+static struct ex_exit *group_exit(struct ex_img *x, int32_t pid, uint64_t start)
 {
+	if (!x->ngroups)
+		return NULL;
 	for (size_t i = x->nexits; i-- > x->first_pending;) {
 		struct ex_exit *e = &x->exits[i];
-		if (e->pid == pid && e->group_open && (!start || !e->start || start == e->start))
+		if (e->pid == pid && e->was_open && !e->final &&
+		    (!start || !e->start || start == e->start))
 			return e;
 	}
 	return NULL;
 }
 
+/* What polling last saw of the process, taken again when its group ends:
+ * the leader left long before, the threads lived on (RSS, memcg baseline). */
+static void refresh_seen(struct ex_img *x, struct ex_exit *e)
+{
+	const struct ex_seen *s = taskmap_get(x->seen, e->pid, 0);
+
+	if (e->was_open && s && s->start == e->start) {
+		e->seen = *s;
+		e->have_seen = 1;
+	}
+}
+
+static void open_group(struct ex_img *x, struct ex_exit *e)
+{
+	if (e->status_final || (e->srcs & (1u << SRC_PROCFS)) || e->final)
+		return;
+	e->group_open = 1;
+	if (!e->was_open) {
+		e->was_open = 1;
+		x->ngroups++;
+	}
+}
+
+/* The group is dead (AGROUP, the zombie alone, the process gone): the
+ * evidence window starts now, later thread events still count. */
+static void close_group(struct ex_img *x, struct ex_exit *e, uint64_t now)
+{
+	if (!e->group_open)
+		return;
+	refresh_seen(x, e);
+	e->group_open = 0;
+	e->close_ns = now;
+}
+
+/* A thread's exit event (kernel time t) for a group that is or was open:
+ * the last to go carries the process's status and time. */
+static void thread_ended(struct ex_exit *e, uint64_t t, int32_t tid, uint32_t status)
+{
+	if (!e->t_from_thread || t > e->t_ns) {
+		e->t_ns = t;
+		e->t_from_thread = 1;
+		e->t_tid = tid;
+	}
+	e->srcs |= 1u << SRC_CONNECTOR;
+	if (!e->status_final) {
+		e->status = status;
+		e->have_status = 1;
+		e->status_src = SRC_CONNECTOR;
+	}
+}
+
 /* Polling found pid's leader a zombie with n threads. More than one: the
  * leader left first (and maybe between two samples, unseen): its exit, if
- * reported, is not the process's yet. One: the last thread is gone, the
- * exit's evidence window may start. */
-static void zombie_seen(struct ex_img *x, int32_t pid, uint64_t start, int32_t n)
+ * reported, is not the process's yet. One: the last thread is gone. */
+static void zombie_seen(struct ex_img *x, int32_t pid, uint64_t start, int32_t n, uint64_t now)
 {
 	for (size_t i = x->nexits; i-- > x->first_pending;) {
 		struct ex_exit *e = &x->exits[i];
 		if (e->pid != pid || e->final || (start && e->start && start != e->start))
 			continue;
-		e->group_open = n > 1 && !e->status_final && !(e->srcs & (1u << SRC_PROCFS));
+		if (n > 1)
+			open_group(x, e);
+		else
+			close_group(x, e, now);
 		return;
 	}
 }
@@ -156,9 +220,8 @@ static void leader_left(struct ex_img *x, struct ex_exit *e)
 {
 	const struct ex_seen *s = taskmap_get(x->seen, e->pid, 0);
 
-	if (!e->status_final && !(e->srcs & (1u << SRC_PROCFS)) && s && s->start == e->start &&
-	    s->nthreads > 1)
-		e->group_open = 1;
+	if (s && s->start == e->start && s->nthreads > 1)
+		open_group(x, e);
 }
 
 static void on_sample(struct ex_img *x, const struct record *r)
@@ -178,7 +241,7 @@ static void on_sample(struct ex_img *x, const struct record *r)
 	if (s->have & PF_STAT) {
 		v->nthreads = s->num_threads;
 		if (s->state == 'Z')
-			zombie_seen(x, r->key.tgid, v->start, s->num_threads);
+			zombie_seen(x, r->key.tgid, v->start, s->num_threads, r->t_ns);
 	}
 	/* A dying task (PF_EXITING in stat's flags, or a zombie) has let go of
 	 * its memory and its badness: keep what it had while alive. */
@@ -216,8 +279,8 @@ static void on_gone(struct ex_img *x, const struct record *r)
 	}
 	e = exit_for(x, r->key.tgid, r->key.start_ticks, r->t_ns);
 	if (e) {
+		close_group(x, e, r->t_ns);
 		e->srcs |= 1u << SRC_PROCFS;
-		e->group_open = 0;
 		if (!e->comm[0])
 			memcpy(e->comm, r->comm, sizeof(e->comm));
 	}
@@ -242,24 +305,24 @@ static void on_exit_event(struct ex_img *x, const struct record *r)
 		/* A thread of a process whose leader has left: the last one to
 		 * go carries the process's status (exit_group's code, or its
 		 * own when it was alone). */
-		e = open_group(x, r->key.tgid, 0);
-		if (e) {
-			e->t_ns = r->t_ns;
-			e->t_from_thread = 1;
-			e->srcs |= 1u << SRC_CONNECTOR;
-			if (!e->status_final) {
-				e->status = r->u.exit.status;
-				e->have_status = 1;
-				e->status_src = SRC_CONNECTOR;
-			}
-		}
+		e = group_exit(x, r->key.tgid, 0);
+		if (e)
+			thread_ended(e, r->t_ns, r->key.tid, r->u.exit.status);
 		return;
 	}
 	if (!wanted(x, r->key.tgid))
 		return;
+	/* A second leader exit for an open group: the first was the old
+	 * leader replaced by a thread's execve(); this one ends the process. */
+	e = group_exit(x, r->key.tgid, 0);
+	if (e && e->leader_event) {
+		thread_ended(e, r->t_ns, r->key.tid, r->u.exit.status);
+		return;
+	}
 	e = exit_for(x, r->key.tgid, r->key.start_ticks, r->t_ns);
 	if (!e)
 		return;
+	e->leader_event = 1;
 	leader_left(x, e);
 	/* The kernel's time of the exit, rather than when polling found it
 	 * gone (a tick's start, which may even precede it) or when the
@@ -286,14 +349,19 @@ static void on_taskstats(struct ex_img *x, const struct record *r)
 		return;
 	if (ts->ac_flag & 0x20) {
 		/* The group is dead: this is the process's status, even when
-		 * the leader reported its own (0 from pthread_exit) before. */
-		if ((e->group_open || r->key.tid != r->key.tgid) && !e->t_from_thread &&
-		    r->t_ns > e->t_ns)
+		 * the leader reported its own (0 from pthread_exit) before. Its
+		 * time: the last thread's exit event if that came, else now. */
+		if ((e->was_open || r->key.tid != r->key.tgid) &&
+		    (!e->t_from_thread || e->t_tid != r->key.tid) && r->t_ns > e->t_ns) {
 			e->t_ns = r->t_ns;
-		e->group_open = 0;
-		e->status = ts->exitcode;
+			e->t_from_thread = 0;
+		}
+		close_group(x, e, r->t_ns);
+		if (!e->have_status || e->status != ts->exitcode) {
+			e->status = ts->exitcode;
+			e->status_src = SRC_TASKSTATS;
+		}
 		e->have_status = e->status_final = 1;
-		e->status_src = SRC_TASKSTATS;
 		e->srcs |= 1u << SRC_TASKSTATS;
 	} else {
 		set_status(e, ts->exitcode, SRC_TASKSTATS);
@@ -302,8 +370,12 @@ static void on_taskstats(struct ex_img *x, const struct record *r)
 	seen_ended(x, e);
 	e->have_ts = 1;
 	e->ts_flag = ts->ac_flag;
-	/* The lifetime is the leader's: another last thread's is its own. */
-	e->etime_us = r->key.tid == r->key.tgid ? ts->ac_etime_us : 0;
+	/* The lifetime is the leader's (a last thread's is its own); when the
+	 * group outlived the leader, the report adds the time since. */
+	if (r->key.tid == r->key.tgid) {
+		e->etime_us = ts->ac_etime_us;
+		e->leader_ts_ns = r->t_ns;
+	}
 	e->hiwater_kb = ts->hiwater_rss_kb;
 	if (!e->comm[0])
 		memcpy(e->comm, ts->comm[0] ? ts->comm : r->comm, sizeof(e->comm) - 1);
@@ -410,7 +482,7 @@ static void ex_consume(void *img, const struct record *r)
 		x->now_ns = r->t_ns;
 		for (size_t i = x->first_pending; i < x->nexits; i++)
 			if (!x->exits[i].final && !x->exits[i].group_open &&
-			    r->t_ns >= x->exits[i].t_ns + grace_ns(x))
+			    r->t_ns >= exit_settle_ns(&x->exits[i]) + grace_ns(x))
 				exits_classify(x, &x->exits[i]);
 		while (x->first_pending < x->nexits && x->exits[x->first_pending].final)
 			x->first_pending++;

@@ -43,8 +43,13 @@ struct ex_exit {
 	 * the group is dead (AGROUP), polling finds it gone or its zombie has
 	 * one thread left. Until then the evidence window does not start. */
 	int group_open;
+	int was_open;	   /* it was open: thread events still count until final */
+	uint64_t close_ns; /* when it closed: the evidence window starts there */
 	int status_final;  /* the status is the group's (AGROUP): no later event changes it */
-	int t_from_thread; /* t_ns is a later thread's exit (connector time) */
+	int t_from_thread; /* t_ns is a thread's exit (connector time), of t_tid */
+	int32_t t_tid;
+	int leader_event;      /* the leader's own connector exit came */
+	uint64_t leader_ts_ns; /* when the leader's own taskstats record came */
 	int have_ts;
 	uint8_t ts_flag;
 	uint64_t etime_us, hiwater_kb;
@@ -86,6 +91,7 @@ struct ex_img {
 	/* exits[0, first_pending) are all decided (final): the searches for a
 	 * pending exit, made for every exit on the host, start there. */
 	size_t first_pending;
+	size_t ngroups; /* exits with was_open, not final: thread exits look only then */
 	struct ex_oom *ooms;
 	size_t nooms, oomcap;
 	struct ex_vm vm_moves[EX_VM_RING];

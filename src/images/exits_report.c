@@ -125,7 +125,10 @@ void exits_classify(struct ex_img *x, struct ex_exit *e)
 	struct ex_oom *o = find_oom(x, e);
 	int sig = e->have_status && WIFSIGNALED(e->status) ? WTERMSIG(e->status) : 0;
 
+	if (e->was_open && !e->final && x->ngroups)
+		x->ngroups--;
 	e->final = 1;
+	e->group_open = 0;
 	e->nevidence = e->nlacking = 0;
 	e->probable = 0;
 	if (o) {
@@ -184,6 +187,10 @@ static void exit_out(const struct ex_img *x, const struct ex_exit *e, struct out
 	double lifetime = e->have_ts && e->etime_us ? (double)e->etime_us / 1e6
 			  : e->start		    ? (double)e->t_ns / 1e9 - (double)e->start / hz
 						    : -1;
+	/* The leader's exact life, and the group's after it left. */
+	if (e->have_ts && e->etime_us && e->was_open && e->leader_ts_ns &&
+	    e->t_ns > e->leader_ts_ns)
+		lifetime += (double)(e->t_ns - e->leader_ts_ns) / 1e9;
 
 	status_text(e, st, sizeof(st));
 	snprintf(life, sizeof(life), lifetime >= 0 ? "%.2f s" : "?", lifetime);
@@ -283,9 +290,16 @@ void exits_report(void *img, struct out *o)
 {
 	struct ex_img *x = img;
 
-	for (size_t i = 0; i < x->nexits; i++)
+	size_t n = 0;
+	/* An open group at the end is a process still running without its
+	 * leader: not an exit (yet). */
+	for (size_t i = 0; i < x->nexits; i++) {
+		if (x->exits[i].group_open)
+			continue;
 		if (!x->exits[i].final)
 			exits_classify(x, &x->exits[i]);
+		n++;
+	}
 	out_obj_open(o, "evidence_sources");
 	out_bool(o, "kernel_log", NULL, x->have & EXITS_HAVE_KMSG);
 	out_bool(o, "vmstat_oom_kill", NULL, x->have & EXITS_HAVE_VMSTAT);
@@ -297,17 +311,19 @@ void exits_report(void *img, struct out *o)
 	 * below are one series per exit. */
 	size_t by[CAUSE_OOM + 1] = {0};
 	for (size_t i = 0; i < x->nexits; i++)
-		by[x->exits[i].cause]++;
+		if (!x->exits[i].group_open)
+			by[x->exits[i].cause]++;
 	out_obj_open(o, "by_cause");
 	for (int c = CAUSE_UNKNOWN; c <= CAUSE_OOM; c++)
 		out_u64(o, cause_name((enum ex_cause)c), NULL, by[c]);
 	out_obj_close(o);
-	out_text(o, "exits: %zu\n", x->nexits);
+	out_text(o, "exits: %zu\n", n);
 	out_arr_open(o, "exits");
-	if (x->nexits)
+	if (n)
 		header(o);
 	for (size_t i = 0; i < x->nexits; i++)
-		exit_out(x, &x->exits[i], o);
+		if (!x->exits[i].group_open)
+			exit_out(x, &x->exits[i], o);
 	out_arr_close(o);
 	if (x->all || x->since_boot)
 		ooms_out(x, o);
@@ -322,7 +338,7 @@ int exits_flush(void *img, FILE *fp, enum out_format fmt, uint64_t now_ns, int f
 	(void)now_ns;
 	for (size_t i = 0; i < x->nexits; i++) {
 		struct ex_exit *e = &x->exits[i];
-		if (!e->final && final)
+		if (!e->final && final && !e->group_open)
 			exits_classify(x, e);
 		if (!e->final) {
 			x->exits[keep++] = *e;

@@ -369,12 +369,13 @@ static void summarize(const struct kt_img *k, struct kt_summary *s)
 			s->thread_exits++;
 			continue;
 		}
+		/* Taken for a sampled exit too: it is that pid's process. */
+		uint32_t st = process_status(later, e);
 		if (e->sampled && e->ts < 0) {
 			s->unknown++;
 			continue;
 		}
-		keytime_wait_decode(e->sampled ? k->ts[e->ts].exitcode : process_status(later, e),
-				    &w);
+		keytime_wait_decode(e->sampled ? k->ts[e->ts].exitcode : st, &w);
 		if (w.exited)
 			s->exit_codes[w.code & 255]++;
 		else if (w.signal > 0 && w.signal < 65)

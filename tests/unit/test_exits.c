@@ -357,6 +357,118 @@ static void test_thread_exit_after_process(void **state)
 	done(&c, j);
 }
 
+static void zombie(struct ctx *c, int32_t pid, uint64_t t, int32_t nthreads)
+{
+	struct record z =
+	    unit_sample(SCOPE_PROCESS, t, (struct task_key){pid, pid, 900 * HZ}, "victim", PF_STAT);
+	z.u.sample.s.state = 'Z';
+	z.u.sample.s.num_threads = nthreads;
+	feed(c, &z);
+}
+
+static void thread_exit(struct ctx *c, int32_t pid, int32_t tid, uint64_t t, uint32_t status)
+{
+	struct record r = {.kind = REC_EXIT, .source = SRC_CONNECTOR, .t_ns = t};
+	r.key = (struct task_key){pid, tid, 0};
+	r.u.exit.status = status;
+	r.u.exit.is_thread = 1;
+	feed(c, &r);
+}
+
+static void agroup(struct ctx *c, int32_t pid, int32_t tid, uint64_t t, uint32_t status)
+{
+	struct record r = {.kind = REC_TASKSTATS, .source = SRC_TASKSTATS, .t_ns = t};
+	r.key = (struct task_key){pid, tid, 0};
+	r.u.ts.is_exit = 1;
+	r.u.ts.ac_flag = 0x20;
+	r.u.ts.exitcode = status;
+	feed(c, &r);
+}
+
+/* Polling finds the process gone before the loop reads the last thread's
+ * exit event (same batch): the event still decides the status, and the
+ * evidence window runs from the close, not from the leader's exit. */
+static void test_group_gone_before_last_event(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	sample(&c, 80, T0, 100, 10, 0);
+	connector_exit(&c, 80, T0 + NS_PER_S, 0);
+	zombie(&c, 80, T0 + NS_PER_S + 100 * NS_PER_MS, 3);
+	tick(&c, T0 + 30 * NS_PER_S);
+	gone(&c, 80, T0 + 40 * NS_PER_S);
+	tick(&c, T0 + 40 * NS_PER_S); /* the same tick: not decided yet */
+	thread_exit(&c, 80, 81, T0 + 40 * NS_PER_S - NS_PER_MS, 5 << 8);
+	tick(&c, T0 + 45 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"exit_code\":5"));
+	assert_non_null(strstr(j, "\"t_ns\":1039999000000"));
+	done(&c, j);
+}
+
+/* A pool whose workers come and go after main() left: the exit is at the
+ * last thread's end (AGROUP, read at T0+10 s), not a worker's earlier one. */
+static void test_group_agroup_time(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	sample(&c, 90, T0, 100, 10, 0);
+	connector_exit(&c, 90, T0 + NS_PER_S, 0);
+	zombie(&c, 90, T0 + NS_PER_S + 100 * NS_PER_MS, 3);
+	thread_exit(&c, 90, 91, T0 + 2 * NS_PER_S, 0);
+	tick(&c, T0 + 9 * NS_PER_S);
+	agroup(&c, 90, 92, T0 + 10 * NS_PER_S, 6 << 8);
+	tick(&c, T0 + 11 * NS_PER_S); /* inside the window from T0+10 s */
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"exit_code\":6"));
+	assert_non_null(strstr(j, "\"t_ns\":1010000000000"));
+	done(&c, j);
+}
+
+/* A thread's execve() replaced the leader (an exit event for pid == tgid,
+ * the process lives on); the second leader exit is the process's end. */
+static void test_group_exec_from_thread(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	sample(&c, 100, T0, 100, 10, 0);
+	zombie(&c, 100, T0 + 500 * NS_PER_MS, 2);
+	connector_exit(&c, 100, T0 + NS_PER_S, 0);
+	tick(&c, T0 + 10 * NS_PER_S);
+	connector_exit(&c, 100, T0 + 20 * NS_PER_S, 3 << 8);
+	gone(&c, 100, T0 + 20 * NS_PER_S + 50 * NS_PER_MS);
+	tick(&c, T0 + 25 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"exit_code\":3"));
+	assert_non_null(strstr(j, "\"t_ns\":1020000000000"));
+	assert_null(strstr(j, "},{")); /* one exit */
+	done(&c, j);
+}
+
+/* The run ends while the threads still run without their leader: no exit
+ * is reported for a process that has not ended. */
+static void test_group_open_at_end(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	sample(&c, 110, T0, 100, 10, 0);
+	connector_exit(&c, 110, T0 + NS_PER_S, 0);
+	zombie(&c, 110, T0 + NS_PER_S + 100 * NS_PER_MS, 4);
+	tick(&c, T0 + 9 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"exits\":[]"));
+	assert_non_null(strstr(j, "\"exit\":0"));
+	done(&c, j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +483,10 @@ int main(void)
 	    cmocka_unit_test(test_zombie_reaped_late),
 	    cmocka_unit_test(test_leader_left_first),
 	    cmocka_unit_test(test_thread_exit_after_process),
+	    cmocka_unit_test(test_group_gone_before_last_event),
+	    cmocka_unit_test(test_group_agroup_time),
+	    cmocka_unit_test(test_group_exec_from_thread),
+	    cmocka_unit_test(test_group_open_at_end),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
