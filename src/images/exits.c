@@ -315,7 +315,7 @@ static void on_exit_event(struct ex_img *x, const struct record *r)
 	/* A second leader exit for an open group: the first was the old
 	 * leader replaced by a thread's execve(); this one ends the process. */
 	e = group_exit(x, r->key.tgid, 0);
-	if (e && e->leader_event) {
+	if (e && e->group_open && e->leader_event) {
 		thread_ended(e, r->t_ns, r->key.tid, r->u.exit.status);
 		return;
 	}
