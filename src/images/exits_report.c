@@ -187,10 +187,13 @@ static void exit_out(const struct ex_img *x, const struct ex_exit *e, struct out
 	double lifetime = e->have_ts && e->etime_us ? (double)e->etime_us / 1e6
 			  : e->start		    ? (double)e->t_ns / 1e9 - (double)e->start / hz
 						    : -1;
-	/* The leader's exact life, and the group's after it left. */
-	if (e->have_ts && e->etime_us && e->was_open && e->leader_ts_ns &&
-	    e->t_ns > e->leader_ts_ns)
+	/* The leader's exact life, and the group's after it left: the latter
+	 * from an event time and a read time, so no longer exact. */
+	int exact = e->have_ts && e->etime_us;
+	if (exact && e->was_open && e->leader_ts_ns && e->t_ns > e->leader_ts_ns + NS_PER_S / 10) {
 		lifetime += (double)(e->t_ns - e->leader_ts_ns) / 1e9;
+		exact = 0;
+	}
 
 	status_text(e, st, sizeof(st));
 	snprintf(life, sizeof(life), lifetime >= 0 ? "%.2f s" : "?", lifetime);
@@ -235,7 +238,7 @@ static void exit_out(const struct ex_img *x, const struct ex_exit *e, struct out
 		out_null(o, "status_source", NULL);
 	if (lifetime >= 0) {
 		out_f64(o, "lifetime_s", NULL, lifetime);
-		out_bool(o, "lifetime_exact", NULL, e->have_ts && e->etime_us);
+		out_bool(o, "lifetime_exact", NULL, exact);
 	} else {
 		out_null(o, "lifetime_s", NULL);
 	}

@@ -66,6 +66,8 @@ assert_eq "$(jget "$TMP/keytime.json" 'd["summary"]["exits"]')" 1 "keytime: one 
 check first
 assert_cmp "$LIFE" ">" 2.8 "first: lifetime is the group's (3 s), not the leader's (0.3 s)"
 assert_cmp "$LIFE" "<" 4.5 "first: lifetime bounded"
+assert_eq "$(jget "$TMP/first.json" 'd["exits"][0]["lifetime_exact"]')" False \
+	"first: the group's time after the leader is not exact"
 check quiet
 assert_cmp "$LIFE" ">" 1.8 "quiet: lifetime is the last thread's (2 s)"
 check group

@@ -303,60 +303,6 @@ static void test_zombie_reaped_late(void **state)
 	done(&c, j);
 }
 
-/* main() called pthread_exit() (the connector's leader exit: 0) while two
- * threads ran on (the zombie leader's stat says 3); 4 s later a thread
- * called exit(5): its exit event carries the group's status. The process
- * ended then, with 5, and the evidence window waited for it. */
-static void test_leader_left_first(void **state)
-{
-	struct ctx c;
-	(void)state;
-
-	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
-	sample(&c, 60, T0, 100, 10, 0);
-	connector_exit(&c, 60, T0 + NS_PER_S, 0);
-	struct record z = unit_sample(SCOPE_PROCESS, T0 + NS_PER_S + 100 * NS_PER_MS,
-				      (struct task_key){60, 60, 900 * HZ}, "victim", PF_STAT);
-	z.u.sample.s.state = 'Z';
-	z.u.sample.s.num_threads = 3;
-	feed(&c, &z);
-	tick(&c, T0 + 4 * NS_PER_S); /* past the leader's evidence window */
-	struct record t = {.kind = REC_EXIT, .source = SRC_CONNECTOR, .t_ns = T0 + 5 * NS_PER_S};
-	t.key = (struct task_key){60, 61, 0};
-	t.u.exit.status = 5 << 8;
-	t.u.exit.is_thread = 1;
-	feed(&c, &t);
-	gone(&c, 60, T0 + 5 * NS_PER_S + 50 * NS_PER_MS);
-	tick(&c, T0 + 9 * NS_PER_S);
-	char *j = report(&c);
-	assert_non_null(strstr(j, "\"exit_code\":5"));
-	assert_non_null(strstr(j, "\"cause\":\"exit\""));
-	assert_null(strstr(j, "},{")); /* one exit */
-	done(&c, j);
-}
-
-/* A single-thread process's leader exit is the process's: a thread event
- * of the same tgid after it changes nothing. */
-static void test_thread_exit_after_process(void **state)
-{
-	struct ctx c;
-	(void)state;
-
-	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
-	sample(&c, 70, T0, 100, 10, 0);
-	connector_exit(&c, 70, T0 + NS_PER_S, 3 << 8);
-	struct record t = {
-	    .kind = REC_EXIT, .source = SRC_CONNECTOR, .t_ns = T0 + NS_PER_S + NS_PER_MS};
-	t.key = (struct task_key){70, 71, 0};
-	t.u.exit.status = 9;
-	t.u.exit.is_thread = 1;
-	feed(&c, &t);
-	tick(&c, T0 + 5 * NS_PER_S);
-	char *j = report(&c);
-	assert_non_null(strstr(j, "\"exit_code\":3"));
-	done(&c, j);
-}
-
 static void zombie(struct ctx *c, int32_t pid, uint64_t t, int32_t nthreads)
 {
 	struct record z =
@@ -385,6 +331,55 @@ static void agroup(struct ctx *c, int32_t pid, int32_t tid, uint64_t t, uint32_t
 	feed(c, &r);
 }
 
+/* pid was sampled at T0; at T0+1 s its leader called pthread_exit() (the
+ * connector's exit: 0) and the zombie leader's stat says nthreads: the
+ * opening of every thread-group case below. */
+static void leader_left(struct ctx *c, int32_t pid, int32_t nthreads)
+{
+	setup_img(c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	sample(c, pid, T0, 100, 10, 0);
+	connector_exit(c, pid, T0 + NS_PER_S, 0);
+	zombie(c, pid, T0 + NS_PER_S + 100 * NS_PER_MS, nthreads);
+}
+
+/* main() called pthread_exit() (the connector's leader exit: 0) while two
+ * threads ran on (the zombie leader's stat says 3); 4 s later a thread
+ * called exit(5): its exit event carries the group's status. The process
+ * ended then, with 5, and the evidence window waited for it. */
+static void test_leader_left_first(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	leader_left(&c, 60, 3);
+	tick(&c, T0 + 4 * NS_PER_S); /* past the leader's evidence window */
+	thread_exit(&c, 60, 61, T0 + 5 * NS_PER_S, 5 << 8);
+	gone(&c, 60, T0 + 5 * NS_PER_S + 50 * NS_PER_MS);
+	tick(&c, T0 + 9 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"exit_code\":5"));
+	assert_non_null(strstr(j, "\"cause\":\"exit\""));
+	assert_null(strstr(j, "},{")); /* one exit */
+	done(&c, j);
+}
+
+/* A single-thread process's leader exit is the process's: a thread event
+ * of the same tgid after it changes nothing. */
+static void test_thread_exit_after_process(void **state)
+{
+	struct ctx c;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
+	sample(&c, 70, T0, 100, 10, 0);
+	connector_exit(&c, 70, T0 + NS_PER_S, 3 << 8);
+	thread_exit(&c, 70, 71, T0 + NS_PER_S + NS_PER_MS, 9);
+	tick(&c, T0 + 5 * NS_PER_S);
+	char *j = report(&c);
+	assert_non_null(strstr(j, "\"exit_code\":3"));
+	done(&c, j);
+}
+
 /* Polling finds the process gone before the loop reads the last thread's
  * exit event (same batch): the event still decides the status, and the
  * evidence window runs from the close, not from the leader's exit. */
@@ -393,10 +388,7 @@ static void test_group_gone_before_last_event(void **state)
 	struct ctx c;
 	(void)state;
 
-	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
-	sample(&c, 80, T0, 100, 10, 0);
-	connector_exit(&c, 80, T0 + NS_PER_S, 0);
-	zombie(&c, 80, T0 + NS_PER_S + 100 * NS_PER_MS, 3);
+	leader_left(&c, 80, 3);
 	tick(&c, T0 + 30 * NS_PER_S);
 	gone(&c, 80, T0 + 40 * NS_PER_S);
 	tick(&c, T0 + 40 * NS_PER_S); /* the same tick: not decided yet */
@@ -415,10 +407,7 @@ static void test_group_agroup_time(void **state)
 	struct ctx c;
 	(void)state;
 
-	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
-	sample(&c, 90, T0, 100, 10, 0);
-	connector_exit(&c, 90, T0 + NS_PER_S, 0);
-	zombie(&c, 90, T0 + NS_PER_S + 100 * NS_PER_MS, 3);
+	leader_left(&c, 90, 3);
 	thread_exit(&c, 90, 91, T0 + 2 * NS_PER_S, 0);
 	tick(&c, T0 + 9 * NS_PER_S);
 	agroup(&c, 90, 92, T0 + 10 * NS_PER_S, 6 << 8);
@@ -458,10 +447,7 @@ static void test_group_open_at_end(void **state)
 	struct ctx c;
 	(void)state;
 
-	setup_img(&c, EXITS_HAVE_KMSG | EXITS_HAVE_STATUS | EXITS_HAVE_VMSTAT, 0);
-	sample(&c, 110, T0, 100, 10, 0);
-	connector_exit(&c, 110, T0 + NS_PER_S, 0);
-	zombie(&c, 110, T0 + NS_PER_S + 100 * NS_PER_MS, 4);
+	leader_left(&c, 110, 4);
 	tick(&c, T0 + 9 * NS_PER_S);
 	char *j = report(&c);
 	assert_non_null(strstr(j, "\"exits\":[]"));
