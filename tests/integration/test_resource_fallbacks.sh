@@ -7,7 +7,11 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v capsh >/dev/null || skip "capsh (libcap2-bin) missing"
-"$HELPERS/res_workload" spin 1 & P=$!; on_exit "kill -9 $P"
+# A second spinner on the same CPU: the measured one must wait on the run
+# queue and be preempted even on an idle machine (alone on a CPU it may run
+# the whole second without a switch).
+taskset -c 0 "$HELPERS/res_workload" spin 1 & P=$!; on_exit "kill -9 $P"
+taskset -c 0 "$HELPERS/res_workload" spin 1 & Q=$!; on_exit "kill -9 $Q"
 sleep 0.2
 capsh --drop=cap_net_admin -- -c "'$PROCIMAGE' resource -p $P -d 1s -i 100ms -f json" >"$TMP/np.json" ||
 	fail "resource without CAP_NET_ADMIN exited $?"
@@ -19,7 +23,7 @@ assert_cmp "$(jget "$TMP/np.json" 'd["tasks"][0]["delays"]["cpu_count"]')" ">" 0
 assert_eq "$(jget "$TMP/np.json" 'd["tasks"][0]["delays"]["blkio_ns"]')" None "block I/O not measured: null"
 assert_eq "$(jget "$TMP/np.json" 'd["tasks"][0]["cs_source"]')" status_threads "switches from status"
 assert_cmp "$(jget "$TMP/np.json" 'd["tasks"][0]["invol_cs"]')" ">" 0 "a spinner is preempted"
-kill -9 $P
+kill -9 $P $Q
 
 # 4 MiB/s for 4 s: RSS grows steadily.
 "$HELPERS/res_workload" grow 4 4 >"$TMP/g.out" & G=$!; on_exit "kill -9 $G"
