@@ -16,12 +16,13 @@ status_ok() {
 }
 
 # The four runs go side by side (each waits for its evidence window); their
-# checks follow in turn.
-"$HELPERS/exiter" 700 code 3 & P=$!
+# checks follow in turn. The exits come 1.5 s or more after the start: four
+# sanitized runs starting at once must be listening by then.
+"$HELPERS/exiter" 1700 code 3 & P=$!
 watch_exit "$TMP/code.json" $P & EC=$!
 "$HELPERS/exiter" 0 wait & PK=$!
 "$PROCIMAGE" exits -p $PK -i 100ms -d 60s -f json >"$TMP/kill.json" & EK=$!
-"$HELPERS/exiter" 500 signal 11 & PS=$!
+"$HELPERS/exiter" 1500 signal 11 & PS=$!
 watch_exit "$TMP/segv.json" $PS & ES=$!
 NOLOG=""
 if [ "$(cat /proc/sys/kernel/dmesg_restrict)" != 1 ]; then
@@ -33,7 +34,7 @@ else
 	setpriv --bounding-set -syslog "$PROCIMAGE" exits -p $PN -i 100ms -d 60s -f json >"$TMP/nolog.json" & EN=$!
 fi
 on_exit "kill -9 $P $PK $PS ${PN:-} $EC $EK $ES ${EN:-}"
-sleep 1; kill -9 $PK ${PN:-}
+sleep 2; kill -9 $PK ${PN:-}
 wait $EC || fail "exits (code) exited $?"
 status_ok "$TMP/code.json"
 assert_eq "$(jget "$TMP/code.json" 'len(d["exits"])')" 1 "one exit"
@@ -42,7 +43,7 @@ assert_eq "$(jget "$TMP/code.json" 'd["exits"][0]["cause"]')" exit "exit(3) caus
 assert_eq "$(jget "$TMP/code.json" 'd["exits"][0]["exit_code"]')" 3 "exit code"
 assert_eq "$(jget "$TMP/code.json" 'd["exits"][0]["signal"]')" None "no signal"
 assert_eq "$(jget "$TMP/code.json" 'd["exits"][0]["comm"]')" exiter "comm"
-assert_cmp "$(jget "$TMP/code.json" 'd["exits"][0]["lifetime_s"]')" ">" 0.5 "lifetime >= its 0.7 s sleep"
+assert_cmp "$(jget "$TMP/code.json" 'd["exits"][0]["lifetime_s"]')" ">" 1.5 "lifetime >= its 1.7 s sleep"
 assert_cmp "$(jget "$TMP/code.json" 'd["exits"][0]["lifetime_s"]')" "<" 5 "lifetime bounded"
 assert_cmp "$(jget "$TMP/code.json" 'd["exits"][0]["last_rss_bytes"]')" ">" 0 "last RSS seen"
 assert_eq "$(jget "$TMP/code.json" 'd["exits"][0]["oom_score_adj"]')" 0 "oom_score_adj seen"

@@ -36,7 +36,11 @@ cat "$TMP/churn.out"
 n=$(sed -n 's/threads=\([0-9]*\).*/\1/p' "$TMP/churn.out")
 assert_cmp "$n" '>=' $((SECS * 500)) "threads created (load may slow the churn)"
 
-python3 - "$TMP/usage" "$S" "$K" <<'PY' || fail "fd count or RSS not bounded"
+# Under ASan freed memory waits in a quarantine (up to 256 MiB): RSS then
+# follows what was freed, not what is kept; only the cap applies there.
+ASAN=0
+ldd "$PROCIMAGE" 2>/dev/null | grep -q libasan && ASAN=1
+python3 - "$TMP/usage" "$S" "$K" $ASAN <<'PY' || fail "fd count or RSS not bounded"
 import sys
 rows = [l.split() for l in open(sys.argv[1])]
 for p, name in ((sys.argv[2], "sched -a"), (sys.argv[3], "keytime")):
@@ -50,7 +54,8 @@ for p, name in ((sys.argv[2], "sched -a"), (sys.argv[3], "keytime")):
         assert f <= 4 * n + 64, "%s holds %d fds for %d tasks" % (name, f, n)
     # Bounded: the second half grows less than 32 MiB over its first sample.
     half = rss[len(rss) // 2:]
-    assert max(half) - half[0] <= 32 * 1024, "%s RSS grows: %s" % (name, rss)
+    if sys.argv[4] == "0":
+        assert max(half) - half[0] <= 32 * 1024, "%s RSS grows: %s" % (name, rss)
     assert max(rss) <= 512 * 1024, "%s RSS %d KiB" % (name, max(rss))
 PY
 for f in sched keytime; do

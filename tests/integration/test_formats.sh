@@ -193,7 +193,7 @@ for f in json prom csv html; do
 done
 declare -A XP XR
 for f in json prom csv html; do
-	bash -c 'sleep 0.3; exit 7' & XP[$f]=$!
+	bash -c 'sleep 1.5; exit 7' & XP[$f]=$!
 	"$PROCIMAGE" exits -p ${XP[$f]} -i 100ms -d 30s -f $f >"$TMP/x.$f" 2>"$TMP/x.$f.err" & XR[$f]=$!
 done
 for f in json prom csv html; do
@@ -272,9 +272,9 @@ full triage -d 1s
 full report "$TMP/r.db" resource -f json
 full record -o "$TMP/r3.db" -p $B -d 300ms --report resource -f json
 full resource -p $B -d 300ms -o /dev/full
-bash -c 'sleep 0.3; exit 7' & X=$!
+bash -c 'sleep 1.5; exit 7' & X=$!
 full exits -p $X -i 100ms -d 30s -f json &
 FX=$!
-bash -c 'sleep 0.3; exit 7' & X=$!
+bash -c 'sleep 1.5; exit 7' & X=$!
 full exits --follow -p $X -i 100ms -f json # stops at the first failed write
 wait $FX || exit 1

@@ -45,8 +45,10 @@ assert_eq "$texits" 5 "and their exits"
 # In a pid namespace LISTEN is silently ignored: the missing ack (ours, not
 # another listener's) must be noticed and the fallback used.
 if unshare -pf true 2>/dev/null; then
-	bash -c 'sleep 0.6; sleep 0.5; exit 0' & W2=$!; on_exit "kill $W2"
-	unshare -pf "$PROCIMAGE" keytime -p $W2 --children -d 1500ms -f json >"$TMP/p" || fail "keytime in a pid ns exited $?"
+	# the child comes at 1.5 s: well after the 300 ms wait for the ack,
+	# even on a slow machine (else it is in the first snapshot, no fork)
+	bash -c 'sleep 1.5; sleep 0.5; exit 0' & W2=$!; on_exit "kill $W2"
+	unshare -pf "$PROCIMAGE" keytime -p $W2 --children -d 2500ms -f json >"$TMP/p" || fail "keytime in a pid ns exited $?"
 	reason=$(jget "$TMP/p" 'd["sources"]["connector"]["reason"]')
 	echo "$reason"
 	[[ "$reason" == *"no ack"* && "$reason" == *"times/s"* ]] || fail "pid namespace: the missing ack is reported"

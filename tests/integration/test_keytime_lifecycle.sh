@@ -74,11 +74,12 @@ assert_eq "$c3" 2 "two children exited with code 3"
 
 # The text form: one line per event, and the summary. A child that lives
 # 300 ms after its exec must show its full filename and argv.
-"$HELPERS/forker" 4 500 1500 -k >/dev/null & F=$!; on_exit "kill -9 $F"
-"$PROCIMAGE" keytime -p $F --children -d 1500ms >"$TMP/text" || fail "text run"
+# (1.2 s before the first event: keytime is subscribed by then, even slowed)
+"$HELPERS/forker" 4 1200 1500 -k >/dev/null & F=$!; on_exit "kill -9 $F"
+"$PROCIMAGE" keytime -p $F --children -d 2500ms >"$TMP/text" || fail "text run"
 grep -q "killed by signal 9 (SIGKILL)" "$TMP/text" || { cat "$TMP/text"; fail "text shows the SIGKILL"; }
 grep -q "^  5 forks" "$TMP/text" || { cat "$TMP/text"; fail "text summary counts the forks"; }
-bash -c 'sleep 0.5; exec /bin/sleep 0.3' & B=$!; on_exit "kill -9 $B"
-"$PROCIMAGE" keytime -p $B -d 1500ms >"$TMP/text2" || fail "text run 2"
+bash -c 'sleep 1.2; exec /bin/sleep 0.3' & B=$!; on_exit "kill -9 $B"
+"$PROCIMAGE" keytime -p $B -d 2s >"$TMP/text2" || fail "text run 2"
 grep -q " exec .*/sleep /bin/sleep 0.3$" "$TMP/text2" || { cat "$TMP/text2"; fail "text shows the exec with argv"; }
 ok "text report"

@@ -10,8 +10,14 @@ need_root
 "$PROCIMAGE" keytime -a -d 4s -f json -o /dev/null --stats 2>"$TMP/stats" &
 P=$!
 on_exit "kill -9 $P"
-for _ in $(seq 20); do /bin/true; sleep 0.05; done
-sleep 0.5
+# The worker starts at the first exec seen after subscribing: an idle host
+# brings none of its own, so keep exec'ing until it is there (up to 3 s).
+for _ in $(seq 60); do
+	/bin/true
+	[ "$(ls /proc/$P/task | wc -l)" -gt 1 ] && break
+	sleep 0.05
+done
+sleep 0.3
 caps=()
 for t in /proc/$P/task/*; do
 	caps+=("$(awk '/^CapEff/{print $2}' "$t/status")")

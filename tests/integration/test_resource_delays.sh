@@ -61,12 +61,21 @@ assert_cmp "$(jget "$TMP/on.json" 'd["tasks"][0]["delays"]["blkio_ns"]')" ">" 0 
 assert_cmp "$(jget "$TMP/on.json" 'd["tasks"][0]["delays"]["blkio_count"]')" ">" 0 "block-I/O waits"
 kill -9 $P
 
+# procimage switches the sysctl on at start-up: wait for it (up to 5 s), not a
+# fixed time that a slow machine may overrun.
+wait_sysctl_on() {
+	for _ in $(seq 50); do
+		[ "$(cat $SYSCTL)" = 1 ] && return
+		sleep 0.1
+	done
+}
+
 # --enable-delayacct: on during the run, restored after; only new tasks measured.
 echo 0 >$SYSCTL
 "$W" dsync "$TMP/old" 4 1500 >"$TMP/old.out" & OLD=$!; on_exit "kill -9 $OLD"
 cp "$W" "$TMP/rsnewdsync"
 "$PROCIMAGE" resource -p $OLD --enable-delayacct -d 60s -i 100ms -f json >"$TMP/en.json" 2>"$TMP/en.err" & R=$!
-sleep 0.5
+wait_sysctl_on
 assert_eq "$(cat $SYSCTL)" 1 "sysctl on during the run"
 wait_done "$TMP/old.out"; kill -INT $R; wait $R || fail "resource --enable-delayacct exited $?"
 assert_eq "$(cat $SYSCTL)" 0 "sysctl restored after the run"
@@ -75,7 +84,7 @@ assert_eq "$(jget "$TMP/en.json" 'd["tasks"][0]["delays"]["blkio_ns"]')" None "a
 kill -9 $OLD
 # A task started after the run switched it on is measured.
 "$PROCIMAGE" resource --comm '^rsnewdsync$' --enable-delayacct -d 60s -i 100ms -f json >"$TMP/new.json" & R=$!
-sleep 0.5
+wait_sysctl_on
 "$TMP/rsnewdsync" dsync "$TMP/new" 4 300 >"$TMP/new.out" & NEW=$!; on_exit "kill -9 $NEW"
 wait_done "$TMP/new.out"; sleep 0.3; kill -INT $R; wait $R || fail "resource --comm exited $?"
 assert_eq "$(cat $SYSCTL)" 0 "sysctl restored after the second run"
@@ -83,7 +92,7 @@ assert_cmp "$(jget "$TMP/new.json" 'd["tasks"][0]["delays"]["blkio_ns"]')" ">" 0
 kill -9 $NEW
 # SIGTERM mid-run restores it too, and the report is still printed.
 "$PROCIMAGE" resource -p $S --enable-delayacct -d 60s -f json >"$TMP/term.json" & R=$!
-sleep 0.5
+wait_sysctl_on
 assert_eq "$(cat $SYSCTL)" 1 "sysctl on before SIGTERM"
 kill -TERM $R; wait $R; rc=$?
 if [ "$(cat $SYSCTL)" != 0 ]; then
@@ -95,7 +104,8 @@ assert_eq "$(jget "$TMP/term.json" 'd["tasks"][0]["pid"]')" "$S" "report after S
 
 # The exit listener sees exits of unrelated tasks (system-wide).
 "$PROCIMAGE" resource -p $S -d 1500ms -i 500ms -f json >"$TMP/ex.json" & R=$!  # ~4 queries: the rest are exits
-sleep 0.3; for _ in $(seq 30); do /bin/true; done
+# 60 exits spread over the window: an idle host adds none of its own.
+sleep 0.3; for _ in $(seq 60); do /bin/true; sleep 0.01; done
 wait $R
 assert_cmp "$(jget "$TMP/ex.json" 'd["sources"]["taskstats"]["events"]')" ">=" 30 "exit records of 30 short tasks"
 exit 0

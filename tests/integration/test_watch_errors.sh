@@ -47,8 +47,12 @@ H
 chmod +x "$TMP/hook.sh"
 "$PROCIMAGE" watch -p $SPIN --rule 'cpu>30%' --dump-dir "$TMP/h" -i 200ms -d 5s --no-images \
 	--once --guard none --exec "$TMP/hook.sh one;two" 2>"$TMP/log" || fail "watch hook exited $?"
-sleep 0.5
+# --once does not wait for its hook: give the hook up to 5 s to write its line.
 F=$(ls -d "$TMP"/h/*/)
+for _ in $(seq 50); do
+	grep -q "^pid=" "$F/hook.out" 2>/dev/null && break
+	sleep 0.1
+done
 grep -q "pid=$SPIN dir=${F%/} arg=one;two" "$F/hook.out" || fail "hook saw: $(cat "$F/hook.out" "$F/hook.log" 2>&1)"
 ok "hook ran with pid and folder, argv unsplit by a shell"
 

@@ -7,9 +7,18 @@
 RULE='cpu>+25%,window=10'
 # Noise only: 30% +- 3 points (+-10%) for 12 s; watched beside the step
 # below (two workloads of <50% on two CPUs: the suite's time halves).
-"$HELPERS/duty" 30:12~3 >/dev/null & N=$!; on_exit "kill $N"
-"$PROCIMAGE" watch -p $N --rule "$RULE" --dump-dir "$TMP/noise" -i 500ms -d 11s \
-	--guard none --no-images 2>"$TMP/log1" & NW=$!; on_exit "kill $NW"
+noise() {
+	rm -rf "$TMP/noise"
+	"$HELPERS/duty" 30:12~3 >/dev/null & N=$!; on_exit "kill $N"
+	"$PROCIMAGE" watch -p $N --rule "$RULE" --dump-dir "$TMP/noise" -i 500ms -d 11s \
+		--guard none --no-images 2>"$TMP/log1" & NW=$!; on_exit "kill $NW"
+}
+noise_result() {
+	wait $NW || fail "watch (noise) exited $?"
+	cat "$TMP/log1"
+	[ "$(ls "$TMP/noise" | wc -l)" = 0 ]
+}
+noise
 
 # Step: 8 s of noise, then 45% (+50%).
 try() {
@@ -22,9 +31,11 @@ try() {
 	[ $rc = 0 ] && [ "$(ls "$TMP/step" | wc -l)" = 1 ]
 }
 try; step=$?
-wait $NW || fail "watch (noise) exited $?"
-cat "$TMP/log1"
-assert_eq "$(ls "$TMP/noise" | wc -l)" 0 "no capture on +-10% noise"
+# CPU comes from 10 ms ticks: one late tick on a crowded host can look like a
+# step; a second false capture in a row is a failure.
+noise_result || { echo "retrying the noise run once (host load)"; noise; noise_result; } ||
+	fail "a capture on +-10% noise: $(ls "$TMP/noise")"
+ok "no capture on +-10% noise"
 [ $step = 0 ] || { echo "retrying once (host load)"; try; } || fail "no single capture on a +50% step"
 ok "one capture on the +50% step"
 T="$TMP/step/$(ls "$TMP/step")/trigger.json"
