@@ -364,6 +364,10 @@ static void on_taskstats(struct ex_img *x, const struct record *r)
 		e->have_status = e->status_final = 1;
 		e->srcs |= 1u << SRC_TASKSTATS;
 	} else {
+		/* Before v12 a worker thread's record has no tgid (tid stands in):
+		 * kept only if something else shows it is a process. */
+		if (!(ts->have & TS_HAVE_TGID) && !e->srcs)
+			e->ts_no_tgid = 1;
 		set_status(e, ts->exitcode, SRC_TASKSTATS);
 		leader_left(x, e);
 	}

@@ -49,6 +49,9 @@ struct ex_exit {
 	int t_from_thread; /* t_ns is a thread's exit (connector time), of t_tid */
 	int32_t t_tid;
 	int leader_event;      /* the leader's own connector exit came */
+	/* A taskstats record below v12 (no ac_tgid) is all that reported it:
+	 * it may be a worker thread's exit (tgid = tid), not a process's. */
+	int ts_no_tgid;
 	uint64_t leader_ts_ns; /* when the leader's own taskstats record came */
 	int have_ts;
 	uint8_t ts_flag;
@@ -103,6 +106,16 @@ struct ex_img {
 	uint64_t now_ns;
 	int printed_header;
 };
+
+/* Whether e is a process's exit to list: not a group still running
+ * without its leader, nor a pre-v12 taskstats record that nothing else
+ * shows to be a process (polling never saw it, no connector leader exit). */
+static inline int exits_listed(const struct ex_exit *e)
+{
+	if (e->group_open)
+		return 0;
+	return !e->ts_no_tgid || e->leader_event || e->have_seen;
+}
 
 /* Decide e's cause from the evidence gathered; marks it final. */
 void exits_classify(struct ex_img *x, struct ex_exit *e);

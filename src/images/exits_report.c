@@ -301,7 +301,7 @@ void exits_report(void *img, struct out *o)
 			continue;
 		if (!x->exits[i].final)
 			exits_classify(x, &x->exits[i]);
-		n++;
+		n += exits_listed(&x->exits[i]);
 	}
 	out_obj_open(o, "evidence_sources");
 	out_bool(o, "kernel_log", NULL, x->have & EXITS_HAVE_KMSG);
@@ -314,7 +314,7 @@ void exits_report(void *img, struct out *o)
 	 * below are one series per exit. */
 	size_t by[CAUSE_OOM + 1] = {0};
 	for (size_t i = 0; i < x->nexits; i++)
-		if (!x->exits[i].group_open)
+		if (exits_listed(&x->exits[i]))
 			by[x->exits[i].cause]++;
 	out_obj_open(o, "by_cause");
 	for (int c = CAUSE_UNKNOWN; c <= CAUSE_OOM; c++)
@@ -325,7 +325,7 @@ void exits_report(void *img, struct out *o)
 	if (n)
 		header(o);
 	for (size_t i = 0; i < x->nexits; i++)
-		if (!x->exits[i].group_open)
+		if (exits_listed(&x->exits[i]))
 			exit_out(x, &x->exits[i], o);
 	out_arr_close(o);
 	if (x->all || x->since_boot)
@@ -347,6 +347,8 @@ int exits_flush(void *img, FILE *fp, enum out_format fmt, uint64_t now_ns, int f
 			x->exits[keep++] = *e;
 			continue;
 		}
+		if (!exits_listed(e))
+			continue;
 		struct out o;
 		out_init(&o, fp, fmt);
 		if (fmt != OUT_JSON && !x->printed_header++)
