@@ -490,6 +490,8 @@ static void ex_consume(void *img, const struct record *r)
 				exits_classify(x, &x->exits[i]);
 		while (x->first_pending < x->nexits && x->exits[x->first_pending].final)
 			x->first_pending++;
+		if (x->first_pending > EX_KEEP_FINAL)
+			exits_trim(x);
 		break;
 	default:
 		break;
@@ -501,6 +503,8 @@ static void ex_reset(void *img)
 	struct ex_img *x = img;
 
 	x->nexits = x->first_pending = 0;
+	x->unlisted = x->unlisted_plain = 0;
+	memset(x->unlisted_by, 0, sizeof(x->unlisted_by));
 }
 
 int exits_all_done(void *img, const int32_t *pids, int n)

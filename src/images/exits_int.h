@@ -105,7 +105,17 @@ struct ex_img {
 	uint32_t have; /* EXITS_HAVE_* */
 	uint64_t now_ns;
 	int printed_header;
+	/* Decided exits dropped from the list to bound memory (EX_KEEP_FINAL),
+	 * by cause: still counted in by_cause. */
+	size_t unlisted, unlisted_plain;
+	size_t unlisted_by[CAUSE_OOM + 1];
 };
+
+/* The decided exits a run keeps for its report (~1.6 KB each): beyond it,
+ * the oldest plain ones (exit code 0) go first, then the oldest of any
+ * cause; they stay counted. A day of -a on a host that forks 100 processes
+ * a second would otherwise hold its whole history. */
+#define EX_KEEP_FINAL 10000
 
 /* Whether e is a process's exit to list: not a group still running
  * without its leader, nor a pre-v12 taskstats record that nothing else
@@ -116,6 +126,9 @@ static inline int exits_listed(const struct ex_exit *e)
 		return 0;
 	return !e->ts_no_tgid || e->leader_event || e->have_seen;
 }
+
+/* Drop the oldest decided exits beyond EX_KEEP_FINAL / 2, keeping counts. */
+void exits_trim(struct ex_img *x);
 
 /* Decide e's cause from the evidence gathered; marks it final. */
 void exits_classify(struct ex_img *x, struct ex_exit *e);

@@ -160,6 +160,43 @@ void exits_classify(struct ex_img *x, struct ex_exit *e)
 		lacking(e, "sender of the signal: not known without audit");
 }
 
+/* An exit nobody needs to read about once counted: exit code 0. */
+static int plain_exit(const struct ex_exit *e)
+{
+	return e->cause == CAUSE_EXIT && e->have_status && e->status == 0;
+}
+
+void exits_trim(struct ex_img *x)
+{
+	size_t nfinal = x->first_pending, excess, keep = 0;
+
+	if (nfinal <= EX_KEEP_FINAL / 2)
+		return;
+	excess = nfinal - EX_KEEP_FINAL / 2;
+	/* Two passes over the decided prefix, oldest first: plain exits, then
+	 * (when those were not enough) any. */
+	for (int pass = 0; pass < 2 && excess; pass++) {
+		keep = 0;
+		for (size_t i = 0; i < x->first_pending; i++) {
+			struct ex_exit *e = &x->exits[i];
+			if (excess && (pass || plain_exit(e) || !exits_listed(e))) {
+				excess--;
+				if (exits_listed(e)) {
+					x->unlisted++;
+					x->unlisted_plain += plain_exit(e);
+					x->unlisted_by[e->cause]++;
+				}
+				continue;
+			}
+			x->exits[keep++] = *e;
+		}
+		memmove(&x->exits[keep], &x->exits[x->first_pending],
+			(x->nexits - x->first_pending) * sizeof(x->exits[0]));
+		x->nexits -= x->first_pending - keep;
+		x->first_pending = keep;
+	}
+}
+
 static const char *cause_name(enum ex_cause c)
 {
 	static const char *const n[] = {"unknown", "exit", "signal", "crash", "oom_kill"};
@@ -313,6 +350,8 @@ void exits_report(void *img, struct out *o)
 	 * cron job's alert ("any OOM kill in the last run"), where the exits
 	 * below are one series per exit. */
 	size_t by[CAUSE_OOM + 1] = {0};
+	for (int c = CAUSE_UNKNOWN; c <= CAUSE_OOM; c++)
+		by[c] = x->unlisted_by[c];
 	for (size_t i = 0; i < x->nexits; i++)
 		if (exits_listed(&x->exits[i]))
 			by[x->exits[i].cause]++;
@@ -320,7 +359,12 @@ void exits_report(void *img, struct out *o)
 	for (int c = CAUSE_UNKNOWN; c <= CAUSE_OOM; c++)
 		out_u64(o, cause_name((enum ex_cause)c), NULL, by[c]);
 	out_obj_close(o);
-	out_text(o, "exits: %zu\n", n);
+	out_u64(o, "unlisted", NULL, x->unlisted);
+	out_text(o, "exits: %zu", n + x->unlisted);
+	if (x->unlisted)
+		out_text(o, " (the %zu oldest not listed, %zu of them exit 0: a run keeps %d)",
+			 x->unlisted, x->unlisted_plain, EX_KEEP_FINAL);
+	out_text(o, "\n");
 	out_arr_open(o, "exits");
 	if (n)
 		header(o);

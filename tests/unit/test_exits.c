@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "images/exits.h"
+#include "images/exits_int.h"
 #include "procimage/image.h"
 #include "unit_records.h"
 #include "unit_report.h"
@@ -495,6 +496,40 @@ static void test_pre_v12_thread_not_a_process(void **state)
 	done(&c, j);
 }
 
+/* A long -a run keeps EX_KEEP_FINAL decided exits at most: the oldest
+ * exit-0 ones go first and stay counted; a SIGKILL among the oldest and the
+ * non-zero codes are still listed. */
+static void test_long_run_bounded(void **state)
+{
+	struct ctx c;
+	const int n = EX_KEEP_FINAL + 2000;
+	(void)state;
+
+	setup_img(&c, EXITS_HAVE_STATUS | EXITS_HAVE_KMSG | EXITS_HAVE_VMSTAT, 1);
+	connector_exit(&c, 2, T0, SIGKILL);
+	for (int i = 0; i < n; i++) {
+		uint64_t t = T0 + (uint64_t)(i + 1) * NS_PER_MS;
+		connector_exit(&c, 1000 + i, t, i % 1000 == 0 ? 3 << 8 : 0);
+		if (i % 500 == 499)
+			tick(&c, t + 10 * NS_PER_S);
+	}
+	tick(&c, T0 + 100 * NS_PER_S);
+	struct ex_img *x = c.img;
+	assert_true(x->nexits <= EX_KEEP_FINAL);
+	assert_true(x->unlisted > 0);
+	assert_int_equal(x->unlisted, x->unlisted_plain);
+	char *j = report(&c);
+	char want[64];
+	snprintf(want, sizeof(want), "\"exit\":%d", n);
+	assert_non_null(strstr(j, want));		/* by_cause counts them all */
+	assert_non_null(strstr(j, "\"signal\":1")); /* the kill -9, no OOM evidence */
+	assert_non_null(strstr(j, "\"pid\":2,"));	/* the oldest, not plain: kept */
+	assert_non_null(strstr(j, "\"pid\":1000,")); /* exit 3: kept */
+	assert_null(strstr(j, "\"pid\":1001,"));	/* exit 0, among the oldest: dropped */
+	assert_non_null(strstr(j, "\"unlisted\":"));
+	done(&c, j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +549,7 @@ int main(void)
 	    cmocka_unit_test(test_group_exec_from_thread),
 	    cmocka_unit_test(test_group_open_at_end),
 	    cmocka_unit_test(test_pre_v12_thread_not_a_process),
+	    cmocka_unit_test(test_long_run_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
