@@ -48,7 +48,7 @@ struct ex_exit {
 	int status_final;  /* the status is the group's (AGROUP): no later event changes it */
 	int t_from_thread; /* t_ns is a thread's exit (connector time), of t_tid */
 	int32_t t_tid;
-	int leader_event;      /* the leader's own connector exit came */
+	int leader_event; /* the leader's own connector exit came */
 	/* A taskstats record below v12 (no ac_tgid) is all that reported it:
 	 * it may be a worker thread's exit (tgid = tid), not a process's. */
 	int ts_no_tgid;

@@ -478,9 +478,9 @@ static void test_pre_v12_thread_not_a_process(void **state)
 	(void)state;
 
 	setup_img(&c, EXITS_HAVE_STATUS, 1);
-	ts_exit(&c, 121, 121, T0, 0, 0);		      /* v8: a worker thread? */
-	ts_exit(&c, 122, 122, T0, 3 << 8, 0);		      /* v8: another one */
-	ts_exit(&c, 123, 123, T0, 4 << 8, 0);		      /* v8, then the connector */
+	ts_exit(&c, 121, 121, T0, 0, 0);		 /* v8: a worker thread? */
+	ts_exit(&c, 122, 122, T0, 3 << 8, 0);		 /* v8: another one */
+	ts_exit(&c, 123, 123, T0, 4 << 8, 0);		 /* v8, then the connector */
 	ts_exit(&c, 124, 124, T0, 5 << 8, TS_HAVE_TGID); /* v16: a process */
 	connector_exit(&c, 123, T0 + NS_PER_MS, 4 << 8);
 	sample(&c, 125, T0 - NS_PER_S, 100, 10, 0);
@@ -521,11 +521,11 @@ static void test_long_run_bounded(void **state)
 	char *j = report(&c);
 	char want[64];
 	snprintf(want, sizeof(want), "\"exit\":%d", n);
-	assert_non_null(strstr(j, want));		/* by_cause counts them all */
-	assert_non_null(strstr(j, "\"signal\":1")); /* the kill -9, no OOM evidence */
-	assert_non_null(strstr(j, "\"pid\":2,"));	/* the oldest, not plain: kept */
+	assert_non_null(strstr(j, want));	     /* by_cause counts them all */
+	assert_non_null(strstr(j, "\"signal\":1"));  /* the kill -9, no OOM evidence */
+	assert_non_null(strstr(j, "\"pid\":2,"));    /* the oldest, not plain: kept */
 	assert_non_null(strstr(j, "\"pid\":1000,")); /* exit 3: kept */
-	assert_null(strstr(j, "\"pid\":1001,"));	/* exit 0, among the oldest: dropped */
+	assert_null(strstr(j, "\"pid\":1001,"));     /* exit 0, among the oldest: dropped */
 	assert_non_null(strstr(j, "\"unlisted\":"));
 	done(&c, j);
 }
