@@ -322,14 +322,23 @@ static void thread_exit(struct ctx *c, int32_t pid, int32_t tid, uint64_t t, uin
 	feed(c, &r);
 }
 
+/* A taskstats exit record of tid in tgid: ac_flag 0x20 (AGROUP) marks the
+ * group's last thread; have says whether the version carries ac_tgid. */
+static void ts_exit(struct ctx *c, int32_t tgid, int32_t tid, uint64_t t, uint32_t status,
+		    uint8_t ac_flag, uint32_t have)
+{
+	struct record r =
+	    unit_record(REC_TASKSTATS, SRC_TASKSTATS, t, (struct task_key){tgid, tid, 0}, NULL);
+	r.u.ts.is_exit = 1;
+	r.u.ts.ac_flag = ac_flag;
+	r.u.ts.exitcode = status;
+	r.u.ts.have = have;
+	feed(c, &r);
+}
+
 static void agroup(struct ctx *c, int32_t pid, int32_t tid, uint64_t t, uint32_t status)
 {
-	struct record r = {.kind = REC_TASKSTATS, .source = SRC_TASKSTATS, .t_ns = t};
-	r.key = (struct task_key){pid, tid, 0};
-	r.u.ts.is_exit = 1;
-	r.u.ts.ac_flag = 0x20;
-	r.u.ts.exitcode = status;
-	feed(c, &r);
+	ts_exit(c, pid, tid, t, status, 0x20, TS_HAVE_TGID);
 }
 
 /* pid was sampled at T0; at T0+1 s its leader called pthread_exit() (the
@@ -456,18 +465,6 @@ static void test_group_open_at_end(void **state)
 	done(&c, j);
 }
 
-/* A taskstats exit record of a task alone, leader or not (ac_flag clear). */
-static void ts_exit(struct ctx *c, int32_t tgid, int32_t tid, uint64_t t, uint32_t status,
-		    uint32_t have)
-{
-	struct record r = {.kind = REC_TASKSTATS, .source = SRC_TASKSTATS, .t_ns = t};
-	r.key = (struct task_key){tgid, tid, 0};
-	r.u.ts.is_exit = 1;
-	r.u.ts.exitcode = status;
-	r.u.ts.have = have;
-	feed(c, &r);
-}
-
 /* Before taskstats v12 a record has no ac_tgid: a worker thread's exit
  * reads as tgid = tid. With -a, such a record alone is not listed as a
  * process; one that polling saw, or whose leader exit the connector sent,
@@ -478,13 +475,13 @@ static void test_pre_v12_thread_not_a_process(void **state)
 	(void)state;
 
 	setup_img(&c, EXITS_HAVE_STATUS, 1);
-	ts_exit(&c, 121, 121, T0, 0, 0);		 /* v8: a worker thread? */
-	ts_exit(&c, 122, 122, T0, 3 << 8, 0);		 /* v8: another one */
-	ts_exit(&c, 123, 123, T0, 4 << 8, 0);		 /* v8, then the connector */
-	ts_exit(&c, 124, 124, T0, 5 << 8, TS_HAVE_TGID); /* v16: a process */
+	ts_exit(&c, 121, 121, T0, 0, 0, 0);		    /* v8: a worker thread? */
+	ts_exit(&c, 122, 122, T0, 3 << 8, 0, 0);	    /* v8: another one */
+	ts_exit(&c, 123, 123, T0, 4 << 8, 0, 0);	    /* v8, then the connector */
+	ts_exit(&c, 124, 124, T0, 5 << 8, 0, TS_HAVE_TGID); /* v16: a process */
 	connector_exit(&c, 123, T0 + NS_PER_MS, 4 << 8);
 	sample(&c, 125, T0 - NS_PER_S, 100, 10, 0);
-	ts_exit(&c, 125, 125, T0, 6 << 8, 0);
+	ts_exit(&c, 125, 125, T0, 6 << 8, 0, 0);
 	tick(&c, T0 + 10 * NS_PER_S);
 	char *j = report(&c);
 	assert_null(strstr(j, "\"pid\":121"));
