@@ -16,8 +16,6 @@
 const char *syscall_name(uint32_t arch, int nr);
 /* The number, or -1. */
 int syscall_nr(uint32_t arch, const char *name);
-/* Highest number in the table, -1 for an unknown arch. */
-int syscall_max_nr(uint32_t arch);
 /* The arch this binary runs as (0 if no table exists for it). */
 uint32_t syscall_native_arch(void);
 const char *syscall_arch_name(uint32_t arch);
