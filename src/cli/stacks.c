@@ -21,6 +21,7 @@
 #include "render/folded.h"
 #include "render/pprof.h"
 #include "sources/ptrace_stack.h"
+#include "sources/symaddr.h"
 
 static const char help[] =
     "usage: procimage stacks TARGETS [-d DUR] [-F HZ] [--kernel] [--user]\n"
@@ -196,18 +197,55 @@ static int fmt_given(int argc, char **argv)
 	return 0;
 }
 
-int stacks_pprof_write(FILE *fp, const void *img, uint64_t started_wall_ns, uint64_t duration_ns)
+int stacks_pprof_write(FILE *fp, const void *img, uint64_t started_wall_ns, uint64_t duration_ns,
+		       const int32_t *pids, int npids)
 {
 	struct stacks_summary sum;
 	struct pprof_meta m = {0};
+	struct symaddr *sa = NULL;
+	int rc;
 
+	/* Live: the targets' modules and the running kernel give addresses,
+	 * mappings and build ids. A replay names no process (they may be gone,
+	 * the kernel another): names only. */
+	if (npids && (sa = symaddr_new(stacks_image_agg(img)))) {
+		for (int i = 0; i < npids; i++)
+			symaddr_add_process(sa, pids[i]);
+		symaddr_add_kernel(sa);
+		m.maps = symaddr_maps(sa, &m.nmaps);
+		m.resolve = symaddr_resolve;
+		m.resolve_ctx = sa;
+	}
 	stacks_image_summary(img, &sum);
 	m.time_ns = started_wall_ns;
 	m.duration_ns = duration_ns;
 	m.period_ns = 1000000000ULL / (sum.hz ? sum.hz : 1);
 	/* one state kept: its stacks carry no [on-cpu]/[off-cpu] marker */
 	m.unmarked_oncpu = !(sum.flags & STACKS_OFFCPU);
-	return pprof_write(fp, stacks_image_agg(img), &m);
+	rc = pprof_write(fp, stacks_image_agg(img), &m);
+	symaddr_free(sa);
+	return rc;
+}
+
+int stacks_pprof_report(struct run_opts *o, const void *img, const char *name,
+			uint64_t started_wall_ns, double duration_s)
+{
+	FILE *fp;
+	int rc;
+
+	if (!img || strcmp(name, "stacks") != 0) {
+		snprintf(o->err, sizeof(o->err),
+			 "-f pprof: only the stacks image has stacks to profile: give "
+			 "'procimage report FILE stacks -f pprof' (record with --stacks)");
+		return EXIT_USAGE;
+	}
+	fp = opts_open_output(o);
+	if (!fp)
+		return 1;
+	rc = stacks_pprof_write(fp, img, started_wall_ns, (uint64_t)(duration_s * 1e9), NULL, 0);
+	if (rc)
+		snprintf(o->err, sizeof(o->err), "cannot write the pprof profile: %s", strerror(-rc));
+	return opts_close_output(o, fp) || rc ? 1 : 0;
 }
 
 /* Folded, SVG or pprof: the document is the data; warnings go to stderr. */
@@ -229,7 +267,10 @@ static int write_graph(struct run *r, struct run_opts *o, const struct sopts *s,
 		return stack_agg_write_folded(agg, fp) ? 1 : 0;
 	if (o->fmt == OUT_PPROF) {
 		uint64_t dur = run_ended_ns(r) - run_started_ns(r);
-		return stacks_pprof_write(fp, img, clock_wall_ns() - dur, dur) ? 1 : 0;
+		return stacks_pprof_write(fp, img, clock_wall_ns() - dur, dur, o->targets.pids,
+					  o->targets.npids)
+			   ? 1
+			   : 0;
 	}
 	if (o->targets.npids)
 		snprintf(title, sizeof(title), "procimage stacks: pid %d%s", o->targets.pids[0],
