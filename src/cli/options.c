@@ -84,7 +84,7 @@ int opts_parse_format(const char *s, enum out_format *f)
 		enum out_format f;
 	} fmts[] = {
 	    {"text", OUT_TEXT}, {"json", OUT_JSON}, {"folded", OUT_FOLDED}, {"prom", OUT_PROM},
-	    {"csv", OUT_CSV},	{"svg", OUT_SVG},   {"html", OUT_HTML}, {"pprof", OUT_PPROF},
+	    {"csv", OUT_CSV},	{"svg", OUT_SVG},   {"html", OUT_HTML},	    {"pprof", OUT_PPROF},
 	};
 	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
 		if (strcmp(s, fmts[i].name) == 0) {
@@ -145,8 +145,9 @@ static const struct fmt_rule *fmt_rule(const char *cmd)
 static int check_format(struct run_opts *o, const char *arg)
 {
 	static const char *const names[] = {
-	    [OUT_TEXT] = "text", [OUT_JSON] = "json", [OUT_FOLDED] = "folded", [OUT_PROM] = "prom",
-	    [OUT_CSV] = "csv",	 [OUT_SVG] = "svg",   [OUT_HTML] = "html", [OUT_PPROF] = "pprof"};
+	    [OUT_TEXT] = "text", [OUT_JSON] = "json",  [OUT_FOLDED] = "folded",
+	    [OUT_PROM] = "prom", [OUT_CSV] = "csv",    [OUT_SVG] = "svg",
+	    [OUT_HTML] = "html", [OUT_PPROF] = "pprof"};
 	const struct fmt_rule *r = fmt_rule(o->cmd);
 	char list[128] = "";
 	size_t n = 0;

@@ -282,8 +282,8 @@ int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns)
 	if (!rc) {
 		fill_envelope(&p, c);
 		rc = o->fmt == OUT_PPROF ? stacks_pprof_report(o, p.n == 1 ? p.img[0] : NULL,
-							      p.n == 1 ? p.ops[0]->name : "",
-							      p.started_wall, p.duration_s)
+							       p.n == 1 ? p.ops[0]->name : "",
+							       p.started_wall, p.duration_s)
 					 : report_write(o, print_report, &p);
 	}
 	if (rc && o->err[0])

@@ -62,6 +62,7 @@ static const struct option extra[] = {
 struct sopts {
 	int hz, kernel, user, oncpu, offcpu, fmt_given;
 	const char *title;
+	FILE *kallsyms; /* -f pprof: opened while procimage may still see addresses */
 };
 
 static int on_extra(void *ctx, struct run_opts *o, int code, const char *arg)
@@ -198,7 +199,7 @@ static int fmt_given(int argc, char **argv)
 }
 
 int stacks_pprof_write(FILE *fp, const void *img, uint64_t started_wall_ns, uint64_t duration_ns,
-		       const int32_t *pids, int npids)
+		       const int32_t *pids, int npids, FILE *kallsyms)
 {
 	struct stacks_summary sum;
 	struct pprof_meta m = {0};
@@ -211,7 +212,7 @@ int stacks_pprof_write(FILE *fp, const void *img, uint64_t started_wall_ns, uint
 	if (npids && (sa = symaddr_new(stacks_image_agg(img)))) {
 		for (int i = 0; i < npids; i++)
 			symaddr_add_process(sa, pids[i]);
-		symaddr_add_kernel(sa);
+		symaddr_add_kernel(sa, kallsyms);
 		m.maps = symaddr_maps(sa, &m.nmaps);
 		m.resolve = symaddr_resolve;
 		m.resolve_ctx = sa;
@@ -242,9 +243,11 @@ int stacks_pprof_report(struct run_opts *o, const void *img, const char *name,
 	fp = opts_open_output(o);
 	if (!fp)
 		return 1;
-	rc = stacks_pprof_write(fp, img, started_wall_ns, (uint64_t)(duration_s * 1e9), NULL, 0);
+	rc = stacks_pprof_write(fp, img, started_wall_ns, (uint64_t)(duration_s * 1e9), NULL, 0,
+				NULL);
 	if (rc)
-		snprintf(o->err, sizeof(o->err), "cannot write the pprof profile: %s", strerror(-rc));
+		snprintf(o->err, sizeof(o->err), "cannot write the pprof profile: %s",
+			 strerror(-rc));
 	return opts_close_output(o, fp) || rc ? 1 : 0;
 }
 
@@ -268,7 +271,7 @@ static int write_graph(struct run *r, struct run_opts *o, const struct sopts *s,
 	if (o->fmt == OUT_PPROF) {
 		uint64_t dur = run_ended_ns(r) - run_started_ns(r);
 		return stacks_pprof_write(fp, img, clock_wall_ns() - dur, dur, o->targets.pids,
-					  o->targets.npids)
+					  o->targets.npids, s->kallsyms)
 			   ? 1
 			   : 0;
 	}
@@ -379,7 +382,11 @@ int cmd_stacks(int argc, char **argv)
 	o.interval_ns = NS_PER_S / (uint64_t)s.hz;
 	o.stack_hz = s.hz;
 	o.stack_flags = s.oncpu ? PSTACK_ONCPU_ONLY : 0;
+	if (o.fmt == OUT_PPROF)
+		s.kallsyms = fopen("/proc/kallsyms", "re");
 	rc = run_stacks(&o, &s);
+	if (s.kallsyms)
+		fclose(s.kallsyms);
 	opts_free(&o);
 	return rc;
 }

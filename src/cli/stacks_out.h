@@ -10,9 +10,11 @@
 struct run_opts;
 
 /* img: the stacks image; pids: the live targets whose modules and symbols
- * give addresses and mappings (NULL, 0 for a replay). 0, or -errno. */
+ * give addresses and mappings (NULL, 0 for a replay: names only); kallsyms:
+ * /proc/kallsyms opened before capabilities were dropped, or NULL.
+ * 0, or -errno. */
 int stacks_pprof_write(FILE *fp, const void *img, uint64_t started_wall_ns, uint64_t duration_ns,
-		       const int32_t *pids, int npids);
+		       const int32_t *pids, int npids, FILE *kallsyms);
 
 /* report's -f pprof: image must be the stacks image alone (name says which
  * image it is); else EXIT_USAGE with o->err set. Opens and closes o's

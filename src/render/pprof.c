@@ -45,6 +45,7 @@ struct builder {
 	struct hsearch_data strs, locs; /* string -> index, frame -> location */
 	int have_strs, have_locs;
 	struct vec str, fn, loc, smp, map, keys;
+	uint64_t kmap; /* the kernel mapping when the resolver has none */
 	int64_t k_comm, k_state, v_on, v_off;
 };
 
@@ -91,13 +92,35 @@ static int64_t str_id(struct builder *b, const char *s, size_t len)
 	return (int64_t)(b->str.n - 1);
 }
 
-/* The location id (1-based) of one frame; 0 on ENOMEM. */
-static uint64_t loc_id(struct builder *b, const char *frame, size_t len)
+/* Kernel frames the resolver did not place still belong to the kernel:
+ * a mapping without addresses or build id. Its id, 0 on ENOMEM. */
+static uint64_t kernel_map(struct builder *b)
+{
+	Mapping *mp;
+
+	if (b->kmap)
+		return b->kmap;
+	mp = calloc(1, sizeof(*mp));
+	if (push(&b->map, mp))
+		return 0;
+	perftools__profiles__mapping__init(mp);
+	mp->id = b->map.n;
+	mp->filename = str_id(b, "[kernel.kallsyms]", 17);
+	mp->has_functions = 1;
+	if (mp->filename < 0)
+		return 0;
+	return b->kmap = mp->id;
+}
+
+/* The location id (1-based) of one frame; 0 on ENOMEM. The root (a comm,
+ * not a function: never resolved) is keyed apart from a function of the
+ * same name. */
+static uint64_t loc_id(struct builder *b, const char *frame, size_t len, int root)
 {
 	static const char ksuf[] = "_[k]";
 	const size_t kl = sizeof(ksuf) - 1;
-	int kernel = len > kl && memcmp(frame + len - kl, ksuf, kl) == 0;
-	char *k = strndup(frame, len);
+	int kernel = !root && len > kl && memcmp(frame + len - kl, ksuf, kl) == 0;
+	char *k = malloc(len + 2);
 	ENTRY e = {.key = k}, *found = NULL;
 	Function *f;
 	struct loc *lc;
@@ -108,6 +131,9 @@ static uint64_t loc_id(struct builder *b, const char *frame, size_t len)
 
 	if (!k)
 		return 0;
+	k[0] = root ? 'r' : 'f';
+	memcpy(k + 1, frame, len);
+	k[len + 1] = '\0';
 	if (hsearch_r(e, FIND, &found, &b->locs) && found) {
 		free(k);
 		return (uint64_t)(uintptr_t)found->data;
@@ -130,14 +156,17 @@ static uint64_t loc_id(struct builder *b, const char *frame, size_t len)
 	l->id = b->loc.n;
 	l->n_line = 1;
 	l->line = lc->lines;
-	k[kernel ? len - kl : len] = '\0'; /* the name alone, for the resolver */
-	if (b->m->resolve && b->m->resolve(b->m->resolve_ctx, k, kernel, &addr, &map) == 0 &&
+	k[1 + (kernel ? len - kl : len)] = '\0'; /* the name alone, for the resolver */
+	if (!root && b->m->resolve &&
+	    b->m->resolve(b->m->resolve_ctx, k + 1, kernel, &addr, &map) == 0 &&
 	    map < b->m->nmaps) {
 		l->mapping_id = map + 1;
 		l->address = addr;
 	}
+	if (kernel && !l->mapping_id && !(l->mapping_id = kernel_map(b)))
+		return 0;
 	if (kernel) /* the key is the frame as folded: put the suffix back */
-		k[len - kl] = ksuf[0];
+		k[1 + len - kl] = ksuf[0];
 	e.data = (void *)(uintptr_t)l->id;
 	if (!hsearch_r(e, ENTER, &found, &b->locs))
 		return 0;
@@ -198,12 +227,12 @@ static int add_stack(void *ctx, const char *s, size_t len, uint64_t count)
 			if (root < 0 || !(smp->label[smp->n_label++] = label(b->k_comm, root)))
 				return -ENOMEM;
 		}
-		if (p != s && !marked && fl > 2 && p[0] == '[' &&
-		    (fl == 8 || fl == 9) && (!memcmp(p, "[on-cpu]", 8) || !memcmp(p, "[off-cpu]", 9))) {
+		if (p != s && !marked && fl > 2 && p[0] == '[' && (fl == 8 || fl == 9) &&
+		    (!memcmp(p, "[on-cpu]", 8) || !memcmp(p, "[off-cpu]", 9))) {
 			marked = 1;
 			oncpu = fl == 8;
 		} else if (fl) {
-			uint64_t id = loc_id(b, p, fl);
+			uint64_t id = loc_id(b, p, fl, p == s);
 			if (!id)
 				return -ENOMEM;
 			smp->location_id[--w] = id;

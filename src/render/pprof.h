@@ -9,7 +9,9 @@
  * (the comm, or comm-pid/tid) as the label "comm", the state marker as the
  * label "state". Three sample types: samples/count, and on_cpu and off_cpu
  * in nanoseconds (count x period; the one the sample's state is not is 0).
- * Frames ending in "_[k]" are kernel frames, put in the kernel mapping.
+ * Frames ending in "_[k]" are kernel frames (the suffix dropped), in the
+ * kernel mapping "[kernel.kallsyms]" (the resolver's, else one without
+ * addresses).
  * Addresses and mappings come from an optional resolver: without one (a
  * replay of a recording whose processes are gone), every location has
  * address 0 and only the function name, which every reader accepts.

@@ -263,7 +263,7 @@ static char *kernel_build_id(void)
 	return NULL;
 }
 
-void symaddr_add_kernel(struct symaddr *s)
+void symaddr_add_kernel(struct symaddr *s, FILE *kallsyms)
 {
 	FILE *fp;
 	char line[512];
@@ -281,7 +281,7 @@ void symaddr_add_kernel(struct symaddr *s)
 			s->w[i].found = 1;
 			s->w[i].map = (size_t)map;
 		}
-	fp = fopen("/proc/kallsyms", "re");
+	fp = kallsyms ? kallsyms : fopen("/proc/kallsyms", "re");
 	while (fp && fgets(line, sizeof(line), fp)) {
 		unsigned long long a;
 		char type, name[256];
@@ -291,7 +291,7 @@ void symaddr_add_kernel(struct symaddr *s)
 		if ((w = lookup(s, 1, name)) && !w->addr)
 			w->addr = a;
 	}
-	if (fp)
+	if (fp && fp != kallsyms)
 		fclose(fp);
 }
 

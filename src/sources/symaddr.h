@@ -25,8 +25,11 @@ struct symaddr *symaddr_new(const struct stack_agg *agg);
 void symaddr_free(struct symaddr *s);
 /* Resolve user frames in the modules of process pid (first match wins). */
 void symaddr_add_process(struct symaddr *s, pid_t pid);
-/* The kernel mapping, and kernel frames' addresses where readable. */
-void symaddr_add_kernel(struct symaddr *s);
+/* The kernel mapping, and kernel frames' addresses where readable. The
+ * kernel decides what /proc/kallsyms shows when it is opened (addresses
+ * only with CAP_SYSLOG): kallsyms, if not NULL, was opened before the
+ * capabilities were dropped (it is read, not closed); NULL opens it now. */
+void symaddr_add_kernel(struct symaddr *s, FILE *kallsyms);
 /* A pprof_resolve_fn (ctx is the symaddr) and the mappings it indexes. */
 int symaddr_resolve(void *ctx, const char *name, int kernel, uint64_t *addr, size_t *map);
 const struct pprof_mapping *symaddr_maps(const struct symaddr *s, size_t *n);
