@@ -168,12 +168,16 @@ uninstall:
 			echo "uninstall: $(DESTDIR)$$d is not empty: left in place"; fi; done
 
 # One statically linked binary for hosts with an old userland (glibc 2.17,
-# kernel 3.10) or no compiler: the Debian static archives, in build-static/.
-STATIC_BUILD ?= build-static
-static:
-	$(MAKE) BUILD=$(STATIC_BUILD) LDFLAGS="-static $(LDFLAGS)" \
-		PKG_LIBS="$$(pkg-config --static --libs $(PKGS)) -lzstd" $(STATIC_BUILD)/procimage
-	@echo "static binary: $(STATIC_BUILD)/procimage"
+# kernel 3.10) or no compiler, from the Debian static archives: the same
+# objects as the dynamic build, linked with -static (libdw's archive also
+# needs libzstd's). glibc warns that getpwnam & co. would need its shared
+# NSS modules at run time: procimage looks users up by number only.
+STATIC := $(BUILD)/procimage-static
+STATIC_LIBS = $(shell pkg-config --static --libs $(PKGS) 2>/dev/null) -lzstd -lm
+static: $(STATIC)
+	@echo "static binary: $(STATIC) (copy it to the host as procimage)"
+$(STATIC): $(MAIN) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -static -o $@ $(MAIN) $(LIB) $(STATIC_LIBS)
 
 bench: all helpers
 	bench/run.sh
