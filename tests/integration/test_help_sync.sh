@@ -9,7 +9,8 @@
 #    TARGETS / COMMON OPTIONS sections), and the completion offers exactly
 #    those options (plus -h/--help) for that command;
 #  - the -f formats of a command are the same in --help, the man page and
-#    the completion; watch's metrics are all in the man page's rule syntax.
+#    the completion; watch's metrics are all in the man page's rule syntax;
+#  - README.md's synopsis of each command names no option --help lacks.
 . "$(dirname "$0")/lib.sh"
 
 MAN="$ROOT/contrib/procimage.1" COMP="$ROOT/contrib/procimage.bash-completion"
@@ -107,6 +108,23 @@ for x in sorted(metrics):
     if not re.search(r'\b' + re.escape(x) + r'\b', rules):
         bad.append(f'man page: watch metric {x} missing from WATCH RULES')
 print(f'ok: watch: {len(metrics)} rule metrics')
+# README.md: each command's synopsis (the first code block under its
+# "### procimage CMD" heading) names only options its --help names, and the
+# same -f formats.
+readme = open(man_path.replace('contrib/procimage.1', 'README.md')).read()
+for c in cmds:
+    m = re.search(r'^### procimage %s\b.*?\n```\n(.*?)```' % re.escape(c), readme, re.S | re.M)
+    if not m:
+        if c != 'sched-image':
+            bad.append(f'README: no synopsis for {c}')
+        continue
+    syn, help_text = m.group(1), open(f'{d}/{c}.help').read()
+    extra = set(OPT.findall(syn)) - set(OPT.findall(help_text))
+    if extra:
+        bad.append(f'README: {c} synopsis has {sorted(extra)}, not in --help')
+    fs, fh = formats_of(syn), formats_of(help_text)
+    if fs and fs != fh:
+        bad.append(f'README: {c} synopsis -f {sorted(fs)}, --help says {sorted(fh)}')
 for b in bad:
     print('DRIFT:', b)
 sys.exit(1 if bad else 0)
