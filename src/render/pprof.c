@@ -271,21 +271,10 @@ static int add_mappings(struct builder *b)
 	return 0;
 }
 
-static int count_frames(void *ctx, const char *s, size_t len, uint64_t count)
-{
-	size_t *n = ctx;
-
-	(void)count;
-	*n += 1;
-	for (size_t i = 0; i < len; i++)
-		*n += s[i] == ';';
-	return 0;
-}
-
 static int gzip_write(FILE *fp, const uint8_t *buf, size_t len)
 {
 	z_stream z = {0};
-	uint8_t out[16384];
+	uint8_t out[16384] = {0};
 	int rc;
 
 	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
@@ -312,12 +301,10 @@ int pprof_write(FILE *fp, const struct stack_agg *agg, const struct pprof_meta *
 	struct builder b = {.m = m};
 	Profile p;
 	ValueType vt[3], per, *vtp[3];
-	size_t frames = 0, len;
+	size_t frames = stack_agg_frames(agg), len;
 	uint8_t *buf = NULL;
 	int rc = -ENOMEM;
 
-	if (stack_agg_foreach(agg, STACK_ORDER_NAME, count_frames, &frames))
-		return -ENOMEM;
 	/* every frame, mapping file, build id and label may be a string */
 	if (!hcreate_r(2 * (frames + 2 * m->nmaps) + 64, &b.strs))
 		return -ENOMEM;

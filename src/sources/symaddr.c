@@ -107,26 +107,12 @@ static int want_stack(void *ctx, const char *st, size_t len, uint64_t count)
 	return 0;
 }
 
-static int count_frames(void *ctx, const char *st, size_t len, uint64_t count)
-{
-	size_t *n = ctx;
-
-	(void)count;
-	*n += 1;
-	for (size_t i = 0; i < len; i++)
-		*n += st[i] == ';';
-	return 0;
-}
-
 struct symaddr *symaddr_new(const struct stack_agg *agg)
 {
 	struct symaddr *s = calloc(1, sizeof(*s));
-	size_t frames = 0;
-
 	if (!s)
 		return NULL;
-	stack_agg_foreach(agg, STACK_ORDER_NAME, count_frames, &frames);
-	if (!hcreate_r(2 * frames + 64, &s->tab)) {
+	if (!hcreate_r(2 * stack_agg_frames(agg) + 64, &s->tab)) {
 		free(s);
 		return NULL;
 	}
