@@ -16,32 +16,36 @@
 MAN="$ROOT/contrib/procimage.1" COMP="$ROOT/contrib/procimage.bash-completion"
 [ -f "$MAN" ] && [ -f "$COMP" ] || fail "contrib files missing"
 bash -n "$COMP" || fail "completion syntax"
-# complete WORDS...: the completion's candidates for the last word, one a line.
-cat >"$TMP/complete.sh" <<'EOF'
-. /usr/share/bash-completion/bash_completion 2>/dev/null
-. "$1"
-shift
-COMP_WORDS=("$@")
-COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-COMP_LINE="${COMP_WORDS[*]}"
-COMP_POINT=${#COMP_LINE}
-_procimage
-printf '%s\n' "${COMPREPLY[@]}"
-EOF
-complete_words() { bash "$TMP/complete.sh" "$COMP" "$PROCIMAGE" "$@" | sort -u; }
-
 cmds=$("$PROCIMAGE" --help | sed -n -E 's/^  ([a-z][a-z-]+) .*/\1/p')
 [ "$(echo "$cmds" | wc -l)" -ge 10 ] || fail "procimage --help lists too few commands: $cmds"
-first=$(complete_words '')
-for c in $cmds; do echo "$first" | grep -qx "$c" || fail "completion does not offer command $c"; done
-ok "completion offers the $(echo $cmds | wc -w) commands"
-
 mkdir -p "$TMP/comp"
 for c in $cmds sched-image; do
 	"$PROCIMAGE" "$c" --help >"$TMP/comp/$c.help" 2>&1 || fail "$c --help exited non-zero"
-	{ complete_words "$c" -; complete_words "$c" --; } | sort -u >"$TMP/comp/$c.opts"
-	complete_words "$c" -f '' >"$TMP/comp/$c.formats"
 done
+# One bash loads the completion once and asks it, as TAB would, for the
+# first word, each command's options and each command's -f values.
+bash -s "$COMP" "$PROCIMAGE" "$TMP/comp" $cmds sched-image <<'EOF' || fail "the completion failed"
+. /usr/share/bash-completion/bash_completion 2>/dev/null
+. "$1"
+prog=$2 dir=$3
+shift 3
+ask() { # WORDS...: the candidates for the last word
+	COMP_WORDS=("$prog" "$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMP_LINE="${COMP_WORDS[*]}"
+	COMP_POINT=${#COMP_LINE}
+	COMPREPLY=()
+	_procimage
+	printf '%s\n' "${COMPREPLY[@]}"
+}
+ask '' | sort -u >"$dir/first"
+for c in "$@"; do
+	{ ask "$c" -; ask "$c" --; } | sort -u >"$dir/$c.opts"
+	ask "$c" -f '' | sort -u >"$dir/$c.formats"
+done
+EOF
+for c in $cmds; do grep -qx "$c" "$TMP/comp/first" || fail "completion does not offer command $c"; done
+ok "completion offers the $(echo $cmds | wc -w) commands"
 
 python3 - "$MAN" "$TMP/comp" $cmds sched-image <<'PY' || fail "help, man page and completion disagree"
 import re, sys
