@@ -33,7 +33,7 @@ log() { printf '%s\n' "$*"; }
 
 build() { # DIR EXTRA_CFLAGS
 	log "== build $1 ${2:-}"
-	if ! make -s -j"$(nproc)" BUILD="$1" CFLAGS="-O1 -g ${2:-}" LDFLAGS="${2:-}" \
+	if ! make -s -j"$(nproc)" WERROR=-Werror BUILD="$1" CFLAGS="-O1 -g ${2:-}" LDFLAGS="${2:-}" \
 		"$1/procimage" units helpers >"tests/out/$(basename "$1").build.log" 2>&1; then
 		cat "tests/out/$(basename "$1").build.log"
 		fail=$((fail + 1)); failed+=("build $1")

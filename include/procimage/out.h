@@ -16,7 +16,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum out_format { OUT_TEXT = 0, OUT_JSON, OUT_FOLDED, OUT_PROM, OUT_CSV, OUT_SVG, OUT_HTML };
+enum out_format {
+	OUT_TEXT = 0,
+	OUT_JSON,
+	OUT_FOLDED,
+	OUT_PROM,
+	OUT_CSV,
+	OUT_SVG,
+	OUT_HTML,
+	OUT_PPROF
+};
 
 #define OUT_MAX_DEPTH 32
 

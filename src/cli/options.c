@@ -84,7 +84,7 @@ int opts_parse_format(const char *s, enum out_format *f)
 		enum out_format f;
 	} fmts[] = {
 	    {"text", OUT_TEXT}, {"json", OUT_JSON}, {"folded", OUT_FOLDED}, {"prom", OUT_PROM},
-	    {"csv", OUT_CSV},	{"svg", OUT_SVG},   {"html", OUT_HTML},
+	    {"csv", OUT_CSV},	{"svg", OUT_SVG},   {"html", OUT_HTML},	    {"pprof", OUT_PPROF},
 	};
 	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
 		if (strcmp(s, fmts[i].name) == 0) {
@@ -102,8 +102,10 @@ int opts_parse_format(const char *s, enum out_format *f)
 	"folded stacks and flame graphs come from live runs: 'procimage sched --stacks -f svg' "   \
 	"or 'procimage stacks -p PID -f svg'"
 
-/* The commands that write fewer than every -f value; the others (sched,
- * syscall) write them all or check -f themselves (stacks, doctor). */
+#define FIX_PPROF "a pprof profile comes from 'procimage stacks -p PID -f pprof'"
+
+/* The commands that write fewer than every -f value; the others check -f
+ * themselves (stacks, doctor). */
 static const struct fmt_rule {
 	const char *cmd;
 	const char *writer; /* who writes the report, for the message */
@@ -115,7 +117,9 @@ static const struct fmt_rule {
     {"migrate", "migrate", FMTS_REPORT, FIX_NO_STACK},
     {"triage", "triage", FMTS_REPORT,
      "for the hogs' stacks use 'procimage sched --stacks -f folded' (or -f svg)"},
-    {"report", "report", FMTS_REPORT, FIX_LIVE},
+    {"report", "report", FMTS_REPORT | FMT(OUT_PPROF), FIX_LIVE},
+    {"sched", "sched", FMTS_REPORT | FMT(OUT_FOLDED) | FMT(OUT_SVG), FIX_PPROF},
+    {"syscall", "syscall", FMTS_REPORT | FMT(OUT_FOLDED) | FMT(OUT_SVG), FIX_PPROF},
     {"record", "record --report", FMTS_REPORT, FIX_LIVE},
     {"sched-image", "--report", FMTS_REPORT,
      "for the hogs' stacks as a flame graph use 'procimage sched --stacks -f svg'"},
@@ -141,8 +145,9 @@ static const struct fmt_rule *fmt_rule(const char *cmd)
 static int check_format(struct run_opts *o, const char *arg)
 {
 	static const char *const names[] = {
-	    [OUT_TEXT] = "text", [OUT_JSON] = "json", [OUT_FOLDED] = "folded", [OUT_PROM] = "prom",
-	    [OUT_CSV] = "csv",	 [OUT_SVG] = "svg",   [OUT_HTML] = "html"};
+	    [OUT_TEXT] = "text", [OUT_JSON] = "json",  [OUT_FOLDED] = "folded",
+	    [OUT_PROM] = "prom", [OUT_CSV] = "csv",    [OUT_SVG] = "svg",
+	    [OUT_HTML] = "html", [OUT_PPROF] = "pprof"};
 	const struct fmt_rule *r = fmt_rule(o->cmd);
 	char list[128] = "";
 	size_t n = 0;
@@ -227,7 +232,7 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 		if (opts_parse_format(arg, &o->fmt))
 			return bad(o,
 				   "--format '%s' is unknown: use text, json, folded, prom, csv, "
-				   "svg or html%s",
+				   "svg, html or pprof%s",
 				   arg, "");
 		o->fmt_set = 1;
 		return check_format(o, arg);

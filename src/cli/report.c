@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/stacks_out.h"
 #include "cli/commands.h"
 #include "cli/store_cmd.h"
 #include "core/clock.h"
@@ -280,7 +281,10 @@ int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns)
 	}
 	if (!rc) {
 		fill_envelope(&p, c);
-		rc = report_write(o, print_report, &p);
+		rc = o->fmt == OUT_PPROF ? stacks_pprof_report(o, p.n == 1 ? p.img[0] : NULL,
+							       p.n == 1 ? p.ops[0]->name : "",
+							       p.started_wall, p.duration_s)
+					 : report_write(o, print_report, &p);
 	}
 	if (rc && o->err[0])
 		fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err);

@@ -3,7 +3,8 @@
  * procimage stacks: where the targets spend their time, without perf.
  * User stacks by ptrace sampling (sources/ptrace_stack.c), kernel stacks from
  * /proc/<tid>/stack or wchan (procfs source), combined by the stacks image,
- * written as text, JSON, folded stacks or a self-contained SVG flame graph.
+ * written as text, JSON, folded stacks, a self-contained SVG flame graph or
+ * a gzip'd pprof profile (render/pprof.c; also for `report FILE stacks`).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,17 +13,20 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/stacks_out.h"
 #include "core/clock.h"
 #include "core/run.h"
 #include "images/stacks.h"
 #include "render/flamegraph.h"
 #include "render/folded.h"
+#include "render/pprof.h"
 #include "sources/ptrace_stack.h"
+#include "sources/symaddr.h"
 
 static const char help[] =
     "usage: procimage stacks TARGETS [-d DUR] [-F HZ] [--kernel] [--user]\n"
     "                        [--on-cpu | --off-cpu] [--threads] [-o FILE]\n"
-    "                        [-f text|json|folded|svg] [--title TEXT]\n"
+    "                        [-f text|json|folded|svg|pprof] [--title TEXT]\n"
     "\n"
     "Sample the stacks of the target threads HZ times a second (default 49) for\n"
     "DUR (default 10s, Ctrl-C ends early) and show where they spend their time.\n"
@@ -37,6 +41,8 @@ static const char help[] =
     "  --threads   one root per thread (comm-pid/tid) instead of per comm\n"
     "  -f folded   'comm;frame;...;leaf count' lines for flamegraph.pl/speedscope\n"
     "  -f svg      a flame graph (search box, click to zoom); -o x.svg implies it\n"
+    "  -f pprof    a gzip'd profile.proto for go tool pprof, Pyroscope, Parca:\n"
+    "              sample types samples, on_cpu and off_cpu (ns); -o x.pb.gz implies it\n"
     "Folded stacks: comm;[on-cpu|off-cpu];user frames;kernel frames_[k] count.\n"
     "Counts are samples (sampled, not exact). Targets are never left stopped or\n"
     "traced: procimage detaches on exit, and the kernel detaches if it is killed.\n";
@@ -56,6 +62,7 @@ static const struct option extra[] = {
 struct sopts {
 	int hz, kernel, user, oncpu, offcpu, fmt_given;
 	const char *title;
+	FILE *kallsyms; /* -f pprof: opened while procimage may still see addresses */
 };
 
 static int on_extra(void *ctx, struct run_opts *o, int code, const char *arg)
@@ -150,10 +157,13 @@ static int check_opts(struct run_opts *o, struct sopts *s, int argc, char **argv
 			o->fmt = OUT_SVG;
 		else if (n > 7 && strcmp(o->output + n - 7, ".folded") == 0)
 			o->fmt = OUT_FOLDED;
+		else if (n > 6 && strcmp(o->output + n - 6, ".pb.gz") == 0)
+			o->fmt = OUT_PPROF;
 	}
-	if (o->fmt != OUT_TEXT && o->fmt != OUT_JSON && o->fmt != OUT_FOLDED && o->fmt != OUT_SVG) {
+	if (o->fmt != OUT_TEXT && o->fmt != OUT_JSON && o->fmt != OUT_FOLDED && o->fmt != OUT_SVG &&
+	    o->fmt != OUT_PPROF) {
 		snprintf(o->err, sizeof(o->err),
-			 "--format: stacks writes text, json, folded or svg");
+			 "--format: stacks writes text, json, folded, svg or pprof");
 		return EXIT_USAGE;
 	}
 	if (o->interval_set) {
@@ -188,7 +198,60 @@ static int fmt_given(int argc, char **argv)
 	return 0;
 }
 
-/* Folded or SVG: the document is the data; warnings go to stderr. */
+int stacks_pprof_write(FILE *fp, const void *img, uint64_t started_wall_ns, uint64_t duration_ns,
+		       const int32_t *pids, int npids, FILE *kallsyms)
+{
+	struct stacks_summary sum;
+	struct pprof_meta m = {0};
+	struct symaddr *sa = NULL;
+	int rc;
+
+	/* Live: the targets' modules and the running kernel give addresses,
+	 * mappings and build ids. A replay names no process (they may be gone,
+	 * the kernel another): names only. */
+	if (npids && (sa = symaddr_new(stacks_image_agg(img)))) {
+		for (int i = 0; i < npids; i++)
+			symaddr_add_process(sa, pids[i]);
+		symaddr_add_kernel(sa, kallsyms);
+		m.maps = symaddr_maps(sa, &m.nmaps);
+		m.resolve = symaddr_resolve;
+		m.resolve_ctx = sa;
+	}
+	stacks_image_summary(img, &sum);
+	m.time_ns = started_wall_ns;
+	m.duration_ns = duration_ns;
+	m.period_ns = 1000000000ULL / (sum.hz ? sum.hz : 1);
+	/* one state kept: its stacks carry no [on-cpu]/[off-cpu] marker */
+	m.unmarked_oncpu = !(sum.flags & STACKS_OFFCPU);
+	rc = pprof_write(fp, stacks_image_agg(img), &m);
+	symaddr_free(sa);
+	return rc;
+}
+
+int stacks_pprof_report(struct run_opts *o, const void *img, const char *name,
+			uint64_t started_wall_ns, double duration_s)
+{
+	FILE *fp;
+	int rc;
+
+	if (!img || strcmp(name, "stacks") != 0) {
+		snprintf(o->err, sizeof(o->err),
+			 "-f pprof: only the stacks image has stacks to profile: give "
+			 "'procimage report FILE stacks -f pprof' (record with --stacks)");
+		return EXIT_USAGE;
+	}
+	fp = opts_open_output(o);
+	if (!fp)
+		return 1;
+	rc = stacks_pprof_write(fp, img, started_wall_ns, (uint64_t)(duration_s * 1e9), NULL, 0,
+				NULL);
+	if (rc)
+		snprintf(o->err, sizeof(o->err), "cannot write the pprof profile: %s",
+			 strerror(-rc));
+	return opts_close_output(o, fp) || rc ? 1 : 0;
+}
+
+/* Folded, SVG or pprof: the document is the data; warnings go to stderr. */
 static int write_graph(struct run *r, struct run_opts *o, const struct sopts *s, FILE *fp)
 {
 	void *img = run_image(r, "stacks");
@@ -205,6 +268,13 @@ static int write_graph(struct run *r, struct run_opts *o, const struct sopts *s,
 			"procimage stacks: no samples (did the targets live during the run?)\n");
 	if (o->fmt == OUT_FOLDED)
 		return stack_agg_write_folded(agg, fp) ? 1 : 0;
+	if (o->fmt == OUT_PPROF) {
+		uint64_t dur = run_ended_ns(r) - run_started_ns(r);
+		return stacks_pprof_write(fp, img, clock_wall_ns() - dur, dur, o->targets.pids,
+					  o->targets.npids, s->kallsyms)
+			   ? 1
+			   : 0;
+	}
 	if (o->targets.npids)
 		snprintf(title, sizeof(title), "procimage stacks: pid %d%s", o->targets.pids[0],
 			 o->targets.npids > 1 ? " and more" : "");
@@ -235,7 +305,7 @@ static int emit(struct run *r, struct run_opts *o, const struct sopts *s)
 		fprintf(stderr, "procimage stacks: %s\n", o->err);
 		return 1;
 	}
-	if (o->fmt == OUT_FOLDED || o->fmt == OUT_SVG) {
+	if (o->fmt == OUT_FOLDED || o->fmt == OUT_SVG || o->fmt == OUT_PPROF) {
 		rc = write_graph(r, o, s, fp);
 	} else {
 		struct out out;
@@ -312,7 +382,11 @@ int cmd_stacks(int argc, char **argv)
 	o.interval_ns = NS_PER_S / (uint64_t)s.hz;
 	o.stack_hz = s.hz;
 	o.stack_flags = s.oncpu ? PSTACK_ONCPU_ONLY : 0;
+	if (o.fmt == OUT_PPROF)
+		s.kallsyms = fopen("/proc/kallsyms", "re");
 	rc = run_stacks(&o, &s);
+	if (s.kallsyms)
+		fclose(s.kallsyms);
 	opts_free(&o);
 	return rc;
 }

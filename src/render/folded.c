@@ -204,6 +204,15 @@ size_t stack_agg_size(const struct stack_agg *a)
 	return a->used;
 }
 
+size_t stack_agg_frames(const struct stack_agg *a)
+{
+	size_t n = a->used;
+
+	for (size_t i = 0; i < a->arena_len; i++)
+		n += a->arena[i] == ';';
+	return n;
+}
+
 uint64_t stack_agg_get(const struct stack_agg *a, const char *folded)
 {
 	size_t n = strlen(folded);

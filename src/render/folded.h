@@ -36,6 +36,8 @@ int stack_agg_merge(struct stack_agg *dst, const struct stack_agg *src);
 
 uint64_t stack_agg_total(const struct stack_agg *a);
 size_t stack_agg_size(const struct stack_agg *a); /* distinct stacks */
+/* Frames of all distinct stacks together: a bound on the distinct frames. */
+size_t stack_agg_frames(const struct stack_agg *a);
 /* The count of one folded stack, 0 when absent. */
 uint64_t stack_agg_get(const struct stack_agg *a, const char *folded);
 /* Samples whose stack has a frame equal to `frame`. */
