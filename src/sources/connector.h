@@ -99,6 +99,10 @@ int cn_sock_listen(struct cn_sock *c, struct cn_decoder *d);
  * (NULL: they only seed the sequence numbers). */
 int cn_sock_wait_ack(struct cn_sock *c, struct cn_decoder *d, int timeout_ms, cn_record_fn fn,
 		     void *ctx);
+/* The control message (PROC_CN_MCAST_LISTEN or _IGNORE), built with libnl;
+ * the kernel's ack will carry nonce + 1. NULL when out of memory. */
+struct nl_msg;
+struct nl_msg *cn_control_msg(uint32_t op, uint32_t mask, uint32_t seq, uint32_t nonce);
 /* Send a control message (PROC_CN_MCAST_LISTEN or _IGNORE) without waiting;
  * a mask other than CN_EV_ALL uses the 8-byte proc_input form (6.6+), and
  * such a filter LISTEN counts as in force. 0 or -errno. */

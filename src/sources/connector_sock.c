@@ -70,31 +70,39 @@ int cn_sock_open(struct cn_sock *c, int rcvbuf, int force)
 	return 0;
 }
 
-int cn_sock_control(struct cn_sock *c, uint32_t op, uint32_t mask)
+struct nl_msg *cn_control_msg(uint32_t op, uint32_t mask, uint32_t seq, uint32_t nonce)
 {
 	struct cn_proc_input in = {op, mask};
 	size_t plen = mask == CN_EV_ALL ? sizeof(op) : sizeof(in);
 	char body[sizeof(struct cn_msg) + sizeof(in)];
 	struct cn_msg cn = {.id = {.idx = CN_IDX_PROC, .val = CN_VAL_PROC},
-			    .seq = ++c->seq,
-			    .ack = c->nonce,
+			    .seq = seq,
+			    .ack = nonce,
 			    .len = (uint16_t)plen};
 	struct nl_msg *m = nlmsg_alloc_simple(NLMSG_DONE, 0);
+
+	if (!m)
+		return NULL;
+	memcpy(body, &cn, sizeof(cn));
+	memcpy(body + sizeof(cn), &in, plen); /* the 4-byte form is op alone */
+	nlmsg_hdr(m)->nlmsg_seq = seq;
+	if (nlmsg_append(m, body, (int)(sizeof(cn) + plen), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+int cn_sock_control(struct cn_sock *c, uint32_t op, uint32_t mask)
+{
+	struct nl_msg *m = cn_control_msg(op, mask, ++c->seq, c->nonce);
 	int rc;
 
 	if (!m)
 		return -ENOMEM;
-	memcpy(body, &cn, sizeof(cn));
-	memcpy(body + sizeof(cn), &in, plen); /* the 4-byte form is op alone */
-	nlmsg_hdr(m)->nlmsg_seq = c->seq;
-	rc = nlmsg_append(m, body, (int)(sizeof(cn) + plen), NLMSG_ALIGNTO);
-	if (rc == 0) {
-		errno = 0;
-		rc = nl_send(c->sk, m);
-		rc = rc < 0 ? -nlerr_errno(rc, errno) : 0;
-	} else {
-		rc = -ENOMEM;
-	}
+	errno = 0;
+	rc = nl_send(c->sk, m);
+	rc = rc < 0 ? -nlerr_errno(rc, errno) : 0;
 	nlmsg_free(m);
 	if (rc == 0 && op == PROC_CN_MCAST_LISTEN && mask != CN_EV_ALL)
 		c->listens++;
