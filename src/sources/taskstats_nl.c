@@ -2,16 +2,17 @@
 /*
  * The taskstats sockets on libnl-genl-3 (see taskstats.h), shared by the
  * source and doctor's probe so that doctor reports what a run will get:
- * family resolution (genl_ctrl_resolve), GET queries and cpumask
+ * family resolution (genl_ctrl_resolve), GET queries, cpumask
  * (de)registration through nl_recvmsgs with callbacks set once per socket
  * (our own sequence check: a late answer to a timed-out query is skipped),
- * and the exit listener's raw receive into the caller's buffer.
+ * and the exit listener's receive into the caller's buffer.
  *
  * Queries reuse one prebuilt GET message: only the attribute type, the id and
- * the sequence number change. Exit records are not read through nl_recvmsgs,
- * which allocates a buffer per datagram and copies every message into a new
- * nl_msg: the listener reads into the source's buffer and parses it in place
- * (taskstats_parse, the same policy-checked code).
+ * the sequence number change. nl_recvmsgs allocates a buffer per datagram and
+ * copies every message into a new nl_msg: the hot paths (a query's answer,
+ * exit records) read into a buffer of their own instead and walk it in place
+ * with libnl's nlmsg_ok / nlmsg_next, into the same policy-checked parsing
+ * (taskstats_parse_msg) and the same handler as nl_recvmsgs' callback.
  */
 #include "sources/taskstats.h"
 
@@ -42,18 +43,15 @@ struct ts_sock {
 	int done, err;		     /* the exchange in progress */
 	ts_item_fn fn;		     /* NULL: replies are not wanted (cpumask) */
 	void *ctx;
+	char rbuf[TS_MSG_BUF] __attribute__((aligned(8))); /* queries' answers */
 };
 
-/* Every received message comes here first (NL_CB_MSG_IN), so that nothing
- * else in libnl's receive path judges it: another sequence number (a late
- * answer to a timed-out query, an exit record queued ahead of an ACK) is
- * skipped; an NLMSG_ERROR ends the exchange with the kernel's own errno
- * (libnl's codes fold ESRCH into ENOENT); a reply goes to fn. */
-static int on_msg(struct nl_msg *msg, void *arg)
+/* One received message of the exchange in progress: another sequence number
+ * (a late answer to a timed-out query, an exit record queued ahead of an
+ * ACK) is skipped; an NLMSG_ERROR ends the exchange with the kernel's own
+ * errno (libnl's codes fold ESRCH into ENOENT); a reply goes to fn. */
+static int handle(struct ts_sock *s, struct nlmsghdr *nh)
 {
-	struct ts_sock *s = arg;
-	struct nlmsghdr *nh = nlmsg_hdr(msg);
-
 	if (nh->nlmsg_seq != s->seq)
 		return NL_SKIP;
 	if (nh->nlmsg_type == NLMSG_ERROR) {
@@ -66,6 +64,33 @@ static int on_msg(struct nl_msg *msg, void *arg)
 	}
 	s->done = 1;
 	return NL_STOP;
+}
+
+/* nl_recvmsgs hands every message here first (NL_CB_MSG_IN), so that
+ * nothing else in libnl's receive path judges it. */
+static int on_msg(struct nl_msg *msg, void *arg)
+{
+	return handle(arg, nlmsg_hdr(msg));
+}
+
+/* A query's answer, read into the socket's own buffer and walked in place:
+ * nl_recvmsgs would allocate a buffer and copy the message into a new
+ * nl_msg for every answer (measured: +1.4 us on a 4.9 us query). 0 or
+ * -errno (-EAGAIN: the receive timeout passed). */
+static int recv_in_place(struct ts_sock *s)
+{
+	struct nlmsghdr *nh = (struct nlmsghdr *)s->rbuf;
+	ssize_t n;
+	int left;
+
+	do
+		n = recv(nl_socket_get_fd(s->sk), s->rbuf, sizeof(s->rbuf), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (left = (int)n; nlmsg_ok(nh, left) && !s->done; nh = nlmsg_next(nh, &left))
+		handle(s, nh);
+	return 0;
 }
 
 static void set_rcvbuf(int fd, int bytes)
@@ -152,7 +177,9 @@ int ts_sock_fd(const struct ts_sock *s)
 }
 
 /* Send m (its sequence number already s->seq) and read until the answer with
- * that number: a reply (fn), an ACK or an error. 0 or -errno. */
+ * that number: a reply (fn), an ACK or an error. A query's answer is read in
+ * place; the cpumask's ACK, rare and possibly behind exit records, through
+ * nl_recvmsgs and the callbacks. 0 or -errno. */
 static int exchange(struct ts_sock *s, struct nl_msg *m, ts_item_fn fn, void *ctx)
 {
 	int rc;
@@ -161,12 +188,20 @@ static int exchange(struct ts_sock *s, struct nl_msg *m, ts_item_fn fn, void *ct
 	s->fn = fn;
 	s->ctx = ctx;
 	errno = 0;
-	rc = nl_send(s->sk, m);
+	/* nl_sendto: one sendto of the message as built (nl_send's sendmsg
+	 * costs the kernel an iovec import per query). */
+	rc = nl_sendto(s->sk, nlmsg_hdr(m), nlmsg_hdr(m)->nlmsg_len);
 	if (rc < 0)
 		return -nlerr_errno(rc, errno);
 	/* Bounded: records queued ahead of an ACK, or late answers to queries
 	 * that timed out, are skipped one datagram at a time. */
 	for (int i = 0; i < 64 && !s->done; i++) {
+		if (fn) {
+			rc = recv_in_place(s);
+			if (rc)
+				return rc;
+			continue;
+		}
 		errno = 0;
 		rc = nl_recvmsgs(s->sk, s->cb);
 		if (!s->done && rc < 0)
