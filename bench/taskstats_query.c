@@ -64,8 +64,8 @@ static int setup(void)
 static int query(uint32_t id)
 {
 	char msg[64];
-	size_t len = taskstats_build_get(msg, sizeof(msg), family, TASKSTATS_CMD_ATTR_TGID, id,
-					 ++seq);
+	size_t len =
+	    taskstats_build_get(msg, sizeof(msg), family, TASKSTATS_CMD_ATTR_TGID, id, ++seq);
 	int rc = raw_send(msg, len);
 
 	if (rc)
@@ -116,7 +116,8 @@ int main(int argc, char **argv)
 		}
 	getrusage(RUSAGE_SELF, &b);
 	double us = (double)(b.ru_utime.tv_sec - a.ru_utime.tv_sec + b.ru_stime.tv_sec -
-			     a.ru_stime.tv_sec) * 1e6 +
+			     a.ru_stime.tv_sec) *
+			1e6 +
 		    (double)(b.ru_utime.tv_usec - a.ru_utime.tv_usec + b.ru_stime.tv_usec -
 			     a.ru_stime.tv_usec);
 	printf("%ld queries, %lu answers, %.3f us CPU per query\n", n, answers, us / (double)n);

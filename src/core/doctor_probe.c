@@ -13,6 +13,8 @@
 #include <linux/audit.h>
 #include <linux/netlink.h>
 #include <linux/taskstats.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "sources/connector.h"
+#include "sources/nlerr.h"
 #include "sources/taskstats.h"
 
 const char *doctor_errname(int e)
@@ -216,8 +219,8 @@ void doctor_probe_connector(struct doctor_item *it, int timeout_ms)
 		snprintf(it->reason + n, sizeof(it->reason) - n,
 			 "; %d events arrived because another listener exists", events);
 	} else {
-		item_set(it, SOURCE_UNAVAILABLE, rc == -ETIMEDOUT && doctor_noninitial_ns() ? 0 : -rc,
-			 lost);
+		item_set(it, SOURCE_UNAVAILABLE,
+			 rc == -ETIMEDOUT && doctor_noninitial_ns() ? 0 : -rc, lost);
 		cn_sock_reason(&c, rc, it->reason, sizeof(it->reason));
 	}
 	cn_sock_close(&c);
@@ -247,18 +250,22 @@ static int audit_status_reply(int fd, struct audit_status *st)
 	return -ETIMEDOUT;
 }
 
+/* Can we join the read-only audit multicast group (CAP_AUDIT_READ)? */
 static int audit_mcast_bind(void)
 {
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
-				 .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1)};
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
-	int rc = 0;
+	struct nl_sock *sk = nl_socket_alloc();
+	int rc;
 
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		rc = -errno;
-	close(fd);
+	if (!sk)
+		return -ENOMEM;
+	errno = 0;
+	rc = nl_connect(sk, NETLINK_AUDIT);
+	if (rc == 0) {
+		errno = 0;
+		rc = nl_socket_add_membership(sk, AUDIT_NLGRP_READLOG);
+	}
+	rc = rc < 0 ? -nlerr_errno(rc, errno) : 0;
+	nl_socket_free(sk);
 	return rc;
 }
 

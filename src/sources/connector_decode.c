@@ -19,6 +19,7 @@
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
+#include <netlink/msg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -211,24 +212,22 @@ static int decode_event(struct cn_decoder *d, const struct proc_event *ev, uint3
 
 int cn_decode(struct cn_decoder *d, const void *buf, size_t len, cn_record_fn fn, void *ctx)
 {
-	const struct nlmsghdr *nh = buf;
+	/* libnl's walk takes the header non-const; nothing here writes to it. */
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	int left = len > INT_MAX ? INT_MAX : (int)len;
 	int n = 0;
 
 	if (len < NLMSG_HDRLEN)
 		return -EINVAL;
-	/* Signed: NLMSG_NEXT subtracts the aligned length, which would wrap a
-	 * size_t past a last message whose length is not aligned. */
-	long left = len > INT_MAX ? INT_MAX : (long)len;
-
-	for (; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
+	for (; nlmsg_ok(nh, left); nh = nlmsg_next(nh, &left)) {
 		if (nh->nlmsg_type == NLMSG_NOOP)
 			continue;
 		if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_OVERRUN) {
 			d->bad++;
 			continue;
 		}
-		const struct cn_msg *cn = NLMSG_DATA(nh);
-		size_t plen = NLMSG_PAYLOAD(nh, 0);
+		const struct cn_msg *cn = nlmsg_data(nh);
+		size_t plen = (size_t)nlmsg_datalen(nh);
 		if (plen < sizeof(*cn) || cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC ||
 		    plen - sizeof(*cn) < cn->len ||
 		    cn->len < offsetof(struct proc_event, event_data)) {

@@ -99,15 +99,14 @@ int taskstats_parse(void *buf, size_t len, uint16_t family, ts_item_fn fn, void 
 	return total;
 }
 
-struct nl_msg *taskstats_msg_get(uint16_t family, int attr, const void *data, size_t len,
-				 int flags)
+struct nl_msg *taskstats_msg_get(uint16_t family, int attr, const void *data, size_t len, int flags)
 {
 	struct nl_msg *m = nlmsg_alloc();
 
 	if (!m)
 		return NULL;
-	if (!genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_REQUEST | flags, TASKSTATS_CMD_GET,
-			 TASKSTATS_GENL_VERSION) ||
+	if (!genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_REQUEST | flags,
+			 TASKSTATS_CMD_GET, TASKSTATS_GENL_VERSION) ||
 	    nla_put(m, attr, (int)len, data) < 0) {
 		nlmsg_free(m);
 		return NULL;

@@ -38,10 +38,10 @@ struct ts_sock {
 	struct nl_cb *cb;
 	uint16_t family;
 	uint32_t seq;
-	struct nl_msg *get;	     /* the reused GET */
-	struct nlattr *get_attr;     /* its PID/TGID attribute */
-	int done, err;		     /* the exchange in progress */
-	ts_item_fn fn;		     /* NULL: replies are not wanted (cpumask) */
+	struct nl_msg *get;	 /* the reused GET */
+	struct nlattr *get_attr; /* its PID/TGID attribute */
+	int done, err;		 /* the exchange in progress */
+	ts_item_fn fn;		 /* NULL: replies are not wanted (cpumask) */
 	void *ctx;
 	char rbuf[TS_MSG_BUF] __attribute__((aligned(8))); /* queries' answers */
 };

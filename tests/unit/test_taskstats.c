@@ -342,7 +342,8 @@ static void test_builders(void **state)
 	assert_non_null(m);
 	const struct nlmsghdr *nh = nlmsg_hdr(m);
 	const struct genlmsghdr *gh = NLMSG_DATA(nh);
-	const struct nlattr *a = (const struct nlattr *)((const char *)nh + NLMSG_LENGTH(GENL_HDRLEN));
+	const struct nlattr *a =
+	    (const struct nlattr *)((const char *)nh + NLMSG_LENGTH(GENL_HDRLEN));
 
 	assert_int_equal(nh->nlmsg_len, NLMSG_LENGTH(GENL_HDRLEN) + NLA_HDRLEN + 4);
 	assert_int_equal(nh->nlmsg_type, FAMILY);
