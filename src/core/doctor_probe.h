@@ -54,6 +54,15 @@ struct doctor_ns {
 };
 int doctor_namespaces(struct doctor_ns *out, int max);
 
+/* Why an interface that wants capability `cap` (named `name`) in the initial
+ * user namespace refused us, for an EPERM reason: "<name> is not held", or
+ * held but in a non-initial user namespace (where it does not count), or
+ * held and refused all the same. Shared by the sources and the probes. */
+void doctor_cap_cause(int cap, const char *name, char *buf, size_t len);
+/* The namespaces among user and pid that are not the initial ones ("user",
+ * "pid", "user and pid"), or NULL when both are (or cannot be told). */
+const char *doctor_noninitial_ns(void);
+
 /* "EPERM" for EPERM; "errno N" for unknown values. */
 const char *doctor_errname(int e);
 

@@ -3,10 +3,11 @@
  * The proc connector source (see connector.h): the socket, the drain, loss
  * accounting and the fallback when the kernel will not talk to us.
  *
- * The receive buffer is made large (32 MiB through SO_RCVBUFFORCE, which
- * needs CAP_NET_ADMIN; else SO_RCVBUF, capped by net.core.rmem_max) because a
- * fork storm fills the default 208 KiB in a few milliseconds of reader delay.
- * The drain reads batches with recvmmsg until the socket is empty. Losses are
+ * The socket is connector_sock.c's. The receive buffer is made large (32 MiB
+ * through SO_RCVBUFFORCE, which needs CAP_NET_ADMIN; else SO_RCVBUF, capped
+ * by net.core.rmem_max) because a fork storm fills the default 208 KiB in a
+ * few milliseconds of reader delay. The drain reads batches until the socket
+ * is empty. Losses are
  * counted from ENOBUFS and per-CPU sequence gaps, reported as REC_LOST with
  * their window, and followed by a /proc diff that heals the followed tree.
  * Test-only knobs (environment): PROCIMAGE_TEST_CN_RCVBUF=BYTES sets a plain
@@ -16,13 +17,9 @@
 
 #include <errno.h>
 #include <linux/cn_proc.h>
-#include <linux/connector.h>
-#include <linux/netlink.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,9 +28,6 @@
 #include "core/run.h"
 #include "sources/procfs.h"
 
-#define CN_BATCH	  64
-#define CN_BUFSZ	  512
-#define CN_RCVBUF	  (32 << 20)
 #define CN_ACK_WAIT_MS	  300
 #define CN_COALESCE_MIN	  2
 #define CN_BUSY_PER_100MS 500
@@ -43,22 +37,17 @@ struct cn_src {
 	struct run *run;
 	struct source_status *st;
 	int fd, efd, rootfd;
+	struct cn_sock sock;
 	struct cn_decoder dec;
 	struct cn_enrich *enrich;
 	struct cn_scan *scan;
-	int fallback, need_rescan, listens, children;
+	int fallback, need_rescan, children;
 	uint32_t mask;
 	long stall_ms;
-	int rcvbuf;
-	uint32_t nonce;
 	uint64_t enobufs, lost_records, t_start, t_scan0, scans;
 	uint64_t win_start, win_count; /* messages in the current 100 ms */
 	int busy;		       /* the last window was a storm */
-	char why[160];
-	char bufs[CN_BATCH][CN_BUFSZ];
-	struct mmsghdr mm[CN_BATCH];
-	struct iovec iov[CN_BATCH];
-	struct sockaddr_nl from[CN_BATCH];
+	char why[384];
 };
 
 static long env_long(const char *name)
@@ -125,25 +114,19 @@ static int drain(struct cn_src *s, cn_record_fn fn)
 	int total = 0;
 
 	for (int round = 0; round < 64; round++) {
-		for (int i = 0; i < CN_BATCH; i++)
-			s->mm[i].msg_hdr.msg_namelen = sizeof(s->from[i]);
-		int n = recvmmsg(s->fd, s->mm, CN_BATCH, MSG_DONTWAIT, NULL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				/* The kernel dropped messages; sequence gaps will
-				 * say how many once later messages arrive. */
-				s->enobufs++;
-				source_note_loss(s->st, 0, clock_mono_ns());
-				s->need_rescan = 1;
-				continue;
-			}
-			break;
+		int n = cn_sock_read(&s->sock, &s->dec, fn, s);
+		if (n == -EINTR)
+			continue;
+		if (n == -ENOBUFS) {
+			/* The kernel dropped messages; sequence gaps will say
+			 * how many once later messages arrive. */
+			s->enobufs++;
+			source_note_loss(s->st, 0, clock_mono_ns());
+			s->need_rescan = 1;
+			continue;
 		}
-		for (int i = 0; i < n; i++)
-			if (s->from[i].nl_pid == 0) /* only the kernel speaks here */
-				cn_decode(&s->dec, s->bufs[i], s->mm[i].msg_len, fn, s);
+		if (n <= 0)
+			break;
 		total += n;
 		if (n < CN_BATCH)
 			break;
@@ -209,108 +192,30 @@ static int kernel_at_least(int maj, int min)
 	return a > maj || (a == maj && b >= min);
 }
 
-static int send_control(struct cn_src *s, uint32_t op, uint32_t mask)
-{
-	char buf[128];
-	struct sockaddr_nl to = {.nl_family = AF_NETLINK, .nl_pid = 0, .nl_groups = CN_IDX_PROC};
-	size_t len = cn_build_control(buf, op, mask, (uint32_t)s->listens, s->nonce);
-
-	if (sendto(s->fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-		return -errno;
-	return 0;
-}
-
-static void set_rcvbuf(struct cn_src *s)
+/* 0 when the socket is listening; else -errno with s->why set. */
+static int open_socket(struct cn_sock *c, struct cn_src *s)
 {
 	int want = (int)env_long("PROCIMAGE_TEST_CN_RCVBUF");
-	socklen_t sl = sizeof(s->rcvbuf);
+	int rc = cn_sock_open(c, want > 0 ? want : CN_RCVBUF, want <= 0);
 
-	if (want > 0) {
-		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
-	} else {
-		want = CN_RCVBUF;
-		if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) < 0)
-			setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
-	}
-	getsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &s->rcvbuf, &sl);
-}
-
-/* Wait for the kernel's answer to LISTEN. Events that arrive first are from
- * before our start and are only used to seed the sequence numbers. */
-static int wait_ack(struct cn_src *s)
-{
-	uint64_t end = clock_mono_ns() + CN_ACK_WAIT_MS * NS_PER_MS;
-
-	while (!s->dec.got_ack) {
-		uint64_t now = clock_mono_ns();
-		if (now >= end)
-			return -ETIMEDOUT;
-		struct pollfd p = {.fd = s->fd, .events = POLLIN};
-		if (poll(&p, 1, (int)((end - now) / NS_PER_MS) + 1) > 0)
-			drain(s, NULL);
-	}
-	return s->dec.ack_err ? -s->dec.ack_err : 0;
-}
-
-static const char *listen_error(int err)
-{
-	switch (err) {
-	case -ECONNREFUSED:
-		return "LISTEN refused (ECONNREFUSED): a network namespace other than the host's";
-	case -ETIMEDOUT:
-		return "LISTEN ignored (no ack): a user or pid namespace other than the host's";
-	case -EPERM:
-		return "LISTEN denied (EPERM): this kernel needs CAP_NET_ADMIN";
-	case -EPROTONOSUPPORT:
-		return "no proc connector in this kernel (CONFIG_PROC_EVENTS)";
-	default:
-		return NULL;
-	}
-}
-
-/* 0 when the socket is listening; else -errno with s->why set. */
-static int open_socket(struct cn_src *s)
-{
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
-	int rc;
-
-	s->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
-	if (s->fd < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	set_rcvbuf(s);
-	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	s->listens++;
-	/* Any listener's LISTEN makes the kernel multicast an ack: ours is the
-	 * one numbered nonce + 1 (in a user or pid namespace ours never comes). */
-	s->nonce = ((uint32_t)getpid() << 12) ^ (uint32_t)clock_mono_ns();
-	if (s->nonce == 0 || s->nonce == UINT32_MAX)
-		s->nonce = 1;
-	s->dec.want_ack = s->nonce + 1;
-	rc = send_control(s, PROC_CN_MCAST_LISTEN, CN_EV_ALL);
+	s->fd = c->fd;
 	if (rc == 0)
-		rc = wait_ack(s);
+		rc = cn_sock_listen(c, &s->dec);
+	/* Events that arrive before the ack are from before our start and
+	 * only seed the sequence numbers. */
+	if (rc == 0)
+		rc = cn_sock_wait_ack(c, &s->dec, CN_ACK_WAIT_MS, NULL, NULL);
 	if (rc == 0 && s->mask != CN_EV_ALL) {
 		/* The filter (6.6+) replaces the mask; older kernels ignore the
 		 * 8-byte form and keep sending everything. */
-		s->listens++;
-		send_control(s, PROC_CN_MCAST_LISTEN, s->mask);
+		cn_sock_control(c, PROC_CN_MCAST_LISTEN, s->mask);
 		if (kernel_at_least(6, 6))
 			s->dec.check_seq = 0;
 	}
 	if (rc == 0)
 		return 0;
-fail:
-	if (listen_error(rc))
-		snprintf(s->why, sizeof(s->why), "%s", listen_error(rc));
-	else
-		snprintf(s->why, sizeof(s->why), "proc connector: %s", strerror(-rc));
-	if (s->fd >= 0)
-		close(s->fd);
+	cn_sock_reason(c, rc, s->why, sizeof(s->why));
+	cn_sock_close(c);
 	s->fd = -1;
 	return rc;
 }
@@ -321,17 +226,6 @@ static void follow_child(void *ctx, int32_t tgid)
 
 	if (s->children && !targets_has_pid(&run_opts(s->run)->targets, tgid))
 		procfs_follow(run_procfs(s->run), tgid);
-}
-
-static void setup_mm(struct cn_src *s)
-{
-	for (int i = 0; i < CN_BATCH; i++) {
-		s->iov[i] = (struct iovec){s->bufs[i], CN_BUFSZ};
-		s->mm[i].msg_hdr = (struct msghdr){.msg_name = &s->from[i],
-						   .msg_namelen = sizeof(s->from[i]),
-						   .msg_iov = &s->iov[i],
-						   .msg_iovlen = 1};
-	}
 }
 
 static int connector_start(struct run *r, void **state, struct source_status *st)
@@ -358,8 +252,7 @@ static int connector_start(struct run *r, void **state, struct source_status *st
 	    !run_image(r, "keytime"))
 		s->mask = (uint32_t)PROC_EVENT_EXIT | (uint32_t)PROC_EVENT_COREDUMP;
 	cn_decoder_init(&s->dec, 1);
-	setup_mm(s);
-	s->fallback = open_socket(s) != 0;
+	s->fallback = open_socket(&s->sock, s) != 0;
 	struct cn_scan_config sc = {s->rootfd, &o->targets, o->children, s->fallback};
 	s->scan = cn_scan_new(&sc);
 	if (s->scan) {
@@ -431,9 +324,9 @@ static void final_status(struct cn_src *s, struct source_status *st, uint64_t un
 			   "(receive buffer "
 			   "%d KiB)%s",
 			   (unsigned long long)s->enobufs, (unsigned long long)st->lost,
-			   s->rcvbuf / 1024, extra);
-	else if (extra[0] || s->rcvbuf < (8 << 20))
-		source_set(st, SOURCE_OK, "receive buffer %d KiB%s", s->rcvbuf / 1024, extra);
+			   s->sock.rcvbuf / 1024, extra);
+	else if (extra[0] || s->sock.rcvbuf < (8 << 20))
+		source_set(st, SOURCE_OK, "receive buffer %d KiB%s", s->sock.rcvbuf / 1024, extra);
 }
 
 static void connector_stop(void *state, struct source_status *st)
@@ -451,9 +344,7 @@ static void connector_stop(void *state, struct source_status *st)
 			source_note_loss(st, s->enobufs, clock_mono_ns());
 			emit_lost(s, s->enobufs, s->t_start, clock_mono_ns());
 		}
-		while (s->listens-- > 0)
-			send_control(s, PROC_CN_MCAST_IGNORE, CN_EV_ALL);
-		close(s->fd);
+		cn_sock_close(&s->sock);
 		s->fd = -1;
 	}
 	if (s->enrich) {

@@ -2,8 +2,11 @@
 /*
  * The proc connector source (NETLINK_CONNECTOR, CN_IDX_PROC), split in parts
  * that can be tested alone:
- *  - connector_decode.c: raw datagrams -> records, per-CPU sequence checking
- *    (no I/O: unit-tested with synthetic netlink messages);
+ *  - connector_decode.c: datagrams -> records, per-CPU sequence checking
+ *    (no I/O: unit-tested with synthetic netlink messages and fuzzed);
+ *  - connector_sock.c: the nl_sock (libnl-3) on NETLINK_CONNECTOR, group
+ *    CN_IDX_PROC, its receive buffer, LISTEN/IGNORE and the reading of
+ *    batches; the source and doctor's probe open it the same way;
  *  - connector_enrich.c: a worker thread that reads /proc/<pid>/exe and
  *    cmdline for exec events, so a target's mm lock never stalls the reader;
  *  - connector_scan.c: the followed tree (--children) and the /proc diff that
@@ -56,11 +59,62 @@ int cn_decode(struct cn_decoder *d, const void *buf, size_t len, cn_record_fn fn
  * count, with the window in *since and *until (CLOCK_MONOTONIC ns). */
 uint64_t cn_decoder_take_loss(struct cn_decoder *d, uint64_t *since, uint64_t *until);
 
-/* Build the LISTEN/IGNORE control datagram in buf (>= 64 bytes); a mask other
- * than CN_EV_ALL uses the 8-byte proc_input form. The kernel answers with an
- * ack numbered nonce + 1 (acks go to every listener: this tells ours apart).
- * Returns its length. */
-size_t cn_build_control(void *buf, uint32_t op, uint32_t mask, uint32_t seq, uint32_t nonce);
+/* A batch of received datagrams with their senders (connector_decode.c):
+ * filled by one recvmmsg, decoded in place, so an event costs no copy and no
+ * allocation. */
+#define CN_BATCH  64
+#define CN_RCVBUF (32 << 20) /* the source's receive buffer */
+struct cn_batch;
+struct mmsghdr;
+struct cn_batch *cn_batch_new(void);
+void cn_batch_free(struct cn_batch *b);
+/* The CN_BATCH message headers to pass to recvmmsg (reset for a new read). */
+struct mmsghdr *cn_batch_msgs(struct cn_batch *b);
+/* Decode the first n datagrams read; those not from the kernel are dropped.
+ * Returns the number of records. */
+int cn_batch_decode(struct cn_decoder *d, struct cn_batch *b, int n, cn_record_fn fn, void *ctx);
+
+/* --- the socket (connector_sock.c) --- */
+struct nl_sock;
+struct cn_sock {
+	struct nl_sock *sk;
+	int fd;
+	int rcvbuf;	  /* bytes the kernel granted */
+	int listens;	  /* LISTENs in force: each gets an IGNORE at close */
+	uint32_t nonce;	  /* of the last LISTEN: its ack carries nonce + 1 */
+	uint32_t seq;	  /* of our control messages */
+	const char *step; /* the step that failed: "socket", "join", "LISTEN", "ack" */
+	int ack_wait_ms;  /* how long the last wait for the ack lasted */
+	struct cn_batch *batch;
+};
+/* Open a non-blocking NETLINK_CONNECTOR socket with rcvbuf bytes of receive
+ * buffer (force: SO_RCVBUFFORCE first, which needs CAP_NET_ADMIN; else plain
+ * SO_RCVBUF, capped by net.core.rmem_max) and join CN_IDX_PROC. 0 or -errno
+ * (c->step says where). */
+int cn_sock_open(struct cn_sock *c, int rcvbuf, int force);
+/* Send LISTEN for every event with a fresh nonce; d will know our ack. */
+int cn_sock_listen(struct cn_sock *c, struct cn_decoder *d);
+/* Read and decode until our ack comes or timeout_ms pass: 0 (LISTEN in
+ * force), -ETIMEDOUT, or the ack's -errno. Events read meanwhile go to fn
+ * (NULL: they only seed the sequence numbers). */
+int cn_sock_wait_ack(struct cn_sock *c, struct cn_decoder *d, int timeout_ms, cn_record_fn fn,
+		     void *ctx);
+/* The control message (PROC_CN_MCAST_LISTEN or _IGNORE), built with libnl;
+ * the kernel's ack will carry nonce + 1. NULL when out of memory. */
+struct nl_msg;
+struct nl_msg *cn_control_msg(uint32_t op, uint32_t mask, uint32_t seq, uint32_t nonce);
+/* Send a control message (PROC_CN_MCAST_LISTEN or _IGNORE) without waiting;
+ * a mask other than CN_EV_ALL uses the 8-byte proc_input form (6.6+), and
+ * such a filter LISTEN counts as in force. 0 or -errno. */
+int cn_sock_control(struct cn_sock *c, uint32_t op, uint32_t mask);
+/* One batch without waiting: datagrams read (their records went to fn), 0
+ * when none was queued, or -errno (-ENOBUFS: the kernel dropped messages). */
+int cn_sock_read(struct cn_sock *c, struct cn_decoder *d, cn_record_fn fn, void *ctx);
+/* IGNORE for every LISTEN in force, then close. */
+void cn_sock_close(struct cn_sock *c);
+/* What an error of the steps above means here, naming the real cause (the
+ * missing capability, the namespace, the kernel configuration). */
+void cn_sock_reason(const struct cn_sock *c, int err, char *buf, size_t len);
 
 /* --- exec enrichment worker (connector_enrich.c) --- */
 struct cn_enrich;

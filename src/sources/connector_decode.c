@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Proc connector datagrams -> records (see connector.h). No I/O here.
+ * Proc connector datagrams -> records (see connector.h). No I/O here: the
+ * socket is connector_sock.c's nl_sock; what it reads lands in a cn_batch,
+ * laid out here, and is decoded in place (libnl has no connector layer, and
+ * its nl_recvmsgs would allocate and copy per message).
  *
  * Loss detection: the kernel numbers the messages it sends per CPU
  * (cn_msg.seq, taken under a per-CPU lock together with ev->cpu), acks
@@ -16,7 +19,60 @@
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
+#include <netlink/msg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#define CN_BUFSZ 512 /* one datagram: nlmsghdr + cn_msg + proc_event < 100 bytes */
+
+/* recvmmsg's view of CN_BATCH datagrams and their senders. */
+struct cn_batch {
+	char bufs[CN_BATCH][CN_BUFSZ] __attribute__((aligned(8)));
+	struct mmsghdr mm[CN_BATCH];
+	struct iovec iov[CN_BATCH];
+	struct sockaddr_nl from[CN_BATCH];
+};
+
+struct cn_batch *cn_batch_new(void)
+{
+	struct cn_batch *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	for (int i = 0; i < CN_BATCH; i++) {
+		b->iov[i] = (struct iovec){b->bufs[i], CN_BUFSZ};
+		b->mm[i].msg_hdr = (struct msghdr){.msg_name = &b->from[i],
+						   .msg_namelen = sizeof(b->from[i]),
+						   .msg_iov = &b->iov[i],
+						   .msg_iovlen = 1};
+	}
+	return b;
+}
+
+void cn_batch_free(struct cn_batch *b)
+{
+	free(b);
+}
+
+struct mmsghdr *cn_batch_msgs(struct cn_batch *b)
+{
+	for (int i = 0; i < CN_BATCH; i++)
+		b->mm[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
+	return b->mm;
+}
+
+int cn_batch_decode(struct cn_decoder *d, struct cn_batch *b, int n, cn_record_fn fn, void *ctx)
+{
+	int total = 0;
+
+	for (int i = 0; i < n && i < CN_BATCH; i++)
+		if (b->from[i].nl_pid == 0) { /* only the kernel speaks here */
+			int k = cn_decode(d, b->bufs[i], b->mm[i].msg_len, fn, ctx);
+			total += k > 0 ? k : 0;
+		}
+	return total;
+}
 
 void cn_decoder_init(struct cn_decoder *d, int check_seq)
 {
@@ -156,24 +212,22 @@ static int decode_event(struct cn_decoder *d, const struct proc_event *ev, uint3
 
 int cn_decode(struct cn_decoder *d, const void *buf, size_t len, cn_record_fn fn, void *ctx)
 {
-	const struct nlmsghdr *nh = buf;
+	/* libnl's walk takes the header non-const; nothing here writes to it. */
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	int left = len > INT_MAX ? INT_MAX : (int)len;
 	int n = 0;
 
 	if (len < NLMSG_HDRLEN)
 		return -EINVAL;
-	/* Signed: NLMSG_NEXT subtracts the aligned length, which would wrap a
-	 * size_t past a last message whose length is not aligned. */
-	long left = len > INT_MAX ? INT_MAX : (long)len;
-
-	for (; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
+	for (; nlmsg_ok(nh, left); nh = nlmsg_next(nh, &left)) {
 		if (nh->nlmsg_type == NLMSG_NOOP)
 			continue;
 		if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_OVERRUN) {
 			d->bad++;
 			continue;
 		}
-		const struct cn_msg *cn = NLMSG_DATA(nh);
-		size_t plen = NLMSG_PAYLOAD(nh, 0);
+		const struct cn_msg *cn = nlmsg_data(nh);
+		size_t plen = (size_t)nlmsg_datalen(nh);
 		if (plen < sizeof(*cn) || cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC ||
 		    plen - sizeof(*cn) < cn->len ||
 		    cn->len < offsetof(struct proc_event, event_data)) {
@@ -198,30 +252,4 @@ int cn_decode(struct cn_decoder *d, const void *buf, size_t len, cn_record_fn fn
 			fn(ctx, &r);
 	}
 	return n;
-}
-
-size_t cn_build_control(void *buf, uint32_t op, uint32_t mask, uint32_t seq, uint32_t nonce)
-{
-	struct nlmsghdr *nh = buf;
-	struct cn_msg *cn;
-	size_t plen = mask == CN_EV_ALL ? sizeof(uint32_t) : sizeof(struct cn_proc_input);
-	size_t total = NLMSG_LENGTH(sizeof(*cn) + plen);
-
-	memset(buf, 0, NLMSG_SPACE(sizeof(*cn) + plen));
-	nh->nlmsg_len = (uint32_t)total;
-	nh->nlmsg_type = NLMSG_DONE;
-	nh->nlmsg_seq = seq;
-	cn = NLMSG_DATA(nh);
-	cn->id.idx = CN_IDX_PROC;
-	cn->id.val = CN_VAL_PROC;
-	cn->seq = seq;
-	cn->ack = nonce;
-	cn->len = (uint16_t)plen;
-	if (mask == CN_EV_ALL) {
-		memcpy(cn->data, &op, sizeof(op));
-	} else {
-		struct cn_proc_input in = {op, mask};
-		memcpy(cn->data, &in, sizeof(in));
-	}
-	return total;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The taskstats source: generic netlink TASKSTATS over raw sockets.
+ * The taskstats source: generic netlink TASKSTATS through the sockets of
+ * taskstats_nl.c (libnl-genl-3).
  *  - queries: the targets are learnt from the procfs samples the run
  *    dispatches (observe); at each tick the tasks that are due get one
  *    TASKSTATS_CMD_GET (TGID for processes, PID for threads with --threads),
@@ -18,13 +19,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/genetlink.h>
-#include <linux/netlink.h>
 #include <linux/taskstats.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,9 +58,8 @@ struct ts_target {
 struct ts_src {
 	struct run *run;
 	struct source_status *st;
-	int qfd, lfd;
-	uint16_t family;
-	uint32_t seq;
+	struct ts_sock *q, *l; /* queries; exit listener */
+	int lfd;
 	int threads;
 	uint64_t interval_ns;
 	struct taskmap *targets; /* key: (tid, start); processes use tid = tgid */
@@ -75,62 +72,6 @@ struct ts_src {
 	char cpulist[128];
 	char rbuf[65536] __attribute__((aligned(8)));
 };
-
-static int nl_socket(int rcvbuf)
-{
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-	struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-
-	if (fd < 0)
-		return -errno;
-	if (rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	/* A reply that never comes must not hang the run. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
-static int nl_send(int fd, const void *msg, size_t len)
-{
-	struct sockaddr_nl to = {.nl_family = AF_NETLINK};
-	ssize_t n;
-
-	do
-		n = sendto(fd, msg, len, 0, (struct sockaddr *)&to, sizeof(to));
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : 0;
-}
-
-static ssize_t nl_recv(int fd, char *buf, size_t len, int flags)
-{
-	ssize_t n;
-
-	do
-		n = recv(fd, buf, len, flags);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
-}
-
-static int resolve_family(struct ts_src *s)
-{
-	char msg[64];
-	size_t len = taskstats_build_getfamily(msg, sizeof(msg), TASKSTATS_GENL_NAME, ++s->seq);
-	ssize_t n;
-	int rc = nl_send(s->qfd, msg, len);
-
-	if (rc)
-		return rc;
-	n = nl_recv(s->qfd, s->rbuf, sizeof(s->rbuf), 0);
-	if (n < 0)
-		return (int)n;
-	return taskstats_parse_family(s->rbuf, (size_t)n, &s->family);
-}
 
 static void emit(struct ts_src *s, const struct ts_item *it, int is_exit)
 {
@@ -159,37 +100,20 @@ static void on_reply(void *ctx, const struct ts_item *it)
 {
 	struct ts_src *s = ctx;
 
-	if (it->err || !s->cur || it->seq != s->seq)
-		return;
-	emit(s, it, 0);
+	if (!it->err && s->cur)
+		emit(s, it, 0);
 }
 
 /* One GET; 0, or -errno (-ESRCH: the task is gone). */
 static int query(struct ts_src *s, struct ts_target *t)
 {
-	char msg[64];
-	int attr = t->is_process ? TASKSTATS_CMD_ATTR_TGID : TASKSTATS_CMD_ATTR_PID;
-	size_t len = taskstats_build_get(msg, sizeof(msg), s->family, attr,
-					 (uint32_t)(t->is_process ? t->tgid : t->tid), ++s->seq);
-	int rc = nl_send(s->qfd, msg, len);
+	int rc;
 
-	if (rc)
-		return rc;
-	for (;;) {
-		ssize_t n = nl_recv(s->qfd, s->rbuf, sizeof(s->rbuf), 0);
-		const struct nlmsghdr *nh = (const struct nlmsghdr *)s->rbuf;
-		if (n < 0)
-			return (int)n;
-		if ((size_t)n < sizeof(*nh) || nh->nlmsg_seq != s->seq)
-			continue; /* a late answer to an earlier, timed-out query */
-		if (nh->nlmsg_type == NLMSG_ERROR &&
-		    (size_t)n >= NLMSG_LENGTH(sizeof(struct nlmsgerr)))
-			return ((const struct nlmsgerr *)NLMSG_DATA(nh))->error;
-		s->cur = t;
-		taskstats_parse(s->rbuf, (size_t)n, s->family, on_reply, s);
-		s->cur = NULL;
-		return 0;
-	}
+	s->cur = t;
+	rc = ts_sock_query(s->q, t->is_process ? TASKSTATS_CMD_ATTR_TGID : TASKSTATS_CMD_ATTR_PID,
+			   (uint32_t)(t->is_process ? t->tgid : t->tid), on_reply, s);
+	s->cur = NULL;
+	return rc;
 }
 
 static void on_exit_msg(void *ctx, const struct ts_item *it)
@@ -202,9 +126,10 @@ static void on_listen(void *ctx, int fd, uint32_t events)
 {
 	struct ts_src *s = ctx;
 
+	(void)fd;
 	(void)events;
 	for (int i = 0; i < 256; i++) {
-		ssize_t n = nl_recv(fd, s->rbuf, sizeof(s->rbuf), MSG_DONTWAIT);
+		ssize_t n = ts_sock_recv(s->l, s->rbuf, sizeof(s->rbuf));
 		if (n == -ENOBUFS) {
 			/* The kernel dropped exit records; it does not say how many. */
 			s->lost_episodes++;
@@ -218,7 +143,7 @@ static void on_listen(void *ctx, int fd, uint32_t events)
 		if (n <= 0)
 			return;
 		s->now_ns = clock_mono_ns();
-		taskstats_parse(s->rbuf, (size_t)n, s->family, on_exit_msg, s);
+		taskstats_parse(s->rbuf, (size_t)n, ts_sock_family(s->l), on_exit_msg, s);
 	}
 }
 
@@ -238,42 +163,24 @@ static void possible_cpus(char *out, size_t len)
 	snprintf(out, len, "0-%ld", ncpu > 1 ? ncpu - 1 : 0);
 }
 
-/* Register (or deregister) the exit listener; waits for the ACK. */
-static int listener_cpumask(struct ts_src *s, int attr)
-{
-	char msg[256];
-	size_t len =
-	    taskstats_build_cpumask(msg, sizeof(msg), s->family, attr, s->cpulist, ++s->seq);
-	int rc;
-
-	((struct nlmsghdr *)msg)->nlmsg_flags |= NLM_F_ACK;
-	rc = nl_send(s->lfd, msg, len);
-	for (int i = 0; !rc && i < 64; i++) {
-		ssize_t n = nl_recv(s->lfd, s->rbuf, sizeof(s->rbuf), 0);
-		const struct nlmsghdr *nh = (const struct nlmsghdr *)s->rbuf;
-		if (n < 0)
-			return (int)n;
-		if (nh->nlmsg_type == NLMSG_ERROR && nh->nlmsg_seq == s->seq)
-			return ((const struct nlmsgerr *)NLMSG_DATA(nh))->error;
-	}
-	return rc;
-}
-
 static void start_listener(struct ts_src *s)
 {
 	int rc;
 
 	possible_cpus(s->cpulist, sizeof(s->cpulist));
-	s->lfd = nl_socket(LISTEN_RCVBUF);
-	rc = s->lfd < 0 ? s->lfd : listener_cpumask(s, TASKSTATS_CMD_ATTR_REGISTER_CPUMASK);
+	rc = ts_sock_open(&s->l, ts_sock_family(s->q), LISTEN_RCVBUF);
 	if (!rc)
+		rc = ts_sock_cpumask(s->l, TASKSTATS_CMD_ATTR_REGISTER_CPUMASK, s->cpulist);
+	if (!rc) {
+		s->lfd = ts_sock_fd(s->l);
 		rc = run_add_fd(s->run, s->lfd, on_listen, s);
+	}
 	if (rc) {
 		source_set(s->st, SOURCE_DEGRADED,
 			   "no exit records: registering the exit listener for CPUs %s failed: %s",
 			   s->cpulist, strerror(-rc));
-		if (s->lfd >= 0)
-			close(s->lfd);
+		ts_sock_close(s->l);
+		s->l = NULL;
 		s->lfd = -1;
 	}
 }
@@ -315,8 +222,7 @@ static int start_error(struct ts_src *s, struct source_status *st, int rc, const
 			   "the kernel has no TASKSTATS netlink family (CONFIG_TASKSTATS)");
 	else
 		source_set(st, SOURCE_UNAVAILABLE, "%s: %s", what, strerror(-rc));
-	if (s->qfd >= 0)
-		close(s->qfd);
+	ts_sock_close(s->q);
 	taskmap_free(s->targets);
 	free(s);
 	return -1;
@@ -337,12 +243,11 @@ static int taskstats_start(struct run *r, void **state, struct source_status *st
 	s->threads = run_opts(r)->threads;
 	s->interval_ns = run_opts(r)->interval_ns;
 	s->targets = taskmap_new(sizeof(struct ts_target));
-	s->qfd = nl_socket(0);
-	if (!s->targets || s->qfd < 0)
-		return start_error(s, st, s->qfd < 0 ? s->qfd : -ENOMEM, "netlink socket");
-	rc = resolve_family(s);
+	if (!s->targets)
+		return start_error(s, st, -ENOMEM, "netlink socket");
+	rc = ts_sock_open(&s->q, 0, 0);
 	if (rc)
-		return start_error(s, st, rc, "family");
+		return start_error(s, st, rc, rc == -ENOENT ? "family" : "netlink socket");
 	/* Taskstats checks CAP_NET_ADMIN per query: ask about ourselves. */
 	self.tgid = self.tid = getpid();
 	self.is_process = 0;
@@ -470,10 +375,10 @@ static void taskstats_stop(void *state, struct source_status *st)
 
 	if (!s)
 		return;
-	if (s->lfd >= 0) {
+	if (s->l) {
 		loop_del_fd(run_loop_handle(s->run), s->lfd);
-		listener_cpumask(s, TASKSTATS_CMD_ATTR_DEREGISTER_CPUMASK);
-		close(s->lfd);
+		ts_sock_cpumask(s->l, TASKSTATS_CMD_ATTR_DEREGISTER_CPUMASK, s->cpulist);
+		ts_sock_close(s->l);
 	}
 	if (s->delayacct_by_run) {
 		int rc = delayacct_restore();
@@ -481,8 +386,7 @@ static void taskstats_stop(void *state, struct source_status *st)
 			source_set(st, SOURCE_DEGRADED,
 				   "could not restore kernel.task_delayacct: %s", strerror(-rc));
 	}
-	if (s->qfd >= 0)
-		close(s->qfd);
+	ts_sock_close(s->q);
 	taskmap_free(s->targets);
 	free(s);
 }

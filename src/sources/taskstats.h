@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Taskstats over raw generic netlink: building the requests and decoding the
- * replies (taskstats_decode.c, no I/O, unit-tested on synthetic buffers), and
- * the kernel.task_delayacct switch (taskstats_delayacct.c).
+ * Taskstats over generic netlink with libnl-genl-3: the sockets, queries and
+ * exit listener (taskstats_nl.c), the messages and their policy-checked
+ * parsing (taskstats_msg.c, no I/O), the struct taskstats versions
+ * (taskstats_decode.c, no I/O, unit-tested), and the kernel.task_delayacct
+ * switch (taskstats_delayacct.c).
  *
  * The kernel may send a struct taskstats of any version, newer or older than
  * the build host's header (v16 here, 560 bytes, against a v13 header): the
@@ -14,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "procimage/record.h"
 
@@ -37,25 +40,51 @@ struct ts_item {
 
 typedef void (*ts_item_fn)(void *ctx, const struct ts_item *it);
 
-/* Decode a struct taskstats payload of len bytes. 0, or -EINVAL when it is
- * too short or its version is not one we can read. */
+/* Decode a struct taskstats payload of len bytes (taskstats_decode.c). 0, or
+ * -EINVAL when it is too short or its version is not one we can read. */
 int taskstats_decode_stats(const void *payload, size_t len, struct rec_taskstats *out);
 
-/* Walk the netlink messages in buf (one recv), calling fn for each taskstats
- * aggregate and each error. Returns the number of items, or -EINVAL when the
- * buffer is malformed. */
-int taskstats_parse(const void *buf, size_t len, uint16_t family, ts_item_fn fn, void *ctx);
+/* --- messages through libnl-genl, no I/O (taskstats_msg.c) --- */
+struct nlmsghdr;
+struct nl_msg;
+/* One netlink message: an NLMSG_ERROR becomes an error item (an ACK none);
+ * a message of `family` is parsed with genlmsg_parse and nla_parse_nested
+ * against the taskstats policies (a STATS shorter than v8 is refused there,
+ * a longer one of any size accepted) and each aggregate is passed to fn.
+ * Returns the number of items. */
+int taskstats_parse_msg(struct nlmsghdr *nh, uint16_t family, ts_item_fn fn, void *ctx);
+/* Every message of one received datagram, walked with libnl's nlmsg_ok /
+ * nlmsg_next, through taskstats_parse_msg. Returns the number of items. */
+int taskstats_parse(void *buf, size_t len, uint16_t family, ts_item_fn fn, void *ctx);
+/* A TASKSTATS_CMD_GET request carrying one attribute (TASKSTATS_CMD_ATTR_PID
+ * or _TGID with a u32, or a cpumask string), built with libnl; flags adds to
+ * NLM_F_REQUEST (NLM_F_ACK for the cpumask). NULL when out of memory. */
+struct nl_msg *taskstats_msg_get(uint16_t family, int attr, const void *data, size_t len,
+				 int flags);
 
-/* Request builders: return the message length, or 0 when buf is too small.
- * attr is TASKSTATS_CMD_ATTR_PID or _TGID. No NLM_F_ACK: a successful GET is
- * answered by one message, a failed one by NLMSG_ERROR. */
-size_t taskstats_build_get(void *buf, size_t len, uint16_t family, int attr, uint32_t id,
-			   uint32_t seq);
-size_t taskstats_build_cpumask(void *buf, size_t len, uint16_t family, int attr,
-			       const char *cpulist, uint32_t seq);
-size_t taskstats_build_getfamily(void *buf, size_t len, const char *name, uint32_t seq);
-/* The family id from a CTRL_CMD_NEWFAMILY reply; 0 or -errno (an NLMSG_ERROR). */
-int taskstats_parse_family(const void *buf, size_t len, uint16_t *family);
+/* --- the sockets (taskstats_nl.c): the source and doctor's probe open and
+ * use them the same way --- */
+struct ts_sock;
+/* A generic netlink socket, its family resolved with genl_ctrl_resolve (or
+ * `family` when not 0), a 200 ms receive timeout, and rcvbuf bytes of receive
+ * buffer when not 0 (SO_RCVBUFFORCE, else SO_RCVBUF). 0 or -errno. */
+int ts_sock_open(struct ts_sock **out, uint16_t family, int rcvbuf);
+void ts_sock_close(struct ts_sock *s);
+uint16_t ts_sock_family(const struct ts_sock *s);
+int ts_sock_fd(const struct ts_sock *s);
+/* One TASKSTATS_CMD_GET (attr PID or TGID), answered by one message (no
+ * NLM_F_ACK on this path): its aggregates go to fn. The message and the
+ * callbacks are made once per socket. 0, or -errno (-ESRCH: the task is gone;
+ * -EAGAIN: no answer within the timeout). */
+int ts_sock_query(struct ts_sock *s, int attr, uint32_t id, ts_item_fn fn, void *ctx);
+/* Register (or deregister) this socket as the exit listener of the CPUs in
+ * cpulist (TASKSTATS_CMD_ATTR_REGISTER_CPUMASK / _DEREGISTER_CPUMASK) and
+ * wait for the ACK. 0 or -errno. */
+int ts_sock_cpumask(struct ts_sock *s, int attr, const char *cpulist);
+/* One datagram into buf without waiting (the exit listener's hot path reads
+ * into the caller's buffer: no allocation per record). Bytes, or -errno
+ * (-ENOBUFS: the kernel dropped records; -EAGAIN: nothing queued). */
+ssize_t ts_sock_recv(struct ts_sock *s, void *buf, size_t len);
 
 /* kernel.task_delayacct (taskstats_delayacct.c). The value, or -errno. */
 int delayacct_read(void);

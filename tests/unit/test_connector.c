@@ -13,6 +13,7 @@
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
+#include <netlink/msg.h>
 
 #include "sources/connector.h"
 
@@ -293,17 +294,21 @@ static void test_malformed(void **state)
 	assert_true(d.bad >= 3);
 }
 
+/* The LISTEN messages as connector_sock.c builds them with libnl. */
 static void test_control(void **state)
 {
-	char buf[128];
+	struct nl_msg *m;
+	struct nlmsghdr *nh;
 	size_t n;
-	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
 	struct cn_msg *cn;
 	uint32_t op;
 	struct cn_proc_input in;
 	(void)state;
 
-	n = cn_build_control(buf, PROC_CN_MCAST_LISTEN, CN_EV_ALL, 1, 77);
+	m = cn_control_msg(PROC_CN_MCAST_LISTEN, CN_EV_ALL, 1, 77);
+	assert_non_null(m);
+	nh = nlmsg_hdr(m);
+	n = nh->nlmsg_len;
 	cn = NLMSG_DATA(nh);
 	assert_int_equal(n, NLMSG_LENGTH(sizeof(*cn) + 4));
 	assert_int_equal(cn->id.idx, CN_IDX_PROC);
@@ -311,12 +316,20 @@ static void test_control(void **state)
 	memcpy(&op, cn->data, 4);
 	assert_int_equal(op, PROC_CN_MCAST_LISTEN);
 	assert_int_equal(cn->ack, 77);
-	n = cn_build_control(buf, PROC_CN_MCAST_LISTEN, PROC_EVENT_EXIT, 2, 77);
+	assert_int_equal(nh->nlmsg_type, NLMSG_DONE);
+	nlmsg_free(m);
+	m = cn_control_msg(PROC_CN_MCAST_LISTEN, PROC_EVENT_EXIT, 2, 77);
+	assert_non_null(m);
+	nh = nlmsg_hdr(m);
+	n = nh->nlmsg_len;
+	cn = NLMSG_DATA(nh);
 	assert_int_equal(cn->len, 8);
 	memcpy(&in, cn->data, 8);
 	assert_int_equal(in.mcast_op, PROC_CN_MCAST_LISTEN);
 	assert_int_equal(in.event_type, PROC_EVENT_EXIT);
 	assert_int_equal(n, NLMSG_LENGTH(sizeof(*cn) + 8));
+	assert_int_equal(cn->ack, 77);
+	nlmsg_free(m);
 }
 
 int main(void)
