@@ -15,6 +15,7 @@
 #include "cli/options.h"
 #include "core/clock.h"
 #include "core/doctor_probe.h"
+#include "sources/leftovers.h"
 
 static const char help[] =
     "usage: procimage doctor [-p PID] [-f text|json] [-o FILE] [--proc-root DIR]\n"
@@ -29,7 +30,9 @@ static const char help[] =
     "  --proc-root DIR  the /proc tree procimage would read (a host /proc in a container)\n"
     "\n"
     "Sources: procfs, taskstats, connector, audit, kmsg, cgroup, psi, delayacct;\n"
-    "then the capabilities that matter and the user/pid/net namespaces.\n"
+    "then the capabilities that matter, the user/pid/net namespaces, and what\n"
+    "killed procimage runs left (audit rules keyed procimage-<pid>, audit\n"
+    "settings, kernel.task_delayacct), undone as every start does.\n"
     "Exit status: 0 when the report was produced, 2 for bad usage.\n";
 
 enum { NITEMS = 8 };
@@ -130,6 +133,27 @@ static void out_namespaces(struct out *o)
 	out_obj_close(o);
 }
 
+/* What killed runs of ours left: what this start's sweep undid, and keyed
+ * audit rules no session file announced (found by listing the rules). */
+static void out_leftovers(struct out *o)
+{
+	const struct leftover *l;
+	int n;
+
+	leftovers_scan_rules();
+	n = leftovers_seen(&l);
+	out_text(o, "\nleft by killed procimage runs:%s\n", n ? "" : " nothing");
+	out_arr_open(o, "leftovers");
+	for (int i = 0; i < n; i++) {
+		out_obj_open(o, NULL);
+		out_i64(o, "owner_pid", "  pid %lld: ", (int64_t)l[i].owner);
+		out_bool(o, "undone", NULL, l[i].undone);
+		out_str(o, "what", "%s\n", l[i].what);
+		out_obj_close(o);
+	}
+	out_arr_close(o);
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	struct run_opts o;
@@ -172,6 +196,7 @@ int cmd_doctor(int argc, char **argv)
 	out_items(&out, items);
 	out_caps(&out);
 	out_namespaces(&out);
+	out_leftovers(&out);
 	out_obj_close(&out);
 	if (out_is_json(&out))
 		fputc('\n', fp);
