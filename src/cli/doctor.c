@@ -15,6 +15,7 @@
 #include "cli/options.h"
 #include "core/clock.h"
 #include "core/doctor_probe.h"
+#include "core/procroot.h"
 #include "sources/leftovers.h"
 
 static const char help[] =
@@ -50,6 +51,20 @@ static void run_probes(struct doctor_item *it, const struct run_opts *o)
 	doctor_probe_cgroup(&it[5]);
 	doctor_probe_psi(&it[6]);
 	doctor_probe_delayacct(&it[7]);
+	/* A foreign tree: procimage would not use the live interfaces with it
+	 * (core/run.c), whatever they answer here. */
+	char why[300];
+	if (!procroot_is_live(o->proc_root, why, sizeof(why)))
+		for (int i = 1; i <= 5; i++) {
+			it[i].state = SOURCE_UNAVAILABLE;
+			it[i].err = 0;
+			snprintf(it[i].impact, sizeof(it[i].impact),
+				 "the images see only what the tree holds");
+			snprintf(it[i].reason, sizeof(it[i].reason),
+				 "not used with --proc-root: %.200s; the live host's %s would be "
+				 "mixed into its tasks",
+				 why, it[i].name);
+		}
 }
 
 static void out_header(struct out *o)
