@@ -218,10 +218,11 @@ void doctor_probe_procfs(struct doctor_item *it, const char *root, int32_t other
 	if (!procroot_is_live(root, why, sizeof(why))) {
 		if (it->state == SOURCE_OK)
 			it->state = SOURCE_DEGRADED;
-		snprintf(it->impact, sizeof(it->impact),
-			 "%.180s: taskstats, connector, audit, cgroup and kmsg are not used with this "
-			 "tree",
-			 why);
+		size_t l = strlen(it->impact);
+		snprintf(it->impact + l, sizeof(it->impact) - l,
+			 "%s%.160s: taskstats, connector, audit, cgroup and kmsg are not used with "
+			 "this tree",
+			 l ? "; " : "", why);
 	}
 	for (int i = 0; i < NF; i++)
 		if (!it->err && (other[i] || self[i]))

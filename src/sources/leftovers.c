@@ -71,6 +71,8 @@ static void remove_rules_of(int fd, pid_t owner, const struct audit_stale *st, i
 		return;
 	}
 	hs_remove(AUDIT_RULES_KIND, owner);
+	if (rc == 0)
+		note(owner, 1, "rules announcement of a killed run removed (no rule of it was left)");
 	if (rc > 0) {
 		char msg[200];
 		snprintf(msg, sizeof(msg), "%d audit rule%s on pid %s (key %s) of a killed run removed",
@@ -160,10 +162,18 @@ static void sweep_audit_settings(void)
 				 "audit settings of a killed run: cannot restore: %s",
 				 audit_errstr(-rc));
 			note(dead, 0, what);
+		} else {
+			note(dead, 1,
+			     "audit session file of a killed run removed (the settings were "
+			     "already as it found them)");
 		}
 		auditctl_close(fd);
 	}
 	/* With a live run, it holds the same original settings and restores. */
+	if (live)
+		note(dead, 1,
+		     "audit session file of a killed run removed (a live run holds the same "
+		     "original settings and restores them)");
 	if (rc == 0)
 		for (int i = 0; i < n; i++)
 			if (e[i].alive == HS_DEAD)
