@@ -319,7 +319,8 @@ static int deactivate(const struct tool *t)
 	rec = compat_recorded_pid(dir);
 	pid = compat_active(dir);
 	if (pid > 0 && (stop = compat_stop(dir, 15000)) < 0) {
-		fprintf(stderr, "procimage %s: the collector (pid %d) did not stop, even on SIGKILL\n",
+		fprintf(stderr,
+			"procimage %s: the collector (pid %d) did not stop, even on SIGKILL\n",
 			t->name, (int)pid);
 		return 1;
 	}
@@ -346,7 +347,8 @@ static int deactivate(const struct tool *t)
 		       "and was killed; %s\n",
 		       t->name, (int)pid, ended);
 	else if (rec > 0)
-		printf("%s deactivated: the collector was no longer running (%s)\n", t->name, ended);
+		printf("%s deactivated: the collector was no longer running (%s)\n", t->name,
+		       ended);
 	else
 		printf("%s deactivated\n", t->name);
 	if (rec > 0 && !reaped)

@@ -339,8 +339,8 @@ int compat_wait_reaped(pid_t pid, int timeout_ms)
 
 int compat_remove(const char *dir, int all)
 {
-	static const char *const files[] = {"pid",	    "settings",	    "settings.tmp",
-					    "store.db",	    "store.db-wal", "store.db-shm",
+	static const char *const files[] = {"pid",	     "settings",     "settings.tmp",
+					    "store.db",	     "store.db-wal", "store.db-shm",
 					    "collector.log", "ended"};
 	char path[4200];
 
@@ -385,8 +385,8 @@ void compat_print_settings(FILE *fp, const char *tool, const struct compat_setti
 			"  collector: NOT running (%s): nothing is being collected; --report "
 			"shows what it recorded, --deactivate clears it\n",
 			ended && *ended ? ended : "it ended");
-	fprintf(fp, "  tgid: %d\n  pid: %d\n  comm: %s\n  verbose: %d\n", s->tgid, s->pid,
-		s->comm, s->verbose);
+	fprintf(fp, "  tgid: %d\n  pid: %d\n  comm: %s\n  verbose: %d\n", s->tgid, s->pid, s->comm,
+		s->verbose);
 	if (s->threshold_ms)
 		fprintf(fp, "  threshold: %llu ms\n", (unsigned long long)s->threshold_ms);
 	else

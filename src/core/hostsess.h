@@ -28,7 +28,7 @@ enum hs_alive { HS_DEAD = 0, HS_ALIVE = 1, HS_UNKNOWN = 2 /* another pid namespa
 
 struct hs_entry {
 	pid_t pid;
-	uint64_t start;	    /* 0: not recorded (older file) */
+	uint64_t start;	     /* 0: not recorded (older file) */
 	unsigned long pidns; /* 0: not recorded */
 	enum hs_alive alive;
 	char payload[HS_PAYLOAD]; /* the kind's own "k=v k=v" text */

@@ -21,9 +21,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define AUDIT_KEY_PREFIX	 "procimage-"
+#define AUDIT_KEY_PREFIX   "procimage-"
 #define AUDIT_SESSION_KIND "audit" /* host sessions: settings to restore */
-#define AUDIT_RULES_KIND	 "rules" /* host sessions: keyed rules held */
+#define AUDIT_RULES_KIND   "rules" /* host sessions: keyed rules held */
 
 struct audit_host {
 	uint32_t enabled, failure, pid, rate_limit, backlog_limit, lost, backlog;
@@ -56,7 +56,7 @@ int auditctl_del_rules(int fd, const char *key, int32_t pid);
  * procimage process. Number deleted, or -errno. */
 int auditctl_del_stale_rules(int fd);
 struct audit_stale {
-	pid_t owner;   /* the dead run of the key procimage-<owner> */
+	pid_t owner;	/* the dead run of the key procimage-<owner> */
 	int32_t target; /* the rule's pid field (0 if none) */
 };
 /* The keyed rules whose owner is dead, without deleting them. Count, or

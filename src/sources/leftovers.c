@@ -65,18 +65,21 @@ static void remove_rules_of(int fd, pid_t owner, const struct audit_stale *st, i
 						off ? "," : "", st[i].target);
 	rc = auditctl_del_rules(fd, key, 0);
 	if (rc < 0) {
-		snprintf(what, sizeof(what), "audit rules keyed %s of a killed run: cannot remove: %s",
-			 key, audit_errstr(-rc));
+		snprintf(what, sizeof(what),
+			 "audit rules keyed %s of a killed run: cannot remove: %s", key,
+			 audit_errstr(-rc));
 		note(owner, 0, what);
 		return;
 	}
 	hs_remove(AUDIT_RULES_KIND, owner);
 	if (rc == 0)
-		note(owner, 1, "rules announcement of a killed run removed (no rule of it was left)");
+		note(owner, 1,
+		     "rules announcement of a killed run removed (no rule of it was left)");
 	if (rc > 0) {
 		char msg[200];
-		snprintf(msg, sizeof(msg), "%d audit rule%s on pid %s (key %s) of a killed run removed",
-			 rc, rc > 1 ? "s" : "", off ? what : "?", key);
+		snprintf(msg, sizeof(msg),
+			 "%d audit rule%s on pid %s (key %s) of a killed run removed", rc,
+			 rc > 1 ? "s" : "", off ? what : "?", key);
 		note(owner, 1, msg);
 	}
 }
@@ -143,9 +146,9 @@ static void sweep_audit_settings(void)
 		 * us found. */
 		fd = auditctl_open();
 		rc = fd < 0 ? fd : auditctl_status(fd, &now);
-		if (rc == 0 && (now.enabled != orig.enabled ||
-				now.backlog_limit != orig.backlog_limit ||
-				now.backlog_wait_time != orig.backlog_wait_time)) {
+		if (rc == 0 &&
+		    (now.enabled != orig.enabled || now.backlog_limit != orig.backlog_limit ||
+		     now.backlog_wait_time != orig.backlog_wait_time)) {
 			rc = auditctl_set_backlog(fd, orig.backlog_limit, orig.backlog_wait_time);
 			if (rc == 0)
 				rc = auditctl_set_enabled(fd, orig.enabled);

@@ -210,7 +210,8 @@ void delayacct_sweep(void (*note)(pid_t owner, int undone, const char *what))
 		int rc = orig >= 0 && cur >= 0 && cur != orig ? write_value(orig) : 0;
 		if (orig >= 0 && cur != orig)
 			snprintf(what, sizeof(what),
-				 "kernel.task_delayacct=%d set by a killed --enable-delayacct run: %s %d",
+				 "kernel.task_delayacct=%d set by a killed --enable-delayacct run: "
+				 "%s %d",
 				 cur, rc ? "could not restore" : "restored to", orig);
 		else
 			snprintf(what, sizeof(what),

@@ -14,6 +14,11 @@ need_audit
 RUN=/run/procimage
 
 sleep 60 & T=$!; on_exit "kill -9 $T"
+# A live run of ours (started first: its own start would clean what is
+# planted below): its rule and files must stay.
+"$PROCIMAGE" syscall -p $T -d 60s --source audit -f json >/dev/null 2>"$TMP/live.err" & L=$!
+on_exit "kill -9 $L"
+wait_rule $T $L || fail "the live run added no rule: $(cat "$TMP/live.err")"
 # A dead pid: a process that ran and is gone.
 sleep 0 & D=$!; wait $D
 [ -e /proc/$D ] && skip "pid $D already reused"
@@ -26,10 +31,6 @@ mkdir -p "$RUN/rules" && chmod 700 "$RUN" "$RUN/rules"
 echo "key=procimage-$T start=1 pidns=$(stat -Lc %i /proc/self/ns/pid)" >"$RUN/rules/$T"
 on_exit "rm -f $RUN/rules/$T"
 
-# A live run of ours: its rule and files must stay.
-"$PROCIMAGE" syscall -p $T -d 60s --source audit -f json >/dev/null 2>"$TMP/live.err" & L=$!
-on_exit "kill -9 $L"
-wait_rule $T $L || fail "the live run added no rule: $(cat "$TMP/live.err")"
 
 "$PROCIMAGE" doctor -f json >"$TMP/d.json" 2>"$TMP/err" || fail "doctor exited $?: $(cat "$TMP/err")"
 python3 - "$TMP/d.json" "$D" "$T" "$L" <<'PY' || fail "doctor's leftovers"
