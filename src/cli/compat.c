@@ -304,13 +304,45 @@ static int activate(const struct tool *t, const char *args)
 	return 0;
 }
 
+/* The collector's waiter (its parent, a procimage other than pid 1) and
+ * the waiter's start time; 0 when there is none. */
+static pid_t waiter_of(pid_t c, uint64_t *start)
+{
+	char path[64], buf[1024];
+	const char *p;
+	int ppid = 0;
+
+	*start = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)c);
+	FILE *fp = fopen(path, "re");
+	if (!fp)
+		return 0;
+	if (fgets(buf, sizeof(buf), fp) && (p = strrchr(buf, ')')))
+		sscanf(p + 2, "%*c %d", &ppid);
+	fclose(fp);
+	if (ppid <= 1 || hs_owner_alive(ppid, 0, 0) != HS_ALIVE)
+		return 0;
+	*start = hs_pid_start(ppid);
+	return ppid;
+}
+
+/* SIGTERM to SIGKILL: 15 s ($PROCIMAGE_STOP_TIMEOUT_MS overrides, for tests). */
+static int stop_timeout_ms(void)
+{
+	const char *e = getenv("PROCIMAGE_STOP_TIMEOUT_MS");
+	int v = e ? atoi(e) : 0;
+
+	return v > 0 ? v : 15000;
+}
+
 /* Stop the collector; when this returns it has exited (been reaped when
  * its waiter lives) and what it set up is gone, or we say what is not. */
 static int deactivate(const struct tool *t)
 {
 	char err[256], dir[4096], ended[1024], pidfile[4200];
-	pid_t pid, rec;
-	int stop = 0, reaped = 0;
+	pid_t pid, rec, w = 0;
+	uint64_t wstart = 0;
+	int stop = 0, reaped = 0, timeout = stop_timeout_ms();
 
 	if (compat_state_dir(t->name, dir, sizeof(dir), 0, err, sizeof(err)) || access(dir, F_OK)) {
 		printf("%s is not activated\n", t->name);
@@ -318,7 +350,9 @@ static int deactivate(const struct tool *t)
 	}
 	rec = compat_recorded_pid(dir);
 	pid = compat_active(dir);
-	if (pid > 0 && (stop = compat_stop(dir, 15000)) < 0) {
+	if (pid > 0)
+		w = waiter_of(pid, &wstart);
+	if (pid > 0 && (stop = compat_stop(dir, timeout)) < 0) {
 		fprintf(stderr,
 			"procimage %s: the collector (pid %d) did not stop, even on SIGKILL\n",
 			t->name, (int)pid);
@@ -326,6 +360,10 @@ static int deactivate(const struct tool *t)
 	}
 	if (rec > 0)
 		reaped = compat_wait_reaped(rec, 3000) == 0;
+	/* Its waiter notes how it ended and undoes what a killed one left:
+	 * let it finish (it exits right after). */
+	for (int i = 0; w > 0 && i < 300 && hs_pid_start(w) == wstart; i++)
+		usleep(10000);
 	/* A collector killed (by us or anyone): its waiter or this start's
 	 * sweep undid what it left; look once more now that it is gone. */
 	leftovers_sweep();
@@ -343,9 +381,9 @@ static int deactivate(const struct tool *t)
 		printf("%s deactivated (collector pid %d stopped and removed what it set up)\n",
 		       t->name, (int)pid);
 	else if (pid > 0)
-		printf("%s deactivated: the collector (pid %d) did not stop within 15 s of SIGTERM "
-		       "and was killed; %s\n",
-		       t->name, (int)pid, ended);
+		printf("%s deactivated: the collector (pid %d) did not stop within %d ms of "
+		       "SIGTERM and was killed; %s\n",
+		       t->name, (int)pid, timeout, ended);
 	else if (rec > 0)
 		printf("%s deactivated: the collector was no longer running (%s)\n", t->name,
 		       ended);

@@ -168,6 +168,20 @@ if [ $AUDIT = 1 ]; then
 	assert_restored
 	target_free "sys-cost --deactivate"
 fi
+# A collector that does not stop on SIGTERM (stopped here): --deactivate
+# kills it after the timeout, cleans what it left and says so.
+"$PROCIMAGE" sys-cost --activate="tgid=$W" >"$TMP/act" 2>&1 || fail "activate: $(cat "$TMP/act")"
+C=$(sed -n 's/.*collector pid \([0-9]*\).*/\1/p' "$TMP/act")
+on_exit "kill -9 $C"
+if [ $AUDIT = 1 ]; then wait_rule "$W" "$C" || fail "collector: no rule appeared"; else sleep 1; fi
+kill -STOP "$C"
+PROCIMAGE_STOP_TIMEOUT_MS=500 "$PROCIMAGE" sys-cost --deactivate >"$TMP/deact" 2>&1 ||
+	fail "deactivate of a stuck collector: $(cat "$TMP/deact")"
+grep -q "did not stop within 500 ms of SIGTERM and was killed; collector pid $C was killed by signal 9" "$TMP/deact" ||
+	fail "deactivate did not say it killed the collector: $(cat "$TMP/deact")"
+[ -e /proc/$C ] && fail "--deactivate returned while the stuck collector $C is still there"
+nothing_left "sys-cost --deactivate of a stuck collector" $C
+ok "stuck collector: $(cat "$TMP/deact")"
 # Killed: its waiter undoes what it left at once; --settings and
 # --deactivate say what happened.
 "$PROCIMAGE" sys-cost --activate="tgid=$W" >"$TMP/act" 2>&1 || fail "activate: $(cat "$TMP/act")"
