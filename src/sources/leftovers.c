@@ -27,7 +27,9 @@ static void note(pid_t owner, int undone, const char *what)
 		return;
 	seen[nseen].owner = owner;
 	seen[nseen].undone = undone;
-	snprintf(seen[nseen].what, sizeof(seen[nseen].what), "%s", what);
+	size_t n = strnlen(what, sizeof(seen[nseen].what) - 1); /* cut long ones */
+	memcpy(seen[nseen].what, what, n);
+	seen[nseen].what[n] = 0;
 	nseen++;
 }
 
@@ -76,9 +78,9 @@ static void remove_rules_of(int fd, pid_t owner, const struct audit_stale *st, i
 		note(owner, 1,
 		     "rules announcement of a killed run removed (no rule of it was left)");
 	if (rc > 0) {
-		char msg[200];
+		char msg[400];
 		snprintf(msg, sizeof(msg),
-			 "%d audit rule%s on pid %s (key %s) of a killed run removed", rc,
+			 "%d audit rule%s on pid %.120s (key %s) of a killed run removed", rc,
 			 rc > 1 ? "s" : "", off ? what : "?", key);
 		note(owner, 1, msg);
 	}
