@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "sources/leftovers.h"
 
 static const struct command {
 	const char *name;
@@ -49,8 +50,28 @@ static void usage(FILE *fp)
 		    "'procimage COMMAND --help' shows a command's own options.\n");
 }
 
+/* Undo what killed runs of ours left (audit rules and settings, the delay
+ * accounting sysctl) before any command: cheap when nothing is stale.
+ * doctor and the diagnose-tools front end report it themselves. */
+static void sweep(const char *cmd)
+{
+	const struct leftover *l;
+	int n;
+
+	if (!leftovers_sweep() || (cmd && !strcmp(cmd, "doctor")))
+		return;
+	for (size_t i = 0; cmd && i < sizeof(compat_names) / sizeof(compat_names[0]); i++)
+		if (!strcmp(cmd, compat_names[i]))
+			return;
+	n = leftovers_seen(&l);
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, "procimage: killed run (pid %d) left: %s\n", (int)l[i].owner,
+			l[i].what);
+}
+
 int main(int argc, char **argv)
 {
+	sweep(argc >= 2 ? argv[1] : NULL);
 	if (argc < 2 || argv[1][0] == '-') {
 		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 			usage(stdout);

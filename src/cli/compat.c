@@ -29,6 +29,9 @@
 #include "cli/compat_state.h"
 #include "cli/store_cmd.h"
 #include "core/clock.h"
+#include "core/hostsess.h"
+#include "sources/audit.h"
+#include "sources/leftovers.h"
 
 static const struct tool {
 	const char *name, *alias, *image;
@@ -161,11 +164,55 @@ static int wait_ready(int fd)
 	return b == '1' ? 0 : -1;
 }
 
-static int spawn(const struct tool *t, const struct compat_settings *s, const char *dir)
+/* Append what this process's sweeps undid for owner to buf. */
+static void append_undone(pid_t owner, char *buf, size_t len)
+{
+	const struct leftover *l;
+	int n = leftovers_seen(&l);
+	size_t off = strlen(buf);
+
+	for (int i = 0; i < n && off < len; i++)
+		if (l[i].owner == owner)
+			off += (size_t)snprintf(buf + off, len - off, "; %s%s",
+						l[i].undone ? "" : "NOT UNDONE: ", l[i].what);
+}
+
+/* The collector's parent, in its session: reaps it the moment it ends (so
+ * no zombie lingers until pid 1 gets to it), undoes what a killed
+ * collector left (audit rules and settings) and notes how it ended for
+ * --settings and --deactivate. Never returns. */
+static void waiter(const char *dir, pid_t c)
+{
+	char text[1024];
+	int st, fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		dup2(fd, 0), dup2(fd, 1), dup2(fd, 2);
+		close(fd);
+	}
+	while (waitpid(c, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	if (WIFSIGNALED(st))
+		snprintf(text, sizeof(text), "collector pid %d was killed by signal %d (%s)",
+			 (int)c, WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		snprintf(text, sizeof(text), "collector pid %d exited with status %d", (int)c,
+			 WEXITSTATUS(st));
+	leftovers_sweep();
+	append_undone(c, text, sizeof(text));
+	char pidfile[4200];
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
+	if (access(pidfile, F_OK) == 0)
+		compat_write_ended(dir, text);
+	_exit(0);
+}
+
+static int spawn(const struct tool *t, const struct compat_settings *s, const char *dir,
+		 pid_t *waiter_pid)
 {
 	int pfd[2];
 	pid_t child;
-	int status;
 
 	if (pipe2(pfd, O_CLOEXEC))
 		return -1;
@@ -176,14 +223,18 @@ static int spawn(const struct tool *t, const struct compat_settings *s, const ch
 		close(pfd[0]);
 		setsid();
 		pid_t g = fork();
-		if (g != 0)
-			_exit(g < 0 ? 1 : 0);
-		if (compat_write_pid(dir, getpid()))
+		if (g < 0)
 			_exit(1);
-		collector(t, s, dir, pfd[1]);
+		if (g == 0) {
+			if (compat_write_pid(dir, getpid()))
+				_exit(1);
+			collector(t, s, dir, pfd[1]);
+		}
+		close(pfd[1]);
+		waiter(dir, g);
 	}
+	*waiter_pid = child;
 	close(pfd[1]);
-	waitpid(child, &status, 0);
 	int rc = wait_ready(pfd[0]);
 	close(pfd[0]);
 	return rc;
@@ -237,37 +288,119 @@ static int activate(const struct tool *t, const char *args)
 	s.activated_wall_ns = clock_wall_ns();
 	if (compat_save(dir, &s, err, sizeof(err)))
 		return err_exit(t, 1, "%s", err);
-	if (spawn(t, &s, dir)) {
+	pid_t w = 0;
+	if (spawn(t, &s, dir, &w)) {
 		fprintf(stderr, "procimage %s: the collector did not start:\n", t->name);
 		print_log(dir);
 		compat_stop(dir, 5000);
+		if (w > 0)
+			waitpid(w, NULL, 0); /* its waiter undoes what it left */
 		compat_remove(dir, 1);
 		return 1;
 	}
-	printf("%s activated (collector pid %d, state %s)\n", t->name, (int)compat_active(dir),
-	       dir);
-	compat_print_settings(stdout, t->name, &s, 1, 0);
+	pid = compat_active(dir);
+	printf("%s activated (collector pid %d, state %s)\n", t->name, (int)pid, dir);
+	compat_print_settings(stdout, t->name, &s, 1, pid, NULL, 0);
 	return 0;
 }
 
+/* The collector's waiter (its parent, a procimage other than pid 1) and
+ * the waiter's start time; 0 when there is none. */
+static pid_t waiter_of(pid_t c, uint64_t *start)
+{
+	char path[64], buf[1024];
+	const char *p;
+	int ppid = 0;
+
+	*start = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)c);
+	FILE *fp = fopen(path, "re");
+	if (!fp)
+		return 0;
+	if (fgets(buf, sizeof(buf), fp) && (p = strrchr(buf, ')')))
+		sscanf(p + 2, "%*c %d", &ppid);
+	fclose(fp);
+	if (ppid <= 1 || hs_owner_alive(ppid, 0, 0) != HS_ALIVE)
+		return 0;
+	*start = hs_pid_start(ppid);
+	return ppid;
+}
+
+/* SIGTERM to SIGKILL: 15 s ($PROCIMAGE_STOP_TIMEOUT_MS overrides, for tests). */
+static int stop_timeout_ms(void)
+{
+	const char *e = getenv("PROCIMAGE_STOP_TIMEOUT_MS");
+	int v = e ? atoi(e) : 0;
+
+	return v > 0 ? v : 15000;
+}
+
+/* Stop the collector; when this returns it has exited (been reaped when
+ * its waiter lives) and what it set up is gone, or we say what is not. */
 static int deactivate(const struct tool *t)
 {
-	char err[256], dir[4096];
-	pid_t pid;
+	char err[256], dir[4096], ended[1024], pidfile[4200];
+	pid_t pid, rec, w = 0;
+	uint64_t wstart = 0;
+	int stop = 0, reaped = 0, timeout = stop_timeout_ms();
 
 	if (compat_state_dir(t->name, dir, sizeof(dir), 0, err, sizeof(err)) || access(dir, F_OK)) {
 		printf("%s is not activated\n", t->name);
 		return 0;
 	}
+	rec = compat_recorded_pid(dir);
 	pid = compat_active(dir);
-	if (pid > 0 && compat_stop(dir, 15000)) {
-		fprintf(stderr, "procimage %s: the collector (pid %d) did not stop\n", t->name,
-			(int)pid);
+	if (pid > 0)
+		w = waiter_of(pid, &wstart);
+	if (pid > 0 && (stop = compat_stop(dir, timeout)) < 0) {
+		fprintf(stderr,
+			"procimage %s: the collector (pid %d) did not stop, even on SIGKILL\n",
+			t->name, (int)pid);
 		return 1;
 	}
+	if (rec > 0)
+		reaped = compat_wait_reaped(rec, 3000) == 0;
+	/* Its waiter notes how it ended and undoes what a killed one left:
+	 * let it finish (it exits right after). */
+	for (int i = 0; w > 0 && i < 300 && hs_pid_start(w) == wstart; i++)
+		usleep(10000);
+	/* A collector killed (by us or anyone): its waiter or this start's
+	 * sweep undid what it left; look once more now that it is gone. */
+	leftovers_sweep();
+	compat_ended(dir, ended, sizeof(ended));
+	if (!ended[0] && rec > 0) {
+		snprintf(ended, sizeof(ended), "collector pid %d", (int)rec);
+		append_undone(rec, ended, sizeof(ended));
+	}
+	snprintf(pidfile, sizeof(pidfile), "%s/%d", hs_dir(AUDIT_RULES_KIND, err, sizeof(err)),
+		 (int)rec);
+	int left = rec > 0 && access(pidfile, F_OK) == 0;
 	if (compat_remove(dir, 1))
 		return err_exit(t, 1, "cannot remove the state %s", dir);
-	printf("%s deactivated\n", t->name);
+	if (pid > 0 && stop == 0)
+		printf("%s deactivated (collector pid %d stopped and removed what it set up)\n",
+		       t->name, (int)pid);
+	else if (pid > 0)
+		printf("%s deactivated: the collector (pid %d) did not stop within %d ms of "
+		       "SIGTERM and was killed; %s\n",
+		       t->name, (int)pid, timeout, ended);
+	else if (rec > 0)
+		printf("%s deactivated: the collector was no longer running (%s)\n", t->name,
+		       ended);
+	else
+		printf("%s deactivated\n", t->name);
+	if (rec > 0 && !reaped)
+		fprintf(stderr,
+			"procimage %s: the collector (pid %d) has exited but is not reaped yet "
+			"(its parent is gone; pid 1 reaps it)\n",
+			t->name, (int)rec);
+	if (left) {
+		fprintf(stderr,
+			"procimage %s: the audit rules of the collector (pid %d) could not be "
+			"removed: run 'procimage doctor' as root\n",
+			t->name, (int)rec);
+		return 1;
+	}
 	return 0;
 }
 
@@ -281,7 +414,15 @@ static int settings(const struct tool *t, const char *args)
 		return err_exit(t, EXIT_USAGE, "%s", err);
 	int active = !compat_state_dir(t->name, dir, sizeof(dir), 0, err, sizeof(err)) &&
 		     !compat_load(dir, &s, err, sizeof(err));
-	compat_print_settings(stdout, t->name, &s, active, json);
+	char ended[1024] = "";
+	pid_t pid = active ? compat_active(dir) : 0;
+	if (active && !pid) {
+		compat_ended(dir, ended, sizeof(ended));
+		if (!ended[0] && compat_recorded_pid(dir) > 0)
+			snprintf(ended, sizeof(ended), "collector pid %d is gone",
+				 (int)compat_recorded_pid(dir));
+	}
+	compat_print_settings(stdout, t->name, &s, active, pid, ended, json);
 	return 0;
 }
 

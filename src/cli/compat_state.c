@@ -19,6 +19,7 @@
 
 #include "core/clock.h"
 #include "core/fileio.h"
+#include "core/hostsess.h"
 #include "store/store.h"
 
 const char *compat_state_root(void)
@@ -225,38 +226,73 @@ int compat_write_pid(const char *dir, pid_t pid)
 	fp = fopen_private(path);
 	if (!fp)
 		return -1;
-	fprintf(fp, "%d\n", (int)pid);
+	fprintf(fp, "%d %llu\n", (int)pid, (unsigned long long)hs_pid_start(pid));
 	return fclose(fp) ? -1 : 0;
 }
 
-/* Alive, not a zombie, and a procimage (a recycled pid is not ours). */
-static int is_collector(pid_t pid)
-{
-	char path[64], buf[512];
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (slurp(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
-		return 0;
-	const char *rp = strrchr(buf, ')');
-	if (!strstr(buf, "(procimage)") || !rp || rp[2] == 'Z' || rp[2] == 'X')
-		return 0;
-	return 1;
-}
-
-pid_t compat_active(const char *dir)
+/* The pid file: pid and start time (0 when not recorded). */
+static pid_t read_pid(const char *dir, uint64_t *start)
 {
 	char path[4096];
+	unsigned long long st = 0;
 	FILE *fp;
 	int pid = 0;
 
+	*start = 0;
 	snprintf(path, sizeof(path), "%s/pid", dir);
 	fp = fopen(path, "re");
 	if (!fp)
 		return 0;
-	if (fscanf(fp, "%d", &pid) != 1)
+	if (fscanf(fp, "%d %llu", &pid, &st) < 1)
 		pid = 0;
 	fclose(fp);
-	return pid > 0 && is_collector(pid) ? pid : 0;
+	*start = st;
+	return pid > 0 ? pid : 0;
+}
+
+/* Alive, not a zombie, and the same process (start time), or for an older
+ * pid file a procimage (a recycled pid is not ours). */
+static int is_collector(pid_t pid, uint64_t start)
+{
+	return hs_owner_alive(pid, start, 0) == HS_ALIVE;
+}
+
+pid_t compat_recorded_pid(const char *dir)
+{
+	uint64_t start;
+
+	return read_pid(dir, &start);
+}
+
+pid_t compat_active(const char *dir)
+{
+	uint64_t start;
+	pid_t pid = read_pid(dir, &start);
+
+	return pid > 0 && is_collector(pid, start) ? pid : 0;
+}
+
+void compat_ended(const char *dir, char *buf, size_t len)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/ended", dir);
+	buf[0] = 0;
+	if (slurp(AT_FDCWD, path, buf, len) > 0)
+		buf[strcspn(buf, "\n")] = 0;
+}
+
+void compat_write_ended(const char *dir, const char *text)
+{
+	char path[4096];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/ended", dir);
+	fp = fopen_private(path);
+	if (fp) {
+		fprintf(fp, "%s\n", text);
+		fclose(fp);
+	}
 }
 
 static void sleep_ms(int ms)
@@ -268,26 +304,44 @@ static void sleep_ms(int ms)
 
 int compat_stop(const char *dir, int timeout_ms)
 {
-	pid_t pid = compat_active(dir);
+	uint64_t start;
+	pid_t pid = read_pid(dir, &start);
 
-	if (pid <= 0)
+	if (pid <= 0 || !is_collector(pid, start))
 		return 0;
 	kill(pid, SIGTERM);
-	for (int waited = 0; waited < timeout_ms; waited += 20) {
-		if (!is_collector(pid))
+	for (int waited = 0; waited < timeout_ms; waited += 10) {
+		if (!is_collector(pid, start))
 			return 0;
-		sleep_ms(20);
+		sleep_ms(10);
 	}
 	kill(pid, SIGKILL);
-	sleep_ms(200);
-	return is_collector(pid) ? -1 : 0;
+	for (int waited = 0; waited < 2000; waited += 10) {
+		if (!is_collector(pid, start))
+			return 1;
+		sleep_ms(10);
+	}
+	return -1;
+}
+
+int compat_wait_reaped(pid_t pid, int timeout_ms)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	for (int waited = 0; waited < timeout_ms; waited += 10) {
+		if (access(path, F_OK))
+			return 0;
+		sleep_ms(10);
+	}
+	return access(path, F_OK) ? 0 : -1;
 }
 
 int compat_remove(const char *dir, int all)
 {
-	static const char *const files[] = {"pid",	    "settings",	    "settings.tmp",
-					    "store.db",	    "store.db-wal", "store.db-shm",
-					    "collector.log"};
+	static const char *const files[] = {"pid",	     "settings",     "settings.tmp",
+					    "store.db",	     "store.db-wal", "store.db-shm",
+					    "collector.log", "ended"};
 	char path[4200];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -303,20 +357,36 @@ int compat_remove(const char *dir, int all)
 }
 
 void compat_print_settings(FILE *fp, const char *tool, const struct compat_settings *s, int active,
-			   int json)
+			   pid_t collector, const char *ended, int json)
 {
 	if (json) {
-		fprintf(fp, "{\"activated\":%d,\"tgid\":%d,\"pid\":%d,\"comm\":", active, s->tgid,
-			s->pid);
+		fprintf(fp, "{\"activated\":%d,\"collecting\":%s,\"collector_pid\":", active,
+			collector > 0 ? "true" : "false");
+		if (collector > 0)
+			fprintf(fp, "%d", (int)collector);
+		else
+			fputs("null", fp);
+		fputs(",\"collector_ended\":", fp);
+		if (active && collector <= 0 && ended && *ended)
+			out_json_string(fp, ended);
+		else
+			fputs("null", fp);
+		fprintf(fp, ",\"tgid\":%d,\"pid\":%d,\"comm\":", s->tgid, s->pid);
 		out_json_string(fp, s->comm);
 		fprintf(fp, ",\"verbose\":%d,\"threshold_ms\":%llu}\n", s->verbose,
 			(unsigned long long)s->threshold_ms);
 		return;
 	}
-	fprintf(fp,
-		"%s settings:\n  activated: %s\n  tgid: %d\n  pid: %d\n  comm: %s\n"
-		"  verbose: %d\n",
-		tool, active ? "yes" : "no", s->tgid, s->pid, s->comm, s->verbose);
+	fprintf(fp, "%s settings:\n  activated: %s\n", tool, active ? "yes" : "no");
+	if (active && collector > 0)
+		fprintf(fp, "  collector: running (pid %d)\n", (int)collector);
+	else if (active)
+		fprintf(fp,
+			"  collector: NOT running (%s): nothing is being collected; --report "
+			"shows what it recorded, --deactivate clears it\n",
+			ended && *ended ? ended : "it ended");
+	fprintf(fp, "  tgid: %d\n  pid: %d\n  comm: %s\n  verbose: %d\n", s->tgid, s->pid, s->comm,
+		s->verbose);
 	if (s->threshold_ms)
 		fprintf(fp, "  threshold: %llu ms\n", (unsigned long long)s->threshold_ms);
 	else

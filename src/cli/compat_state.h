@@ -30,16 +30,27 @@ int compat_parse_params(const char *args, struct compat_settings *s, int setting
 int compat_parse_settings_args(const char *args, int *json, char *err, size_t errlen);
 int compat_save(const char *dir, const struct compat_settings *s, char *err, size_t errlen);
 int compat_load(const char *dir, struct compat_settings *s, char *err, size_t errlen);
+/* "pid start-time": a reused pid is not our collector. */
 int compat_write_pid(const char *dir, pid_t pid);
 /* The collector's pid when it runs, else 0. */
 pid_t compat_active(const char *dir);
-/* SIGTERM the collector and wait up to timeout_ms (then SIGKILL). 0 if gone. */
+/* The pid the state names, running or not (0: none recorded). */
+pid_t compat_recorded_pid(const char *dir);
+/* How the collector ended, as its waiter saw it ("" when unknown). */
+void compat_ended(const char *dir, char *buf, size_t len);
+void compat_write_ended(const char *dir, const char *text);
+/* SIGTERM the collector and wait up to timeout_ms for it to exit, then
+ * SIGKILL it. 0 when it exited on SIGTERM, 1 when it had to be killed,
+ * -1 when it is still there. */
 int compat_stop(const char *dir, int timeout_ms);
+/* Wait up to timeout_ms until pid is reaped (its /proc entry gone). */
+int compat_wait_reaped(pid_t pid, int timeout_ms);
 /* Remove the state files; the directory too when all is set (and the root
  * when it is empty). */
 int compat_remove(const char *dir, int all);
+/* collector: its pid when it runs (0: not running); ended: why not. */
 void compat_print_settings(FILE *fp, const char *tool, const struct compat_settings *s, int active,
-			   int json);
+			   pid_t collector, const char *ended, int json);
 /* ^name$ with regex metacharacters escaped. */
 void compat_comm_regex(const char *comm, char *re, size_t len);
 /* Ask the collector to commit (SIGHUP) and wait until the store holds

@@ -15,6 +15,8 @@
 #include "cli/options.h"
 #include "core/clock.h"
 #include "core/doctor_probe.h"
+#include "core/procroot.h"
+#include "sources/leftovers.h"
 
 static const char help[] =
     "usage: procimage doctor [-p PID] [-f text|json] [-o FILE] [--proc-root DIR]\n"
@@ -29,7 +31,9 @@ static const char help[] =
     "  --proc-root DIR  the /proc tree procimage would read (a host /proc in a container)\n"
     "\n"
     "Sources: procfs, taskstats, connector, audit, kmsg, cgroup, psi, delayacct;\n"
-    "then the capabilities that matter and the user/pid/net namespaces.\n"
+    "then the capabilities that matter, the user/pid/net namespaces, and what\n"
+    "killed procimage runs left (audit rules keyed procimage-<pid>, audit\n"
+    "settings, kernel.task_delayacct), undone as every start does.\n"
     "Exit status: 0 when the report was produced, 2 for bad usage.\n";
 
 enum { NITEMS = 8 };
@@ -47,6 +51,20 @@ static void run_probes(struct doctor_item *it, const struct run_opts *o)
 	doctor_probe_cgroup(&it[5]);
 	doctor_probe_psi(&it[6]);
 	doctor_probe_delayacct(&it[7]);
+	/* A foreign tree: procimage would not use the live interfaces with it
+	 * (core/run.c), whatever they answer here. */
+	char why[300];
+	if (!procroot_is_live(o->proc_root, why, sizeof(why)))
+		for (int i = 1; i <= 5; i++) {
+			it[i].state = SOURCE_UNAVAILABLE;
+			it[i].err = 0;
+			snprintf(it[i].impact, sizeof(it[i].impact),
+				 "the images see only what the tree holds");
+			snprintf(it[i].reason, sizeof(it[i].reason),
+				 "not used with --proc-root: %.200s; the live host's %s would be "
+				 "mixed into its tasks",
+				 why, it[i].name);
+		}
 }
 
 static void out_header(struct out *o)
@@ -130,6 +148,27 @@ static void out_namespaces(struct out *o)
 	out_obj_close(o);
 }
 
+/* What killed runs of ours left: what this start's sweep undid, and keyed
+ * audit rules no session file announced (found by listing the rules). */
+static void out_leftovers(struct out *o)
+{
+	const struct leftover *l;
+	int n;
+
+	leftovers_scan_rules();
+	n = leftovers_seen(&l);
+	out_text(o, "\nleft by killed procimage runs:%s\n", n ? "" : " nothing");
+	out_arr_open(o, "leftovers");
+	for (int i = 0; i < n; i++) {
+		out_obj_open(o, NULL);
+		out_i64(o, "owner_pid", "  pid %lld: ", (int64_t)l[i].owner);
+		out_bool(o, "undone", NULL, l[i].undone);
+		out_str(o, "what", "%s\n", l[i].what);
+		out_obj_close(o);
+	}
+	out_arr_close(o);
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	struct run_opts o;
@@ -172,6 +211,7 @@ int cmd_doctor(int argc, char **argv)
 	out_items(&out, items);
 	out_caps(&out);
 	out_namespaces(&out);
+	out_leftovers(&out);
 	out_obj_close(&out);
 	if (out_is_json(&out))
 		fputc('\n', fp);

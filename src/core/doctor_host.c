@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "core/procroot.h"
 #include "sources/procfs.h"
 
 static int cmdline_has(const char *word)
@@ -211,6 +212,18 @@ void doctor_probe_procfs(struct doctor_item *it, const char *root, int32_t other
 		it->state = SOURCE_UNAVAILABLE;
 	if (it->state != SOURCE_OK)
 		procfs_impact(it, self, other);
+	/* Our own process not in the tree (or not as us): it is not the live
+	 * /proc of this pid namespace, and that is not "ok". */
+	char why[300];
+	if (!procroot_is_live(root, why, sizeof(why))) {
+		if (it->state == SOURCE_OK)
+			it->state = SOURCE_DEGRADED;
+		size_t l = strlen(it->impact);
+		snprintf(it->impact + l, sizeof(it->impact) - l,
+			 "%s%.160s: taskstats, connector, audit, cgroup and kmsg are not used with "
+			 "this tree",
+			 l ? "; " : "", why);
+	}
 	for (int i = 0; i < NF; i++)
 		if (!it->err && (other[i] || self[i]))
 			it->err = other[i] ? other[i] : self[i];

@@ -8,6 +8,8 @@
  */
 #include "core/doctor_probe.h"
 
+#include "core/privs.h"
+
 #include <errno.h>
 #include <libaudit.h>
 #include <linux/audit.h>
@@ -273,16 +275,14 @@ static void audit_explain(struct doctor_item *it, int e, const char *step)
 {
 	const char *why = "";
 
-	if (e == EPERM)
-		why = doctor_has_cap(CAP_AUDIT_CONTROL)
-			  ? ": CAP_AUDIT_CONTROL is held but refused (a non-initial pid "
-			    "namespace refuses audit)"
-			  : ": needs CAP_AUDIT_CONTROL (not held)";
+	if (e == EPERM || e == EACCES)
+		why = privs_audit_why(e); /* shared with the audit source */
 	else if (e == ECONNREFUSED)
-		why = ": the kernel refuses audit from a non-initial user namespace";
+		why = "the kernel refuses audit from a non-initial user namespace";
 	else if (e == EPROTONOSUPPORT)
-		why = ": kernel built without CONFIG_AUDIT";
-	snprintf(it->reason, sizeof(it->reason), "%s: %s%s", doctor_errname(e), step, why);
+		why = "kernel built without CONFIG_AUDIT";
+	snprintf(it->reason, sizeof(it->reason), "%s: %s%s%s", doctor_errname(e), step,
+		 *why ? ": " : "", why);
 }
 
 void doctor_probe_audit(struct doctor_item *it)

@@ -2,6 +2,8 @@
 /* Capability dropping (see privs.h). */
 #include "core/privs.h"
 
+#include "core/doctor_probe.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,4 +58,25 @@ out:
 	if (next)
 		cap_free(next);
 	return rc;
+}
+
+const char *privs_audit_why(int e)
+{
+	struct doctor_ns ns[2]; /* user, pid */
+	int n;
+
+	if (e != EPERM && e != EACCES)
+		return strerror(e);
+	if (!doctor_has_cap(CAP_AUDIT_CONTROL))
+		return "needs CAP_AUDIT_CONTROL, which this process does not hold (and "
+		       "CAP_AUDIT_READ for the multicast reader)";
+	n = doctor_namespaces(ns, 2);
+	if (n == 2 && ns[1].initial == 0)
+		return "CAP_AUDIT_CONTROL is held, but this process is in a non-initial pid "
+		       "namespace, where the kernel refuses audit control";
+	if (n >= 1 && ns[0].initial == 0)
+		return "CAP_AUDIT_CONTROL is held, but only in a non-initial user namespace, "
+		       "where the kernel refuses audit";
+	return "refused although CAP_AUDIT_CONTROL is held in the initial namespaces (a "
+	       "security module, e.g. SELinux or a seccomp filter, denies it)";
 }

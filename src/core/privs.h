@@ -25,4 +25,9 @@ enum privs_need {
  * or "none") into kept. 0, or -errno (nothing dropped). */
 int privs_drop_unneeded(uint32_t needs, char *kept, size_t len);
 
+/* Why audit answered EPERM/EACCES here, judged from what we hold: the
+ * capability not held, or held in a pid or user namespace where the kernel
+ * refuses audit. One sentence; shared by the audit source and doctor. */
+const char *privs_audit_why(int e);
+
 #endif

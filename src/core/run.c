@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/privs.h"
+#include "core/procroot.h"
 #include "sources/numa.h"
 #include "sources/procfs.h"
 
@@ -242,11 +243,21 @@ int run_start(struct run *r)
 	r->status[SRC_PROCFS].state = SOURCE_OK;
 	r->started_mono = clock_mono_ns();
 	r->started_wall = clock_mono_to_wall_ns(r->started_mono);
+	/* A foreign tree: the live interfaces would mix this host's tasks in. */
+	char foreign[300] = "";
+	int live_root = procroot_is_live(o->proc_root, foreign, sizeof(foreign));
 	for (int s = 0; s < SRC_COUNT; s++) {
 		if (!all_sources[s] || !(r->want_sources & (1u << s)))
 			continue;
 		if (r->skip_sources & (1u << s)) {
 			source_set(&r->status[s], SOURCE_UNAVAILABLE, "disabled for this run");
+			continue;
+		}
+		if (!live_root) {
+			source_set(&r->status[s], SOURCE_UNAVAILABLE,
+				   "not used with --proc-root: %s; the live host's %s would be "
+				   "mixed into its tasks",
+				   foreign, record_source_name(s));
 			continue;
 		}
 		/* Whatever command asks: user stacks of the whole host would

@@ -57,6 +57,7 @@ struct audit_src {
 	int ctl, rd;
 	enum reader_mode mode;
 	int own_host;	/* we changed host settings (session file written) */
+	int announced;	/* our rules are announced (rules/<pid>) */
 	int registered; /* we are the audit pid */
 	struct audit_session sess;
 	struct audit_host start;
@@ -341,6 +342,9 @@ static int setup(struct audit_src *a)
 	if (a->start.failure == AUDIT_FAIL_PANIC)
 		return unavailable(
 		    a, "audit failure mode is 'panic': a lost record would panic the host");
+	/* Announced before anything changes: a kill from here on is undone by
+	 * the next start of any command. */
+	a->announced = audit_rules_announce() == 0;
 	if (open_reader(a) < 0) {
 		snprintf(why, sizeof(why),
 			 "pid %u (auditd) owns audit and the multicast reader needs CAP_AUDIT_READ",
@@ -508,7 +512,7 @@ static void audit_stop(void *state, struct source_status *st)
 	if (!a)
 		return;
 	if (a->ctl >= 0) {
-		auditctl_del_rules(a->ctl, a->key, 0);
+		int del = auditctl_del_rules(a->ctl, a->key, 0);
 		if (a->rd >= 0 && a->narmed)
 			drain_queue(a);
 		if (a->registered)
@@ -527,6 +531,10 @@ static void audit_stop(void *state, struct source_status *st)
 		}
 		if (a->own_host && audit_session_end(&a->sess))
 			audit_session_restore(&a->sess, a->ctl);
+		/* Our rules are gone: nothing of ours is left to undo. Kept when
+		 * the deletion failed, so the next start tries again. */
+		if (a->announced && del >= 0)
+			audit_rules_retire();
 	}
 	const char *mode = a->mode == READER_MCAST ? "multicast reader" : "audit-pid reader";
 	if (a->enobufs && st->state == SOURCE_OK)

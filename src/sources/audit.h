@@ -5,10 +5,14 @@
  * files that let a later run undo what a SIGKILLed run left behind.
  *
  * Every rule we add carries the key "procimage-<our pid>", so concurrent runs
- * never delete each other's rules: a rule is stale only when its pid is dead.
- * Each run that changes host settings writes /run/procimage/audit/<pid> with
- * the settings it found *before any procimage run changed them*; the last
- * live run restores them, and a later start restores them for a dead one.
+ * never delete each other's rules: a rule is stale only when its owner is
+ * dead. Before its first rule a run announces it in /run/procimage/rules/<pid>
+ * (a host session, core/hostsess.h, with the owner's start time), removed
+ * once its rules are gone. Each run that changes host settings writes
+ * /run/procimage/audit/<pid> with the settings it found *before any
+ * procimage run changed them*; the last live run restores them. What a
+ * killed run left is undone by the next start of any command
+ * (sources/leftovers.h).
  */
 #ifndef PROCIMAGE_AUDIT_H
 #define PROCIMAGE_AUDIT_H
@@ -17,7 +21,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define AUDIT_KEY_PREFIX "procimage-"
+#define AUDIT_KEY_PREFIX   "procimage-"
+#define AUDIT_SESSION_KIND "audit" /* host sessions: settings to restore */
+#define AUDIT_RULES_KIND   "rules" /* host sessions: keyed rules held */
 
 struct audit_host {
 	uint32_t enabled, failure, pid, rate_limit, backlog_limit, lost, backlog;
@@ -32,7 +38,8 @@ void auditctl_close(int fd);
  * registered as the audit pid (checked against the kernel's ack). fd or -errno. */
 int auditctl_open_mcast(int rcvbuf);
 int auditctl_open_unicast(int rcvbuf);
-/* What an errno from audit means here, in words. */
+/* What an errno from audit means here, in words: for EPERM the real cause
+ * (capability not held, or held in a pid namespace audit refuses). */
 const char *audit_errstr(int e);
 /* AUDIT_GET. 0 or -errno. */
 int auditctl_status(int fd, struct audit_host *h);
@@ -48,14 +55,20 @@ int auditctl_del_rules(int fd, const char *key, int32_t pid);
 /* Delete the rules keyed procimage-N of every N that is no longer a live
  * procimage process. Number deleted, or -errno. */
 int auditctl_del_stale_rules(int fd);
-/* Is pid a live procimage process? */
+struct audit_stale {
+	pid_t owner;	/* the dead run of the key procimage-<owner> */
+	int32_t target; /* the rule's pid field (0 if none) */
+};
+/* The keyed rules whose owner is dead, without deleting them. Count, or
+ * -errno. */
+int auditctl_list_stale(int fd, struct audit_stale *out, int max);
+/* Is pid a live procimage process (judged by its name)? */
 int audit_pid_is_procimage(pid_t pid);
 /* "procimage-123" -> 123; -1 when the key is not one of ours. */
 pid_t audit_key_owner(const char *key);
 
-/* Session files. dir NULL = $PROCIMAGE_RUN_DIR or /run/procimage/audit. */
+/* Settings sessions (kind "audit"). */
 struct audit_session {
-	char dir[200];
 	int lockfd;
 	struct audit_host orig; /* the host before any procimage run changed it */
 	int have_orig;
@@ -69,5 +82,11 @@ int audit_session_begin(struct audit_session *s, int fd, const struct audit_host
 int audit_session_end(struct audit_session *s);
 /* Restore enabled and backlog settings to s->orig. */
 int audit_session_restore(const struct audit_session *s, int fd);
+/* "enabled=N backlog_limit=N backlog_wait_time=N" -> h. 0 or -EINVAL. */
+int audit_host_parse(const char *payload, struct audit_host *h);
+/* Announce our keyed rules before adding the first one; retire the
+ * announcement once they are deleted. */
+int audit_rules_announce(void);
+void audit_rules_retire(void);
 
 #endif

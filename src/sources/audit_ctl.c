@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "core/hostsess.h"
+#include "core/privs.h"
 
 #define REPLY_TIMEOUT_MS 1000
 #define MAX_LISTED	 512
@@ -214,12 +216,7 @@ pid_t audit_key_owner(const char *key)
 
 int audit_pid_is_procimage(pid_t pid)
 {
-	char path[64], comm[32];
-
-	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	return slurp(AT_FDCWD, path, comm, sizeof(comm)) > 0 && strncmp(comm, "procimage", 9) == 0;
+	return hs_owner_alive(pid, 0, 0) == HS_ALIVE;
 }
 
 /* Delete listed rules chosen by `want`. */
@@ -262,17 +259,71 @@ int auditctl_del_rules(int fd, const char *key, int32_t pid)
 	return del_matching(fd, want_key_pid, &kp);
 }
 
+struct owners {
+	struct hs_entry e[HS_MAX];
+	int n;
+};
+
+/* Is the owner of a keyed rule dead? Its announcement (with its start
+ * time) decides; without one, a live procimage of that pid counts as it. */
+static int owner_dead(pid_t owner, const struct owners *known)
+{
+	if (owner <= 0 || owner == getpid())
+		return 0;
+	for (int i = 0; i < known->n; i++)
+		if (known->e[i].pid == owner)
+			return known->e[i].alive == HS_DEAD;
+	return !audit_pid_is_procimage(owner);
+}
+
 static int want_stale(const char *key, int32_t pid, const void *ctx)
 {
-	pid_t owner = audit_key_owner(key);
 	(void)pid;
-	(void)ctx;
-	return owner > 0 && owner != getpid() && !audit_pid_is_procimage(owner);
+	return owner_dead(audit_key_owner(key), ctx);
 }
 
 int auditctl_del_stale_rules(int fd)
 {
-	return del_matching(fd, want_stale, NULL);
+	struct owners *known = calloc(1, sizeof(*known));
+	int rc;
+
+	if (!known)
+		return -ENOMEM;
+	known->n = hs_list(AUDIT_RULES_KIND, known->e, HS_MAX);
+	if (known->n < 0)
+		known->n = 0;
+	rc = del_matching(fd, want_stale, known);
+	free(known);
+	return rc;
+}
+
+int auditctl_list_stale(int fd, struct audit_stale *out, int max)
+{
+	struct audit_rule_data **rules = calloc(MAX_LISTED, sizeof(*rules));
+	struct owners *known = calloc(1, sizeof(*known));
+	int n, found = 0;
+	char key[128];
+	int32_t pid;
+
+	if (!rules || !known) {
+		free(rules);
+		free(known);
+		return -ENOMEM;
+	}
+	known->n = hs_list(AUDIT_RULES_KIND, known->e, HS_MAX);
+	if (known->n < 0)
+		known->n = 0;
+	n = list_rules(fd, rules, MAX_LISTED);
+	for (int i = 0; i < n; i++) {
+		rule_key(rules[i], key, sizeof(key), &pid);
+		pid_t owner = audit_key_owner(key);
+		if (owner_dead(owner, known) && found < max)
+			out[found++] = (struct audit_stale){.owner = owner, .target = pid};
+		free(rules[i]);
+	}
+	free(rules);
+	free(known);
+	return n < 0 ? n : found;
 }
 
 /* A non-blocking audit socket with a receive buffer of rcvbuf bytes (beyond
@@ -359,7 +410,7 @@ const char *audit_errstr(int e)
 	switch (e) {
 	case EPERM:
 	case EACCES:
-		return "needs CAP_AUDIT_CONTROL (and CAP_AUDIT_READ for the multicast reader)";
+		return privs_audit_why(e);
 	case ECONNREFUSED:
 		return "audit does not work inside a user namespace (container)";
 	case EPROTONOSUPPORT:

@@ -1,109 +1,48 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Audit session files (see audit.h): one file per run that changed the
- * host's audit settings, holding the settings as they were before any
- * procimage run touched them. The directory is locked (flock) while a run
- * begins or ends, so two runs never both believe they are the last one.
- * A file whose pid is no longer a procimage process belongs to a run that
- * was SIGKILLed: its original settings are adopted, the file removed.
+ * Audit session files (see audit.h), kept as host sessions of kind "audit"
+ * (core/hostsess.h): one file per run that changed the host's audit
+ * settings, holding the settings as they were before any procimage run
+ * touched them ("enabled=N backlog_limit=N backlog_wait_time=N", then the
+ * owner's identity). A file whose owner is dead belongs to a run that was
+ * SIGKILLed: its original settings are adopted, the file removed; when no
+ * run is left, the start-up sweep (leftovers.c) restores them.
  */
 #include "sources/audit.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/fileio.h"
+#include "core/hostsess.h"
 
-static void session_dir(struct audit_session *s)
+int audit_host_parse(const char *payload, struct audit_host *h)
 {
-	const char *env = getenv("PROCIMAGE_RUN_DIR");
+	long long en = hs_get(payload, "enabled", -1), bl = hs_get(payload, "backlog_limit", -1),
+		  bw = hs_get(payload, "backlog_wait_time", -1);
 
-	snprintf(s->dir, sizeof(s->dir), "%s", env && *env ? env : "/run/procimage/audit");
-}
-
-static int lock_dir(struct audit_session *s)
-{
-	char path[256];
-	char *slash;
-
-	/* mkdir -p for the two levels we own. */
-	snprintf(path, sizeof(path), "%s", s->dir);
-	slash = strrchr(path, '/');
-	if (slash && slash != path) {
-		*slash = 0;
-		mkdir(path, 0700);
-	}
-	if (mkdir(s->dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/.lock", s->dir);
-	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (s->lockfd < 0)
-		return -errno;
-	while (flock(s->lockfd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return -errno;
+	if (en < 0 || bl < 0 || bw < 0)
+		return -EINVAL;
+	h->enabled = (uint32_t)en;
+	h->backlog_limit = (uint32_t)bl;
+	h->backlog_wait_time = (uint32_t)bw;
 	return 0;
-}
-
-static void unlock_dir(struct audit_session *s)
-{
-	if (s->lockfd >= 0)
-		close(s->lockfd);
-	s->lockfd = -1;
-}
-
-static int read_host(const char *path, struct audit_host *h)
-{
-	FILE *fp = fopen(path, "re");
-	int n;
-
-	if (!fp)
-		return -errno;
-	n = fscanf(fp, "enabled=%u backlog_limit=%u backlog_wait_time=%u", &h->enabled,
-		   &h->backlog_limit, &h->backlog_wait_time);
-	fclose(fp);
-	return n == 3 ? 0 : -EINVAL;
-}
-
-static int write_host(const char *path, const struct audit_host *h)
-{
-	FILE *fp = fopen_private(path);
-
-	if (!fp)
-		return -errno;
-	fprintf(fp, "enabled=%u backlog_limit=%u backlog_wait_time=%u\n", h->enabled,
-		h->backlog_limit, h->backlog_wait_time);
-	return fclose(fp) ? -errno : 0;
 }
 
 /* Walk the session files: adopt an original from a live run (preferred) or
  * a dead one, remove dead ones, count live ones other than us. */
 static void scan_sessions(struct audit_session *s)
 {
-	DIR *d = opendir(s->dir);
-	struct dirent *e;
-	char path[512];
+	struct hs_entry e[HS_MAX];
 	struct audit_host h;
-	int from_live = 0;
+	int from_live = 0, n = hs_list(AUDIT_SESSION_KIND, e, HS_MAX);
 
 	s->others_alive = 0;
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == getpid())
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", s->dir, e->d_name);
-		int alive = audit_pid_is_procimage((pid_t)pid);
-		if (read_host(path, &h) == 0 && (!s->have_orig || (alive && !from_live))) {
+	for (int i = 0; i < n; i++) {
+		int alive = e[i].alive != HS_DEAD;
+		if (audit_host_parse(e[i].payload, &h) == 0 &&
+		    (!s->have_orig || (alive && !from_live))) {
 			s->orig = h;
 			s->have_orig = 1;
 			from_live = alive;
@@ -111,25 +50,23 @@ static void scan_sessions(struct audit_session *s)
 		if (alive)
 			s->others_alive++;
 		else
-			unlink(path);
+			hs_remove(AUDIT_SESSION_KIND, e[i].pid);
 	}
-	closedir(d);
 }
 
 int audit_session_begin(struct audit_session *s, int fd, const struct audit_host *now)
 {
-	char path[256];
+	char payload[128];
 	int rc;
 
 	(void)fd;
 	memset(s, 0, sizeof(*s));
-	s->lockfd = -1;
-	session_dir(s);
-	rc = lock_dir(s);
-	if (rc) {
+	s->lockfd = hs_lock(AUDIT_SESSION_KIND, 1);
+	if (s->lockfd < 0) {
+		rc = s->lockfd;
 		s->orig = *now;
 		s->have_orig = 1;
-		unlock_dir(s);
+		s->lockfd = -1;
 		return rc;
 	}
 	scan_sessions(s);
@@ -137,26 +74,25 @@ int audit_session_begin(struct audit_session *s, int fd, const struct audit_host
 		s->orig = *now;
 		s->have_orig = 1;
 	}
-	snprintf(path, sizeof(path), "%s/%d", s->dir, (int)getpid());
-	rc = write_host(path, &s->orig);
-	unlock_dir(s);
+	snprintf(payload, sizeof(payload), "enabled=%u backlog_limit=%u backlog_wait_time=%u",
+		 s->orig.enabled, s->orig.backlog_limit, s->orig.backlog_wait_time);
+	rc = hs_write(AUDIT_SESSION_KIND, payload);
+	hs_unlock(s->lockfd);
+	s->lockfd = -1;
 	return rc;
 }
 
 int audit_session_end(struct audit_session *s)
 {
-	char path[256];
 	struct audit_session cur = *s;
-	int rc;
+	int lk = hs_lock(AUDIT_SESSION_KIND, 0);
 
-	snprintf(path, sizeof(path), "%s/%d", s->dir, (int)getpid());
-	rc = lock_dir(&cur);
-	unlink(path);
-	if (rc == 0) {
+	hs_remove(AUDIT_SESSION_KIND, getpid());
+	if (lk >= 0) {
 		cur.have_orig = 1; /* keep ours: only count the others */
 		scan_sessions(&cur);
 	}
-	unlock_dir(&cur);
+	hs_unlock(lk);
 	s->others_alive = cur.others_alive;
 	return cur.others_alive == 0;
 }
@@ -167,4 +103,25 @@ int audit_session_restore(const struct audit_session *s, int fd)
 	int rc2 = auditctl_set_enabled(fd, s->orig.enabled);
 
 	return rc ? rc : rc2;
+}
+
+int audit_rules_announce(void)
+{
+	char payload[64];
+	int lk = hs_lock(AUDIT_RULES_KIND, 1), rc;
+
+	if (lk < 0)
+		return lk;
+	snprintf(payload, sizeof(payload), "key=" AUDIT_KEY_PREFIX "%d", (int)getpid());
+	rc = hs_write(AUDIT_RULES_KIND, payload);
+	hs_unlock(lk);
+	return rc;
+}
+
+void audit_rules_retire(void)
+{
+	int lk = hs_lock(AUDIT_RULES_KIND, 0);
+
+	hs_remove(AUDIT_RULES_KIND, getpid());
+	hs_unlock(lk);
 }

@@ -316,8 +316,8 @@ static int count_fds(int dirfd, const char *rel)
 
 	if (!d)
 		return -errno;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
+	while ((de = readdir(d))) /* descriptors only: a foreign tree may hold more */
+		if (de->d_name[0] && !de->d_name[strspn(de->d_name, "0123456789")])
 			n++;
 	closedir(d);
 	return n;

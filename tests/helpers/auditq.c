@@ -7,6 +7,8 @@
  *   auditq delkey K delete every rule whose key is K (test cleanup)
  *   auditq enable N set enabled to N (test cleanup)
  *   auditq backlog LIMIT WAIT  set backlog_limit and backlog_wait_time (test cleanup)
+ *   auditq addrule PID KEY  add an exit rule for getppid of PID (native arch)
+ *                   keyed KEY: plants a rule as a killed run would leave it
  *   auditq hold     stand in for auditd: register as the audit pid, drain
  *                   records until SIGTERM/SIGINT, then unregister
  *   auditq prime    enable audit once and restore the previous value, so
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int seq;
@@ -177,7 +180,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2 || argc > 4) {
 		fprintf(stderr, "usage: auditq rules|status|prime|hold|delkey KEY|enable N|backlog "
-				"LIMIT WAIT\n");
+				"LIMIT WAIT|addrule PID KEY\n");
 		return 2;
 	}
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
@@ -215,6 +218,28 @@ int main(int argc, char **argv)
 					 .backlog_limit = (uint32_t)atoi(argv[2]),
 					 .backlog_wait_time = (uint32_t)atoi(argv[3])};
 		rc = nl_send(fd, AUDIT_SET, NLM_F_ACK, &s, sizeof(s));
+		if (!rc)
+			rc = nl_recv(fd, 0, NULL);
+	} else if (!strcmp(argv[1], "addrule") && argc == 4) {
+		static char rb[sizeof(struct audit_rule_data) + 256];
+		struct audit_rule_data *r = (struct audit_rule_data *)rb;
+		size_t kl = strlen(argv[3]) < 255 ? strlen(argv[3]) : 255;
+		r->flags = AUDIT_FILTER_EXIT;
+		r->action = AUDIT_ALWAYS;
+		r->mask[SYS_getppid / 32] |= 1u << (SYS_getppid % 32);
+#if defined(__aarch64__)
+		r->fields[0] = AUDIT_ARCH, r->values[0] = AUDIT_ARCH_AARCH64;
+#else
+		r->fields[0] = AUDIT_ARCH, r->values[0] = AUDIT_ARCH_X86_64;
+#endif
+		r->fields[1] = AUDIT_PID, r->values[1] = (uint32_t)atoi(argv[2]);
+		r->fields[2] = AUDIT_FILTERKEY, r->values[2] = (uint32_t)kl;
+		for (int i = 0; i < 3; i++)
+			r->fieldflags[i] = AUDIT_EQUAL;
+		r->field_count = 3;
+		memcpy(r->buf, argv[3], kl);
+		r->buflen = (uint32_t)kl;
+		rc = nl_send(fd, AUDIT_ADD_RULE, NLM_F_ACK, r, sizeof(*r) + kl);
 		if (!rc)
 			rc = nl_recv(fd, 0, NULL);
 	} else if (!strcmp(argv[1], "enable") && argc == 3) {

@@ -4,12 +4,21 @@
 # (empty: drained) -> deactivate leaves no process, no audit rule and no
 # state file. Also: a second --activate says it is already active, the
 # collector survives its shell (own session), settings as JSON, parameter
-# errors exit 2.
+# errors exit 2. --deactivate returns with the collector exited and reaped.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/syscall_lib.sh"
 need_root
 
 export PROCIMAGE_STATE_DIR="$TMP/state"
-AUDITQ="$BUILD_DIR/helpers/auditq"
+# A task forked before audit was ever enabled since boot has no audit
+# context, ever: prime audit (enable once, restore) before the workload
+# starts, as contrib/procimage-audit-boot.service does at boot; the audit
+# state is restored at exit.
+if A0=$("$AUDITQ" status 2>&1) && [ "$(audit_field enabled "$A0")" != 2 ]; then
+	need_audit
+else
+	echo "note: audit unreachable or locked ($A0): counts will be sampled"
+fi
 "$HELPERS/sysloop" 0 "$TMP/go" >"$TMP/sl.out" & W=$!; on_exit "kill -9 $W"
 for _ in $(seq 50); do [ -s "$TMP/sl.out" ] && break; sleep 0.1; done
 on_exit "\"$PROCIMAGE\" sys-cost --deactivate"
@@ -27,7 +36,7 @@ assert_eq "$rc" 2 "non-numeric threshold"
 # Activate from a subshell that then exits: the collector must survive it.
 ( "$PROCIMAGE" sys-cost --activate="pid=$W,verbose=0" >"$TMP/act" ) || fail "activate: $(cat "$TMP/act")"
 grep -q "sys-cost activated" "$TMP/act" || fail "activation message: $(cat "$TMP/act")"
-C=$(cat "$TMP/state/sys-cost/pid")
+C=$(cut -d" " -f1 "$TMP/state/sys-cost/pid")
 kill -0 "$C" || fail "collector $C not running"
 [ "$(ps -o sid= -p "$C" | tr -d ' ')" != "$(ps -o sid= -p $$ | tr -d ' ')" ] ||
 	fail "collector is in the session of the shell that started it"
@@ -60,13 +69,9 @@ assert_eq "$(jget "$TMP/r2.json" 'sum(s["count"] for s in d["syscalls"])')" 0 "s
 
 "$PROCIMAGE" sys-cost --deactivate >"$TMP/deact" || fail "deactivate"
 grep -q "sys-cost deactivated" "$TMP/deact" || fail "deactivate message"
-for _ in $(seq 20); do
-	st=$(ps -o stat= -p "$C" 2>/dev/null | tr -d ' ')
-	[ -z "$st" ] || [ "${st:0:1}" = Z ] && break
-	sleep 0.1
-done
-[ -z "$st" ] || [ "${st:0:1}" = Z ] || fail "collector $C still running (state $st)"
-ok "no collector process"
+st=$(ps -o stat= -p "$C" 2>/dev/null | tr -d ' ')
+[ -z "$st" ] || fail "collector $C still there when --deactivate returned (state $st)"
+ok "no collector process (exited and reaped)"
 "$AUDITQ" rules 2>/dev/null | grep -q "key=procimage-$C\$" && fail "audit rule of the collector left behind"
 ok "no audit rule"
 [ -e "$TMP/state" ] && fail "state left behind: $(find "$TMP/state")"
