@@ -276,8 +276,7 @@ static int finish(struct run *r, struct run_opts *o, const struct record_cfg *c,
 	if (store_close(w, run_ended_ns(r), err, sizeof(err)) && !t->failed)
 		fprintf(stderr, "procimage record: writing '%s' failed: %s\n", c->path, err);
 	else if (!t->failed && rc == 0 && (rc = run_exit_code(r)) == EXIT_NOTARGET)
-		fprintf(stderr,
-			"procimage record: no such process: none of the given pids exists\n");
+		fprintf(stderr, "procimage record: %s\n", targets_none_matched(&o->targets));
 	if (t->failed)
 		rc = 1;
 	if (rc == 0 && c->nlive && report_write(o, live_report, r))
