@@ -142,12 +142,10 @@ int image_cmd_run(int argc, char **argv, const char *image, const char *help)
 		o.targets.all = 1; /* sched is host-wide by default */
 	}
 	if (!o.duration_set && o.interval_ns > o.duration_ns) {
-		char d[32];
-		duration_format(o.duration_ns, d, sizeof(d));
 		snprintf(o.err, sizeof(o.err),
-			 "-i is longer than the default duration (%s): no interval would end "
+			 "-i is longer than the default duration (%llus): no interval would end "
 			 "within the run; give -d as long as -i or more",
-			 d);
+			 (unsigned long long)(o.duration_ns / NS_PER_S));
 		return opts_free(&o), usage_error(&o);
 	}
 	struct run *r = run_new(&o, names, 1);
