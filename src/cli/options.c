@@ -427,7 +427,10 @@ static int output_named(const struct run_opts *o, const char *path, const char *
 	char dir[4096];
 	struct stat st;
 
-	snprintf(dir, sizeof(dir), "%.*s", !slash ? 1 : slash == path ? 1 : (int)(slash - path),
+	snprintf(dir, sizeof(dir), "%.*s",
+		 !slash		 ? 1
+		 : slash == path ? 1
+				 : (int)(slash - path),
 		 !slash ? "." : path);
 	return strlen(in->name) == strlen(slash ? slash + 1 : path) + strlen(suffix) &&
 	       !strncmp(in->name, slash ? slash + 1 : path, strlen(in->name) - strlen(suffix)) &&

@@ -29,10 +29,13 @@ static const char help[] =
     "                    an offset back from its end (-30s), or a wall-clock time\n"
     "                    (2026-11-22T10:00:00Z, @EPOCH_SECONDS)\n"
     "  TARGETS           -p PID[,PID..], --comm REGEX: only records of these tasks\n"
-    "  --info            print what the recording holds (time span, records, sources)\n"
-    "  -f prom -o FILE   written atomically (temp file + rename), for node_exporter\n"
-    "exit status: 0 ok, 1 failure, 2 bad usage or not a (readable) recording,\n"
-    "             3 no record of the given pids in the window\n";
+    "  --info            print what the recording holds (time span, records, sources;\n"
+    "                    -f json: as one object)\n"
+    "  -o OUT            the report, replaced whole once complete (so -f prom suits\n"
+    "                    node_exporter); never the recording itself (exit 2)\n"
+    "exit status: 0 ok, 1 failure, 2 bad usage, not a (readable) recording, or -o\n"
+    "             naming it; 3 nothing matched: no record of the targets, or none\n"
+    "             in the window (--from past the end)\n";
 
 enum { OPT_FROM = OPTS_EXTRA_BASE, OPT_TO, OPT_INFO };
 
@@ -288,7 +291,8 @@ static int nothing_matched(struct run_opts *o, const struct report_cfg *c,
 			 "%.3f s%s); give a window within it, e.g. --from -%.0fs",
 			 c->from ? " --from " : "", c->from ? c->from : "", c->to ? " --to " : "",
 			 c->to ? c->to : "", c->path, span,
-			 c->from_ns > end ? ": --from is past its end" : "", span > 1 ? span / 2 : 1);
+			 c->from_ns > end ? ": --from is past its end" : "",
+			 span > 1 ? span / 2 : 1);
 		return EXIT_NOTARGET;
 	}
 	if (targets_empty(t) || t->all || p->matched)
@@ -424,7 +428,8 @@ static int print_info(struct run_opts *o, const char *path)
 	struct info_ctx x = {.path = path};
 
 	if (o->fmt != OUT_TEXT && o->fmt != OUT_JSON) {
-		fprintf(stderr, "procimage %s: --info prints text or json: use -f text or -f json\n",
+		fprintf(stderr,
+			"procimage %s: --info prints text or json: use -f text or -f json\n",
 			o->cmd);
 		return EXIT_USAGE;
 	}

@@ -183,7 +183,7 @@ void safe_out_discard(FILE *fp)
 static int renamable_later(const struct stat *dir, const struct stat *old, int existed)
 {
 	uid_t uid = geteuid();
-	mode_t need = dir->st_uid == uid   ? S_IWUSR | S_IXUSR
+	mode_t need = dir->st_uid == uid	 ? S_IWUSR | S_IXUSR
 		      : dir->st_gid == getegid() ? S_IWGRP | S_IXGRP
 						 : S_IWOTH | S_IXOTH;
 
@@ -194,7 +194,7 @@ static int renamable_later(const struct stat *dir, const struct stat *old, int e
 }
 
 __attribute__((format(printf, 3, 4))) static int fail(struct safe_out_info *info, int e,
-							const char *fmt, ...)
+						      const char *fmt, ...)
 {
 	va_list ap;
 
@@ -245,8 +245,8 @@ static int open_temp(struct safe_out *s, mode_t mode)
 	}
 	for (int tries = 0; tries < 8; tries++) {
 		temp_name(s);
-		s->fd = openat(s->dirfd, s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			       mode);
+		s->fd = openat(s->dirfd, s->tmp,
+			       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (s->fd >= 0 || errno != EEXIST)
 			break;
 	}
@@ -289,12 +289,12 @@ FILE *safe_out_open(const char *path, mode_t mode, unsigned flags, FILE **owner,
 		goto fail;
 	}
 	s->regular = !info->existed || S_ISREG(st.st_mode);
-	s->in_place = (flags & SAFE_OUT_STREAM) || !s->regular ||
-		      !renamable_later(&dst, &st, info->existed);
+	s->in_place =
+	    (flags & SAFE_OUT_STREAM) || !s->regular || !renamable_later(&dst, &st, info->existed);
 	if (s->in_place) {
 		int trunc = (flags & SAFE_OUT_STREAM) && s->regular ? O_TRUNC : 0;
-		s->fd = openat(s->dirfd, s->name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | trunc,
-			       mode);
+		s->fd = openat(s->dirfd, s->name,
+			       O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | trunc, mode);
 		s->created = s->fd >= 0 && !info->existed;
 		s->truncated = trunc != 0;
 	} else if (open_temp(s, mode) == 0) {

@@ -38,14 +38,14 @@ DIR *opendir_at(int dirfd, const char *name, int flags);
 #define SAFE_OUT_STREAM 1u /* write the target in place from the start (O_TRUNC) */
 
 struct safe_out_info {
-	int existed;	   /* the target existed when opened */
-	dev_t dev;	   /* its device and inode then (existed) */
+	int existed; /* the target existed when opened */
+	dev_t dev;   /* its device and inode then (existed) */
 	ino_t ino;
-	dev_t dir_dev;	   /* the directory it is in */
+	dev_t dir_dev; /* the directory it is in */
 	ino_t dir_ino;
-	char name[256];	   /* its name there */
-	int in_place;	   /* written in place, not replaced */
-	char why[160];	   /* on failure: what is wrong with the path */
+	char name[256]; /* its name there */
+	int in_place;	/* written in place, not replaced */
+	char why[160];	/* on failure: what is wrong with the path */
 };
 
 /* The FILE for path (NULL with errno set and info->why filled: a missing
