@@ -115,8 +115,7 @@ static void follow_banner(struct run *r, FILE *fp)
 static int finish(struct exits_cli *c, int rc)
 {
 	if (rc == 0 && (rc = run_exit_code(c->run)) == EXIT_NOTARGET)
-		fprintf(stderr,
-			"procimage exits: no such process: none of the given pids exists\n");
+		fprintf(stderr, "procimage exits: %s\n", targets_none_matched(&c->o->targets));
 	if (rc == 0 && c->o->follow) {
 		exits_flush(c->img, c->fp, c->o->fmt, clock_mono_ns(), 1);
 		check_write(c);

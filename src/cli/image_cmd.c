@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/store_cmd.h"
+#include "core/clock.h"
 #include "core/run.h"
 #include "render/flamegraph.h"
 #include "render/folded.h"
@@ -91,11 +92,13 @@ static int write_graph(struct run *r, struct run_opts *o, const char *image)
 	rc = o->fmt == OUT_SVG ? flamegraph_write_svg_ex(fp, agg, &fo)
 			       : stack_agg_write_folded(agg, fp);
 	stack_agg_free(agg);
-	if (opts_close_output(o, fp))
-		rc = rc ? rc : -EIO; /* o->err says what failed */
-	else if (rc)
+	if (rc) { /* -o keeps what it had */
+		opts_abort_output(o, fp);
 		snprintf(o->err, sizeof(o->err), "cannot write the report to '%s': %s",
 			 o->output ? o->output : "stdout", strerror(-rc));
+	} else if (opts_close_output(o, fp)) {
+		rc = -EIO; /* o->err says what failed */
+	}
 	if (rc)
 		return fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err), 1;
 	return 0;
@@ -138,6 +141,13 @@ int image_cmd_run(int argc, char **argv, const char *image, const char *help)
 		}
 		o.targets.all = 1; /* sched is host-wide by default */
 	}
+	if (!o.duration_set && o.interval_ns > o.duration_ns) {
+		snprintf(o.err, sizeof(o.err),
+			 "-i is longer than the default duration (%llus): no interval would end "
+			 "within the run; give -d as long as -i or more",
+			 (unsigned long long)(o.duration_ns / NS_PER_S));
+		return opts_free(&o), usage_error(&o);
+	}
 	struct run *r = run_new(&o, names, 1);
 	if (!r)
 		return fprintf(stderr, "procimage %s: %s\n", o.cmd, o.err), opts_free(&o), 1;
@@ -150,8 +160,7 @@ int image_cmd_run(int argc, char **argv, const char *image, const char *help)
 	}
 	rc = run_loop(r);
 	if (rc == 0 && (rc = run_exit_code(r)) == EXIT_NOTARGET)
-		fprintf(stderr, "procimage %s: no such process: none of the given pids exists\n",
-			o.cmd);
+		fprintf(stderr, "procimage %s: %s\n", o.cmd, targets_none_matched(&o.targets));
 	if (rc == 0)
 		rc = write_report(r, &o, image);
 	if (o.stats)

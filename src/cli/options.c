@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -201,6 +202,60 @@ static int parse_count(struct run_opts *o, const char *name, const char *arg, in
 	return 0;
 }
 
+/* The last -o used to win: `record -o A.db --report x -f json -o x.json`
+ * wrote the recording into x.json. */
+static int output_twice(struct run_opts *o, const char *arg)
+{
+	if (o->cmd && !strcmp(o->cmd, "record"))
+		snprintf(o->err, sizeof(o->err),
+			 "-o given twice ('%.100s', then '%.100s'): record's -o is the recording, "
+			 "and a --report goes to stdout: keep one -o and redirect the report "
+			 "(> %.100s)",
+			 o->output, arg, arg);
+	else
+		snprintf(o->err, sizeof(o->err),
+			 "-o given twice ('%.200s', then '%.200s'): the report goes to one file: "
+			 "keep one -o",
+			 o->output, arg);
+	return EXIT_USAGE;
+}
+
+/* Whether -o is a report this command writes (record's is its store, and
+ * watch refuses -o with its own advice). */
+static int output_is_report(const struct run_opts *o)
+{
+	return o->output && strcmp(o->output, "-") && o->cmd && strcmp(o->cmd, "record") &&
+	       strcmp(o->cmd, "watch");
+}
+
+/* ns as the CLI spells it ("5s", "1500ms"), to be pasted back. */
+static void cli_duration(uint64_t ns, char *buf, size_t len)
+{
+	if (ns % NS_PER_S == 0)
+		snprintf(buf, len, "%llus", (unsigned long long)(ns / NS_PER_S));
+	else if (ns % NS_PER_MS == 0)
+		snprintf(buf, len, "%llums", (unsigned long long)(ns / NS_PER_MS));
+	else
+		snprintf(buf, len, "%lluus", (unsigned long long)(ns / 1000));
+}
+
+/* A run shorter than one interval ends before its first interval does:
+ * -d 1s -i 5s reported 0% CPU for a busy process. */
+static int check_interval(struct run_opts *o)
+{
+	char d[32], i[32];
+
+	if (!o->duration_set || o->interval_ns <= o->duration_ns)
+		return 0;
+	cli_duration(o->duration_ns, d, sizeof(d));
+	cli_duration(o->interval_ns, i, sizeof(i));
+	snprintf(o->err, sizeof(o->err),
+		 "the interval (%s%s) is longer than --duration %s: no interval would end "
+		 "within the run; give -d %s or more, or a shorter -i",
+		 i, o->interval_set ? "" : ", the default", d, i);
+	return EXIT_USAGE;
+}
+
 static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 {
 	switch (c) {
@@ -237,6 +292,8 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 		o->fmt_set = 1;
 		return check_format(o, arg);
 	case 'o':
+		if (o->output && strcmp(o->output, arg))
+			return output_twice(o, arg);
 		o->output = arg;
 		return 0;
 	case OPT_PROC_ROOT:
@@ -324,7 +381,9 @@ int opts_parse_ex(struct run_opts *o, int argc, char **argv, const char *help, i
 			return rc;
 	}
 	*optind_out = optind;
-	return 0;
+	if ((rc = check_interval(o)))
+		return rc;
+	return output_is_report(o) ? opts_prepare_output(o) : 0;
 }
 
 int opts_parse(struct run_opts *o, int argc, char **argv, const char *help, int *optind_out)
@@ -332,17 +391,84 @@ int opts_parse(struct run_opts *o, int argc, char **argv, const char *help, int 
 	return opts_parse_ex(o, argc, argv, help, optind_out, NULL, NULL, NULL);
 }
 
-FILE *opts_open_output(struct run_opts *o)
+int opts_prepare_output(struct run_opts *o)
 {
 	FILE *fp;
 
+	if (o->out_fp || !o->output || !strcmp(o->output, "-"))
+		return 0;
+	fp = safe_out_open(o->output, o->fmt == OUT_PROM ? 0644 : 0600,
+			   o->follow ? SAFE_OUT_STREAM : 0, &o->out_fp, &o->out_info);
+	if (fp)
+		return 0;
+	snprintf(o->err, sizeof(o->err), "-o '%.200s' cannot be written: %s", o->output,
+		 o->out_info.why[0] ? o->out_info.why : strerror(errno));
+	return EXIT_USAGE;
+}
+
+FILE *opts_open_output(struct run_opts *o)
+{
 	if (!o->output || strcmp(o->output, "-") == 0)
 		return stdout;
-	fp = fopen_private(o->output);
-	if (!fp)
-		snprintf(o->err, sizeof(o->err), "cannot write '%s': %s", o->output,
-			 strerror(errno));
-	return fp;
+	if (!o->out_fp && opts_prepare_output(o))
+		return NULL;
+	return o->out_fp;
+}
+
+void opts_abort_output(struct run_opts *o, FILE *fp)
+{
+	(void)o;
+	if (!fp || fp == stdout)
+		return;
+	safe_out_discard(fp);
+	fclose(fp);
+}
+
+/* Is -o the file name (which need not exist) in the directory of path? */
+static int output_named(const struct run_opts *o, const char *path, const char *suffix)
+{
+	const struct safe_out_info *in = &o->out_info;
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%.*s",
+		 !slash		 ? 1
+		 : slash == path ? 1
+				 : (int)(slash - path),
+		 !slash ? "." : path);
+	return strlen(in->name) == strlen(slash ? slash + 1 : path) + strlen(suffix) &&
+	       !strncmp(in->name, slash ? slash + 1 : path, strlen(in->name) - strlen(suffix)) &&
+	       !strcmp(in->name + strlen(in->name) - strlen(suffix), suffix) &&
+	       stat(dir, &st) == 0 && st.st_dev == in->dir_dev && st.st_ino == in->dir_ino;
+}
+
+int opts_output_is(const struct run_opts *o, const char *path)
+{
+	/* SQLite's side files sit next to the database, as it resolves it */
+	static const char *const side[] = {"", "-wal", "-shm", "-journal"};
+	char buf[4200], *real;
+	struct stat st;
+
+	if (!o->out_fp && !o->out_info.name[0])
+		return 0;
+	real = realpath(path, NULL);
+	for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+		for (int k = 0; k < 2; k++) {
+			const char *p = k ? real : path;
+			if (!p)
+				continue;
+			snprintf(buf, sizeof(buf), "%s%s", p, side[i]);
+			if ((o->out_info.existed && stat(buf, &st) == 0 &&
+			     st.st_dev == o->out_info.dev && st.st_ino == o->out_info.ino) ||
+			    output_named(o, p, side[i])) {
+				free(real);
+				return 1;
+			}
+		}
+	}
+	free(real);
+	return 0;
 }
 
 int opts_close_output(struct run_opts *o, FILE *fp)
@@ -354,6 +480,8 @@ int opts_close_output(struct run_opts *o, FILE *fp)
 		err = errno ? errno : EIO;
 	else if (ferror(fp)) /* an earlier write failed; its errno is gone */
 		err = EIO;
+	if (err && fp != stdout)
+		safe_out_discard(fp); /* FILE keeps what it had */
 	if (fp != stdout && fclose(fp) && !err)
 		err = errno ? errno : EIO;
 	if (!err)
@@ -365,5 +493,6 @@ int opts_close_output(struct run_opts *o, FILE *fp)
 
 void opts_free(struct run_opts *o)
 {
+	opts_abort_output(o, o->out_fp); /* prepared, never written: FILE stays as it was */
 	targets_free(&o->targets);
 }

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <stdint.h>
 
+#include "core/fileio.h"
 #include "core/targets.h"
 #include "procimage/out.h"
 
@@ -37,6 +38,10 @@ struct run_opts {
 	unsigned stack_flags; /* PSTACK_* of sources/ptrace_stack.h */
 	int keep_running; /* do not stop when the named pids are gone (exits: evidence comes after)
 			   */
+	/* -o, opened by opts_parse before any run (see opts_prepare_output):
+	 * NULL again once written (or never opened: stdout, record's store). */
+	FILE *out_fp;
+	struct safe_out_info out_info;
 };
 
 /* Fill defaults (duration, interval, format, proc root from the environment). */
@@ -56,12 +61,30 @@ int opts_parse_ex(struct run_opts *o, int argc, char **argv, const char *help, i
  * (EXIT_USAGE) a -f value the command does not write, naming what it does
  * write and what to use instead; see fmt_rules in options.c. */
 int opts_parse_format(const char *s, enum out_format *f);
-/* Open -o FILE (0600, O_NOFOLLOW) or return stdout. NULL with err set. */
+/*
+ * -o FILE is a report (every command but record, whose -o is the recording,
+ * and watch): opts_parse opens it before anything runs, so a path that cannot
+ * be written fails at once (exit 2), not after the run. The report is
+ * written to a new file in the same directory that replaces FILE only when
+ * it is complete (fileio.h safe_out_open): a killed or failed run leaves
+ * FILE as it was. New files are mode 0600 (0644 for -f prom, which
+ * node_exporter reads as another user); a replaced file keeps its mode.
+ * -o given twice with different files is refused (exit 2).
+ */
+int opts_prepare_output(struct run_opts *o);
+/* The report's FILE (the one prepared, or stdout). NULL with err set. */
 FILE *opts_open_output(struct run_opts *o);
-/* Flush and (unless stdout) close what opts_open_output gave. 0, or 1 with
- * err set ("cannot write the report to 'FILE': No space left on device")
- * when anything written to it failed. */
+/* Flush and (unless stdout) close what opts_open_output gave: FILE now holds
+ * the report. 0, or 1 with err set ("cannot write the report to 'FILE': No
+ * space left on device") when anything written to it failed; FILE is then
+ * left as it was. */
 int opts_close_output(struct run_opts *o, FILE *fp);
+/* Close it without replacing FILE (a report that failed half way). */
+void opts_abort_output(struct run_opts *o, FILE *fp);
+/* Is -o the file at path (or one of its SQLite side files), whatever the
+ * links in between? Compared by device and inode. */
+int opts_output_is(const struct run_opts *o, const char *path);
+/* Also discards a prepared -o that was never written (an error path). */
 void opts_free(struct run_opts *o);
 
 #endif

@@ -29,7 +29,8 @@ static const char help[] =
     "process's stat, threads of processes that use CPU). Runs until -d ends, Ctrl-C\n"
     "or SIGTERM; commits at least every second, so a crash loses at most 1 s;\n"
     "SIGHUP commits at once.\n"
-    "  -o FILE           the recording (replaced if it exists; mode 0600)\n"
+    "  -o FILE           the recording (replaced if it exists; mode 0600); once: a\n"
+    "                    --report goes to stdout (redirect it)\n"
     "  -i INT            sampling interval (default 100ms for record)\n"
     "  --max-size SIZE   keep the file under SIZE (512k, 100M, 2G): oldest data goes\n"
     "  --max-age DUR     drop data older than DUR (e.g. 1h, 7d is 168h)\n"
@@ -276,8 +277,7 @@ static int finish(struct run *r, struct run_opts *o, const struct record_cfg *c,
 	if (store_close(w, run_ended_ns(r), err, sizeof(err)) && !t->failed)
 		fprintf(stderr, "procimage record: writing '%s' failed: %s\n", c->path, err);
 	else if (!t->failed && rc == 0 && (rc = run_exit_code(r)) == EXIT_NOTARGET)
-		fprintf(stderr,
-			"procimage record: no such process: none of the given pids exists\n");
+		fprintf(stderr, "procimage record: %s\n", targets_none_matched(&o->targets));
 	if (t->failed)
 		rc = 1;
 	if (rc == 0 && c->nlive && report_write(o, live_report, r))

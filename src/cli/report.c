@@ -9,6 +9,7 @@
  * the records before the images see them.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,13 @@ static const char help[] =
     "                    an offset back from its end (-30s), or a wall-clock time\n"
     "                    (2026-11-22T10:00:00Z, @EPOCH_SECONDS)\n"
     "  TARGETS           -p PID[,PID..], --comm REGEX: only records of these tasks\n"
-    "  --info            print what the recording holds (time span, records, sources)\n"
-    "  -f prom -o FILE   written atomically (temp file + rename), for node_exporter\n"
-    "exit status: 0 ok, 1 failure, 2 bad usage or not a (readable) recording,\n"
-    "             3 no record of the given pids in the window\n";
+    "  --info            print what the recording holds (time span, records, sources;\n"
+    "                    -f json: as one object)\n"
+    "  -o OUT            the report, replaced whole once complete (so -f prom suits\n"
+    "                    node_exporter); never the recording itself (exit 2)\n"
+    "exit status: 0 ok, 1 failure, 2 bad usage, not a (readable) recording, or -o\n"
+    "             naming it; 3 nothing matched: no record of the targets, or none\n"
+    "             in the window (--from past the end)\n";
 
 enum { OPT_FROM = OPTS_EXTRA_BASE, OPT_TO, OPT_INFO };
 
@@ -122,7 +126,7 @@ struct replay_ctx {
 	const struct image_ops *ops[RUN_MAX_IMAGES];
 	void *img[RUN_MAX_IMAGES];
 	int n;
-	uint64_t matched;
+	uint64_t matched, seen;
 	const struct store_info *in;
 	const char *name;
 	double duration_s;
@@ -142,6 +146,7 @@ static void consume(void *ctx, const struct record *r)
 {
 	struct replay_ctx *p = ctx;
 
+	p->seen++;
 	if (!wanted(&p->o->targets, r))
 		return;
 	if (r->key.tid || r->key.tgid)
@@ -254,13 +259,66 @@ static void fill_envelope(struct replay_ctx *p, const struct report_cfg *c)
 	}
 }
 
+/* -o is the recording being read (itself, a hard link, the file a
+ * symbolic link points to, or its WAL): writing the report would destroy
+ * it. Exit 2, said. */
+static int refuse_own_store(const struct run_opts *o, const char *path)
+{
+	if (!opts_output_is(o, path))
+		return 0;
+	fprintf(stderr,
+		"procimage %s: -o '%s' is the recording '%s' being read (or one of its SQLite "
+		"files): the report would "
+		"replace it; give another file for the report\n",
+		o->cmd, o->output, path);
+	return EXIT_USAGE;
+}
+
+/* Why a replay found nothing to report (exit 3): the window holds no
+ * record, or no record is of the targets. 0 when there is something. */
+static int nothing_matched(struct run_opts *o, const struct report_cfg *c,
+			   const struct replay_ctx *p)
+{
+	const struct store_info *in = p->in;
+	uint64_t end = in->ended_mono_ns ? in->ended_mono_ns : in->last_ns;
+	double span = end > in->started_mono_ns ? (double)(end - in->started_mono_ns) / 1e9 : 0;
+	const struct targets *t = &o->targets;
+
+	if (c->quiet_empty)
+		return 0;
+	if ((c->from || c->to) && !p->seen) {
+		snprintf(o->err, sizeof(o->err),
+			 "nothing matched: no record in the window%s%s%s%s of '%s' (it spans 0 to "
+			 "%.3f s%s); give a window within it, e.g. --from -%.0fs",
+			 c->from ? " --from " : "", c->from ? c->from : "", c->to ? " --to " : "",
+			 c->to ? c->to : "", c->path, span,
+			 c->from_ns > end ? ": --from is past its end" : "",
+			 span > 1 ? span / 2 : 1);
+		return EXIT_NOTARGET;
+	}
+	if (targets_empty(t) || t->all || p->matched)
+		return 0;
+	if (targets_only_pids(t))
+		snprintf(o->err, sizeof(o->err), "no record of the given pids in '%s'%s", c->path,
+			 c->from || c->to ? " in this window" : "");
+	else
+		snprintf(o->err, sizeof(o->err),
+			 "nothing matched: no record of a process matching %s--comm '%s' in '%s'%s",
+			 t->npids ? "the given pids or " : "", t->comm_src, c->path,
+			 c->from || c->to ? " in this window" : "");
+	return EXIT_NOTARGET;
+}
+
 int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns)
 {
 	struct replay_ctx p = {.o = o};
 	char err[512];
 	int code, rc;
-	struct store_reader *rd = store_open(c->path, err, sizeof(err), &code);
+	struct store_reader *rd;
 
+	if ((rc = refuse_own_store(o, c->path)))
+		return rc;
+	rd = store_open(c->path, err, sizeof(err), &code);
 	if (!rd)
 		return fprintf(stderr, "procimage %s: %s\n", o->cmd, err), code;
 	p.in = store_reader_info(rd);
@@ -274,11 +332,8 @@ int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns)
 		rc = create_images(&p, o, c);
 	if (!rc && (rc = store_replay(rd, c->from_ns, c->to_ns, consume, &p, err, sizeof(err))))
 		snprintf(o->err, sizeof(o->err), "%s", err);
-	if (!rc && targets_only_pids(&o->targets) && !p.matched && !c->quiet_empty) {
-		snprintf(o->err, sizeof(o->err), "no record of the given pids in '%s'%s", c->path,
-			 c->from || c->to ? " in this window" : "");
-		rc = EXIT_NOTARGET;
-	}
+	if (!rc)
+		rc = nothing_matched(o, c, &p);
 	if (!rc) {
 		fill_envelope(&p, c);
 		rc = o->fmt == OUT_PPROF ? stacks_pprof_report(o, p.n == 1 ? p.img[0] : NULL,
@@ -294,47 +349,102 @@ int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns)
 	return rc;
 }
 
+struct info_ctx {
+	const char *path;
+	struct store_reader *rd;
+};
+
+/* --info: what the recording holds, in text or JSON. */
+static void info_report(void *ctx, struct out *o)
+{
+	struct info_ctx *x = ctx;
+	const struct store_info *in = store_reader_info(x->rd);
+	uint64_t end = in->ended_mono_ns ? in->ended_mono_ns : in->last_ns;
+	uint64_t kinds[REC_KIND_COUNT] = {0}, bytes[REC_KIND_COUNT] = {0};
+	struct source_status src[SRC_COUNT];
+	char err[512], t0[40], imgs[sizeof(in->images)], *save = NULL;
+
+	clock_format_rfc3339(in->started_wall_ns, t0, sizeof(t0));
+	out_obj_open(o, NULL);
+	out_str(o, "schema", NULL, "procimage/1");
+	out_str(o, "recording", "recording %s", x->path);
+	out_str(o, "host", ": host %s", in->host);
+	out_str(o, "kernel", ", Linux %s\n", in->kernel);
+	out_str(o, "started", "  started %s", t0);
+	out_f64(o, "duration_s", ", %.2f s", (double)(end - in->started_mono_ns) / 1e9);
+	out_f64(o, "interval_ms", ", interval %g ms", (double)in->interval_ns / 1e6);
+	out_bool(o, "clean_end", NULL, in->clean_end);
+	out_text(o, ", %s\n", in->clean_end ? "ended cleanly" : "did not end cleanly");
+	out_u64(o, "records", "  %" PRIu64 " records", in->nrec);
+	if (in->nrec) {
+		out_f64(o, "first_record_s", " from %.3f s",
+			(double)(in->first_ns - in->started_mono_ns) / 1e9);
+		out_f64(o, "last_record_s", " to %.3f s\n",
+			(double)(in->last_ns - in->started_mono_ns) / 1e9);
+	} else {
+		out_null(o, "first_record_s", "");
+		out_null(o, "last_record_s", "\n");
+	}
+	out_str(o, "command", "  command: %s\n", in->command);
+	out_arr_open(o, "images"); /* empty: recorded for every image */
+	snprintf(imgs, sizeof(imgs), "%s", in->images);
+	for (char *t = strtok_r(imgs, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		out_str(o, NULL, NULL, t);
+	out_arr_close(o);
+	out_text(o, "  images: %s\n", in->images[0] ? in->images : "(all)");
+	if (store_kind_bytes(x->rd, kinds, bytes, err, sizeof(err)) == 0) {
+		out_obj_open(o, "records_by_kind");
+		out_text(o, "  records by kind (encoded bytes per record):");
+		for (int k = 0; k < REC_KIND_COUNT; k++) {
+			if (!kinds[k])
+				continue;
+			out_obj_open(o, record_kind_name(k));
+			out_text(o, " %s", record_kind_name(k));
+			out_u64(o, "records", " %" PRIu64, kinds[k]);
+			out_f64(o, "bytes_per_record", " (%.1f)",
+				(double)bytes[k] / (double)kinds[k]);
+			out_obj_close(o);
+		}
+		out_text(o, "\n");
+		out_obj_close(o);
+	} else {
+		out_null(o, "records_by_kind", "");
+		out_str(o, "records_by_kind_error", "  %s\n", err);
+	}
+	store_reader_sources(x->rd, src);
+	out_obj_open(o, "sources");
+	for (int s = 0; s < SRC_COUNT; s++) {
+		if (src[s].state == SOURCE_UNUSED)
+			continue;
+		source_status_out(o, record_source_name(s), &src[s]);
+		out_text(o, "  source %s: %s%s%s\n", record_source_name(s),
+			 source_state_name(src[s].state), src[s].reason[0] ? ": " : "",
+			 src[s].reason);
+	}
+	out_obj_close(o);
+	out_obj_close(o);
+}
+
 static int print_info(struct run_opts *o, const char *path)
 {
-	char err[512], t0[40];
-	int code;
-	struct store_reader *rd = store_open(path, err, sizeof(err), &code);
-	struct source_status src[SRC_COUNT];
+	char err[512];
+	int code, rc;
+	struct info_ctx x = {.path = path};
 
-	if (!rd)
-		return fprintf(stderr, "procimage %s: %s\n", o->cmd, err), code;
-	const struct store_info *in = store_reader_info(rd);
-	uint64_t end = in->ended_mono_ns ? in->ended_mono_ns : in->last_ns;
-	clock_format_rfc3339(in->started_wall_ns, t0, sizeof(t0));
-	printf("recording %s: host %s, Linux %s\n  started %s, %.2f s, interval %g ms, %s\n"
-	       "  %llu records from %.3f s to %.3f s\n  command: %s\n  images: %s\n",
-	       path, in->host, in->kernel, t0, (double)(end - in->started_mono_ns) / 1e9,
-	       (double)in->interval_ns / 1e6,
-	       in->clean_end ? "ended cleanly" : "did not end cleanly",
-	       (unsigned long long)in->nrec,
-	       in->nrec ? (double)(in->first_ns - in->started_mono_ns) / 1e9 : 0.0,
-	       in->nrec ? (double)(in->last_ns - in->started_mono_ns) / 1e9 : 0.0, in->command,
-	       in->images[0] ? in->images : "(all)");
-	uint64_t kinds[REC_KIND_COUNT] = {0}, bytes[REC_KIND_COUNT] = {0};
-	if (store_kind_bytes(rd, kinds, bytes, err, sizeof(err)) == 0) {
-		printf("  records by kind (encoded bytes per record):");
-		for (int k = 0; k < REC_KIND_COUNT; k++)
-			if (kinds[k])
-				printf(" %s %llu (%.1f)", record_kind_name(k),
-				       (unsigned long long)kinds[k],
-				       (double)bytes[k] / (double)kinds[k]);
-		printf("\n");
-	} else {
-		printf("  %s\n", err);
+	if (o->fmt != OUT_TEXT && o->fmt != OUT_JSON) {
+		fprintf(stderr,
+			"procimage %s: --info prints text or json: use -f text or -f json\n",
+			o->cmd);
+		return EXIT_USAGE;
 	}
-	store_reader_sources(rd, src);
-	for (int s = 0; s < SRC_COUNT; s++)
-		if (src[s].state != SOURCE_UNUSED)
-			printf("  source %s: %s%s%s\n", record_source_name(s),
-			       source_state_name(src[s].state), src[s].reason[0] ? ": " : "",
-			       src[s].reason);
-	store_reader_close(rd);
-	return 0;
+	if ((rc = refuse_own_store(o, path)))
+		return rc;
+	x.rd = store_open(path, err, sizeof(err), &code);
+	if (!x.rd)
+		return fprintf(stderr, "procimage %s: %s\n", o->cmd, err), code;
+	rc = report_write(o, info_report, &x); /* says why when it fails */
+	store_reader_close(x.rd);
+	return rc;
 }
 
 /* FILE and IMAGEs may come before the options, after them, or both. */
@@ -386,6 +496,11 @@ int cmd_report(int argc, char **argv)
 	if (!rc && first < nrest)
 		rc = EXIT_USAGE,
 		snprintf(o.err, sizeof(o.err), "unexpected argument '%s'", rest[first]);
+	if (!rc && o.targets.cgroup[0])
+		rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err),
+					  "--cgroup: a recording is filtered by -p PID or --comm "
+					  "REGEX; to keep one cgroup, record it with "
+					  "'procimage record --cgroup PATH'");
 	if (!rc && npos < 1)
 		rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err),
 					  "no recording: give the FILE made by"

@@ -2,16 +2,14 @@
 /*
  * Where a report goes and in which format (see store_cmd.h report_write):
  * text and JSON straight through the field API; prom, csv and html derived
- * from the JSON document. A prom file is written to a temporary file in the
- * same directory and renamed over -o, so node_exporter never reads half.
+ * from the JSON document. -o was opened before the run (options.h): the file
+ * appears whole when the report is complete, so node_exporter never reads
+ * half a prom file, and a report that fails half way leaves -o as it was.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/store_cmd.h"
 #include "render/jdoc.h"
@@ -30,30 +28,10 @@ static int render(enum out_format fmt, FILE *fp, const struct jv *doc)
 	}
 }
 
-/* Open a temp file next to path (for the atomic rename). */
-static FILE *open_temp(const char *path, char *tmp, size_t len)
-{
-	int fd;
-	FILE *fp;
-
-	snprintf(tmp, len, "%s.tmp.XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	fchmod(fd, 0644); /* node_exporter usually runs as another user */
-	fp = fdopen(fd, "w");
-	if (!fp) {
-		close(fd);
-		unlink(tmp);
-	}
-	return fp;
-}
-
 static int write_derived(struct run_opts *o, const char *json, size_t len)
 {
-	char err[128], tmp[4096];
+	char err[128];
 	struct jv *doc = jdoc_parse(json, len, err, sizeof(err));
-	int atomic = o->fmt == OUT_PROM && o->output && strcmp(o->output, "-");
 	FILE *fp;
 	int rc;
 
@@ -62,11 +40,8 @@ static int write_derived(struct run_opts *o, const char *json, size_t len)
 			 err);
 		return 1;
 	}
-	fp = atomic ? open_temp(o->output, tmp, sizeof(tmp)) : opts_open_output(o);
+	fp = opts_open_output(o);
 	if (!fp) {
-		if (atomic)
-			snprintf(o->err, sizeof(o->err), "cannot write next to '%s': %s", o->output,
-				 strerror(errno));
 		jdoc_free(doc);
 		return 1;
 	}
@@ -74,24 +49,13 @@ static int write_derived(struct run_opts *o, const char *json, size_t len)
 	if (ferror(fp)) /* a failed write (full disk): say why, not just EIO */
 		rc = -(errno ? errno : EIO);
 	jdoc_free(doc);
-	if (atomic && !rc && (fflush(fp) || fsync(fileno(fp))))
-		rc = -(errno ? errno : EIO);
 	if (rc) {
-		if (fp != stdout)
-			fclose(fp);
+		opts_abort_output(o, fp); /* -o keeps what it had */
 		snprintf(o->err, sizeof(o->err), "cannot write the report to '%s': %s",
 			 o->output && strcmp(o->output, "-") ? o->output : "stdout", strerror(-rc));
-	} else {
-		rc = opts_close_output(o, fp) ? -EIO : 0;
+		return 1;
 	}
-	if (atomic && !rc && rename(tmp, o->output)) {
-		rc = -errno;
-		snprintf(o->err, sizeof(o->err), "cannot write the report to '%s': %s", o->output,
-			 strerror(-rc));
-	}
-	if (atomic && rc)
-		unlink(tmp);
-	return rc ? 1 : 0;
+	return opts_close_output(o, fp);
 }
 
 /* The report in o->fmt. 0, or 1 with o->err set. */

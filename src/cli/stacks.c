@@ -350,9 +350,8 @@ static int run_stacks(struct run_opts *o, const struct sopts *s)
 		if (rc)
 			fprintf(stderr, "procimage stacks: %s\n", o->err);
 		else if ((rc = run_exit_code(r)) == EXIT_NOTARGET)
-			fprintf(
-			    stderr,
-			    "procimage stacks: no such process: none of the given pids exists\n");
+			fprintf(stderr, "procimage stacks: %s\n",
+				targets_none_matched(&o->targets));
 		else
 			rc = emit(r, o, s);
 	}

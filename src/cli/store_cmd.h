@@ -50,7 +50,8 @@ int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns);
 int parse_size(const char *s, uint64_t *out);
 
 /* Write the report of run_report-like fn in o->fmt to o->output: text and
- * JSON directly, prom/csv/html through the JSON document; prom atomically. */
+ * JSON directly, prom/csv/html through the JSON document; -o replaced whole
+ * when complete (options.h), left as it was when the report fails. */
 typedef void (*report_fn)(void *ctx, struct out *o);
 int report_write(struct run_opts *o, report_fn fn, void *ctx);
 /* A live run's report through report_write (the image commands use it for

@@ -160,8 +160,7 @@ static int run_syscall(struct run_opts *o)
 	}
 	rc = run_loop(r);
 	if (rc == 0 && (rc = run_exit_code(r)) == EXIT_NOTARGET)
-		fprintf(stderr, "procimage %s: no such process: none of the given pids exists\n",
-			o->cmd);
+		fprintf(stderr, "procimage %s: %s\n", o->cmd, targets_none_matched(&o->targets));
 	if (rc == 0)
 		rc = report(r, o);
 	if (o->stats)

@@ -517,8 +517,7 @@ static int run_once(struct watch *w)
 	if (rc == 0)
 		rc = run_exit_code(w->run);
 	if (rc == EXIT_NOTARGET)
-		fprintf(stderr,
-			"procimage watch: no such process: none of the given pids exists\n");
+		fprintf(stderr, "procimage watch: %s\n", targets_none_matched(&w->o.targets));
 	if (w->o.stats)
 		run_print_stats(w->run, stderr);
 	uint64_t spent = clock_mono_ns() - t0;

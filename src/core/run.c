@@ -45,6 +45,7 @@ struct run {
 	int nsinks;
 	struct record_sink self;
 	uint64_t started_mono, started_wall, ended_mono;
+	uint64_t last_tick_ns; /* a tick at or after this ends the run (its last interval) */
 	int ever_alive, ticks, hostwide;
 	struct rusage ru0;
 	uint32_t file_needs;
@@ -295,6 +296,8 @@ static void on_tick(void *ctx, uint64_t now, uint64_t expirations)
 			all_sources[s]->tick(r->src_state[s], now, &r->self);
 	r->ticks++;
 	run_dispatch(r, &tick);
+	if (r->last_tick_ns && now >= r->last_tick_ns)
+		loop_stop(r->loop);
 	/* Every named target gone: nothing more to see. */
 	if (targets_only_pids(&r->opts->targets) && r->ever_alive && !r->opts->children &&
 	    !r->opts->keep_running && procfs_get_stats(r->procfs)->alive == 0)
@@ -303,17 +306,24 @@ static void on_tick(void *ctx, uint64_t now, uint64_t expirations)
 
 int run_loop(struct run *r)
 {
+	uint64_t t0, iv = r->opts->interval_ns, n = r->opts->duration_ns / iv;
 	int rc;
 
-	loop_set_tick(r->loop, r->opts->interval_ns, on_tick, r);
+	loop_set_tick(r->loop, iv, on_tick, r);
 	/* A first sample at once: a baseline for rates, and exit 3 early. */
-	on_tick(r, clock_mono_ns(), 1);
+	t0 = clock_mono_ns();
+	on_tick(r, t0, 1);
 	if (targets_only_pids(&r->opts->targets) && !r->ever_alive) {
 		r->ended_mono = clock_mono_ns();
 		stop_sources(r);
 		return 0;
 	}
-	rc = loop_run(r->loop, r->started_mono + r->opts->duration_ns);
+	/* -d is whole intervals from that baseline (-d 10s -i 1s: 10): the
+	 * n-th tick ends the run. Counted from run_start, the sources' start-up
+	 * ate into the last one (9 intervals). The deadline, half an interval
+	 * later, only guards against a tick that never comes. */
+	r->last_tick_ns = t0 + n * iv - iv / 2;
+	rc = loop_run(r->loop, t0 + n * iv + iv / 2);
 	r->ended_mono = clock_mono_ns();
 	stop_sources(r);
 	if (rc < 0)
@@ -324,7 +334,11 @@ int run_loop(struct run *r)
 
 int run_exit_code(const struct run *r)
 {
-	if (targets_only_pids(&r->opts->targets) && !r->ever_alive)
+	const struct targets *t = &r->opts->targets;
+
+	/* -p, --comm or --cgroup that no task matched during the whole run:
+	 * an empty report would read as "nothing happened" */
+	if (!r->hostwide && !t->all && !targets_empty(t) && !r->ever_alive)
 		return EXIT_NOTARGET;
 	return 0;
 }

@@ -62,7 +62,9 @@ int run_start(struct run *r);
 int run_loop(struct run *r);
 /* Envelope + images. */
 void run_report(struct run *r, struct out *o);
-/* 3 when every named pid was missing or gone before the first sample. */
+/* 3 when every named pid was missing or gone before the first sample, or
+ * no task matched --comm / --cgroup during the run (message:
+ * targets_none_matched). */
 int run_exit_code(const struct run *r);
 void run_print_stats(const struct run *r, FILE *fp);
 

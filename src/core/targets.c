@@ -133,3 +133,27 @@ int targets_match_process(const struct targets *t, int32_t tgid, const char *com
 		return 1;
 	return 0;
 }
+
+const char *targets_none_matched(const struct targets *t)
+{
+	static char buf[512];
+	size_t n = 0;
+
+	if (!t->have_comm && !t->cgroup[0])
+		return "no such process: none of the given pids exists";
+	n += (size_t)snprintf(buf, sizeof(buf), "nothing matched: no process %s",
+			      t->npids ? "of the given pids existed, none " : "");
+	if (t->have_comm)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+				      "had a comm matching --comm '%.100s' (an extended regex on "
+				      "the 15-character name 'ps -eo comm' shows)",
+				      t->comm_src);
+	if (t->cgroup[0] && n < sizeof(buf))
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+				      "%swas in a cgroup under --cgroup '%.150s' (see "
+				      "/proc/PID/cgroup)",
+				      t->have_comm ? ", none " : "", t->cgroup);
+	if (n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - n, " during the whole run");
+	return buf;
+}

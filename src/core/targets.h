@@ -36,6 +36,9 @@ int targets_match_process(const struct targets *t, int32_t tgid, const char *com
 			  const char *cgroup);
 /* Was tid named explicitly as a thread (-p TID)? */
 int targets_has_pid(const struct targets *t, int32_t id);
+/* Why a run found nothing to report (exit 3): no such pid, or nothing
+ * matched --comm / --cgroup. A static buffer, valid until the next call. */
+const char *targets_none_matched(const struct targets *t);
 /* Parse a positive pid; 0 or -EINVAL. */
 int parse_pid(const char *s, int32_t *out);
 
