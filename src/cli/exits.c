@@ -90,7 +90,9 @@ static uint32_t evidence_have(struct run *r)
 		have |= EXITS_HAVE_KMSG | EXITS_HAVE_VMSTAT;
 	else if (k->state == SOURCE_DEGRADED)
 		have |= EXITS_HAVE_VMSTAT;
-	if (cn->state == SOURCE_OK || cn->state == SOURCE_DEGRADED ||
+	/* The connector's fallback diffs /proc: it sees exits, not their status. */
+	if (cn->state == SOURCE_OK ||
+	    (cn->state == SOURCE_DEGRADED && !strstr(cn->reason, "fallback")) ||
 	    ((ts->state == SOURCE_OK || ts->state == SOURCE_DEGRADED) &&
 	     !strstr(ts->reason, "no exit records")))
 		have |= EXITS_HAVE_STATUS;

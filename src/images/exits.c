@@ -297,6 +297,20 @@ static void set_status(struct ex_exit *e, uint32_t status, int src)
 	e->srcs |= 1u << src;
 }
 
+/* A process exit seen by diffing /proc (the connector's fallback): like
+ * polling finding it gone, it carries no exit status. */
+static void on_polled_exit(struct ex_img *x, const struct record *r)
+{
+	struct ex_exit *e = exit_for(x, r->key.tgid, r->key.start_ticks, r->t_ns);
+
+	if (!e)
+		return;
+	e->srcs |= 1u << SRC_PROCFS;
+	seen_ended(x, e);
+	if (!e->comm[0])
+		memcpy(e->comm, r->comm, sizeof(e->comm));
+}
+
 static void on_exit_event(struct ex_img *x, const struct record *r)
 {
 	struct ex_exit *e;
@@ -305,6 +319,8 @@ static void on_exit_event(struct ex_img *x, const struct record *r)
 		/* A thread of a process whose leader has left: the last one to
 		 * go carries the process's status (exit_group's code, or its
 		 * own when it was alone). */
+		if (r->source != SRC_CONNECTOR)
+			return; /* diffed /proc: no status, no kernel time */
 		e = group_exit(x, r->key.tgid, 0);
 		if (e)
 			thread_ended(e, r->t_ns, r->key.tid, r->u.exit.status);
@@ -312,6 +328,12 @@ static void on_exit_event(struct ex_img *x, const struct record *r)
 	}
 	if (!wanted(x, r->key.tgid))
 		return;
+	/* The connector's fallback (/proc diffed each tick) saw the process
+	 * vanish: no wait status, no kernel time. Polling evidence only. */
+	if (r->source != SRC_CONNECTOR) {
+		on_polled_exit(x, r);
+		return;
+	}
 	/* A second leader exit for an open group: the first was the old
 	 * leader replaced by a thread's execve(); this one ends the process. */
 	e = group_exit(x, r->key.tgid, 0);

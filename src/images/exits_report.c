@@ -239,7 +239,10 @@ static void exit_out(const struct ex_img *x, const struct ex_exit *e, struct out
 	out_i64(o, "pid", "%8lld ", e->pid);
 	out_str(o, "comm", "%-16s ", e->comm);
 	out_str(o, "cause", "%-9s", cause_name(e->cause));
-	out_str(o, "confidence", NULL, e->probable ? "probable" : "certain");
+	if (e->cause == CAUSE_UNKNOWN) /* nothing is certain about an unknown cause */
+		out_null(o, "confidence", NULL);
+	else
+		out_str(o, "confidence", NULL, e->probable ? "probable" : "certain");
 	out_text(o, "%s", e->probable ? "? " : "  ");
 	out_str(o, "status", "%-14s ", st);
 	out_text(o, "%-10s ", life);
