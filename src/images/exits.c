@@ -56,6 +56,29 @@ void exits_set_context(void *img, int all, uint32_t have, int since_boot)
 	x->since_boot = since_boot;
 }
 
+static int working(const struct source_status *s)
+{
+	return s->state == SOURCE_OK || s->state == SOURCE_DEGRADED;
+}
+
+uint32_t exits_have_from_sources(const struct source_status *st)
+{
+	const struct source_status *cn = &st[SRC_CONNECTOR], *ts = &st[SRC_TASKSTATS];
+	uint32_t have = 0;
+
+	if (st[SRC_KMSG].state == SOURCE_OK)
+		have |= EXITS_HAVE_KMSG | EXITS_HAVE_VMSTAT;
+	else if (st[SRC_KMSG].state == SOURCE_DEGRADED)
+		have |= EXITS_HAVE_VMSTAT;
+	/* The connector's fallback diffs /proc: it sees exits, not their status. */
+	if ((working(cn) && !strstr(cn->reason, "fallback")) ||
+	    (working(ts) && !strstr(ts->reason, "no exit records")))
+		have |= EXITS_HAVE_STATUS;
+	if (working(&st[SRC_CGROUP]))
+		have |= EXITS_HAVE_MEMCG;
+	return have;
+}
+
 /* The evidence window runs from the exit, or from when its group closed. */
 static uint64_t exit_settle_ns(const struct ex_exit *e)
 {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "procimage/out.h"
+#include "procimage/source.h"
 
 /* What the run could use; EXITS_HAVE_* bits. */
 enum {
@@ -22,6 +23,10 @@ enum {
 	EXITS_HAVE_MEMCG = 1u << 3,  /* the cgroup source reports memcgs */
 	EXITS_CONTEXT_KNOWN = 1u << 4,
 };
+
+/* EXITS_HAVE_* from the sources' status (indexed by SRC_*): live at the
+ * start of a run, or as a recording stored them. */
+uint32_t exits_have_from_sources(const struct source_status *st);
 
 /* all: every process is a target (exits never sampled are reported too);
  * have: EXITS_HAVE_*; since_boot: list the kernel log's past OOM kills. */

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "images/exits_int.h"
+#include "images/image_time.h"
 
 int exits_parse_oom_line(const char *msg, int32_t *pid, char *comm, size_t commlen)
 {
@@ -234,7 +235,7 @@ static void exit_out(const struct ex_img *x, const struct ex_exit *e, struct out
 
 	status_text(e, st, sizeof(st));
 	snprintf(life, sizeof(life), lifetime >= 0 ? "%.2f s" : "?", lifetime);
-	clock_format_rfc3339(clock_mono_to_wall_ns(e->t_ns), when, sizeof(when));
+	clock_format_rfc3339(image_wall_ns(&x->p, e->t_ns), when, sizeof(when));
 	out_obj_open(o, NULL);
 	out_i64(o, "pid", "%8lld ", e->pid);
 	out_str(o, "comm", "%-16s ", e->comm);
