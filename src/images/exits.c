@@ -436,10 +436,18 @@ static void on_kmsg(struct ex_img *x, const struct record *r)
 	char comm[16];
 	struct ex_oom *o = NULL;
 
-	if (!r->text || !exits_parse_oom_line(r->text, &pid, comm, sizeof(comm)))
+	int crash = 0, sig = 0;
+
+	if (!r->text)
 		return;
+	if (!exits_parse_oom_line(r->text, &pid, comm, sizeof(comm))) {
+		if (!exits_parse_crash_line(r->text, &pid, comm, sizeof(comm), &sig))
+			return;
+		crash = 1;
+	}
 	for (size_t i = 0; i < x->nooms; i++)
-		if (x->ooms[i].pid == pid && r->t_ns - x->ooms[i].t_ns < 5 * NS_PER_S)
+		if (x->ooms[i].pid == pid && x->ooms[i].crash == crash &&
+		    r->t_ns - x->ooms[i].t_ns < 5 * NS_PER_S)
 			o = &x->ooms[i];
 	if (!o) {
 		if (x->nooms == x->oomcap) {
@@ -453,9 +461,12 @@ static void on_kmsg(struct ex_img *x, const struct record *r)
 		o = &x->ooms[x->nooms++];
 		memset(o, 0, sizeof(*o));
 		o->pid = pid;
+		o->crash = crash;
 		o->t_ns = r->t_ns;
 		snprintf(o->comm, sizeof(o->comm), "%s", comm);
 	}
+	if (sig && !o->sig)
+		o->sig = sig;
 	if (o->nlines < 2)
 		snprintf(o->line[o->nlines++], sizeof(o->line[0]), "%.*s", (int)r->text_len,
 			 r->text);

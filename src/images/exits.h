@@ -42,4 +42,10 @@ int exits_all_done(void *img, const int32_t *pids, int n);
  * "...Killed process N (comm) ...")? 1 with pid and comm, else 0. */
 int exits_parse_oom_line(const char *msg, int32_t *pid, char *comm, size_t commlen);
 
+/* Is msg a kernel log line of a fatal fault of a task: "comm[N]: segfault
+ * at ...", "traps: comm[N] trap ...", "traps: comm[N] general protection
+ * ...", or audit's ANOM_ABEND ("type=1701 ... pid=N comm=\"x\" ... sig=S")?
+ * 1 with pid (the thread's id), comm and *sig (0 when the line names none). */
+int exits_parse_crash_line(const char *msg, int32_t *pid, char *comm, size_t commlen, int *sig);
+
 #endif
