@@ -31,6 +31,11 @@ struct image_params {
 	/* migrate: CPU -> NUMA node (from sysfs, read by the run); NULL if unknown */
 	const int16_t *cpu_node;
 	int ncpu_node;
+	/* report: wall minus CLOCK_MONOTONIC of the recording host when it
+	 * recorded (have_wall_offset 1), so replayed times are the live ones
+	 * whatever this host's clocks; live runs leave it 0 (this host's). */
+	int have_wall_offset;
+	int64_t wall_offset_ns;
 };
 
 struct image_ops {

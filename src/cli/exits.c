@@ -80,23 +80,11 @@ static void on_record(void *ctx, const struct record *r)
 
 static uint32_t evidence_have(struct run *r)
 {
-	const struct source_status *k = run_source_status(r, SRC_KMSG);
-	const struct source_status *cn = run_source_status(r, SRC_CONNECTOR);
-	const struct source_status *ts = run_source_status(r, SRC_TASKSTATS);
-	const struct source_status *cg = run_source_status(r, SRC_CGROUP);
-	uint32_t have = 0;
+	struct source_status st[SRC_COUNT];
 
-	if (k->state == SOURCE_OK)
-		have |= EXITS_HAVE_KMSG | EXITS_HAVE_VMSTAT;
-	else if (k->state == SOURCE_DEGRADED)
-		have |= EXITS_HAVE_VMSTAT;
-	if (cn->state == SOURCE_OK || cn->state == SOURCE_DEGRADED ||
-	    ((ts->state == SOURCE_OK || ts->state == SOURCE_DEGRADED) &&
-	     !strstr(ts->reason, "no exit records")))
-		have |= EXITS_HAVE_STATUS;
-	if (cg->state == SOURCE_OK || cg->state == SOURCE_DEGRADED)
-		have |= EXITS_HAVE_MEMCG;
-	return have;
+	for (int s = 0; s < SRC_COUNT; s++)
+		st[s] = *run_source_status(r, s);
+	return exits_have_from_sources(st);
 }
 
 static void follow_banner(struct run *r, FILE *fp)

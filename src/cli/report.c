@@ -19,6 +19,8 @@
 #include "cli/commands.h"
 #include "cli/store_cmd.h"
 #include "core/clock.h"
+#include "images/exits.h"
+#include "store/replay_filter.h"
 
 static const char help[] =
     "usage: procimage report FILE [IMAGE...] [--from T] [--to T] [TARGETS]\n"
@@ -132,25 +134,18 @@ struct replay_ctx {
 	double duration_s;
 	uint64_t started_wall;
 	struct source_status src[SRC_COUNT];
+	struct replay_filter *filter;
 };
-
-static int wanted(const struct targets *t, const struct record *r)
-{
-	if (t->all || targets_empty(t) || (r->key.tid == 0 && r->key.tgid == 0))
-		return 1;
-	return targets_match_process(t, r->key.tgid, r->comm[0] ? r->comm : NULL, NULL) ||
-	       targets_has_pid(t, r->key.tid);
-}
 
 static void consume(void *ctx, const struct record *r)
 {
 	struct replay_ctx *p = ctx;
+	int own;
 
 	p->seen++;
-	if (!wanted(&p->o->targets, r))
+	if (!replay_filter_pass(p->filter, r, &own))
 		return;
-	if (r->key.tid || r->key.tgid)
-		p->matched++;
+	p->matched += own && (r->key.tid || r->key.tgid);
 	for (int i = 0; i < p->n; i++)
 		p->ops[i]->consume(p->img[i], r);
 }
@@ -189,6 +184,9 @@ static int create_images(struct replay_ctx *p, struct run_opts *o, const struct 
 	ip.source_mode = o->source_mode;
 	ip.ticks_per_s = p->in->ticks_per_s;
 	ip.page_size = p->in->page_size;
+	/* The recording host's clocks, not ours (time namespace, reboot). */
+	ip.have_wall_offset = p->in->started_wall_ns != 0;
+	ip.wall_offset_ns = (int64_t)p->in->started_wall_ns - (int64_t)p->in->started_mono_ns;
 	for (int i = 0; i < c->nimages; i++) {
 		p->ops[i] = image_find(c->images[i]);
 		if (!p->ops[i] || !(p->img[i] = p->ops[i]->create(&ip))) {
@@ -196,7 +194,14 @@ static int create_images(struct replay_ctx *p, struct run_opts *o, const struct 
 			return 1;
 		}
 		p->n++;
+		/* As the live exits command does: every process unless targets. */
+		if (!strcmp(p->ops[i]->name, "exits"))
+			exits_set_context(p->img[i], targets_empty(&o->targets) || o->targets.all,
+					  exits_have_from_sources(p->src), 0);
 	}
+	p->filter = replay_filter_new(&o->targets, o->children);
+	if (!p->filter)
+		return snprintf(o->err, sizeof(o->err), "out of memory"), 1;
 	return 0;
 }
 
@@ -345,6 +350,7 @@ int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns)
 		fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err);
 	for (int i = 0; i < p.n; i++)
 		p.ops[i]->destroy(p.img[i]);
+	replay_filter_free(p.filter);
 	store_reader_close(rd);
 	return rc;
 }

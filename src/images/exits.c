@@ -56,6 +56,29 @@ void exits_set_context(void *img, int all, uint32_t have, int since_boot)
 	x->since_boot = since_boot;
 }
 
+static int working(const struct source_status *s)
+{
+	return s->state == SOURCE_OK || s->state == SOURCE_DEGRADED;
+}
+
+uint32_t exits_have_from_sources(const struct source_status *st)
+{
+	const struct source_status *cn = &st[SRC_CONNECTOR], *ts = &st[SRC_TASKSTATS];
+	uint32_t have = 0;
+
+	if (st[SRC_KMSG].state == SOURCE_OK)
+		have |= EXITS_HAVE_KMSG | EXITS_HAVE_VMSTAT;
+	else if (st[SRC_KMSG].state == SOURCE_DEGRADED)
+		have |= EXITS_HAVE_VMSTAT;
+	/* The connector's fallback diffs /proc: it sees exits, not their status. */
+	if ((working(cn) && !strstr(cn->reason, "fallback")) ||
+	    (working(ts) && !strstr(ts->reason, "no exit records")))
+		have |= EXITS_HAVE_STATUS;
+	if (working(&st[SRC_CGROUP]))
+		have |= EXITS_HAVE_MEMCG;
+	return have;
+}
+
 /* The evidence window runs from the exit, or from when its group closed. */
 static uint64_t exit_settle_ns(const struct ex_exit *e)
 {
@@ -297,6 +320,20 @@ static void set_status(struct ex_exit *e, uint32_t status, int src)
 	e->srcs |= 1u << src;
 }
 
+/* A process exit seen by diffing /proc (the connector's fallback): like
+ * polling finding it gone, it carries no exit status. */
+static void on_polled_exit(struct ex_img *x, const struct record *r)
+{
+	struct ex_exit *e = exit_for(x, r->key.tgid, r->key.start_ticks, r->t_ns);
+
+	if (!e)
+		return;
+	e->srcs |= 1u << SRC_PROCFS;
+	seen_ended(x, e);
+	if (!e->comm[0])
+		memcpy(e->comm, r->comm, sizeof(e->comm));
+}
+
 static void on_exit_event(struct ex_img *x, const struct record *r)
 {
 	struct ex_exit *e;
@@ -305,6 +342,8 @@ static void on_exit_event(struct ex_img *x, const struct record *r)
 		/* A thread of a process whose leader has left: the last one to
 		 * go carries the process's status (exit_group's code, or its
 		 * own when it was alone). */
+		if (r->source != SRC_CONNECTOR)
+			return; /* diffed /proc: no status, no kernel time */
 		e = group_exit(x, r->key.tgid, 0);
 		if (e)
 			thread_ended(e, r->t_ns, r->key.tid, r->u.exit.status);
@@ -312,6 +351,12 @@ static void on_exit_event(struct ex_img *x, const struct record *r)
 	}
 	if (!wanted(x, r->key.tgid))
 		return;
+	/* The connector's fallback (/proc diffed each tick) saw the process
+	 * vanish: no wait status, no kernel time. Polling evidence only. */
+	if (r->source != SRC_CONNECTOR) {
+		on_polled_exit(x, r);
+		return;
+	}
 	/* A second leader exit for an open group: the first was the old
 	 * leader replaced by a thread's execve(); this one ends the process. */
 	e = group_exit(x, r->key.tgid, 0);
@@ -391,10 +436,18 @@ static void on_kmsg(struct ex_img *x, const struct record *r)
 	char comm[16];
 	struct ex_oom *o = NULL;
 
-	if (!r->text || !exits_parse_oom_line(r->text, &pid, comm, sizeof(comm)))
+	int crash = 0, sig = 0;
+
+	if (!r->text)
 		return;
+	if (!exits_parse_oom_line(r->text, &pid, comm, sizeof(comm))) {
+		if (!exits_parse_crash_line(r->text, &pid, comm, sizeof(comm), &sig))
+			return;
+		crash = 1;
+	}
 	for (size_t i = 0; i < x->nooms; i++)
-		if (x->ooms[i].pid == pid && r->t_ns - x->ooms[i].t_ns < 5 * NS_PER_S)
+		if (x->ooms[i].pid == pid && x->ooms[i].crash == crash &&
+		    r->t_ns - x->ooms[i].t_ns < 5 * NS_PER_S)
 			o = &x->ooms[i];
 	if (!o) {
 		if (x->nooms == x->oomcap) {
@@ -408,9 +461,12 @@ static void on_kmsg(struct ex_img *x, const struct record *r)
 		o = &x->ooms[x->nooms++];
 		memset(o, 0, sizeof(*o));
 		o->pid = pid;
+		o->crash = crash;
 		o->t_ns = r->t_ns;
 		snprintf(o->comm, sizeof(o->comm), "%s", comm);
 	}
+	if (sig && !o->sig)
+		o->sig = sig;
 	if (o->nlines < 2)
 		snprintf(o->line[o->nlines++], sizeof(o->line[0]), "%.*s", (int)r->text_len,
 			 r->text);

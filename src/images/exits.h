@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "procimage/out.h"
+#include "procimage/source.h"
 
 /* What the run could use; EXITS_HAVE_* bits. */
 enum {
@@ -22,6 +23,10 @@ enum {
 	EXITS_HAVE_MEMCG = 1u << 3,  /* the cgroup source reports memcgs */
 	EXITS_CONTEXT_KNOWN = 1u << 4,
 };
+
+/* EXITS_HAVE_* from the sources' status (indexed by SRC_*): live at the
+ * start of a run, or as a recording stored them. */
+uint32_t exits_have_from_sources(const struct source_status *st);
 
 /* all: every process is a target (exits never sampled are reported too);
  * have: EXITS_HAVE_*; since_boot: list the kernel log's past OOM kills. */
@@ -36,5 +41,11 @@ int exits_all_done(void *img, const int32_t *pids, int n);
 /* Is msg a kernel log line naming an OOM victim ("oom-kill:...,pid=N,..." or
  * "...Killed process N (comm) ...")? 1 with pid and comm, else 0. */
 int exits_parse_oom_line(const char *msg, int32_t *pid, char *comm, size_t commlen);
+
+/* Is msg a kernel log line of a fatal fault of a task: "comm[N]: segfault
+ * at ...", "traps: comm[N] trap ...", "traps: comm[N] general protection
+ * ...", or audit's ANOM_ABEND ("type=1701 ... pid=N comm=\"x\" ... sig=S")?
+ * 1 with pid (the thread's id), comm and *sig (0 when the line names none). */
+int exits_parse_crash_line(const char *msg, int32_t *pid, char *comm, size_t commlen, int *sig);
 
 #endif

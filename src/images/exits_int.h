@@ -70,8 +70,12 @@ struct ex_exit {
 	int nlacking;
 };
 
-/* A kernel log OOM kill: up to two lines (oom-kill:, Killed process). */
+/* A kernel log OOM kill: up to two lines (oom-kill:, Killed process); or
+ * (crash) the line of a fatal fault: segfault, trap, general protection,
+ * or audit's ANOM_ABEND record (with the signal). */
 struct ex_oom {
+	int crash;
+	int sig; /* crash: the signal the line names, 0 if it does not */
 	int32_t pid;
 	uint64_t t_ns;
 	char comm[16];

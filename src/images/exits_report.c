@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "images/exits_int.h"
+#include "images/image_time.h"
 
 int exits_parse_oom_line(const char *msg, int32_t *pid, char *comm, size_t commlen)
 {
@@ -47,6 +48,68 @@ int exits_parse_oom_line(const char *msg, int32_t *pid, char *comm, size_t comml
 	return 1;
 }
 
+/* "comm[N]" ending just before end (a ']'): pid and comm, 1 if found. The
+ * comm starts after the last space or after "traps: ". */
+static int comm_pid_before(const char *msg, const char *end, int32_t *pid, char *comm,
+			   size_t commlen)
+{
+	const char *open = end, *start;
+	long v;
+	char *e;
+
+	while (open > msg && open[-1] != '[')
+		open--;
+	if (open <= msg + 1)
+		return 0;
+	v = strtol(open, &e, 10);
+	if (e != end || v <= 0)
+		return 0;
+	start = open - 1;
+	while (start > msg && start[-1] != ' ')
+		start--;
+	snprintf(comm, commlen, "%.*s", (int)(open - 1 - start), start);
+	*pid = (int32_t)v;
+	return 1;
+}
+
+int exits_parse_crash_line(const char *msg, int32_t *pid, char *comm, size_t commlen, int *sig)
+{
+	/* The signal each fault sends (x86: do_trap, the page fault and #GP
+	 * handlers); a trap not named here leaves it unknown. */
+	static const struct {
+		const char *at;
+		int sig;
+	} faults[] = {
+	    {"]: segfault at ", SIGSEGV},	{"] general protection", SIGSEGV},
+	    {"] trap int3 ", SIGTRAP},		{"] trap divide error ", SIGFPE},
+	    {"] trap invalid opcode ", SIGILL}, {"] trap ", 0},
+	};
+	const char *p, *q;
+	char *end;
+	long v;
+
+	comm[0] = '\0';
+	*sig = 0;
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		if ((p = strstr(msg, faults[i].at))) {
+			*sig = faults[i].sig;
+			return comm_pid_before(msg, p, pid, comm, commlen);
+		}
+	/* The audit record of an abnormal end, printed by the kernel when no
+	 * audit daemon takes it: type=1701 (ANOM_ABEND) ... pid=N ... sig=S. */
+	if (!strstr(msg, "type=1701 ") || !(p = strstr(msg, " pid=")) ||
+	    !(q = strstr(msg, " sig=")))
+		return 0;
+	v = strtol(p + 5, &end, 10);
+	if (v <= 0 || end == p + 5)
+		return 0;
+	*pid = (int32_t)v;
+	*sig = (int)strtol(q + 5, NULL, 10);
+	if ((p = strstr(msg, " comm=\"")) && (q = strchr(p + 7, '"')))
+		snprintf(comm, commlen, "%.*s", (int)(q - p - 7), p + 7);
+	return 1;
+}
+
 static void evidence(struct ex_exit *e, const char *fmt, const char *a, unsigned long long b,
 		     unsigned long long c)
 {
@@ -60,14 +123,15 @@ static void lacking(struct ex_exit *e, const char *what)
 		snprintf(e->lacking[e->nlacking++], sizeof(e->lacking[0]), "%s", what);
 }
 
-static struct ex_oom *find_oom(struct ex_img *x, const struct ex_exit *e)
+static struct ex_oom *find_line(struct ex_img *x, const struct ex_exit *e, int crash)
 {
 	uint64_t start_ns =
 	    e->start * NS_PER_S / (uint64_t)(x->p.ticks_per_s > 0 ? x->p.ticks_per_s : 100);
 
 	for (size_t i = x->nooms; i-- > 0;) {
 		struct ex_oom *o = &x->ooms[i];
-		if (o->pid != e->pid)
+		/* A fault names the thread: the leader, or the last thread seen. */
+		if (o->crash != crash || (o->pid != e->pid && !(crash && o->pid == e->t_tid)))
 			continue;
 		/* Not an OOM kill of an earlier process that had this pid. */
 		if (e->start ? o->t_ns + NS_PER_S >= start_ns
@@ -122,7 +186,7 @@ static void classify_killed(struct ex_img *x, struct ex_exit *e)
 
 void exits_classify(struct ex_img *x, struct ex_exit *e)
 {
-	struct ex_oom *o = find_oom(x, e);
+	struct ex_oom *o = find_line(x, e, 0), *c = find_line(x, e, 1);
 	int sig = e->have_status && WIFSIGNALED(e->status) ? WTERMSIG(e->status) : 0;
 
 	if (e->was_open && !e->final && x->ngroups)
@@ -141,6 +205,21 @@ void exits_classify(struct ex_img *x, struct ex_exit *e)
 		e->cause = CAUSE_OOM;
 		evidence(e, "memory cgroup %s: oom_kill %llu -> %llu", e->seen.cg_path,
 			 (unsigned long long)e->seen.cg_oom_kill, (unsigned long long)e->cg_after);
+	} else if (c && (!e->have_status || is_crash(sig))) {
+		/* The kernel's line of the fatal fault: the cause, even when no
+		 * source gave the status (the signal, when the line names it). */
+		e->cause = CAUSE_CRASH;
+		c->matched = 1;
+		for (int i = 0; i < c->nlines; i++)
+			evidence(e, "kernel log: %s%.0llu%.0llu", c->line[i], 0, 0);
+		if (!e->have_status && c->sig > 0 && c->sig < 128) {
+			e->status = (uint32_t)c->sig; /* a wait status: killed by sig */
+			e->have_status = 1;
+			e->status_src = SRC_KMSG;
+		} else if (!e->have_status) {
+			lacking(e, "exit status: neither the proc connector nor taskstats reported "
+				   "this exit; the cause is the kernel log's");
+		}
 	} else if (!e->have_status) {
 		e->cause = CAUSE_UNKNOWN;
 		lacking(e,
@@ -234,12 +313,15 @@ static void exit_out(const struct ex_img *x, const struct ex_exit *e, struct out
 
 	status_text(e, st, sizeof(st));
 	snprintf(life, sizeof(life), lifetime >= 0 ? "%.2f s" : "?", lifetime);
-	clock_format_rfc3339(clock_mono_to_wall_ns(e->t_ns), when, sizeof(when));
+	clock_format_rfc3339(image_wall_ns(&x->p, e->t_ns), when, sizeof(when));
 	out_obj_open(o, NULL);
 	out_i64(o, "pid", "%8lld ", e->pid);
 	out_str(o, "comm", "%-16s ", e->comm);
 	out_str(o, "cause", "%-9s", cause_name(e->cause));
-	out_str(o, "confidence", NULL, e->probable ? "probable" : "certain");
+	if (e->cause == CAUSE_UNKNOWN) /* nothing is certain about an unknown cause */
+		out_null(o, "confidence", NULL);
+	else
+		out_str(o, "confidence", NULL, e->probable ? "probable" : "certain");
 	out_text(o, "%s", e->probable ? "? " : "  ");
 	out_str(o, "status", "%-14s ", st);
 	out_text(o, "%-10s ", life);
@@ -265,7 +347,10 @@ static void exit_out(const struct ex_img *x, const struct ex_exit *e, struct out
 	if (sig) {
 		out_i64(o, "signal", NULL, sig);
 		out_str(o, "signal_name", NULL, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-		out_bool(o, "core_dumped", NULL, WCOREDUMP(e->status));
+		if (e->status_src == SRC_KMSG) /* the log line does not say */
+			out_null(o, "core_dumped", NULL);
+		else
+			out_bool(o, "core_dumped", NULL, WCOREDUMP(e->status));
 	} else {
 		out_null(o, "signal", NULL);
 	}
@@ -308,7 +393,7 @@ static void ooms_out(const struct ex_img *x, struct out *o)
 	out_arr_open(o, "oom_kills_in_log");
 	for (size_t i = 0; i < x->nooms; i++) {
 		const struct ex_oom *k = &x->ooms[i];
-		if (k->matched)
+		if (k->matched || k->crash)
 			continue;
 		if (!any++)
 			out_text(o,

@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 #include "core/taskmap.h"
+#include "images/image_time.h"
 #include "images/keytime.h"
 
 static const char *const type_names[KT_TYPE_COUNT] = {
@@ -29,10 +30,10 @@ const char *keytime_type_name(int type)
 	return type >= 0 && type < KT_TYPE_COUNT ? type_names[type] : "?";
 }
 
-/* RFC 3339 UTC with microseconds. */
-static void wall_time(uint64_t mono_ns, char *buf, size_t len)
+/* RFC 3339 UTC with microseconds, with the recording host's clock offset. */
+static void wall_time(const struct kt_img *k, uint64_t mono_ns, char *buf, size_t len)
 {
-	clock_format_rfc3339_us(clock_mono_to_wall_ns(mono_ns), buf, len);
+	clock_format_rfc3339_us(image_wall_ns(&k->p, mono_ns), buf, len);
 }
 
 static int cmp_event(const void *a, const void *b, void *ctx)
@@ -298,7 +299,7 @@ static void out_event(struct kt_img *k, struct out *o, const struct kt_event *e)
 {
 	char when[48], detail[1024];
 
-	wall_time(e->t_ns, when, sizeof(when));
+	wall_time(k, e->t_ns, when, sizeof(when));
 	out_obj_open(o, NULL);
 	out_u64(o, "t_ns", NULL, e->t_ns);
 	out_str(o, "time", "%s ", when);

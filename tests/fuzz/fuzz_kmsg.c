@@ -15,12 +15,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *copy = fuzz_cstr(data, size), *msg;
 	uint64_t seq, ts, v;
 	int32_t pid;
+	int sig;
 	char comm[16];
 	struct rec_psi psi;
 
 	if (parse_record(copy, &seq, &ts, &msg) == 0)
 		exits_parse_oom_line(msg, &pid, comm, sizeof(comm));
 	exits_parse_oom_line(buf, &pid, comm, sizeof(comm));
+	exits_parse_crash_line(buf, &pid, comm, sizeof(comm), &sig);
 	kv_u64(buf, "oom_kill", ' ', &v);
 	kv_u64(buf, "usage_usec", ' ', &v);
 	limit_of(buf);

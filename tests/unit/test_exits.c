@@ -128,6 +128,48 @@ static void test_parse_oom_lines(void **state)
 	    exits_parse_oom_line("oom-kill:constraint=X,task=y", &pid, comm, sizeof(comm)));
 }
 
+static void test_parse_crash_lines(void **state)
+{
+	int32_t pid = 0;
+	int sig = -1;
+	char comm[16];
+	(void)state;
+
+	assert_true(exits_parse_crash_line(
+	    "my prog[4242]: segfault at 0 ip 00005588051b51d1 sp 00007ffc3af84ad0 error 6 in "
+	    "crash[11d1,5588051b5000+1000] likely on CPU 0 (core 0, socket 0)",
+	    &pid, comm, sizeof(comm), &sig));
+	assert_int_equal(pid, 4242);
+	assert_string_equal(comm, "prog"); /* a comm with a space keeps its last word */
+	assert_int_equal(sig, SIGSEGV);
+	assert_true(
+	    exits_parse_crash_line("traps: crash[31071] trap int3 ip:564b31a0c1f9 "
+				   "sp:7fff14935f90 error:0 in crash[11f9,564b31a0c000+1000]",
+				   &pid, comm, sizeof(comm), &sig));
+	assert_int_equal(pid, 31071);
+	assert_string_equal(comm, "crash");
+	assert_int_equal(sig, SIGTRAP);
+	assert_true(exits_parse_crash_line("traps: x[9] general protection fault ip:1 sp:2 error:0",
+					   &pid, comm, sizeof(comm), &sig));
+	assert_int_equal(pid, 9);
+	assert_int_equal(sig, SIGSEGV);
+	assert_true(exits_parse_crash_line("traps: x[9] trap stack segment ip:1 sp:2 error:0", &pid,
+					   comm, sizeof(comm), &sig));
+	assert_int_equal(sig, 0); /* a trap not known: the signal is not guessed */
+	assert_true(exits_parse_crash_line(
+	    "audit: type=1701 audit(1796462392.746:5116241): auid=4294967295 uid=0 gid=0 "
+	    "ses=4294967295 pid=31059 comm=\"crash\" exe=\"/tmp/crash\" sig=11 res=1",
+	    &pid, comm, sizeof(comm), &sig));
+	assert_int_equal(pid, 31059);
+	assert_string_equal(comm, "crash");
+	assert_int_equal(sig, 11);
+	assert_false(exits_parse_crash_line("segfault at 0 ip 1", &pid, comm, sizeof(comm), &sig));
+	assert_false(
+	    exits_parse_crash_line("x[abc]: segfault at 0", &pid, comm, sizeof(comm), &sig));
+	assert_false(exits_parse_crash_line("audit: type=1300 pid=5 sig=11", &pid, comm,
+					    sizeof(comm), &sig));
+}
+
 static void test_normal_exit_code(void **state)
 {
 	struct ctx c;
@@ -531,6 +573,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_oom_lines),
+	    cmocka_unit_test(test_parse_crash_lines),
 	    cmocka_unit_test(test_normal_exit_code),
 	    cmocka_unit_test(test_oom_from_kernel_log),
 	    cmocka_unit_test(test_kill9_is_signal),
