@@ -9,13 +9,15 @@
  * jdoc_nested_rows) gives one row per nested row, prefixed with the
  * element's identity. A report of several images (report with IMAGEs,
  * triage) decides series or not per image. The header is the union of the
- * keys seen, in first-seen order.
+ * keys seen, in first-seen order. Every field goes through esc_csv (valid
+ * UTF-8, no control byte, quoted when it must be: render/escape.h).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "procimage/image.h"
+#include "render/escape.h"
 #include "render/jdoc.h"
 
 #define CSV_MAX_COLS 128
@@ -35,21 +37,6 @@ static int col(struct csv *c, const char *k)
 		return -1;
 	c->cols[c->ncols] = k;
 	return c->ncols++;
-}
-
-static void field(FILE *fp, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
 }
 
 static const char *scalar(const struct jv *v)
@@ -88,7 +75,7 @@ static void row(struct csv *c, FILE *fp, int pass, const char *image, const char
 		if (i)
 			fputc(',', fp);
 		if (vals[i])
-			field(fp, vals[i]);
+			esc_csv(fp, vals[i]);
 	}
 	fputc('\n', fp);
 }
@@ -154,8 +141,11 @@ int render_csv(FILE *fp, const struct jv *doc)
 	img = jdoc_str(doc, "image");
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1) {
-			for (int i = 0; i < c.ncols; i++)
-				fprintf(fp, "%s%s", i ? "," : "", c.cols[i]);
+			for (int i = 0; i < c.ncols; i++) {
+				if (i)
+					fputc(',', fp);
+				esc_csv(fp, c.cols[i]);
+			}
 			fputc('\n', fp);
 		}
 		if (img && image_find(img)) {

@@ -9,6 +9,8 @@
  */
 #include "render/flamegraph.h"
 
+#include "render/escape.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -141,29 +143,7 @@ static int tree_add(void *ctx, const char *s, size_t len, uint64_t count)
 
 void flamegraph_xml_escape(FILE *fp, const char *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		switch (c) {
-		case '&':
-			fputs("&amp;", fp);
-			break;
-		case '<':
-			fputs("&lt;", fp);
-			break;
-		case '>':
-			fputs("&gt;", fp);
-			break;
-		case '"':
-			fputs("&quot;", fp);
-			break;
-		case '\'':
-			fputs("&apos;", fp);
-			break;
-		default:
-			/* XML 1.0 forbids most control characters even escaped. */
-			fputc(c < 0x20 || c == 0x7f ? '?' : (int)c, fp);
-		}
-	}
+	esc_xml(fp, s, len); /* valid UTF-8, no control byte: render/escape.h */
 }
 
 static int ends_with(const char *s, size_t n, const char *suf)
@@ -219,7 +199,11 @@ static void write_frame(const struct layout *L, const struct node *nd, double x)
 		if (nd->len <= fit) {
 			flamegraph_xml_escape(L->fp, nd->name, nd->len);
 		} else {
-			flamegraph_xml_escape(L->fp, nd->name, fit - 2);
+			/* cut between characters: a cut one would read as \xNN */
+			size_t cut = fit - 2;
+			while (cut && ((unsigned char)nd->name[cut] & 0xc0) == 0x80)
+				cut--;
+			flamegraph_xml_escape(L->fp, nd->name, cut);
 			fputs("..", L->fp);
 		}
 	}

@@ -7,6 +7,8 @@
  */
 #include "render/folded.h"
 
+#include "render/escape.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,7 +301,9 @@ static int write_line(void *ctx, const char *s, size_t n, uint64_t count)
 {
 	FILE *fp = ctx;
 
-	fwrite(s, 1, n, fp);
+	/* Frames were made safe when added (stack_frame_sanitize); the text
+	 * form again costs nothing and holds whatever an adder forgot. */
+	esc_text(fp, s, n);
 	fprintf(fp, " %llu\n", (unsigned long long)count);
 	return ferror(fp) ? -EIO : 0;
 }
@@ -311,13 +315,21 @@ int stack_agg_write_folded(const struct stack_agg *a, FILE *fp)
 
 size_t stack_frame_sanitize(const char *name, char *out, size_t outlen)
 {
-	size_t n = 0;
+	size_t len = strlen(name), n;
+	char *copy = NULL;
 
 	if (!outlen)
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)name; *p && n + 1 < outlen; p++)
-		out[n++] = *p == ';' ? ':' : (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
-	out[n] = '\0';
+	/* in place (out == name) is allowed: the escaped form is longer */
+	if (out < name + len + 1 && name < out + outlen) {
+		if (!(copy = strdup(name))) {
+			out[0] = '\0';
+			return 0;
+		}
+		name = copy;
+	}
+	n = esc_frame(out, outlen, name, len);
+	free(copy);
 	return n;
 }
 

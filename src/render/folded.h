@@ -9,7 +9,8 @@
  * A stack_agg maps a folded stack (frames joined by ';', root first) to a
  * sample count. Adding a stack already seen allocates nothing, so it can sit
  * on a sampling path. Frame names never contain ';' or a newline: callers pass
- * names through stack_frame_sanitize() (the adders also refuse a newline).
+ * names through stack_frame_sanitize() (the adders also refuse a newline),
+ * and the folded writer writes lines in the text form of render/escape.h.
  */
 #ifndef PROCIMAGE_FOLDED_H
 #define PROCIMAGE_FOLDED_H
@@ -55,8 +56,9 @@ int stack_agg_foreach(const struct stack_agg *a, enum stack_order order, stack_a
 /* Write "stack count\n" lines sorted by name. 0 or -errno. */
 int stack_agg_write_folded(const struct stack_agg *a, FILE *fp);
 
-/* Make a symbol usable as a frame: ';' becomes ':', control characters '?'.
- * Copies at most outlen-1 bytes; returns the length written. */
+/* Make a symbol usable as a frame: ';' becomes ':', a control byte or a byte
+ * that is not valid UTF-8 "\xNN" (render/escape.h). Writes at most outlen-1
+ * bytes, cut between characters; out may be name. Returns the length. */
 size_t stack_frame_sanitize(const char *name, char *out, size_t outlen);
 /* Turn /proc/<tid>/stack text ("[<0>] func+0x1a/0x40" lines, leaf first) into
  * root-first frames "func<suffix>;..." in out (e.g. suffix "_[k]", the

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "procimage/image.h"
+#include "render/escape.h"
 #include "render/flamegraph.h"
 #include "render/folded.h"
 #include "render/jdoc.h"
@@ -38,11 +39,12 @@ static const struct {
     {"count", "calls"},
 };
 
-/* Text and attribute values: the SVG writer's escaping serves HTML too. */
+/* Text and attribute values: XML's escaping serves HTML too (valid UTF-8,
+ * no control byte, render/escape.h). */
 static void esc(FILE *fp, const char *s)
 {
 	if (s)
-		flamegraph_xml_escape(fp, s, strlen(s));
+		esc_xml(fp, s, strlen(s));
 }
 
 static void label_of(const struct jv *e, char *buf, size_t len)

@@ -2,9 +2,12 @@
 /*
  * The field API (see out.h). JSON is written compactly with commas tracked
  * per nesting level; every string goes through one escaper, because comm,
- * argv and file names are attacker-controlled text.
+ * argv and file names are attacker-controlled text: esc_json in JSON,
+ * out_printf's text form in text (render/escape.h).
  */
 #include "procimage/out.h"
+
+#include "render/escape.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -27,30 +30,8 @@ bool out_is_json(const struct out *o)
 void out_json_string(FILE *fp, const char *s)
 {
 	fputc('"', fp);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", fp);
-			break;
-		case '\\':
-			fputs("\\\\", fp);
-			break;
-		case '\n':
-			fputs("\\n", fp);
-			break;
-		case '\t':
-			fputs("\\t", fp);
-			break;
-		case '\r':
-			fputs("\\r", fp);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(fp, "\\u%04x", *p);
-			else
-				fputc(*p, fp);
-		}
-	}
+	if (s)
+		esc_json(fp, s, strlen(s));
 	fputc('"', fp);
 }
 
@@ -153,7 +134,7 @@ void out_str(struct out *o, const char *key, const char *tfmt, const char *s)
 		else
 			fputs("null", o->fp);
 	} else if (tfmt && o->fmt == OUT_TEXT) {
-		fprintf(o->fp, tfmt, s ? s : "-");
+		out_printf(o->fp, tfmt, s ? s : "-");
 	}
 }
 
@@ -184,6 +165,6 @@ void out_text(struct out *o, const char *fmt, ...)
 	if (o->fmt != OUT_TEXT)
 		return;
 	va_start(ap, fmt);
-	vfprintf(o->fp, fmt, ap);
+	out_vprintf(o->fp, fmt, ap);
 	va_end(ap);
 }

@@ -14,7 +14,8 @@
  *     one family, the name as a label (errno="ENOENT");
  *   - timelines (events, series, sequence, observed, stack...) are left to
  *     JSON, CSV and HTML: they are not metrics.
- * Samples of a family are printed together after one TYPE line; a repeated
+ * Label values are valid UTF-8 with no control byte (esc_prom,
+ * render/escape.h). Samples of a family are printed together after one TYPE line; a repeated
  * (name, labels) pair keeps its first value, as the format requires.
  */
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "procimage/image.h"
+#include "render/escape.h"
 #include "render/jdoc.h"
 
 struct sample {
@@ -121,23 +123,20 @@ static void add(struct prom *p, const char *prefix, const char *key, const char 
 
 static void label_append(char *buf, size_t len, const char *k, const char *v)
 {
-	size_t n = strlen(buf);
+	size_t n0 = strlen(buf), n = n0;
 	char key[64];
 
 	snprintf(key, sizeof(key), "%s", k);
 	sanitize(key);
 	n += (size_t)snprintf(buf + n, len > n ? len - n : 0, "%s%s=\"", n ? "," : "", key);
-	for (; *v && n + 3 < len; v++) {
-		if (*v == '\\' || *v == '"')
-			buf[n++] = '\\', buf[n++] = *v;
-		else if (*v == '\n')
-			buf[n++] = '\\', buf[n++] = 'n';
-		else
-			buf[n++] = *v;
+	if (n + 2 > len) { /* no room for this label: the others stay valid */
+		buf[n0] = 0;
+		return;
 	}
-	if (n + 2 < len)
-		buf[n++] = '"';
-	buf[n < len ? n : len - 1] = 0;
+	/* cut between characters, with room for the closing quote */
+	n += esc_prom(buf + n, len - n - 1, v);
+	buf[n++] = '"';
+	buf[n] = 0;
 }
 
 static const char *value_of(const struct jv *v)

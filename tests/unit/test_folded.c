@@ -113,8 +113,8 @@ static void test_sanitize(void **state)
 	(void)state;
 	char out[8];
 
-	assert_int_equal(stack_frame_sanitize("a;b\nc", out, sizeof(out)), 5);
-	assert_string_equal(out, "a:b?c");
+	assert_int_equal(stack_frame_sanitize("a;b\nc", out, sizeof(out)), 7);
+	assert_string_equal(out, "a:b\\x0a");
 	assert_int_equal(stack_frame_sanitize("0123456789", out, sizeof(out)), 7);
 	assert_string_equal(out, "0123456");
 }

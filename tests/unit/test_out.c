@@ -40,7 +40,7 @@ static void test_text(void **state)
 {
 	(void)state;
 	char *s = render(OUT_TEXT);
-	assert_string_equal(s, "comm=a\"b\\c\n\x01 n=42 -1,2.5-\n");
+	assert_string_equal(s, "comm=a\"b\\c\\x0a\\x01 n=42 -1,2.5-\n");
 	free(s);
 }
 

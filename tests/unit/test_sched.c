@@ -328,7 +328,7 @@ static void test_folded_comm_sanitized(void **state)
 		tick(img, now);
 	}
 	char *j = render(img);
-	assert_non_null(strstr(j, "ev:il?x;do_spin"));
+	assert_non_null(strstr(j, "ev:il\\\\x0ax;do_spin"));
 	assert_null(strstr(j, "ev;il\\nx;do_spin")); /* the raw line, as JSON escapes it */
 	free(j);
 	ops()->destroy(img);
