@@ -96,8 +96,16 @@ int main(int argc, char **argv)
 		char c;
 		if (poll(&pf, 1, 200) > 0 && read(p[0], &c, 1) == 1)
 			ready++;
-		if (sigtimedwait(&stop, NULL, &zero) > 0 || waitpid(-1, NULL, WNOHANG) > 0)
+		int st;
+		pid_t dead;
+		if (sigtimedwait(&stop, NULL, &zero) > 0)
 			break;
+		if ((dead = waitpid(-1, &st, WNOHANG)) > 0) {
+			fprintf(stderr, "population: child %d ended (%s %d)\n", (int)dead,
+				WIFSIGNALED(st) ? "signal" : "exit",
+				WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+			break;
+		}
 	}
 	if (!sig && made == nproc && ready == nproc) {
 		printf("ready pid=%d procs=%d threads=%d\n", (int)self, nproc, nproc * nthr);
