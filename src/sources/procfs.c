@@ -98,6 +98,7 @@ struct procfs {
 	 * active tier always finds room. Beyond, files are opened, read and
 	 * closed. */
 	int nkept, fd_cap, fd_idle_cap, keep_hot;
+	int promoting; /* every thread is read once when its process turns active */
 	/* Host-wide tiers (scan_all): the active processes, the ones first
 	 * seen this tick, the idle tier's round-robin cursor. */
 	int tiered, baseline;
@@ -868,7 +869,7 @@ static void list_threads(struct procfs *p, struct pslot *ps, const struct record
  * staggered by tid. */
 static int thread_due(const struct procfs *p, const struct tslot *ts, int32_t tid, int created)
 {
-	if (!p->tiered || created || !ts->start || p->gen <= ts->hot_until)
+	if (!p->tiered || created || !ts->start || p->gen <= ts->hot_until || p->promoting)
 		return 1;
 	return (p->gen + (uint32_t)tid) % p->budget.period == 0;
 }
@@ -1248,8 +1249,9 @@ static void tier_promote(struct procfs *p, struct pslot *ps, const struct record
 	if (rc == 0) {
 		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
 		p->keep_hot = 1;
+		p->promoting = 1; /* which of its threads moved? each one's schedstat */
 		rc = sample_process(p, ps, sink, now, probe && probe->have ? probe : NULL);
-		p->keep_hot = 0;
+		p->keep_hot = p->promoting = 0;
 	}
 	if (rc == -ESRCH)
 		process_gone(p, ps, sink, now);
