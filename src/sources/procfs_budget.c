@@ -64,7 +64,8 @@ void pb_tick_end(struct procfs_budget *b, uint64_t idle_cpu_ns, uint32_t idle_re
 		b->max_idle_period = b->period;
 	if (idle_reads)
 		b->read_ns = ewma(b->read_ns, (double)idle_cpu_ns / idle_reads);
-	b->fixed_ns = ewma(b->fixed_ns, (double)other_cpu_ns);
+	if (other_cpu_ns || b->fixed_ns > 0)
+		b->fixed_ns = ewma(b->fixed_ns, (double)other_cpu_ns);
 	/* What is left of the budget after the active tier buys idle reads;
 	 * at least one a tick, so that the idle tier always moves on. */
 	double left = (double)b->budget_ns - b->fixed_ns;
