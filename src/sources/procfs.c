@@ -1444,8 +1444,7 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 	p->stats.ticks++;
 	if (p->tiered)
 		return tick_tiered(p, now_ns, sink);
-	if (listed)
-		discover(p);
+	discover(p);
 	while ((ps = taskmap_next(p->procs, &it, NULL, NULL))) {
 		int rc = (listed && ps->seen_gen != p->gen) ? -ESRCH
 							    : sample_process(p, ps, sink, now_ns, NULL);
