@@ -87,7 +87,7 @@ own = float(re.search(r"\(([\d.]+)% of one CPU\)", st).group(1))
 cov = json.load(open(tmp + "/idle.json"))["coverage"]
 print(f"== {layout}: {procs} processes, {tasks} threads on the host")
 print(f"  floor (kept-fd pread of every task's schedstat each 10 ms): {floor:.0f} ns a read"
-      f" = {floor * tasks / 1e7:.1f}% of one CPU")
+      f" = {floor * tasks / 1e5:.0f}% of one CPU")
 print(f"  sched -a -d 4s at 10 ms, idle: own CPU {own:.1f}% of one CPU; ticks "
       f"{cov['tick_median_ms']:.1f} ms median, {cov['tick_p99_ms']:.1f} ms p99; idle tier "
       f"every {cov['idle_period_ms']:.0f} ms (worst {cov['idle_period_max_ms']:.0f}); "

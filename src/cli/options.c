@@ -280,7 +280,10 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 		char *end;
 		long v = strtol(arg, &end, 10);
 		if (end == arg || (*end && strcmp(end, "%") != 0) || v < 1 || v > 100)
-			return bad(o, "--budget '%s' is not a share of one CPU: use 1 to 100 (%%), e.g. --budget 10%s", arg, "");
+			return bad(o,
+				   "--budget '%s' is not a share of one CPU: use 1 to 100 (%%), "
+				   "e.g. --budget 10%s",
+				   arg, "");
 		o->budget_pct = (uint32_t)v;
 		return 0;
 	}

@@ -106,7 +106,7 @@ struct procfs {
 	int nhot, caphot, nfresh, capfresh;
 	size_t idle_it;
 	uint32_t period_min, thread_hold, full_every;
-	int32_t self_tgid; /* procimage itself: never in the active tier */
+	int32_t self_tgid;			 /* procimage itself: never in the active tier */
 	uint32_t hot_threads, idle_thread_reads; /* this tick */
 	struct procfs_budget budget;
 	char buf[65536];
@@ -184,7 +184,7 @@ static void fd_budget_init(struct procfs *p)
 			getrlimit(RLIMIT_NOFILE, &rl);
 		}
 		cur = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1 << 24) ? (1 << 24)
-									    : (long)rl.rlim_cur;
+									      : (long)rl.rlim_cur;
 	}
 	long margin = cur / 10 > FD_MARGIN_MIN ? cur / 10 : FD_MARGIN_MIN;
 	p->fd_cap = cur > 2 * margin ? (int)(cur - margin) : (int)(cur / 2);
@@ -914,8 +914,8 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 		if (!ts->start)
 			want |= PF_STAT;
 		p->keep_hot = active && !all;
-		int rc = read_files(p, ps->dirfd, prefix, ts->fds, want, &r.u.sample.s, r.comm,
-				    &stack);
+		int rc =
+		    read_files(p, ps->dirfd, prefix, ts->fds, want, &r.u.sample.s, r.comm, &stack);
 		p->keep_hot = keep_was;
 		if (rc == -EAGAIN)
 			continue; /* no descriptor now: next time */
@@ -1045,8 +1045,8 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	}
 	ps->nthreads = s->num_threads;
 	uint64_t cpu = s->utime + s->stime;
-	if (cpu > ps->last_cpu_ticks || (!first && (s->have & PF_SCHEDSTAT) &&
-					 ps->last_run_ns && s->run_ns != ps->last_run_ns))
+	if (cpu > ps->last_cpu_ticks ||
+	    (!first && (s->have & PF_SCHEDSTAT) && ps->last_run_ns && s->run_ns != ps->last_run_ns))
 		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
 	if (s->have & PF_SCHEDSTAT)
 		ps->last_run_ns = s->run_ns;
@@ -1075,7 +1075,7 @@ static uint64_t thread_cpu_ns(void)
 static int probe_index(const struct pslot *ps)
 {
 	return ps->nthreads == 1 && ps->fds[IDX_SCHEDSTAT] != FD_DENIED &&
-			   ps->fds[IDX_SCHEDSTAT] != FD_ABSENT
+		       ps->fds[IDX_SCHEDSTAT] != FD_ABSENT
 		   ? IDX_SCHEDSTAT
 		   : IDX_STAT;
 }
@@ -1125,7 +1125,8 @@ static int promote(struct procfs *p, struct pslot *ps)
 	if (ps->dirfd < 0) {
 		char name[16];
 		snprintf(name, sizeof(name), "%d", ps->tgid);
-		ps->dirfd = openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		ps->dirfd =
+		    openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		p->stats.opens++;
 		if (ps->dirfd < 0)
 			return fd_exhausted(p, errno) ? -EAGAIN : -ESRCH;
@@ -1263,8 +1264,8 @@ static void tier_promote(struct procfs *p, struct pslot *ps, const struct record
 }
 
 /* The pid named by a dead slot may already be a new task: open it. */
-static void tier_reopen(struct procfs *p, const int32_t *pids, int n, const struct record_sink *sink,
-			uint64_t now)
+static void tier_reopen(struct procfs *p, const int32_t *pids, int n,
+			const struct record_sink *sink, uint64_t now)
 {
 	for (int i = 0; i < n; i++) {
 		if (taskmap_get(p->procs, pids[i], 0))
@@ -1446,8 +1447,9 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 		return tick_tiered(p, now_ns, sink);
 	discover(p);
 	while ((ps = taskmap_next(p->procs, &it, NULL, NULL))) {
-		int rc = (listed && ps->seen_gen != p->gen) ? -ESRCH
-							    : sample_process(p, ps, sink, now_ns, NULL);
+		int rc = (listed && ps->seen_gen != p->gen)
+			     ? -ESRCH
+			     : sample_process(p, ps, sink, now_ns, NULL);
 		if (rc == -ESRCH) {
 			/* Listed this tick but its old files are dead: the pid may
 			 * already belong to a new task. */
@@ -1541,8 +1543,8 @@ void procfs_coverage(const struct procfs *p, struct procfs_coverage *c)
 	c->idle_period_min_ns = (uint64_t)b->period_min * b->interval_ns;
 	c->threads_unread = threads_unread((struct procfs *)p);
 	c->ticks_over_budget = b->over_budget;
-	c->cpu_pct = b->ticks ? 100.0 * (double)b->cpu_ns / ((double)b->ticks * (double)b->interval_ns)
-			      : 0;
+	c->cpu_pct =
+	    b->ticks ? 100.0 * (double)b->cpu_ns / ((double)b->ticks * (double)b->interval_ns) : 0;
 	c->self_tgid = p->self_tgid;
 #define WHY(...)                                                                                   \
 	do {                                                                                       \
@@ -1564,7 +1566,8 @@ void procfs_coverage(const struct procfs *p, struct procfs_coverage *c)
 		    (double)c->idle_period_max_ns / 1e9, c->budget_pct,
 		    (double)c->idle_period_min_ns / 1e9);
 	if (c->emfile)
-		WHY("%llu reads skipped for want of file descriptors", (unsigned long long)c->emfile);
+		WHY("%llu reads skipped for want of file descriptors",
+		    (unsigned long long)c->emfile);
 #undef WHY
 }
 

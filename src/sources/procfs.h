@@ -64,7 +64,7 @@ struct procfs_coverage {
 	uint64_t interval_ns, ticks;
 	uint32_t budget_pct;
 	uint64_t tick_median_ns, tick_p99_ns, tick_max_ns, ticks_late;
-	double hot_procs, hot_threads, idle_procs, idle_threads; /* means over ticks */
+	double hot_procs, hot_threads, idle_procs, idle_threads;	 /* means over ticks */
 	uint64_t idle_period_ns, idle_period_max_ns, idle_period_min_ns; /* mean, max, floor */
 	uint64_t threads_unread; /* threads of idle multi-thread processes, now */
 	uint64_t ticks_over_budget;

@@ -71,7 +71,7 @@ void pb_tick_end(struct procfs_budget *b, uint64_t idle_cpu_ns, uint32_t idle_re
 	double left = (double)b->budget_ns - b->fixed_ns;
 	double per_tick = b->read_ns > 0 && left > b->read_ns ? left / b->read_ns : 1;
 	double need = (double)n_idle / per_tick;
-	uint32_t period = need >= b->period_max ? b->period_max
+	uint32_t period = need >= b->period_max	  ? b->period_max
 			  : need <= b->period_min ? b->period_min
 						  : (uint32_t)need + 1;
 	/* Move towards it by at most a quarter a tick (no oscillation). */
@@ -93,9 +93,9 @@ uint64_t pb_period_quantile(const struct procfs_budget *b, double q)
 	for (int k = 0; k <= PB_BUCKETS; k++) {
 		seen += b->hist[k];
 		if (seen > want)
-			return k == PB_BUCKETS ? b->max_period_ns
-					       : (uint64_t)(k + 1) * b->interval_ns /
-						     PB_BUCKETS_PER_TICK;
+			return k == PB_BUCKETS
+				   ? b->max_period_ns
+				   : (uint64_t)(k + 1) * b->interval_ns / PB_BUCKETS_PER_TICK;
 	}
 	return b->max_period_ns;
 }

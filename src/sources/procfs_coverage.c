@@ -36,8 +36,9 @@ void procfs_coverage_out(const struct procfs *p, struct out *o)
 	out_f64(o, "idle_period_ms", " every %.0f ms on average", ms(c.idle_period_ns));
 	out_f64(o, "idle_period_max_ms", " (at worst %.0f ms", ms(c.idle_period_max_ns));
 	out_f64(o, "idle_period_min_ms", ", at best %.0f ms)", ms(c.idle_period_min_ns));
-	out_u64(o, "threads_of_idle_processes", "; threads of idle processes (not read until "
-						"their process moves): %llu\n",
+	out_u64(o, "threads_of_idle_processes",
+		"; threads of idle processes (not read until "
+		"their process moves): %llu\n",
 		c.threads_unread);
 	out_u64(o, "budget_pct", "  budget %llu%% of a CPU", c.budget_pct);
 	out_f64(o, "scan_cpu_pct", ", the scan used %.1f%%", c.cpu_pct);
@@ -47,8 +48,8 @@ void procfs_coverage_out(const struct procfs *p, struct out *o)
 	out_u64(o, "transient_opens", ", %llu files opened and closed", c.transient);
 	out_u64(o, "opens_refused", ", %llu refused\n", c.emfile);
 	if (c.self_tgid)
-		out_i64(o, "excluded_pid", "  procimage itself (pid %lld) is never an active thread\n",
-			c.self_tgid);
+		out_i64(o, "excluded_pid",
+			"  procimage itself (pid %lld) is never an active thread\n", c.self_tgid);
 	else
 		out_null(o, "excluded_pid", NULL);
 	out_bool(o, "fell_behind", NULL, c.behind);
@@ -64,8 +65,9 @@ void procfs_coverage_print(const struct procfs *p, FILE *fp)
 	struct procfs_coverage c;
 
 	procfs_coverage(p, &c);
-	fprintf(fp, "  procfs descriptors: %d kept of a budget of %d, %llu files opened and closed, "
-		    "%llu opens refused\n",
+	fprintf(fp,
+		"  procfs descriptors: %d kept of a budget of %d, %llu files opened and closed, "
+		"%llu opens refused\n",
 		c.fds_kept, c.fd_cap, (unsigned long long)c.transient,
 		(unsigned long long)c.emfile);
 	if (!c.tiered)

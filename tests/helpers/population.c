@@ -112,8 +112,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		sigwaitinfo(&stop, NULL);
 	} else if (!sig) {
-		fprintf(stderr, "population: only %d of %d processes started (%s)\n", ready,
-			nproc, made < nproc ? "fork failed" : "a thread failed");
+		fprintf(stderr, "population: only %d of %d processes started (%s)\n", ready, nproc,
+			made < nproc ? "fork failed" : "a thread failed");
 	}
 	for (int i = 0; i < made; i++)
 		kill(pids[i], SIGKILL);
