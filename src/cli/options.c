@@ -32,6 +32,7 @@ enum {
 	OPT_FOLLOW,
 	OPT_SINCE_BOOT,
 	OPT_VERSION,
+	OPT_BUDGET,
 };
 
 static const struct option long_opts[] = {
@@ -57,6 +58,7 @@ static const struct option long_opts[] = {
     {"enable-delayacct", no_argument, NULL, OPT_DELAYACCT},
     {"follow", no_argument, NULL, OPT_FOLLOW},
     {"since-boot", no_argument, NULL, OPT_SINCE_BOOT},
+    {"budget", required_argument, NULL, OPT_BUDGET},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -336,6 +338,17 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 	case OPT_SINCE_BOOT:
 		o->since_boot = 1;
 		return 0;
+	case OPT_BUDGET: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+		if (end == arg || (*end && strcmp(end, "%") != 0) || v < 1 || v > 100)
+			return bad(o,
+				   "--budget '%s' is not a share of one CPU: use 1 to 100 (%%), "
+				   "e.g. --budget 10%s",
+				   arg, "");
+		o->budget_pct = (uint32_t)v;
+		return 0;
+	}
 	case 'v':
 		o->verbose++;
 		return 0;

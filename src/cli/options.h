@@ -29,6 +29,7 @@ struct run_opts {
 	const char *proc_root;
 	int stats, threads, children, stacks, verbose, top, sequence;
 	int enable_delayacct, follow, since_boot;
+	uint32_t budget_pct;	 /* --budget: host-wide scan CPU, % of one CPU (0: 10) */
 	const char *source_mode; /* auto|audit|sample */
 	const char *syscalls;
 	const char *exclude; /* comma list of comm names */

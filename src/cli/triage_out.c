@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "render/jdoc.h"
 #include "sources/procfs.h"
+#include "sources/procfs_coverage.h"
 
 static int is_placeholder(const struct image_ops *ops, void *img)
 {
@@ -95,7 +96,12 @@ static void out_diagnosis(struct triage *t, struct out *o)
 	for (int i = 0; i < t->noff; i++)
 		out_offender(t, o, i, thr);
 	out_arr_close(o);
-	if (!t->noff)
+	struct procfs_coverage cov;
+	procfs_coverage(run_procfs(t->scan), &cov);
+	if (!t->noff && cov.behind) /* an empty scan of a host it did not see says nothing */
+		out_str(o, "verdict", "  nothing found, but the scan FELL BEHIND: %s\n",
+			cov.behind_why);
+	else if (!t->noff)
 		out_str(o, "verdict", "  %s\n",
 			"nothing to chase: no thread held a CPU that long and no process used "
 			"5% of a CPU or more (excluding procimage itself)");
@@ -127,6 +133,7 @@ static void out_images(struct triage *t, struct out *o)
 	out_obj_open(o, "scan");
 	out_text(o, "\n== scan: sched image of every thread on the host (%.1f s) ==\n",
 		 (double)t->scan_ns / 1e9);
+	procfs_coverage_out(run_procfs(t->scan), o);
 	image_find("sched")->report(run_image(t->scan, "sched"), o);
 	out_obj_close(o);
 	out_arr_open(o, "images_skipped");

@@ -19,6 +19,7 @@
 #include "core/procroot.h"
 #include "sources/numa.h"
 #include "sources/procfs.h"
+#include "sources/procfs_coverage.h"
 
 struct image_slot {
 	const struct image_ops *ops;
@@ -203,6 +204,7 @@ int run_start(struct run *r)
 	cfg.root = o->proc_root;
 	cfg.targets = &o->targets;
 	cfg.interval_ns = o->interval_ns;
+	cfg.budget_pct = o->budget_pct;
 	cfg.hot_hold_ticks = (uint32_t)(NS_PER_S / o->interval_ns) + 1;
 	cfg.thread_refresh_ticks = (uint32_t)(NS_PER_S / o->interval_ns) + 1;
 	int hot = r->extra_hot;
@@ -394,6 +396,7 @@ void run_report(struct run *r, struct out *o)
 	run_envelope_open(o, r->nimages == 1 ? r->images[0].ops->name : r->opts->cmd,
 			  r->started_wall, (double)(end - r->started_mono) / 1e9,
 			  r->opts->interval_ns, r->status);
+	procfs_coverage_out(r->procfs, o);
 	for (int i = 0; i < r->nimages; i++) {
 		if (r->nimages > 1) {
 			out_obj_open(o, r->images[i].ops->name);
@@ -437,6 +440,7 @@ void run_print_stats(const struct run *r, FILE *fp)
 		fprintf(fp, "  procfs CPU: %.2f us per task-sample, %.1f us per tick\n",
 			(double)ps->tick_ns_total / 1e3 / (double)ps->samples,
 			(double)ps->tick_ns_total / 1e3 / (double)(ps->ticks ? ps->ticks : 1));
+	procfs_coverage_print(r->procfs, fp);
 	for (int s = 0; s < SRC_COUNT; s++)
 		if (r->status[s].state != SOURCE_UNUSED)
 			fprintf(fp, "  %s: %s, %llu events, %llu lost\n", record_source_name(s),

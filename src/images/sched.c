@@ -60,6 +60,12 @@ static void keep_run(struct sched_thread *th, const struct sched_run *run, uint6
 	th->runs[slot] = *run;
 }
 
+static void cpu_set(uint64_t *set, int32_t cpu)
+{
+	if (cpu >= 0 && cpu < SCHED_MAX_CPUS)
+		set[cpu / 64] |= 1ULL << (cpu % 64);
+}
+
 /* End the current run at its last confirmed sample. */
 static void end_run(struct sched_img *s, struct sched_thread *th)
 {
@@ -70,10 +76,44 @@ static void end_run(struct sched_img *s, struct sched_thread *th)
 		keep_run(th, &th->confirmed, s->p.threshold_ns);
 }
 
-static void cpu_set(uint64_t *set, int32_t cpu)
+/* The first read after a gap of the idle tier, with d_run on CPU but less
+ * than 90% of the gap. With no new timeslice the thread was on CPU at the
+ * previous read and ran d_run from there without being switched out: that
+ * stretch is exact and over. With one, it was switched in once and has run
+ * d_run since without a break: a stretch ending now, exact in length (if it
+ * had been on CPU at the previous read too, two stretches: the slow tier
+ * reads a thread whose run time had not moved, so it was not). With more,
+ * where the time lies is unknown: the run starts at this read (cut), as it
+ * would without the idle tier's help. */
+static void recover_run(struct sched_img *s, struct sched_thread *th, uint64_t t, uint64_t dt,
+			uint64_t d_run, uint64_t d_slices)
 {
-	if (cpu >= 0 && cpu < SCHED_MAX_CPUS)
-		set[cpu / 64] |= 1ULL << (cpu % 64);
+	if (d_slices > 1) {
+		s->runs_cut++;
+		th->in_run = 1;
+		th->debt_ns = 0;
+		memset(&th->cur, 0, sizeof(th->cur));
+		th->cur.start_ns = th->cur.end_ns = t;
+		th->cur.cpu = th->cpu_now;
+		th->confirmed = th->cur;
+		return;
+	}
+	if (d_run > dt)
+		d_run = dt;
+	s->runs_recovered++;
+	th->in_run = 1;
+	th->debt_ns = 0;
+	memset(&th->cur, 0, sizeof(th->cur));
+	th->cur.start_ns = d_slices ? t - d_run : th->t_prev;
+	th->cur.end_ns = th->cur.start_ns + d_run;
+	th->cur.on_ns = d_run;
+	th->cur.slices = d_slices;
+	th->cur.longest_slice_ns = d_run;
+	th->cur.cpu = th->cpu_now;
+	cpu_set(th->cur.cpus, th->cpu_now);
+	th->confirmed = th->cur;
+	if (!d_slices) /* switched out before this read: the stretch is over */
+		end_run(s, th);
 }
 
 /* One interval of a thread: extend, confirm or end its occupancy run. */
@@ -88,6 +128,13 @@ static void step_run(struct sched_img *s, struct sched_thread *th, uint64_t t, u
 	if (!th->in_run) {
 		if (d_run == 0)
 			return;
+		/* A read after a gap of the idle tier (several intervals) that
+		 * was not busy throughout: the timeslice count says where the
+		 * on-CPU time lies (sched.h, "Across the idle tier"). */
+		if (dt > 2 * s->p.interval_ns && off > allow) {
+			recover_run(s, th, t, dt, d_run, d_slices);
+			return;
+		}
 		th->in_run = 1;
 		th->debt_ns = 0;
 		memset(&th->cur, 0, sizeof(th->cur));
@@ -190,6 +237,12 @@ static void note_stack(struct sched_thread *th, const struct record *r)
 		th->stack_samples_lost++;
 		return;
 	}
+	/* allocated for the few threads seen in a run off CPU: a host of
+	 * 30,000 threads must not carry 2 KiB of stacks for each */
+	if (!th->stacks && !(th->stacks = calloc(SCHED_KEEP_STACKS, sizeof(*th->stacks)))) {
+		th->stack_samples_lost++;
+		return;
+	}
 	struct sched_stack *st = &th->stacks[th->nstacks++];
 	snprintf(st->folded, sizeof(st->folded), "%s", folded);
 	snprintf(st->wchan, sizeof(st->wchan), "%s", ps->have & PF_WCHAN ? ps->wchan : "");
@@ -226,7 +279,8 @@ static void on_sample(struct sched_img *s, const struct record *r)
 	}
 	if (!s->first_t)
 		s->first_t = r->t_ns;
-	s->last_t = r->t_ns;
+	if (r->t_ns > s->last_t)
+		s->last_t = r->t_ns;
 	memcpy(th->comm, r->comm, sizeof(th->comm));
 	th->comm[sizeof(th->comm) - 1] = '\0';
 	th->gone = 0;
@@ -379,6 +433,11 @@ static void sched_reset(void *img)
 static void sched_destroy(void *img)
 {
 	struct sched_img *s = img;
+	size_t it = 0;
+	struct sched_thread *th;
+
+	while ((th = taskmap_next(s->threads, &it, NULL, NULL)))
+		free(th->stacks);
 
 	taskmap_free(s->threads);
 	free(s);

@@ -14,6 +14,14 @@
  * allowance is banked up to SCHED_BANK_NS: a hog that was on CPU the whole
  * time survives one longer gap (RT throttling / the fair server take 50 ms a
  * second from a SCHED_FIFO spinner; a loaded CFS CPU preempts for tens of ms).
+ *
+ * Across the idle tier: a host-wide scan reads an idle thread rarely (every
+ * 250 ms or more) and every tick once its run time moves. The first read
+ * after such a gap is exact in amount (schedstat counters), and its
+ * timeslice count (pcount) says how the on-CPU time lies: with at most one
+ * switch-in the thread ran one unbroken stretch of d_run, which is the run's
+ * start (sched.c, recover_run); with more, the run starts at that read.
+ * docs/commands/sched.md has the argument and its limits.
  */
 #ifndef PROCIMAGE_SCHED_IMAGE_H
 #define PROCIMAGE_SCHED_IMAGE_H
@@ -84,7 +92,7 @@ struct sched_thread {
 	uint64_t victim_wait_ns, victim_max_wait_ns;
 	struct sched_victim_share shares[SCHED_VICTIM_HOGS];
 	/* kernel stacks while it held a run and was seen off CPU */
-	struct sched_stack stacks[SCHED_KEEP_STACKS];
+	struct sched_stack *stacks; /* SCHED_KEEP_STACKS, allocated on first use */
 	int nstacks;
 	uint32_t stack_samples_lost;
 };
@@ -105,6 +113,9 @@ struct sched_img {
 	int ntouched;
 	uint64_t touched_lost;
 	uint64_t wraps, samples;
+	/* runs that began while the thread was in the idle tier of a
+	 * host-wide scan: recovered whole, or cut at the promotion read */
+	uint64_t runs_recovered, runs_cut;
 };
 
 /* One offender for triage: a thread, ranked by its longest run, else CPU. */

@@ -212,7 +212,7 @@ static void out_stacks(struct out *o, const struct sched_thread *th)
 	out_arr_close(o);
 	out_arr_open(o, "stacks_folded");
 	for (int i = 0; i < th->nstacks; i++) {
-		char line[SCHED_STACK_LEN + 64];
+		char line[SCHED_STACK_LEN + 96];
 		char comm[64];
 		stack_frame_sanitize(th->comm, comm, sizeof(comm)); /* a ';' would split it */
 		snprintf(line, sizeof(line), "%s;%s %u", comm, th->stacks[i].folded,

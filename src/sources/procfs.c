@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 #include "core/clock.h"
 #include "core/fileio.h"
 #include "core/taskmap.h"
+#include "sources/procfs_budget.h"
 #include "sources/procfs_oom.h"
 #include "sources/procfs_parse.h"
 
@@ -33,6 +35,11 @@
  * about as much as listing 8-30 entries). */
 #define PROBE_MAX     512
 #define PROBE_RETRIES 64
+#define IDX_STAT      0
+#define IDX_SCHEDSTAT 1
+/* Descriptors kept below the soft RLIMIT_NOFILE: the rest of procimage (the
+ * store, sockets, the report) and one-off opens need room too. */
+#define FD_MARGIN_MIN 256
 
 static const char *const file_names[NFILES] = {
     "stat", "schedstat", "sched",     "status",	       "io", "syscall", "wchan", "statm",
@@ -53,6 +60,8 @@ struct pslot {
 	int ntids, captids;
 	uint64_t last_run_ns; /* cheap tier: the leader's schedstat run time */
 	uint64_t last_statm;  /* cheap tier: statm resident at the last refresh */
+	uint8_t hot;	      /* in the active tier (p->hot) */
+	uint32_t fresh_gen;   /* tick it was first seen */
 };
 
 struct tslot {
@@ -61,6 +70,8 @@ struct tslot {
 	int fds[NFILES];
 	uint32_t seen_gen;
 	char comm[16];
+	uint64_t last_run_ns; /* schedstat at its last read */
+	uint32_t hot_until;   /* read every tick until then (its run time moved) */
 };
 
 struct procfs {
@@ -82,6 +93,22 @@ struct procfs {
 	uint32_t full_gen;	      /* tick of the last full listing */
 	int32_t retry[PROBE_RETRIES]; /* probed pids not yet visible */
 	int nretry;
+	/* Descriptor budget: kept fds (dirfds and files) stay below fd_cap;
+	 * the idle tier may keep them only below fd_idle_cap, so that the
+	 * active tier always finds room. Beyond, files are opened, read and
+	 * closed. */
+	int nkept, fd_cap, fd_idle_cap, keep_hot;
+	int promoting; /* every thread is read once when its process turns active */
+	/* Host-wide tiers (scan_all): the active processes, the ones first
+	 * seen this tick, the idle tier's round-robin cursor. */
+	int tiered, baseline;
+	int32_t *hot, *fresh;
+	int nhot, caphot, nfresh, capfresh;
+	size_t idle_it;
+	uint32_t period_min, thread_hold, full_every;
+	int32_t self_tgid;			 /* procimage itself: never in the active tier */
+	uint32_t hot_threads, idle_thread_reads; /* this tick */
+	struct procfs_budget budget;
 	char buf[65536];
 };
 
@@ -144,6 +171,55 @@ int procfs_check_root(const char *root, char *err, size_t errlen)
 	return 0;
 }
 
+/* Raise the soft RLIMIT_NOFILE to the hard one and budget below it. */
+static void fd_budget_init(struct procfs *p)
+{
+	struct rlimit rl;
+	long cur = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		cur = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1 << 24) ? (1 << 24)
+									      : (long)rl.rlim_cur;
+	}
+	long margin = cur / 10 > FD_MARGIN_MIN ? cur / 10 : FD_MARGIN_MIN;
+	p->fd_cap = cur > 2 * margin ? (int)(cur - margin) : (int)(cur / 2);
+	p->fd_idle_cap = p->fd_cap - p->fd_cap / 4;
+}
+
+/* Host-wide tiers: the idle period's bounds and how long activity keeps a
+ * process or thread in the active tier. Below 100 ms intervals (sched,
+ * triage) the idle tier is read every 250 ms at best and threads' first
+ * reads are baselines for runs that begin before a promotion; at 100 ms and
+ * above (resource, record) every process is probed every interval while the
+ * budget allows. */
+static void tiers_init(struct procfs *p)
+{
+	uint64_t iv = p->cfg.interval_ns ? p->cfg.interval_ns : NS_PER_S;
+	uint32_t pmax;
+
+	p->tiered = 1;
+	p->baseline = !p->cfg.sample_on_run;
+	p->period_min = p->baseline ? (uint32_t)((250 * NS_PER_MS + iv - 1) / iv) : 1;
+	if (!p->period_min)
+		p->period_min = 1;
+	/* The idle tier is read every 2 s (5 s at per-interval rates) even
+	 * when that costs more than the budget: a hog is then found within
+	 * 2 s whatever the host, and the report says the budget was exceeded. */
+	pmax = (uint32_t)((p->baseline ? 2 : 5) * NS_PER_S / iv);
+	p->thread_hold = p->period_min > 2 ? p->period_min : 2;
+	/* a full listing every 5 s; the pid cursor finds new pids between */
+	p->full_every = (uint32_t)(5 * NS_PER_S / iv);
+	if (p->full_every < 1)
+		p->full_every = 1;
+	pb_init(&p->budget, iv, p->cfg.budget_pct, p->period_min, pmax);
+	p->self_tgid = p->same_pidns ? (int32_t)getpid() : 0;
+}
+
 struct procfs *procfs_new(const struct procfs_config *cfg, char *err, size_t errlen)
 {
 	struct procfs *p;
@@ -168,6 +244,9 @@ struct procfs *procfs_new(const struct procfs_config *cfg, char *err, size_t err
 		self[sl] = '\0';
 		p->same_pidns = strtol(self, NULL, 10) == (long)getpid();
 	}
+	fd_budget_init(p);
+	if (p->cfg.scan_all)
+		tiers_init(p);
 	p->procs = taskmap_new(sizeof(struct pslot));
 	p->threads = taskmap_new(sizeof(struct tslot));
 	if (p->rootfd < 0 || !p->procs || !p->threads) {
@@ -183,13 +262,52 @@ nomem:
 static void emit_gone(const struct record_sink *sink, uint64_t now, int32_t tgid, int32_t tid,
 		      uint64_t start, const char *comm, int scope);
 
-static void close_fds(int *fds)
+static void close_fds(struct procfs *p, int *fds)
 {
 	for (int i = 0; i < NFILES; i++) {
-		if (fds[i] >= 0)
+		if (fds[i] >= 0) {
 			close(fds[i]);
+			p->nkept--;
+		}
 		fds[i] = FD_NONE;
 	}
+}
+
+/* Close the kept fds but remember the files that are denied or absent. */
+static void release_fds(struct procfs *p, int *fds, int keep_idx)
+{
+	for (int i = 0; i < NFILES; i++)
+		if (fds[i] >= 0 && i != keep_idx) {
+			close(fds[i]);
+			p->nkept--;
+			fds[i] = FD_NONE;
+		}
+}
+
+static int list_add(int32_t **v, int *n, int *cap, int32_t x)
+{
+	if (*n == *cap) {
+		int nc = *cap ? *cap * 2 : 64;
+		int32_t *nv = realloc(*v, (size_t)nc * sizeof(*nv));
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+static void hot_remove(struct procfs *p, struct pslot *ps)
+{
+	if (!ps->hot)
+		return;
+	ps->hot = 0;
+	for (int i = 0; i < p->nhot; i++)
+		if (p->hot[i] == ps->tgid) {
+			p->hot[i] = p->hot[--p->nhot];
+			break;
+		}
 }
 
 static void drop_threads(struct procfs *p, struct pslot *ps, const struct record_sink *gone_to,
@@ -204,7 +322,7 @@ static void drop_threads(struct procfs *p, struct pslot *ps, const struct record
 				  SCOPE_THREAD);
 			p->stats.gone++;
 		}
-		close_fds(ts->fds);
+		close_fds(p, ts->fds);
 		taskmap_del(p->threads, ps->tids[i], 0);
 	}
 	free(ps->tids);
@@ -215,10 +333,13 @@ static void drop_threads(struct procfs *p, struct pslot *ps, const struct record
 static void drop_process(struct procfs *p, struct pslot *ps)
 {
 	drop_threads(p, ps, NULL, 0);
-	close_fds(ps->fds);
-	if (ps->dirfd >= 0)
+	close_fds(p, ps->fds);
+	if (ps->dirfd >= 0) {
 		close(ps->dirfd);
+		p->nkept--;
+	}
 	ps->dirfd = -1;
+	hot_remove(p, ps);
 	taskmap_del(p->procs, ps->tgid, 0);
 }
 
@@ -235,13 +356,15 @@ void procfs_free(struct procfs *p)
 	it = 0;
 	if (p->threads)
 		while ((v = taskmap_next(p->threads, &it, NULL, NULL)))
-			close_fds(((struct tslot *)v)->fds);
+			close_fds(p, ((struct tslot *)v)->fds);
 	taskmap_free(p->procs);
 	taskmap_free(p->threads);
 	if (p->rootfd >= 0)
 		close(p->rootfd);
 	if (p->loadavg_fd >= 0)
 		close(p->loadavg_fd);
+	free(p->hot);
+	free(p->fresh);
 	free(p);
 }
 
@@ -257,11 +380,35 @@ static int is_regular(int fd)
 	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Read one file through its kept fd (opened on first use relative to dirfd).
- * Returns bytes, or -errno; ESRCH/ENOENT mean the task is gone. */
+/* May one more fd be kept? The active tier up to fd_cap, the idle one up to
+ * fd_idle_cap. */
+static int may_keep(const struct procfs *p)
+{
+	return p->nkept < (p->keep_hot || !p->tiered ? p->fd_cap : p->fd_idle_cap);
+}
+
+/* Out of descriptors (EMFILE/ENFILE): never a sign that the task is gone.
+ * Keep fewer from now on. */
+static int fd_exhausted(struct procfs *p, int e)
+{
+	if (e != EMFILE && e != ENFILE)
+		return 0;
+	p->stats.emfile++;
+	if (p->nkept > 2 * FD_MARGIN_MIN) {
+		p->fd_cap = p->nkept - FD_MARGIN_MIN;
+		p->fd_idle_cap = p->fd_cap - p->fd_cap / 4;
+	}
+	return 1;
+}
+
+/* Read one file through its kept fd (opened on first use relative to dirfd;
+ * when the descriptor budget is spent, opened, read and closed). Returns
+ * bytes, or -errno; ESRCH/ENOENT mean the task is gone, -EAGAIN that it
+ * could not be read now (no descriptor). */
 static ssize_t read_kept(struct procfs *p, int dirfd, const char *rel, int *fdp, int idx)
 {
 	ssize_t n;
+	int transient = 0, rfd = *fdp;
 
 	if (*fdp == FD_DENIED || *fdp == FD_ABSENT)
 		return -EACCES;
@@ -270,7 +417,9 @@ static ssize_t read_kept(struct procfs *p, int dirfd, const char *rel, int *fdp,
 		 * must not lead us to a FIFO (would block), a device or outside. */
 		int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		p->stats.opens++;
-		if (fd >= 0 && !is_regular(fd)) {
+		if (fd < 0 && fd_exhausted(p, errno))
+			return -EAGAIN;
+		if (fd >= 0 && !p->real_proc && !is_regular(fd)) {
 			close(fd);
 			fd = -1;
 			errno = EINVAL;
@@ -289,16 +438,28 @@ static ssize_t read_kept(struct procfs *p, int dirfd, const char *rel, int *fdp,
 			}
 			return -e;
 		}
-		*fdp = fd;
+		rfd = fd;
+		if (may_keep(p)) {
+			*fdp = fd;
+			p->nkept++;
+		} else {
+			transient = 1;
+			p->stats.transient++;
+		}
 	}
 	do
-		n = pread(*fdp, p->buf, sizeof(p->buf) - 1, 0);
+		n = pread(rfd, p->buf, sizeof(p->buf) - 1, 0);
 	while (n < 0 && errno == EINTR);
 	p->stats.preads++;
+	if (transient)
+		close(rfd);
 	if (n < 0) {
 		int e = errno;
 		if (e == EACCES || e == EPERM) {
-			close(*fdp);
+			if (!transient) {
+				close(*fdp);
+				p->nkept--;
+			}
 			*fdp = FD_DENIED;
 			p->denied[idx]++;
 		}
@@ -346,6 +507,8 @@ static int read_files(struct procfs *p, int dirfd, const char *prefix, int *fds,
 			continue;
 		}
 		ssize_t n = read_kept(p, dirfd, rel, &fds[idx], idx);
+		if (n == -EAGAIN)
+			return -EAGAIN; /* no descriptor: not read this time */
 		if (idx == 0 && (n == -EACCES || n == -EPERM || n == -EINVAL))
 			return -EACCES; /* stat refused (hidepid=1, odd tree): no identity */
 		if (n == -ESRCH || (n < 0 && idx == 0))
@@ -451,8 +614,10 @@ static struct pslot *open_process(struct procfs *p, int32_t id, int how)
 
 	snprintf(name, sizeof(name), "%d", id);
 	dfd = openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (dfd < 0)
+	if (dfd < 0) {
+		fd_exhausted(p, errno);
 		return NULL;
+	}
 	if (!(how == OPEN_LISTED && p->real_proc) &&
 	    procfs_read_file(dfd, "status", p->buf, sizeof(p->buf)) > 0) {
 		const char *t = strstr(p->buf, "\nTgid:");
@@ -485,9 +650,14 @@ static struct pslot *open_process(struct procfs *p, int32_t id, int how)
 	ps->tgid = tgid;
 	ps->only_tid = only_tid;
 	ps->dirfd = dfd;
+	p->nkept++;
 	ps->matched = -1;
 	for (int i = 0; i < NFILES; i++)
 		ps->fds[i] = FD_NONE;
+	if (p->tiered) {
+		ps->fresh_gen = p->gen;
+		list_add(&p->fresh, &p->nfresh, &p->capfresh, tgid);
+	}
 	return ps;
 }
 
@@ -585,7 +755,7 @@ static int probe_new(struct procfs *p)
 	int64_t cur = read_last_pid(p), last = p->last_pid;
 	int32_t retry[PROBE_RETRIES];
 	int nretry = p->nretry;
-	uint32_t every = p->cfg.cheap_stat_every > 1 ? p->cfg.cheap_stat_every : 1;
+	uint32_t every = p->full_every > 1 ? p->full_every : 1;
 
 	if (cur < 0)
 		return 0;
@@ -686,7 +856,7 @@ static void list_threads(struct procfs *p, struct pslot *ps, const struct record
 					  SCOPE_THREAD);
 				p->stats.gone++;
 			}
-			close_fds(ts->fds);
+			close_fds(p, ts->fds);
 			taskmap_del(p->threads, ps->tids[i], 0);
 		}
 	}
@@ -697,8 +867,18 @@ static void list_threads(struct procfs *p, struct pslot *ps, const struct record
 	ps->threads_gen = p->gen;
 }
 
+/* Is this thread read this tick? Outside the tiers always; inside, while it
+ * is active (its run time moved lately), else once an idle period,
+ * staggered by tid. */
+static int thread_due(const struct procfs *p, const struct tslot *ts, int32_t tid, int created)
+{
+	if (!p->tiered || created || !ts->start || p->gen <= ts->hot_until || p->promoting)
+		return 1;
+	return (p->gen + (uint32_t)tid) % p->budget.period == 0;
+}
+
 static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
-			   const struct record_sink *sink, uint64_t now)
+			   const struct record_sink *sink, uint64_t now, int all)
 {
 	char prefix[32];
 
@@ -719,30 +899,51 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 			for (int k = 0; k < NFILES; k++)
 				ts->fds[k] = FD_NONE;
 		}
+		if (!all && !thread_due(p, ts, tid, created))
+			continue;
+		int active = !p->tiered || created || !ts->start || p->gen <= ts->hot_until;
+		int keep_was = p->keep_hot;
 		snprintf(prefix, sizeof(prefix), "task/%d/", tid);
 		r.u.sample.scope = SCOPE_THREAD;
 		/* stat is read once for identity (start time) and comm; after
 		 * that only what the images asked for: a schedstat-only tier
 		 * costs one pread per thread. A dead thread's kept fd reads
-		 * ESRCH, so exits are still seen. */
-		uint32_t want = ts->start ? files : files | PF_STAT;
-		if (read_files(p, ps->dirfd, prefix, ts->fds, want, &r.u.sample.s, r.comm,
-			       &stack)) {
+		 * ESRCH, so exits are still seen. An idle thread of the tiers
+		 * is read for its schedstat alone. */
+		uint32_t want = active ? files : PF_SCHEDSTAT;
+		if (!ts->start)
+			want |= PF_STAT;
+		p->keep_hot = active && !all;
+		int rc =
+		    read_files(p, ps->dirfd, prefix, ts->fds, want, &r.u.sample.s, r.comm, &stack);
+		p->keep_hot = keep_was;
+		if (rc == -EAGAIN)
+			continue; /* no descriptor now: next time */
+		if (rc) {
 			/* Never sampled: it vanished between readdir and open. */
 			if (ts->start) {
 				emit_gone(sink, now, ps->tgid, tid, ts->start, NULL, SCOPE_THREAD);
 				p->stats.gone++;
 			}
-			close_fds(ts->fds);
+			close_fds(p, ts->fds);
 			taskmap_del(p->threads, tid, 0);
 			ps->tids[i--] = ps->tids[--ps->ntids];
 			continue;
 		}
+		if (active)
+			p->hot_threads++;
+		else
+			p->idle_thread_reads++;
 		if (r.u.sample.s.have & PF_STAT) {
 			ts->start = r.u.sample.s.starttime;
 			memcpy(ts->comm, r.comm, sizeof(ts->comm));
 		} else {
 			memcpy(r.comm, ts->comm, sizeof(r.comm));
+		}
+		if (r.u.sample.s.have & PF_SCHEDSTAT) {
+			if (ts->last_run_ns && r.u.sample.s.run_ns != ts->last_run_ns)
+				ts->hot_until = p->gen + p->thread_hold;
+			ts->last_run_ns = r.u.sample.s.run_ns;
 		}
 		r.key = (struct task_key){ps->tgid, tid, ts->start};
 		emit_sample(p, sink, now, &r, stack);
@@ -759,10 +960,29 @@ static void sample_hot_threads(struct procfs *p, struct pslot *ps, const struct 
 		tfiles = p->cfg.deep_files;
 	else if (p->cfg.hot_files && p->gen <= ps->hot_until)
 		tfiles = p->cfg.hot_files;
+	if (p->tiered && ps->tgid == p->self_tgid)
+		tfiles = 0; /* procimage is never its own hog */
 	if (tfiles)
-		sample_threads(p, ps, tfiles, sink, now);
-	else if (ps->tids)
+		sample_threads(p, ps, tfiles, sink, now, 0);
+	else if (ps->tids && !p->tiered)
 		drop_threads(p, ps, NULL, 0); /* cooled down: forget quietly */
+}
+
+/* A thread-scope copy of a single-thread process's sample: the same task's
+ * schedstat, the sched image's baseline for a run that begins while the
+ * process is in the idle tier. */
+static void emit_as_thread(struct procfs *p, const struct record_sink *sink, uint64_t now,
+			   const struct pslot *ps, const struct proc_sample *s)
+{
+	struct record r = {0};
+
+	if (!p->baseline || ps->tgid == p->self_tgid || !(s->have & PF_SCHEDSTAT))
+		return;
+	r.u.sample.scope = SCOPE_THREAD;
+	r.u.sample.s = *s;
+	memcpy(r.comm, ps->comm, sizeof(r.comm));
+	r.key = (struct task_key){ps->tgid, ps->tgid, ps->start};
+	emit_sample(p, sink, now, &r, NULL);
 }
 
 /* Process one process for this tick. 1 if it is a live target, 0 if not,
@@ -773,7 +993,7 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	struct record r = {0};
 	uint32_t files = PF_STAT;
 
-	if (probe) { /* the cheap tier's schedstat, read this tick */
+	if (probe) { /* the idle tier's schedstat, read this tick */
 		r.u.sample.s.run_ns = probe->run_ns;
 		r.u.sample.s.wait_ns = probe->wait_ns;
 		r.u.sample.s.slices = probe->slices;
@@ -782,10 +1002,11 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 
 	if (ps->matched == 1)
 		files |= p->cfg.process_files;
-	/* Cheap-tier candidates carry their schedstat in every sample: it tells
-	 * consumers (taskstats) that a sample comes whenever the process ran. */
-	if (!probe && p->cfg.sample_on_run && p->cfg.scan_all &&
-	    (!ps->start || (ps->nthreads == 1 && ps->matched == 0)))
+	/* Host-wide, a single-thread process carries its schedstat in every
+	 * sample: it tells consumers (taskstats) that a sample comes whenever
+	 * the process ran, and it is the probe of the idle tier. */
+	if (!probe && p->tiered && (!ps->start || (ps->nthreads == 1 && ps->matched == 0)) &&
+	    ps->fds[IDX_SCHEDSTAT] != FD_DENIED && ps->fds[IDX_SCHEDSTAT] != FD_ABSENT)
 		files |= PF_SCHEDSTAT;
 	r.u.sample.scope = SCOPE_PROCESS;
 	/* -p TID of a non-leader: the "process" is that thread, read from its
@@ -795,7 +1016,7 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	if (ps->only_tid)
 		snprintf(prefix, sizeof(prefix), "task/%d/", ps->only_tid);
 	int rc = read_files(p, ps->dirfd, prefix, ps->fds, files, &r.u.sample.s, r.comm, NULL);
-	if (rc == -EACCES && !ps->start)
+	if (rc == -EAGAIN || (rc == -EACCES && !ps->start))
 		return 0; /* keep the slot: reopening it every tick would cost more */
 	if (rc)
 		return -ESRCH;
@@ -805,6 +1026,7 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	 * is gone and the new one is opened afresh. */
 	if (ps->start && s->starttime != ps->start)
 		return -ESRCH;
+	int first = !ps->start;
 	if (!ps->start) {
 		ps->start = s->starttime;
 		memcpy(ps->comm, r.comm, sizeof(ps->comm));
@@ -822,70 +1044,21 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 		}
 	}
 	ps->nthreads = s->num_threads;
+	uint64_t cpu = s->utime + s->stime;
+	if (cpu > ps->last_cpu_ticks ||
+	    (!first && (s->have & PF_SCHEDSTAT) && ps->last_run_ns && s->run_ns != ps->last_run_ns))
+		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
 	if (s->have & PF_SCHEDSTAT)
 		ps->last_run_ns = s->run_ns;
-	uint64_t cpu = s->utime + s->stime;
-	if (cpu > ps->last_cpu_ticks)
-		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
 	ps->last_cpu_ticks = cpu;
 	r.key = (struct task_key){ps->tgid, ps->only_tid ? ps->only_tid : ps->tgid, ps->start};
 	if (ps->matched == 1 || p->cfg.scan_all)
 		emit_sample(p, sink, now, &r, NULL);
+	if (first && p->tiered && ps->nthreads == 1)
+		emit_as_thread(p, sink, now, ps, s);
 
 	sample_hot_threads(p, ps, sink, now);
 	return ps->matched == 1;
-}
-
-/* Host-wide cheap tier for a single-thread process that is not a target: the
- * leader's schedstat (one short pread, a fifth of stat's cost) tells whether
- * it ran. Every cheap_stat_every ticks, staggered by pid, it is looked at
- * again: without sample_on_run by a stat read (comm, thread count: a thread
- * it started is noticed then); with it, by statm, and sampled only if its
- * RSS moved (reclaim, swap), since whatever else can change needs it to run,
- * and a run is sampled at once. */
-static int cheap_eligible(const struct procfs *p, const struct pslot *ps)
-{
-	return p->cfg.cheap_stat_every > 1 && p->cfg.scan_all && ps->matched == 0 && ps->start &&
-	       ps->nthreads == 1 && ps->fds[file_index(PF_SCHEDSTAT)] != FD_DENIED &&
-	       ps->fds[file_index(PF_SCHEDSTAT)] != FD_ABSENT;
-}
-
-static int refresh_tick(const struct procfs *p, const struct pslot *ps)
-{
-	return (p->gen + (uint32_t)ps->tgid) % p->cfg.cheap_stat_every == 0;
-}
-
-static int sample_cheap(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
-			uint64_t now, int refresh)
-{
-	struct proc_sample s;
-	uint32_t want = PF_SCHEDSTAT;
-
-	s.have = 0;
-	if (refresh && ps->fds[file_index(PF_STATM)] != FD_DENIED &&
-	    ps->fds[file_index(PF_STATM)] != FD_ABSENT)
-		want |= PF_STATM;
-	if (read_files(p, ps->dirfd, "", ps->fds, want, &s, NULL, NULL))
-		return -ESRCH;
-	if (!(s.have & PF_SCHEDSTAT) || (refresh && !(s.have & PF_STATM)))
-		return sample_process(p, ps, sink, now, NULL); /* unreadable: the stat way */
-	int ran = ps->last_run_ns && s.run_ns != ps->last_run_ns;
-	if (ran)
-		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
-	ps->last_run_ns = s.run_ns;
-	/* A process that did not run cannot have faulted, switched, done I/O
-	 * or accrued a delay: only its RSS can drift, which statm shows (its
-	 * per-CPU counters are summed differently from stat's: compare statm
-	 * with statm). */
-	int rss_moved = 0;
-	if (refresh) {
-		rss_moved = ps->last_statm && s.statm_resident != ps->last_statm;
-		ps->last_statm = s.statm_resident;
-	}
-	if (p->cfg.sample_on_run && (ran || rss_moved))
-		return sample_process(p, ps, sink, now, &s);
-	sample_hot_threads(p, ps, sink, now);
-	return 0;
 }
 
 static uint64_t thread_cpu_ns(void)
@@ -893,6 +1066,368 @@ static uint64_t thread_cpu_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/* --- host-wide tiers (scan_all) --- */
+
+/* The file an idle process is probed with: schedstat when it has one thread
+ * (its run time in ns: any run moves it), else stat (the group's CPU). */
+static int probe_index(const struct pslot *ps)
+{
+	return ps->nthreads == 1 && ps->fds[IDX_SCHEDSTAT] != FD_DENIED &&
+		       ps->fds[IDX_SCHEDSTAT] != FD_ABSENT
+		   ? IDX_SCHEDSTAT
+		   : IDX_STAT;
+}
+
+/* Into the idle tier: keep at most the probe's fd (opened through the
+ * dirfd, so that it is bound to this task), close the dirfd, the other files
+ * and the threads' fds. */
+static void demote(struct procfs *p, struct pslot *ps)
+{
+	int keep = probe_index(ps);
+
+	hot_remove(p, ps);
+	release_fds(p, ps->fds, keep);
+	for (int i = 0; i < ps->ntids; i++) {
+		struct tslot *ts = taskmap_get(p->threads, ps->tids[i], 0);
+		if (ts)
+			release_fds(p, ts->fds, -1);
+	}
+	if (ps->fds[keep] >= 0 && p->nkept > p->fd_idle_cap) {
+		close(ps->fds[keep]);
+		ps->fds[keep] = FD_NONE;
+		p->nkept--;
+	} else if (ps->fds[keep] == FD_NONE && ps->dirfd >= 0 && p->nkept <= p->fd_idle_cap) {
+		int fd = openat(ps->dirfd, file_names[keep],
+				O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		p->stats.opens++;
+		if (fd >= 0 && (p->real_proc || is_regular(fd))) {
+			ps->fds[keep] = fd;
+			p->nkept++;
+		} else if (fd >= 0) {
+			close(fd);
+		}
+	}
+	if (ps->dirfd >= 0) {
+		close(ps->dirfd);
+		ps->dirfd = -1;
+		p->nkept--;
+	}
+}
+
+/* Into the active tier: its dirfd back (a pid reused meanwhile is caught
+ * by the start time of the stat read that follows). 0, -ESRCH, -EAGAIN. */
+static int promote(struct procfs *p, struct pslot *ps)
+{
+	if (ps->tgid == p->self_tgid)
+		return 0;
+	if (ps->dirfd < 0) {
+		char name[16];
+		snprintf(name, sizeof(name), "%d", ps->tgid);
+		ps->dirfd =
+		    openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		p->stats.opens++;
+		if (ps->dirfd < 0)
+			return fd_exhausted(p, errno) ? -EAGAIN : -ESRCH;
+		p->nkept++;
+	}
+	if (!ps->hot) {
+		ps->hot = 1;
+		list_add(&p->hot, &p->nhot, &p->caphot, ps->tgid);
+	}
+	return 0;
+}
+
+/* Read an idle process's probe. Fills s; 1 if it ran (or its RSS moved),
+ * 0 if not, -ESRCH if it is gone, -EAGAIN if it could not be read. Without
+ * a kept fd the probe is its stat by path, whose start time says that the
+ * pid still names the same task. */
+static int probe_idle(struct procfs *p, struct pslot *ps, struct proc_sample *s)
+{
+	int idx = probe_index(ps);
+	ssize_t n;
+
+	s->have = 0;
+	if (ps->fds[idx] >= 0) {
+		do
+			n = pread(ps->fds[idx], p->buf, sizeof(p->buf) - 1, 0);
+		while (n < 0 && errno == EINTR);
+		p->stats.preads++;
+	} else {
+		char rel[32];
+		idx = IDX_STAT;
+		snprintf(rel, sizeof(rel), "%d/stat", ps->tgid);
+		int fd = openat(p->rootfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		p->stats.opens++;
+		p->stats.transient++;
+		if (fd < 0)
+			return fd_exhausted(p, errno) ? -EAGAIN : -ESRCH;
+		do
+			n = read(fd, p->buf, sizeof(p->buf) - 1);
+		while (n < 0 && errno == EINTR);
+		p->stats.preads++;
+		close(fd);
+	}
+	if (n <= 0)
+		return -ESRCH; /* ESRCH: it died; empty: reaped */
+	p->buf[n] = '\0';
+	p->stats.idle_reads++;
+	if (idx == IDX_SCHEDSTAT) {
+		procfs_parse_schedstat(p->buf, s);
+		if (!(s->have & PF_SCHEDSTAT))
+			return -EAGAIN;
+		int ran = s->run_ns != ps->last_run_ns;
+		ps->last_run_ns = s->run_ns;
+		return ran;
+	}
+	char comm[16];
+	if (procfs_parse_stat(p->buf, s, comm, sizeof(comm)) || s->starttime != ps->start)
+		return -ESRCH;
+	uint64_t cpu = s->utime + s->stime;
+	int ran = cpu != ps->last_cpu_ticks || s->num_threads != ps->nthreads ||
+		  memcmp(comm, ps->comm, sizeof(comm)) != 0;
+	ps->last_cpu_ticks = cpu;
+	return ran;
+}
+
+/* resource and record (sample_on_run): a process that did not run keeps
+ * its gauges but RSS, which reclaim and swap move: statm every ~5 s. */
+static int rss_moved(struct procfs *p, struct pslot *ps)
+{
+	char rel[32];
+	struct proc_sample s;
+
+	if (!p->cfg.sample_on_run || p->cfg.cheap_stat_every < 2 || ps->nthreads != 1 ||
+	    (p->gen + (uint32_t)ps->tgid) % p->cfg.cheap_stat_every)
+		return 0;
+	snprintf(rel, sizeof(rel), "%d/statm", ps->tgid);
+	s.have = 0;
+	if (procfs_read_file(p->rootfd, rel, p->buf, sizeof(p->buf)) <= 0)
+		return 0;
+	p->stats.opens++;
+	p->stats.transient++;
+	procfs_parse_statm(p->buf, &s);
+	int moved = ps->last_statm && s.statm_resident != ps->last_statm;
+	ps->last_statm = s.statm_resident;
+	return moved;
+}
+
+static void process_gone(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
+			 uint64_t now)
+{
+	drop_threads(p, ps, sink, now);
+	if (ps->start) {
+		emit_gone(sink, now, ps->tgid, ps->only_tid ? ps->only_tid : ps->tgid, ps->start,
+			  ps->comm, SCOPE_PROCESS);
+		p->stats.gone++;
+	}
+	drop_process(p, ps);
+}
+
+/* A process seen for the first time: a full read (its identity, and the
+ * baseline of every thread for the sched image), then the idle tier unless
+ * its CPU is already moving. */
+static void tier_first(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
+		       uint64_t now)
+{
+	int rc = sample_process(p, ps, sink, now, NULL);
+
+	if (rc == -ESRCH) {
+		process_gone(p, ps, sink, now);
+		return;
+	}
+	if (!ps->start) /* refused (hidepid, odd tree) or no descriptor yet */
+		return;
+	if (p->baseline && ps->nthreads > 1 && ps->tgid != p->self_tgid && ps->dirfd >= 0)
+		sample_threads(p, ps, PF_SCHEDSTAT, sink, now, 1);
+	demote(p, ps);
+}
+
+/* An idle process's probe moved: into the active tier, read fully now. */
+static void tier_promote(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
+			 uint64_t now, const struct proc_sample *probe)
+{
+	int rc = promote(p, ps);
+
+	if (rc == 0) {
+		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
+		p->keep_hot = 1;
+		p->promoting = 1; /* which of its threads moved? each one's schedstat */
+		rc = sample_process(p, ps, sink, now, probe && probe->have ? probe : NULL);
+		p->keep_hot = p->promoting = 0;
+	}
+	if (rc == -ESRCH)
+		process_gone(p, ps, sink, now);
+	else if (!ps->hot)
+		demote(p, ps); /* procimage itself, or no descriptor */
+}
+
+/* The pid named by a dead slot may already be a new task: open it. */
+static void tier_reopen(struct procfs *p, const int32_t *pids, int n,
+			const struct record_sink *sink, uint64_t now)
+{
+	for (int i = 0; i < n; i++) {
+		if (taskmap_get(p->procs, pids[i], 0))
+			continue;
+		struct pslot *ps = open_process(p, pids[i], OPEN_LISTED);
+		if (ps) {
+			ps->seen_gen = p->gen;
+			tier_first(p, ps, sink, now);
+		}
+	}
+}
+
+static void tier_discover(struct procfs *p, const struct record_sink *sink, uint64_t now)
+{
+	int full = p->gen == 1 || p->gen - p->full_gen >= p->full_every;
+
+	if (!full && probe_new(p))
+		return;
+	if (!full && p->gen - p->full_gen < p->period_min)
+		return; /* no cursor: list once an idle period */
+	p->last_pid = read_last_pid(p);
+	p->full_gen = p->gen;
+	p->nretry = 0;
+	discover(p);
+	/* What the listing did not show is gone. */
+	size_t it = 0;
+	struct pslot *ps;
+	while ((ps = taskmap_next(p->procs, &it, NULL, NULL)))
+		if (ps->seen_gen != p->gen)
+			process_gone(p, ps, sink, now);
+}
+
+static uint64_t threads_unread(struct procfs *p)
+{
+	size_t it = 0;
+	struct pslot *ps;
+	uint64_t n = 0;
+
+	while ((ps = taskmap_next(p->procs, &it, NULL, NULL)))
+		if (!ps->hot && ps->nthreads > 1)
+			n += (uint64_t)ps->nthreads;
+	return n;
+}
+
+static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink *sink)
+{
+	uint64_t c0 = thread_cpu_ns();
+	int32_t reopen[32];
+	int nreopen = 0;
+
+	pb_tick_start(&p->budget, now);
+	p->hot_threads = p->idle_thread_reads = 0;
+	p->nfresh = 0;
+	tier_discover(p, sink, now);
+
+	/* The active tier: every tick, whatever the budget. */
+	for (int i = p->nhot - 1; i >= 0; i--) {
+		struct pslot *ps = i < p->nhot ? taskmap_get(p->procs, p->hot[i], 0) : NULL;
+		if (!ps) {
+			if (i < p->nhot)
+				p->hot[i] = p->hot[--p->nhot];
+			continue;
+		}
+		if (ps->fresh_gen == p->gen)
+			continue;
+		if (p->gen > ps->hot_until) {
+			demote(p, ps);
+			continue;
+		}
+		p->keep_hot = 1;
+		int rc = sample_process(p, ps, sink, now, NULL);
+		p->keep_hot = 0;
+		if (rc == -ESRCH) {
+			if (nreopen < 32)
+				reopen[nreopen++] = ps->tgid;
+			process_gone(p, ps, sink, now);
+		}
+	}
+	uint64_t hot_procs = (uint64_t)p->nhot;
+
+	/* First sight: a one-time cost (the first tick reads the whole host),
+	 * kept out of the budget's estimate of a tick. */
+	uint64_t cf = thread_cpu_ns();
+	for (int i = 0; i < p->nfresh; i++) {
+		struct pslot *ps = taskmap_get(p->procs, p->fresh[i], 0);
+		if (ps && ps->fresh_gen == p->gen && !ps->start)
+			tier_first(p, ps, sink, now);
+	}
+
+	/* The idle tier: round-robin, the same share every tick. */
+	uint64_t c1 = thread_cpu_ns();
+	uint64_t fresh_ns = c1 - cf;
+	size_t count = taskmap_count(p->procs);
+	uint64_t n_idle = count > (size_t)p->nhot ? count - (size_t)p->nhot : 0;
+	uint32_t quota = pb_quota(&p->budget, n_idle), done = 0;
+	uint64_t promote_ns = 0;
+	struct pslot *ps;
+	for (size_t visits = 0; done < quota && visits < count; visits++) {
+		ps = taskmap_next(p->procs, &p->idle_it, NULL, NULL);
+		if (!ps) {
+			p->idle_it = 0;
+			ps = taskmap_next(p->procs, &p->idle_it, NULL, NULL);
+			if (!ps)
+				break;
+		}
+		if (ps->hot || ps->fresh_gen == p->gen || !ps->start)
+			continue;
+		struct proc_sample s;
+		int rc = probe_idle(p, ps, &s);
+		done++;
+		if (rc == -EAGAIN)
+			continue;
+		if (rc == -ESRCH) {
+			if (nreopen < 32)
+				reopen[nreopen++] = ps->tgid;
+			process_gone(p, ps, sink, now);
+			continue;
+		}
+		if (rc == 0 && rss_moved(p, ps))
+			rc = 1;
+		if (rc == 1 && ps->tgid != p->self_tgid) {
+			uint64_t cp = thread_cpu_ns();
+			tier_promote(p, ps, sink, now, (s.have & PF_SCHEDSTAT) ? &s : NULL);
+			promote_ns += thread_cpu_ns() - cp; /* the active tier's */
+			continue;
+		}
+		/* Quiet: the stat probe is still a process sample; the schedstat
+		 * probe of a single-thread process is the sched baseline. */
+		if (s.have & PF_STAT) {
+			struct record r = {0};
+			r.u.sample.scope = SCOPE_PROCESS;
+			r.u.sample.s = s;
+			memcpy(r.comm, ps->comm, sizeof(r.comm));
+			r.key = (struct task_key){ps->tgid, ps->tgid, ps->start};
+			emit_sample(p, sink, now, &r, NULL);
+		} else {
+			emit_as_thread(p, sink, now, ps, &s);
+		}
+	}
+	uint64_t c2 = thread_cpu_ns();
+	tier_reopen(p, reopen, nreopen, sink, now);
+	uint64_t c3 = thread_cpu_ns();
+
+	uint64_t idle_ns = c2 - c1 - promote_ns, other = (c3 - c0) - idle_ns;
+	other = other > fresh_ns ? other - fresh_ns : 0;
+	if (p->gen == 1) /* listing and opening the whole host: not a tick's cost */
+		other = 0;
+	/* idle threads of active processes cost about what an idle probe does */
+	uint64_t thr_ns = (uint64_t)(p->budget.read_ns * p->idle_thread_reads);
+	other = other > thr_ns ? other - thr_ns : 0;
+	uint64_t hot_tids = 0;
+	for (int i = 0; i < p->nhot; i++) {
+		const struct pslot *h = taskmap_get(p->procs, p->hot[i], 0);
+		if (h)
+			hot_tids += (uint64_t)(h->ntids > 0 ? h->ntids : 1);
+	}
+	uint64_t idle_threads = hot_tids > p->hot_threads ? hot_tids - p->hot_threads : 0;
+	pb_tick_end(&p->budget, idle_ns + thr_ns, done + p->idle_thread_reads, other,
+		    n_idle + idle_threads, hot_procs, p->hot_threads, n_idle, idle_threads);
+	p->stats.tick_ns_total += c3 - c0;
+	p->stats.alive = 0;
+	return 0;
 }
 
 int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sink)
@@ -908,35 +1443,17 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 
 	p->gen++;
 	p->stats.ticks++;
-	/* With the cheap tier, /proc is listed every list_every ticks: in
-	 * between, a vanished process is seen by its kept fd (ESRCH). */
-	uint32_t list_every = p->cfg.list_every ? p->cfg.list_every : p->cfg.cheap_stat_every;
-	int probed = 0;
-	if (listed && list_every > 1 && p->gen % list_every != 1) {
-		listed = 0;
-	} else if (listed && list_every == 1 && p->cfg.cheap_stat_every > 1 && probe_new(p)) {
-		listed = 0, probed = 1; /* new pids opened, the dead seen by their fds */
-	} else {
-		/* the cursor is read before the listing: a pid allocated during
-		 * it is probed next tick (an already open one is skipped) */
-		if (listed && list_every == 1 && p->cfg.cheap_stat_every > 1) {
-			p->last_pid = read_last_pid(p);
-			p->full_gen = p->gen;
-			p->nretry = 0;
-		}
-		discover(p);
-	}
+	if (p->tiered)
+		return tick_tiered(p, now_ns, sink);
+	discover(p);
 	while ((ps = taskmap_next(p->procs, &it, NULL, NULL))) {
-		int cheap = cheap_eligible(p, ps), refresh = cheap && refresh_tick(p, ps);
-		int rc = (listed && ps->seen_gen != p->gen) ? -ESRCH
-			 : cheap && (!refresh || p->cfg.sample_on_run)
-			     ? sample_cheap(p, ps, sink, now_ns, refresh)
+		int rc = (listed && ps->seen_gen != p->gen)
+			     ? -ESRCH
 			     : sample_process(p, ps, sink, now_ns, NULL);
 		if (rc == -ESRCH) {
 			/* Listed this tick but its old files are dead: the pid may
 			 * already belong to a new task. */
-			if ((listed || probed) && ps->seen_gen == p->gen && ps->start &&
-			    nreopen < 32)
+			if (listed && ps->seen_gen == p->gen && ps->start && nreopen < 32)
 				reopen[nreopen++] = ps->tgid;
 			drop_threads(p, ps, sink, now_ns);
 			if (ps->start && (ps->matched == 1 || p->cfg.scan_all)) {
@@ -994,6 +1511,64 @@ void procfs_status(const struct procfs *p, struct source_status *st)
 		source_set(st, SOURCE_DEGRADED, "%s", msg);
 	else
 		source_set(st, SOURCE_OK, "%s", "");
+}
+
+void procfs_coverage(const struct procfs *p, struct procfs_coverage *c)
+{
+	const struct procfs_budget *b = &p->budget;
+	double t = b->ticks ? (double)b->ticks : 1;
+	size_t off = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->tiered = p->tiered;
+	c->interval_ns = p->cfg.interval_ns;
+	c->fds_kept = p->nkept;
+	c->fd_cap = p->fd_cap;
+	c->transient = p->stats.transient;
+	c->emfile = p->stats.emfile;
+	if (!p->tiered)
+		return;
+	c->ticks = b->ticks;
+	c->budget_pct = b->pct;
+	c->tick_median_ns = pb_period_quantile(b, 0.5);
+	c->tick_p99_ns = pb_period_quantile(b, 0.99);
+	c->tick_max_ns = b->max_period_ns;
+	c->ticks_late = b->late;
+	c->hot_procs = (double)b->sum_hot_procs / t;
+	c->hot_threads = (double)b->sum_hot_threads / t;
+	c->idle_procs = (double)b->sum_idle_procs / t;
+	c->idle_threads = (double)b->sum_idle_threads / t;
+	c->idle_period_ns = (uint64_t)((double)b->sum_period / t * (double)b->interval_ns);
+	c->idle_period_max_ns = (uint64_t)b->max_idle_period * b->interval_ns;
+	c->idle_period_min_ns = (uint64_t)b->period_min * b->interval_ns;
+	c->threads_unread = threads_unread((struct procfs *)p);
+	c->ticks_over_budget = b->over_budget;
+	c->cpu_pct =
+	    b->ticks ? 100.0 * (double)b->cpu_ns / ((double)b->ticks * (double)b->interval_ns) : 0;
+	c->self_tgid = p->self_tgid;
+#define WHY(...)                                                                                   \
+	do {                                                                                       \
+		if (off < sizeof(c->behind_why))                                                   \
+			off += (size_t)snprintf(c->behind_why + off, sizeof(c->behind_why) - off,  \
+						"%s", off ? "; " : "");                            \
+		if (off < sizeof(c->behind_why))                                                   \
+			off += (size_t)snprintf(c->behind_why + off, sizeof(c->behind_why) - off,  \
+						__VA_ARGS__);                                      \
+		c->behind = 1;                                                                     \
+	} while (0)
+	if (b->periods >= 10 && c->tick_p99_ns > 2 * c->interval_ns)
+		WHY("ticks late: p99 %.1f ms for %.0f ms asked (%llu of %llu ticks late)",
+		    (double)c->tick_p99_ns / 1e6, (double)c->interval_ns / 1e6,
+		    (unsigned long long)b->late, (unsigned long long)b->periods);
+	if (c->idle_period_max_ns > c->idle_period_min_ns && c->idle_period_max_ns > NS_PER_S)
+		WHY("idle processes read only every %.1f s at worst (the budget of %u%% of a CPU "
+		    "could not pay for every %.2f s)",
+		    (double)c->idle_period_max_ns / 1e9, c->budget_pct,
+		    (double)c->idle_period_min_ns / 1e9);
+	if (c->emfile)
+		WHY("%llu reads skipped for want of file descriptors",
+		    (unsigned long long)c->emfile);
+#undef WHY
 }
 
 const struct procfs_stats *procfs_get_stats(const struct procfs *p)

@@ -44,6 +44,8 @@ struct procfs_config {
 	 * stat at once and emit the process sample (with the leader's schedstat)
 	 * instead of waiting for the next cheap_stat_every tick. */
 	int sample_on_run;
+	/* scan_all: CPU budget of a tick, % of the interval (0: 10) */
+	uint32_t budget_pct;
 };
 
 struct procfs_stats {
@@ -51,6 +53,27 @@ struct procfs_stats {
 	uint64_t probes;	/* new pids opened from the pid cursor instead of a listing */
 	uint64_t alive;		/* targets alive at the last tick */
 	uint64_t tick_ns_total; /* CPU spent inside procfs_tick (thread CPU clock) */
+	uint64_t transient;	/* files opened, read and closed (no fd to keep) */
+	uint64_t emfile;	/* opens refused for want of descriptors */
+	uint64_t idle_reads;	/* reads of the idle tier (processes and threads) */
+};
+
+/* What the host-wide scan achieved (scan_all), for the report and --stats. */
+struct procfs_coverage {
+	int tiered;
+	uint64_t interval_ns, ticks;
+	uint32_t budget_pct;
+	uint64_t tick_median_ns, tick_p99_ns, tick_max_ns, ticks_late;
+	double hot_procs, hot_threads, idle_procs, idle_threads;	 /* means over ticks */
+	uint64_t idle_period_ns, idle_period_max_ns, idle_period_min_ns; /* mean, max, floor */
+	uint64_t threads_unread; /* threads of idle multi-thread processes, now */
+	uint64_t ticks_over_budget;
+	double cpu_pct; /* the scan's CPU, % of one CPU over the ticks */
+	int fds_kept, fd_cap;
+	uint64_t transient, emfile;
+	int32_t self_tgid; /* excluded from the active tier (0: not seen) */
+	int behind;	   /* something below was not achieved */
+	char behind_why[320];
 };
 
 struct procfs;
@@ -64,6 +87,8 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 void procfs_follow(struct procfs *p, int32_t tgid);
 void procfs_status(const struct procfs *p, struct source_status *st);
 const struct procfs_stats *procfs_get_stats(const struct procfs *p);
+/* What the scan achieved so far (cov->tiered = 0 without scan_all). */
+void procfs_coverage(const struct procfs *p, struct procfs_coverage *cov);
 /* The root dirfd, for one-off reads by other parts (doctor, exits). */
 int procfs_root_fd(const struct procfs *p);
 /* Check that dir looks like a proc tree. 0, or -errno with err set. */

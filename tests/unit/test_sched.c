@@ -334,6 +334,48 @@ static void test_folded_comm_sanitized(void **state)
 	ops()->destroy(img);
 }
 
+/* The idle tier of a host-wide scan: a thread read 250 ms after its last
+ * read, then every 10 ms. Switched in once in that gap and on CPU 100 ms
+ * since: its run began 100 ms before the promotion read and goes on (one
+ * run of 100 + 200 ms). Switched in 5 times: where those 100 ms lay is
+ * unknown, the run starts at the promotion read (200 ms). Not switched in
+ * and 40 ms on CPU: one stretch from the previous read, already over. */
+static void test_idle_tier_gap(void **state)
+{
+	struct thr one = {1, 1, 100, 0, 0, 0, 0, "one"};
+	struct thr many = {2, 2, 100, 0, 0, 0, 1, "many"};
+	struct thr none = {3, 3, 100, 0, 0, 0, 0, "none"};
+	void *img = mk();
+	uint64_t t = 1000 * MS;
+
+	(void)state;
+	sample(img, &one, t);
+	sample(img, &many, t);
+	sample(img, &none, t);
+	t += 250 * MS;
+	one.run += 100 * MS, one.slices += 1;
+	many.run += 100 * MS, many.slices += 5;
+	none.run += 40 * MS;
+	sample(img, &one, t);
+	sample(img, &many, t);
+	sample(img, &none, t);
+	for (int i = 0; i < 20; i++) {
+		t += 10 * MS;
+		one.run += 10 * MS;
+		many.run += 10 * MS;
+		sample(img, &one, t);
+		sample(img, &many, t);
+		sample(img, &none, t);
+	}
+	sched_finish(img);
+	assert_int_equal(get(img, &one)->longest_run_ns, 300 * MS);
+	assert_int_equal(get(img, &many)->longest_run_ns, 200 * MS);
+	assert_int_equal(get(img, &none)->longest_run_ns, 40 * MS);
+	assert_int_equal(((struct sched_img *)img)->runs_recovered, 2);
+	assert_int_equal(((struct sched_img *)img)->runs_cut, 1);
+	ops()->destroy(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +388,7 @@ int main(void)
 	    cmocka_unit_test(test_pid_reuse),
 	    cmocka_unit_test(test_victims),
 	    cmocka_unit_test(test_folded_comm_sanitized),
+	    cmocka_unit_test(test_idle_tier_gap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

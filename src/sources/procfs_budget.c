@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The scan's CPU budget and its achieved coverage (see procfs_budget.h).
+ * Costs are moving averages over ~16 ticks: one slow tick (a listing, a
+ * burst of new processes) does not swing the idle period.
+ */
+#include "sources/procfs_budget.h"
+
+#include <string.h>
+
+void pb_init(struct procfs_budget *b, uint64_t interval_ns, uint32_t pct, uint32_t period_min,
+	     uint32_t period_max)
+{
+	memset(b, 0, sizeof(*b));
+	b->interval_ns = interval_ns ? interval_ns : 1;
+	b->pct = pct ? pct : PB_DEFAULT_PCT;
+	b->budget_ns = b->interval_ns * b->pct / 100;
+	b->period_min = period_min ? period_min : 1;
+	b->period_max = period_max > b->period_min ? period_max : b->period_min;
+	b->period = b->period_min;
+}
+
+void pb_tick_start(struct procfs_budget *b, uint64_t now_ns)
+{
+	if (b->last_now && now_ns > b->last_now) {
+		uint64_t d = now_ns - b->last_now;
+		uint64_t k = d * PB_BUCKETS_PER_TICK / b->interval_ns;
+		b->hist[k < PB_BUCKETS ? k : PB_BUCKETS]++;
+		b->periods++;
+		/* late: the timer fired 1.5 intervals or more after the last tick */
+		if (2 * d >= 3 * b->interval_ns)
+			b->late++;
+		if (d > b->max_period_ns)
+			b->max_period_ns = d;
+	}
+	b->last_now = now_ns;
+}
+
+uint32_t pb_quota(const struct procfs_budget *b, uint64_t n_idle)
+{
+	uint64_t q = (n_idle + b->period - 1) / b->period;
+	return q > UINT32_MAX ? UINT32_MAX : (uint32_t)q;
+}
+
+static double ewma(double avg, double x)
+{
+	return avg > 0 ? avg + (x - avg) / 16 : x;
+}
+
+void pb_tick_end(struct procfs_budget *b, uint64_t idle_cpu_ns, uint32_t idle_reads,
+		 uint64_t other_cpu_ns, uint64_t n_idle, uint64_t hot_procs, uint64_t hot_threads,
+		 uint64_t idle_procs, uint64_t idle_threads)
+{
+	b->ticks++;
+	b->cpu_ns += idle_cpu_ns + other_cpu_ns;
+	if (idle_cpu_ns + other_cpu_ns > b->budget_ns)
+		b->over_budget++;
+	b->sum_hot_procs += hot_procs;
+	b->sum_hot_threads += hot_threads;
+	b->sum_idle_procs += idle_procs;
+	b->sum_idle_threads += idle_threads;
+	b->sum_period += b->period;
+	if (b->period > b->max_idle_period)
+		b->max_idle_period = b->period;
+	if (idle_reads)
+		b->read_ns = ewma(b->read_ns, (double)idle_cpu_ns / idle_reads);
+	if (other_cpu_ns || b->fixed_ns > 0)
+		b->fixed_ns = ewma(b->fixed_ns, (double)other_cpu_ns);
+	/* What is left of the budget after the active tier buys idle reads;
+	 * at least one a tick, so that the idle tier always moves on. */
+	double left = (double)b->budget_ns - b->fixed_ns;
+	double per_tick = b->read_ns > 0 && left > b->read_ns ? left / b->read_ns : 1;
+	double need = (double)n_idle / per_tick;
+	uint32_t period = need >= b->period_max	  ? b->period_max
+			  : need <= b->period_min ? b->period_min
+						  : (uint32_t)need + 1;
+	/* Move towards it by at most a quarter a tick (no oscillation). */
+	if (period > b->period)
+		b->period += (period - b->period + 3) / 4;
+	else if (period < b->period)
+		b->period -= (b->period - period + 3) / 4;
+}
+
+uint64_t pb_period_quantile(const struct procfs_budget *b, double q)
+{
+	uint64_t want, seen = 0;
+
+	if (!b->periods)
+		return 0;
+	want = (uint64_t)(q * (double)b->periods);
+	if (want >= b->periods)
+		want = b->periods - 1;
+	for (int k = 0; k <= PB_BUCKETS; k++) {
+		seen += b->hist[k];
+		if (seen > want)
+			return k == PB_BUCKETS
+				   ? b->max_period_ns
+				   : (uint64_t)(k + 1) * b->interval_ns / PB_BUCKETS_PER_TICK;
+	}
+	return b->max_period_ns;
+}

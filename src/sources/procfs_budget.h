@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The host-wide scan's budget and what it achieved (no I/O: procfs.c feeds
+ * it each tick's CPU and counts; unit-tested on synthetic ticks).
+ *
+ * Budget: a tick may spend budget_pct % of the interval of CPU. The active
+ * tier (processes and threads whose CPU moved) is read every tick whatever
+ * it costs; what is left pays for the idle tier, read round-robin so that
+ * each tick does the same share of it. The idle period (ticks for one round)
+ * is the smallest in [period_min, period_max] that fits: a host too big for
+ * the budget lowers the idle tier's resolution, never the active one's.
+ *
+ * Coverage: the tick period achieved (a histogram in 1/32 of the interval,
+ * for median and p99), the tiers' sizes summed over ticks (means), the idle
+ * period's mean and maximum, and the ticks over budget.
+ */
+#ifndef PROCIMAGE_PROCFS_BUDGET_H
+#define PROCIMAGE_PROCFS_BUDGET_H
+
+#include <stdint.h>
+
+#define PB_BUCKETS_PER_TICK 32
+#define PB_BUCKETS	    (64 * PB_BUCKETS_PER_TICK) /* periods up to 64 intervals */
+#define PB_DEFAULT_PCT	    10
+
+struct procfs_budget {
+	uint64_t interval_ns, budget_ns;
+	uint32_t pct;
+	uint32_t period_min, period_max; /* idle period bounds, ticks */
+	uint32_t period;		 /* idle period now, ticks */
+	double read_ns;			 /* CPU per idle read (moving average) */
+	double fixed_ns;		 /* CPU of the rest of a tick (moving average) */
+	/* achieved */
+	uint64_t last_now, ticks, periods, late, over_budget;
+	uint64_t max_period_ns;
+	uint32_t hist[PB_BUCKETS + 1]; /* + one for longer periods */
+	uint64_t sum_period;	       /* idle period (ticks) summed over ticks */
+	uint32_t max_idle_period;
+	uint64_t sum_hot_procs, sum_hot_threads, sum_idle_procs, sum_idle_threads;
+	uint64_t cpu_ns; /* CPU of every tick */
+};
+
+void pb_init(struct procfs_budget *b, uint64_t interval_ns, uint32_t pct, uint32_t period_min,
+	     uint32_t period_max);
+/* A tick starts at now (CLOCK_MONOTONIC): the period since the last one. */
+void pb_tick_start(struct procfs_budget *b, uint64_t now_ns);
+/* Idle reads to do this tick for n_idle tasks in the idle tier. */
+uint32_t pb_quota(const struct procfs_budget *b, uint64_t n_idle);
+/* A tick ended: CPU of its idle reads (n of them) and of everything else,
+ * the tiers' sizes; sets the next idle period. */
+void pb_tick_end(struct procfs_budget *b, uint64_t idle_cpu_ns, uint32_t idle_reads,
+		 uint64_t other_cpu_ns, uint64_t n_idle, uint64_t hot_procs, uint64_t hot_threads,
+		 uint64_t idle_procs, uint64_t idle_threads);
+/* The q-quantile (0..1) of the tick periods, ns (an upper bound at 1/32 of
+ * the interval); 0 before two ticks. */
+uint64_t pb_period_quantile(const struct procfs_budget *b, double q);
+
+#endif

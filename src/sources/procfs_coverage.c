@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What a host-wide scan achieved, said in the report (the "coverage" object
+ * of the envelope) and by --stats: the tick period reached, how many
+ * processes and threads were read at each rate, the budget, and every way
+ * in which it fell short. A report over a scan that did not see the host
+ * says so here rather than leaving an empty table to speak for it.
+ */
+#include "sources/procfs_coverage.h"
+
+#include <stdio.h>
+
+static double ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+void procfs_coverage_out(const struct procfs *p, struct out *o)
+{
+	struct procfs_coverage c;
+
+	procfs_coverage(p, &c);
+	if (!c.tiered)
+		return;
+	out_obj_open(o, "coverage");
+	out_f64(o, "tick_median_ms", "coverage: ticks every %.1f ms median", ms(c.tick_median_ns));
+	out_f64(o, "tick_p99_ms", ", %.1f ms p99", ms(c.tick_p99_ns));
+	out_f64(o, "tick_max_ms", NULL, ms(c.tick_max_ns));
+	out_f64(o, "interval_ms", " (asked %.0f ms)", ms(c.interval_ns));
+	out_u64(o, "ticks", ", %llu ticks", c.ticks);
+	out_u64(o, "ticks_late", ", %llu late\n", c.ticks_late);
+	out_f64(o, "active_processes", "  active (every tick): %.0f processes", c.hot_procs);
+	out_f64(o, "active_threads", ", %.0f threads", c.hot_threads);
+	out_f64(o, "idle_processes", "; idle: %.0f processes", c.idle_procs);
+	out_f64(o, "idle_threads", " and %.0f threads of active ones", c.idle_threads);
+	out_f64(o, "idle_period_ms", " every %.0f ms on average", ms(c.idle_period_ns));
+	out_f64(o, "idle_period_max_ms", " (at worst %.0f ms", ms(c.idle_period_max_ns));
+	out_f64(o, "idle_period_min_ms", ", at best %.0f ms)", ms(c.idle_period_min_ns));
+	out_u64(o, "threads_of_idle_processes",
+		"; threads of idle processes (not read until "
+		"their process moves): %llu\n",
+		c.threads_unread);
+	out_u64(o, "budget_pct", "  budget %llu%% of a CPU", c.budget_pct);
+	out_f64(o, "scan_cpu_pct", ", the scan used %.1f%%", c.cpu_pct);
+	out_u64(o, "ticks_over_budget", " (%llu ticks over budget)", c.ticks_over_budget);
+	out_i64(o, "fds_kept", ", %lld descriptors kept", c.fds_kept);
+	out_i64(o, "fd_budget", " of %lld", c.fd_cap);
+	out_u64(o, "transient_opens", ", %llu files opened and closed", c.transient);
+	out_u64(o, "opens_refused", ", %llu refused\n", c.emfile);
+	if (c.self_tgid)
+		out_i64(o, "excluded_pid",
+			"  procimage itself (pid %lld) is never an active thread\n", c.self_tgid);
+	else
+		out_null(o, "excluded_pid", NULL);
+	out_bool(o, "fell_behind", NULL, c.behind);
+	if (c.behind)
+		out_str(o, "shortfall", "  FELL BEHIND: %s\n", c.behind_why);
+	else
+		out_null(o, "shortfall", NULL);
+	out_obj_close(o);
+}
+
+void procfs_coverage_print(const struct procfs *p, FILE *fp)
+{
+	struct procfs_coverage c;
+
+	procfs_coverage(p, &c);
+	fprintf(fp,
+		"  procfs descriptors: %d kept of a budget of %d, %llu files opened and closed, "
+		"%llu opens refused\n",
+		c.fds_kept, c.fd_cap, (unsigned long long)c.transient,
+		(unsigned long long)c.emfile);
+	if (!c.tiered)
+		return;
+	fprintf(fp,
+		"  scan: ticks %.1f ms median, %.1f ms p99, %.1f ms max (asked %.0f ms), %llu "
+		"late; active %.0f processes + %.0f threads every tick; idle %.0f processes + "
+		"%.0f threads every %.0f ms (worst %.0f ms); %llu threads of idle processes "
+		"unread; scan CPU %.1f%% of a CPU for a budget of %u%% (%llu ticks over)\n",
+		ms(c.tick_median_ns), ms(c.tick_p99_ns), ms(c.tick_max_ns), ms(c.interval_ns),
+		(unsigned long long)c.ticks_late, c.hot_procs, c.hot_threads, c.idle_procs,
+		c.idle_threads, ms(c.idle_period_ns), ms(c.idle_period_max_ns),
+		(unsigned long long)c.threads_unread, c.cpu_pct, c.budget_pct,
+		(unsigned long long)c.ticks_over_budget);
+	if (c.behind)
+		fprintf(fp, "  scan FELL BEHIND: %s\n", c.behind_why);
+}
