@@ -31,6 +31,7 @@ enum {
 	OPT_FOLLOW,
 	OPT_SINCE_BOOT,
 	OPT_VERSION,
+	OPT_NO_PTRACE,
 };
 
 static const struct option long_opts[] = {
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
     {"enable-delayacct", no_argument, NULL, OPT_DELAYACCT},
     {"follow", no_argument, NULL, OPT_FOLLOW},
     {"since-boot", no_argument, NULL, OPT_SINCE_BOOT},
+    {"no-ptrace", no_argument, NULL, OPT_NO_PTRACE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -239,6 +241,9 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 		return 0;
 	case OPT_STATS:
 		o->stats = 1;
+		return 0;
+	case OPT_NO_PTRACE:
+		o->no_ptrace = 1;
 		return 0;
 	case OPT_THREADS:
 		o->threads = 1;
