@@ -179,8 +179,12 @@ static int run_syscall(struct run_opts *o)
 			o->cmd);
 	if (rc == 0)
 		rc = report(r, o);
-	if (o->stats)
+	if (o->stats) {
 		run_print_stats(r, stderr);
+		/* What the on-CPU samples cost the targets (bench/ptrace_syscall.sh). */
+		if (oncpu && run_source_status(r, SRC_PTRACE)->reason[0])
+			fprintf(stderr, "  ptrace cost: %s\n", run_source_status(r, SRC_PTRACE)->reason);
+	}
 	run_free(r);
 	return rc;
 }

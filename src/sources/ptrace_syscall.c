@@ -42,7 +42,7 @@ struct sthread {
 	uint8_t noted, late, failed, counted;
 	char state;
 	char comm[16];
-	uint64_t t_seize;
+	uint64_t t_seize; /* when it was interrupted */
 };
 
 struct ptrace_syscall {
@@ -232,6 +232,8 @@ static void sample_one(struct ptrace_syscall *ps, struct sthread *t, uint64_t no
 		t->counted = 1;
 		ps->stats.threads++;
 	}
+	/* The thread runs on until the interrupt: its cost starts here. */
+	t->t_seize = clock_mono_ns();
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0) {
 		/* Gone between the two calls: a dead tracee is reaped below. */
 		ptrace_wait_tid(t->tid, clock_mono_ns(), &sig);
@@ -411,9 +413,9 @@ int ptrace_syscall_cost(const struct ptrace_syscall_stats *x, double seconds, ch
 
 	return snprintf(buf, len,
 			"%llu on-CPU samples of %llu threads (user %llu, in a syscall %llu, "
-			"woken %llu); each held the thread %.0f us on average (%.0f us stopped, "
-			"longest %.0f us): at most %.3f%% of each sampled thread's time; %llu "
-			"late, %llu over budget, %llu refused",
+			"woken %llu); each held the thread %.0f us on average from interrupt to "
+			"detach (%.0f us from the stop seen, longest %.0f us): at most %.3f%% "
+			"of each sampled thread's time; %llu late, %llu over budget, %llu refused",
 			(unsigned long long)x->samples, (unsigned long long)x->threads,
 			(unsigned long long)x->in_user, (unsigned long long)x->in_syscall,
 			(unsigned long long)x->woken, per, stopped,

@@ -10,6 +10,7 @@
  *                     a second, then sleeps (the process makes no other write);
  *   main thread:      every EXEC_MS ms forks a child that execs PROG ARG...
  *                     (stdout and stderr to /dev/null) and waits for it.
+ * EXPLAIN_SPINNERS=N in the environment starts N mapspin threads (default 1).
  * Prints "ready pid=PID" first. Runs until killed.
  */
 #include <fcntl.h>
@@ -79,6 +80,8 @@ static void *writer(void *arg)
 int main(int argc, char **argv)
 {
 	pthread_t a, b;
+	const char *ns = getenv("EXPLAIN_SPINNERS");
+	int spinners = ns ? atoi(ns) : 1;
 
 	if (argc < 6) {
 		fprintf(stderr, "usage: explain_work OUT_FILE NBLOCKS GO_FILE EXEC_MS PROG [ARG...]\n");
@@ -90,7 +93,10 @@ int main(int argc, char **argv)
 	long every = atol(argv[4]);
 	printf("ready pid=%d\n", (int)getpid());
 	fflush(stdout);
-	if (pthread_create(&a, NULL, mapspin, NULL) || pthread_create(&b, NULL, writer, NULL))
+	for (int i = 0; i < spinners; i++)
+		if (pthread_create(&a, NULL, mapspin, NULL))
+			return 1;
+	if (pthread_create(&b, NULL, writer, NULL))
 		return 1;
 	for (;;) {
 		pid_t c = fork();
