@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/run.h"
 #include "cli/triage.h"
+#include "sources/ptrace_stack.h"
 
 #define TRIAGE_CANDIDATES 64
 #define MIN_BUSY_PCT	  5.0 /* a non-hog must use this much of a CPU to matter */
@@ -28,7 +29,8 @@ const char *const triage_plugins[NPLUGINS] = {"resource", "keytime", "syscall", 
 
 static const char help[] =
     "usage: procimage [triage] [-d DUR] [-i INT] [--top N] [--exclude COMM[,COMM..]]\n"
-    "                 [--threshold DUR] [--stacks] [-f text|json|prom|csv|html] [-o FILE]\n"
+    "                 [--threshold DUR] [--stacks] [--no-ptrace] [-f text|json|prom|csv|html]\n"
+    "                 [-o FILE]\n"
     "\n"
     "Find the tasks that hold CPUs and hurt others, image them, and explain.\n"
     "1. scan every thread on the host with the sched image (first half of -d);\n"
@@ -45,6 +47,9 @@ static const char help[] =
     "  --exclude LIST   comm names never to pick (thread or process comm)\n"
     "  --threshold DUR  occupancy run threshold (default 50ms)\n"
     "  --stacks         also read kernel stacks of the hogs (CAP_SYS_ADMIN)\n"
+    "  --no-ptrace      no on-CPU syscall samples of the offenders (by default,\n"
+    "                   with CAP_SYS_PTRACE, their running threads are attached\n"
+    "                   ~50 times a second, a few microseconds each, in step 3)\n"
     "  -f, --format     text (default), json, prom, csv (the offenders, then each\n"
     "                   image's rows) or html;  -o FILE  write the report there\n";
 
@@ -142,6 +147,13 @@ static int deep(struct triage *t, uint64_t total_ns)
 	t->o2.threshold_ns = t->o.threshold_ns;
 	t->o2.stacks = t->o.stacks;
 	t->o2.duration_ns = total_ns - spent - NS_PER_S / 4;
+	/* keytime follows the offenders' descendants (forks, execs, exits). */
+	t->o2.children = 1;
+	/* On-CPU syscall samples of the offenders' running threads by ptrace
+	 * (attached only for each sample), when it may: CAP_SYS_PTRACE, not
+	 * --no-ptrace; a target another tracer holds is left alone. */
+	t->o2.no_ptrace = t->o.no_ptrace;
+	t->o2.ptrace_syscalls = !t->o.no_ptrace && ptrace_have_cap();
 	if (targets_add_pids(&t->o2.targets, pids, t->o2.err, sizeof(t->o2.err)))
 		return 0;
 	for (size_t i = 0; i < NPLUGINS; i++)
@@ -152,11 +164,19 @@ static int deep(struct triage *t, uint64_t total_ns)
 	if (!t->f2 || !t->deep)
 		return 0; /* the diagnosis from the scan still stands */
 	run_want_files(t->deep, PF_STAT | PF_WCHAN | PF_SYSCALL | PF_SCHED, PF_STAT | PF_STATUS, 0);
+	if (t->o2.ptrace_syscalls)
+		run_want_source(t->deep, SRC_PTRACE);
 	if (start_run(t, t->deep, t->f2)) {
 		run_free(t->deep);
 		t->deep = NULL;
 		return 0;
 	}
+	if (!t->o2.ptrace_syscalls)
+		source_set(run_source_status(t->deep, SRC_PTRACE), SOURCE_UNAVAILABLE, "%s",
+			   t->o.no_ptrace ? "--no-ptrace: no on-CPU syscall samples of the offenders"
+					  : "no CAP_SYS_PTRACE (run as root): no on-CPU syscall "
+					    "samples of the offenders; the syscall image shows "
+					    "blocked time and exact counters only");
 	uint64_t d0 = run_started_ns(t->deep);
 	int rc = run_loop(t->deep);
 	t->deep_ns = run_ended_ns(t->deep) - d0;

@@ -26,6 +26,7 @@ struct psrc {
 	struct run *run;
 	int fd_added;
 	uint64_t t0;
+	char refused[200]; /* named pids refused at start (syscall mode) */
 };
 
 /* On-CPU syscall mode: the command asked for it (syscall, triage). */
@@ -71,16 +72,30 @@ static int sc_start(struct run *r, struct psrc *s, struct source_status *st)
 		return -1;
 	}
 	/* Refused for a named pid (another user, Yama, another tracer): say so
-	 * now; the syscall image falls back to what procfs and audit give. */
+	 * now and never attach to it; the syscall image falls back to what
+	 * procfs and audit give for it. Unavailable when every pid is refused. */
+	int refused = 0, tried = 0;
+	size_t off = 0;
+	s->refused[0] = '\0';
 	for (int i = 0; i < o->targets.npids; i++) {
 		int rc = ptrace_stack_check(o->targets.pids[i], why, sizeof(why));
-		if (rc && rc != -ESRCH) {
-			source_set(st, SOURCE_UNAVAILABLE,
-				   "no on-CPU syscall samples: %s; the syscall image shows the "
-				   "blocked-time table and the exact procfs counters only",
-				   why);
-			return -1;
-		}
+		if (rc == -ESRCH)
+			continue;
+		tried++;
+		if (!rc)
+			continue;
+		refused++;
+		ptrace_syscall_exclude(s->sc, o->targets.pids[i]);
+		if (off < sizeof(s->refused))
+			off += (size_t)snprintf(s->refused + off, sizeof(s->refused) - off, "%s%s",
+						off ? "; " : "", why);
+	}
+	if (refused && refused == tried) {
+		source_set(st, SOURCE_UNAVAILABLE,
+			   "no on-CPU syscall samples: %s; the syscall image shows the "
+			   "blocked-time table and the exact procfs counters only",
+			   s->refused);
+		return -1;
 	}
 	return 0;
 }
@@ -169,6 +184,8 @@ static void sc_stop(struct psrc *s, struct source_status *st)
 	st->events = x->samples;
 	if (x->over_budget)
 		source_note_loss(st, x->over_budget, 0);
+	if (!err[0] && s->refused[0])
+		err = s->refused;
 	if (err[0] || undetached)
 		source_set(st, SOURCE_DEGRADED, "%s%s%s; %s", err,
 			   err[0] && undetached ? "; " : "",

@@ -56,7 +56,23 @@ struct ptrace_syscall {
 	uint64_t period_ns, next_due;
 	struct ptrace_syscall_stats stats;
 	char err[256];
+	int32_t excluded[16]; /* processes refused at start: never attached */
+	int nexcluded;
 };
+
+void ptrace_syscall_exclude(struct ptrace_syscall *ps, int32_t tgid)
+{
+	if (ps->nexcluded < (int)(sizeof(ps->excluded) / sizeof(ps->excluded[0])))
+		ps->excluded[ps->nexcluded++] = tgid;
+}
+
+static int is_excluded(const struct ptrace_syscall *ps, int32_t tgid)
+{
+	for (int i = 0; i < ps->nexcluded; i++)
+		if (ps->excluded[i] == tgid)
+			return 1;
+	return 0;
+}
 
 int ptrace_syscall_decode(int64_t orig, int64_t ret)
 {
@@ -200,17 +216,25 @@ static void emit(struct ptrace_syscall *ps, const struct sthread *t, const struc
 	record_emit(sink, &r);
 }
 
-/* A refusal, said once: who holds the thread, or what to change. */
+/* A refusal, said once: who holds the thread, or what to change. EPERM
+ * that no rule explains is a task exiting or in the middle of an exec (the
+ * kernel refuses those for the moment): counted, not an error. */
 static void refused(struct ptrace_syscall *ps, struct sthread *t, int e)
 {
 	char why[200];
 
+	if (e == ESRCH) {
+		t->failed = 1;
+		return;
+	}
+	if (e == EPERM && ptrace_stack_check(t->tid, why, sizeof(why)) == 0) {
+		ps->stats.transient++;
+		return;
+	}
 	t->failed = 1;
 	ps->stats.seize_failed++;
-	if (ps->err[0] || e == ESRCH)
+	if (ps->err[0])
 		return;
-	if (e == EPERM && ptrace_stack_check(t->tid, why, sizeof(why)) == 0)
-		snprintf(why, sizeof(why), "refused (EPERM) by the kernel or a security module");
 	snprintf(ps->err, sizeof(ps->err), "cannot ptrace pid %d (tid %d): %s", t->tgid, t->tid,
 		 e == EPERM ? why : strerror(e));
 }
@@ -296,7 +320,7 @@ void ptrace_syscall_note(struct ptrace_syscall *ps, const struct task_key *key, 
 	int created;
 	struct sthread *t;
 
-	if (key->tgid == ps->self)
+	if (key->tgid == ps->self || is_excluded(ps, key->tgid))
 		return;
 	t = taskmap_put(ps->threads, key->tid, 0, &created);
 	if (!t || t->noted)

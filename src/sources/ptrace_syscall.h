@@ -62,6 +62,7 @@ struct ptrace_syscall_stats {
 	uint64_t in_user, in_syscall, woken;
 	uint64_t attaches;	  /* PTRACE_SEIZEs that succeeded */
 	uint64_t seize_failed;	  /* refused (EPERM), other tracer */
+	uint64_t transient;	  /* refused while exiting or exec'ing: skipped */
 	uint64_t over_budget;	  /* running threads not sampled this tick */
 	uint64_t late;		  /* no stop within the wait: detached when it came */
 	uint64_t group_stopped;	  /* stopped by a signal meanwhile: no sample */
@@ -83,6 +84,9 @@ void ptrace_syscall_free(struct ptrace_syscall *ps);
 int ptrace_syscall_fd(const struct ptrace_syscall *ps);
 /* Detach threads whose stop came late. */
 void ptrace_syscall_events(struct ptrace_syscall *ps);
+/* Never attach to this process (refused at start: another tracer, another
+ * user without CAP_SYS_PTRACE). */
+void ptrace_syscall_exclude(struct ptrace_syscall *ps, int32_t tgid);
 /* A thread seen by procfs this tick: state is stat's field 3. */
 void ptrace_syscall_note(struct ptrace_syscall *ps, const struct task_key *key, const char *comm,
 			 char state);
