@@ -70,7 +70,7 @@ if "perf" in rows:
     print(f"perf record -F 50:                        {peer:+.2f}%")
 held, seen = [], []
 for line in open(sys.argv[2]):
-    m = re.search(r"held the thread (\d+) us on average from interrupt to detach \((\d+) us from the stop seen", line)
+    m = re.search(r"held (\d+) us each \(interrupt to detach; (\d+) us after the stop", line)
     if m:
         held.append(int(m.group(1)))
         seen.append(int(m.group(2)))

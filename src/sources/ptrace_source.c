@@ -79,8 +79,8 @@ static int sc_start(struct run *r, struct psrc *s, struct source_status *st)
 	s->refused[0] = '\0';
 	for (int i = 0; i < o->targets.npids; i++) {
 		int rc = ptrace_stack_check(o->targets.pids[i], why, sizeof(why));
-		if (rc == -ESRCH)
-			continue;
+		if (rc == -ESRCH || rc == -ENOENT)
+			continue; /* gone: nothing to refuse */
 		tried++;
 		if (!rc)
 			continue;
@@ -194,7 +194,7 @@ static void sc_stop(struct psrc *s, struct source_status *st)
 				      : "",
 			   cost);
 	else
-		source_set(st, SOURCE_OK, "attached for each sample only: %s", cost);
+		source_set(st, SOURCE_OK, "attached per sample: %s", cost);
 }
 
 static void psrc_stop(void *state, struct source_status *st)

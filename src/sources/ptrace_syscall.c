@@ -29,7 +29,10 @@
 /* How long a sample may wait for the thread to reach the stop. A running
  * thread reaches it within microseconds; a runnable one waits for a CPU:
  * past this it is detached when the stop comes (events, or the next tick). */
-#define SC_WAIT_NS (20 * NS_PER_MS)
+#define SC_WAIT_NS (5 * NS_PER_MS)
+/* A tick spends at most this long sampling: the event loop (and the other
+ * sources) must not wait behind threads that have no CPU to stop on. */
+#define SC_TICK_NS (10 * NS_PER_MS)
 
 /* -ERESTARTSYS .. -ERESTART_RESTARTBLOCK (include/linux/errno.h): the syscall
  * was interrupted (by our request) and is restarted on the way out. */
@@ -176,20 +179,24 @@ struct ptrace_syscall *ptrace_syscall_new(const struct ptrace_syscall_config *cf
 	return ps;
 }
 
-/* Detach t, now stopped with kind k. 0 or -1 (gone). */
+/* Detach t, now stopped with kind k. 0 or -1 (gone). A late stop's time is
+ * counted apart: the thread waited for a CPU (as it would have anyway)
+ * before it reached the stop, and was detached as soon as it was seen. */
 static int detach_stopped(struct ptrace_syscall *ps, struct sthread *t, enum stopkind k, int sig)
 {
-	uint64_t now = clock_mono_ns();
-	uint64_t held = now - t->t_seize;
-
 	if (k == SK_SIGNAL && sig)
 		ps->stats.signals_passed++;
 	/* A group-stopped thread stays stopped after the detach, as it should;
 	 * a signal that arrived while attached is delivered now. */
 	long rc = ptrace(PTRACE_DETACH, t->tid, 0, (void *)(long)(k == SK_SIGNAL ? sig : 0));
-	ps->stats.attached_ns += held;
-	if (held > ps->stats.max_attached_ns)
-		ps->stats.max_attached_ns = held;
+	uint64_t held = clock_mono_ns() - t->t_seize;
+	if (t->late) {
+		ps->stats.late_ns += held;
+	} else {
+		ps->stats.attached_ns += held;
+		if (held > ps->stats.max_attached_ns)
+			ps->stats.max_attached_ns = held;
+	}
 	t->late = 0;
 	return rc < 0 ? -1 : 0;
 }
@@ -353,6 +360,7 @@ void ptrace_syscall_tick(struct ptrace_syscall *ps, uint64_t now, const struct r
 {
 	uint32_t budget = ps->cfg.max_per_tick;
 	int due = now + ps->period_ns / 2 >= ps->next_due;
+	uint64_t t0 = clock_mono_ns();
 
 	/* The run may tick faster than the sampling rate. */
 	if (due)
@@ -366,7 +374,7 @@ void ptrace_syscall_tick(struct ptrace_syscall *ps, uint64_t now, const struct r
 		t->noted = 0;
 		if (!due || t->late)
 			continue;
-		if (!budget) {
+		if (!budget || clock_mono_ns() - t0 > SC_TICK_NS) {
 			ps->stats.over_budget++;
 			continue;
 		}
@@ -429,20 +437,24 @@ const char *ptrace_syscall_error(const struct ptrace_syscall *ps)
 int ptrace_syscall_cost(const struct ptrace_syscall_stats *x, double seconds, char *buf,
 			size_t len)
 {
-	double per = x->attaches ? (double)x->attached_ns / 1e3 / (double)x->attaches : 0.0;
-	double stopped = x->attaches ? (double)x->stopped_ns / 1e3 / (double)x->attaches : 0.0;
+	double per, stopped;
 	/* The sampled threads lose at most the attached time: per thread-second. */
 	double per_thread_s = x->threads && seconds > 0 ? (double)x->threads * seconds : 0.0;
 	double pct = per_thread_s > 0 ? (double)x->attached_ns / 1e9 / per_thread_s * 100.0 : 0.0;
 
+	uint64_t ontime = x->attaches - x->late;
+
+	per = ontime ? (double)x->attached_ns / 1e3 / (double)ontime : 0.0;
+	stopped = ontime ? (double)x->stopped_ns / 1e3 / (double)ontime : 0.0;
 	return snprintf(buf, len,
-			"%llu on-CPU samples of %llu threads (user %llu, in a syscall %llu, "
-			"woken %llu); each held the thread %.0f us on average from interrupt to "
-			"detach (%.0f us from the stop seen, longest %.0f us): at most %.3f%% "
-			"of each sampled thread's time; %llu late, %llu over budget, %llu refused",
+			"%llu samples of %llu threads (user %llu, syscall %llu, woken %llu); "
+			"held %.0f us each (interrupt to detach; %.0f us after the stop; max "
+			"%.0f us): <= %.3f%% of a sampled thread's time; %llu late (no CPU to "
+			"stop on, %.1f ms each), %llu over budget, %llu refused",
 			(unsigned long long)x->samples, (unsigned long long)x->threads,
 			(unsigned long long)x->in_user, (unsigned long long)x->in_syscall,
 			(unsigned long long)x->woken, per, stopped,
 			(double)x->max_attached_ns / 1e3, pct, (unsigned long long)x->late,
+			x->late ? (double)x->late_ns / 1e6 / (double)x->late : 0.0,
 			(unsigned long long)x->over_budget, (unsigned long long)x->seize_failed);
 }

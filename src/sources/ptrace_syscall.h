@@ -68,7 +68,8 @@ struct ptrace_syscall_stats {
 	uint64_t group_stopped;	  /* stopped by a signal meanwhile: no sample */
 	uint64_t signals_passed;  /* signals that arrived while attached, handed back */
 	uint64_t threads;	  /* distinct threads sampled */
-	uint64_t attached_ns;	  /* interrupt until detach, summed */
+	uint64_t attached_ns;	  /* interrupt until detach, summed (stops in time) */
+	uint64_t late_ns;	  /* the same for late stops */
 	uint64_t stopped_ns;	  /* stop seen until detach, summed */
 	uint64_t max_attached_ns; /* the longest single sample */
 	uint64_t undetached;	  /* still attached at the end (the kernel frees them) */
