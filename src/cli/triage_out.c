@@ -101,6 +101,16 @@ static void out_diagnosis(struct triage *t, struct out *o)
 	out_bool(o, "interrupted", NULL, t->interrupted);
 	if (t->interrupted)
 		out_text(o, "  (interrupted: the scan was cut short, no deeper look)\n");
+	if (t->focus) {
+		struct focus_wait fw;
+		char text[1024];
+		explain_focus_build(&fw, run_image(t->scan, "sched"), t->focus);
+		explain_focus_text(&fw, text, sizeof(text));
+		out_text(o, "  FOCUS: %s.\n", text);
+		explain_focus_out(&fw, o);
+	} else {
+		out_null(o, "focus_wait", NULL);
+	}
 	out_arr_open(o, "offenders");
 	for (int i = 0; i < t->noff; i++)
 		out_offender(t, o, i, thr);

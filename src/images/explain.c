@@ -411,3 +411,118 @@ void explain_out(const struct explain *e, struct out *o)
 	out_str(o, "next", NULL, e->next);
 	out_obj_close(o);
 }
+
+/* --- a process's waits (watch captures, triage --focus) --------------- */
+
+void explain_focus_build(struct focus_wait *fw, struct sched_img *s, int32_t pid)
+{
+	size_t it = 0;
+	struct sched_thread *th;
+
+	memset(fw, 0, sizeof(*fw));
+	fw->pid = pid;
+	if (!s)
+		return;
+	fw->window_s = s->last_t > s->first_t ? (double)(s->last_t - s->first_t) / 1e9 : 0.0;
+	while ((th = taskmap_next(s->threads, &it, NULL, NULL))) {
+		if (th->tgid != pid)
+			continue;
+		if (!fw->threads || th->tid == pid)
+			memcpy(fw->comm, th->comm, sizeof(fw->comm));
+		fw->threads++;
+		fw->wait_ns += th->wait_ns;
+		fw->behind_ns += th->victim_wait_ns;
+		if (th->victim_max_wait_ns > fw->max_wait_ns)
+			fw->max_wait_ns = th->victim_max_wait_ns;
+		for (int i = 0; i < SCHED_VICTIM_HOGS; i++) {
+			const struct sched_victim_share *sh = &th->shares[i];
+			struct sched_thread *hog;
+			int k;
+			if (!sh->wait_ns ||
+			    !(hog = taskmap_get(s->threads, sh->hog_tid, sh->hog_start)) ||
+			    hog->tgid == pid)
+				continue;
+			for (k = 0; k < fw->nbehind && fw->behind[k].tid != hog->tid; k++)
+				;
+			if (k == fw->nbehind) {
+				if (k == FOCUS_BEHIND) { /* keep the largest */
+					k = 0;
+					for (int m = 1; m < FOCUS_BEHIND; m++)
+						if (fw->behind[m].wait_ns < fw->behind[k].wait_ns)
+							k = m;
+					if (fw->behind[k].wait_ns >= sh->wait_ns)
+						continue;
+				} else {
+					fw->nbehind++;
+				}
+				fw->behind[k] = (struct focus_behind){.pid = hog->tgid,
+								      .tid = hog->tid};
+				memcpy(fw->behind[k].comm, hog->comm, sizeof(fw->behind[k].comm));
+			}
+			fw->behind[k].wait_ns += sh->wait_ns;
+		}
+	}
+	for (int i = 1; i < fw->nbehind; i++) /* most first */
+		for (int k = i; k > 0 && fw->behind[k].wait_ns > fw->behind[k - 1].wait_ns; k--) {
+			struct focus_behind t = fw->behind[k];
+			fw->behind[k] = fw->behind[k - 1];
+			fw->behind[k - 1] = t;
+		}
+}
+
+size_t explain_focus_text(const struct focus_wait *fw, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!fw->threads) {
+		ADD("pid %d was not seen by the scan (gone?)", fw->pid);
+		return n;
+	}
+	ADD("pid %d (%s) waited %.1f ms for a CPU over %.1f s [exact]", fw->pid, fw->comm,
+	    (double)fw->wait_ns / 1e6, fw->window_s);
+	if (!fw->nbehind) {
+		ADD("; no hog held its CPU meanwhile");
+		return n;
+	}
+	ADD(", %.1f ms of it behind hogs (worst wait %.1f ms): ", (double)fw->behind_ns / 1e6,
+	    (double)fw->max_wait_ns / 1e6);
+	for (int i = 0; i < fw->nbehind; i++)
+		ADD("%s%s (pid %d, thread %d) %.1f ms", i ? ", " : "", fw->behind[i].comm,
+		    fw->behind[i].pid, fw->behind[i].tid, (double)fw->behind[i].wait_ns / 1e6);
+	return n;
+}
+
+void explain_focus_out(const struct focus_wait *fw, struct out *o)
+{
+	char text[1024];
+
+	explain_focus_text(fw, text, sizeof(text));
+	out_obj_open(o, "focus_wait");
+	out_i64(o, "pid", NULL, fw->pid);
+	out_str(o, "comm", NULL, fw->comm);
+	out_str(o, "text", NULL, text);
+	if (fw->threads) {
+		out_f64(o, "window_s", NULL, fw->window_s);
+		out_f64(o, "run_queue_wait_ms", NULL, (double)fw->wait_ns / 1e6);
+		out_f64(o, "behind_hogs_ms", NULL, (double)fw->behind_ns / 1e6);
+		out_f64(o, "max_wait_ms", NULL, (double)fw->max_wait_ns / 1e6);
+	} else {
+		out_null(o, "window_s", NULL);
+		out_null(o, "run_queue_wait_ms", NULL);
+		out_null(o, "behind_hogs_ms", NULL);
+		out_null(o, "max_wait_ms", NULL);
+	}
+	out_arr_open(o, "behind");
+	for (int i = 0; i < fw->nbehind; i++) {
+		out_obj_open(o, NULL);
+		out_i64(o, "pid", NULL, fw->behind[i].pid);
+		out_i64(o, "tid", NULL, fw->behind[i].tid);
+		out_str(o, "comm", NULL, fw->behind[i].comm);
+		out_f64(o, "wait_ms", NULL, (double)fw->behind[i].wait_ns / 1e6);
+		out_obj_close(o);
+	}
+	out_arr_close(o);
+	out_bool(o, "exact", NULL, true);
+	out_obj_close(o);
+}

@@ -68,6 +68,32 @@ struct explain {
 	char next[160];
 };
 
+/* A process's run-queue waits over the scan and whom it waited behind: the
+ * host's hogs that held its CPU meanwhile (the sched image's victim shares,
+ * schedstat counters: exact, at the sampling interval's resolution). */
+#define FOCUS_BEHIND 4
+
+struct focus_behind {
+	int32_t pid, tid;
+	char comm[16];
+	uint64_t wait_ns;
+};
+
+struct focus_wait {
+	int32_t pid;
+	char comm[16];
+	int threads; /* 0: the scan never saw it */
+	double window_s;
+	uint64_t wait_ns, behind_ns, max_wait_ns;
+	int nbehind;
+	struct focus_behind behind[FOCUS_BEHIND];
+};
+
+void explain_focus_build(struct focus_wait *fw, struct sched_img *s, int32_t pid);
+size_t explain_focus_text(const struct focus_wait *fw, char *buf, size_t len);
+/* The "focus_wait" object. */
+void explain_focus_out(const struct focus_wait *fw, struct out *o);
+
 /* Gather the facts about offender o. scan/deep are triage facts (deep may
  * be NULL); the images are those of the deep run, or NULL. */
 void explain_build(struct explain *e, const struct sched_offender *o,

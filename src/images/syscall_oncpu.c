@@ -134,7 +134,7 @@ static void counters_out(struct out *o, const uint64_t x[SCX_N], uint32_t have)
 			out_null(o, scx_names[k], tf);
 		}
 	}
-	out_bool(o, "exact", NULL, true);
+	out_bool(o, "counts_exact", NULL, true);
 	out_obj_close(o);
 }
 

@@ -32,10 +32,17 @@ for t in /proc/$W/task/*; do
 done
 [ -n "$SPIN" ] && [ -n "$WRITER" ] || fail "workload threads not found"
 
-# The writer starts once procimage has taken its first sample.
-"$PROCIMAGE" syscall -p $W -d 3s -f json -o "$TMP/j" --stats 2>"$TMP/err" & P=$!
+# The writer starts once procimage has taken its first sample; procimage
+# is stopped (SIGINT: it still reports) once the writer is done.
+"$PROCIMAGE" syscall -p $W -d 60s -f json -o "$TMP/j" --stats 2>"$TMP/err" & P=$!
 sleep 0.8
 touch "$TMP/go"
+for _ in $(seq 300); do
+	[ "$(stat -c %s "$TMP/out" 2>/dev/null)" = $((N * 4096)) ] && break
+	sleep 0.05
+done
+sleep 1
+kill -INT $P
 wait $P || fail "procimage syscall exited $?: $(cat "$TMP/err")"
 size=$(stat -c %s "$TMP/out")
 assert_eq "$size" $((N * 4096)) "the writer finished within the run"
@@ -48,11 +55,11 @@ row="[t for t in d['oncpu']['threads'] if t['tid'] == $SPIN][0]"
 total=$(jget "$TMP/j" "$row['samples']")
 user=$(jget "$TMP/j" "$row['user_samples']")
 mm=$(jget "$TMP/j" "sum(s['samples'] for s in $row['syscalls'] if s['name'] in ('mmap', 'munmap'))")
-assert_cmp "$total" ">=" 40 "spinning thread sampled (about 50/s while running)"
+assert_cmp "$total" ">=" 20 "spinning thread sampled (50/s while running, fewer on a loaded host)"
 assert_cmp "$mm" ">" "$(python3 -c "print(($total - $user) * 0.8)")" "mmap+munmap share of the in-kernel samples ($mm of $((total - user)))"
 # The writer's exact counter is its count of write(2) calls.
 assert_eq "$(jget "$TMP/j" "[p['counters']['syscw'] for p in d['oncpu']['processes'] if p['pid'] == $W][0]")" $N "exact syscw of the process"
-assert_eq "$(jget "$TMP/j" "[p['counters']['exact'] for p in d['oncpu']['processes'] if p['pid'] == $W][0]")" True "counters labelled exact"
+assert_eq "$(jget "$TMP/j" "[p['counters']['counts_exact'] for p in d['oncpu']['processes'] if p['pid'] == $W][0]")" True "counters labelled exact"
 grep -q "ptrace cost: attached per sample: .* held [0-9]* us each" "$TMP/err" ||
 	fail "--stats lacks the sampler's cost: $(cat "$TMP/err")"
 ok "--stats: $(grep -o 'held [0-9]* us each [^:]*' "$TMP/err" | head -1)"
