@@ -330,7 +330,7 @@ void explain_out(const struct explain *e, struct out *o)
 		out_u64(o, "samples", NULL, e->oncpu_samples);
 		out_f64(o, "user_share_pct", NULL,
 			100.0 * (double)e->oncpu_user / (double)e->oncpu_samples);
-		out_arr_open(o, "syscalls");
+		out_arr_open(o, "by_syscall");
 		for (int i = 0; i < e->nsyscalls; i++) {
 			out_obj_open(o, NULL);
 			out_str(o, "name", NULL, e->syscalls[i].name);

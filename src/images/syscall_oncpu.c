@@ -100,7 +100,7 @@ static void hist_out(struct out *o, const struct sc_oncpu *h, int top)
 	else
 		out_null(o, "user_share", "     -   ");
 	hist_sorted(h, idx);
-	out_arr_open(o, "syscalls");
+	out_arr_open(o, "by_syscall");
 	for (int i = 0; i < h->used; i++) {
 		int k = idx[i];
 		out_obj_open(o, NULL);
@@ -220,7 +220,7 @@ static void syscalls_out(struct sc_img *s, struct out *o)
 	uint64_t on = s->oncpu_samples - s->oncpu_woken;
 	char b[32];
 
-	out_arr_open(o, "syscalls");
+	out_arr_open(o, "by_syscall");
 	for (int ai = 0; ai < SC_NARCH; ai++)
 		for (int nr = 0; nr < SC_TABLE; nr++) {
 			uint64_t n = s->stats[ai][nr].oncpu_samples;

@@ -27,7 +27,59 @@ struct psrc {
 	int fd_added;
 	uint64_t t0;
 	char refused[200]; /* named pids refused at start (syscall mode) */
+	/* --source audit: audit is the exact counter; a process is sampled only
+	 * once audit shows it cannot see it (armed 1 s ago, no record yet),
+	 * or when audit could not capture at all. */
+	int audit_mode, audit_failed;
+	struct {
+		int32_t tgid;
+		uint64_t armed_ns;
+		int records;
+	} aud[64];
+	int naud;
 };
+
+#define AUDIT_GRACE_NS (1 * NS_PER_S)
+
+static int audit_slot(struct psrc *s, int32_t tgid)
+{
+	for (int i = 0; i < s->naud; i++)
+		if (s->aud[i].tgid == tgid)
+			return i;
+	if (s->naud == (int)(sizeof(s->aud) / sizeof(s->aud[0])))
+		return -1;
+	s->aud[s->naud].tgid = tgid;
+	s->aud[s->naud].armed_ns = 0;
+	s->aud[s->naud].records = 0;
+	return s->naud++;
+}
+
+/* In --source audit mode, whether audit leaves this process to us. */
+static int audit_blind(struct psrc *s, int32_t tgid, uint64_t now)
+{
+	if (!s->audit_mode || s->audit_failed)
+		return 1;
+	for (int i = 0; i < s->naud; i++)
+		if (s->aud[i].tgid == tgid)
+			return s->aud[i].armed_ns && !s->aud[i].records &&
+			       now - s->aud[i].armed_ns >= AUDIT_GRACE_NS;
+	return 0;
+}
+
+static void audit_watch(struct psrc *s, const struct record *rec)
+{
+	int i;
+
+	if (rec->source != SRC_AUDIT)
+		return;
+	if (rec->kind == REC_CAPTURE && rec->key.tgid == 0 && !rec->u.capture.ok)
+		s->audit_failed = 1;
+	else if (rec->kind == REC_CAPTURE && rec->u.capture.on &&
+		 (i = audit_slot(s, rec->key.tgid)) >= 0)
+		s->aud[i].armed_ns = rec->t_ns;
+	else if (rec->kind == REC_SYSCALL && (i = audit_slot(s, rec->key.tgid)) >= 0)
+		s->aud[i].records++;
+}
 
 /* On-CPU syscall mode: the command asked for it (syscall, triage). */
 static int syscall_mode(struct run *r)
@@ -67,6 +119,7 @@ static int sc_start(struct run *r, struct psrc *s, struct source_status *st)
 	struct ptrace_syscall_config cfg = {0};
 	char why[256];
 
+	s->audit_mode = o->source_mode && !strcmp(o->source_mode, "audit");
 	if (!(s->sc = ptrace_syscall_new(&cfg, why, sizeof(why)))) {
 		source_set(st, SOURCE_UNAVAILABLE, "%s", why);
 		return -1;
@@ -146,8 +199,10 @@ static void psrc_observe(void *state, const struct record *rec)
 	struct psrc *s = state;
 
 	if (s->sc) {
+		if (s->audit_mode)
+			audit_watch(s, rec);
 		if (rec->kind == REC_SAMPLE && rec->u.sample.scope == SCOPE_THREAD &&
-		    (rec->u.sample.s.have & PF_STAT))
+		    (rec->u.sample.s.have & PF_STAT) && audit_blind(s, rec->key.tgid, rec->t_ns))
 			ptrace_syscall_note(s->sc, &rec->key, rec->comm, rec->u.sample.s.state);
 		else if (rec->kind == REC_GONE && rec->u.sample.scope == SCOPE_THREAD)
 			ptrace_syscall_forget(s->sc, rec->key.tid);

@@ -54,7 +54,7 @@ assert_eq "$(jget "$TMP/j" 'd["oncpu"]["exact"]')" False "on-CPU shares are labe
 row="[t for t in d['oncpu']['threads'] if t['tid'] == $SPIN][0]"
 total=$(jget "$TMP/j" "$row['samples']")
 user=$(jget "$TMP/j" "$row['user_samples']")
-mm=$(jget "$TMP/j" "sum(s['samples'] for s in $row['syscalls'] if s['name'] in ('mmap', 'munmap'))")
+mm=$(jget "$TMP/j" "sum(s['samples'] for s in $row['by_syscall'] if s['name'] in ('mmap', 'munmap'))")
 assert_cmp "$total" ">=" 20 "spinning thread sampled (50/s while running, fewer on a loaded host)"
 assert_cmp "$mm" ">" "$(python3 -c "print(($total - $user) * 0.8)")" "mmap+munmap share of the in-kernel samples ($mm of $((total - user)))"
 # The writer's exact counter is its count of write(2) calls.

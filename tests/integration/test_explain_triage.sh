@@ -43,7 +43,7 @@ case "$text" in *"[sampled]"*"[exact]"* | *"[exact]"*"[sampled]"*) ok "numbers c
 
 # The same facts as fields.
 assert_eq "$(off "['explain']['oncpu']['exact']")" False "explain.oncpu is sampled"
-mm=$(off "['explain']['oncpu']['syscalls'][0]['name']")
+mm=$(off "['explain']['oncpu']['by_syscall'][0]['name']")
 case "$mm" in mmap | munmap) ok "top on-CPU syscall: $mm" ;; *) fail "top on-CPU syscall is $mm" ;; esac
 assert_eq "$(off "['explain']['children']['exact']")" True "explain.children is exact"
 assert_cmp "$(off "['explain']['children']['execs']")" ">=" 5 "children's execs counted"
