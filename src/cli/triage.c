@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/run.h"
 #include "cli/triage.h"
+#include "images/keytime.h"
 #include "sources/ptrace_stack.h"
 
 #define TRIAGE_CANDIDATES 64
@@ -197,8 +198,6 @@ static int deep(struct triage *t, uint64_t total_ns)
 	t->o2.threshold_ns = t->o.threshold_ns;
 	t->o2.stacks = t->o.stacks;
 	t->o2.duration_ns = total_ns - spent - NS_PER_S / 4;
-	/* keytime follows the offenders' descendants (forks, execs, exits). */
-	t->o2.children = 1;
 	/* On-CPU syscall samples of the offenders' running threads by ptrace
 	 * (attached only for each sample), when it may: CAP_SYS_PTRACE, not
 	 * --no-ptrace; a target another tracer holds is left alone. */
@@ -213,6 +212,12 @@ static int deep(struct triage *t, uint64_t total_ns)
 	t->deep = run_new(&t->o2, t->names, t->nnames);
 	if (!t->f2 || !t->deep)
 		return 0; /* the diagnosis from the scan still stands */
+	/* keytime follows the offenders' descendants (forks, execs, exits) from
+	 * the connector's events; the descendants are not deep-sampled (an
+	 * offender that is a shell or a build would bring its whole tree). */
+	struct kt_img *kt = run_image(t->deep, "keytime");
+	if (kt)
+		kt->p.children = 1;
 	run_want_files(t->deep, PF_STAT | PF_WCHAN | PF_SYSCALL | PF_SCHED, PF_STAT | PF_STATUS, 0);
 	if (t->o2.ptrace_syscalls)
 		run_want_source(t->deep, SRC_PTRACE);
