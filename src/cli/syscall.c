@@ -159,9 +159,10 @@ static int run_syscall(struct run_opts *o)
 	rc = run_start(r);
 	if (rc == 0 && !oncpu)
 		source_set(run_source_status(r, SRC_PTRACE), SOURCE_UNAVAILABLE, "%s",
-			   o->no_ptrace ? "--no-ptrace: no on-CPU syscall samples"
-					: "not host-wide: on-CPU syscall samples attach to each "
-					  "running thread; name the targets (-p, --comm, --cgroup)");
+			   o->no_ptrace
+			       ? "--no-ptrace: no on-CPU syscall samples"
+			       : "not host-wide: on-CPU syscall samples attach to each "
+				 "running thread; name the targets (-p, --comm, --cgroup)");
 	if (rc == 0 && !strcmp(o->source_mode, "audit") &&
 	    run_source_status(r, SRC_AUDIT)->state == SOURCE_UNAVAILABLE) {
 		snprintf(o->err, sizeof(o->err), "--source audit: audit cannot capture here: %s",
@@ -183,7 +184,8 @@ static int run_syscall(struct run_opts *o)
 		run_print_stats(r, stderr);
 		/* What the on-CPU samples cost the targets (bench/ptrace_syscall.sh). */
 		if (oncpu && run_source_status(r, SRC_PTRACE)->reason[0])
-			fprintf(stderr, "  ptrace cost: %s\n", run_source_status(r, SRC_PTRACE)->reason);
+			fprintf(stderr, "  ptrace cost: %s\n",
+				run_source_status(r, SRC_PTRACE)->reason);
 	}
 	run_free(r);
 	return rc;

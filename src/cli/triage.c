@@ -29,7 +29,7 @@ static const struct option extra_opts[] = {
     {"focus", required_argument, NULL, OPT_FOCUS},
     {NULL, 0, NULL, 0},
 };
-#define MIN_BUSY_PCT	  5.0 /* a non-hog must use this much of a CPU to matter */
+#define MIN_BUSY_PCT 5.0 /* a non-hog must use this much of a CPU to matter */
 
 /* The images that look at the offenders, in the order of the workflow. */
 const char *const triage_plugins[NPLUGINS] = {"resource", "keytime", "syscall", "migrate"};
@@ -228,10 +228,11 @@ static int deep(struct triage *t, uint64_t total_ns)
 	}
 	if (!t->o2.ptrace_syscalls)
 		source_set(run_source_status(t->deep, SRC_PTRACE), SOURCE_UNAVAILABLE, "%s",
-			   t->o.no_ptrace ? "--no-ptrace: no on-CPU syscall samples of the offenders"
-					  : "no CAP_SYS_PTRACE (run as root): no on-CPU syscall "
-					    "samples of the offenders; the syscall image shows "
-					    "blocked time and exact counters only");
+			   t->o.no_ptrace
+			       ? "--no-ptrace: no on-CPU syscall samples of the offenders"
+			       : "no CAP_SYS_PTRACE (run as root): no on-CPU syscall "
+				 "samples of the offenders; the syscall image shows "
+				 "blocked time and exact counters only");
 	uint64_t d0 = run_started_ns(t->deep);
 	int rc = run_loop(t->deep);
 	t->deep_ns = run_ended_ns(t->deep) - d0;

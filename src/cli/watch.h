@@ -76,7 +76,7 @@ struct wcapture_cfg {
 	char **hook_argv; /* NULL: none */
 	int keep_count;
 	uint64_t keep_bytes;
-	int images; /* run the image children (0: snapshot only) */
+	int images;	/* run the image children (0: snapshot only) */
 	int max_active; /* captures under way at once, host-wide (0: 2) */
 };
 

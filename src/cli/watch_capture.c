@@ -329,8 +329,8 @@ static void spawn_images(struct wcapture *w, struct wslot *c)
 	/* The verdict with the host around the process: how long it waited for
 	 * a CPU and behind which hogs (a host-wide scan), then every image of it
 	 * and of those hogs (triage --focus); explain.txt is its gist. */
-	const char *xargv[16] = {"procimage", "triage", "--focus", pid, "-d", dur,
-				 "-i",	      ival,	"-f",	   "json"};
+	const char *xargv[16] = {"procimage", "triage", "--focus", pid,	 "-d",
+				 dur,	      "-i",	ival,	   "-f", "json"};
 	int xn = 10;
 	if (strcmp(w->cfg.proc_root, "/proc") != 0) {
 		xargv[xn++] = "--proc-root";
@@ -403,7 +403,8 @@ int wcapture_start(struct wcapture *w, const struct wfire *f, const struct rules
 		if (!w->slots[i].active)
 			c = &w->slots[i];
 	if (!c || wcapture_active(w) >= w->cfg.max_active) {
-		snprintf(msg, msglen, "not captured: %d captures already under way (the host-wide cap)",
+		snprintf(msg, msglen,
+			 "not captured: %d captures already under way (the host-wide cap)",
 			 wcapture_active(w));
 		return -EBUSY;
 	}
@@ -498,8 +499,7 @@ static void run_hook(struct wcapture *w, struct wslot *c)
 	if (h > 0) {
 		w->hook_for[w->nhooks] = c->pid;
 		w->hooks[w->nhooks++] = h;
-	}
-	else
+	} else
 		watch_log("hook %s could not start", w->cfg.hook_argv[0]);
 }
 
@@ -538,9 +538,11 @@ static void write_explain_text(struct wslot *c)
 		const struct jv *offs = jdoc_get(d, "offenders");
 		for (const struct jv *of = offs ? offs->kids : NULL; of; of = of->next) {
 			const struct jv *ex = jdoc_get(of, "explain");
-			const char *dg = jdoc_str(of, "diagnosis"), *xt = ex ? jdoc_str(ex, "text") : NULL;
+			const char *dg = jdoc_str(of, "diagnosis"),
+				   *xt = ex ? jdoc_str(ex, "text") : NULL;
 			fprintf(out, "\n%s %s\n  Why: %s\n",
-				(int32_t)jdoc_num(of, "pid", 0) == c->pid ? "This process:" : "Also:",
+				(int32_t)jdoc_num(of, "pid", 0) == c->pid ? "This process:"
+									  : "Also:",
 				dg ? dg : "", xt ? xt : "n/a");
 		}
 		fclose(out);

@@ -47,9 +47,8 @@ static void from_syscall(struct explain *e, struct sc_img *s)
 		else
 			snprintf(c->name, sizeof(c->name), "syscall_%d", h.nr[idx[i]]);
 		c->samples = h.n[idx[i]];
-		c->share_pct = e->oncpu_samples ? 100.0 * (double)c->samples /
-						      (double)e->oncpu_samples
-						: 0.0;
+		c->share_pct =
+		    e->oncpu_samples ? 100.0 * (double)c->samples / (double)e->oncpu_samples : 0.0;
 	}
 }
 
@@ -130,6 +129,8 @@ static void from_keytime(struct explain *e, struct kt_img *k)
 		for (int i = 0; i < nprogs; i++)
 			if (progs[i].count && (best < 0 || progs[i].count > progs[best].count))
 				best = i;
+		if (best < 0)
+			break;
 		e->progs[e->nprogs++] = progs[best];
 		progs[best].count = 0;
 	}
@@ -235,7 +236,8 @@ size_t explain_text(const struct explain *e, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (e->victims)
-		ADD("It made %u thread%s wait for a CPU, up to %.1f ms (most: %s, pid %d) [exact]. ",
+		ADD("It made %u thread%s wait for a CPU, up to %.1f ms (most: %s, pid %d) "
+		    "[exact]. ",
 		    e->victims, e->victims == 1 ? "" : "s", e->max_victim_wait_ms,
 		    e->top_victim_comm, e->top_victim_pid);
 	else
@@ -455,8 +457,8 @@ void explain_focus_build(struct focus_wait *fw, struct sched_img *s, int32_t pid
 				} else {
 					fw->nbehind++;
 				}
-				fw->behind[k] = (struct focus_behind){.pid = hog->tgid,
-								      .tid = hog->tid};
+				fw->behind[k] =
+				    (struct focus_behind){.pid = hog->tgid, .tid = hog->tid};
 				memcpy(fw->behind[k].comm, hog->comm, sizeof(fw->behind[k].comm));
 			}
 			fw->behind[k].wait_ns += sh->wait_ns;

@@ -280,8 +280,8 @@ static uint64_t evidence(const struct proc_sample *ps)
  * was read would mix two baselines. */
 static void exact_counters(struct sc_caller *c, const struct proc_sample *ps)
 {
-	uint64_t v[SCX_N] = {ps->syscr,	  ps->syscw,	       ps->minflt,
-			     ps->majflt,  ps->nr_vol_switches, ps->nr_invol_switches};
+	uint64_t v[SCX_N] = {ps->syscr,	 ps->syscw,	      ps->minflt,
+			     ps->majflt, ps->nr_vol_switches, ps->nr_invol_switches};
 	uint32_t have = 0;
 
 	if (ps->have & PF_IO)

@@ -70,9 +70,9 @@ struct sc_caller {
 	int have_cpu, have_ev;
 	uint64_t utime0, stime0, utime1, stime1;
 	uint64_t ev0, ev1; /* syscr+syscw+voluntary switches, from the first sample after arming */
-	struct sc_oncpu oncpu;		 /* ptrace samples */
+	struct sc_oncpu oncpu;	       /* ptrace samples */
 	uint64_t x0[SCX_N], x1[SCX_N]; /* exact counters, first and last */
-	uint32_t xhave;			 /* 1 << SCX_*: read in every sample */
+	uint32_t xhave;		       /* 1 << SCX_*: read in every sample */
 	int xinit;
 	struct sc_ent *seq;
 	uint32_t seq_head, seq_len;

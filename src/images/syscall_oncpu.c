@@ -14,15 +14,17 @@
 #include "images/syscall_img.h"
 
 static const char *const scx_names[SCX_N] = {
-    [SCX_SYSCR] = "syscr",   [SCX_SYSCW] = "syscw",
-    [SCX_MINFLT] = "minflt", [SCX_MAJFLT] = "majflt",
-    [SCX_VCSW] = "voluntary_switches", [SCX_IVCSW] = "involuntary_switches",
+    [SCX_SYSCR] = "syscr",
+    [SCX_SYSCW] = "syscw",
+    [SCX_MINFLT] = "minflt",
+    [SCX_MAJFLT] = "majflt",
+    [SCX_VCSW] = "voluntary_switches",
+    [SCX_IVCSW] = "involuntary_switches",
 };
 
 static const char *const scx_txt[SCX_N] = {
-    [SCX_SYSCR] = "syscr",   [SCX_SYSCW] = "syscw",
-    [SCX_MINFLT] = "minflt", [SCX_MAJFLT] = "majflt",
-    [SCX_VCSW] = "vcsw", [SCX_IVCSW] = "ivcsw",
+    [SCX_SYSCR] = "syscr",   [SCX_SYSCW] = "syscw", [SCX_MINFLT] = "minflt",
+    [SCX_MAJFLT] = "majflt", [SCX_VCSW] = "vcsw",   [SCX_IVCSW] = "ivcsw",
 };
 
 static const char *name_of(int ai, int nr, char *buf, size_t len)
@@ -182,7 +184,8 @@ static int processes(struct sc_img *s, struct prow **out)
 
 static int thread_cmp(const void *a, const void *b)
 {
-	const struct sc_caller *x = *(struct sc_caller *const *)a, *y = *(struct sc_caller *const *)b;
+	const struct sc_caller *x = *(struct sc_caller *const *)a,
+			       *y = *(struct sc_caller *const *)b;
 
 	return x->oncpu.total < y->oncpu.total ? 1 : x->oncpu.total > y->oncpu.total ? -1 : 0;
 }
@@ -199,8 +202,8 @@ static void threads_out(struct sc_img *s, struct out *o, int top)
 				rows[n++] = c;
 		qsort(rows, n, sizeof(*rows), thread_cmp);
 		if (n)
-			out_text(o, "per thread:\n%8s %8s %-16s %8s %7s  %s\n", "PID", "TID", "COMM",
-				 "SAMPLES", "USER", "SYSCALLS (share of on-CPU samples)");
+			out_text(o, "per thread:\n%8s %8s %-16s %8s %7s  %s\n", "PID", "TID",
+				 "COMM", "SAMPLES", "USER", "SYSCALLS (share of on-CPU samples)");
 	}
 	for (size_t i = 0; rows && i < n && (int)i < top; i++) {
 		out_obj_open(o, NULL);
@@ -245,12 +248,14 @@ void sc_oncpu_report(struct sc_img *s, struct out *o)
 	out_text(o, "\n");
 	if (s->oncpu_samples) {
 		out_str(o, "source", "on-CPU time of running threads (sampled by %s, ", "ptrace");
-		out_text(o, "%llu samples; %llu woke a thread that had just gone to sleep and "
-			    "are not counted):\n",
+		out_text(o,
+			 "%llu samples; %llu woke a thread that had just gone to sleep and "
+			 "are not counted):\n",
 			 (unsigned long long)s->oncpu_samples, (unsigned long long)s->oncpu_woken);
 	} else {
-		out_null(o, "source", "on-CPU time of running threads: no ptrace samples (see the "
-				      "ptrace source for why); exact counters only\n");
+		out_null(o, "source",
+			 "on-CPU time of running threads: no ptrace samples (see the "
+			 "ptrace source for why); exact counters only\n");
 	}
 	out_bool(o, "exact", NULL, false);
 	out_u64(o, "samples", NULL, s->oncpu_samples - s->oncpu_woken);
@@ -258,7 +263,8 @@ void sc_oncpu_report(struct sc_img *s, struct out *o)
 	out_u64(o, "woken_samples", NULL, s->oncpu_woken);
 	syscalls_out(s, o);
 	out_arr_open(o, "processes");
-	out_text(o, "per process (counters over the run are exact: procfs):\n%8s %-16s %8s %7s  %s\n",
+	out_text(o,
+		 "per process (counters over the run are exact: procfs):\n%8s %-16s %8s %7s  %s\n",
 		 "PID", "COMM", "SAMPLES", "USER", "SYSCALLS (share of on-CPU samples)");
 	for (int i = 0; i < n && i < top; i++) {
 		struct sc_oncpu h;

@@ -8,8 +8,8 @@
  *
  * Two modes, one source: user stacks, or, when the command set
  * run_opts.ptrace_syscalls (syscall, triage's deep phase), the on-CPU
- * syscall sampler of ptrace_syscall.c, which attaches only for each sample. For that one the named pids are checked (not
- * seized) at start: the same refusal, said before the run.
+ * syscall sampler of ptrace_syscall.c, which attaches only for each sample. For that one the named
+ * pids are checked (not seized) at start: the same refusal, said before the run.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -242,8 +242,7 @@ static void sc_stop(struct psrc *s, struct source_status *st)
 	if (!err[0] && s->refused[0])
 		err = s->refused;
 	if (err[0] || undetached)
-		source_set(st, SOURCE_DEGRADED, "%s%s%s; %s", err,
-			   err[0] && undetached ? "; " : "",
+		source_set(st, SOURCE_DEGRADED, "%s%s%s; %s", err, err[0] && undetached ? "; " : "",
 			   undetached ? "some threads did not stop in time to detach: the kernel "
 					"releases them when procimage exits"
 				      : "",

@@ -434,8 +434,7 @@ const char *ptrace_syscall_error(const struct ptrace_syscall *ps)
 	return ps->err;
 }
 
-int ptrace_syscall_cost(const struct ptrace_syscall_stats *x, double seconds, char *buf,
-			size_t len)
+int ptrace_syscall_cost(const struct ptrace_syscall_stats *x, double seconds, char *buf, size_t len)
 {
 	double per, stopped;
 	/* The sampled threads lose at most the attached time: per thread-second. */

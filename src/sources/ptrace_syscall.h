@@ -47,10 +47,10 @@
 
 #include "procimage/record.h"
 
-#define PTRACE_SC_DEFAULT_HZ	   50
-#define PTRACE_SC_MAX_PER_TICK	   32
-#define PTRACE_SC_NR_USER	   (-1)
-#define PTRACE_SC_NR_WOKEN	   (-2)
+#define PTRACE_SC_DEFAULT_HZ   50
+#define PTRACE_SC_MAX_PER_TICK 32
+#define PTRACE_SC_NR_USER      (-1)
+#define PTRACE_SC_NR_WOKEN     (-2)
 
 struct ptrace_syscall_config {
 	uint32_t hz;	       /* samples per running thread per second (0: 50) */
@@ -58,7 +58,7 @@ struct ptrace_syscall_config {
 };
 
 struct ptrace_syscall_stats {
-	uint64_t samples;	  /* REC_SYSCALLs emitted */
+	uint64_t samples; /* REC_SYSCALLs emitted */
 	uint64_t in_user, in_syscall, woken;
 	uint64_t attaches;	  /* PTRACE_SEIZEs that succeeded */
 	uint64_t seize_failed;	  /* refused (EPERM), other tracer */

@@ -32,8 +32,8 @@ static void *mapspin(void *arg)
 	(void)arg;
 	prctl(PR_SET_NAME, "mapspin");
 	for (;;) {
-		void *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			       0);
+		void *p =
+		    mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p != MAP_FAILED)
 			munmap(p, 65536);
 	}
@@ -84,7 +84,8 @@ int main(int argc, char **argv)
 	int spinners = ns ? atoi(ns) : 1;
 
 	if (argc < 6) {
-		fprintf(stderr, "usage: explain_work OUT_FILE NBLOCKS GO_FILE EXEC_MS PROG [ARG...]\n");
+		fprintf(stderr,
+			"usage: explain_work OUT_FILE NBLOCKS GO_FILE EXEC_MS PROG [ARG...]\n");
 		return 2;
 	}
 	out_file = argv[1];

@@ -48,8 +48,8 @@ static const struct image_ops *sc_ops(void)
 
 static void oncpu(void *img, int32_t pid, int32_t tid, const char *comm, int nr, uint64_t t)
 {
-	struct record r = unit_record(REC_SYSCALL, SRC_PTRACE, t, (struct task_key){pid, tid, 5},
-				      comm);
+	struct record r =
+	    unit_record(REC_SYSCALL, SRC_PTRACE, t, (struct task_key){pid, tid, 5}, comm);
 	r.u.sc.nr = nr;
 	r.u.sc.arch = SC_ARCH_X86_64;
 	r.u.sc.success = 1;
@@ -85,7 +85,10 @@ static void *feed(void)
 	counters(img, 10, 12, 5000, 100, 1 * MS);
 	for (int i = 0; i < 100; i++)
 		oncpu(img, 10, 11, "mapspin",
-		      i < 50 ? 9 : i < 90 ? 11 : i < 98 ? PTRACE_SC_NR_USER : PTRACE_SC_NR_WOKEN,
+		      i < 50   ? 9
+		      : i < 90 ? 11
+		      : i < 98 ? PTRACE_SC_NR_USER
+			       : PTRACE_SC_NR_WOKEN,
 		      (uint64_t)(i + 2) * MS);
 	oncpu(img, 10, 12, "writer", 1, 150 * MS);
 	counters(img, 10, 12, 6000, 130, 200 * MS);
@@ -100,7 +103,8 @@ static void test_oncpu_shares(void **state)
 
 	(void)state;
 	/* woken samples are not on-CPU time: 98 + 1 on CPU */
-	assert_non_null(strstr(j, "\"oncpu\":{\"source\":\"ptrace\",\"exact\":false,\"samples\":99"));
+	assert_non_null(
+	    strstr(j, "\"oncpu\":{\"source\":\"ptrace\",\"exact\":false,\"samples\":99"));
 	assert_non_null(strstr(j, "\"woken_samples\":2"));
 	assert_non_null(strstr(j, "{\"name\":\"mmap\",\"nr\":9,\"samples\":50"));
 	/* exact counters: the writer's syscw and minflt deltas */
@@ -157,8 +161,8 @@ static void test_verdict(void **state)
 	(void)state;
 	assert_non_null(k);
 	/* the target is known from its sample; children join by fork */
-	struct record s = unit_sample(SCOPE_PROCESS, 1 * MS, (struct task_key){10, 10, 5}, "work",
-				      PF_STAT);
+	struct record s =
+	    unit_sample(SCOPE_PROCESS, 1 * MS, (struct task_key){10, 10, 5}, "work", PF_STAT);
 	kt_ops()->consume(k, &s);
 	for (int i = 0; i < 4; i++) {
 		kt_feed(k, REC_FORK, 10, 100 + i, NULL, 0, 0, (uint64_t)(10 + i * 10) * MS);
