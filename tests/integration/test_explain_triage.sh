@@ -55,7 +55,7 @@ jget "$TMP/j" "[o for o in d['offenders'] if o['pid'] == $W][0]['explain']['next
 	fail "explain.next lacks the exact follow-up"
 
 # keytime follows the children: execs with argv.
-n=$(jget "$TMP/j" "len([e for e in d['images']['keytime']['events'] if e['type'] == 'exec' and e["argv"] == ["/bin/sleep", "0.3"]])")
+n=$(jget "$TMP/j" "len([e for e in d['images']['keytime']['events'] if e['type'] == 'exec' and e['argv'] == ['/bin/sleep', '0.3']])")
 assert_cmp "$n" ">=" 5 "keytime lists the children's execs with argv"
 # keytime leaves out procimage's own per-sample attach/detach.
 n=$(jget "$TMP/j" "len([e for e in d['images']['keytime']['events'] if e['type'] == 'ptrace'])")
