@@ -212,9 +212,11 @@ static int deep(struct triage *t, uint64_t total_ns)
 	t->deep = run_new(&t->o2, t->names, t->nnames);
 	if (!t->f2 || !t->deep)
 		return 0; /* the diagnosis from the scan still stands */
-	/* keytime follows the offenders' descendants (forks, execs, exits) from
-	 * the connector's events; the descendants are not deep-sampled (an
-	 * offender that is a shell or a build would bring its whole tree). */
+	/* keytime follows the offenders' descendants (forks, execs, exits). The
+	 * connector reads an exec's argv only for the run's targets and, with
+	 * children, their descendants: those are then sampled too (an offender
+	 * with a large tree costs more: see the report's --stats). */
+	t->o2.children = 1;
 	struct kt_img *kt = run_image(t->deep, "keytime");
 	if (kt)
 		kt->p.children = 1;
