@@ -33,6 +33,7 @@ enum {
 	OPT_SINCE_BOOT,
 	OPT_VERSION,
 	OPT_BUDGET,
+	OPT_NO_PTRACE,
 };
 
 static const struct option long_opts[] = {
@@ -59,6 +60,7 @@ static const struct option long_opts[] = {
     {"follow", no_argument, NULL, OPT_FOLLOW},
     {"since-boot", no_argument, NULL, OPT_SINCE_BOOT},
     {"budget", required_argument, NULL, OPT_BUDGET},
+    {"no-ptrace", no_argument, NULL, OPT_NO_PTRACE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -303,6 +305,9 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 		return 0;
 	case OPT_STATS:
 		o->stats = 1;
+		return 0;
+	case OPT_NO_PTRACE:
+		o->no_ptrace = 1;
 		return 0;
 	case OPT_THREADS:
 		o->threads = 1;

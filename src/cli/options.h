@@ -37,6 +37,8 @@ struct run_opts {
 	int keep_privs;	      /* a later run in this process needs them (triage) */
 	int stack_hz;	      /* stacks -F: user-stack samples per second (0: 49) */
 	unsigned stack_flags; /* PSTACK_* of sources/ptrace_stack.h */
+	int no_ptrace;	      /* --no-ptrace: no on-CPU syscall samples */
+	int ptrace_syscalls;  /* the ptrace source samples syscalls, not stacks */
 	int keep_running; /* do not stop when the named pids are gone (exits: evidence comes after)
 			   */
 	/* -o, opened by opts_parse before any run (see opts_prepare_output):

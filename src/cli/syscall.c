@@ -6,7 +6,8 @@
  * falling back to sampling. Every format: text and JSON through the field
  * API, prom/csv/html derived from the JSON report (as the other image
  * commands), folded lines and an SVG flame graph from the comm;syscall
- * aggregate.
+ * aggregate. Unless --no-ptrace or -a, the ptrace source samples where the
+ * running threads' CPU time goes (sources/ptrace_syscall.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +36,9 @@ static const char help[] =
     "  --source sample  /proc/<tid>/syscall sampling only: estimated counts\n"
     "  --sequence N     keep the last N syscalls per caller (default 16)\n"
     "  --syscalls LIST  only these syscalls (names or numbers, comma separated)\n"
+    "  --no-ptrace      no on-CPU samples: by default each running thread is\n"
+    "                   ptrace-attached ~50 times a second, for a few microseconds,\n"
+    "                   to read which syscall (or user code) it is running\n"
     "  -f prom          Prometheus text (node_exporter textfile; -o is replaced\n"
     "                   atomically): procimage_syscall_syscalls_count{name=..} etc.\n"
     "  -f csv           one row per syscall, caller and audited process\n"
@@ -146,7 +150,19 @@ static int run_syscall(struct run_opts *o)
 		return fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err), 1;
 	if (!strcmp(o->source_mode, "sample"))
 		run_skip_source(r, SRC_AUDIT);
+	/* On-CPU syscall samples of the running threads by ptrace, attached
+	 * only for each sample; never host-wide. */
+	int oncpu = !o->no_ptrace && !o->targets.all;
+	o->ptrace_syscalls = oncpu;
+	if (oncpu)
+		run_want_source(r, SRC_PTRACE);
 	rc = run_start(r);
+	if (rc == 0 && !oncpu)
+		source_set(run_source_status(r, SRC_PTRACE), SOURCE_UNAVAILABLE, "%s",
+			   o->no_ptrace
+			       ? "--no-ptrace: no on-CPU syscall samples"
+			       : "not host-wide: on-CPU syscall samples attach to each "
+				 "running thread; name the targets (-p, --comm, --cgroup)");
 	if (rc == 0 && !strcmp(o->source_mode, "audit") &&
 	    run_source_status(r, SRC_AUDIT)->state == SOURCE_UNAVAILABLE) {
 		snprintf(o->err, sizeof(o->err), "--source audit: audit cannot capture here: %s",
@@ -163,8 +179,13 @@ static int run_syscall(struct run_opts *o)
 		fprintf(stderr, "procimage %s: %s\n", o->cmd, targets_none_matched(&o->targets));
 	if (rc == 0)
 		rc = report(r, o);
-	if (o->stats)
+	if (o->stats) {
 		run_print_stats(r, stderr);
+		/* What the on-CPU samples cost the targets (bench/ptrace_syscall.sh). */
+		if (oncpu && run_source_status(r, SRC_PTRACE)->reason[0])
+			fprintf(stderr, "  ptrace cost: %s\n",
+				run_source_status(r, SRC_PTRACE)->reason);
+	}
 	run_free(r);
 	return rc;
 }

@@ -19,16 +19,25 @@
 #include "core/clock.h"
 #include "core/run.h"
 #include "cli/triage.h"
+#include "images/keytime.h"
+#include "sources/ptrace_stack.h"
 
 #define TRIAGE_CANDIDATES 64
-#define MIN_BUSY_PCT	  5.0 /* a non-hog must use this much of a CPU to matter */
+#define OPT_FOCUS	  OPTS_EXTRA_BASE
+
+static const struct option extra_opts[] = {
+    {"focus", required_argument, NULL, OPT_FOCUS},
+    {NULL, 0, NULL, 0},
+};
+#define MIN_BUSY_PCT 5.0 /* a non-hog must use this much of a CPU to matter */
 
 /* The images that look at the offenders, in the order of the workflow. */
 const char *const triage_plugins[NPLUGINS] = {"resource", "keytime", "syscall", "migrate"};
 
 static const char help[] =
     "usage: procimage [triage] [-d DUR] [-i INT] [--top N] [--exclude COMM[,COMM..]]\n"
-    "                 [--threshold DUR] [--stacks] [-f text|json|prom|csv|html] [-o FILE]\n"
+    "                 [--threshold DUR] [--stacks] [--no-ptrace] [--focus PID]\n"
+    "                 [-f text|json|prom|csv|html] [-o FILE]\n"
     "\n"
     "Find the tasks that hold CPUs and hurt others, image them, and explain.\n"
     "1. scan every thread on the host with the sched image (first half of -d);\n"
@@ -45,6 +54,11 @@ static const char help[] =
     "  --exclude LIST   comm names never to pick (thread or process comm)\n"
     "  --threshold DUR  occupancy run threshold (default 50ms)\n"
     "  --stacks         also read kernel stacks of the hogs (CAP_SYS_ADMIN)\n"
+    "  --focus PID      also image PID whatever it did, and tell first how long it\n"
+    "                   waited for a CPU and behind which hogs (watch captures)\n"
+    "  --no-ptrace      no on-CPU syscall samples of the offenders (by default,\n"
+    "                   with CAP_SYS_PTRACE, their running threads are attached\n"
+    "                   ~50 times a second, a few microseconds each, in step 3)\n"
     "  -f, --format     text (default), json, prom, csv (the offenders, then each\n"
     "                   image's rows) or html;  -o FILE  write the report there\n";
 
@@ -60,6 +74,46 @@ static int excluded(const struct triage *t, const struct sched_offender *c)
 			return 1;
 		list += n + (list[n] == ',');
 	}
+	return 0;
+}
+
+/* --focus: the process goes first among the offenders, as the scan saw it
+ * (its busiest thread) or, if it never ran, by its pid alone. */
+static void add_focus(struct triage *t, const struct sched_offender *cand, int n)
+{
+	struct sched_offender f = {.tgid = t->focus, .tid = t->focus};
+	const struct triage_proc *p = triage_facts_get(t->f1, t->focus);
+	int at = -1;
+
+	for (int i = 0; i < n; i++)
+		if (cand[i].tgid == t->focus) {
+			f = cand[i];
+			break;
+		}
+	if (f.comm[0] == '\0')
+		snprintf(f.comm, sizeof(f.comm), "%s", p ? p->comm : "?");
+	for (int k = 0; k < t->noff; k++)
+		if (t->off[k].tgid == t->focus)
+			at = k;
+	if (at < 0)
+		at = t->noff < TRIAGE_MAX ? t->noff++ : t->noff - 1;
+	memmove(&t->off[1], &t->off[0], (size_t)at * sizeof(t->off[0]));
+	t->off[0] = f;
+}
+
+static int on_extra(void *ctx, struct run_opts *o, int code, const char *arg)
+{
+	struct triage *t = ctx;
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (code != OPT_FOCUS)
+		return EXIT_USAGE;
+	if (*end || end == arg || v <= 0 || v > 0x3fffffff) {
+		snprintf(o->err, sizeof(o->err), "--focus: '%s' is not a pid", arg);
+		return EXIT_USAGE;
+	}
+	t->focus = (int32_t)v;
 	return 0;
 }
 
@@ -86,6 +140,8 @@ static void pick(struct triage *t)
 		}
 		t->off[t->noff++] = *c;
 	}
+	if (t->focus)
+		add_focus(t, cand, n);
 }
 
 static int start_run(struct triage *t, struct run *r, struct triage_facts *f)
@@ -142,6 +198,11 @@ static int deep(struct triage *t, uint64_t total_ns)
 	t->o2.threshold_ns = t->o.threshold_ns;
 	t->o2.stacks = t->o.stacks;
 	t->o2.duration_ns = total_ns - spent - NS_PER_S / 4;
+	/* On-CPU syscall samples of the offenders' running threads by ptrace
+	 * (attached only for each sample), when it may: CAP_SYS_PTRACE, not
+	 * --no-ptrace; a target another tracer holds is left alone. */
+	t->o2.no_ptrace = t->o.no_ptrace;
+	t->o2.ptrace_syscalls = !t->o.no_ptrace && ptrace_have_cap();
 	if (targets_add_pids(&t->o2.targets, pids, t->o2.err, sizeof(t->o2.err)))
 		return 0;
 	for (size_t i = 0; i < NPLUGINS; i++)
@@ -151,12 +212,29 @@ static int deep(struct triage *t, uint64_t total_ns)
 	t->deep = run_new(&t->o2, t->names, t->nnames);
 	if (!t->f2 || !t->deep)
 		return 0; /* the diagnosis from the scan still stands */
+	/* keytime follows the offenders' descendants (forks, execs, exits). The
+	 * connector reads an exec's argv only for the run's targets and, with
+	 * children, their descendants: those are then sampled too (an offender
+	 * with a large tree costs more: see the report's --stats). */
+	t->o2.children = 1;
+	struct kt_img *kt = run_image(t->deep, "keytime");
+	if (kt)
+		kt->p.children = 1;
 	run_want_files(t->deep, PF_STAT | PF_WCHAN | PF_SYSCALL | PF_SCHED, PF_STAT | PF_STATUS, 0);
+	if (t->o2.ptrace_syscalls)
+		run_want_source(t->deep, SRC_PTRACE);
 	if (start_run(t, t->deep, t->f2)) {
 		run_free(t->deep);
 		t->deep = NULL;
 		return 0;
 	}
+	if (!t->o2.ptrace_syscalls)
+		source_set(run_source_status(t->deep, SRC_PTRACE), SOURCE_UNAVAILABLE, "%s",
+			   t->o.no_ptrace
+			       ? "--no-ptrace: no on-CPU syscall samples of the offenders"
+			       : "no CAP_SYS_PTRACE (run as root): no on-CPU syscall "
+				 "samples of the offenders; the syscall image shows "
+				 "blocked time and exact counters only");
 	uint64_t d0 = run_started_ns(t->deep);
 	int rc = run_loop(t->deep);
 	t->deep_ns = run_ended_ns(t->deep) - d0;
@@ -170,7 +248,7 @@ int cmd_triage(int argc, char **argv)
 
 	memset(&t, 0, sizeof(t));
 	opts_defaults(&t.o, "triage");
-	rc = opts_parse(&t.o, argc, argv, help, &first);
+	rc = opts_parse_ex(&t.o, argc, argv, help, &first, extra_opts, on_extra, &t);
 	if (rc < 0)
 		return opts_free(&t.o), 0;
 	if (!rc && first < argc && strcmp(argv[first], "triage") != 0) {

@@ -25,6 +25,7 @@ struct triage {
 	const char *names[NPLUGINS];
 	int nnames;
 	uint64_t t0, scan_ns, deep_ns;
+	int32_t focus; /* --focus PID: always an offender, its waits told first */
 };
 
 /* Step 4: the report. 0, or 1 when the output cannot be written. */

@@ -15,6 +15,7 @@
 #include "cli/store_cmd.h"
 #include "cli/triage.h"
 #include "core/clock.h"
+#include "images/explain.h"
 #include "render/jdoc.h"
 #include "sources/procfs.h"
 #include "sources/procfs_coverage.h"
@@ -78,6 +79,15 @@ static void out_offender(struct triage *t, struct out *o, int i, uint64_t thr)
 	out_bool(o, "exited", NULL, f->gone);
 	out_str(o, "diagnosis", NULL, why);
 	out_text(o, "  %d. %s\n", i + 1, why);
+	/* The verdict from every image of the deep look. */
+	struct explain ex;
+	char text[2048];
+	explain_build(&ex, f, t->f1, t->f2, t->deep ? run_image(t->deep, "resource") : NULL,
+		      t->deep ? run_image(t->deep, "keytime") : NULL,
+		      t->deep ? run_image(t->deep, "syscall") : NULL);
+	explain_text(&ex, text, sizeof(text));
+	out_text(o, "     Why: %s\n", text);
+	explain_out(&ex, o);
 	out_obj_close(o);
 }
 
@@ -92,6 +102,16 @@ static void out_diagnosis(struct triage *t, struct out *o)
 	out_bool(o, "interrupted", NULL, t->interrupted);
 	if (t->interrupted)
 		out_text(o, "  (interrupted: the scan was cut short, no deeper look)\n");
+	if (t->focus) {
+		struct focus_wait fw;
+		char text[1024];
+		explain_focus_build(&fw, run_image(t->scan, "sched"), t->focus);
+		explain_focus_text(&fw, text, sizeof(text));
+		out_text(o, "  FOCUS: %s.\n", text);
+		explain_focus_out(&fw, o);
+	} else {
+		out_null(o, "focus_wait", NULL);
+	}
 	out_arr_open(o, "offenders");
 	for (int i = 0; i < t->noff; i++)
 		out_offender(t, o, i, thr);

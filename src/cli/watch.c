@@ -6,7 +6,9 @@
  * One run (no images: only the files the rules need are read, at a slow
  * default interval) feeds watch_metrics through a sink; at each REC_TICK the
  * host metrics are read, the rules and guards stepped, and at most one
- * capture started (cooldown between captures). SIGHUP re-reads --rules-file;
+ * capture started. The cooldown is per process and rule (a busy victim that
+ * fires first cannot hide the culprit beside it), with a host-wide cap on
+ * the captures under way at once (--max-captures). SIGHUP re-reads --rules-file;
  * if the new rules need /proc files the run does not read, the run is
  * restarted with the new file set.
  */
@@ -26,6 +28,15 @@
 
 #define FOREVER_NS (100ULL * 365 * 24 * 3600 * NS_PER_S)
 #define MAX_GUARDS 8
+#define COOL_SLOTS 256 /* (process, rule) pairs remembered for the cooldown */
+
+/* When a process (pid + start time: a reused pid is another process) was
+ * last captured for a rule. */
+struct cool {
+	int32_t pid;
+	int rule;
+	uint64_t start, at_ns;
+};
 
 enum {
 	O_RULE = OPTS_EXTRA_BASE,
@@ -43,6 +54,7 @@ enum {
 	O_KEEP_SIZE,
 	O_ONCE,
 	O_NO_IMAGES,
+	O_MAX_CAPTURES,
 };
 
 static const struct option extra_opts[] = {
@@ -61,6 +73,7 @@ static const struct option extra_opts[] = {
     {"keep-size", required_argument, NULL, O_KEEP_SIZE},
     {"once", no_argument, NULL, O_ONCE},
     {"no-images", no_argument, NULL, O_NO_IMAGES},
+    {"max-captures", required_argument, NULL, O_MAX_CAPTURES},
     {NULL, 0, NULL, 0},
 };
 
@@ -85,7 +98,8 @@ struct watch {
 	struct run *run;
 	uint64_t last_capture_ns, last_tick_ns, last_skip_log_ns;
 	int captured_any, reload, restart;
-	unsigned fires, skipped_guard, skipped_cooldown;
+	unsigned fires, skipped_guard, skipped_cooldown, skipped_cap;
+	struct cool cool[COOL_SLOTS];
 };
 
 void watch_log(const char *fmt, ...)
@@ -205,6 +219,11 @@ static int on_option(void *ctx, struct run_opts *o, int code, const char *arg)
 		return 0;
 	case O_NO_IMAGES:
 		w->cc.images = 0;
+		return 0;
+	case O_MAX_CAPTURES:
+		w->cc.max_active = atoi(arg);
+		if (w->cc.max_active < 1 || w->cc.max_active > WATCH_MAX_CAPTURES)
+			return bad(o, "--max-captures '%s': give a number from 1 to 8", arg);
 		return 0;
 	}
 	return bad(o, "unknown option %s", "");
@@ -339,6 +358,48 @@ static int host_fire(struct watch *w, int rule, struct wfire *f)
 	return 1;
 }
 
+/* The cooldown slot of (process, rule), or NULL. */
+static struct cool *cool_find(struct watch *w, int32_t pid, uint64_t start, int rule)
+{
+	for (int i = 0; i < COOL_SLOTS; i++)
+		if (w->cool[i].at_ns && w->cool[i].pid == pid && w->cool[i].start == start &&
+		    w->cool[i].rule == rule)
+			return &w->cool[i];
+	return NULL;
+}
+
+static int cooling(struct watch *w, int32_t pid, uint64_t start, int rule, uint64_t now)
+{
+	const struct cool *c = cool_find(w, pid, start, rule);
+
+	return wcapture_busy(w->cap, pid) || (c && now - c->at_ns < w->cooldown_ns);
+}
+
+/* wmetrics skips (process, rule) pairs in their cooldown: the next firing
+ * process is picked instead. */
+static int skip_firing(void *ctx, int32_t pid, uint64_t start, int rule)
+{
+	struct watch *w = ctx;
+
+	return cooling(w, pid, start, rule, w->last_tick_ns);
+}
+
+static void cool_set(struct watch *w, const struct wfire *f, uint64_t now)
+{
+	struct cool *c = cool_find(w, f->pid, f->start_ticks, f->rule);
+
+	for (int i = 0; !c && i < COOL_SLOTS; i++) /* a free or expired slot, else the oldest */
+		if (!w->cool[i].at_ns || now - w->cool[i].at_ns >= w->cooldown_ns)
+			c = &w->cool[i];
+	if (!c) {
+		c = &w->cool[0];
+		for (int i = 1; i < COOL_SLOTS; i++)
+			if (w->cool[i].at_ns < c->at_ns)
+				c = &w->cool[i];
+	}
+	*c = (struct cool){.pid = f->pid, .rule = f->rule, .start = f->start_ticks, .at_ns = now};
+}
+
 static void trigger(struct watch *w, const struct wfire *f, const double *host, int guard,
 		    uint64_t now)
 {
@@ -347,9 +408,12 @@ static void trigger(struct watch *w, const struct wfire *f, const double *host, 
 	size_t off = 0;
 
 	w->fires++;
-	if (wcapture_active(w->cap) ||
-	    (w->captured_any && now - w->last_capture_ns < w->cooldown_ns)) {
+	if (cooling(w, f->pid, f->start_ticks, f->rule, now)) {
 		w->skipped_cooldown++;
+		return;
+	}
+	if (wcapture_active(w->cap) >= (w->cc.max_active ? w->cc.max_active : 2)) {
+		w->skipped_cap++;
 		return;
 	}
 	if (guard) {
@@ -369,9 +433,11 @@ static void trigger(struct watch *w, const struct wfire *f, const double *host, 
 			  r->text, f->pid, f->comm, why, host[M_LOAD1]);
 		return;
 	}
-	wcapture_start(w->cap, f, &w->rules, host, now, msg, sizeof(msg));
-	w->captured_any = 1;
-	w->last_capture_ns = now;
+	if (wcapture_start(w->cap, f, &w->rules, host, now, msg, sizeof(msg)) == 0) {
+		cool_set(w, f, now);
+		w->captured_any = 1;
+		w->last_capture_ns = now;
+	}
 	watch_log("rule '%s' fired for pid %d (%s): %s; %s", r->text, f->pid, f->comm, why, msg);
 }
 
@@ -430,6 +496,7 @@ static void defaults(struct watch *w, const char *cmd)
 	w->cc.keep_count = 20;
 	w->cc.keep_bytes = 1024ULL * 1024 * 1024;
 	w->cc.images = 1;
+	w->cc.max_active = 2;
 }
 
 /* Parse and check everything; 0, -1 (help printed) or an exit code. */
@@ -479,6 +546,7 @@ static int setup(struct watch *w, int argc, char **argv)
 	w->wm = wmetrics_new(&w->rules, clock_ticks_per_s(), sysconf(_SC_PAGESIZE));
 	if (!w->host || !w->wm || host_states(w))
 		return bad(&w->o, "out of memory%s", "");
+	wmetrics_set_skip(w->wm, skip_firing, w);
 	return 0;
 }
 
@@ -547,8 +615,10 @@ int cmd_watch(int argc, char **argv)
 		} while (rc == 0 && w->restart);
 		wcapture_stop(w->cap);
 		watch_log(
-		    "stopped: %u firings, %u captures, %u skipped by cooldown, %u by the guard",
-		    w->fires, wcapture_count(w->cap), w->skipped_cooldown, w->skipped_guard);
+		    "stopped: %u firings, %u captures, %u skipped by cooldown, %u by the guard, "
+		    "%u by the cap on captures at once",
+		    w->fires, wcapture_count(w->cap), w->skipped_cooldown, w->skipped_guard,
+		    w->skipped_cap);
 	}
 	run_free(w->run);
 	wcapture_free(w->cap);

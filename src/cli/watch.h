@@ -4,8 +4,9 @@
  *  - watch_metrics.c: per-process metrics from the procfs/connector records,
  *    and the rules evaluated on them each tick;
  *  - watch_host.c: host metrics (load average, PSI) read each tick;
- *  - watch_capture.c: the dump folder, the scene snapshot, the image
- *    children, the signal, the hook and the retention of old dumps;
+ *  - watch_capture.c: the dump folders, the scene snapshot, the image
+ *    children (and the triage --focus verdict), the signal, the hook and the
+ *    retention of old dumps; several captures at once, up to a cap;
  *  - watch.c: options, the run, the tick, reload on SIGHUP.
  */
 #ifndef PROCIMAGE_WATCH_H
@@ -43,6 +44,10 @@ void wmetrics_consume(struct wmetrics *w, const struct record *r);
  * order; among processes, the largest value of its first condition).
  * 1 and *out filled if something fired. */
 int wmetrics_tick(struct wmetrics *w, uint64_t now_ns, const double *host, struct wfire *out);
+/* Firings for which fn says 1 (a process and rule cooling down) still count
+ * in nfiring but are not picked: the next firing process is. */
+typedef int (*wmetrics_skip_fn)(void *ctx, int32_t pid, uint64_t start_ticks, int rule);
+void wmetrics_set_skip(struct wmetrics *w, wmetrics_skip_fn fn, void *ctx);
 /* The sampled process with the largest value of metric m (host rules name
  * the process to capture this way). 0, or -ENOENT. */
 int wmetrics_top(const struct wmetrics *w, int m, struct wfire *out);
@@ -71,8 +76,11 @@ struct wcapture_cfg {
 	char **hook_argv; /* NULL: none */
 	int keep_count;
 	uint64_t keep_bytes;
-	int images; /* run the image children (0: snapshot only) */
+	int images;	/* run the image children (0: snapshot only) */
+	int max_active; /* captures under way at once, host-wide (0: 2) */
 };
+
+#define WATCH_MAX_CAPTURES 8
 
 struct wcapture;
 
@@ -84,7 +92,10 @@ void wcapture_free(struct wcapture *c);
  * either way (the log line's tail). */
 int wcapture_start(struct wcapture *c, const struct wfire *f, const struct ruleset *rs,
 		   const double *host, uint64_t now_ns, char *msg, size_t msglen);
+/* Captures under way. */
 int wcapture_active(const struct wcapture *c);
+/* A capture of pid is under way. */
+int wcapture_busy(const struct wcapture *c, int32_t pid);
 /* Reap children; finish the capture when they are done or overdue. Returns
  * 1 when a capture finished during this call. */
 int wcapture_poll(struct wcapture *c, uint64_t now_ns);

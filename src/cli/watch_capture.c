@@ -30,6 +30,7 @@
 #include "cli/watch.h"
 #include "core/clock.h"
 #include "procimage/out.h"
+#include "render/jdoc.h"
 #include "sources/procfs.h"
 #include "sources/procfs_parse.h"
 
@@ -44,11 +45,8 @@ struct kid {
 	int status, done;
 };
 
-struct wcapture {
-	struct wcapture_cfg cfg;
-	int dirfd;
-	char dir_abs[4096];
-	unsigned count;
+/* One capture under way. */
+struct wslot {
 	int active, dfd;
 	char folder[160];
 	int32_t pid;
@@ -57,7 +55,16 @@ struct wcapture {
 	struct kid kids[MAX_KIDS];
 	int nkids;
 	uint64_t t0;
+};
+
+struct wcapture {
+	struct wcapture_cfg cfg;
+	int dirfd;
+	char dir_abs[4096];
+	unsigned count;
+	struct wslot slots[WATCH_MAX_CAPTURES];
 	pid_t hooks[MAX_HOOKS];
+	int32_t hook_for[MAX_HOOKS]; /* the captured pid */
 	int nhooks;
 };
 
@@ -106,7 +113,10 @@ struct wcapture *wcapture_new(const struct wcapture_cfg *cfg, char *err, size_t 
 		return NULL;
 	}
 	c->cfg = *cfg;
-	c->dfd = -1;
+	if (c->cfg.max_active <= 0 || c->cfg.max_active > WATCH_MAX_CAPTURES)
+		c->cfg.max_active = c->cfg.max_active > 0 ? WATCH_MAX_CAPTURES : 2;
+	for (int i = 0; i < WATCH_MAX_CAPTURES; i++)
+		c->slots[i].dfd = -1;
 	c->dirfd = open_dump_dir(cfg->dump_dir, err, errlen);
 	if (c->dirfd < 0) {
 		free(c);
@@ -121,8 +131,7 @@ void wcapture_free(struct wcapture *c)
 {
 	if (!c)
 		return;
-	if (c->active)
-		wcapture_stop(c);
+	wcapture_stop(c);
 	if (c->dirfd >= 0)
 		close(c->dirfd);
 	free(c);
@@ -130,7 +139,19 @@ void wcapture_free(struct wcapture *c)
 
 int wcapture_active(const struct wcapture *c)
 {
-	return c->active;
+	int n = 0;
+
+	for (int i = 0; i < WATCH_MAX_CAPTURES; i++)
+		n += c->slots[i].active;
+	return n;
+}
+
+int wcapture_busy(const struct wcapture *c, int32_t pid)
+{
+	for (int i = 0; i < WATCH_MAX_CAPTURES; i++)
+		if (c->slots[i].active && c->slots[i].pid == pid)
+			return 1;
+	return 0;
 }
 
 unsigned wcapture_count(const struct wcapture *c)
@@ -158,10 +179,10 @@ static void json_metrics(struct out *o, const char *key, const double *m, int ho
 	out_obj_close(o);
 }
 
-static void write_trigger(struct wcapture *c, const struct wfire *f, const struct ruleset *rs,
-			  const double *host, uint64_t now)
+static void write_trigger(struct wcapture *c, struct wslot *sl, const struct wfire *f,
+			  const struct ruleset *rs, const double *host, uint64_t now)
 {
-	int fd = watch_new_file(c->dfd, "trigger.json");
+	int fd = watch_new_file(sl->dfd, "trigger.json");
 	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
 	const struct rule *r = &rs->rules[f->rule];
 	char when[40], desc[256];
@@ -260,7 +281,7 @@ static pid_t spawn(int dfd, const char *outname, const char *errname, char *cons
 	return pid;
 }
 
-static void add_kid(struct wcapture *c, const char *name, const char *file, char *const argv[])
+static void add_kid(struct wslot *c, const char *name, const char *file, char *const argv[])
 {
 	char errname[40];
 	struct kid *k = &c->kids[c->nkids];
@@ -276,28 +297,28 @@ static void add_kid(struct wcapture *c, const char *name, const char *file, char
 	c->nkids++;
 }
 
-static void spawn_images(struct wcapture *c)
+static void spawn_images(struct wcapture *w, struct wslot *c)
 {
 	char pid[16], dur[32], ival[32], file[32];
-	const char *fmt = c->cfg.format;
+	const char *fmt = w->cfg.format;
 
 	snprintf(pid, sizeof(pid), "%d", c->pid);
-	snprintf(dur, sizeof(dur), "%llums", (unsigned long long)(c->cfg.window_ns / NS_PER_MS));
+	snprintf(dur, sizeof(dur), "%llums", (unsigned long long)(w->cfg.window_ns / NS_PER_MS));
 	snprintf(ival, sizeof(ival), "%lluus",
-		 (unsigned long long)(c->cfg.interval_ns / NS_PER_US));
+		 (unsigned long long)(w->cfg.interval_ns / NS_PER_US));
 	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
 		const char *argv[16] = {"procimage", images[i], "-p", pid,  "-d",
 					dur,	     "-i",	ival, "-f", fmt};
 		int n = 10;
 		if (strcmp(images[i], "syscall") == 0) {
 			argv[n++] = "--source";
-			argv[n++] = c->cfg.syscall_source;
+			argv[n++] = w->cfg.syscall_source;
 		}
 		if (strcmp(images[i], "sched") == 0)
 			argv[n++] = "--stacks";
-		if (strcmp(c->cfg.proc_root, "/proc") != 0) {
+		if (strcmp(w->cfg.proc_root, "/proc") != 0) {
 			argv[n++] = "--proc-root";
-			argv[n++] = c->cfg.proc_root;
+			argv[n++] = w->cfg.proc_root;
 		}
 		snprintf(file, sizeof(file), "%s.%s", images[i],
 			 strcmp(fmt, "json") ? "txt" : "json");
@@ -305,10 +326,21 @@ static void spawn_images(struct wcapture *c)
 	}
 	const char *sargv[] = {"procimage", "stacks", "-p", pid, "-d", dur, "-f", "folded", NULL};
 	add_kid(c, "stacks", "stacks.folded", (char *const *)sargv);
+	/* The verdict with the host around the process: how long it waited for
+	 * a CPU and behind which hogs (a host-wide scan), then every image of it
+	 * and of those hogs (triage --focus); explain.txt is its gist. */
+	const char *xargv[16] = {"procimage", "triage", "--focus", pid,	 "-d",
+				 dur,	      "-i",	ival,	   "-f", "json"};
+	int xn = 10;
+	if (strcmp(w->cfg.proc_root, "/proc") != 0) {
+		xargv[xn++] = "--proc-root";
+		xargv[xn++] = w->cfg.proc_root;
+	}
+	add_kid(c, "explain", "explain.json", (char *const *)xargv);
 }
 
 /* "20261123T004000Z-1234-spin" */
-static int make_folder(struct wcapture *c, uint64_t now)
+static int make_folder(struct wcapture *w, struct wslot *c, uint64_t now)
 {
 	time_t t = (time_t)(clock_mono_to_wall_ns(now) / NS_PER_S);
 	struct tm tm;
@@ -329,12 +361,12 @@ static int make_folder(struct wcapture *c, uint64_t now)
 			snprintf(c->folder, sizeof(c->folder), "%s-%d-%s", ts, c->pid, comm);
 		else
 			snprintf(c->folder, sizeof(c->folder), "%s-%d-%s-%d", ts, c->pid, comm, n);
-		if (mkdirat(c->dirfd, c->folder, 0700) == 0)
+		if (mkdirat(w->dirfd, c->folder, 0700) == 0)
 			break;
 		if (errno != EEXIST)
 			return -errno;
 	}
-	c->dfd = openat(c->dirfd, c->folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	c->dfd = openat(w->dirfd, c->folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return c->dfd < 0 ? -errno : 0;
 }
 
@@ -361,11 +393,22 @@ static int open_target(const struct wcapture *c, const struct wfire *f)
 	return pdfd;
 }
 
-int wcapture_start(struct wcapture *c, const struct wfire *f, const struct ruleset *rs,
+int wcapture_start(struct wcapture *w, const struct wfire *f, const struct ruleset *rs,
 		   const double *host, uint64_t now, char *msg, size_t msglen)
 {
-	int pdfd = open_target(c, f), rc;
+	struct wslot *c = NULL;
+	int pdfd, rc;
 
+	for (int i = 0; i < WATCH_MAX_CAPTURES && !c; i++)
+		if (!w->slots[i].active)
+			c = &w->slots[i];
+	if (!c || wcapture_active(w) >= w->cfg.max_active) {
+		snprintf(msg, msglen,
+			 "not captured: %d captures already under way (the host-wide cap)",
+			 wcapture_active(w));
+		return -EBUSY;
+	}
+	pdfd = open_target(w, f);
 	if (pdfd < 0) {
 		snprintf(msg, msglen, "not captured: the process is gone");
 		return pdfd;
@@ -373,31 +416,31 @@ int wcapture_start(struct wcapture *c, const struct wfire *f, const struct rules
 	c->pid = f->pid;
 	memcpy(c->comm, f->comm, sizeof(c->comm));
 	snprintf(c->rule, sizeof(c->rule), "%s", rs->rules[f->rule].text);
-	rc = make_folder(c, now);
+	rc = make_folder(w, c, now);
 	if (rc) {
-		snprintf(msg, msglen, "not captured: cannot create a folder in %s: %s", c->dir_abs,
+		snprintf(msg, msglen, "not captured: cannot create a folder in %s: %s", w->dir_abs,
 			 strerror(-rc));
 		close(pdfd);
 		return rc;
 	}
 	c->active = 1;
-	c->count++;
+	w->count++;
 	c->t0 = now;
 	c->nkids = 0;
-	write_trigger(c, f, rs, host, now);
+	write_trigger(w, c, f, rs, host, now);
 	/* The images first: the window starts as close to the trigger as it can. */
-	if (c->cfg.images)
-		spawn_images(c);
-	if (c->cfg.signo > 0 && kill(f->pid, c->cfg.signo) < 0)
-		watch_log("pid %d: sending signal %d failed: %s", f->pid, c->cfg.signo,
+	if (w->cfg.images)
+		spawn_images(w, c);
+	if (w->cfg.signo > 0 && kill(f->pid, w->cfg.signo) < 0)
+		watch_log("pid %d: sending signal %d failed: %s", f->pid, w->cfg.signo,
 			  strerror(errno));
 	watch_snapshot(pdfd, c->dfd);
 	close(pdfd);
-	snprintf(msg, msglen, "capture -> %s/%s", c->dir_abs, c->folder);
+	snprintf(msg, msglen, "capture -> %s/%s", w->dir_abs, c->folder);
 	return 0;
 }
 
-static void write_result(struct wcapture *c, uint64_t now)
+static void write_result(struct wslot *c, uint64_t now)
 {
 	int fd = watch_new_file(c->dfd, "capture.json");
 	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -435,14 +478,14 @@ static void write_result(struct wcapture *c, uint64_t now)
 	fclose(fp);
 }
 
-static void run_hook(struct wcapture *c)
+static void run_hook(struct wcapture *w, struct wslot *c)
 {
 	char pid[16], folder[4400];
 
-	if (!c->cfg.hook_argv || c->nhooks == MAX_HOOKS)
+	if (!w->cfg.hook_argv || w->nhooks == MAX_HOOKS)
 		return;
 	snprintf(pid, sizeof(pid), "%d", c->pid);
-	snprintf(folder, sizeof(folder), "%s/%s", c->dir_abs, c->folder);
+	snprintf(folder, sizeof(folder), "%s/%s", w->dir_abs, c->folder);
 	const char *env[] = {"PROCIMAGE_PID",
 			     pid,
 			     "PROCIMAGE_DUMP_DIR",
@@ -452,14 +495,64 @@ static void run_hook(struct wcapture *c)
 			     "PROCIMAGE_COMM",
 			     c->comm,
 			     NULL};
-	pid_t h = spawn(c->dfd, "hook.log", NULL, c->cfg.hook_argv, NULL, env);
-	if (h > 0)
-		c->hooks[c->nhooks++] = h;
-	else
-		watch_log("hook %s could not start", c->cfg.hook_argv[0]);
+	pid_t h = spawn(c->dfd, "hook.log", NULL, w->cfg.hook_argv, NULL, env);
+	if (h > 0) {
+		w->hook_for[w->nhooks] = c->pid;
+		w->hooks[w->nhooks++] = h;
+	} else
+		watch_log("hook %s could not start", w->cfg.hook_argv[0]);
 }
 
-static void finish(struct wcapture *c, uint64_t now)
+/* explain.txt: the gist of explain.json (triage --focus) in a few lines. */
+static void write_explain_text(struct wslot *c)
+{
+	char *buf = NULL, err[128];
+	size_t len = 0;
+	int fd = openat(c->dfd, "explain.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	FILE *in = fd >= 0 ? fdopen(fd, "r") : NULL;
+
+	if (!in) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	char chunk[65536];
+	size_t n;
+	FILE *mem = open_memstream(&buf, &len);
+	while (mem && (n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		fwrite(chunk, 1, n, mem);
+	fclose(in);
+	if (!mem)
+		return;
+	fclose(mem);
+	struct jv *d = jdoc_parse(buf, len, err, sizeof(err));
+	free(buf);
+	if (!d)
+		return;
+	int ofd = watch_new_file(c->dfd, "explain.txt");
+	FILE *out = ofd >= 0 ? fdopen(ofd, "w") : NULL;
+	if (out) {
+		const struct jv *fw = jdoc_get(d, "focus_wait");
+		const char *t = fw ? jdoc_str(fw, "text") : NULL;
+		fprintf(out, "Waits: %s.\n", t ? t : "n/a (the host scan did not run)");
+		const struct jv *offs = jdoc_get(d, "offenders");
+		for (const struct jv *of = offs ? offs->kids : NULL; of; of = of->next) {
+			const struct jv *ex = jdoc_get(of, "explain");
+			const char *dg = jdoc_str(of, "diagnosis"),
+				   *xt = ex ? jdoc_str(ex, "text") : NULL;
+			fprintf(out, "\n%s %s\n  Why: %s\n",
+				(int32_t)jdoc_num(of, "pid", 0) == c->pid ? "This process:"
+									  : "Also:",
+				dg ? dg : "", xt ? xt : "n/a");
+		}
+		fclose(out);
+	} else if (ofd >= 0) {
+		close(ofd);
+	}
+	jdoc_free(d);
+}
+
+static void finish(struct wcapture *w, struct wslot *c, uint64_t now)
 {
 	int failed = 0;
 
@@ -468,13 +561,14 @@ static void finish(struct wcapture *c, uint64_t now)
 		    WEXITSTATUS(c->kids[i].status) != 0)
 			failed++;
 	write_result(c, now);
-	run_hook(c);
+	write_explain_text(c);
+	run_hook(w, c);
 	watch_log("capture of pid %d done: %s/%s (%d of %d image runs failed, see capture.json)",
-		  c->pid, c->dir_abs, c->folder, failed, c->nkids);
+		  c->pid, w->dir_abs, c->folder, failed, c->nkids);
 	close(c->dfd);
 	c->dfd = -1;
 	c->active = 0;
-	watch_retention(c->dirfd, c->folder, c->cfg.keep_count, c->cfg.keep_bytes);
+	watch_retention(w->dirfd, c->folder, w->cfg.keep_count, w->cfg.keep_bytes);
 }
 
 static void reap_hooks(struct wcapture *c)
@@ -484,20 +578,20 @@ static void reap_hooks(struct wcapture *c)
 		if (waitpid(c->hooks[i], &st, WNOHANG) == c->hooks[i]) {
 			if (!WIFEXITED(st) || WEXITSTATUS(st))
 				watch_log("hook %s for pid %d failed (status %d)",
-					  c->cfg.hook_argv[0], c->pid, st);
+					  c->cfg.hook_argv[0], c->hook_for[i], st);
+			c->hook_for[i] = c->hook_for[c->nhooks - 1];
 			c->hooks[i--] = c->hooks[--c->nhooks];
 		}
 	}
 }
 
-int wcapture_poll(struct wcapture *c, uint64_t now)
+static int poll_slot(struct wcapture *w, struct wslot *c, uint64_t now)
 {
 	int running = 0;
 
-	reap_hooks(c);
 	if (!c->active)
 		return 0;
-	int overdue = now > c->t0 + c->cfg.window_ns + KILL_GRACE_NS;
+	int overdue = now > c->t0 + w->cfg.window_ns + KILL_GRACE_NS;
 	for (int i = 0; i < c->nkids; i++) {
 		struct kid *k = &c->kids[i];
 		if (k->done)
@@ -511,23 +605,44 @@ int wcapture_poll(struct wcapture *c, uint64_t now)
 	}
 	if (running)
 		return 0;
-	finish(c, now);
+	finish(w, c, now);
 	return 1;
 }
 
-void wcapture_stop(struct wcapture *c)
+int wcapture_poll(struct wcapture *w, uint64_t now)
 {
-	if (c->active) {
-		for (int i = 0; i < c->nkids; i++)
-			if (!c->kids[i].done)
-				kill(c->kids[i].pid, SIGTERM);
-		for (int n = 0; n < 100 && !wcapture_poll(c, clock_mono_ns()); n++)
+	int done = 0;
+
+	reap_hooks(w);
+	for (int i = 0; i < WATCH_MAX_CAPTURES; i++)
+		done += poll_slot(w, &w->slots[i], now);
+	return done;
+}
+
+void wcapture_stop(struct wcapture *w)
+{
+	for (int i = 0; i < WATCH_MAX_CAPTURES; i++) {
+		struct wslot *c = &w->slots[i];
+		if (!c->active)
+			continue;
+		for (int k = 0; k < c->nkids; k++)
+			if (!c->kids[k].done)
+				kill(c->kids[k].pid, SIGTERM);
+	}
+	for (int n = 0; n < 100 && wcapture_active(w); n++) {
+		wcapture_poll(w, clock_mono_ns());
+		if (wcapture_active(w))
 			usleep(50 * 1000);
-		if (c->active) { /* still there after 5 s */
+	}
+	for (int i = 0; i < WATCH_MAX_CAPTURES; i++) { /* still there after 5 s */
+		struct wslot *c = &w->slots[i];
+		if (c->active) {
 			c->t0 = 0;
-			c->cfg.window_ns = 0;
-			wcapture_poll(c, KILL_GRACE_NS + 1);
+			uint64_t win = w->cfg.window_ns;
+			w->cfg.window_ns = 0;
+			poll_slot(w, c, KILL_GRACE_NS + 1);
+			w->cfg.window_ns = win;
 		}
 	}
-	reap_hooks(c);
+	reap_hooks(w);
 }

@@ -43,7 +43,15 @@ struct wmetrics {
 	long hz, page;
 	int forks_known;
 	struct cond_eval *ev;
+	wmetrics_skip_fn skip; /* a firing not to pick (cooling down) */
+	void *skip_ctx;
 };
+
+void wmetrics_set_skip(struct wmetrics *w, wmetrics_skip_fn fn, void *ctx)
+{
+	w->skip = fn;
+	w->skip_ctx = ctx;
+}
 
 struct wmetrics *wmetrics_new(const struct ruleset *rs, long ticks_per_s, long page_size)
 {
@@ -231,6 +239,8 @@ static void step_process(struct wmetrics *w, struct wproc *p, uint64_t now, stru
 		if (w->rs->rules[i].host_only || !rules_fired(w->rs, i, w->ev))
 			continue;
 		fired = 1;
+		if (w->skip && w->skip(w->skip_ctx, p->tgid, p->start, i))
+			break;
 		double v = w->ev[w->rs->rules[i].first_cond].value;
 		if (!*found || i < best->rule || (i == best->rule && v > best->ev[0].value)) {
 			fill_fire(w, p, i, best);

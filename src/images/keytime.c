@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #define KT_RING	     1024
 #define KT_RING_TEXT 512
@@ -119,6 +120,7 @@ static void *kt_create(const struct image_params *p)
 	k->p = *p;
 	if (!k->p.interval_ns)
 		k->p.interval_ns = 10000000;
+	k->self = (int32_t)getpid();
 	k->members = taskmap_new(sizeof(struct kt_member));
 	k->threads = taskmap_new(sizeof(struct kt_thread));
 	k->ring = calloc(KT_RING, sizeof(*k->ring));
@@ -292,10 +294,42 @@ static int in_tree(struct kt_img *k, const struct kt_event *e)
 	return member(k, e->pid) != NULL;
 }
 
+/* An attach by this very procimage (the ptrace samplers: user stacks, the
+ * on-CPU syscall samples, up to 50 times a second), or the detach that
+ * ends one. Replayed from a store, the recording process's pid differs:
+ * its events then show, as a debugger's would. */
+static int own_ptrace(struct kt_img *k, const struct record *r)
+{
+	int32_t tid = r->key.tid;
+
+	if (r->kind != REC_PTRACE)
+		return 0;
+	if (r->u.id.which == 'a') {
+		if ((int32_t)r->u.id.a != k->self)
+			return 0;
+		for (int i = 0; i < k->nown; i++)
+			if (k->own_traced[i] == tid)
+				return 1;
+		if (k->nown < (int)(sizeof(k->own_traced) / sizeof(k->own_traced[0])))
+			k->own_traced[k->nown++] = tid;
+		return 1;
+	}
+	for (int i = 0; i < k->nown; i++)
+		if (k->own_traced[i] == tid) {
+			k->own_traced[i] = k->own_traced[--k->nown];
+			return 1;
+		}
+	return 0;
+}
+
 static void lifecycle(struct kt_img *k, const struct record *r)
 {
 	struct kt_event e;
 
+	if (own_ptrace(k, r)) {
+		k->own_ptrace++;
+		return;
+	}
 	if (!event_from_record(k, r, &e))
 		return;
 	if (r->source == SRC_CONNECTOR)

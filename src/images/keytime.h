@@ -85,6 +85,11 @@ struct kt_img {
 	uint64_t first_t, last_t; /* span of samples/events seen */
 	int connector_seen;
 	int64_t ticks;
+	/* procimage's own ptrace samplers attach and detach (connector ptrace
+	 * events): not the target's story; tids attached by this process */
+	int32_t self, own_traced[64];
+	int nown;
+	uint64_t own_ptrace; /* such events left out */
 	/* recent events of tasks not (yet) in the tree */
 	struct kt_event *ring;
 	char *ring_text;

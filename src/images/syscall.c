@@ -5,7 +5,9 @@
  * duration, ms wall time), REC_CAPTURE notes (which processes audit covers,
  * or why it cannot), and procfs thread samples carrying /proc/<tid>/syscall
  * (which syscall a blocked thread sits in: blocked time per syscall, an
- * estimate at the sampling interval). See syscall_img.h for the state.
+ * estimate at the sampling interval), ptrace on-CPU samples (REC_SYSCALL
+ * from SRC_PTRACE: user code or which syscall a running thread is in) and
+ * the exact procfs counters. See syscall_img.h for the state.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 
 #include "core/syscall_names.h"
 #include "images/syscall_img.h"
+#include "sources/ptrace_syscall.h"
 
 int sc_arch_index(uint32_t arch)
 {
@@ -196,6 +199,52 @@ static void on_syscall(struct sc_img *s, const struct record *r)
 	seq_push(s, c, &e);
 }
 
+void sc_oncpu_add(struct sc_oncpu *h, int ai, int nr, uint64_t n)
+{
+	h->total += n;
+	if (nr == PTRACE_SC_NR_USER) {
+		h->user += n;
+		return;
+	}
+	if (nr < 0) {
+		h->woken += n;
+		return;
+	}
+	for (int i = 0; i < h->used; i++)
+		if (h->nr[i] == nr && h->ai[i] == ai) {
+			h->n[i] += n;
+			return;
+		}
+	if (h->used < SC_ONCPU_TOP) {
+		h->nr[h->used] = (int16_t)nr;
+		h->ai[h->used] = (uint8_t)ai;
+		h->n[h->used++] = n;
+		return;
+	}
+	h->other += n;
+}
+
+/* One ptrace sample of a running thread (sources/ptrace_syscall.h). */
+static void on_oncpu(struct sc_img *s, const struct record *r)
+{
+	const struct rec_syscall *sc = &r->u.sc;
+	int ai = sc_arch_index(sc->arch ? sc->arch : syscall_native_arch());
+	int nr = sc->nr;
+	struct sc_caller *c = get_caller(s, r->key.tgid, r->key.tid, r->comm);
+
+	if (nr >= SC_TABLE || (nr >= 0 && !wanted(s, ai, nr)))
+		return;
+	s->oncpu_samples++;
+	if (nr == PTRACE_SC_NR_USER)
+		s->oncpu_user++;
+	else if (nr < 0)
+		s->oncpu_woken++;
+	else
+		s->stats[ai][nr].oncpu_samples++;
+	if (c)
+		sc_oncpu_add(&c->oncpu, ai, nr, 1);
+}
+
 static void on_capture(struct sc_img *s, const struct record *r)
 {
 	const struct rec_capture *cp = &r->u.capture;
@@ -226,11 +275,41 @@ static uint64_t evidence(const struct proc_sample *ps)
 	return ps->syscr + ps->syscw + ps->nr_vol_switches;
 }
 
+/* The exact counters this sample carries (first sample: the baseline). A
+ * counter missing from one sample is dropped: a delta across a gap in what
+ * was read would mix two baselines. */
+static void exact_counters(struct sc_caller *c, const struct proc_sample *ps)
+{
+	uint64_t v[SCX_N] = {ps->syscr,	 ps->syscw,	      ps->minflt,
+			     ps->majflt, ps->nr_vol_switches, ps->nr_invol_switches};
+	uint32_t have = 0;
+
+	if (ps->have & PF_IO)
+		have |= 1u << SCX_SYSCR | 1u << SCX_SYSCW;
+	if (ps->have & PF_STAT)
+		have |= 1u << SCX_MINFLT | 1u << SCX_MAJFLT;
+	if (ps->have & PF_SCHED) {
+		have |= 1u << SCX_VCSW | 1u << SCX_IVCSW;
+	} else if (ps->have & PF_STATUS) {
+		v[SCX_VCSW] = ps->vol_ctxt;
+		v[SCX_IVCSW] = ps->invol_ctxt;
+		have |= 1u << SCX_VCSW | 1u << SCX_IVCSW;
+	}
+	if (!c->xinit) {
+		memcpy(c->x0, v, sizeof(v));
+		c->xinit = 1;
+		c->xhave = have;
+	}
+	c->xhave &= have;
+	memcpy(c->x1, v, sizeof(v));
+}
+
 static void sample_cpu_and_evidence(struct sc_img *s, struct sc_caller *c, const struct record *r)
 {
 	const struct proc_sample *ps = &r->u.sample.s;
 	struct sc_proc *pr = find_proc(s, r->key.tgid, 0);
 
+	exact_counters(c, ps);
 	if (ps->have & PF_STAT) {
 		if (!c->have_cpu) {
 			c->utime0 = ps->utime;
@@ -326,7 +405,10 @@ static void sc_consume(void *img, const struct record *r)
 
 	switch (r->kind) {
 	case REC_SYSCALL:
-		on_syscall(s, r);
+		if (r->source == SRC_PTRACE)
+			on_oncpu(s, r);
+		else
+			on_syscall(s, r);
 		break;
 	case REC_CAPTURE:
 		if (r->source == SRC_AUDIT)
@@ -375,9 +457,12 @@ static void sc_reset(void *img)
 		c->count = c->errors = c->blocked_ns = c->oncpu_ns = c->episodes = 0;
 		c->seq_len = c->seq_head = 0;
 		c->have_cpu = 0;
+		c->xinit = 0;
+		memset(&c->oncpu, 0, sizeof(c->oncpu));
 	}
 	s->audit_records = s->audit_unknown_nr = s->lost_episodes = s->lost_records = 0;
 	s->samples_with_syscall = 0;
+	s->oncpu_samples = s->oncpu_user = s->oncpu_woken = 0;
 	s->first_t = s->last_t = 0;
 	for (int i = 0; i < s->nprocs; i++)
 		s->procs[i].records = 0;

@@ -5,7 +5,11 @@
  * processes audit does not cover, from /proc/<tid>/syscall samples (episodes
  * of a blocked syscall: an estimate). Time is always sampled: the blocked
  * time of each syscall (state S/D with the syscall file naming it), plus the
- * exact user/sys CPU ticks for the on-CPU share.
+ * exact user/sys CPU ticks for the on-CPU share. Where the on-CPU time of a
+ * running thread goes (user code or which syscall) comes from the ptrace
+ * sampler's REC_SYSCALL records (source SRC_PTRACE, sources/ptrace_syscall.h):
+ * sampled. Beside it the exact procfs counters of each thread over the run:
+ * io syscr/syscw, stat minflt/majflt, sched voluntary/involuntary switches.
  */
 #ifndef PROCIMAGE_SYSCALL_IMG_H
 #define PROCIMAGE_SYSCALL_IMG_H
@@ -27,7 +31,22 @@ struct sc_stat {
 	uint64_t err_other;
 	uint64_t blocked_ns, samples; /* sampled */
 	uint64_t episodes;	      /* sampled: times seen entering it */
+	uint64_t oncpu_samples;	      /* sampled by ptrace: running in it */
 };
+
+#define SC_ONCPU_TOP 8 /* syscalls kept per thread for the on-CPU table */
+
+/* On-CPU samples of one thread or process: user code, each syscall. */
+struct sc_oncpu {
+	uint64_t total, user, woken, other;
+	int16_t nr[SC_ONCPU_TOP];
+	uint8_t ai[SC_ONCPU_TOP];
+	uint64_t n[SC_ONCPU_TOP];
+	int used;
+};
+
+/* The exact procfs counters (first and last sample of a thread). */
+enum { SCX_SYSCR, SCX_SYSCW, SCX_MINFLT, SCX_MAJFLT, SCX_VCSW, SCX_IVCSW, SCX_N };
 
 struct sc_ent {
 	uint64_t t_ns, wall_ms;
@@ -51,6 +70,10 @@ struct sc_caller {
 	int have_cpu, have_ev;
 	uint64_t utime0, stime0, utime1, stime1;
 	uint64_t ev0, ev1; /* syscr+syscw+voluntary switches, from the first sample after arming */
+	struct sc_oncpu oncpu;	       /* ptrace samples */
+	uint64_t x0[SCX_N], x1[SCX_N]; /* exact counters, first and last */
+	uint32_t xhave;		       /* 1 << SCX_*: read in every sample */
+	int xinit;
 	struct sc_ent *seq;
 	uint32_t seq_head, seq_len;
 };
@@ -85,6 +108,7 @@ struct sc_img {
 	int nprocs;
 	uint64_t audit_records, audit_unknown_nr, lost_episodes, lost_records, samples_with_syscall;
 	uint64_t first_t, last_t;
+	uint64_t oncpu_samples, oncpu_user, oncpu_woken; /* ptrace, all threads */
 	char audit_why[256]; /* why audit could not capture at all, if so */
 	int audit_failed;
 	struct sc_fold *folds; /* SC_FOLDS slots, open addressing */
@@ -107,5 +131,13 @@ int sc_fold_agg(struct sc_img *s, struct stack_agg *agg);
 /* A process is "not auditable" when audit was armed for it, gave no record,
  * and its syscall evidence (syscr/syscw/voluntary switches) still moved. */
 int sc_proc_not_auditable(struct sc_img *s, const struct sc_proc *pr, uint64_t *evidence);
+/* Add n samples of (ai, nr) to a histogram (nr < 0: user code, woken). */
+void sc_oncpu_add(struct sc_oncpu *h, int ai, int nr, uint64_t n);
+/* The on-CPU samples, exact counters and run time of process tgid (0: all
+ * targets), summed over its threads. Returns the number of threads. */
+int sc_process_oncpu(struct sc_img *s, int32_t tgid, struct sc_oncpu *h, uint64_t x[SCX_N],
+		     uint32_t *xhave);
+/* The on-CPU report section (syscall_oncpu.c). */
+void sc_oncpu_report(struct sc_img *s, struct out *o);
 
 #endif

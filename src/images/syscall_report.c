@@ -416,6 +416,7 @@ void sc_report(struct sc_img *s, struct out *o)
 	procs_out(s, o);
 	table_out(s, o, exact, !strncmp(src, "audit", 5), have_time);
 	cpu_out(s, o);
+	sc_oncpu_report(s, o);
 	n = sorted_callers(s, &rows);
 	callers_out(s, o, rows, n);
 	sequence_out(s, o, rows, n);

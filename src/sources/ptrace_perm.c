@@ -57,6 +57,8 @@ int ptrace_stack_explain(int scope, int have_cap, int same_uid, int descendant, 
 	return 0;
 }
 
+static int have_cap_sys_ptrace(void);
+
 static int read_int_file(const char *path, int dflt)
 {
 	char buf[32];
@@ -69,6 +71,11 @@ static int read_int_file(const char *path, int dflt)
 		v = atoi(buf);
 	fclose(fp);
 	return v;
+}
+
+int ptrace_have_cap(void)
+{
+	return have_cap_sys_ptrace();
 }
 
 static int have_cap_sys_ptrace(void)

@@ -320,11 +320,17 @@ static void wait_remaining(uint64_t deadline)
 /* Wait until t reports a stop (or dies) before deadline. */
 enum stopkind ptrace_stack_wait_stop(struct pthread *t, uint64_t deadline, int *sig)
 {
+	return ptrace_wait_tid(t->tid, deadline, sig);
+}
+
+/* The same for any tid we trace (ptrace_syscall.c attaches per sample). */
+enum stopkind ptrace_wait_tid(int32_t tid, uint64_t deadline, int *sig)
+{
 	int status;
 
 	for (;;) {
-		pid_t r = waitpid(t->tid, &status, __WALL | WNOHANG);
-		if (r == t->tid)
+		pid_t r = waitpid(tid, &status, __WALL | WNOHANG);
+		if (r == tid)
 			return classify(status, sig);
 		if (r < 0 && errno != EINTR)
 			return SK_DEAD;

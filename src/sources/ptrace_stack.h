@@ -96,6 +96,8 @@ const char *ptrace_stack_error(const struct ptrace_stack *ps);
  * message saying what to change. */
 int ptrace_stack_explain(int yama_scope, int have_cap, int same_uid, int descendant, int tracer_pid,
 			 char *why, size_t len);
+/* CAP_SYS_PTRACE in the effective set (triage samples only with it). */
+int ptrace_have_cap(void);
 /* Gather those facts for pid from /proc and libcap and explain. */
 int ptrace_stack_check(pid_t pid, char *why, size_t len);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Internals shared by the ptrace sampler's two files: ptrace_stack.c (seize,
- * events, detach) and ptrace_sample.c (one tick: interrupt, unwind, emit).
- * Not for other modules: use ptrace_stack.h.
+ * events, detach) and ptrace_sample.c (one tick: interrupt, unwind, emit);
+ * ptrace_syscall.c shares the stop classification and wait. Not for other
+ * modules: use ptrace_stack.h.
  */
 #ifndef PROCIMAGE_PTRACE_STACK_PRIV_H
 #define PROCIMAGE_PTRACE_STACK_PRIV_H
@@ -68,6 +69,9 @@ struct ptrace_stack {
 int ptrace_stack_reap(struct ptrace_stack *ps, struct pthread *t);
 int ptrace_stack_resume(struct ptrace_stack *ps, struct pthread *t, enum stopkind k, int sig);
 enum stopkind ptrace_stack_wait_stop(struct pthread *t, uint64_t deadline, int *sig);
+/* Wait (SIGCHLD blocked, sigtimedwait) until tid, a tracee of ours, reports
+ * a stop or dies, or deadline (SK_NONE). */
+enum stopkind ptrace_wait_tid(int32_t tid, uint64_t deadline, int *sig);
 int ptrace_stack_seize_thread(struct ptrace_stack *ps, struct pthread *t);
 /* Unwind a thread found in a late stop (ptrace_sample.c). */
 void ptrace_stack_late_unwind(struct ptrace_stack *ps, struct pthread *t);

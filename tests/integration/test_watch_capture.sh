@@ -31,7 +31,7 @@ assert_eq "$(ls "$D" | wc -l)" 1 "capture folders for a spinner over 9 s (cooldo
 F="$D/$(ls "$D")"
 case "$(basename "$F")" in *-$SPIN-*) ok "folder names the pid" ;; *) fail "folder $F lacks the pid" ;; esac
 for f in trigger.json capture.json status limits cgroup fds.txt threads.txt stat \
-	sched.json resource.json keytime.json syscall.json migrate.json; do
+	sched.json resource.json keytime.json syscall.json migrate.json explain.json explain.txt; do
 	[ -s "$F/$f" ] || fail "$f missing or empty in the capture"
 done
 ok "all images and snapshot files present"
@@ -41,7 +41,7 @@ assert_eq "$(jget "$F/trigger.json" 'd["pid"]')" "$SPIN" "pid recorded"
 assert_cmp "$(jget "$F/trigger.json" 'd["conditions"][0]["value"]')" ">" 50 "value that fired"
 assert_cmp "$(jget "$F/trigger.json" 'd["conditions"][0]["held_s"]')" ">=" 2 "held for 2 s"
 assert_eq "$(jget "$F/resource.json" 'd["tasks"][0]["pid"]')" "$SPIN" "resource image of the pid"
-assert_eq "$(jget "$F/capture.json" 'len(d["images"])')" 6 "six image runs recorded"
+assert_eq "$(jget "$F/capture.json" 'len(d["images"])')" 7 "seven image runs recorded (five images, stacks, explain)"
 perms=$(stat -c %a "$F"/* | sort -u | tr '\n' ' ')
 assert_eq "$perms" "600 " "files are 0600"
 assert_eq "$(stat -c %a "$F")" 700 "folder is 0700"
