@@ -17,7 +17,7 @@ const char watch_help[] =
     "the five images over a capture window, stacks, status, limits, cgroup, fds,\n"
     "threads, the rule with the values that fired it, and explain.json/.txt: how\n"
     "long it waited for a CPU and behind which hogs, and the verdict on it and on\n"
-    "them (procimage triage --focus PID over the window).\n"
+    "them (a triage focused on PID over the window).\n"
     "\n"
     "rules (combine conditions with &&; several --rule are alternatives):\n"
     "  cpu>80%              absolute watermark      rss>2GiB\n"
