@@ -4,7 +4,8 @@
 # a time window, in the source status, the events and the summary.
 . "$(dirname "$0")/lib.sh"
 
-sleep 30 & S=$!; on_exit "kill $S"
+# The target outlives the test whatever the load (killed on exit).
+sleep 600 & S=$!; on_exit "kill $S"
 # The stall starts at the first event and lasts until 3 s after start; the
 # storm must begin after the connector has subscribed (start-up, including its
 # wait for the kernel's ack, can take most of a second on a sanitizer build)
