@@ -151,7 +151,7 @@ refuse() {
 	[ -s "$TMP/out" ] && fail "procimage $*: printed something: $(head -c 300 "$TMP/out")"
 	[ $((SECONDS - t0)) -le 2 ] || fail "procimage $*: refused only after running"
 	grep -q -- "-f [a-z]*: " "$TMP/err" || fail "procimage $*: the message does not name the format: $(cat "$TMP/err")"
-	grep -Eq "writes text, json, prom, csv or html|capture-format|in text or json" "$TMP/err" ||
+	grep -Eq "writes text, json, prom, csv(,| or) html|capture-format|in text or json" "$TMP/err" ||
 		fail "procimage $*: the message does not say what works: $(cat "$TMP/err")"
 	grep -Eq "procimage (stacks|sched|syscall)|drop (it|--follow)" "$TMP/err" ||
 		fail "procimage $*: the message does not say what to do: $(cat "$TMP/err")"
