@@ -20,6 +20,11 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ "$(id -u)" = 0 ] && tests/install-deps.sh >/dev/null
+# The system's tools first: the tests parse with Debian's python3 and the
+# modules tests/install-deps.sh installs for it (python3-prometheus-client,
+# python3-protobuf). A version manager's shim earlier in PATH (pyenv) would
+# start another interpreter without them, at seconds per call on a loaded host.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
 # Everything a test leaves must be traceable to this run: temp dirs live
 # under RUN_TMP, cgroups are named procimage-test-$PROCIMAGE_RUN_ID-*.

@@ -2,6 +2,8 @@
 # that exits 0 (pass), 1 (fail) or 77 (skip, after printing "SKIP: reason").
 # $PROCIMAGE is the binary under test, $HELPERS the workload programs.
 set -u
+# Debian's python3 and tools, not a version manager's shim (see tests/run.sh).
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 TMP=$(mktemp -d "${PROCIMAGE_TEST_TMP:-/tmp}/procimage-test.XXXXXX")
 # cgroups a test makes are named "$CG_PREFIX-something"
 CG_PREFIX="procimage-test-${PROCIMAGE_RUN_ID:-$$}"
