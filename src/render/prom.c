@@ -126,8 +126,15 @@ static void label_append(char *buf, size_t len, const char *k, const char *v)
 	size_t n0 = strlen(buf), n = n0;
 	char key[64];
 
-	snprintf(key, sizeof(key), "%s", k);
+	/* a label name is [a-zA-Z_][a-zA-Z0-9_]* (no ':'), once per sample */
+	snprintf(key, sizeof(key), "%s%s", k[0] >= '0' && k[0] <= '9' ? "_" : "", k[0] ? k : "_");
 	sanitize(key);
+	for (char *c = key; *c; c++)
+		if (*c == ':')
+			*c = '_';
+	for (const char *p = buf; (p = strstr(p, key)); p++)
+		if ((p == buf || p[-1] == ',') && !strncmp(p + strlen(key), "=\"", 2))
+			return;
 	n += (size_t)snprintf(buf + n, len > n ? len - n : 0, "%s%s=\"", n ? "," : "", key);
 	if (n + 2 > len) { /* no room for this label: the others stay valid */
 		buf[n0] = 0;
