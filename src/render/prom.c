@@ -26,8 +26,10 @@
 #include "render/escape.h"
 #include "render/jdoc.h"
 
+/* One per sample of a report (exits of a fork storm: thousands): its name
+ * is its family's, not a copy. */
 struct sample {
-	char *name, *labels, *value;
+	char *labels, *value;
 	size_t family, order;
 };
 
@@ -88,7 +90,8 @@ static size_t family_of(struct prom *p, const char *name)
 		p->fam = nf;
 		p->famcap = nc;
 	}
-	p->fam[p->nfam] = strdup(name);
+	if (!(p->fam[p->nfam] = strdup(name)))
+		p->oom = 1;
 	return p->nfam++;
 }
 
@@ -113,11 +116,10 @@ static void add(struct prom *p, const char *prefix, const char *key, const char 
 	}
 	struct sample *s = &p->s[p->n];
 	s->family = family_of(p, name);
-	s->name = strdup(name);
 	s->labels = strdup(labels);
 	s->value = strdup(value);
 	s->order = p->n++;
-	if (!s->name || !s->labels || !s->value)
+	if (!s->labels || !s->value)
 		p->oom = 1;
 }
 
@@ -252,7 +254,7 @@ static void emit(struct prom *p, FILE *fp)
 	for (size_t i = 0; i < p->n; i++) {
 		struct sample *s = &p->s[i];
 		if (i == 0 || s->family != p->s[i - 1].family)
-			fprintf(fp, "# TYPE %s gauge\n", s->name);
+			fprintf(fp, "# TYPE %s gauge\n", p->fam[s->family]);
 		int dup = 0;
 		for (size_t j = i; j-- > 0 && p->s[j].family == s->family;)
 			if (!strcmp(p->s[j].labels, s->labels)) {
@@ -261,7 +263,7 @@ static void emit(struct prom *p, FILE *fp)
 			}
 		if (dup)
 			continue;
-		fprintf(fp, "%s%s%s%s %s\n", s->name, s->labels[0] ? "{" : "", s->labels,
+		fprintf(fp, "%s%s%s%s %s\n", p->fam[s->family], s->labels[0] ? "{" : "", s->labels,
 			s->labels[0] ? "}" : "", s->value);
 	}
 }
@@ -306,7 +308,6 @@ int render_prom(FILE *fp, const struct jv *doc)
 	if (!rc)
 		emit(&p, fp);
 	for (size_t i = 0; i < p.n; i++) {
-		free(p.s[i].name);
 		free(p.s[i].labels);
 		free(p.s[i].value);
 	}
