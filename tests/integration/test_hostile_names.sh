@@ -135,8 +135,12 @@ TEXT_MARKS = (r"\x1b]0;PWN\x07\x1b[2J\x0a", r"\x1b]0:PWN\x07\x1b[2J\x0a",
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u2028\u2029]")
 
 
+# the second thread's comm ("<&>';,\ then \xc3( DEL and a surrogate)
+THREAD_JSON = "\"<&>';,\\\ufffd(\x7f\ufffd\ufffd\ufffd"
+
+
 def marked(text):
-    return any(m in text for m in TEXT_MARKS)
+    return any(m in text for m in TEXT_MARKS) or ("\"<&>';," in text and r"(\x7f" in text)
 
 
 bad = []
@@ -173,7 +177,7 @@ def check_json(path, text):
     for d in docs:
         for s in strings(d):
             s.encode("utf-8")  # a lone surrogate (\ud800) fails here
-            if any(m in s for m in JSON_MARKS) or marked(s):
+            if any(m in s for m in JSON_MARKS + (THREAD_JSON,)) or marked(s):
                 hit = True
             elif "\x1b]0;PWN\x07\x1b[2J" in s and not marked(s):
                 # a frame in folded text (stacks), else the comm as the
