@@ -134,8 +134,8 @@ static void check_json_inside(const char *s, size_t n)
 			for (int k = 1; k <= 4; k++)
 				CHECK(strchr("0123456789abcdefABCDEF", s[i + k]) && s[i + k]);
 			/* never half a surrogate pair: \ud800 alone is no text */
-			unsigned v = (unsigned)strtoul((char[5]){s[i + 1], s[i + 2], s[i + 3], s[i + 4], 0},
-						       NULL, 16);
+			unsigned v = (unsigned)strtoul(
+			    (char[5]){s[i + 1], s[i + 2], s[i + 3], s[i + 4], 0}, NULL, 16);
 			CHECK(v < 0xd800 || v > 0xdfff);
 			i += 4;
 		} else {
@@ -151,7 +151,8 @@ static void check_prom_value(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		CHECK(s[i] != '"' && s[i] != '\n');
 		if (s[i] == '\\') {
-			CHECK(i + 1 < n && (s[i + 1] == '\\' || s[i + 1] == '"' || s[i + 1] == 'n'));
+			CHECK(i + 1 < n &&
+			      (s[i + 1] == '\\' || s[i + 1] == '"' || s[i + 1] == 'n'));
 			i++;
 		}
 	}
@@ -254,8 +255,8 @@ static void check_markup(const char *s, size_t n, int xml)
 	check_xml_chars(s, n);
 	for (size_t i = 0; i < n;) {
 		if (s[i] == '&') {
-			static const char *const ent[] = {"&amp;", "&lt;", "&gt;", "&quot;",
-							  "&apos;", NULL};
+			static const char *const ent[] = {"&amp;",  "&lt;",   "&gt;",
+							  "&quot;", "&apos;", NULL};
 			int ok = 0;
 			for (int k = 0; ent[k] && !ok; k++)
 				ok = !strncmp(s + i, ent[k], strlen(ent[k]));
@@ -289,7 +290,8 @@ static void check_markup(const char *s, size_t n, int xml)
 		int close = s[i + 1] == '/';
 		size_t k = i + 1 + (size_t)close, t = 0;
 		char name[16];
-		while (k < n && t < sizeof(name) - 1 && (isalnum((unsigned char)s[k]) || s[k] == ':'))
+		while (k < n && t < sizeof(name) - 1 &&
+		       (isalnum((unsigned char)s[k]) || s[k] == ':'))
 			name[t++] = s[k++];
 		name[t] = 0;
 		CHECK(t > 0);
@@ -416,8 +418,8 @@ static void printf_writer(const char *s, unsigned opt)
 	struct buf b;
 	int w = (int)(opt % 40) - 20, pr = (int)(opt / 40 % 20);
 
-	out_printf(buf_open(&b), "[%s|%-12s|%*s|%.*s|%c|%5.3s|%d|%%]\n", s, s, w, s, pr, s,
-		   s[0], s, (int)opt);
+	out_printf(buf_open(&b), "[%s|%-12s|%*s|%.*s|%c|%5.3s|%d|%%]\n", s, s, w, s, pr, s, s[0], s,
+		   (int)opt);
 	buf_close(&b);
 	CHECK(b.n > 0 && b.p[b.n - 1] == '\n');
 	check_utf8(b.p, b.n - 1, "");
@@ -549,7 +551,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned opt = data[0];
 	const char *s = (const char *)data + 1;
 	size_t n = size - 1, half = n / 2;
-	char *k = fuzz_cstr((const uint8_t *)s, half), *v = fuzz_cstr((const uint8_t *)s + half, n - half);
+	char *k = fuzz_cstr((const uint8_t *)s, half),
+	     *v = fuzz_cstr((const uint8_t *)s + half, n - half);
 
 	escapers(s, n, opt);
 	printf_writer(v, opt);

@@ -11,6 +11,7 @@
 # capture hold no raw control byte but newline and tab. The hostile names
 # must be in the reports (in the documented escaped forms of
 # docs/formats.md), so an escaper that is bypassed fails here.
+# One pass: under ASan the writers are exercised by tests/fuzz/fuzz_writers.c.
 # once
 . "$(dirname "$0")/lib.sh"
 need_root
