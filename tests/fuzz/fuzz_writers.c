@@ -20,7 +20,8 @@
  *   xml     (HTML, SVG) XML 1.0 characters only, no raw '<' or '&' in text,
  *           tags balanced
  *   frame   no ';', no newline
- * The first byte picks options (widths, bounds, which string is a key);
+ * The first byte picks options (widths, bounds, whether the whole
+ * documents are written);
  * the rest is the hostile string (and, split at its middle, a second one).
  */
 #include "fuzz_common.h"
@@ -546,7 +547,7 @@ static void stack_writers(const char *k, const char *v, unsigned opt)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 1 || size > 4096)
+	if (size < 1 || size > 1024) /* per-unit rules: longer adds time, not cases */
 		return 0;
 	unsigned opt = data[0];
 	const char *s = (const char *)data + 1;
@@ -556,8 +557,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	escapers(s, n, opt);
 	printf_writer(v, opt);
-	field_writers(k, v);
-	stack_writers(k, v, opt);
+	/* the whole documents cost ~20x the escapers: one input in eight (the
+	 * option byte is the fuzzer's to choose), so the suite's fixed runs
+	 * stay short */
+	if (opt % 8 == 0) {
+		field_writers(k, v);
+		stack_writers(k, v, opt);
+	}
 	free(k);
 	free(v);
 	return 0;
