@@ -83,7 +83,7 @@ static const struct tool *find_tool(const char *name)
 static int err_exit(const struct tool *t, int code, const char *fmt, const char *a)
 {
 	fprintf(stderr, "procimage %s: ", t->name);
-	fprintf(stderr, fmt, a);
+	out_printf(stderr, fmt, a);
 	fputc('\n', stderr);
 	return code;
 }
@@ -247,8 +247,11 @@ static void print_log(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/collector.log", dir);
 	fp = fopen(path, "r");
-	while (fp && fgets(buf, sizeof(buf), fp))
-		fprintf(stderr, "  %s", buf);
+	/* the log may quote a task's comm or argv: escaped (out.h) */
+	while (fp && fgets(buf, sizeof(buf), fp)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		out_printf(stderr, "  %s\n", buf);
+	}
 	if (fp)
 		fclose(fp);
 }

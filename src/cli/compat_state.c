@@ -381,12 +381,12 @@ void compat_print_settings(FILE *fp, const char *tool, const struct compat_setti
 	if (active && collector > 0)
 		fprintf(fp, "  collector: running (pid %d)\n", (int)collector);
 	else if (active)
-		fprintf(fp,
-			"  collector: NOT running (%s): nothing is being collected; --report "
-			"shows what it recorded, --deactivate clears it\n",
-			ended && *ended ? ended : "it ended");
-	fprintf(fp, "  tgid: %d\n  pid: %d\n  comm: %s\n  verbose: %d\n", s->tgid, s->pid, s->comm,
-		s->verbose);
+		out_printf(fp,
+			   "  collector: NOT running (%s): nothing is being collected; --report "
+			   "shows what it recorded, --deactivate clears it\n",
+			   ended && *ended ? ended : "it ended");
+	out_printf(fp, "  tgid: %d\n  pid: %d\n  comm: %s\n  verbose: %d\n", s->tgid, s->pid,
+		   s->comm, s->verbose);
 	if (s->threshold_ms)
 		fprintf(fp, "  threshold: %llu ms\n", (unsigned long long)s->threshold_ms);
 	else

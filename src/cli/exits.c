@@ -93,9 +93,9 @@ static void follow_banner(struct run *r, FILE *fp)
 	for (int s = 0; s < SRC_COUNT; s++) {
 		const struct source_status *st = run_source_status(r, s);
 		if (st->state != SOURCE_UNUSED)
-			fprintf(fp, " %s %s%s%s", record_source_name(s),
-				source_state_name(st->state), st->reason[0] ? ": " : "",
-				st->reason);
+			out_printf(fp, " %s %s%s%s", record_source_name(s),
+				   source_state_name(st->state), st->reason[0] ? ": " : "",
+				   st->reason);
 	}
 	fputc('\n', fp);
 }

@@ -262,7 +262,7 @@ static int write_graph(struct run *r, struct run_opts *o, const struct sopts *s,
 
 	stacks_image_summary(img, &sum);
 	if (pt->state == SOURCE_DEGRADED)
-		fprintf(stderr, "procimage stacks: user stacks degraded: %s\n", pt->reason);
+		out_printf(stderr, "procimage stacks: user stacks degraded: %s\n", pt->reason);
 	if (!sum.samples)
 		fprintf(stderr,
 			"procimage stacks: no samples (did the targets live during the run?)\n");

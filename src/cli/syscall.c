@@ -183,8 +183,8 @@ static int run_syscall(struct run_opts *o)
 		run_print_stats(r, stderr);
 		/* What the on-CPU samples cost the targets (bench/ptrace_syscall.sh). */
 		if (oncpu && run_source_status(r, SRC_PTRACE)->reason[0])
-			fprintf(stderr, "  ptrace cost: %s\n",
-				run_source_status(r, SRC_PTRACE)->reason);
+			out_printf(stderr, "  ptrace cost: %s\n",
+				   run_source_status(r, SRC_PTRACE)->reason);
 	}
 	run_free(r);
 	return rc;

@@ -104,14 +104,17 @@ struct watch {
 
 void watch_log(const char *fmt, ...)
 {
-	char when[40], msg[1024];
+	char when[40];
 	va_list ap;
 
 	clock_format_rfc3339(clock_wall_ns(), when, sizeof(when));
+	fprintf(stderr, "%s procimage watch: ", when);
+	/* the arguments hold comms and rule text: a control byte in them
+	 * would retitle the terminal or forge a log line (out.h) */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	out_vprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s procimage watch: %s\n", when, msg);
+	fputc('\n', stderr);
 	fflush(stderr);
 }
 

@@ -534,16 +534,16 @@ static void write_explain_text(struct wslot *c)
 	if (out) {
 		const struct jv *fw = jdoc_get(d, "focus_wait");
 		const char *t = fw ? jdoc_str(fw, "text") : NULL;
-		fprintf(out, "Waits: %s.\n", t ? t : "n/a (the host scan did not run)");
+		out_printf(out, "Waits: %s.\n", t ? t : "n/a (the host scan did not run)");
 		const struct jv *offs = jdoc_get(d, "offenders");
 		for (const struct jv *of = offs ? offs->kids : NULL; of; of = of->next) {
 			const struct jv *ex = jdoc_get(of, "explain");
 			const char *dg = jdoc_str(of, "diagnosis"),
 				   *xt = ex ? jdoc_str(ex, "text") : NULL;
-			fprintf(out, "\n%s %s\n  Why: %s\n",
-				(int32_t)jdoc_num(of, "pid", 0) == c->pid ? "This process:"
-									  : "Also:",
-				dg ? dg : "", xt ? xt : "n/a");
+			out_printf(out, "\n%s %s\n  Why: %s\n",
+				   (int32_t)jdoc_num(of, "pid", 0) == c->pid ? "This process:"
+									     : "Also:",
+				   dg ? dg : "", xt ? xt : "n/a");
 		}
 		fclose(out);
 	} else if (ofd >= 0) {

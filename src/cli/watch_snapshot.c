@@ -5,6 +5,10 @@
  * schedstat}, every fd and its target (fds.txt), and per thread its state,
  * wchan, current syscall and kernel stack (threads.txt). Files are created
  * with O_CREAT|O_EXCL|O_NOFOLLOW, 0600, relative to the capture folder.
+ * Everything is written in the text form of out.h (a control byte or a
+ * byte that is not UTF-8 as \xNN; a copy keeps its newlines): comm, argv,
+ * cgroup names and fd targets are any bytes a local user chose, and these
+ * files are read with cat.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,10 +41,11 @@ void watch_write_all(int fd, const char *buf, size_t n)
 	}
 }
 
-/* Copy /proc/<pid>/<name>; NULs become spaces (cmdline). */
+/* Copy /proc/<pid>/<name> line by line in the text form; NULs become
+ * spaces (cmdline). */
 static void copy_proc_file(int pdfd, const char *name, int dfd)
 {
-	char buf[16384];
+	char buf[4096], esc[4 * 4096 + 2];
 	int in = openat(pdfd, name, O_RDONLY | O_CLOEXEC);
 	int out;
 	ssize_t n;
@@ -48,11 +53,21 @@ static void copy_proc_file(int pdfd, const char *name, int dfd)
 	if (in < 0)
 		return;
 	out = watch_new_file(dfd, name);
-	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0) {
+	while (out >= 0 && (n = read(in, buf, sizeof(buf) - 1)) > 0) {
 		for (ssize_t i = 0; i < n; i++)
 			if (buf[i] == '\0')
 				buf[i] = ' ';
-		watch_write_all(out, buf, (size_t)n);
+		buf[n] = '\0';
+		for (char *l = buf; *l;) {
+			size_t k = strcspn(l, "\n"), e;
+			char c = l[k];
+			l[k] = '\0';
+			e = out_escape(esc, sizeof(esc) - 1, l);
+			if (c)
+				esc[e++] = '\n';
+			watch_write_all(out, esc, e);
+			l += k + (c ? 1 : 0);
+		}
 	}
 	if (out >= 0)
 		close(out);
@@ -70,13 +85,14 @@ static void list_fds(int pdfd, int dfd)
 		return;
 	out = watch_new_file(dfd, "fds.txt");
 	while (out >= 0 && (de = readdir(d)) && n++ < 100000) {
-		char target[512], line[640];
+		char target[512], etarget[4 * 512], line[4 * 512 + 64];
 		ssize_t k;
 		if (de->d_name[0] == '.')
 			continue;
 		k = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
 		target[k > 0 ? k : 0] = '\0';
-		int len = snprintf(line, sizeof(line), "%s -> %s\n", de->d_name, target);
+		out_escape(etarget, sizeof(etarget), target);
+		int len = snprintf(line, sizeof(line), "%s -> %s\n", de->d_name, etarget);
 		watch_write_all(out, line,
 				(size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
 	}
@@ -98,7 +114,7 @@ static void list_threads(int pdfd, int dfd)
 	out = watch_new_file(dfd, "threads.txt");
 	while (out >= 0 && (de = readdir(d)) && n < 1024) {
 		struct proc_sample s = {0};
-		char comm[16] = "", wchan[64] = "", sc[128] = "";
+		char comm[16] = "", ecomm[64], wchan[64] = "", sc[128] = "", esc[512];
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		n++;
@@ -111,9 +127,10 @@ static void list_threads(int pdfd, int dfd)
 		snprintf(path, sizeof(path), "task/%s/syscall", de->d_name);
 		if (procfs_read_file(pdfd, path, sc, sizeof(sc)) < 0)
 			strcpy(sc, "?\n");
+		out_escape(ecomm, sizeof(ecomm), comm);
 		int len =
 		    snprintf(line, sizeof(line), "tid %s comm %s state %c wchan %s syscall %s",
-			     de->d_name, comm, s.state ? s.state : '?', wchan, sc);
+			     de->d_name, ecomm, s.state ? s.state : '?', wchan, sc);
 		if (len > 0 && line[len - 1] != '\n' && (size_t)len < sizeof(line) - 1)
 			line[len++] = '\n';
 		snprintf(path, sizeof(path), "task/%s/stack", de->d_name);
@@ -122,7 +139,8 @@ static void list_threads(int pdfd, int dfd)
 			char *nl = strchr(l, '\n');
 			if (nl)
 				*nl = '\0';
-			len += snprintf(line + len, sizeof(line) - (size_t)len, "    %s\n", l);
+			out_escape(esc, sizeof(esc), l);
+			len += snprintf(line + len, sizeof(line) - (size_t)len, "    %s\n", esc);
 			l = nl ? nl + 1 : l + strlen(l);
 		}
 		watch_write_all(out, line,

@@ -363,8 +363,8 @@ static void folded_out(struct sched_img *s, struct out *o, struct sched_thread *
 		 * would forge frames or counts */
 		stack_frame_sanitize(v[i]->comm, comm, sizeof(comm));
 		for (int k = 0; k < v[i]->nstacks; k++)
-			fprintf(o->fp, "%s;%s %u\n", comm, v[i]->stacks[k].folded,
-				v[i]->stacks[k].count);
+			out_printf(o->fp, "%s;%s %u\n", comm, v[i]->stacks[k].folded,
+				   v[i]->stacks[k].count);
 	}
 }
 

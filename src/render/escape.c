@@ -43,11 +43,15 @@ size_t esc_utf8(const unsigned char *p, size_t n, uint32_t *cp)
 	return len;
 }
 
-/* Characters shown as their bytes in hex: controls, and the two
- * non-characters XML 1.0 refuses. */
+/* Characters shown as their bytes in hex: controls, the two
+ * non-characters XML 1.0 refuses, and the Unicode line and paragraph
+ * separators (U+2028, U+2029), which Python's splitlines, JavaScript before
+ * ES2019 and some terminals take for a line break: a forged line all the
+ * same. */
 static int hidden(uint32_t cp)
 {
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0xfffe || cp == 0xffff;
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0xfffe || cp == 0xffff ||
+	       cp == 0x2028 || cp == 0x2029;
 }
 
 /* The text form of the unit at p into out (UNIT_MAX bytes); returns the
@@ -172,7 +176,9 @@ void esc_json(FILE *fp, const char *s, size_t len)
 			fputs("\\f", fp);
 			break;
 		default:
-			if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			/* U+2028/U+2029: valid JSON, but a line break to
+			 * JavaScript before ES2019 */
+			if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029)
 				fprintf(fp, "\\u%04x", (unsigned)cp);
 			else
 				fwrite(p + i, 1, l, fp);

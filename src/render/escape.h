@@ -8,10 +8,11 @@
  *
  *   text    a byte that is not part of valid UTF-8, a C0 control (tab and
  *           newline included), DEL, and each byte of a C1 control
- *           (U+0080..U+009F) or of U+FFFE/U+FFFF: "\xNN" (lower-case hex).
+ *           (U+0080..U+009F), of U+FFFE/U+FFFF or of the line and paragraph
+ *           separators U+2028/U+2029: "\xNN" (lower-case hex).
  *           Backslash is left alone, so escaping twice changes nothing.
- *   json    short escapes (\" \\ \n \t \r \b \f), other C0, DEL and C1 as
- *           \u00XX, a byte that is not valid UTF-8 as \ufffd.
+ *   json    short escapes (\" \\ \n \t \r \b \f), other C0, DEL, C1, U+2028
+ *           and U+2029 as \uXXXX, a byte that is not valid UTF-8 as \ufffd.
  *   prom    label value: the text form, then \\ and \" (it never holds a
  *           newline, being text-escaped).
  *   csv     the text form, quoted (RFC 4180, "" for ") when it holds a comma

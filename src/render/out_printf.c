@@ -66,10 +66,11 @@ static void put_string(FILE *fp, const char *flags, size_t nflags, int sw, int w
 
 int out_vprintf(FILE *fp, const char *fmt, va_list args)
 {
-	va_list aq, *ap = &aq;
+	va_list aq, *ap;
 	int saved_errno = errno;
 
 	va_copy(aq, args);
+	ap = &aq; /* taken after va_copy (cppcheck) */
 	for (const char *p = fmt; *p;) {
 		const char *start = p, *flags;
 		size_t nflags;

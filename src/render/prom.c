@@ -26,8 +26,10 @@
 #include "render/escape.h"
 #include "render/jdoc.h"
 
+/* One per sample of a report (exits of a fork storm: thousands): its name
+ * is its family's, not a copy. */
 struct sample {
-	char *name, *labels, *value;
+	char *labels, *value;
 	size_t family, order;
 };
 
@@ -88,7 +90,8 @@ static size_t family_of(struct prom *p, const char *name)
 		p->fam = nf;
 		p->famcap = nc;
 	}
-	p->fam[p->nfam] = strdup(name);
+	if (!(p->fam[p->nfam] = strdup(name)))
+		p->oom = 1;
 	return p->nfam++;
 }
 
@@ -113,11 +116,10 @@ static void add(struct prom *p, const char *prefix, const char *key, const char 
 	}
 	struct sample *s = &p->s[p->n];
 	s->family = family_of(p, name);
-	s->name = strdup(name);
 	s->labels = strdup(labels);
 	s->value = strdup(value);
 	s->order = p->n++;
-	if (!s->name || !s->labels || !s->value)
+	if (!s->labels || !s->value)
 		p->oom = 1;
 }
 
@@ -126,8 +128,15 @@ static void label_append(char *buf, size_t len, const char *k, const char *v)
 	size_t n0 = strlen(buf), n = n0;
 	char key[64];
 
-	snprintf(key, sizeof(key), "%s", k);
+	/* a label name is [a-zA-Z_][a-zA-Z0-9_]* (no ':'), once per sample */
+	snprintf(key, sizeof(key), "%s%s", k[0] >= '0' && k[0] <= '9' ? "_" : "", k[0] ? k : "_");
 	sanitize(key);
+	for (char *c = key; *c; c++)
+		if (*c == ':')
+			*c = '_';
+	for (const char *p = buf; (p = strstr(p, key)); p++)
+		if ((p == buf || p[-1] == ',') && !strncmp(p + strlen(key), "=\"", 2))
+			return;
 	n += (size_t)snprintf(buf + n, len > n ? len - n : 0, "%s%s=\"", n ? "," : "", key);
 	if (n + 2 > len) { /* no room for this label: the others stay valid */
 		buf[n0] = 0;
@@ -245,7 +254,7 @@ static void emit(struct prom *p, FILE *fp)
 	for (size_t i = 0; i < p->n; i++) {
 		struct sample *s = &p->s[i];
 		if (i == 0 || s->family != p->s[i - 1].family)
-			fprintf(fp, "# TYPE %s gauge\n", s->name);
+			fprintf(fp, "# TYPE %s gauge\n", p->fam[s->family]);
 		int dup = 0;
 		for (size_t j = i; j-- > 0 && p->s[j].family == s->family;)
 			if (!strcmp(p->s[j].labels, s->labels)) {
@@ -254,7 +263,7 @@ static void emit(struct prom *p, FILE *fp)
 			}
 		if (dup)
 			continue;
-		fprintf(fp, "%s%s%s%s %s\n", s->name, s->labels[0] ? "{" : "", s->labels,
+		fprintf(fp, "%s%s%s%s %s\n", p->fam[s->family], s->labels[0] ? "{" : "", s->labels,
 			s->labels[0] ? "}" : "", s->value);
 	}
 }
@@ -299,7 +308,6 @@ int render_prom(FILE *fp, const struct jv *doc)
 	if (!rc)
 		emit(&p, fp);
 	for (size_t i = 0; i < p.n; i++) {
-		free(p.s[i].name);
 		free(p.s[i].labels);
 		free(p.s[i].value);
 	}
