@@ -189,6 +189,8 @@ int render_csv(FILE *fp, const struct jv *doc)
 	if (!doc || doc->type != J_OBJ)
 		return -EINVAL;
 	img = jdoc_str(doc, "image");
+	col(&c, "image"); /* a header even with no rows */
+	col(&c, "table");
 	if (img && image_find(img))
 		schema(&c, img);
 	for (int pass = 0; pass < 2; pass++) {
