@@ -18,6 +18,10 @@ enum source_state {
 	SOURCE_UNAVAILABLE,
 };
 
+/* The reason of a source the command could use but this run left off (an
+ * opt-in source not asked for): reports say so, metrics leave it out. */
+#define SOURCE_REASON_DISABLED "disabled for this run"
+
 struct source_status {
 	enum source_state state;
 	char reason[256]; /* why degraded or unavailable, and what is lost */

@@ -134,6 +134,7 @@ static const struct fmt_rule {
     {"sys-cost", "--report", FMTS_REPORT,
      "for folded lines or a flame graph use 'procimage syscall -p PID -f folded' (or -f svg)"},
     {"exits", "exits", FMTS_REPORT, FIX_NO_STACK},
+    {"stacks", "stacks", FMTS_REPORT | FMT(OUT_FOLDED) | FMT(OUT_SVG) | FMT(OUT_PPROF), ""},
     {"watch", "watch", 0,
      "watch writes its captures in --capture-format json|text; -f is not used: drop it"},
 };

@@ -106,10 +106,10 @@ static int add_images(struct run_opts *o, const char *list, const char **names, 
 	for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const struct image_ops *ops = image_find(tok);
 		if (!ops || *n >= RUN_MAX_IMAGES) {
-			snprintf(o->err, sizeof(o->err),
-				 "--report '%s': unknown image: use sched,"
-				 " resource, keytime, syscall or migrate",
-				 tok);
+			char all[160];
+			report_image_list(all, sizeof(all));
+			snprintf(o->err, sizeof(o->err), "--report '%s': unknown image: use %s",
+				 tok, all);
 			rc = EXIT_USAGE;
 			break;
 		}

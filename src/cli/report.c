@@ -513,13 +513,17 @@ int cmd_report(int argc, char **argv)
 					  " 'procimage record -o FILE'");
 	for (int i = 1; !rc && i < npos; i++) {
 		const struct image_ops *ops = image_find(pos[i]);
-		if (!ops || c.nimages >= RUN_MAX_IMAGES)
-			rc = EXIT_USAGE, snprintf(o.err, sizeof(o.err),
-						  "unknown image '%s': use"
-						  " sched, resource, keytime, syscall or migrate",
-						  pos[i]);
-		else
+		if (!ops || c.nimages >= RUN_MAX_IMAGES) {
+			char list[160];
+			rc = EXIT_USAGE;
+			report_image_list(list, sizeof(list));
+			snprintf(o.err, sizeof(o.err), "unknown image '%s': use %s%s", pos[i], list,
+				 strcmp(pos[i], "triage")
+				     ? ""
+				     : " (triage runs live: 'procimage triage')");
+		} else {
 			c.images[c.nimages++] = ops->name;
+		}
 	}
 	if (rc) {
 		fprintf(stderr, "procimage report: %s\n", o.err);

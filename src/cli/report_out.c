@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/store_cmd.h"
+#include "procimage/image.h"
 #include "render/jdoc.h"
 
 static int render(enum out_format fmt, FILE *fp, const struct jv *doc)
@@ -113,4 +114,20 @@ static void run_report_fn(void *ctx, struct out *o)
 int report_write_run(struct run_opts *o, struct run *r)
 {
 	return report_write(o, run_report_fn, r);
+}
+
+void report_image_list(char *buf, size_t len)
+{
+	size_t n = 0;
+	int count = 0;
+
+	while (image_at(count))
+		count++;
+	buf[0] = 0;
+	for (int i = 0; i < count && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s",
+				      i == 0	       ? ""
+				      : i == count - 1 ? " or "
+						       : ", ",
+				      image_at(i)->name);
 }

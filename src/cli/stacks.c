@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/store_cmd.h"
 #include "cli/stacks_out.h"
 #include "core/clock.h"
 #include "core/run.h"
@@ -26,7 +27,8 @@
 static const char help[] =
     "usage: procimage stacks TARGETS [-d DUR] [-F HZ] [--kernel] [--user]\n"
     "                        [--on-cpu | --off-cpu] [--threads] [-o FILE]\n"
-    "                        [-f text|json|folded|svg|pprof] [--title TEXT]\n"
+    "                        [-f text|json|prom|csv|html|folded|svg|pprof]\n"
+    "                        [--title TEXT]\n"
     "\n"
     "Sample the stacks of the target threads HZ times a second (default 49) for\n"
     "DUR (default 10s, Ctrl-C ends early) and show where they spend their time.\n"
@@ -41,6 +43,7 @@ static const char help[] =
     "  --threads   one root per thread (comm-pid/tid) instead of per comm\n"
     "  -f folded   'comm;frame;...;leaf count' lines for flamegraph.pl/speedscope\n"
     "  -f svg      a flame graph (search box, click to zoom); -o x.svg implies it\n"
+    "  -f prom, csv, html  derived from the JSON report, as from 'procimage report'\n"
     "  -f pprof    a gzip'd profile.proto for go tool pprof, Pyroscope, Parca:\n"
     "              sample types samples, on_cpu and off_cpu (ns); -o x.pb.gz implies it\n"
     "Folded stacks: comm;[on-cpu|off-cpu];user frames;kernel frames_[k] count.\n"
@@ -159,12 +162,6 @@ static int check_opts(struct run_opts *o, struct sopts *s, int argc, char **argv
 			o->fmt = OUT_FOLDED;
 		else if (n > 6 && strcmp(o->output + n - 6, ".pb.gz") == 0)
 			o->fmt = OUT_PPROF;
-	}
-	if (o->fmt != OUT_TEXT && o->fmt != OUT_JSON && o->fmt != OUT_FOLDED && o->fmt != OUT_SVG &&
-	    o->fmt != OUT_PPROF) {
-		snprintf(o->err, sizeof(o->err),
-			 "--format: stacks writes text, json, folded, svg or pprof");
-		return EXIT_USAGE;
 	}
 	if (o->interval_set) {
 		snprintf(o->err, sizeof(o->err),
@@ -298,9 +295,12 @@ static int write_graph(struct run *r, struct run_opts *o, const struct sopts *s,
 
 static int emit(struct run *r, struct run_opts *o, const struct sopts *s)
 {
-	FILE *fp = opts_open_output(o);
+	FILE *fp;
 	int rc = 0;
 
+	if (o->fmt == OUT_PROM || o->fmt == OUT_CSV || o->fmt == OUT_HTML)
+		return report_write_run(o, r) ? 1 : 0; /* as report FILE stacks */
+	fp = opts_open_output(o);
 	if (!fp) {
 		fprintf(stderr, "procimage stacks: %s\n", o->err);
 		return 1;

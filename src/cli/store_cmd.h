@@ -57,5 +57,7 @@ int report_write(struct run_opts *o, report_fn fn, void *ctx);
 /* A live run's report through report_write (the image commands use it for
  * -f prom|csv|html). Exit code; the message is printed. */
 int report_write_run(struct run_opts *o, struct run *r);
+/* "sched, resource, ... or stacks": every registered image, for messages. */
+void report_image_list(char *buf, size_t len);
 
 #endif

@@ -55,6 +55,8 @@ enum {
 	O_ONCE,
 	O_NO_IMAGES,
 	O_MAX_CAPTURES,
+	O_PROM_TEXTFILE,
+	O_PROM_TOP,
 };
 
 static const struct option extra_opts[] = {
@@ -74,6 +76,8 @@ static const struct option extra_opts[] = {
     {"once", no_argument, NULL, O_ONCE},
     {"no-images", no_argument, NULL, O_NO_IMAGES},
     {"max-captures", required_argument, NULL, O_MAX_CAPTURES},
+    {"prom-textfile", required_argument, NULL, O_PROM_TEXTFILE},
+    {"prom-top", required_argument, NULL, O_PROM_TOP},
     {NULL, 0, NULL, 0},
 };
 
@@ -95,6 +99,9 @@ struct watch {
 	void *host_state, *guard_state;
 	struct cond_eval *hev, *gev;
 	struct wcapture *cap;
+	const char *textfile_path;
+	int prom_top, nfiring;
+	struct wtextfile *textfile;
 	struct run *run;
 	uint64_t last_capture_ns, last_tick_ns, last_skip_log_ns;
 	int captured_any, reload, restart;
@@ -227,6 +234,15 @@ static int on_option(void *ctx, struct run_opts *o, int code, const char *arg)
 		w->cc.max_active = atoi(arg);
 		if (w->cc.max_active < 1 || w->cc.max_active > WATCH_MAX_CAPTURES)
 			return bad(o, "--max-captures '%s': give a number from 1 to 8", arg);
+		return 0;
+	case O_PROM_TEXTFILE:
+		w->textfile_path = arg;
+		return 0;
+	case O_PROM_TOP:
+		w->prom_top = atoi(arg);
+		if (w->prom_top < 1 || w->prom_top > WATCH_PROM_TOP_MAX ||
+		    strspn(arg, "0123456789") != strlen(arg))
+			return bad(o, "--prom-top '%s': give a number from 1 to 50", arg);
 		return 0;
 	}
 	return bad(o, "unknown option %s", "");
@@ -411,6 +427,7 @@ static void trigger(struct watch *w, const struct wfire *f, const double *host, 
 	size_t off = 0;
 
 	w->fires++;
+	wtextfile_fired(w->textfile, &w->rules, f->rule);
 	if (cooling(w, f->pid, f->start_ticks, f->rule, now)) {
 		w->skipped_cooldown++;
 		return;
@@ -438,10 +455,30 @@ static void trigger(struct watch *w, const struct wfire *f, const double *host, 
 	}
 	if (wcapture_start(w->cap, f, &w->rules, host, now, msg, sizeof(msg)) == 0) {
 		cool_set(w, f, now);
+		wtextfile_captured(w->textfile, &w->rules, f->rule);
 		w->captured_any = 1;
 		w->last_capture_ns = now;
 	}
 	watch_log("rule '%s' fired for pid %d (%s): %s; %s", r->text, f->pid, f->comm, why, msg);
+}
+
+/* --prom-textfile: what this tick saw (host NULL: before the first). */
+static void write_textfile(struct watch *w, const double *host)
+{
+	struct wtextfile_state s = {
+	    .wm = w->wm,
+	    .rules = &w->rules,
+	    .guards = &w->guards,
+	    .host = host,
+	    .interval_ns = w->o.interval_ns,
+	    .nfiring = w->nfiring,
+	    .captures_active = wcapture_active(w->cap),
+	    .skipped_cooldown = w->skipped_cooldown,
+	    .skipped_guard = w->skipped_guard,
+	    .skipped_cap = w->skipped_cap,
+	};
+
+	wtextfile_write(w->textfile, &s);
 }
 
 static void on_tick(struct watch *w, uint64_t now)
@@ -469,6 +506,8 @@ static void on_tick(struct watch *w, uint64_t now)
 		loop_stop(run_loop_handle(w->run));
 	if (found)
 		trigger(w, &f, host, guard, now);
+	w->nfiring = f.nfiring;
+	write_textfile(w, host);
 }
 
 static void sink(void *ctx, const struct record *r)
@@ -517,8 +556,9 @@ static int setup(struct watch *w, int argc, char **argv)
 		    argv[first]);
 	if (w->o.output)
 		return bad(&w->o,
-			   "-o '%s': watch writes no report; captures go to --dump-dir DIR and "
-			   "its log to stderr (redirect it, e.g. 2>>watch.log)",
+			   "-o '%s': watch writes no report; captures go to --dump-dir DIR, "
+			   "metrics to --prom-textfile FILE and its log to stderr (redirect it, "
+			   "e.g. 2>>watch.log)",
 			   w->o.output);
 	if (!w->nrule_args && !w->rules_file)
 		return bad(&w->o, "no rule: give at least one, e.g. --rule 'cpu>80%%for1m'%s", "");
@@ -541,6 +581,14 @@ static int setup(struct watch *w, int argc, char **argv)
 		w->o.duration_ns = FOREVER_NS;
 	if (targets_empty(&w->o.targets))
 		w->o.targets.all = 1;
+	if (w->prom_top && !w->textfile_path)
+		return bad(&w->o, "--prom-top needs --prom-textfile FILE%s", "");
+	if (w->textfile_path) {
+		w->textfile = wtextfile_new(w->textfile_path, w->prom_top ? w->prom_top : 5,
+					    w->o.err, sizeof(w->o.err));
+		if (!w->textfile)
+			return EXIT_USAGE;
+	}
 	w->cc.proc_root = w->o.proc_root;
 	w->cap = wcapture_new(&w->cc, w->o.err, sizeof(w->o.err));
 	if (!w->cap)
@@ -550,6 +598,7 @@ static int setup(struct watch *w, int argc, char **argv)
 	if (!w->host || !w->wm || host_states(w))
 		return bad(&w->o, "out of memory%s", "");
 	wmetrics_set_skip(w->wm, skip_firing, w);
+	write_textfile(w, NULL); /* the counters at 0 before the first sample */
 	return 0;
 }
 
@@ -617,6 +666,8 @@ int cmd_watch(int argc, char **argv)
 			rc = run_once(w);
 		} while (rc == 0 && w->restart);
 		wcapture_stop(w->cap);
+		w->nfiring = 0;
+		write_textfile(w, NULL); /* the final counters */
 		watch_log(
 		    "stopped: %u firings, %u captures, %u skipped by cooldown, %u by the guard, "
 		    "%u by the cap on captures at once",
@@ -625,6 +676,7 @@ int cmd_watch(int argc, char **argv)
 	}
 	run_free(w->run);
 	wcapture_free(w->cap);
+	wtextfile_free(w->textfile);
 	whost_free(w->host);
 	wmetrics_free(w->wm);
 	free(w->host_state);

@@ -52,6 +52,15 @@ void wmetrics_set_skip(struct wmetrics *w, wmetrics_skip_fn fn, void *ctx);
  * the process to capture this way). 0, or -ENOENT. */
 int wmetrics_top(const struct wmetrics *w, int m, struct wfire *out);
 size_t wmetrics_count(const struct wmetrics *w);
+/* One process's value of one metric (wmetrics_topn). */
+struct wtop {
+	int32_t pid;
+	char comm[16];
+	double v;
+};
+/* The up to n processes sampled in the last tick with the largest known
+ * values of metric m, largest first; how many were filled. */
+size_t wmetrics_topn(const struct wmetrics *w, int m, struct wtop *out, size_t n);
 
 /* ==== host metrics ==== */
 
@@ -112,6 +121,35 @@ void watch_write_all(int fd, const char *buf, size_t n);
 /* Remove the oldest dump folders of dirfd until at most keep_count remain
  * and they hold at most keep_bytes; never keep_name (the newest). */
 void watch_retention(int dirfd, const char *keep_name, int keep_count, uint64_t keep_bytes);
+
+/* ==== Prometheus textfile (watch_textfile.c) ==== */
+
+#define WATCH_PROM_TOP_MAX 50
+
+struct wtextfile;
+
+/* What watch knows at the end of a tick, for the textfile. */
+struct wtextfile_state {
+	const struct wmetrics *wm; /* NULL before the first tick */
+	const struct ruleset *rules, *guards;
+	const double *host; /* M_COUNT values, NAN unknown; NULL before the first tick */
+	uint64_t interval_ns;
+	int nfiring; /* processes a rule fired for on the last tick */
+	int captures_active;
+	unsigned skipped_cooldown, skipped_guard, skipped_cap;
+};
+
+/* Check path now (exit 2 material: a missing directory, a symlink, a file
+ * that cannot be replaced whole); NULL with err set. */
+struct wtextfile *wtextfile_new(const char *path, int topn, char *err, size_t errlen);
+void wtextfile_free(struct wtextfile *t);
+/* Count a firing of rule i of rs that watch acted on, and a capture started
+ * for it (counters by rule text: they survive a reload that keeps the rule). */
+void wtextfile_fired(struct wtextfile *t, const struct ruleset *rs, int i);
+void wtextfile_captured(struct wtextfile *t, const struct ruleset *rs, int i);
+/* Replace the file whole (temp file + rename, mode 0644). A failure is
+ * logged (once until it works again) and watch goes on. */
+void wtextfile_write(struct wtextfile *t, const struct wtextfile_state *s);
 
 /* ==== options (watch_opts.c) ==== */
 extern const char watch_help[];

@@ -290,3 +290,21 @@ int wmetrics_top(const struct wmetrics *w, int m, struct wfire *out)
 	memcpy(out->m, best->m, sizeof(out->m));
 	return 0;
 }
+
+size_t wmetrics_topn(const struct wmetrics *w, int m, struct wtop *out, size_t n)
+{
+	size_t it = 0, k = 0;
+	struct wproc *p;
+
+	while (n && (p = taskmap_next(w->procs, &it, NULL, NULL))) {
+		if (p->gen != w->gen || isnan(p->m[m]) || (k == n && p->m[m] <= out[k - 1].v))
+			continue;
+		size_t at = k < n ? k++ : n - 1; /* insertion: n is small */
+		for (; at > 0 && out[at - 1].v < p->m[m]; at--)
+			out[at] = out[at - 1];
+		out[at].pid = p->tgid;
+		memcpy(out[at].comm, p->comm, sizeof(out[at].comm));
+		out[at].v = p->m[m];
+	}
+	return k;
+}

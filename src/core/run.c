@@ -253,7 +253,7 @@ int run_start(struct run *r)
 		if (!all_sources[s] || !(r->want_sources & (1u << s)))
 			continue;
 		if (r->skip_sources & (1u << s)) {
-			source_set(&r->status[s], SOURCE_UNAVAILABLE, "disabled for this run");
+			source_set(&r->status[s], SOURCE_UNAVAILABLE, SOURCE_REASON_DISABLED);
 			continue;
 		}
 		if (!live_root) {

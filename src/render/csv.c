@@ -8,8 +8,11 @@
  * holds rows of its own (the syscall sequence's calls[], see
  * jdoc_nested_rows) gives one row per nested row, prefixed with the
  * element's identity. A report of several images (report with IMAGEs,
- * triage) decides series or not per image. The header is the union of the
- * keys seen, in first-seen order. Every field goes through esc_csv (valid
+ * triage) decides series or not per image. An image with a declared
+ * schema (schemas[] below, documented in docs/formats.md) has the same
+ * header every run, rows or not: its columns, in that order, and nothing
+ * else; otherwise the header is the union of the keys seen, in first-seen
+ * order. Every field goes through esc_csv (valid
  * UTF-8, no control byte, quoted when it must be: render/escape.h).
  */
 #include <errno.h>
@@ -26,6 +29,39 @@ struct csv {
 	const char *cols[CSV_MAX_COLS];
 	int ncols;
 	int series; /* any series[] seen: only series rows */
+	int fixed;  /* the columns are an image's schema: no others */
+};
+
+/* The columns of an image's CSV after "image" and "table", whatever the
+ * run saw: every key any of its tables can have (exits: exits[] and
+ * oom_kills_in_log[]). A key an image adds must be added here (the CSV
+ * test fails on a JSON key the CSV lacks). */
+static const struct {
+	const char *image;
+	const char *cols[CSV_MAX_COLS];
+} schemas[] = {
+    {"exits",
+     {"pid",
+      "comm",
+      "cause",
+      "confidence",
+      "status",
+      "t_ns",
+      "time",
+      "exit_code",
+      "signal",
+      "signal_name",
+      "core_dumped",
+      "status_source",
+      "lifetime_s",
+      "lifetime_exact",
+      "last_seen_before_exit_s",
+      "hiwater_rss_bytes",
+      "last_rss_bytes",
+      "oom_score",
+      "oom_score_adj",
+      "kernel_time_s",
+      NULL}},
 };
 
 static int col(struct csv *c, const char *k)
@@ -33,7 +69,7 @@ static int col(struct csv *c, const char *k)
 	for (int i = 0; i < c->ncols; i++)
 		if (!strcmp(c->cols[i], k))
 			return i;
-	if (c->ncols == CSV_MAX_COLS)
+	if (c->ncols == CSV_MAX_COLS || c->fixed)
 		return -1;
 	c->cols[c->ncols] = k;
 	return c->ncols++;
@@ -50,13 +86,27 @@ static const char *scalar(const struct jv *v)
 
 static const char *const ident[] = {"pid", "tid", "tgid", "comm", "cpu", NULL};
 
+/* Seed the columns with img's schema, if it has one. */
+static void schema(struct csv *c, const char *img)
+{
+	for (size_t i = 0; img && i < sizeof(schemas) / sizeof(schemas[0]); i++) {
+		if (strcmp(schemas[i].image, img))
+			continue;
+		col(c, "image");
+		col(c, "table");
+		for (int k = 0; schemas[i].cols[k]; k++)
+			col(c, schemas[i].cols[k]);
+		c->fixed = 1;
+	}
+}
+
 /* pass 0: collect columns; pass 1: print rows. */
 static void row(struct csv *c, FILE *fp, int pass, const char *image, const char *table,
 		const struct jv *parent, const struct jv *e)
 {
 	const char *vals[CSV_MAX_COLS] = {0};
 
-	vals[col(c, "image")] = image;
+	vals[col(c, "image")] = image; /* every schema starts with both */
 	vals[col(c, "table")] = table;
 	for (int i = 0; parent && ident[i]; i++) {
 		const struct jv *v = jdoc_get(parent, ident[i]);
@@ -139,6 +189,10 @@ int render_csv(FILE *fp, const struct jv *doc)
 	if (!doc || doc->type != J_OBJ)
 		return -EINVAL;
 	img = jdoc_str(doc, "image");
+	col(&c, "image"); /* a header even with no rows */
+	col(&c, "table");
+	if (img && image_find(img))
+		schema(&c, img);
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1) {
 			for (int i = 0; i < c.ncols; i++) {

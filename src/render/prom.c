@@ -5,15 +5,23 @@
  * covered without code here:
  *   - envelope: procimage_info{image,host,kernel} 1, duration, interval, and
  *     per source procimage_source_up / procimage_source_lost_events;
- *   - a number or boolean member: procimage_<image>_<path>;
+ *   - a number or boolean member: procimage_<image>_<path>, its unit in the
+ *     name and in base units (unit_suffixes[]: cpu_pct -> cpu_ratio,
+ *     wait_ms -> wait_seconds); timestamps (t_ns...) are not metrics;
  *   - an array of objects (tasks[], hogs[], syscalls[]...): one sample per
  *     element and numeric member, labelled with the element's strings and
  *     identity numbers (pid, tid, cpu, nr...), but not its sentences
  *     (triage's diagnosis);
  *   - an object keyed by an open set of names (syscall errnos{ENOENT: n}):
  *     one family, the name as a label (errno="ENOENT");
+ *   - an array of one element per event (exits[]): counted by a few
+ *     bounded labels (counted[]: exits by cause and comm), never one series
+ *     per pid or time;
  *   - timelines (events, series, sequence, observed, stack...) are left to
- *     JSON, CSV and HTML: they are not metrics.
+ *     JSON, CSV and HTML: they are not metrics;
+ *   - procimage_source_up only for the sources the run used: one the run
+ *     left off (SOURCE_REASON_DISABLED) is not a source that is down.
+ * docs/formats.md lists the names.
  * Label values are valid UTF-8 with no control byte (esc_prom,
  * render/escape.h). Samples of a family are printed together after one TYPE line; a repeated
  * (name, labels) pair keeps its first value, as the format requires.
@@ -23,6 +31,7 @@
 #include <string.h>
 
 #include "procimage/image.h"
+#include "procimage/source.h"
 #include "render/escape.h"
 #include "render/jdoc.h"
 
@@ -50,8 +59,39 @@ static const char *const timeline_keys[] = {"events",	    "series",	"sequence", 
 					    "stack",	    "evidence", "matrix",   "sources",
 					    "allowed_cpus", NULL};
 
+/* Members that are points in time, not quantities. */
+static const char *const time_keys[] = {"t_ns", "start_t_ns", "start_ticks", "kernel_time_s", NULL};
+
+/* A key's unit suffix -> the Prometheus base unit, and the factor to it
+ * (longest suffixes first: _ms_per_s before _per_s and _s). */
+static const struct {
+	const char *suffix, *base;
+	double scale;
+} unit_suffixes[] = {
+    {"_ms_per_s", "_seconds_per_second", 1e-3},
+    {"_bytes_per_s", "_bytes_per_second", 1},
+    {"_per_s", "_per_second", 1},
+    {"_pct", "_ratio", 1e-2},
+    {"_ms", "_seconds", 1e-3},
+    {"_us", "_seconds", 1e-6},
+    {"_ns", "_seconds", 1e-9},
+    {"_s", "_seconds", 1},
+    {"_kb", "_bytes", 1024},
+    {"_mib", "_bytes", 1048576},
+};
+
+/* Arrays with one element per event, exported as counts by bounded
+ * labels: {family path, family name, labels}. */
+static const struct {
+	const char *path, *name;
+	const char *labels[3];
+} counted[] = {
+    {"procimage_exits_exits", "procimage_exits_exited_processes", {"cause", "comm", NULL}},
+    {"procimage_exits_oom_kills_in_log", "procimage_exits_oom_kills_in_log", {"comm", NULL}},
+};
+
 /* Objects whose member names are values: {object key, label name}. */
-static const char *const keyed_objs[][2] = {{"errnos", "errno"}};
+static const char *const keyed_objs[][2] = {{"errnos", "errno"}, {"by_cause", "cause"}};
 
 static const char *keyed_label(const char *k)
 {
@@ -98,11 +138,25 @@ static size_t family_of(struct prom *p, const char *name)
 static void add(struct prom *p, const char *prefix, const char *key, const char *labels,
 		const char *value)
 {
-	char name[256];
+	char name[256], scaled[64];
+	size_t kl = strlen(key);
 
 	if (p->oom)
 		return;
-	snprintf(name, sizeof(name), "%s_%s", prefix, key);
+	snprintf(name, sizeof(name), "%s%s%s", prefix, kl ? "_" : "", key);
+	for (size_t i = 0; i < sizeof(unit_suffixes) / sizeof(unit_suffixes[0]); i++) {
+		size_t sl = strlen(unit_suffixes[i].suffix);
+		if (kl <= sl || strcmp(key + kl - sl, unit_suffixes[i].suffix))
+			continue;
+		snprintf(name, sizeof(name), "%s_%.*s%s", prefix, (int)(kl - sl), key,
+			 unit_suffixes[i].base);
+		if (unit_suffixes[i].scale != 1) {
+			snprintf(scaled, sizeof(scaled), "%.9g",
+				 strtod(value, NULL) * unit_suffixes[i].scale);
+			value = scaled;
+		}
+		break;
+	}
 	sanitize(name);
 	if (p->n == p->cap) {
 		size_t nc = p->cap ? p->cap * 2 : 256;
@@ -157,8 +211,48 @@ static const char *value_of(const struct jv *v)
 
 static void walk_obj(struct prom *p, const char *prefix, const char *labels, const struct jv *o);
 
+/* One more element with these labels in family name. */
+static void count(struct prom *p, const char *name, const char *labels)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		if (strcmp(p->s[i].name, name) || strcmp(p->s[i].labels, labels))
+			continue;
+		char v[32];
+		snprintf(v, sizeof(v), "%llu", strtoull(p->s[i].value, NULL, 10) + 1);
+		free(p->s[i].value);
+		p->s[i].value = strdup(v);
+		if (!p->s[i].value)
+			p->oom = 1;
+		return;
+	}
+	/* name is a whole family name: add() gets it as prefix + "" */
+	add(p, name, "", labels, "1");
+}
+
+/* An array counted[] names: 1 when done. */
+static int walk_counted(struct prom *p, const char *path, const char *labels, const struct jv *a)
+{
+	for (size_t c = 0; c < sizeof(counted) / sizeof(counted[0]); c++) {
+		if (strcmp(counted[c].path, path))
+			continue;
+		for (const struct jv *e = a->kids; e; e = e->next) {
+			char lab[1024];
+			snprintf(lab, sizeof(lab), "%s", labels);
+			for (int k = 0; counted[c].labels[k]; k++) {
+				const char *v = jdoc_str(e, counted[c].labels[k]);
+				label_append(lab, sizeof(lab), counted[c].labels[k], v ? v : "");
+			}
+			count(p, counted[c].name, lab);
+		}
+		return 1;
+	}
+	return 0;
+}
+
 static void walk_array(struct prom *p, const char *prefix, const char *labels, const struct jv *a)
 {
+	if (walk_counted(p, prefix, labels, a))
+		return;
 	for (const struct jv *e = a->kids; e; e = e->next) {
 		char lab[1024];
 		if (e->type != J_OBJ)
@@ -193,7 +287,7 @@ static void walk_obj(struct prom *p, const char *prefix, const char *labels, con
 
 	for (const struct jv *m = o->kids; m; m = m->next) {
 		const char *val = value_of(m);
-		if (!m->key || in_list(timeline_keys, m->key))
+		if (!m->key || in_list(timeline_keys, m->key) || in_list(time_keys, m->key))
 			continue;
 		if (m->type == J_OBJ && keyed_label(m->key)) {
 			walk_keyed(p, prefix, labels, m, keyed_label(m->key));
@@ -230,7 +324,9 @@ static void envelope(struct prom *p, const struct jv *doc)
 	const struct jv *src = jdoc_get(doc, "sources");
 	for (const struct jv *s = src ? src->kids : NULL; s; s = s->next) {
 		char sl[256] = "";
-		const char *st = jdoc_str(s, "status");
+		const char *st = jdoc_str(s, "status"), *why = jdoc_str(s, "reason");
+		if (st && why && !strcmp(st, "unavailable") && !strcmp(why, SOURCE_REASON_DISABLED))
+			continue; /* not asked for: not down */
 		label_append(sl, sizeof(sl), "source", s->key ? s->key : "");
 		add(p, "procimage", "source_up", sl, st && strcmp(st, "unavailable") ? "1" : "0");
 		const struct jv *lost = jdoc_get(s, "lost");
@@ -288,7 +384,9 @@ int render_prom(FILE *fp, const struct jv *doc)
 		snprintf(sub, sizeof(sub), "%s_%s", prefix, m->key);
 		/* Several images (the envelope names none): each is an object
 		 * named after it. */
-		if (m->type == J_OBJ && (!img || !image_find(img)) && jdoc_image_set(m)) {
+		if (m->type == J_OBJ && keyed_label(m->key)) {
+			walk_keyed(&p, prefix, "", m, keyed_label(m->key));
+		} else if (m->type == J_OBJ && (!img || !image_find(img)) && jdoc_image_set(m)) {
 			/* triage's images{}: named as the image commands name them */
 			for (const struct jv *k = m->kids; k; k = k->next) {
 				snprintf(sub, sizeof(sub), "procimage_%s", k->key);

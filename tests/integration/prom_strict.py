@@ -15,6 +15,10 @@ def check(text):
     assert text.endswith('\n'), 'no final newline'
     fams, cur, seen = set(), None, set()
     for i, l in enumerate(text.splitlines(), 1):
+        if l.startswith('# HELP '):  # the family's description, before its samples
+            f = l.split()[2]
+            assert re.fullmatch(_NAME, f) and f not in fams, 'line %d: HELP of %s' % (i, f)
+            continue
         if l.startswith('# TYPE '):
             f = l.split()[2]
             assert f not in fams, 'line %d: family %s not contiguous' % (i, f)

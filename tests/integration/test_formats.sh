@@ -173,9 +173,11 @@ full() {
 # migrator) take 1 s.
 D=(-d 500ms)
 for f in json prom csv html; do
-	run sched $f hogs,busiest cpu_ms pid $B procimage_sched_hogs_cpu_ms,procimage_sched_busiest_cpu_ms 1 -- \
+	# prom has base units: seconds, ratios (docs/formats.md)
+	[ $f = prom ] && ms=0.001 pct=0.001 || ms=1 pct=0.1
+	run sched $f hogs,busiest cpu_ms pid $B procimage_sched_hogs_cpu_seconds,procimage_sched_busiest_cpu_seconds $ms -- \
 		sched -p $B "${D[@]}"
-	run resource $f tasks cpu_pct pid $B procimage_resource_tasks_cpu_pct 0.1 -- resource -p $B "${D[@]}"
+	run resource $f tasks cpu_pct pid $B procimage_resource_tasks_cpu_ratio $pct -- resource -p $B "${D[@]}"
 	if [ $f = prom ]; then # events are a timeline, not metrics: the summary is
 		run keytime $f - - - - procimage_keytime_summary_blocked_periods 1 -- keytime -p $S "${D[@]}"
 	else
@@ -186,10 +188,10 @@ for f in json prom csv html; do
 		syscall -p $W --source sample "${D[@]}"
 	# triage's own figure: its offenders (the spinner, or whatever is
 	# busier on a crowded host)
-	run triage $f offenders cpu_pct - - procimage_triage_offenders_cpu_pct 0.1 -- triage -d 1s
-	run "record --report" $f tasks cpu_pct pid $B procimage_resource_tasks_cpu_pct 0.1 -- \
+	run triage $f offenders cpu_pct - - procimage_triage_offenders_cpu_ratio $pct -- triage -d 1s
+	run "record --report" $f tasks cpu_pct pid $B procimage_resource_tasks_cpu_ratio $pct -- \
 		record -o "$TMP/r.db" -p $B,$S "${D[@]}" --report resource
-	run report $f tasks cpu_pct pid $B procimage_resource_tasks_cpu_pct 0.1 -- report "$TMP/r.db" resource
+	run report $f tasks cpu_pct pid $B procimage_resource_tasks_cpu_ratio $pct -- report "$TMP/r.db" resource
 done
 declare -A XP XR
 for f in json prom csv html; do
@@ -198,11 +200,16 @@ for f in json prom csv html; do
 done
 for f in json prom csv html; do
 	wait ${XR[$f]} || fail "exits -f $f exited $?: $(cat "$TMP/x.$f.err")"
-	check exits $f exits exit_code pid ${XP[$f]} procimage_exits_exits_exit_code 7 "$TMP/x.$f" "$TMP/x.$f.err"
+	if [ $f = prom ]; then # counted by cause and comm, never one series per pid
+		check exits $f - - cause exit procimage_exits_exited_processes 1 "$TMP/x.$f" "$TMP/x.$f.err"
+		grep -q 'pid=' "$TMP/x.$f" && fail "exits -f prom has pid labels: $(grep 'pid=' "$TMP/x.$f" | head -3)"
+	else
+		check exits $f exits exit_code pid ${XP[$f]} - 7 "$TMP/x.$f" "$TMP/x.$f.err"
+	fi
 done
 # and counted by cause: one series each, whatever the exits
-grep -qx 'procimage_exits_by_cause_exit 1' "$TMP/x.prom" || fail "exits -f prom: no by_cause series: $(grep by_cause "$TMP/x.prom")"
-ok "exits -f prom: procimage_exits_by_cause_exit 1"
+grep -qx 'procimage_exits_by_cause{cause="exit"} 1' "$TMP/x.prom" || fail "exits -f prom: no by_cause series: $(grep by_cause "$TMP/x.prom")"
+ok 'exits -f prom: procimage_exits_by_cause{cause="exit"} 1'
 
 # folded and svg where there are stacks: sched (where the hogs were seen,
 # [on-cpu] while running with --stacks), syscall (comm;syscall).

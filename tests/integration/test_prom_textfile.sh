@@ -63,8 +63,8 @@ n = sum(len(f.samples) for f in p(open(sys.argv[1]).read()))
 print(n)" "$F" >"$TMP/n" || fail "prometheus_client parser rejects the file"
 	ok "prometheus_client parser: $(cat "$TMP/n") samples"
 fi
-cpu=$(grep "^procimage_resource_tasks_cpu_pct{pid=\"$B\"" "$F" | awk '{print $2}')
-[ -n "$cpu" ] || fail "no cpu_pct sample for the spinner"
+cpu=$(grep "^procimage_resource_tasks_cpu_ratio{pid=\"$B\"" "$F" | awk '{print $2}')
+[ -n "$cpu" ] || fail "no cpu_ratio sample for the spinner"
 assert_cmp "$cpu" ">" 0 "spinner CPU in the prom file"
 grep -q '^procimage_source_up{source="procfs"} 1$' "$F" || fail "source_up for procfs"
 

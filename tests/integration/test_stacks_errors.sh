@@ -18,7 +18,7 @@ expect 2 "sampling rate" -p $S -F 0
 expect 2 "sampling rate" -p $S -F 5000
 expect 2 "every process" -a
 expect 2 "exclude each other" -p $S --on-cpu --off-cpu
-expect 2 "text, json, folded or svg" -p $S -f prom
+expect 2 "is unknown: use text, json" -p $S -f xml # prom, csv, html work: test_format_parity
 expect 2 "drop -i" -p $S -i 10ms
 expect 3 "no such process" -p 999999999 -d 500ms
 assert_eq "$(awk '/^TracerPid/{print $2}' /proc/$S/status)" 0 "TracerPid of the refused target"

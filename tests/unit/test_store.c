@@ -417,9 +417,9 @@ static void test_render_prom(void **state)
 	(void)state;
 
 	assert_non_null(strstr(s,
-			       "# TYPE procimage_resource_tasks_cpu_pct gauge\n"
-			       "procimage_resource_tasks_cpu_pct{pid=\"1\",comm=\"a\\\"b\"} 12.5\n"
-			       "procimage_resource_tasks_cpu_pct{pid=\"2\",comm=\"<x>\"} 1e-3\n"));
+			       "# TYPE procimage_resource_tasks_cpu_ratio gauge\n"
+			       "procimage_resource_tasks_cpu_ratio{pid=\"1\",comm=\"a\\\"b\"} 0.125\n"
+			       "procimage_resource_tasks_cpu_ratio{pid=\"2\",comm=\"<x>\"} 1e-05\n"));
 	assert_non_null(strstr(s, "procimage_source_up{source=\"audit\"} 0\n"));
 	assert_non_null(strstr(s, "procimage_source_lost_events{source=\"audit\"} 2\n"));
 	assert_non_null(

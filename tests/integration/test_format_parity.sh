@@ -1,0 +1,116 @@
+#!/bin/bash
+# once
+# Every command x format, live and replayed from a recording: a format the
+# command's --help offers is written and parsed by a real parser (json,
+# prometheus_client, csv, html.parser, xml for svg, gzip for pprof, folded
+# lines); any other format exits 2 at once, naming the format. The
+# derived formats (text, json, prom, csv, html) are the same set live and
+# replayed for every image; `report FILE triage` exits 2 naming the images
+# a recording has (exits and stacks among them).
+. "$(dirname "$0")/lib.sh"
+need_root
+PY=/usr/bin/python3
+$PY -c "import prometheus_client.parser" 2>/dev/null ||
+	skip "python3-prometheus-client is not installed (tests/install-deps.sh)"
+
+bash -c 'while :; do :; done' & B=$!
+on_exit "kill -9 $B"
+bash -c 'while sleep 0.05; do :; done' & W=$!
+on_exit "kill -9 $W"
+"$PROCIMAGE" record -o "$TMP/r.db" -p $B,$W -d 1s --stacks 2>"$TMP/rec.err" || fail "record: $(cat "$TMP/rec.err")"
+
+$PY - "$PROCIMAGE" "$TMP" $B $W <<'PY' || fail "format parity"
+import csv, gzip, html.parser, io, json, re, subprocess, sys, time
+import xml.etree.ElementTree as ET
+from prometheus_client.parser import text_string_to_metric_families as prom_parse
+P, T, spin, waiter = sys.argv[1:5]
+ALL = ["text", "json", "prom", "csv", "html", "folded", "svg", "pprof"]
+DERIVED = {"text", "json", "prom", "csv", "html"}
+
+def offered(args):
+    h = subprocess.run([P] + args + ["--help"], capture_output=True, text=True).stdout
+    m = re.search(r"-f ((?:[a-z]+\|)+[a-z]+)", h)
+    if m:
+        return set(m.group(1).split("|"))
+    m = re.search(r"--format FMT +([^(\n]*)", h)
+    return set(re.split(r",\s*|\s+or\s+|\s+", m.group(1).strip())) - {""}
+
+class H(html.parser.HTMLParser):
+    pass
+
+def parse(fmt, data):
+    if fmt == "json":
+        json.loads(data)
+    elif fmt == "prom":
+        n = sum(len(f.samples) for f in prom_parse(data.decode()))
+        assert n > 0, "no samples"
+    elif fmt == "csv":
+        rows = list(csv.reader(io.StringIO(data.decode(), newline="")))
+        assert rows and rows[0][:2] == ["image", "table"], rows[:1]
+        assert all(len(r) == len(rows[0]) for r in rows), "ragged rows"
+    elif fmt == "html":
+        t = data.decode()
+        assert t.lstrip().lower().startswith("<!doctype html"), t[:80]
+        H().feed(t)
+        assert "</html>" in t
+    elif fmt == "svg":
+        ET.fromstring(data)
+    elif fmt == "pprof":
+        assert len(gzip.decompress(data)) > 0
+    elif fmt == "folded":
+        for l in data.decode().splitlines():
+            assert re.match(r"^.+ \d+$", l), l
+    else:
+        assert data.strip(), "empty text"
+
+def run(name, args, fmt, ok_set):
+    t0 = time.time()
+    p = subprocess.run([P] + args + ["-f", fmt], capture_output=True)
+    if fmt in ok_set:
+        if p.returncode != 0:
+            sys.exit("%s -f %s exited %d: %s" % (name, fmt, p.returncode, p.stderr.decode()[:300]))
+        try:
+            parse(fmt, p.stdout)
+        except Exception as e:
+            sys.exit("%s -f %s does not parse: %r: %r" % (name, fmt, e, p.stdout[:200]))
+        return "ok"
+    if p.returncode != 2 or p.stdout or time.time() - t0 > 3:
+        sys.exit("%s -f %s: want a refusal (exit 2 at once, nothing printed), got %d after %.1fs" %
+                 (name, fmt, p.returncode, time.time() - t0))
+    if ("-f " + fmt) not in p.stderr.decode():
+        sys.exit("%s -f %s: the refusal does not name the format: %s" % (name, fmt, p.stderr.decode()))
+    return "2"
+
+D = ["-d", "300ms"]
+live = {
+    "sched": ["sched", "-p", spin] + D,
+    "resource": ["resource", "-p", spin] + D,
+    "keytime": ["keytime", "-p", waiter] + D,
+    "migrate": ["migrate", "-p", spin] + D,
+    "syscall": ["syscall", "-p", waiter, "--source", "sample"] + D,
+    "exits": ["exits", "-p", spin] + D,
+    "stacks": ["stacks", "-p", spin] + D,
+}
+rep_ok = offered(["report"])
+table = []
+for img, args in live.items():
+    lv = offered([args[0]])
+    # report's own table: pprof with the stacks image alone
+    rp = rep_ok | ({"pprof"} if img == "stacks" else set())
+    if lv & DERIVED != rp & DERIVED:
+        sys.exit("%s: live offers %s, replayed %s" % (img, sorted(lv & DERIVED), sorted(rp & DERIVED)))
+    row = [img]
+    for fmt in ALL:
+        a = run(img, args, fmt, lv)
+        b = run("report " + img, ["report", T + "/r.db", img], fmt, rp)
+        row.append(fmt + ":" + a + "/" + b)
+    table.append(" ".join(row))
+tri = offered(["triage"])
+table.append("triage (live only) " + " ".join(f + ":" + run("triage", ["triage", "-d", "500ms"], f, tri)
+                                    for f in sorted(tri & DERIVED)))
+p = subprocess.run([P, "report", T + "/r.db", "triage"], capture_output=True, text=True)
+assert p.returncode == 2 and "exits" in p.stderr and "stacks" in p.stderr, p.stderr
+print("ok: FORMAT:LIVE/REPLAYED (ok parsed, 2 refused)")
+print("\n".join("ok: " + r for r in table))
+print("ok: report FILE triage -> 2: " + p.stderr.strip())
+PY
