@@ -57,6 +57,9 @@ int opts_parse(struct run_opts *o, int argc, char **argv, const char *help, int 
  * when it took the option, EXIT_USAGE (with o->err set) for a bad value. Use
  * values >= OPTS_EXTRA_BASE for option codes. */
 #define OPTS_EXTRA_BASE 2000
+/* Bad input: sets o->err from a checked printf format and returns EXIT_USAGE.
+ * The one way a command's option parsing reports a usage error. */
+int opts_usage(struct run_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 typedef int (*opts_extra_fn)(void *ctx, struct run_opts *o, int code, const char *arg);
 int opts_parse_ex(struct run_opts *o, int argc, char **argv, const char *help, int *optind_out,
 		  const struct option *extra, opts_extra_fn fn, void *ctx);
