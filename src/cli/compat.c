@@ -149,6 +149,7 @@ static void collector(const struct tool *t, const struct compat_settings *s, con
 	if (chdir("/"))
 		(void)0;
 	opts_defaults(&o, t->name);
+	o.audit_by_default = !strcmp(t->image, "syscall"); /* sys-cost: as `procimage syscall` */
 	if (apply_settings(t, s, &o))
 		_exit(2);
 	snprintf(cmd, sizeof(cmd), "procimage %s --activate (collector)", t->name);

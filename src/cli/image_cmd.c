@@ -148,7 +148,7 @@ int image_cmd_run(int argc, char **argv, const char *image, const char *help)
 			 (unsigned long long)(o.duration_ns / NS_PER_S));
 		return opts_free(&o), usage_error(&o);
 	}
-	struct run *r = run_new(&o, names, 1);
+	struct run *r = run_new(&o.run, names, 1);
 	if (!r)
 		return fprintf(stderr, "procimage %s: %s\n", o.cmd, o.err), opts_free(&o), 1;
 	rc = run_start(r);

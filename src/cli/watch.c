@@ -558,7 +558,7 @@ static int run_once(struct watch *w)
 	int all = w->o.targets.all, rc;
 
 	ruleset_files(&w->rules, &w->pfiles, &w->tfiles);
-	w->run = run_new(&w->o, NULL, 0);
+	w->run = run_new(&w->o.run, NULL, 0);
 	if (!w->run)
 		return fprintf(stderr, "procimage watch: out of memory\n"), 1;
 	run_want_files(w->run, w->tfiles, w->pfiles, 0);

@@ -426,10 +426,10 @@ static int cgroup_start(struct run *r, void **state, struct source_status *st)
 	s->st = st;
 	for (int m = 0; m < M_COUNT; m++)
 		s->mnt[m] = -1;
-	s->procfd = open(run_opts(r)->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s->procfd = open(run_cfg(r)->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	s->procs = taskmap_new(sizeof(struct cg_proc));
 	if (s->procfd < 0 || !s->procs) {
-		source_set(st, SOURCE_UNAVAILABLE, "cannot open %s: %s", run_opts(r)->proc_root,
+		source_set(st, SOURCE_UNAVAILABLE, "cannot open %s: %s", run_cfg(r)->proc_root,
 			   strerror(errno));
 		taskmap_free(s->procs);
 		if (s->procfd >= 0)
