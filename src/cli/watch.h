@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "core/rules.h"
+#include "cli/rules.h"
 #include "procimage/record.h"
 
 /* ==== metrics per process ==== */

@@ -4,7 +4,7 @@
  * per-subject evaluation state. Pure: no I/O, no clock; time comes in as the
  * dt of each sample, so the same code runs on synthetic series in tests.
  */
-#include "core/rules.h"
+#include "cli/rules.h"
 
 #include <ctype.h>
 #include <errno.h>
