@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "procimage/image.h"
 #include "render/escape.h"
 #include "render/jdoc.h"
 
@@ -148,7 +147,7 @@ int render_csv(FILE *fp, const struct jv *doc)
 			}
 			fputc('\n', fp);
 		}
-		if (img && image_find(img)) {
+		if (img && jdoc_is_image(img)) {
 			walk_image(&c, fp, pass, img, doc);
 			continue;
 		}

@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "procimage/image.h"
 #include "render/escape.h"
 #include "render/jdoc.h"
 
@@ -288,14 +287,14 @@ int render_prom(FILE *fp, const struct jv *doc)
 		snprintf(sub, sizeof(sub), "%s_%s", prefix, m->key);
 		/* Several images (the envelope names none): each is an object
 		 * named after it. */
-		if (m->type == J_OBJ && (!img || !image_find(img)) && jdoc_image_set(m)) {
+		if (m->type == J_OBJ && (!img || !jdoc_is_image(img)) && jdoc_image_set(m)) {
 			/* triage's images{}: named as the image commands name them */
 			for (const struct jv *k = m->kids; k; k = k->next) {
 				snprintf(sub, sizeof(sub), "procimage_%s", k->key);
 				walk_obj(&p, sub, "", k);
 			}
 		} else if (m->type == J_OBJ) {
-			if (!img || !image_find(img))
+			if (!img || !jdoc_is_image(img))
 				snprintf(sub, sizeof(sub), "procimage_%s", m->key);
 			walk_obj(&p, sub, "", m);
 		} else if (m->type == J_ARR) {
