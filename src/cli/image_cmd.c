@@ -2,7 +2,7 @@
 /*
  * The shared body of the image commands: parse options, check targets, run
  * the pipeline for the duration (or until Ctrl-C), print the report, and map
- * the outcome to the exit codes of SPEC.md.
+ * the outcome to the exit codes (each command's page in docs/commands/).
  *
  * Formats: text, json, prom, csv and html through report_write (the last
  * three derived from the JSON report). folded and svg only where the image

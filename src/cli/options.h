@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The options every command shares (SPEC.md "Common options") and the
+ * The options every command shares and the
  * image-specific ones, parsed in one place so every command spells and
  * validates them the same way. Errors name the option, the bad value and an
  * example of a good one; the caller exits 2.

@@ -3,7 +3,8 @@
  * The procfs source (see procfs.h). Per tick: list processes (or look up the
  * named pids), read each process's stat through its kept fd, decide which
  * processes are deep-sampled (targets) or hot, read their threads' files, and
- * sweep what vanished. Nothing is allocated per sample once slots exist.
+ * sweep what vanished. Reading a sample allocates nothing once slots exist;
+ * listing a process's threads again (list_threads) builds a new tid array.
  */
 #include "sources/procfs.h"
 
