@@ -77,9 +77,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
-		if (argc >= 2 && !strcmp(argv[1], "--version"))
-			return cmd_triage(argc, argv);
-		/* `procimage` alone, or `procimage -d 5s`: triage. */
+		/* `procimage` alone, `procimage -d 5s` or `--version`: triage's options. */
 		return cmd_triage(argc, argv);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

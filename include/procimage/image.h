@@ -54,8 +54,6 @@ struct image_ops {
 	void (*consume)(void *img, const struct record *r);
 	/* Write the image's fields (inside the envelope object opened by the caller). */
 	void (*report)(void *img, struct out *o);
-	/* Forget what was reported (diagnose-tools --report drains). May be NULL. */
-	void (*reset)(void *img);
 	void (*destroy)(void *img);
 };
 

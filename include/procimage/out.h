@@ -8,7 +8,8 @@
  * out_text's %s arguments) are escaped for a terminal (see out_printf). out_text() is text only;
  * out_obj/out_arr open JSON containers and print nothing in text mode.
  * A NULL key means an array element. Images describe their report with these
- * calls and never choose a format themselves.
+ * calls; a few look at the format: sched and syscall write folded stacks
+ * for -f folded, and some shorten long text lists that JSON gives whole.
  */
 #ifndef PROCIMAGE_OUT_H
 #define PROCIMAGE_OUT_H

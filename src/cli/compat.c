@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,10 +81,15 @@ static const struct tool *find_tool(const char *name)
 	return NULL;
 }
 
-static int err_exit(const struct tool *t, int code, const char *fmt, const char *a)
+__attribute__((format(printf, 3, 4))) static int err_exit(const struct tool *t, int code,
+							  const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "procimage %s: ", t->name);
-	out_printf(stderr, fmt, a);
+	va_start(ap, fmt);
+	out_vprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 	return code;
 }
@@ -143,6 +149,7 @@ static void collector(const struct tool *t, const struct compat_settings *s, con
 	if (chdir("/"))
 		(void)0;
 	opts_defaults(&o, t->name);
+	o.audit_by_default = !strcmp(t->image, "syscall"); /* sys-cost: as `procimage syscall` */
 	if (apply_settings(t, s, &o))
 		_exit(2);
 	snprintf(cmd, sizeof(cmd), "procimage %s --activate (collector)", t->name);

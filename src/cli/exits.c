@@ -156,7 +156,8 @@ int cmd_exits(int argc, char **argv)
 	/* The named pids vanishing is not the end: the connector/taskstats
 	 * records may still be queued; on_record stops once each is decided. */
 	o.keep_running = 1;
-	c.run = run_new(&o, names, 1);
+	o.exit_events_only = 1; /* the exits image alone: the connector may filter */
+	c.run = run_new(&o.run, names, 1);
 	if (!c.run)
 		return fprintf(stderr, "procimage exits: %s\n", o.err), opts_free(&o), 1;
 	/* The cgroup source reads several files per process: not for all. */

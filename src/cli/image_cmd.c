@@ -2,7 +2,7 @@
 /*
  * The shared body of the image commands: parse options, check targets, run
  * the pipeline for the duration (or until Ctrl-C), print the report, and map
- * the outcome to the exit codes of SPEC.md.
+ * the outcome to the exit codes (each command's page in docs/commands/).
  *
  * Formats: text, json, prom, csv and html through report_write (the last
  * three derived from the JSON report). folded and svg only where the image
@@ -148,7 +148,7 @@ int image_cmd_run(int argc, char **argv, const char *image, const char *help)
 			 (unsigned long long)(o.duration_ns / NS_PER_S));
 		return opts_free(&o), usage_error(&o);
 	}
-	struct run *r = run_new(&o, names, 1);
+	struct run *r = run_new(&o.run, names, 1);
 	if (!r)
 		return fprintf(stderr, "procimage %s: %s\n", o.cmd, o.err), opts_free(&o), 1;
 	rc = run_start(r);

@@ -3,6 +3,7 @@
 #include "cli/options.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,9 +180,13 @@ static int check_format(struct run_opts *o, const char *arg)
 	return EXIT_USAGE;
 }
 
-static int bad(struct run_opts *o, const char *fmt, const char *a, const char *b)
+int opts_usage(struct run_opts *o, const char *fmt, ...)
 {
-	snprintf(o->err, sizeof(o->err), fmt, a, b);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(o->err, sizeof(o->err), fmt, ap);
+	va_end(ap);
 	return EXIT_USAGE;
 }
 
@@ -189,8 +194,9 @@ static int parse_dur(struct run_opts *o, const char *name, const char *arg, uint
 {
 	if (duration_parse(arg, out) == 0 && *out > 0)
 		return 0;
-	return bad(o, "%s '%s' is not a duration: use a number with a unit, e.g. 500ms, 10s, 2m",
-		   name, arg);
+	return opts_usage(
+	    o, "%s '%s' is not a duration: use a number with a unit, e.g. 500ms, 10s, 2m", name,
+	    arg);
 }
 
 static int parse_count(struct run_opts *o, const char *name, const char *arg, int *out)
@@ -201,8 +207,8 @@ static int parse_count(struct run_opts *o, const char *name, const char *arg, in
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (errno || *end || end == arg || v < 1 || v > 1000000)
-		return bad(o, "%s '%s' is not a count: give a whole number from 1 to 1000000", name,
-			   arg);
+		return opts_usage(
+		    o, "%s '%s' is not a count: give a whole number from 1 to 1000000", name, arg);
 	*out = (int)v;
 	return 0;
 }
@@ -282,18 +288,19 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 		if (parse_dur(o, "--interval", arg, &o->interval_ns))
 			return EXIT_USAGE;
 		if (o->interval_ns < NS_PER_MS)
-			return bad(o, "--interval '%s' is too short: the minimum is 1ms%s", arg,
-				   "");
+			return opts_usage(o, "--interval '%s' is too short: the minimum is 1ms",
+					  arg);
 		return 0;
 	case OPT_THRESHOLD:
 		o->threshold_set = 1;
 		return parse_dur(o, "--threshold", arg, &o->threshold_ns);
 	case 'f':
 		if (opts_parse_format(arg, &o->fmt))
-			return bad(o,
-				   "--format '%s' is unknown: use text, json, folded, prom, csv, "
-				   "svg, html or pprof%s",
-				   arg, "");
+			return opts_usage(
+			    o,
+			    "--format '%s' is unknown: use text, json, folded, prom, csv, "
+			    "svg, html or pprof",
+			    arg);
 		o->fmt_set = 1;
 		return check_format(o, arg);
 	case 'o':
@@ -325,8 +332,8 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 		return parse_count(o, "--top", arg, &o->top);
 	case OPT_SOURCE:
 		if (strcmp(arg, "auto") && strcmp(arg, "audit") && strcmp(arg, "sample"))
-			return bad(o, "--source '%s' is unknown: use auto, audit or sample%s", arg,
-				   "");
+			return opts_usage(o, "--source '%s' is unknown: use auto, audit or sample",
+					  arg);
 		o->source_mode = arg;
 		return 0;
 	case OPT_SYSCALLS:
@@ -348,10 +355,11 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 		char *end;
 		long v = strtol(arg, &end, 10);
 		if (end == arg || (*end && strcmp(end, "%") != 0) || v < 1 || v > 100)
-			return bad(o,
-				   "--budget '%s' is not a share of one CPU: use 1 to 100 (%%), "
-				   "e.g. --budget 10%s",
-				   arg, "");
+			return opts_usage(
+			    o,
+			    "--budget '%s' is not a share of one CPU: use 1 to 100 (%%), "
+			    "e.g. --budget 10",
+			    arg);
 		o->budget_pct = (uint32_t)v;
 		return 0;
 	}
@@ -365,7 +373,8 @@ static int handle(struct run_opts *o, int c, const char *arg, const char *help)
 		printf("procimage %s\n", PROCIMAGE_VERSION);
 		return -1;
 	default:
-		return bad(o, "unknown option for '%s': see 'procimage %s --help'", o->cmd, o->cmd);
+		return opts_usage(o, "unknown option for '%s': see 'procimage %s --help'", o->cmd,
+				  o->cmd);
 	}
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The options every command shares (SPEC.md "Common options") and the
+ * The options every command shares and the
  * image-specific ones, parsed in one place so every command spells and
  * validates them the same way. Errors name the option, the bad value and an
  * example of a good one; the caller exits 2.
@@ -12,35 +12,29 @@
 #include <stdint.h>
 
 #include "core/fileio.h"
+#include "core/run.h"
 #include "core/targets.h"
 #include "procimage/out.h"
 
-#define EXIT_USAGE    2
-#define EXIT_NOTARGET 3
+#define EXIT_USAGE    RUN_BAD_INPUT
+#define EXIT_NOTARGET RUN_NO_TARGET
 
 struct run_opts {
-	const char *cmd;
-	struct targets targets;
-	uint64_t duration_ns, interval_ns, threshold_ns;
+	/* The run's settings, by name (o->interval_ns) and as the core's struct
+	 * (&o->run, for run_new): one storage, two views of the same members. */
+	union {
+		struct {
+			RUN_CONFIG_FIELDS
+		};
+		struct run_config run;
+	};
 	int duration_set, interval_set, threshold_set;
 	enum out_format fmt;
 	int fmt_set; /* -f was given */
 	const char *output;
-	const char *proc_root;
-	int stats, threads, children, stacks, verbose, top, sequence;
-	int enable_delayacct, follow, since_boot;
-	uint32_t budget_pct;	 /* --budget: host-wide scan CPU, % of one CPU (0: 10) */
-	const char *source_mode; /* auto|audit|sample */
-	const char *syscalls;
+	int stats, follow;
 	const char *exclude; /* comma list of comm names */
-	char err[512];
-	int keep_privs;	      /* a later run in this process needs them (triage) */
-	int stack_hz;	      /* stacks -F: user-stack samples per second (0: 49) */
-	unsigned stack_flags; /* PSTACK_* of sources/ptrace_stack.h */
-	int no_ptrace;	      /* --no-ptrace: no on-CPU syscall samples */
-	int ptrace_syscalls;  /* the ptrace source samples syscalls, not stacks */
-	int keep_running; /* do not stop when the named pids are gone (exits: evidence comes after)
-			   */
+	int no_ptrace;	     /* --no-ptrace: no on-CPU syscall samples */
 	/* -o, opened by opts_parse before any run (see opts_prepare_output):
 	 * NULL again once written (or never opened: stdout, record's store). */
 	FILE *out_fp;
@@ -57,6 +51,9 @@ int opts_parse(struct run_opts *o, int argc, char **argv, const char *help, int 
  * when it took the option, EXIT_USAGE (with o->err set) for a bad value. Use
  * values >= OPTS_EXTRA_BASE for option codes. */
 #define OPTS_EXTRA_BASE 2000
+/* Bad input: sets o->err from a checked printf format and returns EXIT_USAGE.
+ * The one way a command's option parsing reports a usage error. */
+int opts_usage(struct run_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 typedef int (*opts_extra_fn)(void *ctx, struct run_opts *o, int code, const char *arg);
 int opts_parse_ex(struct run_opts *o, int argc, char **argv, const char *help, int *optind_out,
 		  const struct option *extra, opts_extra_fn fn, void *ctx);

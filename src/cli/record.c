@@ -308,7 +308,7 @@ int record_run(struct run_opts *o, const struct record_cfg *c)
 
 	if (c->until_stopped)
 		o->duration_ns = 100ull * 365 * 24 * 3600 * NS_PER_S;
-	r = run_new(o, c->live, c->nlive);
+	r = run_new(&o->run, c->live, c->nlive);
 	if (!r)
 		return fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err), 1;
 	want_everything(r, c);

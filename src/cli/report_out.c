@@ -17,6 +17,11 @@
 
 static int render(enum out_format fmt, FILE *fp, const struct jv *doc)
 {
+	static const char *names[16];
+
+	for (int i = 0; (size_t)i + 1 < sizeof(names) / sizeof(names[0]) && image_at(i); i++)
+		names[i] = image_at(i)->name;
+	jdoc_set_images(names);
 	switch (fmt) {
 	case OUT_PROM:
 		return render_prom(fp, doc);

@@ -325,7 +325,7 @@ static int run_stacks(struct run_opts *o, const struct sopts *s)
 {
 	const char *names[1] = {"stacks"};
 	unsigned flags = image_flags(o, s);
-	struct run *r = run_new(o, names, 1);
+	struct run *r = run_new(&o->run, names, 1);
 	int rc;
 
 	if (!r) {

@@ -143,7 +143,7 @@ static int report(struct run *r, struct run_opts *o)
 static int run_syscall(struct run_opts *o)
 {
 	const char *names[1] = {"syscall"};
-	struct run *r = run_new(o, names, 1);
+	struct run *r = run_new(&o->run, names, 1);
 	int rc;
 
 	if (!r)
@@ -196,6 +196,7 @@ int cmd_syscall(int argc, char **argv)
 	int first, rc;
 
 	opts_defaults(&o, argv[0]);
+	o.audit_by_default = 1; /* the syscall image's own command: exact counts */
 	rc = opts_parse(&o, argc, argv, help, &first);
 	if (rc < 0)
 		return opts_free(&o), 0;

@@ -151,7 +151,7 @@ static int start_run(struct triage *t, struct run *r, struct triage_facts *f)
 	run_add_sink(r, (struct record_sink){triage_facts_consume, f});
 	rc = run_start(r);
 	if (rc)
-		fprintf(stderr, "procimage triage: %s\n", run_opts(r)->err);
+		fprintf(stderr, "procimage triage: %s\n", run_cfg(r)->err);
 	(void)t;
 	return rc;
 }
@@ -166,7 +166,7 @@ static int scan(struct triage *t)
 	t->o.targets.all = 1;
 	t->o.keep_privs = 1; /* step 3 still needs them */
 	t->f1 = triage_facts_new(clock_ticks_per_s());
-	t->scan = run_new(&t->o, names, 1);
+	t->scan = run_new(&t->o.run, names, 1);
 	if (!t->f1 || !t->scan)
 		return fprintf(stderr, "procimage triage: %s\n", t->o.err), 1;
 	int rc = start_run(t, t->scan, t->f1);
@@ -209,7 +209,7 @@ static int deep(struct triage *t, uint64_t total_ns)
 		if (image_find(triage_plugins[i]))
 			t->names[t->nnames++] = triage_plugins[i];
 	t->f2 = triage_facts_new(clock_ticks_per_s());
-	t->deep = run_new(&t->o2, t->names, t->nnames);
+	t->deep = run_new(&t->o2.run, t->names, t->nnames);
 	if (!t->f2 || !t->deep)
 		return 0; /* the diagnosis from the scan still stands */
 	/* keytime follows the offenders' descendants (forks, execs, exits). The

@@ -142,18 +142,12 @@ static int split_hook(struct watch *w, const char *arg)
 	return 0;
 }
 
-static int bad(struct run_opts *o, const char *fmt, const char *arg)
-{
-	snprintf(o->err, sizeof(o->err), fmt, arg);
-	return EXIT_USAGE;
-}
-
 static int set_duration(struct watch *w, struct run_opts *o, int code, const char *arg)
 {
 	uint64_t ns;
 
 	if (duration_parse(arg, &ns) || (ns == 0 && code != O_COOLDOWN))
-		return bad(o, "'%s' is not a duration: use e.g. 500ms, 10s, 5m", arg);
+		return opts_usage(o, "'%s' is not a duration: use e.g. 500ms, 10s, 5m", arg);
 	if (code == O_COOLDOWN)
 		w->cooldown_ns = ns;
 	else if (code == O_WINDOW)
@@ -170,7 +164,7 @@ static int on_option(void *ctx, struct run_opts *o, int code, const char *arg)
 	switch (code) {
 	case O_RULE:
 		if (w->nrule_args == RULES_MAX)
-			return bad(o, "too many --rule (%s at most)", "32");
+			return opts_usage(o, "too many --rule (%d at most)", RULES_MAX);
 		w->rule_args[w->nrule_args++] = arg;
 		return 0;
 	case O_RULES_FILE:
@@ -185,13 +179,14 @@ static int on_option(void *ctx, struct run_opts *o, int code, const char *arg)
 		return set_duration(w, o, code, arg);
 	case O_CAPFMT:
 		if (strcmp(arg, "json") && strcmp(arg, "text"))
-			return bad(o, "--capture-format '%s' is unknown: use json or text", arg);
+			return opts_usage(o, "--capture-format '%s' is unknown: use json or text",
+					  arg);
 		w->cc.format = arg;
 		return 0;
 	case O_SYSSRC:
 		if (strcmp(arg, "auto") && strcmp(arg, "audit") && strcmp(arg, "sample"))
-			return bad(o, "--syscall-source '%s' is unknown: use auto, audit or sample",
-				   arg);
+			return opts_usage(
+			    o, "--syscall-source '%s' is unknown: use auto, audit or sample", arg);
 		w->cc.syscall_source = arg;
 		return 0;
 	case O_GUARD:
@@ -200,29 +195,30 @@ static int on_option(void *ctx, struct run_opts *o, int code, const char *arg)
 			return 0;
 		}
 		if (w->nguards == MAX_GUARDS)
-			return bad(o, "too many --guard (%s at most)", "8");
+			return opts_usage(o, "too many --guard (%d at most)", MAX_GUARDS);
 		w->guard_args[w->nguards++] = arg;
 		return 0;
 	case O_SIGNAL:
 		w->cc.signo = watch_parse_signal(arg);
 		if (w->cc.signo < 0)
-			return bad(o, "--signal '%s' is not a signal: use e.g. USR2, QUIT or 12",
-				   arg);
+			return opts_usage(
+			    o, "--signal '%s' is not a signal: use e.g. USR2, QUIT or 12", arg);
 		return 0;
 	case O_EXEC:
 		if (split_hook(w, arg))
-			return bad(o, "--exec '%s' is empty: give a program and its arguments",
-				   arg);
+			return opts_usage(
+			    o, "--exec '%s' is empty: give a program and its arguments", arg);
 		return 0;
 	case O_KEEP:
 		w->cc.keep_count = atoi(arg);
 		if (w->cc.keep_count < 1)
-			return bad(o, "--keep '%s' is not a count: give a number from 1 up", arg);
+			return opts_usage(o, "--keep '%s' is not a count: give a number from 1 up",
+					  arg);
 		return 0;
 	case O_KEEP_SIZE:
 		if (watch_parse_size(arg, &w->cc.keep_bytes) || !w->cc.keep_bytes)
-			return bad(o, "--keep-size '%s' is not a size: use e.g. 500MiB or 2GiB",
-				   arg);
+			return opts_usage(
+			    o, "--keep-size '%s' is not a size: use e.g. 500MiB or 2GiB", arg);
 		return 0;
 	case O_ONCE:
 		w->once = 1;
@@ -233,7 +229,8 @@ static int on_option(void *ctx, struct run_opts *o, int code, const char *arg)
 	case O_MAX_CAPTURES:
 		w->cc.max_active = atoi(arg);
 		if (w->cc.max_active < 1 || w->cc.max_active > WATCH_MAX_CAPTURES)
-			return bad(o, "--max-captures '%s': give a number from 1 to 8", arg);
+			return opts_usage(o, "--max-captures '%s': give a number from 1 to %d", arg,
+					  WATCH_MAX_CAPTURES);
 		return 0;
 	case O_PROM_TEXTFILE:
 		w->textfile_path = arg;
@@ -242,10 +239,11 @@ static int on_option(void *ctx, struct run_opts *o, int code, const char *arg)
 		w->prom_top = atoi(arg);
 		if (w->prom_top < 1 || w->prom_top > WATCH_PROM_TOP_MAX ||
 		    strspn(arg, "0123456789") != strlen(arg))
-			return bad(o, "--prom-top '%s': give a number from 1 to 50", arg);
+			return opts_usage(o, "--prom-top '%s': give a number from 1 to %d", arg,
+					  WATCH_PROM_TOP_MAX);
 		return 0;
 	}
-	return bad(o, "unknown option %s", "");
+	return opts_usage(o, "unknown option");
 }
 
 /* Rules from --rule and --rules-file into rs. 0, or -EINVAL with err. */
@@ -550,28 +548,28 @@ static int setup(struct watch *w, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (first < argc)
-		return bad(
+		return opts_usage(
 		    &w->o,
 		    "unexpected argument '%s': targets are given with -p, --comm, --cgroup or -a",
 		    argv[first]);
 	if (w->o.output)
-		return bad(&w->o,
-			   "-o '%s': watch writes no report; captures go to --dump-dir DIR, "
-			   "metrics to --prom-textfile FILE and its log to stderr (redirect it, "
-			   "e.g. 2>>watch.log)",
-			   w->o.output);
-	if (!w->nrule_args && !w->rules_file)
-		return bad(&w->o, "no rule: give at least one, e.g. --rule 'cpu>80%%for1m'%s", "");
-	if (!w->cc.dump_dir)
-		return bad(
+		return opts_usage(
 		    &w->o,
-		    "no --dump-dir: say where captures go, e.g. --dump-dir /var/lib/procimage%s",
-		    "");
+		    "-o '%s': watch writes no report; captures go to --dump-dir DIR, "
+		    "metrics to --prom-textfile FILE and its log to stderr (redirect it, "
+		    "e.g. 2>>watch.log)",
+		    w->o.output);
+	if (!w->nrule_args && !w->rules_file)
+		return opts_usage(&w->o, "no rule: give at least one, e.g. --rule 'cpu>80%%for1m'");
+	if (!w->cc.dump_dir)
+		return opts_usage(
+		    &w->o,
+		    "no --dump-dir: say where captures go, e.g. --dump-dir /var/lib/procimage");
 	if (load_rules(w, &w->rules, w->o.err, sizeof(w->o.err)) ||
 	    load_guards(w, w->o.err, sizeof(w->o.err)))
 		return EXIT_USAGE;
 	if (!w->rules.nrules)
-		return bad(&w->o, "--rules-file '%s' holds no rule", w->rules_file);
+		return opts_usage(&w->o, "--rules-file '%s' holds no rule", w->rules_file);
 	if (!w->o.interval_set)
 		w->o.interval_ns = 2 * NS_PER_S;
 	/* Captures run image children and SIGHUP may restart the run: keep
@@ -582,7 +580,7 @@ static int setup(struct watch *w, int argc, char **argv)
 	if (targets_empty(&w->o.targets))
 		w->o.targets.all = 1;
 	if (w->prom_top && !w->textfile_path)
-		return bad(&w->o, "--prom-top needs --prom-textfile FILE%s", "");
+		return opts_usage(&w->o, "--prom-top needs --prom-textfile FILE");
 	if (w->textfile_path) {
 		w->textfile = wtextfile_new(w->textfile_path, w->prom_top ? w->prom_top : 5,
 					    w->o.err, sizeof(w->o.err));
@@ -596,7 +594,7 @@ static int setup(struct watch *w, int argc, char **argv)
 	w->host = whost_new(w->o.proc_root);
 	w->wm = wmetrics_new(&w->rules, clock_ticks_per_s(), sysconf(_SC_PAGESIZE));
 	if (!w->host || !w->wm || host_states(w))
-		return bad(&w->o, "out of memory%s", "");
+		return opts_usage(&w->o, "out of memory");
 	wmetrics_set_skip(w->wm, skip_firing, w);
 	write_textfile(w, NULL); /* the counters at 0 before the first sample */
 	return 0;
@@ -610,7 +608,7 @@ static int run_once(struct watch *w)
 	int all = w->o.targets.all, rc;
 
 	ruleset_files(&w->rules, &w->pfiles, &w->tfiles);
-	w->run = run_new(&w->o, NULL, 0);
+	w->run = run_new(&w->o.run, NULL, 0);
 	if (!w->run)
 		return fprintf(stderr, "procimage watch: out of memory\n"), 1;
 	run_want_files(w->run, w->tfiles, w->pfiles, 0);

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "core/rules.h"
+#include "cli/rules.h"
 #include "procimage/record.h"
 
 /* ==== metrics per process ==== */
@@ -71,7 +71,6 @@ struct whost *whost_new(const char *root);
 void whost_free(struct whost *h);
 /* Fill m[M_LOAD1..M_PSI_IO_FULL]; the others are left alone. */
 void whost_read(struct whost *h, double *m);
-int whost_has_psi(const struct whost *h);
 
 /* ==== capture ==== */
 

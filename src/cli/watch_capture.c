@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -281,7 +282,7 @@ static pid_t spawn(int dfd, const char *outname, const char *errname, char *cons
 	return pid;
 }
 
-static void add_kid(struct wslot *c, const char *name, const char *file, char *const argv[])
+static void add_kid(struct wslot *c, const char *name, const char *file, const char *const argv[])
 {
 	char errname[40];
 	struct kid *k = &c->kids[c->nkids];
@@ -291,7 +292,9 @@ static void add_kid(struct wslot *c, const char *name, const char *file, char *c
 	snprintf(errname, sizeof(errname), "%s.log", name);
 	snprintf(k->name, sizeof(k->name), "%s", name);
 	snprintf(k->file, sizeof(k->file), "%s", file);
-	k->pid = spawn(c->dfd, file, errname, argv, "/proc/self/exe", NULL);
+	/* exec's argv is not const for historical reasons; it is not written. */
+	k->pid =
+	    spawn(c->dfd, file, errname, (char *const *)(uintptr_t)argv, "/proc/self/exe", NULL);
 	k->done = k->pid < 0;
 	k->status = -1;
 	c->nkids++;
@@ -322,10 +325,10 @@ static void spawn_images(struct wcapture *w, struct wslot *c)
 		}
 		snprintf(file, sizeof(file), "%s.%s", images[i],
 			 strcmp(fmt, "json") ? "txt" : "json");
-		add_kid(c, images[i], file, (char *const *)argv);
+		add_kid(c, images[i], file, argv);
 	}
 	const char *sargv[] = {"procimage", "stacks", "-p", pid, "-d", dur, "-f", "folded", NULL};
-	add_kid(c, "stacks", "stacks.folded", (char *const *)sargv);
+	add_kid(c, "stacks", "stacks.folded", sargv);
 	/* The verdict with the host around the process: how long it waited for
 	 * a CPU and behind which hogs (a host-wide scan), then every image of it
 	 * and of those hogs (triage --focus); explain.txt is its gist. */
@@ -336,7 +339,7 @@ static void spawn_images(struct wcapture *w, struct wslot *c)
 		xargv[xn++] = "--proc-root";
 		xargv[xn++] = w->cfg.proc_root;
 	}
-	add_kid(c, "explain", "explain.json", (char *const *)xargv);
+	add_kid(c, "explain", "explain.json", xargv);
 }
 
 /* "20261123T004000Z-1234-spin" */

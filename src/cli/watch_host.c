@@ -50,11 +50,6 @@ void whost_free(struct whost *h)
 	free(h);
 }
 
-int whost_has_psi(const struct whost *h)
-{
-	return h->fds[HF_CPU] >= 0;
-}
-
 static ssize_t reread(int fd, char *buf, size_t len)
 {
 	ssize_t n;

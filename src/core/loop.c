@@ -34,7 +34,6 @@ struct loop {
 	struct loop_fd fds[LOOP_MAX_FDS];
 	int nfds;
 	int stop;
-	int stop_signo;
 	sigset_t oldmask;
 };
 
@@ -137,11 +136,6 @@ void loop_stop(struct loop *l)
 	l->stop = 1;
 }
 
-int loop_stop_signal(const struct loop *l)
-{
-	return l->stop_signo;
-}
-
 static void loop_handle_signal(struct loop *l)
 {
 	struct signalfd_siginfo si;
@@ -152,7 +146,6 @@ static void loop_handle_signal(struct loop *l)
 			continue;
 		}
 		l->stop = 1;
-		l->stop_signo = (int)si.ssi_signo;
 		if (l->sig_fn)
 			l->sig_fn(l->sig_ctx, (int)si.ssi_signo);
 	}

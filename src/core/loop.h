@@ -28,7 +28,5 @@ void loop_on_signal(struct loop *l, loop_signal_fn fn, void *ctx);
 /* Run until deadline (CLOCK_MONOTONIC ns; 0 = none) or a stop. 0, or -errno. */
 int loop_run(struct loop *l, uint64_t deadline_ns);
 void loop_stop(struct loop *l);
-/* The signal that stopped the loop, or 0. */
-int loop_stop_signal(const struct loop *l);
 
 #endif

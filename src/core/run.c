@@ -26,14 +26,8 @@ struct image_slot {
 	void *img;
 };
 
-static const struct source_ops *const all_sources[SRC_COUNT] = {
-    [SRC_CONNECTOR] = &source_connector, [SRC_TASKSTATS] = &source_taskstats,
-    [SRC_AUDIT] = &source_audit,	 [SRC_KMSG] = &source_kmsg,
-    [SRC_CGROUP] = &source_cgroup,	 [SRC_PTRACE] = &source_ptrace_stack,
-};
-
 struct run {
-	struct run_opts *opts;
+	struct run_config *opts;
 	struct loop *loop;
 	struct procfs *procfs;
 	struct image_slot images[RUN_MAX_IMAGES];
@@ -66,13 +60,13 @@ void run_dispatch(struct run *r, const struct record *rec)
 	for (int i = 0; i < r->nimages; i++)
 		r->images[i].ops->consume(r->images[i].img, rec);
 	for (int s = 0; s < SRC_COUNT; s++)
-		if (r->src_started[s] && all_sources[s]->observe)
-			all_sources[s]->observe(r->src_state[s], rec);
+		if (r->src_started[s] && source_table[s]->observe)
+			source_table[s]->observe(r->src_state[s], rec);
 	for (int i = 0; i < r->nsinks; i++)
 		record_emit(&r->sinks[i], rec);
 }
 
-struct run *run_new(struct run_opts *opts, const char *const *names, int n)
+struct run *run_new(struct run_config *opts, const char *const *names, int n)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	struct image_params p = {0};
@@ -116,7 +110,7 @@ static void stop_sources(struct run *r)
 {
 	for (int s = 0; s < SRC_COUNT; s++)
 		if (r->src_started[s]) {
-			all_sources[s]->stop(r->src_state[s], &r->status[s]);
+			source_table[s]->stop(r->src_state[s], &r->status[s]);
 			r->src_started[s] = 0;
 		}
 }
@@ -191,7 +185,7 @@ static void run_drop_privileges(struct run *r)
 int run_start(struct run *r)
 {
 	struct procfs_config cfg = {0};
-	struct run_opts *o = r->opts;
+	struct run_config *o = r->opts;
 
 	raise_fd_limit();
 	getrusage(RUSAGE_SELF, &r->ru0);
@@ -242,7 +236,7 @@ int run_start(struct run *r)
 	r->file_needs = cfg.deep_files | cfg.process_files | cfg.hot_files;
 	r->procfs = procfs_new(&cfg, o->err, sizeof(o->err));
 	if (!r->procfs)
-		return EXIT_USAGE;
+		return RUN_BAD_INPUT;
 	r->status[SRC_PROCFS].state = SOURCE_OK;
 	r->started_mono = clock_mono_ns();
 	r->started_wall = clock_mono_to_wall_ns(r->started_mono);
@@ -250,7 +244,7 @@ int run_start(struct run *r)
 	char foreign[300] = "";
 	int live_root = procroot_is_live(o->proc_root, foreign, sizeof(foreign));
 	for (int s = 0; s < SRC_COUNT; s++) {
-		if (!all_sources[s] || !(r->want_sources & (1u << s)))
+		if (!source_table[s] || !(r->want_sources & (1u << s)))
 			continue;
 		if (r->skip_sources & (1u << s)) {
 			source_set(&r->status[s], SOURCE_UNAVAILABLE, SOURCE_REASON_DISABLED);
@@ -272,7 +266,7 @@ int run_start(struct run *r)
 				   "name the targets (-p, --comm, --cgroup)");
 			continue;
 		}
-		if (all_sources[s]->start(r, &r->src_state[s], &r->status[s]) == 0) {
+		if (source_table[s]->start(r, &r->src_state[s], &r->status[s]) == 0) {
 			r->src_started[s] = 1;
 			if (r->status[s].state == SOURCE_UNUSED)
 				r->status[s].state = SOURCE_OK;
@@ -294,8 +288,8 @@ static void on_tick(void *ctx, uint64_t now, uint64_t expirations)
 	if (procfs_tick(r->procfs, now, &r->self) > 0)
 		r->ever_alive = 1;
 	for (int s = 0; s < SRC_COUNT; s++)
-		if (r->src_started[s] && all_sources[s]->tick)
-			all_sources[s]->tick(r->src_state[s], now, &r->self);
+		if (r->src_started[s] && source_table[s]->tick)
+			source_table[s]->tick(r->src_state[s], now, &r->self);
 	r->ticks++;
 	run_dispatch(r, &tick);
 	if (r->last_tick_ns && now >= r->last_tick_ns)
@@ -341,7 +335,7 @@ int run_exit_code(const struct run *r)
 	/* -p, --comm or --cgroup that no task matched during the whole run:
 	 * an empty report would read as "nothing happened" */
 	if (!r->hostwide && !t->all && !targets_empty(t) && !r->ever_alive)
-		return EXIT_NOTARGET;
+		return RUN_NO_TARGET;
 	return 0;
 }
 
@@ -459,7 +453,7 @@ struct loop *run_loop_handle(struct run *r)
 	return r->loop;
 }
 
-const struct run_opts *run_opts(const struct run *r)
+const struct run_config *run_cfg(const struct run *r)
 {
 	return r->opts;
 }

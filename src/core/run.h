@@ -6,21 +6,50 @@
  * procfs source with the union of the files the images need and starts every
  * other source the images can use (each says for itself why it cannot);
  * run_loop() ticks until the duration ends or Ctrl-C; run_report() prints the
- * envelope of SPEC.md and each image. Sources other than procfs plug in
- * through struct source_ops.
+ * envelope and each image. Sources other than procfs plug in through struct
+ * source_ops. What to run is a struct run_config, which the CLI fills from
+ * its options; results are RUN_* codes, which the CLI maps to exit codes.
  */
 #ifndef PROCIMAGE_RUN_H
 #define PROCIMAGE_RUN_H
 
 #include <stdint.h>
 
-#include "cli/options.h"
 #include "core/loop.h"
+#include "core/targets.h"
 #include "procimage/image.h"
 #include "procimage/record.h"
 #include "procimage/source.h"
 
 struct run;
+
+/* Results of run_new/run_start/run_exit_code (the CLI's exit codes are these). */
+enum run_code { RUN_OK = 0, RUN_FAILED = 1, RUN_BAD_INPUT = 2, RUN_NO_TARGET = 3 };
+
+/* What a run does. The members are a list so that the CLI's struct run_opts
+ * can carry them by name (see cli/options.h). Sources read them through
+ * run_cfg(); they decide from these fields, never from a command's name. */
+#define RUN_CONFIG_FIELDS                                                                          \
+	const char *cmd; /* the envelope's "image" when several run: a label only */               \
+	struct targets targets;                                                                    \
+	uint64_t duration_ns, interval_ns, threshold_ns;                                           \
+	const char *proc_root;                                                                     \
+	int threads, children, stacks, verbose, top, sequence;                                     \
+	int enable_delayacct, since_boot;                                                          \
+	uint32_t budget_pct;	 /* --budget: host-wide scan CPU, % of one CPU (0: 10) */          \
+	const char *source_mode; /* auto|audit|sample */                                           \
+	const char *syscalls;                                                                      \
+	char err[512];                                                                             \
+	int keep_privs;	      /* a later run in this process needs them (triage) */                \
+	int stack_hz;	      /* stacks -F: user-stack samples per second (0: 49) */               \
+	unsigned stack_flags; /* PSTACK_* of sources/ptrace_stack.h */                             \
+	int ptrace_syscalls;  /* the ptrace source samples syscalls, not stacks */                 \
+	int keep_running;     /* do not stop when the named pids are gone (exits) */               \
+	int audit_by_default; /* audit syscalls unless --source sample (it slows them ~40x) */     \
+	int exit_events_only; /* the connector may ask the kernel for exits only */
+struct run_config {
+	RUN_CONFIG_FIELDS
+};
 
 /* An event source other than procfs (connector, taskstats, audit, kmsg). */
 struct source_ops {
@@ -37,14 +66,13 @@ struct source_ops {
 	void (*stop)(void *state, struct source_status *st);
 };
 
-extern const struct source_ops source_connector, source_taskstats, source_audit, source_kmsg;
-extern const struct source_ops source_cgroup;
-extern const struct source_ops source_ptrace_stack; /* user stacks (sources/ptrace_source.c) */
+/* Every source but procfs, by SRC_* id (NULL: none): sources/registry.c. */
+extern const struct source_ops *const source_table[SRC_COUNT];
 
 #define RUN_MAX_IMAGES 8
 #define RUN_MAX_SINKS  4
 
-struct run *run_new(struct run_opts *opts, const char *const *image_names, int nimages);
+struct run *run_new(struct run_config *cfg, const char *const *image_names, int nimages);
 void run_free(struct run *r);
 /* Use this source if it starts (images also ask for theirs). */
 void run_want_source(struct run *r, int src_id);
@@ -56,13 +84,13 @@ void run_add_sink(struct run *r, struct record_sink sink);
 void run_want_files(struct run *r, uint32_t needs, uint32_t pneeds, int hostwide_hot);
 /* CLOCK_MONOTONIC ns at which run_loop ended (0 while running). */
 uint64_t run_ended_ns(const struct run *r);
-/* 0, or an exit code (2 bad input, 1 failure) with opts->err set. */
+/* RUN_OK, or RUN_BAD_INPUT / RUN_FAILED with cfg->err set. */
 int run_start(struct run *r);
 /* Run until the duration ends or a stop signal. */
 int run_loop(struct run *r);
 /* Envelope + images. */
 void run_report(struct run *r, struct out *o);
-/* 3 when every named pid was missing or gone before the first sample, or
+/* RUN_NO_TARGET when every named pid was missing or gone before the first sample, or
  * no task matched --comm / --cgroup during the run (message:
  * targets_none_matched). */
 int run_exit_code(const struct run *r);
@@ -71,7 +99,7 @@ void run_print_stats(const struct run *r, FILE *fp);
 /* For sources and commands. */
 int run_add_fd(struct run *r, int fd, loop_fd_fn fn, void *ctx);
 struct loop *run_loop_handle(struct run *r);
-const struct run_opts *run_opts(const struct run *r);
+const struct run_config *run_cfg(const struct run *r);
 const struct record_sink *run_sink(struct run *r);
 void run_dispatch(struct run *r, const struct record *rec);
 void *run_image(struct run *r, const char *name);

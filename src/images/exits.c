@@ -554,14 +554,6 @@ static void ex_consume(void *img, const struct record *r)
 	}
 }
 
-static void ex_reset(void *img)
-{
-	struct ex_img *x = img;
-
-	x->nexits = x->first_pending = 0;
-	x->unlisted = x->unlisted_plain = 0;
-	memset(x->unlisted_by, 0, sizeof(x->unlisted_by));
-}
 
 int exits_all_done(void *img, const int32_t *pids, int n)
 {
@@ -591,6 +583,5 @@ const struct image_ops image_exits = {
     .create = ex_create,
     .consume = ex_consume,
     .report = exits_report,
-    .reset = ex_reset,
     .destroy = ex_destroy,
 };

@@ -5,6 +5,7 @@
  * line-per-exit stream of --follow).
  */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -110,11 +111,15 @@ int exits_parse_crash_line(const char *msg, int32_t *pid, char *comm, size_t com
 	return 1;
 }
 
-static void evidence(struct ex_exit *e, const char *fmt, const char *a, unsigned long long b,
-		     unsigned long long c)
+__attribute__((format(printf, 2, 3))) static void evidence(struct ex_exit *e, const char *fmt, ...)
 {
-	if (e->nevidence < 4)
-		snprintf(e->evidence[e->nevidence++], sizeof(e->evidence[0]), fmt, a, b, c);
+	va_list ap;
+
+	if (e->nevidence >= 4)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(e->evidence[e->nevidence++], sizeof(e->evidence[0]), fmt, ap);
+	va_end(ap);
 }
 
 static void lacking(struct ex_exit *e, const char *what)
@@ -171,9 +176,10 @@ static void classify_killed(struct ex_img *x, struct ex_exit *e)
 	if (!kmsg && vm) {
 		e->cause = CAUSE_OOM;
 		e->probable = 1;
-		evidence(e, "%s/proc/vmstat oom_kill rose by %llu near the exit%.0llu", "", vm, 0);
+		evidence(e, "/proc/vmstat oom_kill rose by %llu near the exit",
+			 (unsigned long long)vm);
 	} else if (kmsg) {
-		evidence(e, "%sthe kernel log names no OOM kill of this pid%.0llu%.0llu", "", 0, 0);
+		evidence(e, "the kernel log names no OOM kill of this pid");
 	}
 	if (!kmsg && (x->have & EXITS_CONTEXT_KNOWN))
 		lacking(
@@ -199,7 +205,7 @@ void exits_classify(struct ex_img *x, struct ex_exit *e)
 		e->cause = CAUSE_OOM;
 		o->matched = 1;
 		for (int i = 0; i < o->nlines; i++)
-			evidence(e, "kernel log: %s%.0llu%.0llu", o->line[i], 0, 0);
+			evidence(e, "kernel log: %s", o->line[i]);
 	} else if (e->have_seen && e->seen.have_cg && e->have_cg_after &&
 		   e->cg_after > e->seen.cg_oom_kill && (!e->have_status || sig == SIGKILL)) {
 		e->cause = CAUSE_OOM;
@@ -211,7 +217,7 @@ void exits_classify(struct ex_img *x, struct ex_exit *e)
 		e->cause = CAUSE_CRASH;
 		c->matched = 1;
 		for (int i = 0; i < c->nlines; i++)
-			evidence(e, "kernel log: %s%.0llu%.0llu", c->line[i], 0, 0);
+			evidence(e, "kernel log: %s", c->line[i]);
 		if (!e->have_status && c->sig > 0 && c->sig < 128) {
 			e->status = (uint32_t)c->sig; /* a wait status: killed by sig */
 			e->have_status = 1;

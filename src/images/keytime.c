@@ -150,14 +150,6 @@ static void kt_destroy(void *img)
 	free(k);
 }
 
-static void kt_reset(void *img)
-{
-	struct kt_img *k = img;
-
-	k->nev = k->ntext = k->nts = 0;
-	k->dropped = k->lost = k->lost_episodes = 0;
-	k->first_t = k->last_t;
-}
 
 static struct kt_member *member(struct kt_img *k, int32_t tgid)
 {
@@ -595,6 +587,5 @@ const struct image_ops image_keytime = {
     .create = kt_create,
     .consume = kt_consume,
     .report = kt_report,
-    .reset = kt_reset,
     .destroy = kt_destroy,
 };

@@ -330,19 +330,6 @@ static void mig_report(void *img, struct out *o)
 	free(v);
 }
 
-static void mig_reset(void *img)
-{
-	struct mig_img *m = img;
-	size_t it = 0;
-	struct mig_task *t;
-
-	while ((t = taskmap_next(m->tasks, &it, NULL, NULL))) {
-		t->mig_first = t->mig_last;
-		t->observed = t->cross_numa = t->events_dropped = 0;
-		t->nev = t->npairs = 0;
-		t->allowed_changes = 0;
-	}
-}
 
 static void mig_destroy(void *img)
 {
@@ -364,6 +351,5 @@ const struct image_ops image_migrate = {
     .create = mig_create,
     .consume = mig_consume,
     .report = mig_report,
-    .reset = mig_reset,
     .destroy = mig_destroy,
 };

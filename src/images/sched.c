@@ -411,24 +411,6 @@ static void sched_report(void *img, struct out *o)
 	sched_report_out(s, o);
 }
 
-static void sched_reset(void *img)
-{
-	struct sched_img *s = img;
-	size_t it = 0;
-	struct sched_thread *th;
-
-	/* Keep the baselines and open runs; forget what was reported. */
-	while ((th = taskmap_next(s->threads, &it, NULL, NULL))) {
-		th->longest_run_ns = th->over_ns = th->cpu_ns = th->wait_ns = th->slices = 0;
-		th->runs_over = 0;
-		th->nruns = th->nstacks = 0;
-		th->victim_wait_ns = th->victim_max_wait_ns = 0;
-		th->longest_slice_ns = 0;
-		memset(th->shares, 0, sizeof(th->shares));
-		th->first_t = th->last_t;
-	}
-	s->first_t = s->last_t;
-}
 
 static void sched_destroy(void *img)
 {
@@ -452,6 +434,5 @@ const struct image_ops image_sched = {
     .create = sched_create,
     .consume = sched_consume,
     .report = sched_report,
-    .reset = sched_reset,
     .destroy = sched_destroy,
 };

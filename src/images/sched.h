@@ -138,7 +138,7 @@ void sched_finish(struct sched_img *s);
  * the busiest by CPU time. Skips tgids in `skip` (n entries). Returns count. */
 int sched_offenders(struct sched_img *s, struct sched_offender *out, int max, const int32_t *skip,
 		    int nskip);
-/* sched_report.c: the report (fields of SPEC.md). */
+/* sched_report.c: the report (fields in docs/commands/sched.md). */
 void sched_report_out(struct sched_img *s, struct out *o);
 
 #endif

@@ -445,28 +445,6 @@ int sc_proc_not_auditable(struct sc_img *s, const struct sc_proc *pr, uint64_t *
 	return *ev >= 3;
 }
 
-static void sc_reset(void *img)
-{
-	struct sc_img *s = img;
-	size_t it = 0;
-	struct sc_caller *c;
-
-	memset(s->stats, 0, sizeof(s->stats));
-	memset(s->folds, 0, SC_FOLDS * sizeof(*s->folds));
-	while ((c = taskmap_next(s->callers, &it, NULL, NULL))) {
-		c->count = c->errors = c->blocked_ns = c->oncpu_ns = c->episodes = 0;
-		c->seq_len = c->seq_head = 0;
-		c->have_cpu = 0;
-		c->xinit = 0;
-		memset(&c->oncpu, 0, sizeof(c->oncpu));
-	}
-	s->audit_records = s->audit_unknown_nr = s->lost_episodes = s->lost_records = 0;
-	s->samples_with_syscall = 0;
-	s->oncpu_samples = s->oncpu_user = s->oncpu_woken = 0;
-	s->first_t = s->last_t = 0;
-	for (int i = 0; i < s->nprocs; i++)
-		s->procs[i].records = 0;
-}
 
 static void sc_destroy(void *img)
 {
@@ -493,6 +471,5 @@ const struct image_ops image_syscall = {
     .create = sc_create,
     .consume = sc_consume,
     .report = sc_report_cb,
-    .reset = sc_reset,
     .destroy = sc_destroy,
 };

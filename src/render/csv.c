@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "procimage/image.h"
 #include "render/escape.h"
 #include "render/jdoc.h"
 
@@ -191,7 +190,7 @@ int render_csv(FILE *fp, const struct jv *doc)
 	img = jdoc_str(doc, "image");
 	col(&c, "image"); /* a header even with no rows */
 	col(&c, "table");
-	if (img && image_find(img))
+	if (img && jdoc_is_image(img))
 		schema(&c, img);
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1) {
@@ -202,7 +201,7 @@ int render_csv(FILE *fp, const struct jv *doc)
 			}
 			fputc('\n', fp);
 		}
-		if (img && image_find(img)) {
+		if (img && jdoc_is_image(img)) {
 			walk_image(&c, fp, pass, img, doc);
 			continue;
 		}

@@ -7,6 +7,7 @@
  * small inline script written for procimage: zoom, search, details line.
  * Output is plain XML with every name escaped, so xmllint accepts it.
  */
+#include "procimage/hash.h"
 #include "render/flamegraph.h"
 
 #include "render/escape.h"
@@ -41,13 +42,7 @@ struct tree {
 
 static uint64_t key_hash(int parent, const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uint32_t)parent * 0x9E3779B97F4A7C15ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return fnv1a(HASH_SEED ^ (uint64_t)(uint32_t)parent * 0x9E3779B97F4A7C15ULL, s, len);
 }
 
 static int map_find(const struct tree *t, int parent, const char *s, size_t len, size_t *pos)

@@ -5,6 +5,7 @@
  * once; counting a known stack is a hash and a compare. Sorting happens only
  * when writing, on an index array.
  */
+#include "procimage/hash.h"
 #include "render/folded.h"
 
 #include "render/escape.h"
@@ -30,12 +31,8 @@ struct stack_agg {
 /* FNV-1a: short keys, no need for anything stronger. */
 static uint64_t hash_bytes(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = fnv1a(HASH_SEED, s, n);
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
 	return h ? h : 1;
 }
 

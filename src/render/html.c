@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "procimage/image.h"
 #include "render/escape.h"
 #include "render/flamegraph.h"
 #include "render/folded.h"
@@ -410,7 +409,7 @@ int render_html(FILE *fp, const struct jv *doc)
 	/* Several images when the envelope names none: the report's own
 	 * fields (triage's diagnosis), then one object each; an object of
 	 * images (triage's "images") gives a section per image. */
-	if (img && image_find(img)) {
+	if (img && jdoc_is_image(img)) {
 		image_section(fp, img, doc);
 	} else {
 		if (has_section(doc))

@@ -6,8 +6,6 @@
  */
 #include "render/jdoc.h"
 
-#include "procimage/image.h"
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -326,12 +324,27 @@ const struct jv *jdoc_nested_rows(const struct jv *e)
 	return NULL;
 }
 
+static const char *const *image_names;
+
+void jdoc_set_images(const char *const *names)
+{
+	image_names = names;
+}
+
+int jdoc_is_image(const char *name)
+{
+	for (const char *const *n = image_names; n && *n; n++)
+		if (strcmp(*n, name) == 0)
+			return 1;
+	return 0;
+}
+
 int jdoc_image_set(const struct jv *o)
 {
 	if (!o || o->type != J_OBJ || !o->kids)
 		return 0;
 	for (const struct jv *m = o->kids; m; m = m->next)
-		if (m->type != J_OBJ || !m->key || !image_find(m->key))
+		if (m->type != J_OBJ || !m->key || !jdoc_is_image(m->key))
 			return 0;
 	return 1;
 }

@@ -39,6 +39,12 @@ const char *jdoc_str(const struct jv *obj, const char *key);
  * one row each under the element's identity. NULL when e has none. */
 const struct jv *jdoc_nested_rows(const struct jv *e);
 
+/* Which keys name an image: render knows no image, so the caller gives
+ * their names (a NULL-terminated list; it must outlive the rendering) before
+ * it renders. jdoc_is_image: whether name is one of them. */
+void jdoc_set_images(const char *const *names);
+int jdoc_is_image(const char *name);
+
 /* Whether o is an object of image reports keyed by image name (triage's
  * "images": {"resource": {..}, "syscall": {..}}), which the renderers show
  * as those images. */

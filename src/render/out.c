@@ -14,6 +14,10 @@
 #include <stdarg.h>
 #include <string.h>
 
+/* tfmt is the caller's text format for one value of the function's type:
+ * the compiler cannot check it here (-Wformat=2 would refuse every call). */
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
 void out_init(struct out *o, FILE *fp, enum out_format fmt)
 {
 	memset(o, 0, sizeof(*o));

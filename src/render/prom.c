@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "procimage/image.h"
 #include "procimage/source.h"
 #include "render/escape.h"
 #include "render/jdoc.h"
@@ -215,7 +214,7 @@ static void walk_obj(struct prom *p, const char *prefix, const char *labels, con
 static void count(struct prom *p, const char *name, const char *labels)
 {
 	for (size_t i = 0; i < p->n; i++) {
-		if (strcmp(p->s[i].name, name) || strcmp(p->s[i].labels, labels))
+		if (strcmp(p->fam[p->s[i].family], name) || strcmp(p->s[i].labels, labels))
 			continue;
 		char v[32];
 		snprintf(v, sizeof(v), "%llu", strtoull(p->s[i].value, NULL, 10) + 1);
@@ -386,14 +385,14 @@ int render_prom(FILE *fp, const struct jv *doc)
 		 * named after it. */
 		if (m->type == J_OBJ && keyed_label(m->key)) {
 			walk_keyed(&p, prefix, "", m, keyed_label(m->key));
-		} else if (m->type == J_OBJ && (!img || !image_find(img)) && jdoc_image_set(m)) {
+		} else if (m->type == J_OBJ && (!img || !jdoc_is_image(img)) && jdoc_image_set(m)) {
 			/* triage's images{}: named as the image commands name them */
 			for (const struct jv *k = m->kids; k; k = k->next) {
 				snprintf(sub, sizeof(sub), "procimage_%s", k->key);
 				walk_obj(&p, sub, "", k);
 			}
 		} else if (m->type == J_OBJ) {
-			if (!img || !image_find(img))
+			if (!img || !jdoc_is_image(img))
 				snprintf(sub, sizeof(sub), "procimage_%s", m->key);
 			walk_obj(&p, sub, "", m);
 		} else if (m->type == J_ARR) {

@@ -368,19 +368,11 @@ static int setup(struct audit_src *a)
 	return 0;
 }
 
-/* Audit slows every audited syscall of the target ~40x: only the syscall
- * image's own commands use it by default; others (record, ...) must ask. */
-static int opted_in(const struct run_opts *o)
+/* Audit slows every audited syscall of the target ~40x: only runs that ask
+ * (--source audit, or the syscall image's commands: audit_by_default) use it. */
+static int opted_in(const struct run_config *o)
 {
-	static const char *const cmds[] = {"syscall", "sys-cost", "sys_cost", "syscall-image",
-					   "syscall_image"};
-
-	if (o->source_mode && !strcmp(o->source_mode, "audit"))
-		return 1;
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (o->cmd && !strcmp(o->cmd, cmds[i]))
-			return 1;
-	return 0;
+	return o->audit_by_default || (o->source_mode && !strcmp(o->source_mode, "audit"));
 }
 
 /* Touch the host's audit only once there is a process to capture. */
@@ -410,7 +402,7 @@ static void audit_stop(void *state, struct source_status *st);
 
 static int audit_start(struct run *r, void **state, struct source_status *st)
 {
-	const struct run_opts *o = run_opts(r);
+	const struct run_config *o = run_cfg(r);
 	struct audit_src *a;
 
 	*state = NULL;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "procimage/hash.h"
 #include "core/clock.h"
 #include "core/run.h"
 #include "core/taskmap.h"
@@ -390,10 +391,7 @@ static void learn(struct cg_src *s, struct cg_proc *p)
 {
 	p->learnt = 1;
 	learn_paths(s, p);
-	p->hash = 1469598103934665603ULL; /* FNV-1a */
-	for (const unsigned char *c = (const unsigned char *)p->path;
-	     c < (const unsigned char *)(p->path + M_COUNT); c++)
-		p->hash = (p->hash ^ *c) * 1099511628211ULL;
+	p->hash = fnv1a(HASH_SEED, p->path, sizeof(p->path));
 }
 
 static void cgroup_tick(void *state, uint64_t now, const struct record_sink *sink)
@@ -426,10 +424,10 @@ static int cgroup_start(struct run *r, void **state, struct source_status *st)
 	s->st = st;
 	for (int m = 0; m < M_COUNT; m++)
 		s->mnt[m] = -1;
-	s->procfd = open(run_opts(r)->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s->procfd = open(run_cfg(r)->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	s->procs = taskmap_new(sizeof(struct cg_proc));
 	if (s->procfd < 0 || !s->procs) {
-		source_set(st, SOURCE_UNAVAILABLE, "cannot open %s: %s", run_opts(r)->proc_root,
+		source_set(st, SOURCE_UNAVAILABLE, "cannot open %s: %s", run_cfg(r)->proc_root,
 			   strerror(errno));
 		taskmap_free(s->procs);
 		if (s->procfd >= 0)

@@ -67,7 +67,7 @@ static void emit(struct cn_src *s, const struct record *r)
  * out to be a target, so every exec is read. */
 static int want_text(struct cn_src *s, const struct record *r)
 {
-	if (!s->scan || !targets_only_pids(&run_opts(s->run)->targets))
+	if (!s->scan || !targets_only_pids(&run_cfg(s->run)->targets))
 		return 1;
 	return cn_scan_is_member(s->scan, r->key.tgid);
 }
@@ -224,14 +224,14 @@ static void follow_child(void *ctx, int32_t tgid)
 {
 	struct cn_src *s = ctx;
 
-	if (s->children && !targets_has_pid(&run_opts(s->run)->targets, tgid))
+	if (s->children && !targets_has_pid(&run_cfg(s->run)->targets, tgid))
 		procfs_follow(run_procfs(s->run), tgid);
 }
 
 static int connector_start(struct run *r, void **state, struct source_status *st)
 {
 	struct cn_src *s = calloc(1, sizeof(*s));
-	const struct run_opts *o = run_opts(r);
+	const struct run_config *o = run_cfg(r);
 
 	*state = s;
 	if (!s) {
@@ -245,11 +245,10 @@ static int connector_start(struct run *r, void **state, struct source_status *st
 	s->children = o->children;
 	s->stall_ms = env_long("PROCIMAGE_TEST_CN_STALL_MS");
 	s->t_start = clock_mono_ns();
-	/* `procimage exits` needs only exits: let the kernel filter (6.6+). A
+	/* A run that needs only exits lets the kernel filter (6.6+). A
 	 * recording keeps everything: a later report may want any image. */
 	s->mask = CN_EV_ALL;
-	if (o->cmd && strcmp(o->cmd, "exits") == 0 && run_image(r, "exits") &&
-	    !run_image(r, "keytime"))
+	if (o->exit_events_only)
 		s->mask = (uint32_t)PROC_EVENT_EXIT | (uint32_t)PROC_EVENT_COREDUMP;
 	cn_decoder_init(&s->dec, 1);
 	s->fallback = open_socket(&s->sock, s) != 0;

@@ -129,8 +129,6 @@ void cn_enrich_flush(struct cn_enrich *e, const struct record_sink *sink);
 /* Stop the worker; records not finished are emitted without text. Returns
  * the number of exec records emitted without filename/argv. */
 uint64_t cn_enrich_free(struct cn_enrich *e, const struct record_sink *sink);
-/* Exec records emitted without filename/argv (queue full, or task gone). */
-uint64_t cn_enrich_unknown(const struct cn_enrich *e);
 /* /proc/<pid>/exe as "filename NUL" (empty when unreadable) and comm: never
  * waits for the target's mm. Returns the length with the NUL, or -1 when the
  * task is gone. */

@@ -21,6 +21,7 @@
 #include <linux/netlink.h>
 #include <netlink/msg.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -213,7 +214,7 @@ static int decode_event(struct cn_decoder *d, const struct proc_event *ev, uint3
 int cn_decode(struct cn_decoder *d, const void *buf, size_t len, cn_record_fn fn, void *ctx)
 {
 	/* libnl's walk takes the header non-const; nothing here writes to it. */
-	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	struct nlmsghdr *nh = (struct nlmsghdr *)(uintptr_t)buf;
 	int left = len > INT_MAX ? INT_MAX : (int)len;
 	int n = 0;
 

@@ -229,11 +229,6 @@ void cn_enrich_flush(struct cn_enrich *e, const struct record_sink *sink)
 	pthread_mutex_unlock(&e->mu);
 }
 
-uint64_t cn_enrich_unknown(const struct cn_enrich *e)
-{
-	return e->unknown;
-}
-
 uint64_t cn_enrich_free(struct cn_enrich *e, const struct record_sink *sink)
 {
 	struct timespec ts;

@@ -132,7 +132,7 @@ static void close_fds(struct kmsg_src *s)
 
 static int kmsg_start(struct run *r, void **state, struct source_status *st)
 {
-	const struct run_opts *o = run_opts(r);
+	const struct run_config *o = run_cfg(r);
 	struct kmsg_src *s = calloc(1, sizeof(*s));
 	int root, rc;
 

@@ -3,7 +3,8 @@
  * The procfs source (see procfs.h). Per tick: list processes (or look up the
  * named pids), read each process's stat through its kept fd, decide which
  * processes are deep-sampled (targets) or hot, read their threads' files, and
- * sweep what vanished. Nothing is allocated per sample once slots exist.
+ * sweep what vanished. Reading a sample allocates nothing once slots exist;
+ * listing a process's threads again (list_threads) builds a new tid array.
  */
 #include "sources/procfs.h"
 
@@ -1298,7 +1299,7 @@ static void tier_discover(struct procfs *p, const struct record_sink *sink, uint
 			process_gone(p, ps, sink, now);
 }
 
-static uint64_t threads_unread(struct procfs *p)
+static uint64_t threads_unread(const struct procfs *p)
 {
 	size_t it = 0;
 	struct pslot *ps;
@@ -1541,7 +1542,7 @@ void procfs_coverage(const struct procfs *p, struct procfs_coverage *c)
 	c->idle_period_ns = (uint64_t)((double)b->sum_period / t * (double)b->interval_ns);
 	c->idle_period_max_ns = (uint64_t)b->max_idle_period * b->interval_ns;
 	c->idle_period_min_ns = (uint64_t)b->period_min * b->interval_ns;
-	c->threads_unread = threads_unread((struct procfs *)p);
+	c->threads_unread = threads_unread(p);
 	c->ticks_over_budget = b->over_budget;
 	c->cpu_pct =
 	    b->ticks ? 100.0 * (double)b->cpu_ns / ((double)b->ticks * (double)b->interval_ns) : 0;

@@ -7,7 +7,7 @@
  * (Yama, capabilities, another tracer) is known before the run begins.
  *
  * Two modes, one source: user stacks, or, when the command set
- * run_opts.ptrace_syscalls (syscall, triage's deep phase), the on-CPU
+ * run_config.ptrace_syscalls (syscall, triage's deep phase), the on-CPU
  * syscall sampler of ptrace_syscall.c, which attaches only for each sample. For that one the named
  * pids are checked (not seized) at start: the same refusal, said before the run.
  */
@@ -84,7 +84,7 @@ static void audit_watch(struct psrc *s, const struct record *rec)
 /* On-CPU syscall mode: the command asked for it (syscall, triage). */
 static int syscall_mode(struct run *r)
 {
-	return run_opts(r)->ptrace_syscalls;
+	return run_cfg(r)->ptrace_syscalls;
 }
 
 static void on_fd(void *ctx, int fd, uint32_t events)
@@ -115,7 +115,7 @@ static void psrc_free(struct psrc *s)
 
 static int sc_start(struct run *r, struct psrc *s, struct source_status *st)
 {
-	const struct run_opts *o = run_opts(r);
+	const struct run_config *o = run_cfg(r);
 	struct ptrace_syscall_config cfg = {0};
 	char why[256];
 
@@ -155,7 +155,7 @@ static int sc_start(struct run *r, struct psrc *s, struct source_status *st)
 
 static int psrc_start(struct run *r, void **state, struct source_status *st)
 {
-	const struct run_opts *o = run_opts(r);
+	const struct run_config *o = run_cfg(r);
 	struct ptrace_stack_config cfg = {.hz = o->stack_hz > 0 ? (uint32_t)o->stack_hz : 0,
 					  .flags = o->stack_flags};
 	struct psrc *s = calloc(1, sizeof(*s));

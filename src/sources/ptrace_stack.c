@@ -6,6 +6,7 @@
  * Every waitpid names a tid we trace (never -1), so procimage's own children,
  * if any, are not reaped behind anybody's back.
  */
+#include "procimage/hash.h"
 #include "sources/ptrace_stack.h"
 
 #include <errno.h>
@@ -257,13 +258,7 @@ int ptrace_stack_seize_process(struct ptrace_stack *ps, pid_t tgid, char *why, s
 
 static uint64_t str_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	while (s && *s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return fnv1a(HASH_SEED, s ? s : "", s ? strlen(s) : 0);
 }
 
 void ptrace_stack_note(struct ptrace_stack *ps, const struct task_key *key, const char *comm,

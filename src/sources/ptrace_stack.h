@@ -102,6 +102,6 @@ int ptrace_have_cap(void);
 int ptrace_stack_check(pid_t pid, char *why, size_t len);
 
 /* The run source (ptrace_source.c) is declared in core/run.h:
- * source_ptrace_stack, configured by run_opts stack_hz and stack_flags. */
+ * source_ptrace_stack, configured by run_config stack_hz and stack_flags. */
 
 #endif

@@ -240,8 +240,8 @@ static int taskstats_start(struct run *r, void **state, struct source_status *st
 	s->run = r;
 	s->st = st;
 	s->lfd = -1;
-	s->threads = run_opts(r)->threads;
-	s->interval_ns = run_opts(r)->interval_ns;
+	s->threads = run_cfg(r)->threads;
+	s->interval_ns = run_cfg(r)->interval_ns;
 	s->targets = taskmap_new(sizeof(struct ts_target));
 	if (!s->targets)
 		return start_error(s, st, -ENOMEM, "netlink socket");
@@ -256,7 +256,7 @@ static int taskstats_start(struct run *r, void **state, struct source_status *st
 		return start_error(s, st, rc, "query");
 	st->events = 0;
 	source_set(st, SOURCE_OK, "%s", "");
-	if (run_opts(r)->enable_delayacct)
+	if (run_cfg(r)->enable_delayacct)
 		switch_delayacct(s);
 	start_listener(s);
 	*state = s;

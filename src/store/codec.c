@@ -10,6 +10,7 @@
  * exited, mostly), and says which, so memory stays bounded however many
  * tasks come and go within a segment.
  */
+#include "procimage/hash.h"
 #include "store/codec.h"
 
 #include <errno.h>
@@ -624,9 +625,5 @@ int codec_decode(struct codec *c, const uint8_t **pos, const uint8_t *end, struc
 
 uint64_t codec_checksum(const uint8_t *p, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h >> 1; /* fits an SQLite INTEGER without sign games */
+	return fnv1a(FNV1A_BASIS, p, len) >> 1; /* fits an SQLite INTEGER without sign games */
 }

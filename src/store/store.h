@@ -64,11 +64,8 @@ int store_flush(struct store_writer *w);
 void store_set_sources(struct store_writer *w, const struct source_status *st /* [SRC_COUNT] */);
 /* Flush, write ended_mono_ns, close. 0, or -EIO with err set. */
 int store_close(struct store_writer *w, uint64_t ended_mono_ns, char *err, size_t errlen);
-const struct store_stats *store_get_stats(const struct store_writer *w);
 /* The last error of the writer (after a failed append or flush). */
 const char *store_error(const struct store_writer *w);
-/* A record_sink that appends to the writer. */
-void store_sink_fn(void *ctx, const struct record *r);
 
 struct store_reader;
 

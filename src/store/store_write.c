@@ -335,11 +335,6 @@ int store_append(struct store_writer *w, const struct record *r)
 	return 0;
 }
 
-void store_sink_fn(void *ctx, const struct record *r)
-{
-	store_append(ctx, r);
-}
-
 void store_set_sources(struct store_writer *w, const struct source_status *st)
 {
 	sqlite3_stmt *ins;
@@ -391,11 +386,6 @@ int store_close(struct store_writer *w, uint64_t ended_mono_ns, char *err, size_
 	free(w->zbuf);
 	free(w);
 	return rc;
-}
-
-const struct store_stats *store_get_stats(const struct store_writer *w)
-{
-	return &w->stats;
 }
 
 const char *store_error(const struct store_writer *w)

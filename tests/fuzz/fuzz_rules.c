@@ -4,7 +4,7 @@
 #include <math.h>
 
 #include "fuzz_common.h"
-#include "core/rules.h"
+#include "cli/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

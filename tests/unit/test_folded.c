@@ -69,8 +69,8 @@ static void test_parse_lines(void **state)
 {
 	(void)state;
 	struct stack_agg *a = stack_agg_new(), *b = stack_agg_new();
-	const char *text = "p;std::vector<int> f(int) 3\n\np;x 2\nbroken\np;x 1\nnocount \n";
-	FILE *fp = fmemopen((void *)text, strlen(text), "r");
+	char text[] = "p;std::vector<int> f(int) 3\n\np;x 2\nbroken\np;x 1\nnocount \n";
+	FILE *fp = fmemopen(text, strlen(text), "r");
 
 	assert_int_equal(stack_agg_add_line(a, "x;y 10\n"), 0);
 	assert_int_equal(stack_agg_add_line(a, "x;y"), -EINVAL);

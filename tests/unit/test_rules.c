@@ -1,4 +1,4 @@
-/* Unit tests: watch rule parsing and evaluation on synthetic series (core/rules.c). */
+/* Unit tests: watch rule parsing and evaluation on synthetic series (cli/rules.c). */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "core/clock.h"
-#include "core/rules.h"
+#include "cli/rules.h"
 #include "procimage/sample.h"
 
 #define DT (200 * NS_PER_MS)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "procimage/image.h"
 #include "render/jdoc.h"
 #include "store/codec.h"
 #include "store/store.h"
@@ -491,6 +492,11 @@ static void test_jdoc_bad(void **state)
 
 int main(void)
 {
+	/* What the CLI gives the renderers: which keys name an image. */
+	static const char *names[16];
+	for (int i = 0; i < 15 && image_at(i); i++)
+		names[i] = image_at(i)->name;
+	jdoc_set_images(names);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_codec_roundtrip),
 	    cmocka_unit_test(test_codec_slot_limit),

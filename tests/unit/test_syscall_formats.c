@@ -183,6 +183,11 @@ static void test_folded_agg(void **state)
 
 int main(void)
 {
+	/* What the CLI gives the renderers: which keys name an image. */
+	static const char *names[16];
+	for (int i = 0; i < 15 && image_at(i); i++)
+		names[i] = image_at(i)->name;
+	jdoc_set_images(names);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_prom, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_csv, setup, teardown),

@@ -4,11 +4,12 @@
  * per-subject evaluation state. Pure: no I/O, no clock; time comes in as the
  * dt of each sample, so the same code runs on synthetic series in tests.
  */
-#include "core/rules.h"
+#include "cli/rules.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,9 +91,14 @@ void rules_format_value(int m, double v, char *buf, size_t len)
 	}
 }
 
-static int err_out(char *err, size_t len, const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 3, 4))) static int err_out(char *err, size_t len, const char *fmt,
+							 ...)
 {
-	snprintf(err, len, fmt, a, b);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 
@@ -183,15 +189,13 @@ static int parse_for(struct cond *c, const char *s, char *err, size_t errlen)
 		    parse_int(of + 2, of + 2 + strlen(of + 2), 1, 64, &c->m) || c->n > c->m)
 			return err_out(
 			    err, errlen,
-			    "'for%s' is not N of M samples: use e.g. for3of5 (N <= M <= 64)%s", s,
-			    "");
+			    "'for%s' is not N of M samples: use e.g. for3of5 (N <= M <= 64)", s);
 		c->sus = SUS_NOFM;
 		return 0;
 	}
 	snprintf(buf, sizeof(buf), "%s", s);
 	if (duration_parse(buf, &c->for_ns) || c->for_ns == 0)
-		return err_out(err, errlen, "'for%s' is not a duration: use e.g. for30s, for3m%s",
-			       s, "");
+		return err_out(err, errlen, "'for%s' is not a duration: use e.g. for30s, for3m", s);
 	c->sus = SUS_DURATION;
 	return 0;
 }
@@ -203,8 +207,7 @@ static int parse_option(struct cond *c, const char *opt, char *err, size_t errle
 
 	if (!eq)
 		return err_out(err, errlen,
-			       "option '%s' needs a value: use min=, window= or warmup=%s", opt,
-			       "");
+			       "option '%s' needs a value: use min=, window= or warmup=", opt);
 	if (strncmp(opt, "min=", 4) == 0) {
 		const char *p = eq + 1;
 		if (parse_value(c->metric, &p, &c->min, &pct) || *p)
@@ -217,19 +220,18 @@ static int parse_option(struct cond *c, const char *opt, char *err, size_t errle
 	if (strncmp(opt, "window=", 7) == 0) {
 		if (parse_int(eq + 1, eq + strlen(eq), 1, RULE_WINDOW_MAX, &c->window))
 			return err_out(err, errlen,
-				       "'%s': window is a number of samples from 1 to 1024%s", opt,
-				       "");
+				       "'%s': window is a number of samples from 1 to %d", opt,
+				       RULE_WINDOW_MAX);
 		return 0;
 	}
 	if (strncmp(opt, "warmup=", 7) == 0) {
 		if (parse_int(eq + 1, eq + strlen(eq), 1, RULE_WINDOW_MAX, &c->warmup))
 			return err_out(err, errlen,
-				       "'%s': warmup is a number of samples from 1 to 1024%s", opt,
-				       "");
+				       "'%s': warmup is a number of samples from 1 to %d", opt,
+				       RULE_WINDOW_MAX);
 		return 0;
 	}
-	return err_out(err, errlen, "unknown rule option '%s': use min=, window= or warmup=%s", opt,
-		       "");
+	return err_out(err, errlen, "unknown rule option '%s': use min=, window= or warmup=", opt);
 }
 
 static int parse_metric(const char **p, int *m, char *err, size_t errlen)
@@ -241,8 +243,7 @@ static int parse_metric(const char **p, int *m, char *err, size_t errlen)
 	       isdigit((unsigned char)(*p)[n]))
 		n++;
 	if (n == 0 || n >= sizeof(name))
-		return err_out(err, errlen, "rule must start with a metric name: e.g. cpu>80%%%s%s",
-			       "", "");
+		return err_out(err, errlen, "rule must start with a metric name: e.g. cpu>80%%");
 	memcpy(name, *p, n);
 	name[n] = '\0';
 	for (int i = 0; i < M_COUNT; i++)
@@ -255,8 +256,8 @@ static int parse_metric(const char **p, int *m, char *err, size_t errlen)
 	    err, errlen,
 	    "unknown metric '%s': use cpu, rss, threads, fds, cs, syscalls, forks, runq, io, "
 	    "majflt, load1, load5, load15, loadpc, psi_cpu, psi_mem, psi_io, psi_mem_full, "
-	    "psi_io_full%s",
-	    name, "");
+	    "psi_io_full",
+	    name);
 }
 
 static int parse_op(const char **p, enum rule_op *op)
@@ -312,8 +313,8 @@ static int parse_cond(const char *s, struct cond *c, char *err, size_t errlen)
 		if (strncmp(p, "for", 3) != 0)
 			return err_out(
 			    err, errlen,
-			    "unexpected '%s' in a condition: expected forDUR, forNofM or ,option%s",
-			    p, "");
+			    "unexpected '%s' in a condition: expected forDUR, forNofM or ,option",
+			    p);
 		if (parse_for(c, p + 3, err, errlen))
 			return -EINVAL;
 	}
@@ -352,14 +353,13 @@ int rules_parse(const char *text, struct rule *out, char *err, size_t errlen)
 			continue;
 		if (n + 1 >= sizeof(flat))
 			return err_out(err, errlen,
-				       "rule '%.60s...' is too long (255 characters at most)%s",
-				       text, "");
+				       "rule '%.60s...' is too long (%zu characters at most)", text,
+				       sizeof(flat) - 1);
 		flat[n++] = *s;
 	}
 	flat[n] = '\0';
 	if (!n)
-		return err_out(err, errlen, "empty rule: give e.g. --rule 'cpu>80%%for1m'%s%s", "",
-			       "");
+		return err_out(err, errlen, "empty rule: give e.g. --rule 'cpu>80%%for1m'");
 	snprintf(out->text, sizeof(out->text), "%s", flat);
 	out->host_only = 1;
 	for (char *c = flat; c;) {
@@ -368,8 +368,8 @@ int rules_parse(const char *text, struct rule *out, char *err, size_t errlen)
 			*amp = '\0';
 		if (out->nconds == RULE_MAX_CONDS)
 			return err_out(err, errlen,
-				       "rule '%s' has too many conditions (4 at most)%s", out->text,
-				       "");
+				       "rule '%s' has too many conditions (%d at most)", out->text,
+				       RULE_MAX_CONDS);
 		if (parse_cond(c, &out->conds[out->nconds], err, errlen))
 			return -EINVAL;
 		if (!metrics[out->conds[out->nconds].metric].host)
