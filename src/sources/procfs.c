@@ -1004,6 +1004,8 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 
 	if (ps->matched == 1)
 		files |= p->cfg.process_files;
+	else if (p->tiered && (ps->hot || !ps->start))
+		files |= p->cfg.hot_process_files;
 	/* Host-wide, a single-thread process carries its schedstat in every
 	 * sample: it tells consumers (taskstats) that a sample comes whenever
 	 * the process ran, and it is the probe of the idle tier. */

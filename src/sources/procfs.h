@@ -44,6 +44,9 @@ struct procfs_config {
 	 * stat at once and emit the process sample (with the leader's schedstat)
 	 * instead of waiting for the next cheap_stat_every tick. */
 	int sample_on_run;
+	/* scan_all: PF_* read at process scope for active processes and at
+	 * first sight (watch's rules: status, io, fd) */
+	uint32_t hot_process_files;
 	/* scan_all: CPU budget of a tick, % of the interval (0: 10) */
 	uint32_t budget_pct;
 };
