@@ -25,7 +25,7 @@ struct wproc {
 	int32_t tgid;
 	uint64_t start;
 	char comm[16];
-	uint32_t gen;  /* last tick sampled */
+	uint32_t gen;		  /* last tick sampled */
 	uint32_t have, prev_have; /* PF_* of the current and previous sample */
 	int has_prev, runq_seen;
 	uint64_t t_prev, t_cur;

@@ -63,6 +63,7 @@ struct pslot {
 	uint64_t last_statm;  /* cheap tier: statm resident at the last refresh */
 	uint8_t hot;	      /* in the active tier (p->hot) */
 	uint8_t reads;	      /* reads so far, up to 2: at 1 no change could be seen */
+	uint8_t running;      /* stat's state was R at its last read */
 	uint32_t fresh_gen;   /* tick it was first seen */
 };
 
@@ -1048,6 +1049,7 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 		}
 	}
 	ps->nthreads = s->num_threads;
+	ps->running = (s->have & PF_STAT) && s->state == 'R';
 	if (ps->reads < 2)
 		ps->reads++;
 	uint64_t cpu = s->utime + s->stime;
@@ -1249,6 +1251,14 @@ static void tier_first(struct procfs *p, struct pslot *ps, const struct record_s
 		return;
 	if (p->baseline && ps->nthreads > 1 && ps->tgid != p->self_tgid && ps->dirfd >= 0)
 		sample_threads(p, ps, PF_SCHEDSTAT, sink, now, 1);
+	/* On CPU or runnable at first sight (a hog already running when the
+	 * scan starts): active from the next tick, so that its run is measured
+	 * from here rather than cut at a promotion one idle period later. It
+	 * goes back to the idle tier after hot_hold_ticks if it does not move. */
+	if (p->baseline && ps->running && ps->tgid != p->self_tgid && promote(p, ps) == 0) {
+		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
+		return;
+	}
 	demote(p, ps);
 }
 
