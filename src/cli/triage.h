@@ -4,6 +4,7 @@
 #ifndef PROCIMAGE_CLI_TRIAGE_H
 #define PROCIMAGE_CLI_TRIAGE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cli/options.h"
@@ -27,6 +28,11 @@ struct triage {
 	uint64_t t0, scan_ns, deep_ns;
 	int32_t focus; /* --focus PID: always an offender, its waits told first */
 };
+
+struct procfs_coverage;
+/* The verdict in one line: never "nothing to chase" over a scan that fell
+ * behind (cov->behind): then it says what the scan did not see. */
+void triage_verdict(char *buf, size_t len, int noff, const struct procfs_coverage *cov);
 
 /* Step 4: the report. 0, or 1 when the output cannot be written. */
 int triage_print(struct triage *t);

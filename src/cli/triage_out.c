@@ -117,16 +117,32 @@ static void out_diagnosis(struct triage *t, struct out *o)
 		out_offender(t, o, i, thr);
 	out_arr_close(o);
 	struct procfs_coverage cov;
+	char verdict[1024];
 	procfs_coverage(run_procfs(t->scan), &cov);
-	if (!t->noff && cov.behind) /* an empty scan of a host it did not see says nothing */
-		out_str(o, "verdict", "  nothing found, but the scan FELL BEHIND: %s\n",
-			cov.behind_why);
-	else if (!t->noff)
-		out_str(o, "verdict", "  %s\n",
-			"nothing to chase: no thread held a CPU that long and no process used "
-			"5% of a CPU or more (excluding procimage itself)");
+	triage_verdict(verdict, sizeof(verdict), t->noff, &cov);
+	/* "offenders found" alone adds nothing to the text under the list */
+	out_str(o, "verdict", t->noff && !cov.behind ? NULL : "  %s\n", verdict);
+}
+
+void triage_verdict(char *buf, size_t len, int noff, const struct procfs_coverage *cov)
+{
+	if (!noff && cov->behind)
+		snprintf(buf, len,
+			 "no conclusion: the scan did not see the whole host (%s), so a thread "
+			 "may have held a CPU unseen; re-run with a longer -d, a larger --budget "
+			 "or a longer -i",
+			 cov->behind_why);
+	else if (!noff)
+		snprintf(buf, len, "%s",
+			 "nothing to chase: no thread held a CPU that long and no process used "
+			 "5% of a CPU or more (excluding procimage itself)");
+	else if (cov->behind)
+		snprintf(buf, len,
+			 "offenders found, but the scan fell behind (%s): others may have gone "
+			 "unseen",
+			 cov->behind_why);
 	else
-		out_str(o, "verdict", NULL, "offenders found");
+		snprintf(buf, len, "%s", "offenders found");
 }
 
 static void out_lacking(struct out *o, const struct source_status *src)

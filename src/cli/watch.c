@@ -94,6 +94,7 @@ struct watch {
 	char *hook_argv[32];
 	uint64_t cooldown_ns;
 	uint32_t pfiles, tfiles;
+	int all; /* every process (-a or no target): the host-wide tiers */
 	struct wmetrics *wm;
 	struct whost *host;
 	void *host_state, *guard_state;
@@ -587,6 +588,7 @@ static int setup(struct watch *w, int argc, char **argv)
 		if (!w->textfile)
 			return EXIT_USAGE;
 	}
+	w->all = w->o.targets.all;
 	w->cc.proc_root = w->o.proc_root;
 	w->cap = wcapture_new(&w->cc, w->o.err, sizeof(w->o.err));
 	if (!w->cap)
@@ -605,13 +607,20 @@ static int run_once(struct watch *w)
 {
 	struct record_sink s = {sink, w};
 	uint64_t t0 = clock_mono_ns();
-	int all = w->o.targets.all, rc;
+	int all, rc;
 
+	if (w->all)
+		w->o.targets.all = 1; /* run_start clears it for the host-wide tiers */
+	all = w->o.targets.all;
 	ruleset_files(&w->rules, &w->pfiles, &w->tfiles);
 	w->run = run_new(&w->o.run, NULL, 0);
 	if (!w->run)
 		return fprintf(stderr, "procimage watch: out of memory\n"), 1;
-	run_want_files(w->run, w->tfiles, w->pfiles, 0);
+	/* Every process: the host-wide tiers and budget of sched and resource
+	 * (a process read once an idle period unless it ran; watch_metrics
+	 * carries a process that did not run forward, unchanged). */
+	run_want_files(w->run, w->tfiles, w->pfiles, all);
+	wmetrics_set_carry(w->wm, all);
 	if (ruleset_uses(&w->rules, M_FORKS))
 		run_want_source(w->run, SRC_CONNECTOR);
 	run_add_sink(w->run, s);

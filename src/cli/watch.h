@@ -38,6 +38,10 @@ void wmetrics_free(struct wmetrics *w);
 int wmetrics_set_rules(struct wmetrics *w, const struct ruleset *rs);
 /* Forks are counted from connector records: say whether they arrive. */
 void wmetrics_set_forks_known(struct wmetrics *w, int known);
+/* Host-wide tiers: a process not sampled in a tick did not run (procfs
+ * says when one is gone): step its rules on its last sample, counters
+ * unchanged, instead of forgetting it after 3 ticks. */
+void wmetrics_set_carry(struct wmetrics *w, int carry);
 void wmetrics_consume(struct wmetrics *w, const struct record *r);
 /* Close one tick: compute every sampled process's metrics (host values from
  * host[]), step the rules, and pick the firing to capture (the first rule in

@@ -25,8 +25,8 @@ struct wproc {
 	int32_t tgid;
 	uint64_t start;
 	char comm[16];
-	uint32_t gen;  /* last tick sampled */
-	uint32_t have; /* PF_* of the current sample */
+	uint32_t gen;		  /* last tick sampled */
+	uint32_t have, prev_have; /* PF_* of the current and previous sample */
 	int has_prev, runq_seen;
 	uint64_t t_prev, t_cur;
 	struct ctr prev, cur;
@@ -41,7 +41,7 @@ struct wmetrics {
 	struct taskmap *procs; /* key: (tgid, 0); start kept in the value */
 	uint32_t gen;
 	long hz, page;
-	int forks_known;
+	int forks_known, carry;
 	struct cond_eval *ev;
 	wmetrics_skip_fn skip; /* a firing not to pick (cooling down) */
 	void *skip_ctx;
@@ -110,6 +110,11 @@ void wmetrics_set_forks_known(struct wmetrics *w, int known)
 	w->forks_known = known;
 }
 
+void wmetrics_set_carry(struct wmetrics *w, int carry)
+{
+	w->carry = carry;
+}
+
 size_t wmetrics_count(const struct wmetrics *w)
 {
 	return taskmap_count(w->procs);
@@ -135,6 +140,7 @@ static void take_process_sample(struct wmetrics *w, const struct record *r)
 	memcpy(p->comm, r->comm, sizeof(p->comm));
 	if (p->t_cur && p->gen != w->gen + 1) {
 		p->prev = p->cur;
+		p->prev_have = p->have;
 		p->t_prev = p->t_cur;
 		p->has_prev = 1;
 	}
@@ -151,7 +157,12 @@ static void take_process_sample(struct wmetrics *w, const struct record *r)
 	p->runq_seen = 0;
 	p->rss = (double)s->rss_pages * (double)w->page;
 	p->threads = s->num_threads;
-	p->fds = s->have & PF_FDS ? s->nr_fds : NAN;
+	/* tiers: an idle group's quiet stat sample has no fd count, and its
+	 * descriptors cannot have changed since the last one */
+	if (s->have & PF_FDS)
+		p->fds = s->nr_fds;
+	else if (!w->carry || created)
+		p->fds = NAN;
 }
 
 void wmetrics_consume(struct wmetrics *w, const struct record *r)
@@ -197,9 +208,11 @@ static void compute(const struct wmetrics *w, struct wproc *p, const double *hos
 		return;
 	p->m[M_CPU] = 100.0 * rate(p->prev.cpu, p->cur.cpu, secs) / (double)w->hz;
 	p->m[M_MAJFLT] = rate(p->prev.majflt, p->cur.majflt, secs);
-	if (p->have & PF_STATUS)
+	/* a rate needs the file in both samples (the tiers read status and
+	 * io only while a process is active) */
+	if (p->have & p->prev_have & PF_STATUS)
 		p->m[M_CS] = rate(p->prev.cs, p->cur.cs, secs);
-	if (p->have & PF_IO) {
+	if (p->have & p->prev_have & PF_IO) {
 		p->m[M_SYSCALLS] = rate(p->prev.sc, p->cur.sc, secs);
 		p->m[M_IO] = rate(p->prev.io, p->cur.io, secs);
 	}
@@ -260,6 +273,15 @@ int wmetrics_tick(struct wmetrics *w, uint64_t now_ns, const double *host, struc
 	w->gen++;
 	memset(out, 0, sizeof(*out));
 	while ((p = taskmap_next(w->procs, &it, NULL, NULL))) {
+		if (p->gen != w->gen && w->carry && p->t_cur && now_ns > p->t_cur) {
+			/* did not run since its last sample: nothing moved */
+			p->prev = p->cur;
+			p->prev_have = p->have;
+			p->t_prev = p->t_cur;
+			p->t_cur = now_ns;
+			p->has_prev = 1;
+			p->gen = w->gen;
+		}
 		if (p->gen != w->gen) {
 			if (w->gen - p->gen > 3) { /* vanished without a REC_GONE */
 				free(p->state);

@@ -216,6 +216,8 @@ int run_start(struct run *r)
 		 * only for processes that used CPU; no process is a "target". */
 		cfg.scan_all = 1;
 		cfg.hot_files = cfg.deep_files | PF_SCHEDSTAT;
+		/* watch: its rules' process files for the active tier */
+		cfg.hot_process_files = r->extra_hot ? r->extra_pneeds : 0;
 		if (o->interval_ns >= 100 * NS_PER_MS) {
 			/* Per-interval figures (resource, triage): /proc is listed
 			 * every tick so that no process is missed; a single-thread

@@ -25,6 +25,7 @@
 #include "core/fileio.h"
 #include "core/taskmap.h"
 #include "sources/procfs_budget.h"
+#include "sources/procfs_coverage.h"
 #include "sources/procfs_oom.h"
 #include "sources/procfs_parse.h"
 
@@ -62,6 +63,8 @@ struct pslot {
 	uint64_t last_run_ns; /* cheap tier: the leader's schedstat run time */
 	uint64_t last_statm;  /* cheap tier: statm resident at the last refresh */
 	uint8_t hot;	      /* in the active tier (p->hot) */
+	uint8_t reads;	      /* reads so far, up to 2: at 1 no change could be seen */
+	uint8_t running;      /* stat's state was R at its last read */
 	uint32_t fresh_gen;   /* tick it was first seen */
 };
 
@@ -1003,6 +1006,8 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 
 	if (ps->matched == 1)
 		files |= p->cfg.process_files;
+	else if (p->tiered && (ps->hot || !ps->start))
+		files |= p->cfg.hot_process_files;
 	/* Host-wide, a single-thread process carries its schedstat in every
 	 * sample: it tells consumers (taskstats) that a sample comes whenever
 	 * the process ran, and it is the probe of the idle tier. */
@@ -1045,6 +1050,9 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 		}
 	}
 	ps->nthreads = s->num_threads;
+	ps->running = (s->have & PF_STAT) && s->state == 'R';
+	if (ps->reads < 2)
+		ps->reads++;
 	uint64_t cpu = s->utime + s->stime;
 	if (cpu > ps->last_cpu_ticks ||
 	    (!first && (s->have & PF_SCHEDSTAT) && ps->last_run_ns && s->run_ns != ps->last_run_ns))
@@ -1174,6 +1182,8 @@ static int probe_idle(struct procfs *p, struct pslot *ps, struct proc_sample *s)
 		return -ESRCH; /* ESRCH: it died; empty: reaped */
 	p->buf[n] = '\0';
 	p->stats.idle_reads++;
+	if (ps->reads < 2)
+		ps->reads++;
 	if (idx == IDX_SCHEDSTAT) {
 		procfs_parse_schedstat(p->buf, s);
 		if (!(s->have & PF_SCHEDSTAT))
@@ -1242,6 +1252,14 @@ static void tier_first(struct procfs *p, struct pslot *ps, const struct record_s
 		return;
 	if (p->baseline && ps->nthreads > 1 && ps->tgid != p->self_tgid && ps->dirfd >= 0)
 		sample_threads(p, ps, PF_SCHEDSTAT, sink, now, 1);
+	/* On CPU or runnable at first sight (a hog already running when the
+	 * scan starts): active from the next tick, so that its run is measured
+	 * from here rather than cut at a promotion one idle period later. It
+	 * goes back to the idle tier after hot_hold_ticks if it does not move. */
+	if (p->baseline && ps->running && ps->tgid != p->self_tgid && promote(p, ps) == 0) {
+		ps->hot_until = p->gen + p->cfg.hot_hold_ticks;
+		return;
+	}
 	demote(p, ps);
 }
 
@@ -1299,16 +1317,23 @@ static void tier_discover(struct procfs *p, const struct record_sink *sink, uint
 			process_gone(p, ps, sink, now);
 }
 
-static uint64_t threads_unread(const struct procfs *p)
+/* Threads of idle groups (not read), processes held, and those read only
+ * at first sight (a hog among them could not be seen). */
+static void tier_counts(const struct procfs *p, struct procfs_coverage *c)
 {
 	size_t it = 0;
 	struct pslot *ps;
-	uint64_t n = 0;
 
-	while ((ps = taskmap_next(p->procs, &it, NULL, NULL)))
+	while ((ps = taskmap_next(p->procs, &it, NULL, NULL))) {
 		if (!ps->hot && ps->nthreads > 1)
-			n += (uint64_t)ps->nthreads;
-	return n;
+			c->threads_unread += (uint64_t)ps->nthreads;
+		if (ps->tgid == p->self_tgid || !ps->start)
+			continue;
+		c->procs++;
+		/* first seen long enough ago to be read again at the idle
+		 * tier's best period: not read again means not seen */
+		c->procs_read_once += ps->reads < 2 && p->gen - ps->fresh_gen > p->period_min + 1;
+	}
 }
 
 static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink *sink)
@@ -1428,6 +1453,7 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 		    n_idle + idle_threads, hot_procs, p->hot_threads, n_idle, idle_threads);
 	p->stats.tick_ns_total += c3 - c0;
 	p->stats.alive = 0;
+	pb_tick_done(&p->budget, clock_mono_ns());
 	return 0;
 }
 
@@ -1518,8 +1544,6 @@ void procfs_coverage(const struct procfs *p, struct procfs_coverage *c)
 {
 	const struct procfs_budget *b = &p->budget;
 	double t = b->ticks ? (double)b->ticks : 1;
-	size_t off = 0;
-
 	memset(c, 0, sizeof(*c));
 	c->tiered = p->tiered;
 	c->interval_ns = p->cfg.interval_ns;
@@ -1542,34 +1566,15 @@ void procfs_coverage(const struct procfs *p, struct procfs_coverage *c)
 	c->idle_period_ns = (uint64_t)((double)b->sum_period / t * (double)b->interval_ns);
 	c->idle_period_max_ns = (uint64_t)b->max_idle_period * b->interval_ns;
 	c->idle_period_min_ns = (uint64_t)b->period_min * b->interval_ns;
-	c->threads_unread = threads_unread(p);
+	tier_counts(p, c);
 	c->ticks_over_budget = b->over_budget;
 	c->cpu_pct =
 	    b->ticks ? 100.0 * (double)b->cpu_ns / ((double)b->ticks * (double)b->interval_ns) : 0;
 	c->self_tgid = p->self_tgid;
-#define WHY(...)                                                                                   \
-	do {                                                                                       \
-		if (off < sizeof(c->behind_why))                                                   \
-			off += (size_t)snprintf(c->behind_why + off, sizeof(c->behind_why) - off,  \
-						"%s", off ? "; " : "");                            \
-		if (off < sizeof(c->behind_why))                                                   \
-			off += (size_t)snprintf(c->behind_why + off, sizeof(c->behind_why) - off,  \
-						__VA_ARGS__);                                      \
-		c->behind = 1;                                                                     \
-	} while (0)
-	if (b->periods >= 10 && c->tick_p99_ns > 2 * c->interval_ns)
-		WHY("ticks late: p99 %.1f ms for %.0f ms asked (%llu of %llu ticks late)",
-		    (double)c->tick_p99_ns / 1e6, (double)c->interval_ns / 1e6,
-		    (unsigned long long)b->late, (unsigned long long)b->periods);
-	if (c->idle_period_max_ns > c->idle_period_min_ns && c->idle_period_max_ns > NS_PER_S)
-		WHY("idle processes read only every %.1f s at worst (the budget of %u%% of a CPU "
-		    "could not pay for every %.2f s)",
-		    (double)c->idle_period_max_ns / 1e9, c->budget_pct,
-		    (double)c->idle_period_min_ns / 1e9);
-	if (c->emfile)
-		WHY("%llu reads skipped for want of file descriptors",
-		    (unsigned long long)c->emfile);
-#undef WHY
+	c->periods = b->periods;
+	c->ticks_due = pb_ticks_due(b);
+	c->first_tick_ns = b->first_end > b->first_now ? b->first_end - b->first_now : 0;
+	procfs_coverage_judge(c);
 }
 
 const struct procfs_stats *procfs_get_stats(const struct procfs *p)

@@ -44,6 +44,9 @@ struct procfs_config {
 	 * stat at once and emit the process sample (with the leader's schedstat)
 	 * instead of waiting for the next cheap_stat_every tick. */
 	int sample_on_run;
+	/* scan_all: PF_* read at process scope for active processes and at
+	 * first sight (watch's rules: status, io, fd) */
+	uint32_t hot_process_files;
 	/* scan_all: CPU budget of a tick, % of the interval (0: 10) */
 	uint32_t budget_pct;
 };
@@ -64,16 +67,21 @@ struct procfs_coverage {
 	uint64_t interval_ns, ticks;
 	uint32_t budget_pct;
 	uint64_t tick_median_ns, tick_p99_ns, tick_max_ns, ticks_late;
+	uint64_t periods;	/* tick periods measured (ticks - 1) */
+	uint64_t ticks_due;	/* ticks the wall time from the first to the end asked for */
+	uint64_t first_tick_ns; /* wall time of the first tick (opening the whole host) */
 	double hot_procs, hot_threads, idle_procs, idle_threads;	 /* means over ticks */
 	uint64_t idle_period_ns, idle_period_max_ns, idle_period_min_ns; /* mean, max, floor */
-	uint64_t threads_unread; /* threads of idle multi-thread processes, now */
+	uint64_t threads_unread;  /* threads of idle multi-thread processes, now */
+	uint64_t procs;		  /* processes held now (procimage's excluded) */
+	uint64_t procs_read_once; /* of those, read only at first sight: no change seen */
 	uint64_t ticks_over_budget;
 	double cpu_pct; /* the scan's CPU, % of one CPU over the ticks */
 	int fds_kept, fd_cap;
 	uint64_t transient, emfile;
 	int32_t self_tgid; /* excluded from the active tier (0: not seen) */
 	int behind;	   /* something below was not achieved */
-	char behind_why[320];
+	char behind_why[640];
 };
 
 struct procfs;

@@ -33,7 +33,23 @@ void pb_tick_start(struct procfs_budget *b, uint64_t now_ns)
 		if (d > b->max_period_ns)
 			b->max_period_ns = d;
 	}
+	if (!b->first_now)
+		b->first_now = now_ns;
 	b->last_now = now_ns;
+}
+
+void pb_tick_done(struct procfs_budget *b, uint64_t now_ns)
+{
+	if (!b->first_end)
+		b->first_end = now_ns;
+	b->last_end = now_ns;
+}
+
+uint64_t pb_ticks_due(const struct procfs_budget *b)
+{
+	if (!b->first_now || b->last_end < b->first_now)
+		return 0;
+	return (b->last_end - b->first_now) / b->interval_ns + 1;
 }
 
 uint32_t pb_quota(const struct procfs_budget *b, uint64_t n_idle)

@@ -32,6 +32,8 @@ struct procfs_budget {
 	double fixed_ns;		 /* CPU of the rest of a tick (moving average) */
 	/* achieved */
 	uint64_t last_now, ticks, periods, late, over_budget;
+	uint64_t first_now, first_end,
+	    last_end; /* the first tick's start and end, the last's end */
 	uint64_t max_period_ns;
 	uint32_t hist[PB_BUCKETS + 1]; /* + one for longer periods */
 	uint64_t sum_period;	       /* idle period (ticks) summed over ticks */
@@ -44,6 +46,11 @@ void pb_init(struct procfs_budget *b, uint64_t interval_ns, uint32_t pct, uint32
 	     uint32_t period_max);
 /* A tick starts at now (CLOCK_MONOTONIC): the period since the last one. */
 void pb_tick_start(struct procfs_budget *b, uint64_t now_ns);
+/* A tick ended at now (CLOCK_MONOTONIC): how many ticks were due. */
+void pb_tick_done(struct procfs_budget *b, uint64_t now_ns);
+/* Ticks the wall time from the first tick's start to the last one's end
+ * asked for (0 before a tick ended). */
+uint64_t pb_ticks_due(const struct procfs_budget *b);
 /* Idle reads to do this tick for n_idle tasks in the idle tier. */
 uint32_t pb_quota(const struct procfs_budget *b, uint64_t n_idle);
 /* A tick ended: CPU of its idle reads (n of them) and of everything else,

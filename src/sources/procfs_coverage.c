@@ -8,11 +8,69 @@
  */
 #include "sources/procfs_coverage.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+
+#include "core/clock.h"
+
+/* The idle tier's target: every process looked at once a second at worst
+ * (the budget may stretch it to 2 s; past 1 s the report says so). */
+#define IDLE_TARGET_NS NS_PER_S
 
 static double ms(uint64_t ns)
 {
 	return (double)ns / 1e6;
+}
+
+static void why(struct procfs_coverage *c, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	size_t len = sizeof(c->behind_why);
+
+	c->behind = 1;
+	if (*off < len && *off)
+		*off += (size_t)snprintf(c->behind_why + *off, len - *off, "; ");
+	if (*off >= len)
+		return;
+	va_start(ap, fmt);
+	*off += (size_t)vsnprintf(c->behind_why + *off, len - *off, fmt, ap);
+	va_end(ap);
+}
+
+void procfs_coverage_judge(struct procfs_coverage *c)
+{
+	size_t off = 0;
+
+	c->behind = 0;
+	c->behind_why[0] = '\0';
+	if (!c->tiered)
+		return;
+	/* Ticks: too few for the wall time (a first read of the whole host
+	 * that outlasts the run, a starved process), or late at p99. */
+	if (c->ticks_due >= 10 && 2 * c->ticks < c->ticks_due)
+		why(c, &off,
+		    "ticks behind: %llu done where %llu were due at %.0f ms (the first read of "
+		    "the whole host took %.0f ms)",
+		    (unsigned long long)c->ticks, (unsigned long long)c->ticks_due,
+		    ms(c->interval_ns), ms(c->first_tick_ns));
+	else if (c->periods >= 10 && c->tick_p99_ns > 2 * c->interval_ns)
+		why(c, &off, "ticks late: p99 %.1f ms for %.0f ms asked (%llu of %llu ticks late)",
+		    ms(c->tick_p99_ns), ms(c->interval_ns), (unsigned long long)c->ticks_late,
+		    (unsigned long long)c->periods);
+	if (c->idle_period_max_ns > c->idle_period_min_ns && c->idle_period_max_ns > IDLE_TARGET_NS)
+		why(c, &off,
+		    "idle processes read only every %.1f s at worst, beyond the 1 s target (the "
+		    "budget of %u%% of a CPU could not pay for every %.2f s)",
+		    (double)c->idle_period_max_ns / 1e9, c->budget_pct,
+		    (double)c->idle_period_min_ns / 1e9);
+	if (c->procs_read_once)
+		why(c, &off,
+		    "%llu of %llu processes read only once: a thread in them that began to "
+		    "run could not be seen",
+		    (unsigned long long)c->procs_read_once, (unsigned long long)c->procs);
+	if (c->emfile)
+		why(c, &off, "%llu reads skipped for want of file descriptors",
+		    (unsigned long long)c->emfile);
 }
 
 void procfs_coverage_out(const struct procfs *p, struct out *o)
@@ -28,7 +86,9 @@ void procfs_coverage_out(const struct procfs *p, struct out *o)
 	out_f64(o, "tick_max_ms", NULL, ms(c.tick_max_ns));
 	out_f64(o, "interval_ms", " (asked %.0f ms)", ms(c.interval_ns));
 	out_u64(o, "ticks", ", %llu ticks", c.ticks);
-	out_u64(o, "ticks_late", ", %llu late\n", c.ticks_late);
+	out_u64(o, "ticks_late", ", %llu late", c.ticks_late);
+	out_u64(o, "ticks_due", " (%llu due)\n", c.ticks_due);
+	out_f64(o, "first_tick_ms", NULL, ms(c.first_tick_ns));
 	out_f64(o, "active_processes", "  active (every tick): %.0f processes", c.hot_procs);
 	out_f64(o, "active_threads", ", %.0f threads", c.hot_threads);
 	out_f64(o, "idle_processes", "; idle: %.0f processes", c.idle_procs);
@@ -40,6 +100,8 @@ void procfs_coverage_out(const struct procfs *p, struct out *o)
 		"; threads of idle processes (not read until "
 		"their process moves): %llu\n",
 		c.threads_unread);
+	out_u64(o, "processes", "  processes %llu", c.procs);
+	out_u64(o, "processes_read_once", ", %llu of them read only once\n", c.procs_read_once);
 	out_u64(o, "budget_pct", "  budget %llu%% of a CPU", c.budget_pct);
 	out_f64(o, "scan_cpu_pct", ", the scan used %.1f%%", c.cpu_pct);
 	out_u64(o, "ticks_over_budget", " (%llu ticks over budget)", c.ticks_over_budget);
@@ -74,14 +136,17 @@ void procfs_coverage_print(const struct procfs *p, FILE *fp)
 		return;
 	fprintf(fp,
 		"  scan: ticks %.1f ms median, %.1f ms p99, %.1f ms max (asked %.0f ms), %llu "
-		"late; active %.0f processes + %.0f threads every tick; idle %.0f processes + "
+		"late, %llu due; active %.0f processes + %.0f threads every tick; idle %.0f "
+		"processes + "
 		"%.0f threads every %.0f ms (worst %.0f ms); %llu threads of idle processes "
-		"unread; scan CPU %.1f%% of a CPU for a budget of %u%% (%llu ticks over)\n",
+		"unread; %llu of %llu processes read only once; scan CPU %.1f%% of a CPU for a "
+		"budget of %u%% (%llu ticks over)\n",
 		ms(c.tick_median_ns), ms(c.tick_p99_ns), ms(c.tick_max_ns), ms(c.interval_ns),
-		(unsigned long long)c.ticks_late, c.hot_procs, c.hot_threads, c.idle_procs,
-		c.idle_threads, ms(c.idle_period_ns), ms(c.idle_period_max_ns),
-		(unsigned long long)c.threads_unread, c.cpu_pct, c.budget_pct,
-		(unsigned long long)c.ticks_over_budget);
+		(unsigned long long)c.ticks_late, (unsigned long long)c.ticks_due, c.hot_procs,
+		c.hot_threads, c.idle_procs, c.idle_threads, ms(c.idle_period_ns),
+		ms(c.idle_period_max_ns), (unsigned long long)c.threads_unread,
+		(unsigned long long)c.procs_read_once, (unsigned long long)c.procs, c.cpu_pct,
+		c.budget_pct, (unsigned long long)c.ticks_over_budget);
 	if (c.behind)
 		fprintf(fp, "  scan FELL BEHIND: %s\n", c.behind_why);
 }

@@ -69,3 +69,22 @@ assert_eq "${34}" 10 "coverage: default budget (% of one CPU)"
 assert_cmp "${36}" ">=" "$N" "threads sampled (baselines of the idle tier)"
 grep -q "scan: ticks" "$TMP/err" || fail "--stats lacks the scan's coverage line: $(cat "$TMP/err")"
 ok "--stats states the coverage"
+
+# triage over the same population beside a spinner: it names the spinner
+# first or, when its scan fell behind, says so; never "nothing to chase"
+# while a thread spins (issue 14 at 10,000 processes).
+FIFO= spin_beside 2000 0 10 0 0 -- "$PROCIMAGE" -d 2s -f json --no-ptrace
+python3 - "$TMP/j" "$SPIN_PID" >"$TMP/triage" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); spin = int(sys.argv[2])
+v, offs, c = d["verdict"], d["offenders"], d["scan"]["coverage"]
+first = offs[0]["pid"] == spin if offs else False
+print(int(first), int(v.startswith("nothing to chase")),
+      int(c["fell_behind"] and not offs and v.startswith("no conclusion")),
+      int(bool(c["fell_behind"])), "|", v)
+PY
+cat "$TMP/triage"
+set -- $(cat "$TMP/triage")
+assert_eq "$2" 0 "triage said 'nothing to chase' beside a spinner"
+[ "$1" = 1 ] || [ "$3" = 1 ] || fail "triage neither named the spinner first nor said its scan fell behind: $(cat "$TMP/triage")"
+ok "triage: the spinner first ($1) or the shortfall said (fell behind $4)"

@@ -1,0 +1,149 @@
+/* Unit tests: what the host-wide scan says it achieved, on synthetic
+ * coverage (sources/procfs_coverage.c) and triage's verdict over it
+ * (cli/triage_out.c). The 10,000-process case of issue 14: one tick in the
+ * whole scan (the first read of the host outlasted it), no offender, and
+ * triage must not say "nothing to chase". Also the ticks due from the
+ * budget's clock (sources/procfs_budget.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cli/triage.h"
+#include "sources/procfs_budget.h"
+#include "sources/procfs_coverage.h"
+
+#define MS 1000000ULL
+
+/* A scan that saw the host: 10 ms ticks for 2 s, idle tier at 250 ms. */
+static struct procfs_coverage good(void)
+{
+	struct procfs_coverage c;
+
+	memset(&c, 0, sizeof(c));
+	c.tiered = 1;
+	c.interval_ns = 10 * MS;
+	c.ticks = 200;
+	c.periods = 199;
+	c.ticks_due = 201;
+	c.tick_median_ns = 10 * MS;
+	c.tick_p99_ns = 14 * MS;
+	c.idle_period_min_ns = c.idle_period_ns = c.idle_period_max_ns = 250 * MS;
+	c.budget_pct = 10;
+	c.procs = 3000;
+	return c;
+}
+
+static void test_saw_the_host(void **state)
+{
+	struct procfs_coverage c = good();
+	char v[1024];
+	(void)state;
+	procfs_coverage_judge(&c);
+	assert_false(c.behind);
+	assert_string_equal(c.behind_why, "");
+	triage_verdict(v, sizeof(v), 0, &c);
+	assert_non_null(strstr(v, "nothing to chase"));
+	triage_verdict(v, sizeof(v), 2, &c);
+	assert_string_equal(v, "offenders found");
+}
+
+/* issue 14 at 10,000 processes: 1 tick in 2 s, every process read once */
+static void test_one_tick_in_the_scan(void **state)
+{
+	struct procfs_coverage c = good();
+	char v[1024];
+	(void)state;
+	c.ticks = 1;
+	c.periods = 0;
+	c.tick_median_ns = c.tick_p99_ns = 0;
+	c.ticks_due = 215;
+	c.first_tick_ns = 2140 * MS;
+	c.procs = 10092;
+	procfs_coverage_judge(&c);
+	assert_true(c.behind);
+	assert_non_null(strstr(c.behind_why, "ticks behind: 1 done where 215 were due"));
+	assert_non_null(strstr(c.behind_why, "took 2140 ms"));
+	triage_verdict(v, sizeof(v), 0, &c);
+	assert_null(strstr(v, "nothing to chase"));
+	assert_non_null(strstr(v, "no conclusion: the scan did not see the whole host"));
+	assert_non_null(strstr(v, "ticks behind"));
+}
+
+static void test_each_shortfall_is_named(void **state)
+{
+	struct procfs_coverage c = good();
+	char v[1024];
+	(void)state;
+	/* late ticks at p99 */
+	c.tick_p99_ns = 62 * MS;
+	c.ticks_late = 9;
+	procfs_coverage_judge(&c);
+	assert_true(c.behind);
+	assert_non_null(strstr(c.behind_why, "ticks late: p99 62.0 ms for 10 ms"));
+	/* the idle tier stretched past its 1 s target */
+	c = good();
+	c.idle_period_max_ns = 2000 * MS;
+	procfs_coverage_judge(&c);
+	assert_true(c.behind);
+	assert_non_null(strstr(c.behind_why, "every 2.0 s at worst, beyond the 1 s target"));
+	/* at 1 s exactly: within the target */
+	c.idle_period_max_ns = 1000 * MS;
+	procfs_coverage_judge(&c);
+	assert_false(c.behind);
+	/* processes never read a second time */
+	c = good();
+	c.procs_read_once = 1234;
+	procfs_coverage_judge(&c);
+	assert_true(c.behind);
+	assert_non_null(strstr(c.behind_why, "1234 of 3000 processes read only once"));
+	/* with offenders, the verdict still says the scan fell behind */
+	triage_verdict(v, sizeof(v), 1, &c);
+	assert_non_null(strstr(v, "offenders found, but the scan fell behind (1234 of 3000"));
+	/* descriptors, and every reason at once, separated */
+	c.emfile = 7;
+	c.idle_period_max_ns = 2000 * MS;
+	c.ticks = 20;
+	procfs_coverage_judge(&c);
+	assert_non_null(strstr(c.behind_why, "ticks behind: 20 done where 201"));
+	assert_non_null(strstr(c.behind_why, "; idle processes read only every 2.0 s"));
+	assert_non_null(strstr(c.behind_why, "; 1234 of 3000"));
+	assert_non_null(strstr(c.behind_why, "; 7 reads skipped for want of file descriptors"));
+	triage_verdict(v, sizeof(v), 0, &c);
+	assert_null(strstr(v, "nothing to chase"));
+	/* not a host-wide scan: nothing to judge */
+	c.tiered = 0;
+	procfs_coverage_judge(&c);
+	assert_false(c.behind);
+}
+
+static void test_ticks_due(void **state)
+{
+	struct procfs_budget b;
+	(void)state;
+	pb_init(&b, 10 * MS, 10, 25, 200);
+	assert_int_equal(pb_ticks_due(&b), 0);
+	/* one tick that lasted 2 s: 201 ticks were due, 1 done */
+	pb_tick_start(&b, 1000 * MS);
+	pb_tick_done(&b, 3000 * MS);
+	assert_int_equal(pb_ticks_due(&b), 201);
+	assert_int_equal(b.first_end - b.first_now, 2000 * MS);
+	/* a second, on time: the first tick's span is kept */
+	pb_tick_start(&b, 3005 * MS);
+	pb_tick_done(&b, 3006 * MS);
+	assert_int_equal(pb_ticks_due(&b), 201);
+	assert_int_equal(b.first_end, 3000 * MS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_saw_the_host),
+	    cmocka_unit_test(test_one_tick_in_the_scan),
+	    cmocka_unit_test(test_each_shortfall_is_named),
+	    cmocka_unit_test(test_ticks_due),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
