@@ -425,7 +425,9 @@ static void add_exit_cpu(struct res_img *r, struct res_task *p, const struct rec
 	struct res_task *th = taskmap_get(r->threads, rec->key.tid, start);
 	uint64_t grow, ut, st;
 
-	if (!th || !(th->prev.have & PF_SCHEDSTAT) || !(p->base & PF_SCHEDSTAT))
+	/* the record is a second read of the counter its thread's schedstat
+	 * was the first of: a window, even when it was read only once */
+	if (!th || !(th->prev.have & PF_SCHEDSTAT))
 		return;
 	if (ts->cpu_run_virtual_ns <= th->prev.run_ns)
 		return;
@@ -434,11 +436,13 @@ static void add_exit_cpu(struct res_img *r, struct res_task *p, const struct rec
 	th->prev.run_ns = ts->cpu_run_virtual_ns;
 	p->acc.cpu_ns += grow;
 	p->exit_tail = 1;
+	p->base |= PF_SCHEDSTAT;
 	p->iv_have |= PF_SCHEDSTAT;
 	/* the user/system split of the same tail, so that both cover one window */
 	ut = us_to_ticks(r, ts->ac_utime_us);
 	st = us_to_ticks(r, ts->ac_stime_us);
-	if (p->base & PF_STAT) {
+	if (p->prev.have & PF_STAT) {
+		p->base |= PF_STAT;
 		p->acc.utime += dlt(p->prev.utime, ut);
 		p->acc.stime += dlt(p->prev.stime, st);
 		p->acc.minflt += dlt(p->prev.minflt, ts->minflt);
@@ -467,8 +471,7 @@ static void list_from_exit(struct res_img *r, const struct record *rec)
 
 	if (!r->p.hostwide || !r->t_first_tick || rec->t_ns < r->t_first_tick)
 		return;
-	if (!ts->is_tgid &&
-	    ((ts->have & TS_HAVE_TGID) ? (int32_t)ts->ac_tgid != rec->key.tid : 1))
+	if (!ts->is_tgid && ((ts->have & TS_HAVE_TGID) ? (int32_t)ts->ac_tgid != rec->key.tid : 1))
 		return; /* a thread's, or a kernel too old to say which group */
 	t = taskmap_put(r->procs, tgid, 0, &created);
 	if (!t)
@@ -485,8 +488,8 @@ static void list_from_exit(struct res_img *r, const struct record *rec)
 	if (ts->is_tgid || created) {
 		/* its life, up to the exit; not before the run's start */
 		t->t_last = rec->t_ns;
-		t->t_first = life && life < rec->t_ns - r->t_first_tick ? rec->t_ns - life
-									: r->t_first_tick;
+		t->t_first =
+		    life && life < rec->t_ns - r->t_first_tick ? rec->t_ns - life : r->t_first_tick;
 		t->acc.cpu_ns = ts->cpu_run_virtual_ns;
 		if (!ts->is_tgid) {
 			t->acc.utime = us_to_ticks(r, ts->ac_utime_us);

@@ -55,20 +55,20 @@ struct res_point {
 
 /* Where a task's CPU figure came from (cpu_source). */
 enum res_cpu_src {
-	CPU_NONE = 0,	  /* never measured over a window */
-	CPU_STAT_TICKS,	  /* process stat utime+stime (USER_HZ) */
-	CPU_SCHEDSTAT,	  /* per-thread schedstat ns */
-	CPU_SCHED_EXIT,	  /* schedstat ns, the tail from the exit record's sum_exec_runtime */
-	CPU_EXIT_RECORD,  /* only the taskstats exit record: listed from it */
+	CPU_NONE = 0,	 /* never measured over a window */
+	CPU_STAT_TICKS,	 /* process stat utime+stime (USER_HZ) */
+	CPU_SCHEDSTAT,	 /* per-thread schedstat ns */
+	CPU_SCHED_EXIT,	 /* schedstat ns, the tail from the exit record's sum_exec_runtime */
+	CPU_EXIT_RECORD, /* only the taskstats exit record: listed from it */
 };
 
 struct res_task {
 	int32_t tgid, tid;
 	uint64_t start;
 	uint8_t is_thread, gone, exited_seen;
-	uint8_t born;	     /* born during the run: its window starts at its birth */
-	uint8_t from_exit;   /* never sampled: listed from its taskstats exit record */
-	uint8_t exit_tail;   /* CPU after its last sample came from its exit record */
+	uint8_t born;	   /* born during the run: its window starts at its birth */
+	uint8_t from_exit; /* never sampled: listed from its taskstats exit record */
+	uint8_t exit_tail; /* CPU after its last sample came from its exit record */
 	char comm[16];
 	uint64_t t_first, t_last; /* the task's window: its baseline and its last read */
 	uint32_t nsamples;
