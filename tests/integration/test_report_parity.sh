@@ -76,14 +76,17 @@ one() { # KIND: record | live
 one record
 one live
 "$PROCIMAGE" report "$TMP/s.db" syscall -f json >"$TMP/sys.rep" || fail "report syscall exited $?"
-python3 - "$TMP/sys.live" "$TMP/sys.rep" <<'PY' || fail "syscall replay differs"
+python3 - "$TMP/sys.live" "$TMP/sys.rep" <<'PY'
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
 if a["sources"]["audit"]["lost"] or b["sources"]["audit"]["lost"]:
-    print("SKIP-ish: audit lost records on this run (counted): counts are lower bounds"); sys.exit(0)
+    print("audit lost records on this run (counted): counts are lower bounds"); sys.exit(3)
 c = lambda d: {s["name"]: s["count"] for s in d["syscalls"] if s["name"] in ("getppid", "openat", "close", "mmap", "munmap")}
 print("live", c(a), "replayed", c(b))
 assert c(a) == c(b) and c(a).get("getppid") == 10000, "counts differ"
 print("ok: syscall: exact counts the same live and replayed")
 PY
+rc=$?
+[ $rc = 3 ] && skip "sched, resource, migrate passed; audit lost records (counted), so the syscall counts could not be compared"
+[ $rc = 0 ] || fail "syscall replay differs"
 ok "sched, resource, migrate and syscall replay as they ran live"
