@@ -482,6 +482,7 @@ static void list_from_exit(struct res_img *r, const struct record *rec)
 		t->from_exit = 1;
 		t->gone = 1;
 		memcpy(t->comm, ts->comm, sizeof(t->comm) - 1);
+		t->comm[sizeof(t->comm) - 1] = '\0';
 	} else if (!t->from_exit) {
 		return;
 	}

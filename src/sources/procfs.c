@@ -1256,8 +1256,8 @@ static void tier_first(struct procfs *p, struct pslot *ps, const struct record_s
 	 * counter from the first tick (else its first active interval is lost). */
 	else if (p->cfg.sample_on_run && ps->tgid != p->self_tgid && ps->dirfd >= 0 &&
 		 (p->cfg.hot_files & (PF_SCHEDSTAT | PF_IO | PF_STATUS)))
-		sample_threads(p, ps, p->cfg.hot_files & (PF_SCHEDSTAT | PF_IO | PF_STATUS),
-			       sink, now, 1);
+		sample_threads(p, ps, p->cfg.hot_files & (PF_SCHEDSTAT | PF_IO | PF_STATUS), sink,
+			       now, 1);
 	demote(p, ps);
 }
 
