@@ -36,6 +36,9 @@ struct image_params {
 	 * whatever this host's clocks; live runs leave it 0 (this host's). */
 	int have_wall_offset;
 	int64_t wall_offset_ns;
+	/* -a: every process is a target (resource lists short-lived processes
+	 * from their taskstats exit records) */
+	int hostwide;
 };
 
 struct image_ops {

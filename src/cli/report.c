@@ -183,6 +183,7 @@ static int create_images(struct replay_ctx *p, struct run_opts *o, const struct 
 	ip.syscalls = o->syscalls;
 	ip.source_mode = o->source_mode;
 	ip.ticks_per_s = p->in->ticks_per_s;
+	ip.hostwide = o->targets.all;
 	ip.page_size = p->in->page_size;
 	/* The recording host's clocks, not ours (time namespace, reboot). */
 	ip.have_wall_offset = p->in->started_wall_ns != 0;

@@ -190,8 +190,20 @@ static int deep(struct triage *t, uint64_t total_ns)
 		if (!t->off[i].gone)
 			off += (size_t)snprintf(pids + off, sizeof(pids) - off, "%s%d",
 						off ? "," : "", t->off[i].tgid);
-	if (!off || t->interrupted || spent + NS_PER_S > total_ns)
+	if (!off || t->interrupted)
 		return 0;
+	if (spent + NS_PER_S > total_ns) {
+		/* Never silent: the report would otherwise read as "nothing to
+		 * image". The scan took half of -d (at least 1 s). */
+		fprintf(stderr,
+			"procimage triage: %d offender(s) found but not imaged: -d %.1fs leaves "
+			"%.1f s after the %.1f s scan, under the 1 s a deep look needs; use -d 4s "
+			"or more to image them\n",
+			t->noff, (double)total_ns / 1e9,
+			total_ns > spent ? (double)(total_ns - spent) / 1e9 : 0.0,
+			(double)t->scan_ns / 1e9);
+		return 0;
+	}
 	opts_defaults(&t->o2, "triage");
 	t->o2.interval_ns = t->o.interval_ns;
 	t->o2.proc_root = t->o.proc_root;

@@ -86,6 +86,7 @@ struct run *run_new(struct run_config *opts, const char *const *names, int n)
 	p.syscalls = opts->syscalls;
 	p.source_mode = opts->source_mode;
 	p.ticks_per_s = clock_ticks_per_s();
+	p.hostwide = opts->targets.all;
 	p.page_size = sysconf(_SC_PAGESIZE);
 	p.ncpu_node = numa_cpu_nodes("/sys/devices/system/node", r->cpu_node, NUMA_MAX_CPUS);
 	p.cpu_node = p.ncpu_node ? r->cpu_node : NULL;

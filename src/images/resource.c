@@ -45,20 +45,28 @@ static uint64_t dlt(uint64_t a, uint64_t b)
 	return b > a ? b - a : 0;
 }
 
-/* Add the growth of the schedstat and io counters from prev to s. */
-static void add_thread_deltas(struct res_counters *c, const struct proc_sample *prev,
-			      const struct proc_sample *s)
+/* The families of s that have a baseline in prev: a delta is taken only
+ * between two reads of the same file (an idle-tier read of a thread brings
+ * its schedstat alone; its io must not count from 0). */
+static uint32_t paired(const struct proc_sample *prev, const struct proc_sample *s)
 {
-	if (s->have & PF_SCHEDSTAT) {
+	return s->have & prev->have;
+}
+
+/* Add the growth of the schedstat, status and io counters from prev to s. */
+static void add_thread_deltas(struct res_counters *c, const struct proc_sample *prev,
+			      const struct proc_sample *s, uint32_t pf)
+{
+	if (pf & PF_SCHEDSTAT) {
 		c->cpu_ns += dlt(prev->run_ns, s->run_ns);
 		c->wait_ns += dlt(prev->wait_ns, s->wait_ns);
 		c->slices += dlt(prev->slices, s->slices);
 	}
-	if (s->have & PF_STATUS) {
+	if (pf & PF_STATUS) {
 		c->tvcs += dlt(prev->vol_ctxt, s->vol_ctxt);
 		c->tivcs += dlt(prev->invol_ctxt, s->invol_ctxt);
 	}
-	if (s->have & PF_IO) {
+	if (pf & PF_IO) {
 		c->rchar += dlt(prev->rchar, s->rchar);
 		c->wchar += dlt(prev->wchar, s->wchar);
 		c->syscr += dlt(prev->syscr, s->syscr);
@@ -76,6 +84,36 @@ static void add_stat_deltas(struct res_counters *c, const struct proc_sample *pr
 	c->stime += dlt(prev->stime, s->stime);
 	c->minflt += dlt(prev->minflt, s->minflt);
 	c->majflt += dlt(prev->majflt, s->majflt);
+}
+
+/* The latest value of every file s carries; the others keep theirs. */
+static void merge_prev(struct proc_sample *prev, const struct proc_sample *s)
+{
+	if (s->have & PF_STAT) {
+		prev->utime = s->utime;
+		prev->stime = s->stime;
+		prev->minflt = s->minflt;
+		prev->majflt = s->majflt;
+	}
+	if (s->have & PF_SCHEDSTAT) {
+		prev->run_ns = s->run_ns;
+		prev->wait_ns = s->wait_ns;
+		prev->slices = s->slices;
+	}
+	if (s->have & PF_STATUS) {
+		prev->vol_ctxt = s->vol_ctxt;
+		prev->invol_ctxt = s->invol_ctxt;
+	}
+	if (s->have & PF_IO) {
+		prev->rchar = s->rchar;
+		prev->wchar = s->wchar;
+		prev->syscr = s->syscr;
+		prev->syscw = s->syscw;
+		prev->read_bytes = s->read_bytes;
+		prev->write_bytes = s->write_bytes;
+		prev->cancelled_write_bytes = s->cancelled_write_bytes;
+	}
+	prev->have |= s->have;
 }
 
 /* Memory from a thread's status (mm-wide: the same in every thread). */
@@ -153,6 +191,20 @@ static uint64_t born_in_run_ns(const struct res_img *r, uint64_t start)
 	return r->t_first_tick && ns > r->t_first_tick ? ns : 0;
 }
 
+/* The task's window starts again at now: what was counted before it had a
+ * baseline for every family (its threads' files came later than its stat)
+ * would be rated over a window the other figures do not share. */
+static void restart_window(struct res_task *t, uint64_t now)
+{
+	memset(&t->acc, 0, sizeof(t->acc));
+	memset(&t->at_tick, 0, sizeof(t->at_tick));
+	t->t_first = t->t_last = now;
+	t->tick_t = 0;
+	t->npts = t->pending_n = 0;
+	t->merge = 1;
+	t->base = t->iv_have = t->iv_late = 0;
+}
+
 static void on_process_sample(struct res_img *r, const struct record *rec)
 {
 	static const struct proc_sample zero;
@@ -165,12 +217,19 @@ static void on_process_sample(struct res_img *r, const struct record *rec)
 		return;
 	memcpy(t->comm, rec->comm, sizeof(t->comm));
 	if (!created) {
-		add_stat_deltas(&t->acc, &t->prev, s);
+		if (paired(&t->prev, s) & PF_STAT) {
+			add_stat_deltas(&t->acc, &t->prev, s);
+			t->base |= PF_STAT;
+			t->iv_have |= PF_STAT;
+		}
 	} else {
 		uint64_t born = born_in_run_ns(r, rec->key.start_ticks);
-		if (born && born < rec->t_ns) { /* its life so far is in the run */
+		if (born && born < rec->t_ns && (s->have & PF_STAT)) { /* its life is in the run */
 			add_stat_deltas(&t->acc, &zero, s);
 			t->t_first = born;
+			t->born = 1;
+			t->base |= PF_STAT;
+			t->iv_have |= PF_STAT;
 		}
 	}
 	t->nsamples++;
@@ -181,10 +240,13 @@ static void on_process_sample(struct res_img *r, const struct record *rec)
 	t->t_last = rec->t_ns;
 	update_gauges(r, t, s);
 	/* Keep the process's own schedstat/io baseline out of prev: only stat. */
-	t->prev.utime = s->utime;
-	t->prev.stime = s->stime;
-	t->prev.minflt = s->minflt;
-	t->prev.majflt = s->majflt;
+	if (s->have & PF_STAT) {
+		t->prev.utime = s->utime;
+		t->prev.stime = s->stime;
+		t->prev.minflt = s->minflt;
+		t->prev.majflt = s->majflt;
+		t->prev.have |= PF_STAT;
+	}
 }
 
 /* A thread first seen while its process's threads were already being
@@ -217,13 +279,14 @@ static void add_to_process(struct res_counters *p, const struct res_counters *no
 	p->tivcs += now->tivcs - before->tivcs;
 }
 
+#define THREAD_FAMILIES (PF_SCHEDSTAT | PF_IO | PF_STATUS)
+
 static void on_thread_sample(struct res_img *r, const struct record *rec)
 {
 	const struct proc_sample *s = &rec->u.sample.s;
 	struct res_task *p = r->cur_proc;
 	int created;
 	struct res_task *t;
-	static const struct proc_sample zero;
 
 	if (!p || p->tgid != rec->key.tgid)
 		return;
@@ -232,23 +295,52 @@ static void on_thread_sample(struct res_img *r, const struct record *rec)
 	if (!t || !p)
 		return;
 	memcpy(t->comm, rec->comm, sizeof(t->comm));
-	const struct proc_sample *base = !created				       ? &t->prev
-					 : born_during_run(r, p, rec->key.start_ticks) ? &zero
-										       : NULL;
-	if (base) {
+	uint32_t pf = 0;
+	if (!created)
+		pf = paired(&t->prev, s);
+	else if (born_during_run(r, p, rec->key.start_ticks))
+		pf = s->have; /* from zero: everything it did is in the run */
+	else if (!p->born && !(p->base & THREAD_FAMILIES) && rec->t_ns > p->t_first)
+		restart_window(p, rec->t_ns); /* the first baseline of its threads */
+	static const uint32_t fam[3] = {PF_SCHEDSTAT, PF_IO, PF_STATUS};
+	for (int i = 0; i < 3; i++) {
+		if (!(s->have & fam[i]))
+			continue;
+		if ((pf & fam[i]) && !created) {
+			if (t->read_t[i] < p->tick_t)
+				p->iv_late |= fam[i];
+			if (t->read_t[i] < t->tick_t)
+				t->iv_late |= fam[i];
+		}
+		t->read_t[i] = rec->t_ns;
+	}
+	if (pf) {
+		static const struct proc_sample zero;
 		struct res_counters before = t->acc;
-		add_thread_deltas(&t->acc, base, s);
-		add_stat_deltas(&t->acc, base, s);
+		const struct proc_sample *base = created ? &zero : &t->prev;
+		add_thread_deltas(&t->acc, base, s, pf);
+		if (pf & PF_STAT)
+			add_stat_deltas(&t->acc, base, s);
 		add_to_process(&p->acc, &t->acc, &before);
+		t->base |= pf;
+		t->iv_have |= pf;
+		p->base |= pf & THREAD_FAMILIES;
+		p->iv_have |= pf & THREAD_FAMILIES;
+	}
+	if (s->have & PF_STATUS) {
+		t->hot_reads++;
+		p->hot_reads++;
 	}
 	if (!p->thr_first_t)
 		p->thr_first_t = rec->t_ns;
 	p->thr_tick_now = rec->t_ns;
 	t->nsamples++;
 	t->have |= s->have;
-	p->have |= s->have & (PF_SCHEDSTAT | PF_IO | PF_STATUS);
+	p->have |= s->have & THREAD_FAMILIES;
 	t->t_last = rec->t_ns;
-	t->prev = *s;
+	if (rec->t_ns > p->t_last)
+		p->t_last = rec->t_ns;
+	merge_prev(&t->prev, s);
 	if (s->have & PF_STATUS)
 		update_status(p, s);
 	update_gauges(r, t, s);
@@ -315,33 +407,110 @@ static void apply_taskstats(struct res_task *t, const struct rec_taskstats *ts, 
 	t->nts++;
 }
 
+/* USER_HZ ticks of a taskstats us figure. */
+static uint64_t us_to_ticks(const struct res_img *r, uint64_t us)
+{
+	return us * (uint64_t)(r->p.ticks_per_s ? r->p.ticks_per_s : 100) / 1000000;
+}
+
 /* The exit record of a process's only thread (or of the thread a -p TID
- * chose) carries its lifetime on-CPU ns (cpu_run_real_total is the same
- * sum_exec_runtime schedstat shows): the CPU it used after our last sample
- * of it is counted, and its row lasts until its exit. */
+ * chose) carries its lifetime on-CPU ns: cpu_run_virtual_total is the
+ * sum_exec_runtime schedstat shows (cpu_run_real_total is utime + stime,
+ * tick-sampled), and ac_utime/ac_stime its split. The CPU it used after our
+ * last sample of it is counted, and its row lasts until its exit. */
 static void add_exit_cpu(struct res_img *r, struct res_task *p, const struct record *rec,
 			 uint64_t start)
 {
 	const struct rec_taskstats *ts = &rec->u.ts;
 	struct res_task *th = taskmap_get(r->threads, rec->key.tid, start);
-	uint64_t grow;
+	uint64_t grow, ut, st;
 
-	if (th && (th->prev.have & PF_SCHEDSTAT)) {
-		if (ts->cpu_run_real_ns <= th->prev.run_ns)
-			return;
-		grow = ts->cpu_run_real_ns - th->prev.run_ns;
-		th->acc.cpu_ns += grow;
-		th->prev.run_ns = ts->cpu_run_real_ns;
-	} else if (!th && !(p->have & PF_SCHEDSTAT) && born_in_run_ns(r, start)) {
-		grow = ts->cpu_run_real_ns; /* never thread-sampled: all its life is the run */
-		p->have |= PF_SCHEDSTAT;
-		p->acc.cpu_ns = 0;
-	} else {
+	/* the record is a second read of the counter its thread's schedstat
+	 * was the first of: a window, even when it was read only once */
+	if (!th || !(th->prev.have & PF_SCHEDSTAT))
 		return;
-	}
+	if (ts->cpu_run_virtual_ns <= th->prev.run_ns)
+		return;
+	grow = ts->cpu_run_virtual_ns - th->prev.run_ns;
+	th->acc.cpu_ns += grow;
+	th->prev.run_ns = ts->cpu_run_virtual_ns;
 	p->acc.cpu_ns += grow;
+	p->exit_tail = 1;
+	p->base |= PF_SCHEDSTAT;
+	p->iv_have |= PF_SCHEDSTAT;
+	/* the user/system split of the same tail, so that both cover one window */
+	ut = us_to_ticks(r, ts->ac_utime_us);
+	st = us_to_ticks(r, ts->ac_stime_us);
+	if (p->prev.have & PF_STAT) {
+		p->base |= PF_STAT;
+		p->acc.utime += dlt(p->prev.utime, ut);
+		p->acc.stime += dlt(p->prev.stime, st);
+		p->acc.minflt += dlt(p->prev.minflt, ts->minflt);
+		p->acc.majflt += dlt(p->prev.majflt, ts->majflt);
+		if (ut > p->prev.utime)
+			p->prev.utime = ut;
+		if (st > p->prev.stime)
+			p->prev.stime = st;
+		p->iv_have |= PF_STAT;
+	}
 	if (rec->t_ns > p->t_last)
 		p->t_last = rec->t_ns;
+}
+
+/* A process that procfs never saw (born and gone between two reads; the
+ * host-wide run only): listed from its exit record, its window its life.
+ * A single-thread process sends its pid record; a group sends the leader's
+ * and then the group's (cpu and delays of every thread), which replaces it. */
+static void list_from_exit(struct res_img *r, const struct record *rec)
+{
+	const struct rec_taskstats *ts = &rec->u.ts;
+	int32_t tgid = ts->is_tgid ? rec->key.tgid : rec->key.tid;
+	int created;
+	struct res_task *t;
+	uint64_t life = ts->ac_etime_us * 1000;
+
+	if (!r->p.hostwide || !r->t_first_tick || rec->t_ns < r->t_first_tick)
+		return;
+	if (!ts->is_tgid && ((ts->have & TS_HAVE_TGID) ? (int32_t)ts->ac_tgid != rec->key.tid : 1))
+		return; /* a thread's, or a kernel too old to say which group */
+	t = taskmap_put(r->procs, tgid, 0, &created);
+	if (!t)
+		return;
+	if (created) {
+		t->tgid = t->tid = tgid;
+		t->merge = 1;
+		t->from_exit = 1;
+		t->gone = 1;
+		memcpy(t->comm, ts->comm, sizeof(t->comm) - 1);
+		t->comm[sizeof(t->comm) - 1] = '\0';
+	} else if (!t->from_exit) {
+		return;
+	}
+	if (ts->is_tgid || created) {
+		/* its life, up to the exit; not before the run's start */
+		t->t_last = rec->t_ns;
+		t->t_first =
+		    life && life < rec->t_ns - r->t_first_tick ? rec->t_ns - life : r->t_first_tick;
+		t->acc.cpu_ns = ts->cpu_run_virtual_ns;
+		if (!ts->is_tgid) {
+			t->acc.utime = us_to_ticks(r, ts->ac_utime_us);
+			t->acc.stime = us_to_ticks(r, ts->ac_stime_us);
+			t->acc.minflt = ts->minflt;
+			t->acc.majflt = ts->majflt;
+			t->acc.read_bytes = ts->read_bytes;
+			t->acc.write_bytes = ts->write_bytes;
+			t->acc.cancelled = ts->cancelled_write_bytes;
+			t->base |= PF_STAT;
+		} else {
+			t->base &= ~(uint32_t)PF_STAT; /* the group's split is not in it */
+		}
+		t->base |= PF_SCHEDSTAT;
+		t->iv_have = t->base;
+		t->threads = t->threads_max = ts->is_tgid ? 0 : 1;
+		t->rss_kb = t->rss_max_kb = t->rss_min_kb = ts->hiwater_rss_kb;
+		t->nsamples = 1;
+	}
+	t->nts = 0; /* one record: no delta of switches or delays */
 }
 
 static void on_taskstats(struct res_img *r, const struct record *rec)
@@ -353,8 +522,11 @@ static void on_taskstats(struct res_img *r, const struct record *rec)
 	if (!start) { /* exit records: the start time is ours to find */
 		const uint64_t *st =
 		    taskmap_get(r->tid_start, ts->is_tgid ? rec->key.tgid : rec->key.tid, 0);
-		if (!st)
+		if (!st) {
+			if (ts->is_exit)
+				list_from_exit(r, rec);
 			return;
+		}
 		start = *st;
 	}
 	if (ts->is_tgid) {
@@ -463,6 +635,8 @@ static void push_point(struct res_task *t)
 				a.rss_kb = b.rss_kb;
 				a.threads = b.threads;
 				a.fds = b.fds;
+				a.fds_seen = b.fds_seen;
+				a.have &= b.have;
 				t->pts[i] = a;
 			}
 			t->npts /= 2;
@@ -472,7 +646,11 @@ static void push_point(struct res_task *t)
 	t->pts[t->npts++] = t->pending;
 }
 
-static void close_interval(struct res_task *t, uint64_t now)
+/* One series point per read of the task: from its previous read (or its
+ * window's start) to this one, so that a delta is never divided by ticks in
+ * which the task was not read (the idle tier, a tick skipped under the
+ * budget): every rate of a point is over the same window. */
+static void close_point(struct res_task *t, uint64_t end)
 {
 	struct res_point *p = &t->pending;
 	const struct res_counters *a = &t->acc, *b = &t->at_tick;
@@ -480,8 +658,9 @@ static void close_interval(struct res_task *t, uint64_t now)
 	if (!t->pending_n) {
 		memset(p, 0, sizeof(*p));
 		p->t_ns = t->tick_t;
+		p->have = ~0u;
 	}
-	p->dur_ns += now - t->tick_t;
+	p->dur_ns += end - t->tick_t;
 	p->cpu_ns += a->cpu_ns - b->cpu_ns;
 	p->wait_ns += a->wait_ns - b->wait_ns;
 	p->utime += a->utime - b->utime;
@@ -502,12 +681,15 @@ static void close_interval(struct res_task *t, uint64_t now)
 	p->rss_kb = t->rss_kb;
 	p->threads = t->threads;
 	p->fds = t->fds;
+	p->fds_seen = t->fds_seen;
+	p->have &= t->iv_have & ~t->iv_late;
+	t->iv_have = t->iv_late = 0;
 	if (++t->pending_n >= t->merge) {
 		push_point(t);
 		t->pending_n = 0;
 	}
 	t->at_tick = t->acc;
-	t->tick_t = now;
+	t->tick_t = end;
 }
 
 static void on_tick(struct res_img *r, uint64_t now)
@@ -524,14 +706,17 @@ static void on_tick(struct res_img *r, uint64_t now)
 			if (m == 0) {
 				t->thr_tick_t = t->thr_tick_now == now ? now : 0;
 			}
-			if (t->gone && t->tick_t >= t->t_last)
-				continue;
-			if (!t->tick_t) { /* first tick: the baseline */
-				t->tick_t = now;
-				t->at_tick = t->acc;
-				continue;
+			if (!t->tick_t) { /* the window's start */
+				t->tick_t = t->t_first;
+				if (t->t_last <= t->t_first) { /* a baseline only */
+					t->at_tick = t->acc;
+					t->iv_have = t->iv_late = 0;
+					continue;
+				}
+				memset(&t->at_tick, 0, sizeof(t->at_tick));
 			}
-			close_interval(t, now);
+			if (t->t_last > t->tick_t) /* read since the last point */
+				close_point(t, t->t_last);
 		}
 	}
 	r->cur_proc = NULL;

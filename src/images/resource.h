@@ -46,19 +46,42 @@ struct res_point {
 	uint64_t blkio_delay_ns, mem_delay_ns;
 	uint64_t rss_kb;
 	int32_t threads, fds;
+	uint32_t have; /* PF_* families measured over this window (else null) */
+	uint8_t fds_seen;
 };
 
 #define RES_MAX_POINTS	     240
 #define RES_MAX_SERIES_TASKS 100 /* -a on a big host: keep the report readable */
 
+/* Where a task's CPU figure came from (cpu_source). */
+enum res_cpu_src {
+	CPU_NONE = 0,	 /* never measured over a window */
+	CPU_STAT_TICKS,	 /* process stat utime+stime (USER_HZ) */
+	CPU_SCHEDSTAT,	 /* per-thread schedstat ns */
+	CPU_SCHED_EXIT,	 /* schedstat ns, the tail from the exit record's sum_exec_runtime */
+	CPU_EXIT_RECORD, /* only the taskstats exit record: listed from it */
+};
+
 struct res_task {
 	int32_t tgid, tid;
 	uint64_t start;
 	uint8_t is_thread, gone, exited_seen;
+	uint8_t born;	   /* born during the run: its window starts at its birth */
+	uint8_t from_exit; /* never sampled: listed from its taskstats exit record */
+	uint8_t exit_tail; /* CPU after its last sample came from its exit record */
 	char comm[16];
-	uint64_t t_first, t_last; /* first and last sample */
+	uint64_t t_first, t_last; /* the task's window: its baseline and its last read */
 	uint32_t nsamples;
 	uint32_t have; /* PF_* seen in samples */
+	/* base: PF_* families with a baseline in the window (deltas counted);
+	 * iv_have: those with a delta since the last series point; hot_reads:
+	 * thread reads of the full set (status came back), so that io missing
+	 * from them is a denial, not "not read" */
+	uint32_t base, iv_have, hot_reads;
+	/* families whose delta since the last point spans more than the point
+	 * (a thread's file not read at the previous point): null in it */
+	uint32_t iv_late;
+	uint64_t read_t[3]; /* a thread's last read of schedstat, io, status */
 	struct res_counters acc, at_tick;
 	uint64_t tick_t; /* time of the last closed interval */
 	/* last raw values, for deltas */

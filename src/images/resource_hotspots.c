@@ -74,7 +74,7 @@ static void task_hotspots(const struct res_img *r, const struct res_task *t, str
 	h->t = t;
 	if (secs <= 0)
 		return;
-	if ((t->have & PF_SCHEDSTAT) && cpu >= 90)
+	if ((t->base & PF_SCHEDSTAT) && cpu >= 90)
 		hot(h, "cpu", cpu, "CPU-bound: %.1f%% of one CPU over the run", cpu);
 	if (runq >= 100 || (runq >= 10 && c->wait_ns * 4 > c->cpu_ns))
 		hot(h, "cpu_wait", runq,
@@ -89,9 +89,14 @@ static void task_hotspots(const struct res_img *r, const struct res_task *t, str
 		    "RSS grows steadily: +%.2f MiB/s (r2 %.2f, %.1f -> %.1f MiB): a leak or an "
 		    "unbounded cache",
 		    slope / 1024.0, r2, t->rss_min_kb / 1024.0, t->rss_max_kb / 1024.0);
-	if (c->rchar >= (1u << 20) && c->read_bytes * 10 < c->rchar)
+	/* rchar counts every read(): files, pipes, sockets, devices (/dev/zero);
+	 * read_bytes only what storage delivered. The counters cannot say
+	 * where the rest came from: say only that it was not storage. */
+	if ((t->base & PF_IO) && c->rchar >= (1u << 20) && c->read_bytes * 10 < c->rchar)
 		hot(h, "io_cache", (double)c->rchar / (double)(c->read_bytes + 1),
-		    "reads served from the page cache: rchar %.1f MiB vs %.1f MiB from storage",
+		    "reads not from storage: rchar %.1f MiB read through read calls vs %.1f MiB "
+		    "from storage (the rest from the page cache, pipes, sockets or devices: "
+		    "the counters do not say which)",
 		    c->rchar / 1048576.0, c->read_bytes / 1048576.0);
 	if (rate(c->majflt, secs) >= 10)
 		hot(h, "major_faults", rate(c->majflt, secs),
@@ -140,11 +145,14 @@ static void cpu_spike(const struct res_task *t, struct hot_ctx *h)
 	double v[RES_MAX_POINTS], med, best = 0;
 	uint32_t n = t->npts, at = 0;
 
-	if (n < 8 || !(t->have & PF_SCHEDSTAT))
+	if (n < 8 || !(t->base & PF_SCHEDSTAT))
 		return;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct res_point *p = &t->pts[i];
-		v[i] = p->dur_ns ? 100.0 * (double)p->cpu_ns / (double)p->dur_ns : 0;
+		/* a point without a CPU figure is not a zero */
+		v[i] = p->dur_ns && (p->have & PF_SCHEDSTAT)
+			   ? 100.0 * (double)p->cpu_ns / (double)p->dur_ns
+			   : 0;
 		if (v[i] > best)
 			best = v[i], at = i;
 	}

@@ -190,7 +190,10 @@ static void out_cgroup(const struct res_task *t, struct out *o)
 	out_obj_close(o);
 }
 
-static void out_point(const struct res_img *r, const struct res_point *p, struct out *o)
+/* blk, mem: whether the task's block I/O and memory delays are accounted
+ * (else null in every point, as in the summary). */
+static void out_point(const struct res_img *r, const struct res_point *p, struct out *o, int blk,
+		      int mem)
 {
 	double s = (double)p->dur_ns / 1e9,
 	       hz = (double)(r->p.ticks_per_s ? r->p.ticks_per_s : 100);
@@ -202,26 +205,54 @@ static void out_point(const struct res_img *r, const struct res_point *p, struct
 		    ? (double)(p->t_ns - r->t_first_tick) / 1e9
 		    : 0.0);
 	out_f64(o, "dur_ms", NULL, (double)p->dur_ns / 1e6);
-	out_f64(o, "cpu_pct", " %6.1f", pct(p->cpu_ns, s));
-	out_f64(o, "user_pct", NULL, s > 0 ? 100.0 * (double)p->utime / hz / s : 0.0);
-	out_f64(o, "sys_pct", NULL, s > 0 ? 100.0 * (double)p->stime / hz / s : 0.0);
+	if (p->have & (PF_SCHEDSTAT | PF_STAT))
+		out_f64(o, "cpu_pct", " %6.1f",
+			(p->have & PF_SCHEDSTAT) ? pct(p->cpu_ns, s)
+						 : 100.0 * (double)(p->utime + p->stime) / hz / s);
+	else
+		out_null(o, "cpu_pct", "    n/a");
+	if (p->have & PF_STAT) {
+		out_f64(o, "user_pct", NULL, s > 0 ? 100.0 * (double)p->utime / hz / s : 0.0);
+		out_f64(o, "sys_pct", NULL, s > 0 ? 100.0 * (double)p->stime / hz / s : 0.0);
+	} else {
+		out_null(o, "user_pct", NULL);
+		out_null(o, "sys_pct", NULL);
+	}
 	out_u64(o, "rss_bytes", NULL, p->rss_kb * 1024);
 	out_f64(o, "rss_mib", " %9.1f", (double)p->rss_kb / 1024.0);
 	out_f64(o, "minflt_per_s", " %9.0f", rate(p->minflt, s));
 	out_f64(o, "majflt_per_s", " %7.0f", rate(p->majflt, s));
-	out_f64(o, "read_bytes_per_s", " %10.0f", rate(p->read_bytes, s));
-	out_f64(o, "write_bytes_per_s", " %10.0f", rate(p->write_bytes, s));
-	out_f64(o, "rchar_per_s", NULL, rate(p->rchar, s));
-	out_f64(o, "wchar_per_s", NULL, rate(p->wchar, s));
-	out_f64(o, "syscr_per_s", NULL, rate(p->syscr, s));
-	out_f64(o, "syscw_per_s", NULL, rate(p->syscw, s));
+	if (p->have & PF_IO) {
+		out_f64(o, "read_bytes_per_s", " %10.0f", rate(p->read_bytes, s));
+		out_f64(o, "write_bytes_per_s", " %10.0f", rate(p->write_bytes, s));
+		out_f64(o, "rchar_per_s", NULL, rate(p->rchar, s));
+		out_f64(o, "wchar_per_s", NULL, rate(p->wchar, s));
+		out_f64(o, "syscr_per_s", NULL, rate(p->syscr, s));
+		out_f64(o, "syscw_per_s", NULL, rate(p->syscw, s));
+	} else {
+		out_null(o, "read_bytes_per_s", "        n/a");
+		out_null(o, "write_bytes_per_s", "        n/a");
+		out_null(o, "rchar_per_s", NULL);
+		out_null(o, "wchar_per_s", NULL);
+		out_null(o, "syscr_per_s", NULL);
+		out_null(o, "syscw_per_s", NULL);
+	}
 	out_f64(o, "vol_cs_per_s", " %7.0f", rate(p->vcs, s));
 	out_f64(o, "invol_cs_per_s", " %7.0f", rate(p->ivcs, s));
 	out_f64(o, "runq_ms_per_s", " %8.2f", rate(p->wait_ns, s) / 1e6);
-	out_f64(o, "blkio_delay_ms_per_s", NULL, rate(p->blkio_delay_ns, s) / 1e6);
-	out_f64(o, "mem_delay_ms_per_s", NULL, rate(p->mem_delay_ns, s) / 1e6);
+	if (blk)
+		out_f64(o, "blkio_delay_ms_per_s", NULL, rate(p->blkio_delay_ns, s) / 1e6);
+	else
+		out_null(o, "blkio_delay_ms_per_s", NULL);
+	if (mem)
+		out_f64(o, "mem_delay_ms_per_s", NULL, rate(p->mem_delay_ns, s) / 1e6);
+	else
+		out_null(o, "mem_delay_ms_per_s", NULL);
 	out_i64(o, "threads", " %4lld", p->threads);
-	out_i64(o, "fds", " %5lld\n", p->fds);
+	if (p->fds_seen)
+		out_i64(o, "fds", " %5lld\n", p->fds);
+	else
+		out_null(o, "fds", "     -\n");
 	out_obj_close(o);
 }
 
@@ -235,7 +266,8 @@ static void out_series(const struct res_img *r, const struct res_task *t, struct
 	for (uint32_t i = 0; i < t->npts; i++) {
 		if (!r->p.verbose && !out_is_json(o))
 			break;
-		out_point(r, &t->pts[i], o);
+		out_point(r, &t->pts[i], o, resource_delay_accounted(r, t, DL_BLKIO),
+			  resource_delay_accounted(r, t, DL_SWAPIN));
 	}
 	out_arr_close(o);
 }
@@ -276,25 +308,51 @@ static void out_memory(const struct res_img *r, const struct res_task *t, struct
 		out_f64(o, "mem_pct", NULL, mem_pct(r, t->rss_kb));
 	else
 		out_null(o, "mem_pct", NULL);
-	out_text(o,
-		 "    memory: RSS %.1f MiB (anon %.1f, file %.1f, shmem %.1f; min %.1f max %.1f), "
-		 "VmSize %.1f MiB, VmSwap %.1f MiB, HWM %.1f MiB",
-		 t->rss_kb / 1024.0, t->anon_kb / 1024.0, t->file_kb / 1024.0, t->shmem_kb / 1024.0,
-		 t->rss_min_kb / 1024.0, t->rss_max_kb / 1024.0, t->vm_size_kb / 1024.0,
-		 t->vm_swap_kb / 1024.0, t->hwm_kb / 1024.0);
+	out_text(o, "    memory: RSS %.1f MiB (", t->rss_kb / 1024.0);
+	if (t->status_seen && (t->status_have & STATUS_HAVE_RSS_SPLIT))
+		out_text(o, "anon %.1f, file %.1f, shmem %.1f; ", t->anon_kb / 1024.0,
+			 t->file_kb / 1024.0, t->shmem_kb / 1024.0);
+	else
+		out_text(o, "anon/file/shmem n/a: status not read; ");
+	out_text(o, "min %.1f max %.1f), VmSize %.1f MiB, ", t->rss_min_kb / 1024.0,
+		 t->rss_max_kb / 1024.0, t->vm_size_kb / 1024.0);
+	if (t->status_seen)
+		out_text(o, "VmSwap %.1f MiB, HWM %.1f MiB", t->vm_swap_kb / 1024.0,
+			 t->hwm_kb / 1024.0);
+	else
+		out_text(o, "VmSwap n/a, HWM n/a (status not read)");
 	if (r->host.mem_total_kb)
 		out_text(o, ", %.2f%% of host RAM", mem_pct(r, t->rss_kb));
 	out_text(o, "\n");
 }
 
+/* Why a family of a task has no figure (NULL: it has one). */
+static const char *unread_why(const struct res_task *t, uint32_t pf)
+{
+	if (t->base & pf)
+		return NULL;
+	if (t->from_exit)
+		return "listed from its taskstats exit record, which does not carry it";
+	if (pf == PF_IO && t->hot_reads && !(t->have & PF_IO))
+		return "denied: task/<tid>/io needs ptrace read access";
+	if (t->have & pf)
+		return "read once (the idle tier did not read it again: it did not run)";
+	if (t->gone)
+		return "exited before its threads' files were read";
+	return "not read: the idle tier reads only stat of a process that did not run";
+}
+
 static void out_io(const struct res_task *t, struct out *o, double secs)
 {
 	const struct res_counters *c = &t->acc;
+	const char *why = unread_why(t, PF_IO);
 
-	if (!(t->have & PF_IO)) {
-		out_null(o, "read_bytes",
-			 "    I/O: not readable (task/<tid>/io needs ptrace access)\n");
+	if (why || secs <= 0) {
+		if (!why)
+			why = "read once: no window to rate it over";
+		out_null(o, "read_bytes", NULL);
 		out_null(o, "write_bytes", NULL);
+		out_str(o, "io_why", "    I/O: n/a (%s)\n", why);
 		return;
 	}
 	out_rates(o, "read_bytes", c->read_bytes, secs);
@@ -352,8 +410,15 @@ static void out_task(const struct res_img *r, const struct res_task *t, struct o
 	double secs = secs_of(t), hz = (double)(r->p.ticks_per_s ? r->p.ticks_per_s : 100);
 	double usr = secs > 0 ? 100.0 * (double)t->acc.utime / hz / secs : 0.0;
 	double sys = secs > 0 ? 100.0 * (double)t->acc.stime / hz / secs : 0.0;
-	int ns_cpu = (t->have & PF_SCHEDSTAT) != 0;
+	int ns_cpu = (t->base & PF_SCHEDSTAT) != 0;
+	int have_split = secs > 0 && (t->base & PF_STAT);
+	int have_cpu = secs > 0 && (ns_cpu || have_split);
 	double cpu = ns_cpu ? pct(t->acc.cpu_ns, secs) : usr + sys;
+	const char *cpu_src = !have_cpu	     ? NULL
+			      : t->from_exit ? "taskstats_exit"
+			      : !ns_cpu	     ? "stat_ticks"
+			      : t->exit_tail ? "schedstat_ns+taskstats_exit"
+					     : "schedstat_ns";
 
 	out_obj_open(o, NULL);
 	out_i64(o, "pid", "%8lld", t->tgid);
@@ -365,19 +430,44 @@ static void out_task(const struct res_img *r, const struct res_task *t, struct o
 	out_bool(o, "exited", NULL, t->gone);
 	out_u64(o, "start_ticks", NULL, t->start);
 	out_f64(o, "seen_s", NULL, secs);
-	out_f64(o, "cpu_pct", " %6.1f", cpu);
-	out_f64(o, "user_pct", " %6.1f", usr);
-	out_f64(o, "sys_pct", " %6.1f", sys);
-	out_str(o, "cpu_source", NULL, ns_cpu ? "schedstat_ns" : "stat_ticks");
-	out_u64(o, "cpu_ns", NULL,
-		ns_cpu ? t->acc.cpu_ns : (uint64_t)((usr + sys) / 100.0 * secs * 1e9));
+	out_bool(o, "from_exit_record", NULL, t->from_exit);
+	if (have_cpu) {
+		out_f64(o, "cpu_pct", " %6.1f", cpu);
+		out_str(o, "cpu_source", NULL, cpu_src);
+		out_u64(o, "cpu_ns", NULL,
+			ns_cpu ? t->acc.cpu_ns : (uint64_t)((usr + sys) / 100.0 * secs * 1e9));
+	} else {
+		out_null(o, "cpu_pct", "    n/a");
+		out_null(o, "cpu_source", NULL);
+		out_null(o, "cpu_ns", NULL);
+	}
+	if (have_split) {
+		out_f64(o, "user_pct", " %6.1f", usr);
+		out_f64(o, "sys_pct", " %6.1f", sys);
+	} else {
+		out_null(o, "user_pct", "    n/a");
+		out_null(o, "sys_pct", "    n/a");
+	}
+	if (!have_cpu)
+		out_str(o, "cpu_why", NULL,
+			secs <= 0 ? "read once (the idle tier: not read again; it did not run when "
+				    "probed)"
+				  : "no CPU counter read twice");
 	out_f64(o, "rss_mib", " %9.1f", t->rss_kb / 1024.0);
 	out_text(o, " %5.1f", mem_pct(r, t->rss_kb));
-	out_rates(o, "minflt", t->acc.minflt, secs);
-	out_rates(o, "majflt", t->acc.majflt, secs);
-	out_text(o, " %9.0f %7.0f", rate(t->acc.minflt, secs), rate(t->acc.majflt, secs));
-	out_text(o, " %10.0f %10.0f", rate(t->acc.read_bytes, secs),
-		 rate(t->acc.write_bytes, secs));
+	if (have_split) {
+		out_rates(o, "minflt", t->acc.minflt, secs);
+		out_rates(o, "majflt", t->acc.majflt, secs);
+		out_text(o, " %9.0f %7.0f", rate(t->acc.minflt, secs), rate(t->acc.majflt, secs));
+	} else {
+		out_null(o, "minflt", "       n/a     n/a");
+		out_null(o, "majflt", NULL);
+	}
+	if (secs > 0 && (t->base & PF_IO))
+		out_text(o, " %10.0f %10.0f", rate(t->acc.read_bytes, secs),
+			 rate(t->acc.write_bytes, secs));
+	else
+		out_text(o, " %10s %10s", "n/a", "n/a");
 	out_switches(t, o, secs);
 	uint64_t v = 0, iv = 0;
 	const char *src;
@@ -398,7 +488,10 @@ static void out_task(const struct res_img *r, const struct res_task *t, struct o
 		out_text(o, " %5s", "-");
 		out_null(o, "fds_max", NULL);
 	}
-	out_text(o, "%s\n", t->gone ? "  (exited)" : "");
+	out_text(o, "%s\n",
+		 t->from_exit ? "  (exited; from its exit record)"
+		 : t->gone    ? "  (exited)"
+			      : "");
 	out_memory(r, t, o);
 	out_io(t, o, secs);
 	out_delays(r, t, o, secs);

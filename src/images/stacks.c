@@ -113,6 +113,10 @@ static void compose(struct stacks_img *s, struct sthread *t, int32_t tid, const 
 	if ((s->flags & STACKS_USER) && user && ulen) {
 		w = put(s->buf, w, user, ulen);
 		s->sum.with_user++;
+		/* a program's stack always has its entry below the leaf
+		 * (_start, main): one frame means the walk stopped at once */
+		if (!memchr(user, ';', ulen))
+			s->sum.user_one_frame++;
 	}
 	/* A running thread caught on its way back to user mode (the timer or an
 	 * IPI preempted it in user code) has no kernel work to show. */

@@ -28,6 +28,9 @@ enum stacks_flags {
 struct stacks_summary {
 	uint64_t samples, oncpu, offcpu;
 	uint64_t with_user, with_kernel, kernel_from_wchan;
+	/* user stacks of a single frame: the unwinder found no way past the
+	 * leaf (no frame pointer, no unwind table there): truncated */
+	uint64_t user_one_frame;
 	uint32_t threads;
 	unsigned flags;
 	uint32_t hz;

@@ -146,6 +146,17 @@ void stacks_image_report(void *img, struct out *o)
 	out_u64(o, "samples_with_user_stack", "with a user stack: %llu", s.with_user);
 	out_u64(o, "samples_with_kernel_stack", ", with a kernel stack: %llu", s.with_kernel);
 	out_u64(o, "kernel_from_wchan", " (%llu from wchan only)\n", s.kernel_from_wchan);
+	out_u64(o, "user_one_frame", NULL, s.user_one_frame);
+	/* Most user stacks stop at their leaf: they are not "unwound" stacks
+	 * but truncated ones, and their callers are missing from every row. */
+	if (s.with_user && s.user_one_frame * 2 > s.with_user)
+		out_str(o, "user_stacks_truncated", "user stacks TRUNCATED: %s\n",
+			"most user stacks have a single frame: the unwinder could not get past "
+			"the leaf, whose code has neither frame pointers nor unwind tables "
+			"(.eh_frame/.debug_frame); callers are missing. Rebuild with "
+			"-fno-omit-frame-pointer or without -fno-asynchronous-unwind-tables");
+	else
+		out_null(o, "user_stacks_truncated", NULL);
 	report_functions(o, agg, s.samples);
 	struct row_ctx rc = {o, NULL, s.samples, TOP_TEXT, out_is_json(o)};
 	out_text(o, "\ntop stacks (root first, leaf last):\n   count      %%  stack\n");

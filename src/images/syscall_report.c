@@ -153,8 +153,17 @@ static void table_out(struct sc_img *s, struct out *o, int exact, int audit_coun
 		out_str(o, "name", "%-22s ", sc_name(rows[i].ai, rows[i].nr, b, sizeof(b)));
 		out_i64(o, "nr", "%5lld ", rows[i].nr);
 		out_str(o, "arch", NULL, syscall_arch_name(sc_arch_of_index(rows[i].ai)));
-		out_u64(o, "count", "%10llu ", audit_counts ? st->count : st->episodes);
-		out_u64(o, "errors", "%8llu ", audit_counts ? st->errors : 0);
+		/* Audit writes a record when a call returns: one seen blocked with
+		 * no record began before the rule (or is still in it), so its 0
+		 * is not a count. */
+		int inflight = audit_counts && !st->count && st->samples;
+		if (inflight) {
+			out_null(o, "count", "  in-call ");
+			out_null(o, "errors", "       - ");
+		} else {
+			out_u64(o, "count", "%10llu ", audit_counts ? st->count : st->episodes);
+			out_u64(o, "errors", "%8llu ", audit_counts ? st->errors : 0);
+		}
 		if (have_time) {
 			out_u64(o, "time_ns", NULL, st->blocked_ns);
 			out_text(o, "%10.1f ", (double)st->blocked_ns / 1e6);
@@ -162,7 +171,11 @@ static void table_out(struct sc_img *s, struct out *o, int exact, int audit_coun
 			out_null(o, "time_ns", "         - ");
 		}
 		out_u64(o, "samples", NULL, st->samples);
-		out_bool(o, "exact", "%6s ", exact);
+		out_bool(o, "exact", "%6s ", exact && !inflight);
+		if (inflight)
+			out_str(o, "count_why", NULL,
+				"seen blocked in it, no audit record: the call began before the "
+				"rule was armed or had not returned when the run ended");
 		errnos_out(o, st);
 		out_text(o, "\n");
 		out_obj_close(o);
@@ -193,14 +206,20 @@ static void cpu_out(struct sc_img *s, struct out *o)
 	out_obj_open(o, "time");
 	out_f64(o, "user_ns", NULL, ticks_ns(s, ut));
 	out_f64(o, "sys_ns", NULL, ticks_ns(s, stt));
-	out_u64(o, "blocked_in_syscalls_ns", NULL, blocked);
-	out_u64(o, "running_sampled_ns", NULL, oncpu);
-	out_text(
-	    o,
-	    "on-CPU: user %.1f ms, sys %.1f ms (exact, clock ticks); blocked in syscalls %.1f ms, "
-	    "seen running %.1f ms (sampled)\n",
-	    ticks_ns(s, ut) / 1e6, ticks_ns(s, stt) / 1e6, (double)blocked / 1e6,
-	    (double)oncpu / 1e6);
+	out_text(o, "on-CPU: user %.1f ms, sys %.1f ms (exact, clock ticks); ",
+		 ticks_ns(s, ut) / 1e6, ticks_ns(s, stt) / 1e6);
+	if (s->mode_audit_only || !s->first_t) { /* nothing was sampled: no time */
+		out_null(o, "blocked_in_syscalls_ns", NULL);
+		out_null(o, "running_sampled_ns", NULL);
+		out_str(o, "time_why", "blocked and running time n/a (%s)\n",
+			s->mode_audit_only ? "--source audit does not sample /proc/<tid>/syscall"
+					   : "no sample was taken");
+	} else {
+		out_u64(o, "blocked_in_syscalls_ns", NULL, blocked);
+		out_u64(o, "running_sampled_ns", NULL, oncpu);
+		out_text(o, "blocked in syscalls %.1f ms, seen running %.1f ms (sampled)\n",
+			 (double)blocked / 1e6, (double)oncpu / 1e6);
+	}
 	out_bool(o, "blocked_exact", NULL, false);
 	out_obj_close(o);
 }

@@ -934,6 +934,16 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 			ps->tids[i--] = ps->tids[--ps->ntids];
 			continue;
 		}
+		/* Promoted and this thread ran: the rest of its files now, so that
+		 * its counters share the window of its CPU (not a tick later). */
+		if (!active && p->promoting && (r.u.sample.s.have & PF_SCHEDSTAT) &&
+		    ts->last_run_ns && r.u.sample.s.run_ns != ts->last_run_ns &&
+		    (files & ~(want | PF_STAT))) {
+			p->keep_hot = 1;
+			read_files(p, ps->dirfd, prefix, ts->fds, files & ~(want | PF_STAT),
+				   &r.u.sample.s, NULL, NULL);
+			p->keep_hot = keep_was;
+		}
 		if (active)
 			p->hot_threads++;
 		else
@@ -1252,6 +1262,13 @@ static void tier_first(struct procfs *p, struct pslot *ps, const struct record_s
 		return;
 	if (p->baseline && ps->nthreads > 1 && ps->tgid != p->self_tgid && ps->dirfd >= 0)
 		sample_threads(p, ps, PF_SCHEDSTAT, sink, now, 1);
+	/* Per-interval rates (resource, record): the threads' counters too,
+	 * once, so that a process already running has a baseline of every
+	 * counter from the first tick (else its first active interval is lost). */
+	else if (p->cfg.sample_on_run && ps->tgid != p->self_tgid && ps->dirfd >= 0 &&
+		 (p->cfg.hot_files & (PF_SCHEDSTAT | PF_IO | PF_STATUS)))
+		sample_threads(p, ps, p->cfg.hot_files & (PF_SCHEDSTAT | PF_IO | PF_STATUS), sink,
+			       now, 1);
 	/* On CPU or runnable at first sight (a hog already running when the
 	 * scan starts): active from the next tick, so that its run is measured
 	 * from here rather than cut at a promotion one idle period later. It

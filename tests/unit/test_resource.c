@@ -332,7 +332,8 @@ static void test_exit_cpu_tail(void **state)
 	struct record x = {.kind = REC_TASKSTATS, .t_ns = 1250 * MS, .key = {800, 800, 0}};
 	x.u.ts.version = 16;
 	x.u.ts.is_exit = 1;
-	x.u.ts.cpu_run_real_ns = 630 * MS;
+	x.u.ts.cpu_run_virtual_ns = 630 * MS; /* sum_exec_runtime */
+	x.u.ts.cpu_run_real_ns = 640 * MS;    /* utime + stime, tick-sampled */
 	feed(&f, &x);
 	struct record g =
 	    unit_gone(SCOPE_PROCESS, 1300 * MS, (struct task_key){800, 800, 50}, NULL);
