@@ -25,7 +25,7 @@ try() {
 	V=$!
 	on_exit "kill -9 $C $V"
 	sleep 0.5
-	"$PROCIMAGE" watch -p "$V,$C" --rule 'cpu>1%for1s' --dump-dir "$TMP/d" -i 500ms -d 9s \
+	"$PROCIMAGE" watch -p "$V,$C" --rule 'cpu>1%for1s' --dump-dir "$TMP/d" -i 500ms -d 11s \
 		--capture 4s --capture-interval 20ms --guard none --max-captures 2 2>"$TMP/log" ||
 		fail "watch exited $?: $(cat "$TMP/log")"
 	kill -9 $C $V; wait $C $V 2>/dev/null

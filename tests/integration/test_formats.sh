@@ -274,7 +274,8 @@ grep -q "capture-format" "$TMP/err" || fail "watch: the message does not name --
 for f in text json prom csv html; do
 	full resource -p $B -d 300ms -f $f
 done
-full sched -p $B -d 300ms -f svg
+# (a run, even on a crowded host, so that there is an SVG to write)
+full sched -p $B -d 1s --threshold 20ms -f svg
 full triage -d 1s
 full report "$TMP/r.db" resource -f json
 full record -o "$TMP/r3.db" -p $B -d 300ms --report resource -f json
