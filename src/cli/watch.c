@@ -394,12 +394,19 @@ static int cooling(struct watch *w, int32_t pid, uint64_t start, int rule, uint6
 }
 
 /* wmetrics skips (process, rule) pairs in their cooldown: the next firing
- * process is picked instead. */
+ * process is picked instead. The firing held back still counts, as a firing
+ * and as one skipped by the cooldown, so the closing line and the textfile
+ * say how often the rule held while its capture was already taken. */
 static int skip_firing(void *ctx, int32_t pid, uint64_t start, int rule)
 {
 	struct watch *w = ctx;
 
-	return cooling(w, pid, start, rule, w->last_tick_ns);
+	if (!cooling(w, pid, start, rule, w->last_tick_ns))
+		return 0;
+	w->fires++;
+	wtextfile_fired(w->textfile, &w->rules, rule);
+	w->skipped_cooldown++;
+	return 1;
 }
 
 static void cool_set(struct watch *w, const struct wfire *f, uint64_t now)

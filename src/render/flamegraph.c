@@ -360,6 +360,7 @@ int flamegraph_write_svg_ex(FILE *fp, const struct stack_agg *agg,
 			    (o.min_width_px10 ? o.min_width_px10 : 1) / 10.0,
 			    FG_TOP + FG_BOTTOM + (int)(t.maxdepth + 1) * FG_FRAME_H,
 			    o.unit};
+	errno = 0; /* a failed write leaves its reason (ENOSPC) for the caller */
 	write_head(fp, o.width, L.height, &o);
 	fputs("<g id=\"frames\">\n", fp);
 	if (t.n[0].value) {
@@ -372,7 +373,7 @@ int flamegraph_write_svg_ex(FILE *fp, const struct stack_agg *agg,
 		    o.width / 2, L.height / 2);
 	}
 	fputs("</g>\n</svg>\n", fp);
-	rc = ferror(fp) ? -EIO : 0;
+	rc = ferror(fp) ? -(errno ? errno : EIO) : 0;
 out:
 	free(t.n);
 	free(t.map);

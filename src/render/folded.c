@@ -300,9 +300,10 @@ static int write_line(void *ctx, const char *s, size_t n, uint64_t count)
 
 	/* Frames were made safe when added (stack_frame_sanitize); the text
 	 * form again costs nothing and holds whatever an adder forgot. */
+	errno = 0; /* a failed write leaves its reason (ENOSPC) for the caller */
 	esc_text(fp, s, n);
 	fprintf(fp, " %llu\n", (unsigned long long)count);
-	return ferror(fp) ? -EIO : 0;
+	return ferror(fp) ? -(errno ? errno : EIO) : 0;
 }
 
 int stack_agg_write_folded(const struct stack_agg *a, FILE *fp)

@@ -275,7 +275,7 @@ for f in text json prom csv html; do
 	full resource -p $B -d 300ms -f $f
 done
 # (a run, even on a crowded host, so that there is an SVG to write)
-full sched -p $B -d 1s --threshold 20ms -f svg
+full sched -p $B -d 1s --threshold 2ms -f svg
 full triage -d 1s
 full report "$TMP/r.db" resource -f json
 full record -o "$TMP/r3.db" -p $B -d 300ms --report resource -f json
