@@ -5,6 +5,10 @@
 # when a source that really knows it reported it (named in status_source);
 # otherwise the exit code is unknown (null, cause unknown, no confidence) -
 # never "exit 0, certain, connector" while the connector is down.
+# One pass only: what it checks is the kernel's behaviour, a timing or a share
+# (the sanitizer build adds run time, not coverage: other tests take the
+# same code paths under ASan)
+# once
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"

@@ -4,6 +4,10 @@
 # and the diagnose-tools collector. After each kill the target is never left
 # stopped (T/t), traced (TracerPid != 0) or in D, and the next start cleans
 # what the dead run left (audit rules; the collector's state).
+# One pass only: what it checks is the kernel's behaviour, a timing or a share
+# (the sanitizer build adds run time, not coverage: other tests take the
+# same code paths under ASan)
+# once
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/syscall_lib.sh"
 need_root

@@ -2,6 +2,10 @@
 # Loss is reported, never hidden: a fork storm while the reader is paused
 # with a tiny receive buffer (test-only knobs) must report lost events, with
 # a time window, in the source status, the events and the summary.
+# One pass only: what it checks is the kernel's behaviour, a timing or a share
+# (the sanitizer build adds run time, not coverage: other tests take the
+# same code paths under ASan)
+# once
 . "$(dirname "$0")/lib.sh"
 
 # The target outlives the test whatever the load (killed on exit).

@@ -12,6 +12,10 @@
 # Only this test touches kernel.task_delayacct; it is restored at exit. Test
 # runs of several checkouts may run it at once on one host: they take turns
 # through a lock on the sysctl file itself, held until this script exits.
+# One pass only: what it checks is the kernel's behaviour, a timing or a share
+# (the sanitizer build adds run time, not coverage: other tests take the
+# same code paths under ASan)
+# once
 . "$(dirname "$0")/lib.sh"
 
 W="$HELPERS/res_workload"

@@ -6,6 +6,10 @@
 # the idle tier's period within its bounds, the population counted in the
 # tiers, the descriptor budget kept, and "fell behind" saying why when true.
 # Not timed: the 10,000-process figures are bench/scale.sh's.
+# One pass only: what it checks is the kernel's behaviour, a timing or a share
+# (the sanitizer build adds run time, not coverage: other tests take the
+# same code paths under ASan)
+# once
 . "$(dirname "$0")/lib.sh"
 
 N=3000

@@ -3,6 +3,10 @@
 # by SIGINT, and by SIGKILL (the kernel detaches for it), TracerPid is 0 and
 # the target keeps running; a target the user stopped (SIGSTOP) during the
 # run stays stopped (group-stop respected) and runs again after SIGCONT.
+# One pass only: what it checks is the kernel's behaviour, a timing or a share
+# (the sanitizer build adds run time, not coverage: other tests take the
+# same code paths under ASan)
+# once
 . "$(dirname "$0")/lib.sh"
 need_root
 

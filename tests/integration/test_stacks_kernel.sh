@@ -2,6 +2,10 @@
 # Kernel stacks: a thread blocked in nanosleep shows hrtimer_nanosleep in its
 # kernel stack (--kernel: /proc/<tid>/stack, no ptrace at all), and in the
 # combined user+kernel stacks, below its user frames.
+# One pass only: what it checks is the kernel's behaviour, a timing or a share
+# (the sanitizer build adds run time, not coverage: other tests take the
+# same code paths under ASan)
+# once
 . "$(dirname "$0")/lib.sh"
 need_root
 

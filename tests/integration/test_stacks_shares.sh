@@ -2,6 +2,10 @@
 # User stacks by ptrace: a program that spends 70% of its time in hot_seventy()
 # and 30% in cold_thirty() shows those shares in the folded output (within 10
 # points); C++-mangled symbols are demangled; the target is left untraced.
+# One pass only: what it checks is the kernel's behaviour, a timing or a share
+# (the sanitizer build adds run time, not coverage: other tests take the
+# same code paths under ASan)
+# once
 . "$(dirname "$0")/lib.sh"
 
 "$HELPERS/stack_7030" >/dev/null & P=$!; on_exit "kill -9 $P"

@@ -3,6 +3,10 @@
 # procimage mid-capture, the next start removes what a killed run left, and
 # audit enabled/pid/backlog are as before. SIGINT still prints the report.
 # A run without pid targets does not touch audit at all.
+# One pass only: what it checks is the kernel's behaviour, a timing or a share
+# (the sanitizer build adds run time, not coverage: other tests take the
+# same code paths under ASan)
+# once
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/syscall_lib.sh"
 need_audit
