@@ -195,13 +195,14 @@ static int deep(struct triage *t, uint64_t total_ns)
 	if (spent + NS_PER_S > total_ns) {
 		/* Never silent: the report would otherwise read as "nothing to
 		 * image". The scan took half of -d (at least 1 s). */
-		fprintf(stderr,
-			"procimage triage: %d offender(s) found but not imaged: -d %.1fs leaves "
-			"%.1f s after the %.1f s scan, under the 1 s a deep look needs; use -d 4s "
-			"or more to image them\n",
-			t->noff, (double)total_ns / 1e9,
-			total_ns > spent ? (double)(total_ns - spent) / 1e9 : 0.0,
-			(double)t->scan_ns / 1e9);
+		snprintf(t->not_imaged, sizeof(t->not_imaged),
+			 "%d offender(s) found but not imaged: -d %.1fs leaves %.1f s after the "
+			 "%.1f s scan, under the 1 s a deep look needs; use -d 4s or more to "
+			 "image them",
+			 t->noff, (double)total_ns / 1e9,
+			 total_ns > spent ? (double)(total_ns - spent) / 1e9 : 0.0,
+			 (double)t->scan_ns / 1e9);
+		fprintf(stderr, "procimage triage: %s\n", t->not_imaged);
 		return 0;
 	}
 	opts_defaults(&t->o2, "triage");

@@ -27,6 +27,7 @@ struct triage {
 	int nnames;
 	uint64_t t0, scan_ns, deep_ns;
 	int32_t focus; /* --focus PID: always an offender, its waits told first */
+	char not_imaged[256]; /* why offenders were found but not imaged, or "" */
 };
 
 struct procfs_coverage;

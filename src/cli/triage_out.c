@@ -16,32 +16,8 @@
 #include "cli/triage.h"
 #include "core/clock.h"
 #include "images/explain.h"
-#include "render/jdoc.h"
 #include "sources/procfs.h"
 #include "sources/procfs_coverage.h"
-
-static int is_placeholder(const struct image_ops *ops, void *img)
-{
-	char *buf = NULL, err[128];
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	struct out o;
-	int ph = 0;
-
-	if (!fp)
-		return 0;
-	out_init(&o, fp, OUT_JSON);
-	out_obj_open(&o, NULL);
-	ops->report(img, &o);
-	out_obj_close(&o);
-	fclose(fp);
-	struct jv *d = jdoc_parse(buf, len, err, sizeof(err));
-	const char *st = d ? jdoc_str(d, "status") : NULL;
-	ph = st && strstr(st, "not implemented") != NULL;
-	jdoc_free(d);
-	free(buf);
-	return ph;
-}
 
 /* Each source as the later run saw it, else as the scan saw it. */
 static void merged_sources(struct triage *t, struct source_status *src)
@@ -172,21 +148,20 @@ static void out_images(struct triage *t, struct out *o)
 	procfs_coverage_out(run_procfs(t->scan), o);
 	image_find("sched")->report(run_image(t->scan, "sched"), o);
 	out_obj_close(o);
+	/* The images that did not run, and why: a report with offenders and no
+	 * images must not read as "nothing to image". */
 	out_arr_open(o, "images_skipped");
-	for (int i = 0; t->deep && i < t->nnames; i++) {
-		const struct image_ops *ops = image_find(t->names[i]);
-		if (is_placeholder(ops, run_image(t->deep, t->names[i]))) {
-			out_str(o, NULL, "\n== %s: not implemented in this build (skipped) ==\n",
-				t->names[i]);
-		}
-	}
+	for (int i = 0; t->not_imaged[0] && i < NPLUGINS; i++)
+		out_str(o, NULL, NULL, triage_plugins[i]);
 	out_arr_close(o);
+	if (t->not_imaged[0])
+		out_str(o, "images_skipped_reason", "\n== images not run: %s ==\n", t->not_imaged);
+	else
+		out_null(o, "images_skipped_reason", NULL);
 	out_obj_open(o, "images");
 	for (int i = 0; t->deep && i < t->nnames; i++) {
 		const struct image_ops *ops = image_find(t->names[i]);
 		void *img = run_image(t->deep, t->names[i]);
-		if (is_placeholder(ops, img))
-			continue;
 		out_obj_open(o, t->names[i]);
 		out_text(o, "\n== %s image of the offenders (%.1f s) ==\n", t->names[i],
 			 (double)t->deep_ns / 1e9);

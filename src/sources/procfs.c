@@ -1206,8 +1206,11 @@ static int probe_idle(struct procfs *p, struct pslot *ps, struct proc_sample *s)
 	if (procfs_parse_stat(p->buf, s, comm, sizeof(comm)) || s->starttime != ps->start)
 		return -ESRCH;
 	uint64_t cpu = s->utime + s->stime;
+	/* strncmp, not memcmp: the bytes after the name's NUL are not part of
+	 * it (comparing them promoted every multi-thread process at every
+	 * probe, and read all its threads each time). */
 	int ran = cpu != ps->last_cpu_ticks || s->num_threads != ps->nthreads ||
-		  memcmp(comm, ps->comm, sizeof(comm)) != 0;
+		  strncmp(comm, ps->comm, sizeof(comm)) != 0;
 	ps->last_cpu_ticks = cpu;
 	return ran;
 }

@@ -59,3 +59,20 @@ assert_eq "${10}" 0 "spinner listed despite --exclude"
 
 "$PROCIMAGE" triage -p 1 >/dev/null 2>"$TMP/e"; rc=$?
 assert_eq "$rc" 2 "triage with targets is a usage error"
+
+# -d too short for a deep look: the offenders are listed, and the report
+# says which images did not run and why (never an empty "images" alone).
+spin_beside 1800 2 10 2 300 -- "$PROCIMAGE" triage -d 2s -f json
+python3 - "$TMP/j" >"$TMP/v" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+why = d["images_skipped_reason"] or ""
+print(len(d["offenders"]), len(d["images"]), len(d["images_skipped"]), int("use -d 4s" in why))
+PY
+set -- $(cat "$TMP/v")
+assert_cmp "$1" ">=" 1 "offenders found in a 2 s triage"
+assert_eq "$2" 0 "images run in a 2 s triage"
+assert_eq "$3" 4 "images listed as skipped"
+assert_eq "$4" 1 "the reason names the -d that would image them"
+grep -q "found but not imaged" "$TMP/err" || fail "no stderr line for the images not run"
+ok "stderr says the offenders were not imaged"
