@@ -410,7 +410,7 @@ static const char style[] =
     "body{font:14px/1.4 sans-serif;margin:2em;color:#222}"
     "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px;"
     "text-align:right}td.status{text-align:left;white-space:nowrap}th{background:#eee}"
-    "td[title]{text-decoration:underline dotted #999}"
+    "td[title]{text-decoration:underline dotted #999}table.sources td:last-child{text-align:left}"
     ".verdict,.prose{display:block;box-sizing:border-box;width:100%;margin:1em 0;"
     "padding:.6em 1em;background:#fff8e0;border-left:4px solid #c90;font-size:15px;"
     "line-height:1.5;overflow-wrap:anywhere}.verdict p,.prose p{margin:.2em 0}"
@@ -422,7 +422,8 @@ static const char style[] =
     ".axis line{stroke:#555}line.grid{stroke:#e6e6e6}rect.bar{fill:#4a7bd0}"
     "polyline{fill:none;stroke-width:1.5}.legend line{stroke-width:3}"
     "rect.run,rect.ev{fill-opacity:.85}path.ev{stroke:#222;stroke-width:.5}"
-    "text.status{font-size:10px;fill:#a00}text.value{fill:#333}"
+    "text.status{font-size:10px;fill:#a00;paint-order:stroke;stroke:#fafafa;stroke-width:3px}"
+    "text.value{fill:#333}"
     "figure{margin:1em 0}figcaption{font-weight:bold}p.note{color:#666}";
 
 static void write_style(FILE *fp)
@@ -459,7 +460,8 @@ int render_html(FILE *fp, const struct jv *doc)
 			value(fp, env[i], v);
 		fputs("</td></tr>", fp);
 	}
-	fputs("</table>\n<h2>sources</h2><table><tr><th>source</th><th>status</th><th>lost</th>"
+	fputs("</table>\n<h2>sources</h2><table "
+	      "class=\"sources\"><tr><th>source</th><th>status</th><th>lost</th>"
 	      "<th>reason</th></tr>\n",
 	      fp);
 	const struct jv *src = jdoc_get(doc, "sources");

@@ -26,6 +26,12 @@ struct tl {
 	int ncat;
 	char lanes[LANES][96];
 	int nlanes;
+	double label_end[LANES]; /* x where a lane's last status label ends */
+	struct {
+		double x, y;
+		char st[64];
+	} lab[LABELS]; /* written over the shapes, once all are drawn */
+	int nlab;
 };
 
 /* The colour of category c: in order of first appearance, the last colour
@@ -94,10 +100,11 @@ static void scan(struct tl *t, const struct jv *arr)
 	}
 }
 
-/* One record's shape; its tooltip, and its status beside it when it says
- * more than a plain exit. Returns whether a status was written. */
-static int shape(FILE *fp, const struct tl *t, const struct jv *e, int cat, double x, double w,
-		 double y, int label)
+/* One record's shape and its tooltip; its status is kept for a label
+ * beside it when it says more than a plain exit and the lane has room left
+ * of the last label. */
+static void shape(FILE *fp, struct tl *t, const struct jv *e, int cat, int lane, double x, double w,
+		  double y)
 {
 	double dur = jdoc_num(e, "duration_ms", 0);
 	char lab[96], when[48], st[64];
@@ -125,19 +132,27 @@ static int shape(FILE *fp, const struct tl *t, const struct jv *e, int cat, doub
 	if (has_st)
 		fputs(": ", fp), html_esc(fp, st);
 	fputs(dur > 0 ? "</title></rect>\n" : "</title></path>\n", fp);
-	if (!has_st || !label || !strcmp(st, "exit 0"))
-		return 0;
-	fprintf(fp, "<text class=\"status\" x=\"%.1f\" y=\"%.1f\">", x + 7, y + 13);
-	html_esc(fp, st);
-	fputs("</text>\n", fp);
-	return 1;
+	if (!has_st || t->nlab == LABELS || !strcmp(st, "exit 0") || x < t->label_end[lane])
+		return;
+	t->label_end[lane] = x + 12 + 5.5 * (double)strlen(st); /* 10px text */
+	t->lab[t->nlab].x = x + 7, t->lab[t->nlab].y = y + 13;
+	memcpy(t->lab[t->nlab++].st, st, sizeof(st));
+}
+
+static void labels(FILE *fp, const struct tl *t)
+{
+	for (int i = 0; i < t->nlab; i++) {
+		fprintf(fp, "<text class=\"status\" x=\"%.1f\" y=\"%.1f\">", t->lab[i].x,
+			t->lab[i].y);
+		html_esc(fp, t->lab[i].st);
+		fputs("</text>\n", fp);
+	}
 }
 
 void html_event_timeline(FILE *fp, const struct jv *arr)
 {
 	struct tl t = {0};
 	size_t drawn = 0, left = 0;
-	int labels = 0;
 
 	t.catkey = timeline_key(arr, &t.by_task);
 	if (!t.catkey)
@@ -175,9 +190,10 @@ void html_event_timeline(FILE *fp, const struct jv *arr)
 		}
 		double x = x0 + w * (ns - t.tmin) / 1e9 / ax.div / ax.top;
 		double bw = dur > 0 ? w * dur / 1e3 / ax.div / ax.top : 0;
-		labels += shape(fp, &t, e, cat_of(&t, cat), x, bw, y0 + lane * 18, labels < LABELS);
+		shape(fp, &t, e, cat_of(&t, cat), lane, x, bw, y0 + lane * 18);
 		drawn++;
 	}
+	labels(fp, &t);
 	html_axis_x(fp, x0, y0 + h + 4, w, &ax, "time");
 	html_axis_y_name(fp, y0, h, t.by_task ? "task" : t.catkey);
 	html_legend(fp, y0 + h + 58, t.cats, t.ncat, 0);
