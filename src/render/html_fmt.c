@@ -161,12 +161,12 @@ void html_human(double v, struct hunit u, char *buf, size_t len)
 	}
 }
 
-/* 1, 2 or 5 times a power of ten, at least raw. */
+/* 1, 2, 2.5 or 5 times a power of ten, at least raw. */
 static double nice_step(double raw)
 {
 	double p = pow(10, floor(log10(raw))), f = raw / p;
 
-	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * p;
 }
 
 struct haxis html_axis(double max, struct hunit u)
@@ -209,14 +209,17 @@ struct haxis html_axis(double max, struct hunit u)
 	double top = max / a.div;
 	if (!(top > 0) || !isfinite(top))
 		top = 1;
-	a.step = nice_step(top / 4);
+	a.step = nice_step(top / 5); /* 3 to 5 intervals */
 	a.top = ceil(top / a.step - 1e-9) * a.step;
 	return a;
 }
 
 void html_tick(const struct haxis *a, double x, char *buf, size_t len)
 {
-	int dec = a->step >= 1 ? 0 : (int)ceil(-log10(a->step) - 1e-9);
+	int dec = 0; /* as many decimals as the step has: 0.25 needs two */
+
+	while (dec < 9 && fabs(a->step * pow(10, dec) - round(a->step * pow(10, dec))) > 1e-6)
+		dec++;
 
 	snprintf(buf, len, "%.*f", dec > 9 ? 9 : dec, fabs(x) < a->step / 1e6 ? 0 : x);
 }

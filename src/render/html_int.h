@@ -36,7 +36,7 @@ struct hunit html_unit_of(const char *key);
 void html_human(double v, struct hunit u, char *buf, size_t len);
 /* A number in plain decimal notation, never an exponent ("0.00001"). */
 void html_plain(double v, char *buf, size_t len);
-/* The axis from 0 to at least max (in the key's unit), 3 to 6 ticks. */
+/* The axis from 0 to at least max (in the key's unit), 3 to 5 intervals. */
 struct haxis html_axis(double max, struct hunit u);
 /* A tick's label (x in display units) without the unit. */
 void html_tick(const struct haxis *a, double x, char *buf, size_t len);
