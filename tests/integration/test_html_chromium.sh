@@ -56,6 +56,10 @@ wait $TR
 rc=$?
 [ $rc = 0 ] || [ $rc = 3 ] || fail "triage -f html exited $rc: $(cat "$TMP/triage.err")"
 ok "resource, keytime, exits and triage wrote HTML"
+grep -q '<dt>exit_status</dt><dd>no</dd>' "$TMP/exits.html" &&
+	skip "no exit status source here (proc connector and taskstats unavailable)"
+grep -q 'lifecycle: connector' "$TMP/keytime.html" ||
+	skip "keytime has no proc connector here: exit codes unknown"
 
 kill $BUSY $SL
 
