@@ -16,10 +16,10 @@
  * later (--comm after an exec) still gets the events that made it one.
  */
 #include "images/keytime.h"
+#include "core/wait_status.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define KT_RING	     1024
@@ -49,16 +49,13 @@ struct kt_thread {
 
 void keytime_wait_decode(uint32_t status, struct kt_wait *w)
 {
-	int st = (int)status;
+	struct wait_status d;
 
-	memset(w, 0, sizeof(*w));
-	if (WIFEXITED(st)) {
-		w->exited = 1;
-		w->code = WEXITSTATUS(st);
-	} else if (WIFSIGNALED(st)) {
-		w->signal = WTERMSIG(st);
-		w->core = WCOREDUMP(st) ? 1 : 0;
-	}
+	wait_status_decode(status, &d); /* the one decoder (core/wait_status.h) */
+	w->exited = d.exited;
+	w->code = d.code;
+	w->signal = d.signal;
+	w->core = d.core;
 }
 
 uint32_t keytime_text_add(struct kt_img *k, const char *s, size_t len)
@@ -149,7 +146,6 @@ static void kt_destroy(void *img)
 	free(k->ts);
 	free(k);
 }
-
 
 static struct kt_member *member(struct kt_img *k, int32_t tgid)
 {
