@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/commands.h"
+#include "cli/command_table.h"
 #include "cli/compat_state.h"
 #include "cli/store_cmd.h"
 #include "core/clock.h"

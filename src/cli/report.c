@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "cli/stacks_out.h"
-#include "cli/commands.h"
+#include "cli/command_table.h"
 #include "cli/store_cmd.h"
 #include "core/clock.h"
 #include "images/exits.h"
