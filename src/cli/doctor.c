@@ -189,10 +189,6 @@ int cmd_doctor(int argc, char **argv)
 			 argv[optind_out]);
 		rc = EXIT_USAGE;
 	}
-	if (!rc && o.fmt != OUT_TEXT && o.fmt != OUT_JSON) {
-		snprintf(o.err, sizeof(o.err), "doctor prints -f text or -f json");
-		rc = EXIT_USAGE;
-	}
 	if (rc) {
 		fprintf(stderr, "procimage doctor: %s\n", o.err);
 		opts_free(&o);
