@@ -28,9 +28,11 @@ static void usage_compat(FILE *fp)
 		sep = ", ";
 		/* the dashed spellings; underscored ones are for old scripts */
 		for (size_t k = 0; k < sizeof(c->aliases) / sizeof(c->aliases[0]); k++)
-			if (c->aliases[k] && !strchr(c->aliases[k], '_'))
+			if (c->aliases[k] && !strchr(c->aliases[k], '_') && n < sizeof(text))
 				n += (size_t)snprintf(text + n, sizeof(text) - n, " (%s)",
 						      c->aliases[k]);
+		if (n >= sizeof(text)) /* cut, never past the end */
+			n = sizeof(text) - 1;
 	}
 	snprintf(text + n, sizeof(text) - n,
 		 " with --activate, --report, --settings, --deactivate");

@@ -160,8 +160,12 @@ static void list_bits(FILE *fp, unsigned bits, const char *const *names, size_t 
 
 void command_list(FILE *fp)
 {
+	/* by bit of enum command_flag */
 	static const char *const flag_names[] = {"compat",   "needs-pid",     "offenders",
 						 "captured", "own-leftovers", "image"};
+	_Static_assert(sizeof(flag_names) / sizeof(flag_names[0]) == 6 &&
+			   CMD_LISTED_IMAGE == 1u << 5,
+		       "each flag has its --list-commands name");
 	const char *fmt_names[32] = {0};
 	size_t nfmt = 0;
 
@@ -169,8 +173,7 @@ void command_list(FILE *fp)
 		nfmt++;
 	for (size_t i = 0; i < command_count; i++) {
 		const struct command *c = &command_table[i];
-		/* the image bit is the registry's word, not a second list here */
-		unsigned flags = c->flags | (image_find(c->name) ? 1u << 5 : 0);
+		unsigned flags = c->flags | (image_find(c->name) ? CMD_LISTED_IMAGE : 0);
 
 		fprintf(fp, "%s\t", c->name);
 		list_bits(fp, c->fmts, fmt_names, nfmt);

@@ -29,6 +29,9 @@ enum command_flag {
 	CMD_CAPTURED = 1u << 3,
 	/* It tells of killed runs' leftovers itself: main does not sweep-print. */
 	CMD_OWN_LEFTOVERS = 1u << 4,
+	/* Never in a row: --list-commands' mark of a name the image registry
+	 * has, so the registry stays the one list of images. */
+	CMD_LISTED_IMAGE = 1u << 5,
 };
 
 struct command {
