@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The diagnose-tools compatible front end: sched-image, resource-image,
- * keytime-image, migrate-image, sys-cost (syscall-image), with --activate,
- * --settings, --report and --deactivate.
+ * keytime-image, migrate-image, sys-cost (syscall-image): the CMD_COMPAT
+ * rows of cli/command_table.c, with --activate, --settings, --report and
+ * --deactivate.
  *
  * --activate starts a collector that survives the shell (double fork,
  * setsid): a `record` of what the image needs into a store in the tool's
@@ -26,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/commands.h"
+#include "cli/command_table.h"
 #include "cli/compat_state.h"
 #include "cli/store_cmd.h"
 #include "core/clock.h"
@@ -34,20 +35,7 @@
 #include "sources/audit.h"
 #include "sources/leftovers.h"
 
-static const struct tool {
-	const char *name, *alias, *image;
-	int needs_pid; /* diagnose-tools refuses to activate without pid or tgid */
-} tools[] = {
-    {"sched-image", "sched_image", "sched", 0},
-    {"resource-image", "resource_image", "resource", 1},
-    {"keytime-image", "keytime_image", "keytime", 1},
-    {"migrate-image", "migrate_image", "migrate", 1},
-    {"sys-cost", "sys_cost", "syscall", 0},
-    {"sys-cost", "syscall-image", "syscall", 0},
-    {"sys-cost", "syscall_image", "syscall", 0},
-};
-
-static void usage(FILE *fp, const struct tool *t)
+static void usage(FILE *fp, const struct command *t)
 {
 	fprintf(
 	    fp,
@@ -67,21 +55,22 @@ static void usage(FILE *fp, const struct tool *t)
 	    t->name, t->image,
 	    !strcmp(t->image, "sched") ? "report runs on a CPU longer than MS (default 50)"
 				       : "accepted; used by the sched image only",
-	    t->needs_pid ? "\n                (pid or tgid is required)" : "",
+	    (t->flags & CMD_NEEDS_PID) ? "\n                (pid or tgid is required)" : "",
 	    !strcmp(t->image, "resource") ? "\n                (resource-image: since activation)"
 					  : "",
 	    compat_state_root(), t->name);
 }
 
-static const struct tool *find_tool(const char *name)
+/* The tools are the table's CMD_COMPAT rows; t->name is the one spelling
+ * of each (its state directory and its messages), whichever alias was typed. */
+static const struct command *find_tool(const char *name)
 {
-	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++)
-		if (!strcmp(name, tools[i].name) || !strcmp(name, tools[i].alias))
-			return &tools[i];
-	return NULL;
+	const struct command *c = command_find(name);
+
+	return c && (c->flags & CMD_COMPAT) ? c : NULL;
 }
 
-__attribute__((format(printf, 3, 4))) static int err_exit(const struct tool *t, int code,
+__attribute__((format(printf, 3, 4))) static int err_exit(const struct command *t, int code,
 							  const char *fmt, ...)
 {
 	va_list ap;
@@ -95,7 +84,8 @@ __attribute__((format(printf, 3, 4))) static int err_exit(const struct tool *t, 
 }
 
 /* Targets and options of the collector and of the report, from the settings. */
-static int apply_settings(const struct tool *t, const struct compat_settings *s, struct run_opts *o)
+static int apply_settings(const struct command *t, const struct compat_settings *s,
+			  struct run_opts *o)
 {
 	char buf[64];
 
@@ -127,7 +117,7 @@ static int apply_settings(const struct tool *t, const struct compat_settings *s,
 }
 
 /* The collector: runs in the grandchild until SIGTERM. Never returns. */
-static void collector(const struct tool *t, const struct compat_settings *s, const char *dir,
+static void collector(const struct command *t, const struct compat_settings *s, const char *dir,
 		      int ready_fd)
 {
 	struct run_opts o;
@@ -215,7 +205,7 @@ static void waiter(const char *dir, pid_t c)
 	_exit(0);
 }
 
-static int spawn(const struct tool *t, const struct compat_settings *s, const char *dir,
+static int spawn(const struct command *t, const struct compat_settings *s, const char *dir,
 		 pid_t *waiter_pid)
 {
 	int pfd[2];
@@ -263,7 +253,7 @@ static void print_log(const char *dir)
 		fclose(fp);
 }
 
-static int activate(const struct tool *t, const char *args)
+static int activate(const struct command *t, const char *args)
 {
 	struct compat_settings s = {0};
 	char err[256], dir[4096];
@@ -271,7 +261,7 @@ static int activate(const struct tool *t, const char *args)
 
 	if (compat_parse_params(args, &s, 0, err, sizeof(err)))
 		return err_exit(t, EXIT_USAGE, "%s", err);
-	if (t->needs_pid && !s.pid && !s.tgid)
+	if ((t->flags & CMD_NEEDS_PID) && !s.pid && !s.tgid)
 		return err_exit(t, EXIT_USAGE, "%s",
 				"needs a target: --activate=\"tgid=PID\" (a"
 				" process) or \"pid=TID\" (a thread)");
@@ -347,7 +337,7 @@ static int stop_timeout_ms(void)
 
 /* Stop the collector; when this returns it has exited (been reaped when
  * its waiter lives) and what it set up is gone, or we say what is not. */
-static int deactivate(const struct tool *t)
+static int deactivate(const struct command *t)
 {
 	char err[256], dir[4096], ended[1024], pidfile[4200];
 	pid_t pid, rec, w = 0;
@@ -414,7 +404,7 @@ static int deactivate(const struct tool *t)
 	return 0;
 }
 
-static int settings(const struct tool *t, const char *args)
+static int settings(const struct command *t, const char *args)
 {
 	struct compat_settings s = {0};
 	char err[256], dir[4096];
@@ -436,7 +426,7 @@ static int settings(const struct tool *t, const char *args)
 	return 0;
 }
 
-static int report(const struct tool *t, struct run_opts *o)
+static int report(const struct command *t, struct run_opts *o)
 {
 	struct compat_settings s = {0};
 	struct report_cfg c = {.quiet_empty = 1};
@@ -503,7 +493,7 @@ static int on_extra(void *ctx, struct run_opts *o, int code, const char *arg)
 
 int cmd_compat(int argc, char **argv)
 {
-	const struct tool *t = find_tool(argv[0]);
+	const struct command *t = find_tool(argv[0]);
 	struct compat_args a = {0};
 	struct run_opts o;
 	int first, rc;

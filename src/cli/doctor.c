@@ -11,7 +11,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "cli/commands.h"
+#include "cli/command_table.h"
 #include "cli/options.h"
 #include "core/clock.h"
 #include "core/doctor_probe.h"
@@ -187,10 +187,6 @@ int cmd_doctor(int argc, char **argv)
 		snprintf(o.err, sizeof(o.err),
 			 "doctor takes no argument '%s': see procimage doctor --help",
 			 argv[optind_out]);
-		rc = EXIT_USAGE;
-	}
-	if (!rc && o.fmt != OUT_TEXT && o.fmt != OUT_JSON) {
-		snprintf(o.err, sizeof(o.err), "doctor prints -f text or -f json");
 		rc = EXIT_USAGE;
 	}
 	if (rc) {

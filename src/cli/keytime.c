@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* procimage keytime: the keytime image (process timeline) of the targets. */
-#include "cli/commands.h"
+#include "cli/command_table.h"
 
 static const char help[] =
     "usage: procimage keytime TARGETS [-d DUR] [-i INT] [--children] [--threshold DUR]\n"

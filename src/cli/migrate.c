@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* procimage migrate: the migrate image of the targets. */
-#include "cli/commands.h"
+#include "cli/command_table.h"
 
 static const char help[] =
     "usage: procimage migrate TARGETS [-d DUR] [-i INT] [--top N] [-v]\n"

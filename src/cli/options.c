@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/command_table.h"
 #include "core/clock.h"
 #include "core/fileio.h"
 
@@ -83,79 +84,32 @@ void opts_defaults(struct run_opts *o, const char *cmd)
 	o->source_mode = "auto";
 }
 
+/* By enum out_format: the -f spelling of each. */
+static const char *const fmt_names[] = {
+    [OUT_TEXT] = "text", [OUT_JSON] = "json", [OUT_FOLDED] = "folded", [OUT_PROM] = "prom",
+    [OUT_CSV] = "csv",	 [OUT_SVG] = "svg",   [OUT_HTML] = "html",     [OUT_PPROF] = "pprof",
+};
+
+const char *opts_format_name(enum out_format f)
+{
+	return (size_t)f < sizeof(fmt_names) / sizeof(fmt_names[0]) ? fmt_names[f] : NULL;
+}
+
 int opts_parse_format(const char *s, enum out_format *f)
 {
-	static const struct {
-		const char *name;
-		enum out_format f;
-	} fmts[] = {
-	    {"text", OUT_TEXT}, {"json", OUT_JSON}, {"folded", OUT_FOLDED}, {"prom", OUT_PROM},
-	    {"csv", OUT_CSV},	{"svg", OUT_SVG},   {"html", OUT_HTML},	    {"pprof", OUT_PPROF},
-	};
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
-		if (strcmp(s, fmts[i].name) == 0) {
-			*f = fmts[i].f;
+	for (size_t i = 0; i < sizeof(fmt_names) / sizeof(fmt_names[0]); i++)
+		if (strcmp(s, fmt_names[i]) == 0) {
+			*f = (enum out_format)i;
 			return 0;
 		}
 	return -EINVAL;
 }
 
-#define FMT(x)	    (1u << (x))
-#define FMTS_REPORT (FMT(OUT_TEXT) | FMT(OUT_JSON) | FMT(OUT_PROM) | FMT(OUT_CSV) | FMT(OUT_HTML))
-#define FIX_NO_STACK                                                                               \
-	"it has no stacks to fold: for a flame graph use 'procimage stacks -p PID -f svg'"
-#define FIX_LIVE                                                                                   \
-	"folded stacks and flame graphs come from live runs: 'procimage sched --stacks -f svg' "   \
-	"or 'procimage stacks -p PID -f svg'"
-
-#define FIX_PPROF "a pprof profile comes from 'procimage stacks -p PID -f pprof'"
-
-/* The commands that write fewer than every -f value; the others check -f
- * themselves (stacks, doctor). */
-static const struct fmt_rule {
-	const char *cmd;
-	const char *writer; /* who writes the report, for the message */
-	unsigned fmts;
-	const char *fix;
-} fmt_rules[] = {
-    {"resource", "resource", FMTS_REPORT, FIX_NO_STACK},
-    {"keytime", "keytime", FMTS_REPORT, FIX_NO_STACK},
-    {"migrate", "migrate", FMTS_REPORT, FIX_NO_STACK},
-    {"triage", "triage", FMTS_REPORT,
-     "for the hogs' stacks use 'procimage sched --stacks -f folded' (or -f svg)"},
-    {"report", "report", FMTS_REPORT | FMT(OUT_PPROF), FIX_LIVE},
-    {"sched", "sched", FMTS_REPORT | FMT(OUT_FOLDED) | FMT(OUT_SVG), FIX_PPROF},
-    {"syscall", "syscall", FMTS_REPORT | FMT(OUT_FOLDED) | FMT(OUT_SVG), FIX_PPROF},
-    {"record", "record --report", FMTS_REPORT, FIX_LIVE},
-    {"sched-image", "--report", FMTS_REPORT,
-     "for the hogs' stacks as a flame graph use 'procimage sched --stacks -f svg'"},
-    {"resource-image", "--report", FMTS_REPORT, FIX_NO_STACK},
-    {"keytime-image", "--report", FMTS_REPORT, FIX_NO_STACK},
-    {"migrate-image", "--report", FMTS_REPORT, FIX_NO_STACK},
-    {"sys-cost", "--report", FMTS_REPORT,
-     "for folded lines or a flame graph use 'procimage syscall -p PID -f folded' (or -f svg)"},
-    {"exits", "exits", FMTS_REPORT, FIX_NO_STACK},
-    {"stacks", "stacks", FMTS_REPORT | FMT(OUT_FOLDED) | FMT(OUT_SVG) | FMT(OUT_PPROF), ""},
-    {"watch", "watch", 0,
-     "watch writes its captures in --capture-format json|text; -f is not used: drop it"},
-};
-
-static const struct fmt_rule *fmt_rule(const char *cmd)
-{
-	for (size_t i = 0; cmd && i < sizeof(fmt_rules) / sizeof(fmt_rules[0]); i++)
-		if (strcmp(cmd, fmt_rules[i].cmd) == 0)
-			return &fmt_rules[i];
-	return NULL;
-}
-
-/* -f given and not written by this command: EXIT_USAGE with what works. */
+/* -f given and not written by this command (its row in the command table):
+ * EXIT_USAGE with what works. */
 static int check_format(struct run_opts *o, const char *arg)
 {
-	static const char *const names[] = {
-	    [OUT_TEXT] = "text", [OUT_JSON] = "json",  [OUT_FOLDED] = "folded",
-	    [OUT_PROM] = "prom", [OUT_CSV] = "csv",    [OUT_SVG] = "svg",
-	    [OUT_HTML] = "html", [OUT_PPROF] = "pprof"};
-	const struct fmt_rule *r = fmt_rule(o->cmd);
+	const struct command *r = command_find(o->cmd);
 	char list[128] = "";
 	size_t n = 0;
 	int k = 0, total = __builtin_popcount(r ? r->fmts : 0);
@@ -163,10 +117,10 @@ static int check_format(struct run_opts *o, const char *arg)
 	if (!r || !o->fmt_set || (r->fmts & FMT(o->fmt)))
 		return 0;
 	if (!r->fmts) {
-		snprintf(o->err, sizeof(o->err), "-f %s: %s", arg, r->fix);
+		snprintf(o->err, sizeof(o->err), "-f %s: %s", arg, r->fmt_fix);
 		return EXIT_USAGE;
 	}
-	for (size_t f = 0; f < sizeof(names) / sizeof(names[0]); f++) {
+	for (size_t f = 0; f < sizeof(fmt_names) / sizeof(fmt_names[0]); f++) {
 		if (!(r->fmts & FMT(f)))
 			continue;
 		k++;
@@ -174,9 +128,10 @@ static int check_format(struct run_opts *o, const char *arg)
 				      k == 1	   ? ""
 				      : k == total ? " or "
 						   : ", ",
-				      names[f]);
+				      fmt_names[f]);
 	}
-	snprintf(o->err, sizeof(o->err), "-f %s: %s writes %s; %s", arg, r->writer, list, r->fix);
+	snprintf(o->err, sizeof(o->err), "-f %s: %s writes %s; %s", arg,
+		 r->writer ? r->writer : r->name, list, r->fmt_fix);
 	return EXIT_USAGE;
 }
 

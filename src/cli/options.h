@@ -57,10 +57,13 @@ int opts_usage(struct run_opts *o, const char *fmt, ...) __attribute__((format(p
 typedef int (*opts_extra_fn)(void *ctx, struct run_opts *o, int code, const char *arg);
 int opts_parse_ex(struct run_opts *o, int argc, char **argv, const char *help, int *optind_out,
 		  const struct option *extra, opts_extra_fn fn, void *ctx);
-/* Parse "text|json|folded|prom|csv|svg|html". opts_parse also refuses
- * (EXIT_USAGE) a -f value the command does not write, naming what it does
- * write and what to use instead; see fmt_rules in options.c. */
+/* Parse "text|json|folded|prom|csv|svg|html|pprof". opts_parse also
+ * refuses (EXIT_USAGE) a -f value the command does not write, naming what it
+ * does write and what to use instead: the command's row in
+ * cli/command_table.c says which. */
 int opts_parse_format(const char *s, enum out_format *f);
+/* The -f spelling of f; NULL past the last format. */
+const char *opts_format_name(enum out_format f);
 /*
  * -o FILE is a report (every command but record, whose -o is the recording,
  * and watch): opts_parse opens it before anything runs, so a path that cannot

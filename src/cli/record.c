@@ -16,7 +16,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "cli/commands.h"
+#include "cli/command_table.h"
 #include "cli/store_cmd.h"
 #include "core/clock.h"
 #include "sources/procfs.h"

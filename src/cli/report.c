@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "cli/stacks_out.h"
-#include "cli/commands.h"
+#include "cli/command_table.h"
 #include "cli/store_cmd.h"
 #include "core/clock.h"
 #include "images/exits.h"
@@ -24,7 +24,8 @@
 
 static const char help[] =
     "usage: procimage report FILE [IMAGE...] [--from T] [--to T] [TARGETS]\n"
-    "                        [-f text|json|prom|csv|html] [-o OUT] [image options]\n"
+    "                        [-f text|json|prom|csv|html|pprof] [-o OUT]\n"
+    "                        [image options]\n"
     "Rebuild images (sched, resource, keytime, syscall, migrate) from a recording\n"
     "made by `procimage record`. Without IMAGE: the images the recording was made\n"
     "for, or all of them.\n"
@@ -34,6 +35,8 @@ static const char help[] =
     "  TARGETS           -p PID[,PID..], --comm REGEX: only records of these tasks\n"
     "  --info            print what the recording holds (time span, records, sources;\n"
     "                    -f json: as one object)\n"
+    "  -f pprof          the stacks image alone, from a recording with stacks, as\n"
+    "                    the gzip'd profile.proto 'procimage stacks -f pprof' writes\n"
     "  -o OUT            the report, replaced whole once complete (so -f prom suits\n"
     "                    node_exporter); never the recording itself (exit 2)\n"
     "exit status: 0 ok, 1 failure, 2 bad usage, not a (readable) recording, or -o\n"

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/commands.h"
+#include "cli/command_table.h"
 
 static const char help[] =
     "usage: procimage resource TARGETS [-d DUR] [-i INT] [--threads] [--enable-delayacct]\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* procimage sched: the sched image (host-wide unless targets are given). */
-#include "cli/commands.h"
+#include "cli/command_table.h"
 
 static const char help[] =
     "usage: procimage sched [TARGETS] [-d DUR] [-i INT] [--threshold DUR] [--stacks]\n"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/commands.h"
+#include "cli/command_table.h"
 #include "cli/options.h"
 #include "cli/store_cmd.h"
 #include "cli/stacks_out.h"
@@ -32,6 +32,7 @@ static const char help[] =
     "\n"
     "Sample the stacks of the target threads HZ times a second (default 49) for\n"
     "DUR (default 10s, Ctrl-C ends early) and show where they spend their time.\n"
+    "  -F, --frequency HZ  samples per thread per second, 1 to 1000 (default 49)\n"
     "  --user      user stacks only: ptrace (PTRACE_SEIZE once, PTRACE_INTERRUPT per\n"
     "              sample, unwound with elfutils libdw); needs ptrace rights on the\n"
     "              targets (same user or CAP_SYS_PTRACE; see kernel.yama.ptrace_scope)\n"

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/commands.h"
+#include "cli/command_table.h"
 #include "cli/options.h"
 #include "core/clock.h"
 #include "core/run.h"
@@ -30,9 +30,6 @@ static const struct option extra_opts[] = {
     {NULL, 0, NULL, 0},
 };
 #define MIN_BUSY_PCT 5.0 /* a non-hog must use this much of a CPU to matter */
-
-/* The images that look at the offenders, in the order of the workflow. */
-const char *const triage_plugins[NPLUGINS] = {"resource", "keytime", "syscall", "migrate"};
 
 static const char help[] =
     "usage: procimage [triage] [-d DUR] [-i INT] [--top N] [--exclude COMM[,COMM..]]\n"
@@ -218,9 +215,11 @@ static int deep(struct triage *t, uint64_t total_ns)
 	t->o2.ptrace_syscalls = !t->o.no_ptrace && ptrace_have_cap();
 	if (targets_add_pids(&t->o2.targets, pids, t->o2.err, sizeof(t->o2.err)))
 		return 0;
-	for (size_t i = 0; i < NPLUGINS; i++)
-		if (image_find(triage_plugins[i]))
-			t->names[t->nnames++] = triage_plugins[i];
+	/* the images that look at the offenders: the CMD_OFFENDERS rows, in
+	 * the table's order (the order of the workflow) */
+	for (size_t i = 0; i < command_count && t->nnames < RUN_MAX_IMAGES; i++)
+		if ((command_table[i].flags & CMD_OFFENDERS) && image_find(command_table[i].name))
+			t->names[t->nnames++] = command_table[i].name;
 	t->f2 = triage_facts_new(clock_ticks_per_s());
 	t->deep = run_new(&t->o2.run, t->names, t->nnames);
 	if (!t->f2 || !t->deep)

@@ -12,10 +12,6 @@
 #include "images/triage.h"
 
 #define TRIAGE_MAX 16
-#define NPLUGINS   4
-
-/* The images that look at the offenders, in the order of the workflow. */
-extern const char *const triage_plugins[NPLUGINS];
 
 struct triage {
 	struct run_opts o, o2;
@@ -23,7 +19,7 @@ struct triage {
 	struct triage_facts *f1, *f2;
 	struct sched_offender off[TRIAGE_MAX];
 	int noff, interrupted;
-	const char *names[NPLUGINS];
+	const char *names[RUN_MAX_IMAGES]; /* CMD_OFFENDERS rows of cli/command_table.c */
 	int nnames;
 	uint64_t t0, scan_ns, deep_ns;
 	int32_t focus; /* --focus PID: always an offender, its waits told first */

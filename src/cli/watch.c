@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/commands.h"
+#include "cli/command_table.h"
 #include "cli/options.h"
 #include "cli/watch.h"
 #include "core/clock.h"

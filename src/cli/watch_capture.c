@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/command_table.h"
 #include "cli/watch.h"
 #include "core/clock.h"
 #include "procimage/out.h"
@@ -68,8 +69,6 @@ struct wcapture {
 	int32_t hook_for[MAX_HOOKS]; /* the captured pid */
 	int nhooks;
 };
-
-static const char *const images[] = {"sched", "resource", "keytime", "syscall", "migrate"};
 
 static int open_dump_dir(const char *path, char *err, size_t len)
 {
@@ -309,23 +308,26 @@ static void spawn_images(struct wcapture *w, struct wslot *c)
 	snprintf(dur, sizeof(dur), "%llums", (unsigned long long)(w->cfg.window_ns / NS_PER_MS));
 	snprintf(ival, sizeof(ival), "%lluus",
 		 (unsigned long long)(w->cfg.interval_ns / NS_PER_US));
-	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
-		const char *argv[16] = {"procimage", images[i], "-p", pid,  "-d",
-					dur,	     "-i",	ival, "-f", fmt};
+	/* every CMD_CAPTURED row of cli/command_table.c, one child each */
+	for (size_t i = 0; i < command_count; i++) {
+		const char *image = command_table[i].name;
+		if (!(command_table[i].flags & CMD_CAPTURED))
+			continue;
+		const char *argv[16] = {"procimage", image, "-p", pid,	"-d",
+					dur,	     "-i",  ival, "-f", fmt};
 		int n = 10;
-		if (strcmp(images[i], "syscall") == 0) {
+		if (strcmp(image, "syscall") == 0) {
 			argv[n++] = "--source";
 			argv[n++] = w->cfg.syscall_source;
 		}
-		if (strcmp(images[i], "sched") == 0)
+		if (strcmp(image, "sched") == 0)
 			argv[n++] = "--stacks";
 		if (strcmp(w->cfg.proc_root, "/proc") != 0) {
 			argv[n++] = "--proc-root";
 			argv[n++] = w->cfg.proc_root;
 		}
-		snprintf(file, sizeof(file), "%s.%s", images[i],
-			 strcmp(fmt, "json") ? "txt" : "json");
-		add_kid(c, images[i], file, argv);
+		snprintf(file, sizeof(file), "%s.%s", image, strcmp(fmt, "json") ? "txt" : "json");
+		add_kid(c, image, file, argv);
 	}
 	const char *sargv[] = {"procimage", "stacks", "-p", pid, "-d", dur, "-f", "folded", NULL};
 	add_kid(c, "stacks", "stacks.folded", sargv);

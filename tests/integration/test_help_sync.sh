@@ -1,30 +1,43 @@
 #!/bin/bash
 # once
 # unprivileged
-# `procimage COMMAND --help` is the source of truth for commands, options and
-# formats; the man page and the bash completion must say the same:
-#  - every command of `procimage --help` has a section in the man page and is
-#    completed as the first word;
+# The command table (src/cli/command_table.c, printed by the hidden
+# `procimage --list-commands`) is the source of truth for commands, their
+# aliases and their -f formats; each command's --help for its options. The
+# rest must say the same:
+#  - `procimage --help` lists the table's commands; the man page has a
+#    section for each (the compat tools and their dashed aliases are in
+#    DIAGNOSE-TOOLS COMPATIBILITY); the completion offers them and their
+#    dashed aliases, and nothing else, as the first word; an alias's --help
+#    is its command's;
 #  - every option a command's --help names is in its man section (or the
-#    TARGETS / COMMON OPTIONS sections), and the completion offers exactly
-#    those options (plus -h/--help) for that command;
-#  - the -f formats of a command are the same in --help, the man page and
-#    the completion; watch's metrics are all in the man page's rule syntax;
+#    TARGETS / COMMON OPTIONS sections) and the other way round, and the
+#    completion offers exactly those options (plus -h/--help) for that
+#    command;
+#  - the -f formats of each command in its --help, its man section, the
+#    completion (for the command and each alias) and README.md's format
+#    matrix are the table's; the completion offers report the table's
+#    images; watch's metrics are all in the man page's rule syntax;
 #  - README.md's synopsis of each command names no option --help lacks.
 . "$(dirname "$0")/lib.sh"
 
 MAN="$ROOT/contrib/procimage.1" COMP="$ROOT/contrib/procimage.bash-completion"
 [ -f "$MAN" ] && [ -f "$COMP" ] || fail "contrib files missing"
 bash -n "$COMP" || fail "completion syntax"
-cmds=$("$PROCIMAGE" --help | sed -n -E 's/^  ([a-z][a-z-]+) .*/\1/p')
-[ "$(echo "$cmds" | wc -l)" -ge 10 ] || fail "procimage --help lists too few commands: $cmds"
 mkdir -p "$TMP/comp"
-for c in $cmds sched-image; do
+"$PROCIMAGE" --list-commands >"$TMP/comp/table" || fail "--list-commands exited non-zero"
+[ "$(wc -l <"$TMP/comp/table")" -ge 10 ] || fail "the table has too few rows: $(cat "$TMP/comp/table")"
+# every name and alias the table answers to
+names=$(awk -F '\t' '{ print $1; if ($4 != "-") { gsub(",", "\n", $4); print $4 } }' "$TMP/comp/table")
+cmds=$("$PROCIMAGE" --help | sed -n -E 's/^  ([a-z][a-z-]+) .*/\1/p')
+want=$(awk -F '\t' '("," $3 ",") !~ /,compat,/ { print $1 }' "$TMP/comp/table")
+[ "$cmds" = "$want" ] || fail "procimage --help lists $(echo $cmds); the table: $(echo $want)"
+for c in $names; do
 	"$PROCIMAGE" "$c" --help >"$TMP/comp/$c.help" 2>&1 || fail "$c --help exited non-zero"
 done
 # One bash loads the completion once and asks it, as TAB would, for the
-# first word, each command's options and each command's -f values.
-bash -s "$COMP" "$PROCIMAGE" "$TMP/comp" $cmds sched-image <<'EOF' || fail "the completion failed"
+# first word, each name's options and -f values, and report's images.
+bash -s "$COMP" "$PROCIMAGE" "$TMP/comp" $names <<'EOF' || fail "the completion failed"
 . /usr/share/bash-completion/bash_completion 2>/dev/null
 . "$1"
 prog=$2 dir=$3
@@ -39,17 +52,23 @@ ask() { # WORDS...: the candidates for the last word
 	printf '%s\n' "${COMPREPLY[@]}"
 }
 ask '' | sort -u >"$dir/first"
+ask report x.db '' | sort -u >"$dir/images"
 for c in "$@"; do
 	{ ask "$c" -; ask "$c" --; } | sort -u >"$dir/$c.opts"
 	ask "$c" -f '' | sort -u >"$dir/$c.formats"
 done
 EOF
-for c in $cmds; do grep -qx "$c" "$TMP/comp/first" || fail "completion does not offer command $c"; done
-ok "completion offers the $(echo $cmds | wc -w) commands"
 
-python3 - "$MAN" "$TMP/comp" $cmds sched-image <<'PY' || fail "help, man page and completion disagree"
+python3 - "$MAN" "$TMP/comp" <<'PY' || fail "the table, --help, man page, completion and README disagree"
 import re, sys
-man_path, d, cmds = sys.argv[1], sys.argv[2], sys.argv[3:]
+man_path, d = sys.argv[1], sys.argv[2]
+readme = open(man_path.replace('contrib/procimage.1', 'README.md')).read()
+rows = {}  # name -> (formats, flags, aliases), in table order
+for line in open(f'{d}/table'):
+    name, fm, fl, al = line.rstrip('\n').split('\t')
+    rows[name] = tuple(set() if v == '-' else set(v.split(',')) for v in (fm, fl, al))
+compat = [c for c in rows if 'compat' in rows[c][1]]
+cmds = [c for c in rows if c not in compat]
 raw = open(man_path).read()
 # roff to plain words: \- is -, \f? font changes go, quotes and \(xx go.
 man = re.sub(r'\\f[BIRP]', '', raw).replace('\\-', '-')
@@ -64,6 +83,7 @@ for line in man.splitlines():
     if cur:
         sections[cur] += line + '\n'
 shared = sections.get('TARGETS', '') + sections.get('COMMON OPTIONS', '')
+compat_sec = sections.get('DIAGNOSE-TOOLS COMPATIBILITY', '')
 OPT = re.compile(r'(?:^|(?<=[][ (|,]))(--[a-z][a-z0-9-]*|-[a-zA-Z])\b', re.M)
 FMT = re.compile(r'-f[ ,]+(?:--format +)?((?:[a-z]+\|)+[a-z]+)')
 def formats_of(text):
@@ -74,12 +94,25 @@ def formats_of(text):
     if m:
         return set(re.split(r',\s*|\s+or\s+|\s+', m.group(1).strip())) - {''}
     return set()
+def readf(name):
+    return open(f'{d}/{name}').read()
 bad = []
-for c in cmds:
-    help_text = open(f'{d}/{c}.help').read()
+dashed = {a for c in rows for a in rows[c][2] if '_' not in a}
+first = set(readf('first').split())
+if first != set(rows) | dashed | {'help', '-h', '--help', '--version'}:
+    bad.append(f'completion: first word offers {sorted(first)}')
+images = {c for c in rows if 'image' in rows[c][1]}
+if set(readf('images').split()) != images:
+    bad.append(f'completion: report offers images {readf("images").split()}, the table {sorted(images)}')
+for c in rows:
+    fmts, flags, aliases = rows[c]
+    help_text = readf(f'{c}.help')
     want = set(OPT.findall(help_text))
-    if c == 'sched-image':
-        sec = sections.get('DIAGNOSE-TOOLS COMPATIBILITY', '')
+    if c in compat:
+        sec = compat_sec
+        for n in {c} | (aliases & dashed):
+            if not re.search(r'\b' + re.escape(n) + r'\b', sec):
+                bad.append(f'man page: {n} is not in DIAGNOSE-TOOLS COMPATIBILITY')
     else:
         sec = sections.get(c)
         if sec is None:
@@ -88,20 +121,54 @@ for c in cmds:
     words = set(OPT.findall(sec + shared))
     for o in sorted(want - words):
         bad.append(f'man page: {c} {o} is in --help but not in the man page')
-    comp = set(open(f'{d}/{c}.opts').read().split())
-    if comp != want | {'-h', '--help'}:
-        bad.append(f'completion: {c}: missing {sorted(want - comp)}, extra {sorted(comp - want - {"-h", "--help"})}')
+    if c not in compat:
+        for o in sorted(set(OPT.findall(sec)) - want - set(OPT.findall(shared))):
+            bad.append(f'man page: {c} {o} is in its section but not in --help')
+    for n in [c] + sorted(aliases):
+        if readf(f'{n}.help') != help_text:
+            bad.append(f'{n} --help is not {c} --help')
+        comp = set(readf(f'{n}.opts').split())
+        if comp != want | {'-h', '--help'}:
+            bad.append(f'completion: {n}: missing {sorted(want - comp)}, extra {sorted(comp - want - {"-h", "--help"})}')
+        fc = set(readf(f'{n}.formats').split())
+        if fc != fmts:
+            bad.append(f'completion: {n} -f offers {sorted(fc)}, the table {sorted(fmts)}')
     fh = formats_of(help_text)
-    fc = set(open(f'{d}/{c}.formats').read().split())
-    if fh != fc:
-        bad.append(f'completion: {c} -f offers {sorted(fc)}, --help says {sorted(fh)}')
-    if c != 'sched-image' and fh:
-        fm = formats_of(sec)
-        if fm != fh:
-            bad.append(f'man page: {c} -f lists {sorted(fm)}, --help says {sorted(fh)}')
-    print(f'ok: {c}: {len(want)} options, formats {sorted(fh) or "none"}')
+    if fh != fmts:
+        bad.append(f'--help: {c} -f lists {sorted(fh)}, the table {sorted(fmts)}')
+    fm = formats_of(sec)
+    if fm != fmts:
+        bad.append(f'man page: {c} -f lists {sorted(fm)}, the table {sorted(fmts)}')
+    print(f'ok: {c}: {len(want)} options, formats {sorted(fmts) or "none"}')
+# README's format matrix: one row per command (a first cell of
+# "cmd ARGS, cmd ARGS"); a cell is ✓ (every command of the row) or
+# "(cmd ...)" (that command alone).
+m = re.search(r'^\| command \|(.*)\|\n\|[-|]+\|\n((?:\|.*\n)+)', readme, re.M)
+if not m:
+    bad.append('README: no format matrix ("| command | text | ...")')
+else:
+    cols = [x.strip() for x in m.group(1).split('|')]
+    seen = {}
+    for line in m.group(2).splitlines():
+        cells = [x.strip() for x in line.strip().strip('|').split('|')]
+        who = [w.split()[0] for w in cells[0].split(',')]
+        for w in who:
+            seen.setdefault(w, set())
+        for fmt, cell in zip(cols, cells[1:]):
+            if cell == '✓':
+                for w in who:
+                    seen[w].add(fmt)
+            elif cell.startswith('(') and cell[1:].split()[0] in who:
+                seen[cell[1:].split()[0]].add(fmt)
+    for c in cmds:
+        if c not in seen:
+            bad.append(f'README: format matrix has no row for {c}')
+        elif seen[c] != rows[c][0]:
+            bad.append(f'README: format matrix gives {c} {sorted(seen[c])}, the table {sorted(rows[c][0])}')
+    for w in sorted(set(seen) - set(cmds)):
+        bad.append(f'README: format matrix has a row for {w}, not a command')
 # Watch's rule metrics, as --help lists them, are in the man page's rule syntax.
-wh = open(f'{d}/watch.help').read()
+wh = readf('watch.help')
 m = re.search(r'metrics: (.*?)\n\n', wh, re.S)
 metrics = set(re.findall(r'\b[a-z][a-z0-9_]+\b', re.sub(r'\(.*?\)', ' ', m.group(1), flags=re.S))) if m else set()
 metrics -= {'per', 'process', 'host', 'a', 'rule', 'captures', 'the', 'top', 'only'}
@@ -115,22 +182,25 @@ print(f'ok: watch: {len(metrics)} rule metrics')
 # README.md: each command's synopsis (the first code block under its
 # "### procimage CMD" heading) names only options its --help names, and the
 # same -f formats.
-readme = open(man_path.replace('contrib/procimage.1', 'README.md')).read()
-for c in cmds:
+for c in rows:
     m = re.search(r'^### procimage %s\b.*?\n```\n(.*?)```' % re.escape(c), readme, re.S | re.M)
     if not m:
-        if c != 'sched-image':
+        if c not in compat:
             bad.append(f'README: no synopsis for {c}')
         continue
-    syn, help_text = m.group(1), open(f'{d}/{c}.help').read()
+    syn, help_text = m.group(1), readf(f'{c}.help')
     extra = set(OPT.findall(syn)) - set(OPT.findall(help_text))
     if extra:
         bad.append(f'README: {c} synopsis has {sorted(extra)}, not in --help')
-    fs, fh = formats_of(syn), formats_of(help_text)
-    if fs and fs != fh:
-        bad.append(f'README: {c} synopsis -f {sorted(fs)}, --help says {sorted(fh)}')
+    fs = formats_of(syn)
+    if fs and fs != rows[c][0]:
+        bad.append(f'README: {c} synopsis -f {sorted(fs)}, the table {sorted(rows[c][0])}')
+# The compat section names no option that none of the tools' --help has.
+helps = set().union(*(OPT.findall(readf(f'{c}.help')) for c in compat)) if compat else set()
+for o in sorted(set(OPT.findall(compat_sec)) - helps - set(OPT.findall(shared))):
+    bad.append(f'man page: DIAGNOSE-TOOLS COMPATIBILITY has {o}, no compat --help does')
 for b in bad:
     print('DRIFT:', b)
 sys.exit(1 if bad else 0)
 PY
-ok "--help, man page and completion agree"
+ok "the table, --help, man page, completion and README agree ($(wc -l <"$TMP/comp/table") rows)"
