@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/command_table.h"
 #include "cli/store_cmd.h"
 #include "cli/triage.h"
 #include "core/clock.h"
@@ -151,8 +152,9 @@ static void out_images(struct triage *t, struct out *o)
 	/* The images that did not run, and why: a report with offenders and no
 	 * images must not read as "nothing to image". */
 	out_arr_open(o, "images_skipped");
-	for (int i = 0; t->not_imaged[0] && i < NPLUGINS; i++)
-		out_str(o, NULL, NULL, triage_plugins[i]);
+	for (size_t i = 0; t->not_imaged[0] && i < command_count; i++)
+		if (command_table[i].flags & CMD_OFFENDERS)
+			out_str(o, NULL, NULL, command_table[i].name);
 	out_arr_close(o);
 	if (t->not_imaged[0])
 		out_str(o, "images_skipped_reason", "\n== images not run: %s ==\n", t->not_imaged);

@@ -5,7 +5,10 @@
 # report's coverage block is there and plausible: the tick period reached,
 # the idle tier's period within its bounds, the population counted in the
 # tiers, the descriptor budget kept, and "fell behind" saying why when true.
-# Not timed: the 10,000-process figures are bench/scale.sh's.
+# Beside them one idle process of 500 threads stays in the idle tier: its
+# threads are not read while it does not run (it was once promoted at every
+# probe, and all its threads read each time). Not timed: the
+# 10,000-process figures are bench/scale.sh's.
 # One pass only: what it checks is the kernel's behaviour, a timing or a share
 # (the sanitizer build adds run time, not coverage: other tests take the
 # same code paths under ASan)
@@ -23,6 +26,11 @@ for _ in $(seq 600); do
 	sleep 0.1
 done
 grep -q ready "$TMP/pop" || fail "population of $N not ready in 60 s"
+"$HELPERS/population" 1 500 120 >"$TMP/pop2" 2>"$TMP/pop2.err" &
+POP2=$!
+on_exit "kill $POP2; wait $POP2"
+for _ in $(seq 100); do grep -q ready "$TMP/pop2" && break; sleep 0.1; done
+grep -q ready "$TMP/pop2" || fail "population of 1 x 500 threads not ready: $(cat "$TMP/pop2.err")"
 
 attempt() {
 	spin_beside 2500 0 10 0 300 -- "$PROCIMAGE" sched -a -d 2.5s -f json --stats
@@ -44,7 +52,8 @@ print("run", hog[0]["longest_run_ms"] if hog else 0,
       "excluded", c["excluded_pid"],
       "behind", int(c["fell_behind"]),
       "why", int(bool(c["shortfall"])) if c["fell_behind"] else int(c["shortfall"] is None),
-      "budget", c["budget_pct"], "sampled", d["threads_sampled"])
+      "budget", c["budget_pct"], "sampled", d["threads_sampled"],
+      "unread", c["threads_of_idle_processes"])
 PY
 	cat "$TMP/verdict"
 }
@@ -71,6 +80,7 @@ assert_eq "${28}" "$CMD_PID" "coverage: procimage's own pid excluded"
 assert_eq "${32}" 1 "coverage: shortfall given exactly when it fell behind (fell_behind=${30})"
 assert_eq "${34}" 10 "coverage: default budget (% of one CPU)"
 assert_cmp "${36}" ">=" "$N" "threads sampled (baselines of the idle tier)"
+assert_cmp "${38}" ">=" 450 "threads of idle processes left unread (a 500-thread process that does not run)"
 grep -q "scan: ticks" "$TMP/err" || fail "--stats lacks the scan's coverage line: $(cat "$TMP/err")"
 ok "--stats states the coverage"
 
