@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/command_table.h"
 #include "cli/options.h"
@@ -82,6 +83,15 @@ static void sweep(const char *cmd)
 int main(int argc, char **argv)
 {
 	const struct command *c;
+	static char outbuf[1 << 20];
+
+	/* A report goes out at its end, in one flush, when it fits in 1 MiB: a
+	 * write that fails then fails in fflush, whose errno says why (ENOSPC,
+	 * EPIPE); a write failing midway in stdio's 4 KiB buffer leaves only
+	 * the stream's error flag, and "Input/output error" as the reason.
+	 * Followed output (exits --follow, watch's log) flushes itself. */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
 	/* before the sweep: the completion asks this, and must change nothing */
 	if (argc == 2 && !strcmp(argv[1], "--list-commands")) {
