@@ -94,12 +94,16 @@ print(f"  sched -a -d 4s at 10 ms, idle: own CPU {own:.1f}% of one CPU; ticks "
       f"fell behind: {cov['fell_behind']} {cov['shortfall'] or ''}")
 d = json.load(open(tmp + "/spin.json"))
 spin = [h for h in d["hogs"] if h["pid"] == int(spid) and h["comm"] == "hogspin"]
-# the spinner spun from 0.5 s before the run to 6 s after its start
+# the spinner spun from 0.5 s before the run to 6 s after its start; the
+# run's window is its last 4 s (-d), the first read of the host before it
+# being the run's set-up (coverage.first_tick_ms)
 t0 = float(sys.argv[10])
-inside = (min(float(r1), t0 + 6.0) - max(float(r0), t0)) * 1000
+w0 = max(float(r0), float(r1) - 4.0)
+inside = (min(float(r1), t0 + 6.0) - max(w0, t0)) * 1000
 run = spin[0]["longest_run_ms"] if spin else 0
 print(f"  spinner: longest run {run:.0f} ms of {inside:.0f} ms spun inside the window = "
       f"{100 * run / inside:.0f}% (goal >= 90%); sched -a coverage: "
+      f"first read {d['coverage']['first_tick_ms']:.0f} ms, "
       f"p99 {d['coverage']['tick_p99_ms']:.1f} ms, fell behind {d['coverage']['fell_behind']}")
 t = json.load(open(tmp + "/triage.json"))
 offs = t.get("offenders") or []

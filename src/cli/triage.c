@@ -192,13 +192,19 @@ static int deep(struct triage *t, uint64_t total_ns)
 	if (spent + NS_PER_S > total_ns) {
 		/* Never silent: the report would otherwise read as "nothing to
 		 * image". The scan took half of -d (at least 1 s). */
+		/* The scan is half of -d plus the first read of the host (its
+		 * set-up, long on a big host): the deep look's 1 s (and 0.25 s
+		 * to report) needs -d >= 2 x (that read + 1.25 s). */
+		uint64_t setup = t->scan_ns > t->o.duration_ns ? t->scan_ns - t->o.duration_ns : 0;
+		unsigned need = (unsigned)((2 * (setup + NS_PER_S + NS_PER_S / 4) + NS_PER_S - 1) /
+					   NS_PER_S);
 		snprintf(t->not_imaged, sizeof(t->not_imaged),
 			 "%d offender(s) found but not imaged: -d %.1fs leaves %.1f s after the "
-			 "%.1f s scan, under the 1 s a deep look needs; use -d 4s or more to "
+			 "%.1f s scan, under the 1 s a deep look needs; use -d %us or more to "
 			 "image them",
 			 t->noff, (double)total_ns / 1e9,
 			 total_ns > spent ? (double)(total_ns - spent) / 1e9 : 0.0,
-			 (double)t->scan_ns / 1e9);
+			 (double)t->scan_ns / 1e9, need > 4 ? need : 4);
 		fprintf(stderr, "procimage triage: %s\n", t->not_imaged);
 		return 0;
 	}

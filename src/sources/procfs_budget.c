@@ -22,8 +22,12 @@ void pb_init(struct procfs_budget *b, uint64_t interval_ns, uint32_t pct, uint32
 
 void pb_tick_start(struct procfs_budget *b, uint64_t now_ns)
 {
-	if (b->last_now && now_ns > b->last_now) {
-		uint64_t d = now_ns - b->last_now;
+	/* the period after the first read runs from its end: that read is the
+	 * run's set-up (run_loop), reported apart as the first tick's time */
+	uint64_t prev = b->last_now == b->first_now && b->first_end ? b->first_end : b->last_now;
+
+	if (prev && now_ns > prev) {
+		uint64_t d = now_ns - prev;
 		uint64_t k = d * PB_BUCKETS_PER_TICK / b->interval_ns;
 		b->hist[k < PB_BUCKETS ? k : PB_BUCKETS]++;
 		b->periods++;
@@ -47,9 +51,11 @@ void pb_tick_done(struct procfs_budget *b, uint64_t now_ns)
 
 uint64_t pb_ticks_due(const struct procfs_budget *b)
 {
-	if (!b->first_now || b->last_end < b->first_now)
+	/* from the end of the first read: the run's intervals count from
+	 * there (run_loop), the first read of the host being its set-up */
+	if (!b->first_end || b->last_end < b->first_end)
 		return 0;
-	return (b->last_end - b->first_now) / b->interval_ns + 1;
+	return (b->last_end - b->first_end) / b->interval_ns + 1;
 }
 
 uint32_t pb_quota(const struct procfs_budget *b, uint64_t n_idle)

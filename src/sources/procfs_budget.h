@@ -48,8 +48,9 @@ void pb_init(struct procfs_budget *b, uint64_t interval_ns, uint32_t pct, uint32
 void pb_tick_start(struct procfs_budget *b, uint64_t now_ns);
 /* A tick ended at now (CLOCK_MONOTONIC): how many ticks were due. */
 void pb_tick_done(struct procfs_budget *b, uint64_t now_ns);
-/* Ticks the wall time from the first tick's start to the last one's end
- * asked for (0 before a tick ended). */
+/* Ticks the wall time from the first tick's end (the first read of the
+ * host is the run's set-up) to the last one's end asked for (0 before a
+ * tick ended). */
 uint64_t pb_ticks_due(const struct procfs_budget *b);
 /* Idle reads to do this tick for n_idle tasks in the idle tier. */
 uint32_t pb_quota(const struct procfs_budget *b, uint64_t n_idle);
