@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 LAYOUTS=("$@")
 [ ${#LAYOUTS[@]} -gt 0 ] || LAYOUTS=(2000x1 10000x1 1x10000 200x100)
 BIN=${PROCIMAGE:-$PWD/build/procimage}
+K=15 # intervals of the 1 s runs (resource, watch, pidstat, top)
 make -s -j2 build/procimage helpers >/dev/null || exit 1
 TMP=$(mktemp -d /tmp/procimage-scale.XXXXXX)
 POP= SPIN=
@@ -71,16 +72,18 @@ for layout in "${LAYOUTS[@]}"; do
 	stop_spin
 	res="" pid_ps="" top_ps="" wat=""
 	if [ "$nt" = 1 ]; then
-		res=$(cpu_of "$BIN" resource -a -i 1s -d 5s -f json -o /dev/null)
-		pid_ps=$(cpu_of pidstat -u -r -d -w -p ALL 1 5)
-		top_ps=$(cpu_of top -b -d 1 -n 6)
-		wat=$(cpu_of "$BIN" watch -i 1s -d 5s --rule 'cpu>90%for1m' --dump-dir "$TMP/dumps")
+		# 15 intervals each: a run long enough that the figure is the
+		# per-interval cost, the first read of the host included once
+		res=$(cpu_of "$BIN" resource -a -i 1s -d ${K}s -f json -o /dev/null)
+		pid_ps=$(cpu_of pidstat -u -r -d -w -p ALL 1 $K)
+		top_ps=$(cpu_of top -b -d 1 -n $((K + 1)))
+		wat=$(cpu_of "$BIN" watch -i 1s -d ${K}s --rule 'cpu>90%for1m' --dump-dir "$TMP/dumps")
 	fi
 	python3 - "$layout" "$procs" "$tasks" "$floor" "$TMP" "$spid" "$tpid" "$r0" "$r1" \
-		"$s0" "$res" "$pid_ps" "$top_ps" "$wat" <<'PY'
+		"$s0" "$res" "$pid_ps" "$top_ps" "$wat" "$K" <<'PY'
 import json, re, sys
 (layout, procs, tasks, floor, tmp, spid, tpid, r0, r1, _t, res, pid_ps, top_ps,
- wat) = sys.argv[1:]
+ wat, _k) = sys.argv[1:]
 procs, tasks, floor = int(procs), int(tasks), float(floor or 0)
 st = open(tmp + "/idle.stats").read()
 own = float(re.search(r"\(([\d.]+)% of one CPU\)", st).group(1))
@@ -88,7 +91,8 @@ cov = json.load(open(tmp + "/idle.json"))["coverage"]
 print(f"== {layout}: {procs} processes, {tasks} threads on the host")
 print(f"  floor (kept-fd pread of every task's schedstat each 10 ms): {floor:.0f} ns a read"
       f" = {floor * tasks / 1e5:.0f}% of one CPU")
-print(f"  sched -a -d 4s at 10 ms, idle: own CPU {own:.1f}% of one CPU; ticks "
+print(f"  sched -a -d 4s at 10 ms, idle: own CPU {own:.1f}% of one CPU (first read of the host "
+      f"{cov['first_tick_ms']:.0f} ms included; the ticks after it {cov['scan_cpu_pct']:.1f}%); ticks "
       f"{cov['tick_median_ms']:.1f} ms median, {cov['tick_p99_ms']:.1f} ms p99; idle tier "
       f"every {cov['idle_period_ms']:.0f} ms (worst {cov['idle_period_max_ms']:.0f}); "
       f"fell behind: {cov['fell_behind']} {cov['shortfall'] or ''}")
@@ -112,10 +116,10 @@ print(f"  triage: first offender {first.get('comm')} pid {first.get('pid')} "
       f"({'the spinner' if first.get('pid') == int(tpid) else 'NOT the spinner'}); "
       f"verdict: {t.get('verdict')}")
 if res:
-    k = 5
+    k = int(sys.argv[15])
     per = lambda c: float(c) / (procs * k) * 1e6
     print(f"  per process-interval at 1 s: resource -a {per(res):.2f} us, watch {per(wat):.2f} us,"
-          f" pidstat -urdw {per(pid_ps):.2f} us, top {float(top_ps) / (procs * 6) * 1e6:.2f} us")
+          f" pidstat -urdw {per(pid_ps):.2f} us, top {float(top_ps) / (procs * (k + 1)) * 1e6:.2f} us")
 PY
 	stop_pop
 	sleep 1
