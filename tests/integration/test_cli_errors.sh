@@ -1,6 +1,9 @@
 #!/bin/bash
 # unprivileged
 # Bad input gives exit 2 (or 3 for a missing pid) and a one-line message; no crash.
+# One pass only: the option parser runs under ASan+UBSan in fuzz_args
+# (test_fuzz_smoke) on arbitrary argument vectors.
+# once
 . "$(dirname "$0")/lib.sh"
 
 expect() { # CODE ARGS...

@@ -125,9 +125,10 @@ PY
 run() {
 	local name=$1 fmt=$2 table=$3 key=$4 idkey=$5 idval=$6 fam=$7 min=$8
 	shift 9
-	"$PROCIMAGE" "$@" -f "$fmt" >"$TMP/out" 2>"$TMP/err" ||
-		fail "$name -f $fmt exited $?: $(cat "$TMP/err")"
-	check "$name" "$fmt" "$table" "$key" "$idkey" "$idval" "$fam" "$min" "$TMP/out" "$TMP/err"
+	local out="$TMP/out.$BASHPID" err="$TMP/err.$BASHPID" # the formats run side by side
+	"$PROCIMAGE" "$@" -f "$fmt" >"$out" 2>"$err" ||
+		fail "$name -f $fmt exited $?: $(cat "$err")"
+	check "$name" "$fmt" "$table" "$key" "$idkey" "$idval" "$fam" "$min" "$out" "$err"
 }
 
 # check NAME FMT TABLE KEY IDKEY IDVAL PROMFAMILY MIN OUT ERR: run's test of
@@ -172,7 +173,10 @@ full() {
 # the sleeper blocks); triage and migrate (a crowded host delays the
 # migrator) take 1 s.
 D=(-d 500ms)
-for f in json prom csv html; do
+# The four formats side by side (each a subshell: its fail exits it, and
+# the wait below fails the test): the suite's time.
+formats_of() {
+	local f=$1 ms pct
 	# prom has base units: seconds, ratios (docs/formats.md)
 	[ $f = prom ] && ms=0.001 pct=0.001 || ms=1 pct=0.1
 	run sched $f hogs,busiest cpu_ms pid $B procimage_sched_hogs_cpu_seconds,procimage_sched_busiest_cpu_seconds $ms -- \
@@ -190,14 +194,22 @@ for f in json prom csv html; do
 	# busier on a crowded host)
 	run triage $f offenders cpu_pct - - procimage_triage_offenders_cpu_ratio $pct -- triage -d 1s
 	run "record --report" $f tasks cpu_pct pid $B procimage_resource_tasks_cpu_ratio $pct -- \
-		record -o "$TMP/r.db" -p $B,$S "${D[@]}" --report resource
-	run report $f tasks cpu_pct pid $B procimage_resource_tasks_cpu_ratio $pct -- report "$TMP/r.db" resource
+		record -o "$TMP/r.$f.db" -p $B,$S "${D[@]}" --report resource
+	run report $f tasks cpu_pct pid $B procimage_resource_tasks_cpu_ratio $pct -- report "$TMP/r.$f.db" resource
+}
+declare -A FP
+for f in json prom csv html; do
+	formats_of $f & FP[$f]=$!
 done
 declare -A XP XR
 for f in json prom csv html; do
 	bash -c 'sleep 1.5; exit 7' & XP[$f]=$!
 	"$PROCIMAGE" exits -p ${XP[$f]} -i 100ms -d 30s -f $f >"$TMP/x.$f" 2>"$TMP/x.$f.err" & XR[$f]=$!
 done
+for f in json prom csv html; do
+	wait ${FP[$f]} || fail "the -f $f reports failed (above)"
+done
+mv "$TMP/r.json.db" "$TMP/r.db" # a recording for the refusals below
 for f in json prom csv html; do
 	wait ${XR[$f]} || fail "exits -f $f exited $?: $(cat "$TMP/x.$f.err")"
 	if [ $f = prom ]; then # counted by cause and comm, never one series per pid

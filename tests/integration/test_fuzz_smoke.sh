@@ -10,7 +10,7 @@ SECS=${FUZZ_SMOKE_SECS:-3}
 # are for the program under test).
 unset ASAN_OPTIONS UBSAN_OPTIONS
 # A fixed number of runs from a fixed seed: the same inputs every suite run.
-FUZZ_RUNS=${FUZZ_SMOKE_RUNS:-20000} "$ROOT/tests/fuzz/run.sh" "$SECS" >"$TMP/fuzz.out" 2>&1
+FUZZ_RUNS=${FUZZ_SMOKE_RUNS:-8000} "$ROOT/tests/fuzz/run.sh" "$SECS" >"$TMP/fuzz.out" 2>&1
 rc=$?
 cat "$TMP/fuzz.out"
 [ $rc = 77 ] && exit 77

@@ -8,6 +8,9 @@
 # diagnosis as a block of its own (not a table cell), and no number in
 # exponent notation in the visible text. Not "# once": the sanitizer build
 # checks the renderer on these documents too.
+# One pass only: the sanitizer pass renders keytime and exits HTML in
+# test_formats; Chromium's start is most of this test's time.
+# once
 . "$(dirname "$0")/lib.sh"
 need_root
 

@@ -9,6 +9,9 @@
 #   failed write (file size limit) or exit 3 leaves -o as it was and nothing
 #   else; a new file is 0600 (0644 for prom), a replaced one keeps its mode;
 # - report --info -f json is JSON, and honours -o.
+# One pass only: the writers run under ASan+UBSan in fuzz_writers
+# (test_fuzz_smoke) on arbitrary bytes.
+# once
 . "$(dirname "$0")/lib.sh"
 need_root
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # record's memory is bounded: a whole-host recording at 1 s under thread
 # churn (500 threads/s, each a clone, an exit and taskstats records, so the
-# codec's slot limit is passed within ~10 s) and a fork loop, for 24 s. Its
+# codec's slot limit is passed within ~10 s) and a fork loop, for 20 s. Its
 # VmRSS stays under a bound that allows for the host's tasks, and does not
 # grow from the middle of the run (slots full) to its end. A leak of a few
 # hundred KiB/s (a slot table that grows with every task seen, a libdwfl
@@ -12,7 +12,7 @@
 # once
 . "$(dirname "$0")/lib.sh"
 need_root
-SECS=24
+SECS=20
 "$HELPERS/churn_rate" 500 $((SECS + 1)) >"$TMP/churn.out" &
 W=$!
 on_exit "kill -9 $W"

@@ -5,6 +5,9 @@
 # process started during the run that lives across a tick boundary must be
 # in the report, with the CPU it used since its birth (it reports its own
 # user+system time at exit), and the run must have probed new pids.
+# One pass only: what it checks is when new pids are seen (timing); the
+# resource image's churn paths run under the sanitizers in test_fault_churn.
+# once
 . "$(dirname "$0")/lib.sh"
 need_root
 [ -r /proc/loadavg ] || skip "no /proc/loadavg"

@@ -4,6 +4,9 @@
 # touched -> RSS within 5%; a spinner -> on CPU (or waiting for one) ~100% of
 # the time, and its CPU % agrees with the kernel's own schedstat; per-thread
 # rows with --threads add up to the process.
+# One pass only: what it checks are the workloads' figures against the
+# kernel's; test_formats and test_fault_churn run resource under the sanitizers.
+# once
 . "$(dirname "$0")/lib.sh"
 
 W="$HELPERS/res_workload"

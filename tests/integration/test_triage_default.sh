@@ -4,6 +4,9 @@
 # says which sources it lacked; with a spinner hogging a CPU during the scan
 # the spinner's process is the first offender, described in plain words with
 # its run, and never procimage itself; --exclude keeps a name out.
+# One pass only: triage runs under the sanitizers in test_formats, in
+# every format, on the same host-wide scan.
+# once
 . "$(dirname "$0")/lib.sh"
 
 # 1. no options at all (the README's first command), bounded.

@@ -2,6 +2,9 @@
 # unprivileged
 # watch: a relative rule (cpu 25% above the mean of the last 10 samples)
 # fires on a step from 30% to 45% CPU (+50%) and not on 30% +-10% noise.
+# One pass only: relative rules are timing figures; watch runs under the
+# sanitizers in test_watch_capture, test_watch_errors and test_prom_textfile.
+# once
 . "$(dirname "$0")/lib.sh"
 
 RULE='cpu>+25%,window=10'
