@@ -196,8 +196,8 @@ static int deep(struct triage *t, uint64_t total_ns)
 		 * set-up, long on a big host): the deep look's 1 s (and 0.25 s
 		 * to report) needs -d >= 2 x (that read + 1.25 s). */
 		uint64_t setup = t->scan_ns > t->o.duration_ns ? t->scan_ns - t->o.duration_ns : 0;
-		unsigned need = (unsigned)((2 * (setup + NS_PER_S + NS_PER_S / 4) + NS_PER_S - 1) /
-					   NS_PER_S);
+		unsigned need =
+		    (unsigned)((2 * (setup + NS_PER_S + NS_PER_S / 4) + NS_PER_S - 1) / NS_PER_S);
 		snprintf(t->not_imaged, sizeof(t->not_imaged),
 			 "%d offender(s) found but not imaged: -d %.1fs leaves %.1f s after the "
 			 "%.1f s scan, under the 1 s a deep look needs; use -d %us or more to "

@@ -22,7 +22,7 @@ struct triage {
 	const char *names[RUN_MAX_IMAGES]; /* CMD_OFFENDERS rows of cli/command_table.c */
 	int nnames;
 	uint64_t t0, scan_ns, deep_ns;
-	int32_t focus; /* --focus PID: always an offender, its waits told first */
+	int32_t focus;	      /* --focus PID: always an offender, its waits told first */
 	char not_imaged[256]; /* why offenders were found but not imaged, or "" */
 };
 
