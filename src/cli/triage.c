@@ -121,7 +121,13 @@ static void pick(struct triage *t)
 	int32_t self = getpid();
 	struct sched_img *s = run_image(t->scan, "sched");
 	int top = t->o.top > 0 ? t->o.top : 3;
-	int n = sched_offenders(s, cand, TRIAGE_CANDIDATES, &self, 1);
+	int n;
+
+	/* The scan is over: a run still going (a hog spinning through its end)
+	 * is closed here, else it would rank with a longest run of 0, behind
+	 * any thread whose short run had ended. */
+	sched_finish(s);
+	n = sched_offenders(s, cand, TRIAGE_CANDIDATES, &self, 1);
 
 	for (int i = 0; i < n && t->noff < top && t->noff < TRIAGE_MAX; i++) {
 		const struct sched_offender *c = &cand[i];

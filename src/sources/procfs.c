@@ -1575,9 +1575,15 @@ void procfs_coverage(const struct procfs *p, struct procfs_coverage *c)
 		return;
 	c->ticks = b->ticks;
 	c->budget_pct = b->pct;
+	c->tick_max_ns = b->max_period_ns;
+	/* a quantile is its histogram bucket's upper edge: never above the
+	 * longest period actually seen */
 	c->tick_median_ns = pb_period_quantile(b, 0.5);
 	c->tick_p99_ns = pb_period_quantile(b, 0.99);
-	c->tick_max_ns = b->max_period_ns;
+	if (c->tick_p99_ns > c->tick_max_ns)
+		c->tick_p99_ns = c->tick_max_ns;
+	if (c->tick_median_ns > c->tick_max_ns)
+		c->tick_median_ns = c->tick_max_ns;
 	c->ticks_late = b->late;
 	c->hot_procs = (double)b->sum_hot_procs / t;
 	c->hot_threads = (double)b->sum_hot_threads / t;

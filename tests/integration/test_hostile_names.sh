@@ -304,11 +304,11 @@ for img in ("resource", "sched", "keytime", "syscall"):
 must += ["resource.prom", "sched.prom", "syscall.prom", "exits.json",
          "syscall.folded", "syscall.svg", "syscall_ptrace.json", "stacks.json",
          "stacks.folded", "stacks.svg"]
-try:
-    if json.load(open(os.path.join(top, "sched.json")))["hogs"]:
-        must.append("sched.folded")  # the hogs' stacks, when it had one
-except (OSError, ValueError, KeyError):
-    pass
+# the hogs' stacks, when that run had a hog (sched.json is another run,
+# side by side: one may see a run of 5 ms where the other does not)
+if os.path.exists(os.path.join(top, "sched.folded")) and \
+        os.path.getsize(os.path.join(top, "sched.folded")) > 0:
+    must.append("sched.folded")
 for cmd, fmts in (("migrate", ".text .csv"), ("exits", ".text .csv"), ("triage", ".csv")):
     if seen.get(os.path.join(top, cmd + ".json")):
         must += [cmd + f for f in fmts.split()]
