@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * procimage doctor: which data sources work here, which do not, the exact
- * reason and what the images lose. Runs the probes of core/doctor_probe.h
+ * reason and what the images lose. Runs the probes of cli/doctor_probe.h
  * (each really tries its interface) and prints one table (text) or one JSON
  * document with the envelope keys of every image. Exits 0 whenever the
  * report was produced, whatever it says.
@@ -14,7 +14,8 @@
 #include "cli/command_table.h"
 #include "cli/options.h"
 #include "core/clock.h"
-#include "core/doctor_probe.h"
+#include "cli/doctor_probe.h"
+#include "core/hostcaps.h"
 #include "core/procroot.h"
 #include "sources/leftovers.h"
 
@@ -95,7 +96,7 @@ static void out_items(struct out *o, const struct doctor_item *it)
 		out_str(o, "status", "%-12s ", source_state_name(it[i].state));
 		out_str(o, "reason", "%s\n", it[i].reason);
 		if (it[i].err)
-			out_str(o, "errno", NULL, doctor_errname(it[i].err));
+			out_str(o, "errno", NULL, host_errname(it[i].err));
 		else
 			out_null(o, "errno", NULL);
 		out_str(o, "impact", it[i].impact[0] ? "                        lost: %s\n" : NULL,
@@ -109,8 +110,8 @@ static void out_items(struct out *o, const struct doctor_item *it)
 
 static void out_caps(struct out *o)
 {
-	struct doctor_cap c[16];
-	int n = doctor_caps(c, 16);
+	struct host_cap c[16];
+	int n = host_caps(c, 16);
 
 	out_text(o, "\ncapabilities (effective):\n");
 	out_arr_open(o, "capabilities");
@@ -127,8 +128,8 @@ static void out_caps(struct out *o)
 
 static void out_namespaces(struct out *o)
 {
-	struct doctor_ns ns[4];
-	int n = doctor_namespaces(ns, 4);
+	struct host_ns ns[4];
+	int n = host_namespaces(ns, 4);
 
 	out_text(o, "\nnamespaces:\n");
 	out_obj_open(o, "namespaces");

@@ -2,7 +2,7 @@
 /* Capability dropping (see privs.h). */
 #include "core/privs.h"
 
-#include "core/doctor_probe.h"
+#include "core/hostcaps.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -62,15 +62,15 @@ out:
 
 const char *privs_audit_why(int e)
 {
-	struct doctor_ns ns[2]; /* user, pid */
+	struct host_ns ns[2]; /* user, pid */
 	int n;
 
 	if (e != EPERM && e != EACCES)
 		return strerror(e);
-	if (!doctor_has_cap(CAP_AUDIT_CONTROL))
+	if (!host_has_cap(CAP_AUDIT_CONTROL))
 		return "needs CAP_AUDIT_CONTROL, which this process does not hold (and "
 		       "CAP_AUDIT_READ for the multicast reader)";
-	n = doctor_namespaces(ns, 2);
+	n = host_namespaces(ns, 2);
 	if (n == 2 && ns[1].initial == 0)
 		return "CAP_AUDIT_CONTROL is held, but this process is in a non-initial pid "
 		       "namespace, where the kernel refuses audit control";

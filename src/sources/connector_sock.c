@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/doctor_probe.h"
+#include "core/hostcaps.h"
 #include "sources/nlerr.h"
 
 static int fail(struct cn_sock *c, const char *step, int err)
@@ -182,7 +182,7 @@ void cn_sock_reason(const struct cn_sock *c, int err, char *buf, size_t len)
 	if (err == -EPROTONOSUPPORT && !strcmp(step, "socket")) {
 		snprintf(buf, len, "no proc connector in this kernel (CONFIG_PROC_EVENTS)");
 	} else if (err == -EPERM && !strcmp(step, "join")) {
-		doctor_cap_cause(CAP_NET_ADMIN, "CAP_NET_ADMIN", cause, sizeof(cause));
+		host_cap_cause(CAP_NET_ADMIN, "CAP_NET_ADMIN", cause, sizeof(cause));
 		snprintf(buf, len,
 			 "EPERM joining CN_IDX_PROC: needs CAP_NET_ADMIN in the initial user "
 			 "namespace; %s",
@@ -192,7 +192,7 @@ void cn_sock_reason(const struct cn_sock *c, int err, char *buf, size_t len)
 			 "LISTEN refused (ECONNREFUSED): the proc connector exists only in the "
 			 "initial network namespace, not this one");
 	} else if (err == -ETIMEDOUT) {
-		const char *ns = doctor_noninitial_ns();
+		const char *ns = host_noninitial_ns();
 		if (ns)
 			snprintf(buf, len,
 				 "LISTEN ignored (no ack in %d ms): this process is in a "
@@ -204,11 +204,11 @@ void cn_sock_reason(const struct cn_sock *c, int err, char *buf, size_t len)
 				 "pid namespace (a heavily loaded host?)",
 				 c->ack_wait_ms);
 	} else if (err == -EPERM) {
-		doctor_cap_cause(CAP_NET_ADMIN, "CAP_NET_ADMIN", cause, sizeof(cause));
+		host_cap_cause(CAP_NET_ADMIN, "CAP_NET_ADMIN", cause, sizeof(cause));
 		snprintf(buf, len, "LISTEN denied (EPERM in the ack): needs CAP_NET_ADMIN; %s",
 			 cause);
 	} else {
 		snprintf(buf, len, "proc connector: %s%s%s (%s)", step, *step ? ": " : "",
-			 strerror(-err), doctor_errname(-err));
+			 strerror(-err), host_errname(-err));
 	}
 }

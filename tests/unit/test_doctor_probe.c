@@ -10,7 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/doctor_probe.h"
+#include "cli/doctor_probe.h"
+#include "core/hostcaps.h"
 
 static void check_item(const struct doctor_item *it, const char *name)
 {
@@ -24,7 +25,7 @@ static void check_item(const struct doctor_item *it, const char *name)
 		fail_msg("%s: state %s but impact '%s'", name, source_state_name(it->state),
 			 it->impact);
 	if (it->state == SOURCE_UNAVAILABLE && it->err)
-		assert_non_null(strstr(it->reason, doctor_errname(it->err)));
+		assert_non_null(strstr(it->reason, host_errname(it->err)));
 }
 
 static void test_every_probe_reaches_a_verdict(void **state)
@@ -77,19 +78,19 @@ static void test_procfs_probe_on_fixtures(void **state)
 
 static void test_caps_and_namespaces(void **state)
 {
-	struct doctor_cap c[16];
-	struct doctor_ns ns[4];
+	struct host_cap c[16];
+	struct host_ns ns[4];
 	(void)state;
 
-	int n = doctor_caps(c, 16);
+	int n = host_caps(c, 16);
 	assert_int_equal(n, 8);
 	for (int i = 0; i < n; i++) {
 		assert_true(strncmp(c[i].name, "cap_", 4) == 0);
 		assert_true(c[i].effective == 0 || c[i].effective == 1);
 		assert_true(c[i].used_for[0] != '\0');
 	}
-	assert_int_equal(doctor_caps(c, 2), 2);
-	n = doctor_namespaces(ns, 4);
+	assert_int_equal(host_caps(c, 2), 2);
+	n = host_namespaces(ns, 4);
 	assert_int_equal(n, 3);
 	assert_string_equal(ns[0].name, "user");
 	assert_string_equal(ns[2].name, "net");
@@ -97,9 +98,9 @@ static void test_caps_and_namespaces(void **state)
 		assert_true(ns[i].ino != 0);
 		assert_true(ns[i].initial >= -1 && ns[i].initial <= 1);
 	}
-	assert_string_equal(doctor_errname(EPERM), "EPERM");
-	assert_string_equal(doctor_errname(ECONNREFUSED), "ECONNREFUSED");
-	assert_non_null(doctor_errname(99999));
+	assert_string_equal(host_errname(EPERM), "EPERM");
+	assert_string_equal(host_errname(ECONNREFUSED), "ECONNREFUSED");
+	assert_non_null(host_errname(99999));
 }
 
 int main(void)

@@ -6,7 +6,8 @@
  * namespaces. Each opens and reads the real thing rather than guessing from
  * the uid.
  */
-#include "core/doctor_probe.h"
+#include "cli/doctor_probe.h"
+#include "core/hostcaps.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -65,7 +66,7 @@ static size_t list_denied(const int err[NF], char *out, size_t len, size_t off)
 		if (err[i] && err[i] != ENOENT)
 			off += (size_t)snprintf(out + off, len - off, "%s%s %s",
 						off && out[off - 1] != ' ' ? ", " : "", pfiles[i],
-						doctor_errname(err[i]));
+						host_errname(err[i]));
 	return off;
 }
 
@@ -120,7 +121,7 @@ static size_t denied_why(char *out, size_t len, const char *root, int32_t pid)
 	char spid[16], lack[160] = "";
 	size_t off = 0;
 
-	if (!doctor_has_cap(CAP_SYS_PTRACE) || !doctor_has_cap(CAP_DAC_READ_SEARCH))
+	if (!host_has_cap(CAP_SYS_PTRACE) || !host_has_cap(CAP_DAC_READ_SEARCH))
 		return (size_t)snprintf(out, len,
 					" (io, syscall need CAP_SYS_PTRACE+"
 					"CAP_DAC_READ_SEARCH for other users' tasks; stack also "
@@ -145,7 +146,7 @@ static void procfs_unavailable(struct doctor_item *it, int e, const char *why)
 {
 	it->state = SOURCE_UNAVAILABLE;
 	it->err = e;
-	snprintf(it->reason, sizeof(it->reason), "%s: %s", doctor_errname(e), why);
+	snprintf(it->reason, sizeof(it->reason), "%s: %s", host_errname(e), why);
 	snprintf(it->impact, sizeof(it->impact), "every image: nothing can be sampled");
 }
 
@@ -234,9 +235,9 @@ void doctor_probe_procfs(struct doctor_item *it, const char *root, int32_t other
 
 static int userns_initial(void)
 {
-	struct doctor_ns ns[1];
+	struct host_ns ns[1];
 
-	return doctor_namespaces(ns, 1) == 1 && ns[0].initial != 0;
+	return host_namespaces(ns, 1) == 1 && ns[0].initial != 0;
 }
 
 /* ---- kmsg ----------------------------------------------------------- */
@@ -259,14 +260,14 @@ void doctor_probe_kmsg(struct doctor_item *it)
 		if (e == EPERM || e == EACCES)
 			snprintf(it->reason, sizeof(it->reason),
 				 "%s: /dev/kmsg: kernel.dmesg_restrict=%s and CAP_SYSLOG %s",
-				 doctor_errname(e), restrict_,
-				 !doctor_has_cap(CAP_SYSLOG) ? "not held"
-				 : userns_initial()	     ? "held"
+				 host_errname(e), restrict_,
+				 !host_has_cap(CAP_SYSLOG) ? "not held"
+				 : userns_initial()	   ? "held"
 						    : "held in a non-initial user namespace, "
 						      "where it does not count");
 		else
 			snprintf(it->reason, sizeof(it->reason), "%s: /dev/kmsg: %s%s",
-				 doctor_errname(e), strerror(e),
+				 host_errname(e), strerror(e),
 				 e == ENOENT ? " (no /dev/kmsg in this container)" : "");
 		return;
 	}
@@ -278,7 +279,7 @@ void doctor_probe_kmsg(struct doctor_item *it)
 		it->err = e;
 		snprintf(it->impact, sizeof(it->impact), "%s", lost);
 		snprintf(it->reason, sizeof(it->reason), "%s: reading /dev/kmsg: %s",
-			 doctor_errname(e), strerror(e));
+			 host_errname(e), strerror(e));
 		return;
 	}
 	it->state = SOURCE_OK;
@@ -298,7 +299,7 @@ void doctor_probe_cgroup(struct doctor_item *it)
 		it->state = SOURCE_UNAVAILABLE;
 		it->err = errno;
 		snprintf(it->reason, sizeof(it->reason), "%s: /sys/fs/cgroup: %s",
-			 doctor_errname(errno), strerror(errno));
+			 host_errname(errno), strerror(errno));
 		snprintf(it->impact, sizeof(it->impact),
 			 "--cgroup still matches /proc/<pid>/cgroup paths; exits: no memcg OOM "
 			 "counters");
@@ -357,8 +358,7 @@ void doctor_probe_psi(struct doctor_item *it)
 			snprintf(it->impact, sizeof(it->impact),
 				 "watch: no pressure rules; triage: no host CPU/IO/memory pressure "
 				 "context (run-queue wait still comes from schedstat)");
-			snprintf(it->reason, sizeof(it->reason), "%s: %s%s", doctor_errname(e),
-				 path,
+			snprintf(it->reason, sizeof(it->reason), "%s: %s%s", host_errname(e), path,
 				 e == ENOENT || e == EOPNOTSUPP
 				     ? (cmdline_has("psi=0") ? ": psi=0 on the kernel command line"
 							     : ": kernel without CONFIG_PSI, or "
@@ -379,13 +379,13 @@ void doctor_probe_psi(struct doctor_item *it)
 		    it->reason, sizeof(it->reason),
 		    "cpu, io, memory readable; triggers only with 2 s window multiples (1 s: %s, "
 		    "CAP_SYS_RESOURCE %s)",
-		    doctor_errname(-fast), doctor_has_cap(CAP_SYS_RESOURCE) ? "held" : "not held");
+		    host_errname(-fast), host_has_cap(CAP_SYS_RESOURCE) ? "held" : "not held");
 	else {
 		it->state = SOURCE_DEGRADED;
 		it->err = -slow;
 		snprintf(it->reason, sizeof(it->reason),
 			 "cpu, io, memory readable; triggers refused (%s): watch polls the files",
-			 doctor_errname(-slow));
+			 host_errname(-slow));
 		snprintf(it->impact, sizeof(it->impact),
 			 "watch: pressure rules polled once per "
 			 "interval instead of woken by the kernel");
@@ -409,7 +409,7 @@ void doctor_probe_delayacct(struct doctor_item *it)
 		it->err = (int)-n;
 		snprintf(
 		    it->reason, sizeof(it->reason), "no kernel.task_delayacct sysctl (%s): %s",
-		    doctor_errname((int)-n),
+		    host_errname((int)-n),
 		    off ? "nodelayacct on the kernel command line"
 			: "a kernel before 5.14 accounts delays unless booted with nodelayacct");
 		if (off)
@@ -429,89 +429,4 @@ void doctor_probe_delayacct(struct doctor_item *it)
 		 "targets start",
 		 cmdline_has("delayacct") ? " although delayacct is on the command line" : "");
 	snprintf(it->impact, sizeof(it->impact), "%s", lost);
-}
-
-/* ---- capabilities and namespaces ------------------------------------ */
-
-int doctor_has_cap(int cap)
-{
-	cap_t c = cap_get_proc();
-	cap_flag_value_t v = CAP_CLEAR;
-
-	if (!c)
-		return 0;
-	if (CAP_IS_SUPPORTED(cap))
-		cap_get_flag(c, cap, CAP_EFFECTIVE, &v);
-	cap_free(c);
-	return v == CAP_SET;
-}
-
-int doctor_caps(struct doctor_cap *out, int max)
-{
-	static const struct {
-		int cap;
-		const char *name, *used_for;
-	} caps[] = {
-	    {CAP_NET_ADMIN, "cap_net_admin", "taskstats; large connector buffers"},
-	    {CAP_AUDIT_CONTROL, "cap_audit_control", "audit status and rules (syscall image)"},
-	    {CAP_AUDIT_READ, "cap_audit_read", "audit multicast reader (with auditd)"},
-	    {CAP_SYS_PTRACE, "cap_sys_ptrace", "io, syscall, wchan of other users' tasks"},
-	    {CAP_DAC_READ_SEARCH, "cap_dac_read_search", "the 0400 io/syscall files of others"},
-	    {CAP_SYS_ADMIN, "cap_sys_admin", "/proc/<tid>/stack"},
-	    {CAP_SYSLOG, "cap_syslog", "/dev/kmsg when dmesg_restrict=1"},
-	    {CAP_SYS_RESOURCE, "cap_sys_resource", "PSI triggers with windows under 2 s"},
-	};
-	int n = 0;
-
-	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]) && n < max; i++, n++) {
-		out[n].name = caps[i].name;
-		out[n].used_for = caps[i].used_for;
-		out[n].effective = doctor_has_cap(caps[i].cap);
-	}
-	return n;
-}
-
-static unsigned long ns_ino(const char *path)
-{
-	char buf[64];
-	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
-	const char *p;
-
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strchr(buf, '[');
-	return p ? strtoul(p + 1, NULL, 10) : 0;
-}
-
-int doctor_namespaces(struct doctor_ns *out, int max)
-{
-	/* The initial user and pid namespaces have fixed inode numbers
-	 * (PROC_USER_INIT_INO, PROC_PID_INIT_INO); the initial netns does not,
-	 * so ours is compared with pid 1's. */
-	static const struct {
-		const char *name;
-		unsigned long init_ino;
-	} ns[] = {{"user", 0xEFFFFFFDUL}, {"pid", 0xEFFFFFFCUL}, {"net", 0}};
-	int n = 0;
-
-	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]) && n < max; i++, n++) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns[i].name);
-		out[n].name = ns[i].name;
-		out[n].ino = ns_ino(path);
-		if (!out[n].ino) {
-			out[n].initial = -1;
-			out[n].how = "unreadable";
-		} else if (ns[i].init_ino) {
-			out[n].initial = out[n].ino == ns[i].init_ino;
-			out[n].how = "fixed inode of the initial namespace";
-		} else {
-			snprintf(path, sizeof(path), "/proc/1/ns/%s", ns[i].name);
-			unsigned long one = ns_ino(path);
-			out[n].initial = one ? out[n].ino == one : -1;
-			out[n].how = one ? "compared with pid 1's" : "pid 1's is unreadable";
-		}
-	}
-	return n;
 }

@@ -6,7 +6,8 @@
  * gets; audit through libaudit. The EPERM causes are shared with the
  * sources' reasons. Every probe closes what it opened.
  */
-#include "core/doctor_probe.h"
+#include "cli/doctor_probe.h"
+#include "core/hostcaps.h"
 
 #include "core/privs.h"
 
@@ -31,48 +32,11 @@
 #include "sources/nlerr.h"
 #include "sources/taskstats.h"
 
-const char *doctor_errname(int e)
-{
-	const char *n = e ? strerrorname_np(e) : "0";
-	return n ? n : "errno ?";
-}
-
 static void item_set(struct doctor_item *it, enum source_state st, int err, const char *impact)
 {
 	it->state = st;
 	it->err = err;
 	snprintf(it->impact, sizeof(it->impact), "%s", st == SOURCE_OK ? "" : impact);
-}
-
-void doctor_cap_cause(int cap, const char *name, char *buf, size_t len)
-{
-	const char *ns = doctor_noninitial_ns();
-
-	if (!doctor_has_cap(cap))
-		snprintf(buf, len, "%s is not held", name);
-	else if (ns && strncmp(ns, "user", 4) == 0)
-		snprintf(buf, len,
-			 "%s is held, but this process is in a non-initial user namespace, where "
-			 "it does not count",
-			 name);
-	else
-		snprintf(buf, len, "%s is held and refused all the same (a security module?)",
-			 name);
-}
-
-const char *doctor_noninitial_ns(void)
-{
-	struct doctor_ns ns[2];
-
-	if (doctor_namespaces(ns, 2) != 2)
-		return NULL;
-	if (ns[0].initial == 0 && ns[1].initial == 0)
-		return "user and pid";
-	if (ns[0].initial == 0)
-		return "user";
-	if (ns[1].initial == 0)
-		return "pid";
-	return NULL;
 }
 
 /* ---- taskstats: the source's sockets (taskstats_nl.c) --------------- */
@@ -125,13 +89,13 @@ void doctor_probe_taskstats(struct doctor_item *it)
 		snprintf(it->reason, sizeof(it->reason),
 			 "%s: generic netlink family \"TASKSTATS\" not found: kernel built "
 			 "without CONFIG_TASKSTATS",
-			 doctor_errname(-rc));
+			 host_errname(-rc));
 		return;
 	}
 	if (rc) {
 		item_set(it, SOURCE_UNAVAILABLE, -rc, lost);
 		snprintf(it->reason, sizeof(it->reason), "%s: generic netlink socket: %s",
-			 doctor_errname(-rc), strerror(-rc));
+			 host_errname(-rc), strerror(-rc));
 		return;
 	}
 	rc = ts_sock_query(q, TASKSTATS_CMD_ATTR_PID, (uint32_t)getpid(), on_version, &ver);
@@ -139,7 +103,7 @@ void doctor_probe_taskstats(struct doctor_item *it)
 		rc = -EBADMSG;
 	if (rc) {
 		item_set(it, SOURCE_UNAVAILABLE, -rc, lost);
-		doctor_cap_cause(CAP_NET_ADMIN, "CAP_NET_ADMIN", cause, sizeof(cause));
+		host_cap_cause(CAP_NET_ADMIN, "CAP_NET_ADMIN", cause, sizeof(cause));
 		if (rc == -EPERM)
 			snprintf(it->reason, sizeof(it->reason),
 				 "EPERM: TASKSTATS_CMD_GET needs CAP_NET_ADMIN in the initial user "
@@ -147,7 +111,7 @@ void doctor_probe_taskstats(struct doctor_item *it)
 				 cause);
 		else
 			snprintf(it->reason, sizeof(it->reason),
-				 "%s: TASKSTATS_CMD_GET for our pid: %s", doctor_errname(-rc),
+				 "%s: TASKSTATS_CMD_GET for our pid: %s", host_errname(-rc),
 				 strerror(-rc));
 		ts_sock_close(q);
 		return;
@@ -156,14 +120,14 @@ void doctor_probe_taskstats(struct doctor_item *it)
 	ts_sock_close(q);
 	rc = probe_exit_listener(fam);
 	if (rc < 0) {
-		const char *ns = doctor_noninitial_ns();
+		const char *ns = host_noninitial_ns();
 		item_set(it, SOURCE_DEGRADED, -rc,
 			 "exits and keytime: no taskstats exit records (exit accounting of "
 			 "tasks that ended between ticks)");
 		snprintf(it->reason, sizeof(it->reason),
 			 "queries work (struct version %d) but the exit listener "
 			 "(REGISTER_CPUMASK) fails with %s%s",
-			 ver, doctor_errname(-rc),
+			 ver, host_errname(-rc),
 			 rc == -EINVAL && ns && strstr(ns, "pid")
 			     ? ": this process is in a non-initial pid namespace"
 			     : "");
@@ -206,7 +170,7 @@ void doctor_probe_connector(struct doctor_item *it, int timeout_ms)
 	if (rc == 0) {
 		rc = cn_sock_wait_ack(&c, d, timeout_ms, count_event, &events);
 		/* An ack is due in the initial namespaces: a loaded host may be slow. */
-		if (rc == -ETIMEDOUT && !doctor_noninitial_ns())
+		if (rc == -ETIMEDOUT && !host_noninitial_ns())
 			rc = cn_sock_wait_ack(&c, d, 4 * timeout_ms, count_event, &events);
 	}
 	if (rc == 0) {
@@ -221,8 +185,8 @@ void doctor_probe_connector(struct doctor_item *it, int timeout_ms)
 		snprintf(it->reason + n, sizeof(it->reason) - n,
 			 "; %d events arrived because another listener exists", events);
 	} else {
-		item_set(it, SOURCE_UNAVAILABLE,
-			 rc == -ETIMEDOUT && doctor_noninitial_ns() ? 0 : -rc, lost);
+		item_set(it, SOURCE_UNAVAILABLE, rc == -ETIMEDOUT && host_noninitial_ns() ? 0 : -rc,
+			 lost);
 		cn_sock_reason(&c, rc, it->reason, sizeof(it->reason));
 	}
 	cn_sock_close(&c);
@@ -281,7 +245,7 @@ static void audit_explain(struct doctor_item *it, int e, const char *step)
 		why = "the kernel refuses audit from a non-initial user namespace";
 	else if (e == EPROTONOSUPPORT)
 		why = "kernel built without CONFIG_AUDIT";
-	snprintf(it->reason, sizeof(it->reason), "%s: %s%s%s", doctor_errname(e), step,
+	snprintf(it->reason, sizeof(it->reason), "%s: %s%s%s", host_errname(e), step,
 		 *why ? ": " : "", why);
 }
 
@@ -332,7 +296,7 @@ void doctor_probe_audit(struct doctor_item *it)
 	}
 	snprintf(it->detail, sizeof(it->detail),
 		 "enabled %u, audit pid %u, backlog_limit %u, lost %u; multicast reader: %s",
-		 st.enabled, st.pid, st.backlog_limit, st.lost, mc ? doctor_errname(-mc) : "ok");
+		 st.enabled, st.pid, st.backlog_limit, st.lost, mc ? host_errname(-mc) : "ok");
 	if (st.enabled == 2) {
 		item_set(it, SOURCE_UNAVAILABLE, 0, lost);
 		snprintf(it->reason, sizeof(it->reason),
@@ -343,7 +307,7 @@ void doctor_probe_audit(struct doctor_item *it)
 		snprintf(it->reason, sizeof(it->reason),
 			 "%s (pid %u) owns the audit socket and the read-only multicast group "
 			 "fails with %s (needs CAP_AUDIT_READ)",
-			 who, st.pid, doctor_errname(-mc));
+			 who, st.pid, host_errname(-mc));
 	} else if (st.pid) {
 		item_set(it, SOURCE_OK, 0, "");
 		snprintf(it->reason, sizeof(it->reason),
