@@ -22,6 +22,7 @@
 #include "core/fileio.h"
 #include "core/procroot.h"
 #include "sources/procfs.h"
+#include "sources/procfs_files.h"
 
 static int cmdline_has(const char *word)
 {
@@ -39,11 +40,13 @@ static int cmdline_has(const char *word)
 
 /* ---- procfs --------------------------------------------------------- */
 
-enum { F_STAT, F_STATUS, F_SCHED, F_SCHEDSTAT, F_IO, F_SYSCALL, F_WCHAN, F_STACK, NF };
-static const char *const pfiles[NF] = {"stat", "status",  "sched", "schedstat",
-				       "io",   "syscall", "wchan", "stack"};
+/* The procfs source's own table (procfs_files.c) says which files doctor
+ * tries, and what their denial or absence costs. */
+#define NF	PROCFS_NFILES
+#define IX(bit) __builtin_ctz(bit)
 
-/* errno per file for one pid dir (0 = readable). -1 when the dir is missing. */
+/* errno per file for one pid dir (0 = readable or not tried). -1 when the
+ * dir is missing. */
 static int probe_pid_files(int rootfd, const char *name, int err[NF])
 {
 	char buf[4096];
@@ -52,7 +55,8 @@ static int probe_pid_files(int rootfd, const char *name, int err[NF])
 	if (dfd < 0)
 		return -1;
 	for (int i = 0; i < NF; i++) {
-		ssize_t n = slurp(dfd, pfiles[i], buf, sizeof(buf));
+		ssize_t n =
+		    procfs_files[i].doctor ? slurp(dfd, procfs_files[i].name, buf, sizeof(buf)) : 0;
 		err[i] = n < 0 ? (int)-n : 0;
 	}
 	close(dfd);
@@ -65,8 +69,8 @@ static size_t list_denied(const int err[NF], char *out, size_t len, size_t off)
 	for (int i = 0; i < NF && off < len; i++)
 		if (err[i] && err[i] != ENOENT)
 			off += (size_t)snprintf(out + off, len - off, "%s%s %s",
-						off && out[off - 1] != ' ' ? ", " : "", pfiles[i],
-						host_errname(err[i]));
+						off && out[off - 1] != ' ' ? ", " : "",
+						procfs_files[i].name, host_errname(err[i]));
 	return off;
 }
 
@@ -76,27 +80,14 @@ static void procfs_impact(struct doctor_item *it, const int self[NF], const int 
 	char *o = it->impact;
 	size_t len = sizeof(it->impact);
 
-#define DENIED(f) ((self[f] && self[f] != ENOENT) || (other[f] && other[f] != ENOENT))
-	if (self[F_SCHED] == ENOENT)
-		off += (size_t)snprintf(o + off, len - off,
-					"no sched file (CONFIG_SCHED_DEBUG off): "
-					"migrate/resource lose nr_migrations and load averages; ");
-	if (self[F_SCHEDSTAT] == ENOENT && off < len)
-		off += (size_t)snprintf(o + off, len - off,
-					"no schedstat (CONFIG_SCHED_INFO off): "
-					"sched falls back to tick-resolution CPU time; ");
-	if (self[F_IO] == ENOENT && off < len)
-		off +=
-		    (size_t)snprintf(o + off, len - off, "no io (CONFIG_TASK_IO_ACCOUNTING off); ");
-	if (DENIED(F_IO) && off < len)
-		off += (size_t)snprintf(o + off, len - off,
-					"resource: no I/O counters for denied tasks; ");
-	if (DENIED(F_SYSCALL) && off < len)
-		off += (size_t)snprintf(o + off, len - off,
-					"syscall (sampled): nothing for denied tasks; ");
-	if (DENIED(F_STACK) && off < len)
-		snprintf(o + off, len - off, "sched, stacks: no kernel stacks");
-#undef DENIED
+	for (int i = 0; i < NF && off < len; i++) {
+		const struct procfs_file *f = &procfs_files[i];
+		int denied = (self[i] && self[i] != ENOENT) || (other[i] && other[i] != ENOENT);
+		if (self[i] == ENOENT && f->if_absent)
+			off += (size_t)snprintf(o + off, len - off, "%s; ", f->if_absent);
+		if (denied && f->if_denied && off < len)
+			off += (size_t)snprintf(o + off, len - off, "%s; ", f->if_denied);
+	}
 	off = strlen(o);
 	while (off && (o[off - 1] == ' ' || o[off - 1] == ';'))
 		o[--off] = '\0';
@@ -209,7 +200,7 @@ void doctor_probe_procfs(struct doctor_item *it, const char *root, int32_t other
 	for (int i = 0; i < NF; i++)
 		if (self[i] || other[i])
 			it->state = SOURCE_DEGRADED;
-	if (have_self && self[F_STAT])
+	if (have_self && self[IX(PF_STAT)])
 		it->state = SOURCE_UNAVAILABLE;
 	if (it->state != SOURCE_OK)
 		procfs_impact(it, self, other);
@@ -228,9 +219,11 @@ void doctor_probe_procfs(struct doctor_item *it, const char *root, int32_t other
 	for (int i = 0; i < NF; i++)
 		if (!it->err && (other[i] || self[i]))
 			it->err = other[i] ? other[i] : self[i];
-	snprintf(it->detail, sizeof(it->detail), "root %s; absent files: %s%s%s", root,
-		 self[F_SCHED] == ENOENT ? "sched " : "",
-		 self[F_SCHEDSTAT] == ENOENT ? "schedstat " : "", self[F_IO] == ENOENT ? "io" : "");
+	off = (size_t)snprintf(it->detail, sizeof(it->detail), "root %s; absent files:", root);
+	for (int i = 0; i < NF && off < sizeof(it->detail); i++)
+		if (self[i] == ENOENT && procfs_files[i].if_absent)
+			off += (size_t)snprintf(it->detail + off, sizeof(it->detail) - off, " %s",
+						procfs_files[i].name);
 }
 
 static int userns_initial(void)

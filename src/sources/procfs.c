@@ -26,10 +26,10 @@
 #include "core/taskmap.h"
 #include "sources/procfs_budget.h"
 #include "sources/procfs_coverage.h"
-#include "sources/procfs_oom.h"
+#include "sources/procfs_files.h"
 #include "sources/procfs_parse.h"
 
-#define NFILES	  12
+#define NFILES	  PROCFS_NFILES
 #define FD_NONE	  (-1)
 #define FD_DENIED (-2)
 #define FD_ABSENT (-3)
@@ -42,11 +42,6 @@
 /* Descriptors kept below the soft RLIMIT_NOFILE: the rest of procimage (the
  * store, sockets, the report) and one-off opens need room too. */
 #define FD_MARGIN_MIN 256
-
-static const char *const file_names[NFILES] = {
-    "stat", "schedstat", "sched",     "status",	       "io", "syscall", "wchan", "statm",
-    "fd",   "stack",	 "oom_score", "oom_score_adj", /* PF_OOM_*: parsed in procfs_oom.c */
-};
 
 struct pslot {
 	int32_t tgid, only_tid;
@@ -501,7 +496,7 @@ static int read_files(struct procfs *p, int dirfd, const char *prefix, int *fds,
 		int idx = file_index(bit);
 		/* the path is only needed to open: kept fds skip the formatting */
 		if (fds[idx] == FD_NONE || bit == PF_FDS)
-			snprintf(rel, sizeof(rel), "%s%s", prefix, file_names[idx]);
+			snprintf(rel, sizeof(rel), "%s%s", prefix, procfs_files[idx].name);
 		if (bit == PF_FDS) {
 			int n = count_fds(dirfd, rel);
 			if (n >= 0) {
@@ -521,37 +516,12 @@ static int read_files(struct procfs *p, int dirfd, const char *prefix, int *fds,
 			continue;
 		if (n == 0 && idx == 0)
 			return -ESRCH; /* a reaped task reads empty */
-		switch (bit) {
-		case PF_STAT:
+		if (procfs_files[idx].parse) {
+			procfs_files[idx].parse(p->buf, s);
+		} else if (bit == PF_STAT) {
 			if (procfs_parse_stat(p->buf, s, comm, 16))
 				return -ESRCH;
-			break;
-		case PF_SCHEDSTAT:
-			procfs_parse_schedstat(p->buf, s);
-			break;
-		case PF_SCHED:
-			procfs_parse_sched(p->buf, s);
-			break;
-		case PF_STATUS:
-			procfs_parse_status(p->buf, s);
-			break;
-		case PF_IO:
-			procfs_parse_io(p->buf, s);
-			break;
-		case PF_SYSCALL:
-			procfs_parse_syscall(p->buf, s);
-			break;
-		case PF_WCHAN:
-			procfs_parse_wchan(p->buf, s);
-			break;
-		case PF_STATM:
-			procfs_parse_statm(p->buf, s);
-			break;
-		case PF_OOM_SCORE:
-		case PF_OOM_ADJ:
-			procfs_parse_oom(p->buf, bit, s); /* procfs_oom.c */
-			break;
-		case PF_STACK:
+		} else if (bit == PF_STACK) {
 			/* Kept in the shared buffer: copy to the tail for the record. */
 			if (stack_text && n > 0 && (size_t)n < sizeof(p->buf) / 2) {
 				char *dst = p->buf + sizeof(p->buf) / 2;
@@ -559,7 +529,6 @@ static int read_files(struct procfs *p, int dirfd, const char *prefix, int *fds,
 				*stack_text = dst;
 			}
 			s->have |= PF_STACK;
-			break;
 		}
 	}
 	return 0;
@@ -1118,7 +1087,7 @@ static void demote(struct procfs *p, struct pslot *ps)
 		ps->fds[keep] = FD_NONE;
 		p->nkept--;
 	} else if (ps->fds[keep] == FD_NONE && ps->dirfd >= 0 && p->nkept <= p->fd_idle_cap) {
-		int fd = openat(ps->dirfd, file_names[keep],
+		int fd = openat(ps->dirfd, procfs_files[keep].name,
 				O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		p->stats.opens++;
 		if (fd >= 0 && (p->real_proc || is_regular(fd))) {
@@ -1538,20 +1507,17 @@ void procfs_follow(struct procfs *p, int32_t tgid)
 
 void procfs_status(const struct procfs *p, struct source_status *st)
 {
-	static const char *const why[NFILES] = {
-	    [4] = "io (needs ptrace access: CAP_SYS_PTRACE+CAP_DAC_READ_SEARCH for other users)",
-	    [5] = "syscall (needs ptrace access)",
-	    [9] = "stack (needs CAP_SYS_ADMIN)",
-	};
 	char msg[256] = "";
 	size_t off = 0;
 
 	for (int i = 0; i < NFILES; i++) {
 		if (!p->denied[i] || off >= sizeof(msg))
 			continue;
-		off += (size_t)snprintf(msg + off, sizeof(msg) - off, "%s%s denied for %llu tasks",
-					off ? "; " : "", why[i] ? why[i] : file_names[i],
-					(unsigned long long)p->denied[i]);
+		const struct procfs_file *f = &procfs_files[i];
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off,
+					"%s%s%s%s%s denied for %llu tasks", off ? "; " : "",
+					f->name, f->needs ? " (" : "", f->needs ? f->needs : "",
+					f->needs ? ")" : "", (unsigned long long)p->denied[i]);
 	}
 	st->events = p->stats.samples;
 	if (msg[0])

@@ -3,7 +3,7 @@
  * Parsers for /proc/<pid>/oom_score and oom_score_adj (PF_OOM_SCORE,
  * PF_OOM_ADJ): one signed decimal each. No I/O, no allocation; kept apart
  * from procfs_parse.c so the exits image's needs touch the procfs source in
- * one switch case only.
+ * two rows of procfs_files.c only.
  */
 #ifndef PROCIMAGE_PROCFS_OOM_H
 #define PROCIMAGE_PROCFS_OOM_H
