@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The procfs source (see procfs.h). Per tick: list processes (or look up the
- * named pids), read each process's stat through its kept fd, decide which
- * processes are deep-sampled (targets) or hot, read their threads' files, and
- * sweep what vanished. Reading a sample allocates nothing once slots exist;
- * listing a process's threads again (list_threads) builds a new tid array.
+ * The procfs source (see procfs.h): its ticks. Per tick: find the processes
+ * (procfs_discover.c), read each process's stat through its kept fd
+ * (procfs_read.c), decide which processes are deep-sampled (targets) or
+ * hot, read their threads' files, and sweep what vanished; host-wide, the
+ * active and idle tiers and their budget. Reading a sample allocates
+ * nothing once slots exist; listing a process's threads again
+ * (list_threads) builds a new tid array.
  */
-#include "sources/procfs.h"
+#include "sources/procfs_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,167 +30,6 @@
 #include "sources/procfs_coverage.h"
 #include "sources/procfs_files.h"
 #include "sources/procfs_parse.h"
-
-#define NFILES	  PROCFS_NFILES
-#define FD_NONE	  (-1)
-#define FD_DENIED (-2)
-#define FD_ABSENT (-3)
-/* Probe at most this many new pids instead of listing /proc (a probe costs
- * about as much as listing 8-30 entries). */
-#define PROBE_MAX     512
-#define PROBE_RETRIES 64
-#define IDX_STAT      0
-#define IDX_SCHEDSTAT 1
-/* Descriptors kept below the soft RLIMIT_NOFILE: the rest of procimage (the
- * store, sockets, the report) and one-off opens need room too. */
-#define FD_MARGIN_MIN 256
-
-struct pslot {
-	int32_t tgid, only_tid;
-	uint64_t start;
-	int dirfd;
-	int fds[NFILES];
-	int matched; /* -1 unknown, 0 no, 1 target */
-	uint32_t seen_gen, hot_until, threads_gen;
-	int32_t nthreads;
-	uint64_t last_cpu_ticks;
-	char comm[16];
-	int32_t *tids; /* threads being deep-sampled */
-	int ntids, captids;
-	uint64_t last_run_ns; /* cheap tier: the leader's schedstat run time */
-	uint64_t last_statm;  /* cheap tier: statm resident at the last refresh */
-	uint8_t hot;	      /* in the active tier (p->hot) */
-	uint8_t reads;	      /* reads so far, up to 2: at 1 no change could be seen */
-	uint8_t running;      /* stat's state was R at its last read */
-	uint32_t fresh_gen;   /* tick it was first seen */
-};
-
-struct tslot {
-	int32_t tgid;
-	uint64_t start;
-	int fds[NFILES];
-	uint32_t seen_gen;
-	char comm[16];
-	uint64_t last_run_ns; /* schedstat at its last read */
-	uint32_t hot_until;   /* read every tick until then (its run time moved) */
-};
-
-struct procfs {
-	struct procfs_config cfg;
-	int rootfd;
-	struct taskmap *procs;	 /* key: tgid */
-	struct taskmap *threads; /* key: tid */
-	uint32_t gen;
-	struct procfs_stats stats;
-	uint64_t denied[NFILES]; /* tasks whose file could not be opened */
-	int32_t follow[256];
-	int nfollow, follow_opened;
-	/* A real procfs lists only thread-group leaders. Its loadavg names the
-	 * last pid allocated in the *reader's* pid namespace (the pid cursor):
-	 * usable only when that is the mount's (a container reading the host's
-	 * /proc through --proc-root is not). */
-	int real_proc, same_pidns, loadavg_fd;
-	int64_t last_pid;	      /* cursor at the last listing or probe; -1 unknown */
-	uint32_t full_gen;	      /* tick of the last full listing */
-	int32_t retry[PROBE_RETRIES]; /* probed pids not yet visible */
-	int nretry;
-	/* Descriptor budget: kept fds (dirfds and files) stay below fd_cap;
-	 * the idle tier may keep them only below fd_idle_cap, so that the
-	 * active tier always finds room. Beyond, files are opened, read and
-	 * closed. */
-	int nkept, fd_cap, fd_idle_cap, keep_hot;
-	int promoting; /* every thread is read once when its process turns active */
-	/* Host-wide tiers (scan_all): the active processes, the ones first
-	 * seen this tick, the idle tier's round-robin cursor. */
-	int tiered, baseline;
-	int32_t *hot, *fresh;
-	int nhot, caphot, nfresh, capfresh;
-	size_t idle_it;
-	uint32_t period_min, thread_hold, full_every;
-	int32_t self_tgid;			 /* procimage itself: never in the active tier */
-	uint32_t hot_threads, idle_thread_reads; /* this tick */
-	struct procfs_budget budget;
-	char buf[65536];
-};
-
-ssize_t procfs_read_file(int dirfd, const char *name, char *buf, size_t len)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	ssize_t n;
-	struct stat st;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	do
-		n = read(fd, buf, len - 1);
-	while (n < 0 && errno == EINTR);
-	n = n < 0 ? -errno : n;
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
-int procfs_check_root(const char *root, char *err, size_t errlen)
-{
-	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	int ok = 0;
-
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "cannot open proc root '%s': %s", root, strerror(e));
-		return -e;
-	}
-	if (fstatat(fd, "stat", &st, 0) == 0 && S_ISREG(st.st_mode))
-		ok = 1;
-	d = fdopendir(dup(fd));
-	while (!ok && d && (de = readdir(d))) {
-		char name[300];
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(name, sizeof(name), "%s/stat", de->d_name);
-		if (fstatat(fd, name, &st, 0) == 0)
-			ok = 1;
-	}
-	if (d)
-		closedir(d);
-	close(fd);
-	if (!ok) {
-		snprintf(err, errlen,
-			 "'%s' is not a proc tree (no stat and no <pid>/stat inside): "
-			 "point --proc-root at a mounted /proc or a fixture tree",
-			 root);
-		return -ENOTDIR;
-	}
-	return 0;
-}
-
-/* Raise the soft RLIMIT_NOFILE to the hard one and budget below it. */
-static void fd_budget_init(struct procfs *p)
-{
-	struct rlimit rl;
-	long cur = 1024;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		if (rl.rlim_cur < rl.rlim_max) {
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-			getrlimit(RLIMIT_NOFILE, &rl);
-		}
-		cur = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1 << 24) ? (1 << 24)
-									      : (long)rl.rlim_cur;
-	}
-	long margin = cur / 10 > FD_MARGIN_MIN ? cur / 10 : FD_MARGIN_MIN;
-	p->fd_cap = cur > 2 * margin ? (int)(cur - margin) : (int)(cur / 2);
-	p->fd_idle_cap = p->fd_cap - p->fd_cap / 4;
-}
 
 /* Host-wide tiers: the idle period's bounds and how long activity keeps a
  * process or thread in the active tier. Below 100 ms intervals (sched,
@@ -243,7 +84,7 @@ struct procfs *procfs_new(const struct procfs_config *cfg, char *err, size_t err
 		self[sl] = '\0';
 		p->same_pidns = strtol(self, NULL, 10) == (long)getpid();
 	}
-	fd_budget_init(p);
+	pf_fd_budget_init(p);
 	if (p->cfg.scan_all)
 		tiers_init(p);
 	p->procs = taskmap_new(sizeof(struct pslot));
@@ -283,7 +124,7 @@ static void release_fds(struct procfs *p, int *fds, int keep_idx)
 		}
 }
 
-static int list_add(int32_t **v, int *n, int *cap, int32_t x)
+int pf_list_add(int32_t **v, int *n, int *cap, int32_t x)
 {
 	if (*n == *cap) {
 		int nc = *cap ? *cap * 2 : 64;
@@ -367,173 +208,6 @@ void procfs_free(struct procfs *p)
 	free(p);
 }
 
-static int file_index(uint32_t bit)
-{
-	return __builtin_ctz(bit);
-}
-
-static int is_regular(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* May one more fd be kept? The active tier up to fd_cap, the idle one up to
- * fd_idle_cap. */
-static int may_keep(const struct procfs *p)
-{
-	return p->nkept < (p->keep_hot || !p->tiered ? p->fd_cap : p->fd_idle_cap);
-}
-
-/* Out of descriptors (EMFILE/ENFILE): never a sign that the task is gone.
- * Keep fewer from now on. */
-static int fd_exhausted(struct procfs *p, int e)
-{
-	if (e != EMFILE && e != ENFILE)
-		return 0;
-	p->stats.emfile++;
-	if (p->nkept > 2 * FD_MARGIN_MIN) {
-		p->fd_cap = p->nkept - FD_MARGIN_MIN;
-		p->fd_idle_cap = p->fd_cap - p->fd_cap / 4;
-	}
-	return 1;
-}
-
-/* Read one file through its kept fd (opened on first use relative to dirfd;
- * when the descriptor budget is spent, opened, read and closed). Returns
- * bytes, or -errno; ESRCH/ENOENT mean the task is gone, -EAGAIN that it
- * could not be read now (no descriptor). */
-static ssize_t read_kept(struct procfs *p, int dirfd, const char *rel, int *fdp, int idx)
-{
-	ssize_t n;
-	int transient = 0, rfd = *fdp;
-
-	if (*fdp == FD_DENIED || *fdp == FD_ABSENT)
-		return -EACCES;
-	if (*fdp == FD_NONE) {
-		/* /proc files are regular files, never symlinks: a --proc-root tree
-		 * must not lead us to a FIFO (would block), a device or outside. */
-		int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-		p->stats.opens++;
-		if (fd < 0 && fd_exhausted(p, errno))
-			return -EAGAIN;
-		if (fd >= 0 && !p->real_proc && !is_regular(fd)) {
-			close(fd);
-			fd = -1;
-			errno = EINVAL;
-		}
-		if (fd < 0) {
-			int e = errno;
-			if (e == EACCES || e == EPERM || e == EINVAL) {
-				*fdp = FD_DENIED; /* EINVAL: not a regular file */
-				p->denied[idx]++;
-			} else if ((e == ENOENT || e == ELOOP) && idx != 0) {
-				/* File absent on this kernel (e.g. no sched without
-				 * SCHED_DEBUG): don't retry; the task itself may live. */
-				struct stat st;
-				if (fstatat(dirfd, ".", &st, 0) == 0)
-					*fdp = FD_ABSENT;
-			}
-			return -e;
-		}
-		rfd = fd;
-		if (may_keep(p)) {
-			*fdp = fd;
-			p->nkept++;
-		} else {
-			transient = 1;
-			p->stats.transient++;
-		}
-	}
-	do
-		n = pread(rfd, p->buf, sizeof(p->buf) - 1, 0);
-	while (n < 0 && errno == EINTR);
-	p->stats.preads++;
-	if (transient)
-		close(rfd);
-	if (n < 0) {
-		int e = errno;
-		if (e == EACCES || e == EPERM) {
-			if (!transient) {
-				close(*fdp);
-				p->nkept--;
-			}
-			*fdp = FD_DENIED;
-			p->denied[idx]++;
-		}
-		return -e;
-	}
-	p->buf[n] = '\0';
-	return n;
-}
-
-static int count_fds(int dirfd, const char *rel)
-{
-	DIR *d = opendir_at(dirfd, rel, O_NOFOLLOW);
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) /* descriptors only: a foreign tree may hold more */
-		if (de->d_name[0] && !de->d_name[strspn(de->d_name, "0123456789")])
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* Read the files in `want` into s. `prefix` is "" for the process or
- * "task/<tid>/" for a thread. Returns 0, or -ESRCH when the task is gone. */
-static int read_files(struct procfs *p, int dirfd, const char *prefix, int *fds, uint32_t want,
-		      struct proc_sample *s, char *comm, const char **stack_text)
-{
-	char rel[64];
-
-	rel[0] = '\0';
-	for (uint32_t bits = want; bits; bits &= bits - 1) {
-		uint32_t bit = bits & -bits;
-		int idx = file_index(bit);
-		/* the path is only needed to open: kept fds skip the formatting */
-		if (fds[idx] == FD_NONE || bit == PF_FDS)
-			snprintf(rel, sizeof(rel), "%s%s", prefix, procfs_files[idx].name);
-		if (bit == PF_FDS) {
-			int n = count_fds(dirfd, rel);
-			if (n >= 0) {
-				s->nr_fds = n;
-				s->have |= PF_FDS;
-			}
-			continue;
-		}
-		ssize_t n = read_kept(p, dirfd, rel, &fds[idx], idx);
-		if (n == -EAGAIN)
-			return -EAGAIN; /* no descriptor: not read this time */
-		if (idx == 0 && (n == -EACCES || n == -EPERM || n == -EINVAL))
-			return -EACCES; /* stat refused (hidepid=1, odd tree): no identity */
-		if (n == -ESRCH || (n < 0 && idx == 0))
-			return -ESRCH;
-		if (n < 0)
-			continue;
-		if (n == 0 && idx == 0)
-			return -ESRCH; /* a reaped task reads empty */
-		if (procfs_files[idx].parse) {
-			procfs_files[idx].parse(p->buf, s);
-		} else if (bit == PF_STAT) {
-			if (procfs_parse_stat(p->buf, s, comm, 16))
-				return -ESRCH;
-		} else if (bit == PF_STACK) {
-			/* Kept in the shared buffer: copy to the tail for the record. */
-			if (stack_text && n > 0 && (size_t)n < sizeof(p->buf) / 2) {
-				char *dst = p->buf + sizeof(p->buf) / 2;
-				memcpy(dst, p->buf, (size_t)n + 1);
-				*stack_text = dst;
-			}
-			s->have |= PF_STACK;
-		}
-	}
-	return 0;
-}
-
 static void emit_gone(const struct record_sink *sink, uint64_t now, int32_t tgid, int32_t tid,
 		      uint64_t start, const char *comm, int scope)
 {
@@ -561,228 +235,6 @@ static void emit_sample(struct procfs *p, const struct record_sink *sink, uint64
 	record_emit(sink, r);
 }
 
-static int is_pid_name(const char *s)
-{
-	if (*s < '1' || *s > '9')
-		return 0;
-	while (*s >= '0' && *s <= '9')
-		s++;
-	return *s == '\0';
-}
-
-/* How open_process learnt of an id. */
-enum { OPEN_NAMED, OPEN_LISTED, OPEN_PROBED };
-
-/* Create a process slot; resolves -p TID of a non-leader thread to its tgid.
- * OPEN_LISTED: the id came from a listing of root, where the kernel shows
- * only thread-group leaders: on a real procfs that needs no check, in any
- * other tree a non-leader is hostile or odd and refused. OPEN_PROBED: a new
- * pid from the cursor, which may be a thread's: refused unless a leader. */
-static struct pslot *open_process(struct procfs *p, int32_t id, int how)
-{
-	char name[16];
-	int32_t tgid = id, only_tid = 0;
-	int dfd, created;
-	int listed = how != OPEN_NAMED;
-
-	snprintf(name, sizeof(name), "%d", id);
-	dfd = openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (dfd < 0) {
-		fd_exhausted(p, errno);
-		return NULL;
-	}
-	if (!(how == OPEN_LISTED && p->real_proc) &&
-	    procfs_read_file(dfd, "status", p->buf, sizeof(p->buf)) > 0) {
-		const char *t = strstr(p->buf, "\nTgid:");
-		long long v;
-		if (t) {
-			t += 6;
-			if (parse_i64(&t, &v) == 0 && v > 0 && v <= INT32_MAX && v != id) {
-				if (listed) {
-					close(dfd);
-					return NULL;
-				}
-				tgid = (int32_t)v;
-				only_tid = id;
-				close(dfd);
-				snprintf(name, sizeof(name), "%d", tgid);
-				dfd = openat(p->rootfd, name,
-					     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-				if (dfd < 0)
-					return NULL;
-			}
-		}
-	}
-	struct pslot *ps = taskmap_put(p->procs, tgid, 0, &created);
-	if (!ps || !created) {
-		/* -p 100,101 with 101 a thread of 100: the process is already
-		 * held (whole); keep that slot and its fds. */
-		close(dfd);
-		return ps;
-	}
-	ps->tgid = tgid;
-	ps->only_tid = only_tid;
-	ps->dirfd = dfd;
-	p->nkept++;
-	ps->matched = -1;
-	for (int i = 0; i < NFILES; i++)
-		ps->fds[i] = FD_NONE;
-	if (p->tiered) {
-		ps->fresh_gen = p->gen;
-		list_add(&p->fresh, &p->nfresh, &p->capfresh, tgid);
-	}
-	return ps;
-}
-
-/* Which processes exist this tick: the named pids, or a listing of root. */
-static void discover(struct procfs *p)
-{
-	const struct targets *t = p->cfg.targets;
-
-	if (!p->cfg.scan_all && t && targets_only_pids(t)) {
-		for (int i = 0; i < t->npids + p->nfollow; i++) {
-			int32_t id = i < t->npids ? t->pids[i] : p->follow[i - t->npids];
-			struct pslot *ps = taskmap_get(p->procs, id, 0);
-			if (!ps) {
-				size_t it = 0;
-				struct pslot *q;
-				/* A -p TID may already be held under its tgid. */
-				while ((q = taskmap_next(p->procs, &it, NULL, NULL)))
-					if (q->only_tid == id)
-						break;
-				/* Open each named pid once: after it is gone its
-				 * number may belong to another task. */
-				if (!q &&
-				    (i < t->npids ? p->gen == 1 : i - t->npids >= p->follow_opened))
-					q = open_process(p, id, OPEN_NAMED);
-				ps = q;
-			}
-			if (ps)
-				ps->seen_gen = p->gen;
-		}
-		p->follow_opened = p->nfollow;
-		return;
-	}
-	DIR *d = opendir_at(p->rootfd, NULL, 0);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	p->stats.listings++;
-	while ((de = readdir(d))) {
-		if (!is_pid_name(de->d_name))
-			continue;
-		int32_t tgid = (int32_t)strtol(de->d_name, NULL, 10);
-		struct pslot *ps = taskmap_get(p->procs, tgid, 0);
-		if (!ps)
-			ps = open_process(p, tgid, OPEN_LISTED);
-		if (ps)
-			ps->seen_gen = p->gen;
-	}
-	closedir(d);
-}
-
-/* The pid cursor of root's namespace: loadavg's last field. -1 if unknown. */
-static int64_t read_last_pid(struct procfs *p)
-{
-	char buf[128];
-	ssize_t n;
-
-	if (p->loadavg_fd == FD_NONE)
-		p->loadavg_fd = openat(p->rootfd, "loadavg", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (p->loadavg_fd < 0)
-		return -1;
-	n = pread(p->loadavg_fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	const char *c = strrchr(buf, ' ');
-	long long v;
-	if (!c || (c++, parse_i64(&c, &v)) || v < 0)
-		return -1;
-	return v;
-}
-
-/* Open one pid the cursor says is new; a pid whose task is not visible yet
- * (fork still wiring it up) is tried once more next tick. */
-static void probe_pid(struct procfs *p, int32_t pid, int retry)
-{
-	struct pslot *ps = taskmap_get(p->procs, pid, 0);
-
-	if (!ps) {
-		errno = 0; /* a refused thread id leaves it 0: no retry */
-		ps = open_process(p, pid, OPEN_PROBED);
-		if (!ps && errno == ENOENT && !retry && p->nretry < PROBE_RETRIES)
-			p->retry[p->nretry++] = pid;
-	}
-	/* A slot under a new pid: the old task is dead and the pid reused, or
-	 * it is new itself; either way, reopen it if its fds read dead. */
-	if (ps)
-		ps->seen_gen = p->gen;
-}
-
-/* Host-wide discovery between full listings: the pids allocated since the
- * last look are (last_pid, cursor]. 1 if probed, 0 if a listing is due. */
-static int probe_new(struct procfs *p)
-{
-	int64_t cur = read_last_pid(p), last = p->last_pid;
-	int32_t retry[PROBE_RETRIES];
-	int nretry = p->nretry;
-	uint32_t every = p->full_every > 1 ? p->full_every : 1;
-
-	if (cur < 0)
-		return 0;
-	p->last_pid = cur;
-	/* Unknown, wrapped past pid_max or set back (ns_last_pid), too many
-	 * new pids, or the periodic safety listing: list. */
-	if (!p->same_pidns || last < 0 || cur < last || cur - last > PROBE_MAX ||
-	    (int64_t)(cur - last) * 8 > (int64_t)taskmap_count(p->procs) ||
-	    p->gen - p->full_gen >= every)
-		return 0;
-	memcpy(retry, p->retry, sizeof(retry));
-	p->nretry = 0;
-	for (int i = 0; i < nretry; i++)
-		probe_pid(p, retry[i], 1);
-	for (int64_t pid = last + 1; pid <= cur; pid++)
-		probe_pid(p, (int32_t)pid, 0);
-	p->stats.probes += (uint64_t)(cur - last);
-	return 1;
-}
-
-/* --cgroup matches the path of any hierarchy: the v2 "0::" line or a v1
- * controller's line (on a hybrid host the v2 path is often just "/"). */
-static int cgroup_lines_match(const struct targets *t, int32_t tgid, char *buf)
-{
-	for (char *line = buf; line && *line;) {
-		char *eol = strchr(line, '\n');
-		char *c1 = strchr(line, ':');
-		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (eol)
-			*eol = '\0';
-		if (c2 && targets_match_process(t, tgid, NULL, c2 + 1))
-			return 1;
-		line = eol ? eol + 1 : NULL;
-	}
-	return 0;
-}
-
-static int decide_match(struct procfs *p, struct pslot *ps)
-{
-	const struct targets *t = p->cfg.targets;
-
-	if (!t)
-		return 0;
-	if (ps->only_tid)
-		return targets_has_pid(t, ps->only_tid);
-	for (int i = 0; i < p->nfollow; i++) /* descendants followed (keytime --children) */
-		if (p->follow[i] == ps->tgid)
-			return 1;
-	if (targets_match_process(t, ps->tgid, ps->comm, NULL))
-		return 1;
-	return t->cgroup[0] && procfs_read_file(ps->dirfd, "cgroup", p->buf, sizeof(p->buf)) > 0 &&
-	       cgroup_lines_match(t, ps->tgid, p->buf);
-}
-
 static int tid_cmp(const void *a, const void *b)
 {
 	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
@@ -794,17 +246,13 @@ static void list_threads(struct procfs *p, struct pslot *ps, const struct record
 			 uint64_t now)
 {
 	DIR *d = opendir_at(ps->dirfd, "task", O_NOFOLLOW);
-	struct dirent *de;
-	int32_t *fresh = NULL;
+	int32_t *fresh = NULL, tid;
 	int n = 0, cap = 0;
 
 	if (!d)
 		return;
 	p->stats.listings++;
-	while ((de = readdir(d))) {
-		if (!is_pid_name(de->d_name))
-			continue;
-		int32_t tid = (int32_t)strtol(de->d_name, NULL, 10);
+	while ((tid = pf_next_pid(d))) {
 		if (ps->only_tid && tid != ps->only_tid)
 			continue;
 		if (n == cap) {
@@ -887,8 +335,8 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 		if (!ts->start)
 			want |= PF_STAT;
 		p->keep_hot = active && !all;
-		int rc =
-		    read_files(p, ps->dirfd, prefix, ts->fds, want, &r.u.sample.s, r.comm, &stack);
+		int rc = pf_read_files(p, ps->dirfd, prefix, ts->fds, want, &r.u.sample.s, r.comm,
+				       &stack);
 		p->keep_hot = keep_was;
 		if (rc == -EAGAIN)
 			continue; /* no descriptor now: next time */
@@ -909,8 +357,8 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 		    ts->last_run_ns && r.u.sample.s.run_ns != ts->last_run_ns &&
 		    (files & ~(want | PF_STAT))) {
 			p->keep_hot = 1;
-			read_files(p, ps->dirfd, prefix, ts->fds, files & ~(want | PF_STAT),
-				   &r.u.sample.s, NULL, NULL);
+			pf_read_files(p, ps->dirfd, prefix, ts->fds, files & ~(want | PF_STAT),
+				      &r.u.sample.s, NULL, NULL);
 			p->keep_hot = keep_was;
 		}
 		if (active)
@@ -1000,7 +448,7 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	char prefix[32] = "";
 	if (ps->only_tid)
 		snprintf(prefix, sizeof(prefix), "task/%d/", ps->only_tid);
-	int rc = read_files(p, ps->dirfd, prefix, ps->fds, files, &r.u.sample.s, r.comm, NULL);
+	int rc = pf_read_files(p, ps->dirfd, prefix, ps->fds, files, &r.u.sample.s, r.comm, NULL);
 	if (rc == -EAGAIN || (rc == -EACCES && !ps->start))
 		return 0; /* keep the slot: reopening it every tick would cost more */
 	if (rc)
@@ -1022,10 +470,11 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 		ps->matched = -1;
 	}
 	if (ps->matched < 0) {
-		ps->matched = decide_match(p, ps);
+		ps->matched = pf_decide_match(p, ps);
 		if (ps->matched == 1 && (p->cfg.process_files & ~files)) {
 			files |= p->cfg.process_files;
-			read_files(p, ps->dirfd, prefix, ps->fds, files & ~PF_STAT, s, NULL, NULL);
+			pf_read_files(p, ps->dirfd, prefix, ps->fds, files & ~PF_STAT, s, NULL,
+				      NULL);
 		}
 	}
 	ps->nthreads = s->num_threads;
@@ -1090,7 +539,7 @@ static void demote(struct procfs *p, struct pslot *ps)
 		int fd = openat(ps->dirfd, procfs_files[keep].name,
 				O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		p->stats.opens++;
-		if (fd >= 0 && (p->real_proc || is_regular(fd))) {
+		if (fd >= 0 && (p->real_proc || pf_is_regular(fd))) {
 			ps->fds[keep] = fd;
 			p->nkept++;
 		} else if (fd >= 0) {
@@ -1117,12 +566,12 @@ static int promote(struct procfs *p, struct pslot *ps)
 		    openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		p->stats.opens++;
 		if (ps->dirfd < 0)
-			return fd_exhausted(p, errno) ? -EAGAIN : -ESRCH;
+			return pf_fd_exhausted(p, errno) ? -EAGAIN : -ESRCH;
 		p->nkept++;
 	}
 	if (!ps->hot) {
 		ps->hot = 1;
-		list_add(&p->hot, &p->nhot, &p->caphot, ps->tgid);
+		pf_list_add(&p->hot, &p->nhot, &p->caphot, ps->tgid);
 	}
 	return 0;
 }
@@ -1150,7 +599,7 @@ static int probe_idle(struct procfs *p, struct pslot *ps, struct proc_sample *s)
 		p->stats.opens++;
 		p->stats.transient++;
 		if (fd < 0)
-			return fd_exhausted(p, errno) ? -EAGAIN : -ESRCH;
+			return pf_fd_exhausted(p, errno) ? -EAGAIN : -ESRCH;
 		do
 			n = read(fd, p->buf, sizeof(p->buf) - 1);
 		while (n < 0 && errno == EINTR);
@@ -1278,7 +727,7 @@ static void tier_reopen(struct procfs *p, const int32_t *pids, int n,
 	for (int i = 0; i < n; i++) {
 		if (taskmap_get(p->procs, pids[i], 0))
 			continue;
-		struct pslot *ps = open_process(p, pids[i], OPEN_LISTED);
+		struct pslot *ps = pf_open_process(p, pids[i], OPEN_LISTED);
 		if (ps) {
 			ps->seen_gen = p->gen;
 			tier_first(p, ps, sink, now);
@@ -1290,14 +739,14 @@ static void tier_discover(struct procfs *p, const struct record_sink *sink, uint
 {
 	int full = p->gen == 1 || p->gen - p->full_gen >= p->full_every;
 
-	if (!full && probe_new(p))
+	if (!full && pf_probe_new(p))
 		return;
 	if (!full && p->gen - p->full_gen < p->period_min)
 		return; /* no cursor: list once an idle period */
-	p->last_pid = read_last_pid(p);
+	p->last_pid = pf_read_last_pid(p);
 	p->full_gen = p->gen;
 	p->nretry = 0;
-	discover(p);
+	pf_discover(p);
 	/* What the listing did not show is gone. */
 	size_t it = 0;
 	struct pslot *ps;
@@ -1461,7 +910,7 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 	p->stats.ticks++;
 	if (p->tiered)
 		return tick_tiered(p, now_ns, sink);
-	discover(p);
+	pf_discover(p);
 	while ((ps = taskmap_next(p->procs, &it, NULL, NULL))) {
 		int rc = (listed && ps->seen_gen != p->gen)
 			     ? -ESRCH
@@ -1484,7 +933,7 @@ int procfs_tick(struct procfs *p, uint64_t now_ns, const struct record_sink *sin
 		alive += rc;
 	}
 	for (int i = 0; i < nreopen; i++) {
-		ps = open_process(p, reopen[i], OPEN_LISTED);
+		ps = pf_open_process(p, reopen[i], OPEN_LISTED);
 		if (!ps)
 			continue;
 		ps->seen_gen = p->gen;
