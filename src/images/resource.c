@@ -539,11 +539,15 @@ static void on_taskstats(struct res_img *r, const struct record *rec)
 		int whole = p && (p->threads_max <= 1 || p->tid != p->tgid);
 		if (p && ((rec->u.ts.is_exit && whole) || p->tid != p->tgid))
 			apply_taskstats(p, ts, rec->t_ns);
-		if (rec->u.ts.is_exit && whole)
+		if (rec->u.ts.is_exit && whole) {
 			add_exit_cpu(r, p, rec, start);
+			p->exit_known = 1;
+		}
 		if (!r->p.threads)
 			t = NULL; /* per-thread delays are only asked for with --threads */
 	}
+	if (t && ts->is_exit && ts->is_tgid)
+		t->exit_known = 1;
 	if (t)
 		apply_taskstats(t, ts, rec->t_ns);
 }
@@ -553,8 +557,11 @@ static void on_gone(struct res_img *r, const struct record *rec)
 	struct taskmap *m = rec->u.sample.scope == SCOPE_PROCESS ? r->procs : r->threads;
 	struct res_task *t = taskmap_get(m, rec->key.tid, rec->key.start_ticks);
 
-	if (t)
+	if (t) {
 		t->gone = 1;
+		if (!t->exit_known && rec->t_ns > t->t_end)
+			t->t_end = rec->t_ns; /* unchanged since its last read */
+	}
 }
 
 static void on_cgroup(struct res_img *r, const struct record *rec)
@@ -705,6 +712,8 @@ static void on_tick(struct res_img *r, uint64_t now)
 		while ((t = taskmap_next(maps[m], &it, NULL, NULL))) {
 			if (m == 0) {
 				t->thr_tick_t = t->thr_tick_now == now ? now : 0;
+				if (!t->gone && !t->exit_known && now > t->t_end)
+					t->t_end = now;
 			}
 			if (!t->tick_t) { /* the window's start */
 				t->tick_t = t->t_first;

@@ -66,11 +66,16 @@ struct res_task {
 	int32_t tgid, tid;
 	uint64_t start;
 	uint8_t is_thread, gone, exited_seen;
-	uint8_t born;	   /* born during the run: its window starts at its birth */
-	uint8_t from_exit; /* never sampled: listed from its taskstats exit record */
-	uint8_t exit_tail; /* CPU after its last sample came from its exit record */
+	uint8_t born;	    /* born during the run: its window starts at its birth */
+	uint8_t from_exit;  /* never sampled: listed from its taskstats exit record */
+	uint8_t exit_tail;  /* CPU after its last sample came from its exit record */
+	uint8_t exit_known; /* an exit record gave its end: t_end stays below it */
 	char comm[16];
 	uint64_t t_first, t_last; /* the task's window: its baseline and its last read */
+	/* A process with no sample in a tick did not run (the procfs contract):
+	 * its counters are known unchanged until the last tick it was alive, or
+	 * until it was found gone. The window's end when later than t_last. */
+	uint64_t t_end;
 	uint32_t nsamples;
 	uint32_t have; /* PF_* seen in samples */
 	/* base: PF_* families with a baseline in the window (deltas counted);
@@ -125,9 +130,15 @@ struct res_img {
 	uint32_t ticks;
 };
 
+/* The window every summary rate of a task is over: none with a baseline
+ * only (null figures), else to its last read or, when later, the last time
+ * it was known unchanged (a short-lived process first read just after its
+ * birth is not rated over those few ms). */
 static inline double secs_of(const struct res_task *t)
 {
-	return t->t_last > t->t_first ? (double)(t->t_last - t->t_first) / 1e9 : 0.0;
+	uint64_t end = t->t_end > t->t_last ? t->t_end : t->t_last;
+
+	return t->t_last > t->t_first ? (double)(end - t->t_first) / 1e9 : 0.0;
 }
 
 static inline double rate(uint64_t v, double secs)

@@ -347,6 +347,40 @@ static void test_exit_cpu_tail(void **state)
 	free(s);
 }
 
+/* A process born during the run, read once just after its birth and never
+ * again (the idle tier: it did not run), then found gone: its rates are over
+ * its life, not over the few ms between its birth and its first read (a
+ * `sleep` showed 53% CPU, its exec's 5 ms over 9.7 ms). */
+static void test_born_then_idle(void **state)
+{
+	struct fx f = make(0);
+	(void)state;
+
+	for (uint64_t k = 0; k <= 5; k++) {
+		uint64_t t = 1000 * MS + k * 100 * MS;
+		proc_sample(&f, 700, 50, t, 20 + k, 100, 1);
+		if (k == 1) { /* started at 1.01 s, read at 1.1 s: 10 ms of CPU */
+			struct record r = unit_sample(
+			    SCOPE_PROCESS, t, (struct task_key){702, 702, 101}, "sleep", PF_STAT);
+			r.u.sample.s.utime = 1;
+			r.u.sample.s.num_threads = 1;
+			feed(&f, &r);
+		}
+		if (k == 4) { /* found gone at 1.4 s */
+			struct record g =
+			    unit_gone(SCOPE_PROCESS, t, (struct task_key){702, 702, 101}, NULL);
+			feed(&f, &g);
+		}
+		tick(&f, t);
+	}
+	char *s = report(&f);
+	char *row = strstr(s, "\"pid\":702,");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "\"seen_s\":0.39,"));
+	assert_non_null(strstr(row, "\"cpu_source\":\"stat_ticks\""));
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +392,7 @@ int main(void)
 	    cmocka_unit_test(test_bogus_delay_jump),
 	    cmocka_unit_test(test_born_during_run_found_late),
 	    cmocka_unit_test(test_exit_cpu_tail),
+	    cmocka_unit_test(test_born_then_idle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
