@@ -25,7 +25,10 @@ try() {
 	V=$!
 	on_exit "kill -9 $C $V"
 	sleep 0.5
-	"$PROCIMAGE" watch -p "$V,$C" --rule 'cpu>1%for1s' --dump-dir "$TMP/d" -i 500ms -d 11s \
+	# -d leaves the second capture (4 s, up to twice that beside the first
+	# on the one CPU the culprit leaves) time to end: watch's stop ends a
+	# capture under way, its explain child with it.
+	"$PROCIMAGE" watch -p "$V,$C" --rule 'cpu>1%for1s' --dump-dir "$TMP/d" -i 500ms -d 14s \
 		--capture 4s --capture-interval 20ms --guard none --max-captures 2 2>"$TMP/log" ||
 		fail "watch exited $?: $(cat "$TMP/log")"
 	kill -9 $C $V; wait $C $V 2>/dev/null
