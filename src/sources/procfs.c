@@ -571,6 +571,7 @@ static int promote(struct procfs *p, struct pslot *ps)
 	}
 	if (!ps->hot) {
 		ps->hot = 1;
+		ps->quiet = 0; /* back at the idle period when it is demoted */
 		pf_list_add(&p->hot, &p->nhot, &p->caphot, ps->tgid);
 	}
 	return 0;
@@ -824,7 +825,11 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 	uint64_t fresh_ns = c1 - cf;
 	size_t count = taskmap_count(p->procs);
 	uint64_t n_idle = count > (size_t)p->nhot ? count - (size_t)p->nhot : 0;
-	uint32_t quota = pb_quota(&p->budget, n_idle), done = 0;
+	uint32_t quota = pb_quota(&p->budget, n_idle), done = 0, quiet_visits = 0;
+	/* the quiet rate: only where runs are recovered across a gap (sched,
+	 * triage); per-interval rates (resource, record) read every process
+	 * every interval the budget allows */
+	uint32_t stride = p->baseline ? pb_quiet_stride(&p->budget) : 1;
 	uint64_t promote_ns = 0;
 	struct pslot *ps;
 	for (size_t visits = 0; done < quota && visits < count; visits++) {
@@ -837,9 +842,17 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 		}
 		if (ps->hot || ps->fresh_gen == p->gen || !ps->start)
 			continue;
+		done++;
+		if (stride > 1 && ps->quiet >= PB_QUIET_PROBES) {
+			quiet_visits++;
+			/* staggered by pid: each tick reads the same share */
+			if ((uint32_t)(ps->visits++ + ps->tgid) % stride) {
+				p->stats.quiet_skips++;
+				continue;
+			}
+		}
 		struct proc_sample s;
 		int rc = probe_idle(p, ps, &s);
-		done++;
 		if (rc == -EAGAIN)
 			continue;
 		if (rc == -ESRCH) {
@@ -850,6 +863,10 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 		}
 		if (rc == 0 && rss_moved(p, ps))
 			rc = 1;
+		if (rc == 1)
+			ps->quiet = 0;
+		else if (ps->quiet < UINT8_MAX)
+			ps->quiet++;
 		if (rc == 1 && ps->tgid != p->self_tgid) {
 			uint64_t cp = thread_cpu_ns();
 			tier_promote(p, ps, sink, now, (s.have & PF_SCHEDSTAT) ? &s : NULL);
@@ -887,6 +904,7 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 			hot_tids += (uint64_t)(h->ntids > 0 ? h->ntids : 1);
 	}
 	uint64_t idle_threads = hot_tids > p->hot_threads ? hot_tids - p->hot_threads : 0;
+	pb_tick_quiet(&p->budget, done ? (double)n_idle * quiet_visits / done : 0, stride);
 	pb_tick_end(&p->budget, idle_ns + thr_ns, done + p->idle_thread_reads, other,
 		    n_idle + idle_threads, hot_procs, p->hot_threads, n_idle, idle_threads);
 	p->stats.tick_ns_total += c3 - c0;
@@ -1007,6 +1025,8 @@ void procfs_coverage(const struct procfs *p, struct procfs_coverage *c)
 	c->idle_period_ns = (uint64_t)((double)b->sum_period / t * (double)b->interval_ns);
 	c->idle_period_max_ns = (uint64_t)b->max_idle_period * b->interval_ns;
 	c->idle_period_min_ns = (uint64_t)b->period_min * b->interval_ns;
+	c->quiet_procs = b->sum_quiet_procs / t;
+	c->quiet_period_ns = (uint64_t)((double)b->sum_quiet_period / t * (double)b->interval_ns);
 	tier_counts(p, c);
 	c->ticks_over_budget = b->over_budget;
 	c->cpu_pct =

@@ -59,6 +59,7 @@ struct procfs_stats {
 	uint64_t transient;	/* files opened, read and closed (no fd to keep) */
 	uint64_t emfile;	/* opens refused for want of descriptors */
 	uint64_t idle_reads;	/* reads of the idle tier (processes and threads) */
+	uint64_t quiet_skips;	/* idle-tier visits of quiet processes not read */
 };
 
 /* What the host-wide scan achieved (scan_all), for the report and --stats. */
@@ -72,6 +73,8 @@ struct procfs_coverage {
 	uint64_t first_tick_ns; /* wall time of the first tick (opening the whole host) */
 	double hot_procs, hot_threads, idle_procs, idle_threads;	 /* means over ticks */
 	uint64_t idle_period_ns, idle_period_max_ns, idle_period_min_ns; /* mean, max, floor */
+	double quiet_procs;	  /* of the idle ones, at the quiet rate (mean over ticks) */
+	uint64_t quiet_period_ns; /* the quiet rate's period (mean over ticks) */
 	uint64_t threads_unread;  /* threads of idle multi-thread processes, now */
 	uint64_t procs;		  /* processes held now (procimage's excluded) */
 	uint64_t procs_read_once; /* of those, read only at first sight: no change seen */

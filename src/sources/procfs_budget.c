@@ -103,6 +103,20 @@ void pb_tick_end(struct procfs_budget *b, uint64_t idle_cpu_ns, uint32_t idle_re
 		b->period -= (b->period - period + 3) / 4;
 }
 
+uint32_t pb_quiet_stride(const struct procfs_budget *b)
+{
+	uint64_t period_ns = (uint64_t)b->period * b->interval_ns;
+	uint64_t k = period_ns ? PB_QUIET_TARGET_NS / period_ns : 1;
+
+	return k < 1 ? 1 : k > PB_QUIET_STRIDE_MAX ? PB_QUIET_STRIDE_MAX : (uint32_t)k;
+}
+
+void pb_tick_quiet(struct procfs_budget *b, double quiet_procs, uint32_t stride)
+{
+	b->sum_quiet_procs += quiet_procs;
+	b->sum_quiet_period += (uint64_t)b->period * stride;
+}
+
 uint64_t pb_period_quantile(const struct procfs_budget *b, double q)
 {
 	uint64_t want, seen = 0;

@@ -10,6 +10,12 @@
  * is the smallest in [period_min, period_max] that fits: a host too big for
  * the budget lowers the idle tier's resolution, never the active one's.
  *
+ * The quiet rate: in sched's and triage's scan (runs recovered across a
+ * gap from the timeslice count), a process quiet for PB_QUIET_PROBES idle
+ * probes in a row is read on one idle-tier visit in `stride`, so that it is
+ * read every PB_QUIET_TARGET_NS or so rather than every idle period: an idle
+ * host is mostly such processes, and their reads were most of a tick.
+ *
  * Coverage: the tick period achieved (a histogram in 1/32 of the interval,
  * for median and p99), the tiers' sizes summed over ticks (means), the idle
  * period's mean and maximum, and the ticks over budget.
@@ -22,6 +28,9 @@
 #define PB_BUCKETS_PER_TICK 32
 #define PB_BUCKETS	    (64 * PB_BUCKETS_PER_TICK) /* periods up to 64 intervals */
 #define PB_DEFAULT_PCT	    10
+#define PB_QUIET_PROBES	    4	       /* quiet probes in a row: the quiet rate */
+#define PB_QUIET_STRIDE_MAX 4	       /* at most one visit in 4 is a read */
+#define PB_QUIET_TARGET_NS  1000000000 /* the quiet rate's period: 1 s */
 
 struct procfs_budget {
 	uint64_t interval_ns, budget_ns;
@@ -39,7 +48,9 @@ struct procfs_budget {
 	uint64_t sum_period;	       /* idle period (ticks) summed over ticks */
 	uint32_t max_idle_period;
 	uint64_t sum_hot_procs, sum_hot_threads, sum_idle_procs, sum_idle_threads;
-	uint64_t cpu_ns; /* CPU of every tick */
+	double sum_quiet_procs;	   /* idle processes at the quiet rate, summed */
+	uint64_t sum_quiet_period; /* the quiet rate's period (ticks), summed */
+	uint64_t cpu_ns;	   /* CPU of every tick */
 };
 
 void pb_init(struct procfs_budget *b, uint64_t interval_ns, uint32_t pct, uint32_t period_min,
@@ -59,6 +70,12 @@ uint32_t pb_quota(const struct procfs_budget *b, uint64_t n_idle);
 void pb_tick_end(struct procfs_budget *b, uint64_t idle_cpu_ns, uint32_t idle_reads,
 		 uint64_t other_cpu_ns, uint64_t n_idle, uint64_t hot_procs, uint64_t hot_threads,
 		 uint64_t idle_procs, uint64_t idle_threads);
+/* Idle-tier visits per read of a quiet process now: the quiet rate's
+ * period over the idle period, 1 to PB_QUIET_STRIDE_MAX (1: no quiet rate,
+ * the idle period is already about PB_QUIET_TARGET_NS or more). */
+uint32_t pb_quiet_stride(const struct procfs_budget *b);
+/* This tick's quiet processes (an estimate from its visits) at stride. */
+void pb_tick_quiet(struct procfs_budget *b, double quiet_procs, uint32_t stride);
 /* The q-quantile (0..1) of the tick periods, ns (an upper bound at 1/32 of
  * the interval); 0 before two ticks. */
 uint64_t pb_period_quantile(const struct procfs_budget *b, double q);

@@ -51,6 +51,8 @@ struct pslot {
 	uint8_t hot;	      /* in the active tier (p->hot) */
 	uint8_t reads;	      /* reads so far, up to 2: at 1 no change could be seen */
 	uint8_t running;      /* stat's state was R at its last read */
+	uint8_t quiet;	      /* idle probes in a row that saw no change (saturates) */
+	uint8_t visits;	      /* idle-tier visits: the quiet rate probes one in stride */
 	uint32_t fresh_gen;   /* tick it was first seen */
 };
 

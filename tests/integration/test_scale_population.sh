@@ -53,7 +53,8 @@ print("run", hog[0]["longest_run_ms"] if hog else 0,
       "behind", int(c["fell_behind"]),
       "why", int(bool(c["shortfall"])) if c["fell_behind"] else int(c["shortfall"] is None),
       "budget", c["budget_pct"], "sampled", d["threads_sampled"],
-      "unread", c["threads_of_idle_processes"])
+      "unread", c["threads_of_idle_processes"],
+      "quiet", round(c["quiet_processes"]), "qperiod", round(c["quiet_period_ms"]))
 PY
 	cat "$TMP/verdict"
 }
@@ -81,6 +82,11 @@ assert_eq "${32}" 1 "coverage: shortfall given exactly when it fell behind (fell
 assert_eq "${34}" 10 "coverage: default budget (% of one CPU)"
 assert_cmp "${36}" ">=" "$N" "threads sampled (baselines of the idle tier)"
 assert_cmp "${38}" ">=" 450 "threads of idle processes left unread (a 500-thread process that does not run)"
+# the quiet rate: a process quiet for 4 idle probes (1 s) is read every
+# ~1 s; over 2.5 s, most of the population for more than half the ticks
+assert_cmp "${40}" ">=" $((N / 4)) "coverage: processes at the quiet rate (mean over ticks)"
+assert_cmp "${42}" ">=" 750 "coverage: the quiet rate's period (ms)"
+assert_cmp "${42}" "<=" 2000 "coverage: the quiet rate's period (ms)"
 grep -q "scan: ticks" "$TMP/err" || fail "--stats lacks the scan's coverage line: $(cat "$TMP/err")"
 ok "--stats states the coverage"
 

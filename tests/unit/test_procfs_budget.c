@@ -1,7 +1,8 @@
 /* Unit tests: the host-wide scan's budget (sources/procfs_budget.c) on
  * synthetic ticks: the idle period grows when idle reads do not fit in the
  * budget, never past its ceiling, shrinks back to its floor when they fit;
- * the quota spreads the idle tier evenly; tick-period quantiles. */
+ * the quota spreads the idle tier evenly; tick-period quantiles; the quiet
+ * rate's stride keeps quiet processes near 1 s whatever the idle period. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -67,11 +68,42 @@ static void test_tick_quantiles(void **state)
 	assert_int_equal(b.max_period_ns, 35 * MS);
 }
 
+static void test_quiet_stride(void **state)
+{
+	struct procfs_budget b;
+	(void)state;
+	/* sched at 10 ms: idle period 250 ms, quiet ones every 4th visit (1 s) */
+	pb_init(&b, 10 * MS, 10, 25, 200);
+	assert_int_equal(pb_quiet_stride(&b), 4);
+	/* the budget stretched the idle period to 500 ms: every 2nd (1 s) */
+	b.period = 50;
+	assert_int_equal(pb_quiet_stride(&b), 2);
+	/* 1 s or more: every visit, never slower than the idle period */
+	b.period = 100;
+	assert_int_equal(pb_quiet_stride(&b), 1);
+	b.period = 200;
+	assert_int_equal(pb_quiet_stride(&b), 1);
+	/* a 1 ms interval: capped at one read in PB_QUIET_STRIDE_MAX visits */
+	pb_init(&b, 1 * MS, 10, 25, 2000);
+	assert_int_equal(pb_quiet_stride(&b), PB_QUIET_STRIDE_MAX);
+	/* the coverage's means: 1,500 quiet at stride 4 over a 25-tick period,
+	 * then 500 at stride 2 over 50 ticks */
+	pb_init(&b, 10 * MS, 10, 25, 200);
+	pb_tick_quiet(&b, 1500, 4);
+	pb_tick_end(&b, 0, 0, 0, 2000, 0, 0, 2000, 0);
+	b.period = 50;
+	pb_tick_quiet(&b, 500, 2);
+	pb_tick_end(&b, 0, 0, 0, 2000, 0, 0, 2000, 0);
+	assert_true(b.sum_quiet_procs > 1999.0 && b.sum_quiet_procs < 2001.0);
+	assert_int_equal(b.sum_quiet_period, 100 + 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_period_follows_cost),
 	    cmocka_unit_test(test_tick_quantiles),
+	    cmocka_unit_test(test_quiet_stride),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
