@@ -24,7 +24,7 @@
 
 static const char help[] =
     "usage: procimage report FILE [IMAGE...] [--from T] [--to T] [TARGETS]\n"
-    "                        [-f text|json|prom|csv|html|pprof] [-o OUT]\n"
+    "                        [-f text|json|prom|csv|html|folded|svg|pprof] [-o OUT]\n"
     "                        [image options]\n"
     "Rebuild images (sched, resource, keytime, syscall, migrate) from a recording\n"
     "made by `procimage record`. Without IMAGE: the images the recording was made\n"
@@ -35,6 +35,8 @@ static const char help[] =
     "  TARGETS           -p PID[,PID..], --comm REGEX: only records of these tasks\n"
     "  --info            print what the recording holds (time span, records, sources;\n"
     "                    -f json: as one object)\n"
+    "  -f folded, -f svg one image's stacks, as its live command folds or draws\n"
+    "                    them: sched (the hogs' stacks), syscall or stacks\n"
     "  -f pprof          the stacks image alone, from a recording with stacks, as\n"
     "                    the gzip'd profile.proto 'procimage stacks -f pprof' writes\n"
     "  -o OUT            the report, replaced whole once complete (so -f prom suits\n"
@@ -336,7 +338,9 @@ int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns)
 	store_reader_sources(rd, p.src);
 	if (!c->nimages)
 		default_images(c, p.in);
-	rc = window(o, c, p.in);
+	rc = report_graph_check(o, c->images, c->nimages);
+	if (!rc)
+		rc = window(o, c, p.in);
 	if (!rc)
 		rc = create_images(&p, o, c);
 	if (!rc && (rc = store_replay(rd, c->from_ns, c->to_ns, consume, &p, err, sizeof(err))))
@@ -345,10 +349,15 @@ int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns)
 		rc = nothing_matched(o, c, &p);
 	if (!rc) {
 		fill_envelope(&p, c);
-		rc = o->fmt == OUT_PPROF ? stacks_pprof_report(o, p.n == 1 ? p.img[0] : NULL,
-							       p.n == 1 ? p.ops[0]->name : "",
-							       p.started_wall, p.duration_s)
-					 : report_write(o, print_report, &p);
+		if (o->fmt == OUT_PPROF)
+			rc = stacks_pprof_report(o, p.n == 1 ? p.img[0] : NULL,
+						 p.n == 1 ? p.ops[0]->name : "", p.started_wall,
+						 p.duration_s);
+		else if (o->fmt == OUT_FOLDED || o->fmt == OUT_SVG)
+			rc = report_graph_write(o, p.ops[0]->name, p.img[0], print_report, &p,
+						c->path);
+		else
+			rc = report_write(o, print_report, &p);
 	}
 	if (rc && o->err[0])
 		fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err);

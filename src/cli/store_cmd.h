@@ -57,6 +57,14 @@ int report_write(struct run_opts *o, report_fn fn, void *ctx);
 /* A live run's report through report_write (the image commands use it for
  * -f prom|csv|html). Exit code; the message is printed. */
 int report_write_run(struct run_opts *o, struct run *r);
+/* report's -f folded|svg (cli/report_graph.c). Check, before the replay,
+ * that the one image named has stacks to fold (its live command's formats
+ * in the command table): 0, or EXIT_USAGE with o->err set; 0 for any other
+ * format. Then write them from the replayed image img (fn(ctx) prints the
+ * report: sched's folded lines come from it): 0, or 1 with o->err set. */
+int report_graph_check(struct run_opts *o, const char *const *images, int n);
+int report_graph_write(struct run_opts *o, const char *image, void *img, report_fn fn, void *ctx,
+		       const char *path);
 /* "sched, resource, ... or stacks": every registered image, for messages. */
 void report_image_list(char *buf, size_t len);
 
