@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The live run (see run.h). One dispatcher fans every record out to the
- * images, the observing sources and extra sinks; the tick drives procfs and
+ * images, the observing sources and extra sinks; the tick drives the sampler (procfs) and
  * the sources' periodic work, then closes the interval with REC_TICK.
  */
 #include "core/run.h"
@@ -17,9 +17,7 @@
 #include "core/clock.h"
 #include "core/privs.h"
 #include "core/procroot.h"
-#include "sources/numa.h"
-#include "sources/procfs.h"
-#include "sources/procfs_coverage.h"
+#include "core/numa.h"
 
 struct image_slot {
 	const struct image_ops *ops;
@@ -29,7 +27,7 @@ struct image_slot {
 struct run {
 	struct run_config *opts;
 	struct loop *loop;
-	struct procfs *procfs;
+	void *sampler; /* run_sampler's state */
 	struct image_slot images[RUN_MAX_IMAGES];
 	int nimages;
 	uint32_t want_sources, skip_sources;
@@ -123,7 +121,8 @@ void run_free(struct run *r)
 	stop_sources(r);
 	for (int i = 0; i < r->nimages; i++)
 		r->images[i].ops->destroy(r->images[i].img);
-	procfs_free(r->procfs);
+	if (r->sampler)
+		run_sampler->destroy(r->sampler);
 	loop_free(r->loop);
 	free(r);
 }
@@ -185,8 +184,12 @@ static void run_drop_privileges(struct run *r)
 
 int run_start(struct run *r)
 {
-	struct procfs_config cfg = {0};
 	struct run_config *o = r->opts;
+	struct sampler_want w = {.deep_files = r->extra_needs,
+				 .process_files = r->extra_pneeds,
+				 .hostwide_hot = r->extra_hot,
+				 /* watch: its rules' process files, active tier */
+				 .hot_process_files = r->extra_hot ? r->extra_pneeds : 0};
 
 	raise_fd_limit();
 	getrusage(RUSAGE_SELF, &r->ru0);
@@ -196,49 +199,14 @@ int run_start(struct run *r)
 			 strerror(errno));
 		return 1;
 	}
-	cfg.root = o->proc_root;
-	cfg.targets = &o->targets;
-	cfg.interval_ns = o->interval_ns;
-	cfg.budget_pct = o->budget_pct;
-	cfg.hot_hold_ticks = (uint32_t)(NS_PER_S / o->interval_ns) + 1;
-	cfg.thread_refresh_ticks = (uint32_t)(NS_PER_S / o->interval_ns) + 1;
-	int hot = r->extra_hot;
-	cfg.deep_files = r->extra_needs;
-	cfg.process_files = r->extra_pneeds;
 	for (int i = 0; i < r->nimages; i++) {
-		cfg.deep_files |= r->images[i].ops->needs;
-		cfg.process_files |= r->images[i].ops->pneeds;
-		hot |= r->images[i].ops->hostwide_hot;
+		w.deep_files |= r->images[i].ops->needs;
+		w.process_files |= r->images[i].ops->pneeds;
+		w.hostwide_hot |= r->images[i].ops->hostwide_hot;
 	}
-	if (o->stacks) /* --stacks: where deep-sampled tasks sit in the kernel */
-		cfg.deep_files |= PF_STACK | PF_WCHAN | PF_SYSCALL;
-	if (o->targets.all && hot) {
-		/* Host-wide: the cheap tier for every process, per-thread files
-		 * only for processes that used CPU; no process is a "target". */
-		cfg.scan_all = 1;
-		cfg.hot_files = cfg.deep_files | PF_SCHEDSTAT;
-		/* watch: its rules' process files for the active tier */
-		cfg.hot_process_files = r->extra_hot ? r->extra_pneeds : 0;
-		if (o->interval_ns >= 100 * NS_PER_MS) {
-			/* Per-interval figures (resource, triage): /proc is listed
-			 * every tick so that no process is missed; a single-thread
-			 * process that did not run (its schedstat did not move)
-			 * costs one short pread, and stat is read when it ran, or
-			 * every ~5 s for its gauges (RSS). */
-			cfg.list_every = 1;
-			cfg.sample_on_run = 1;
-			cfg.cheap_stat_every = (uint32_t)((5 * NS_PER_S) / o->interval_ns);
-		} else {
-			/* single-thread processes: schedstat each tick, stat and
-			 * the listing each 250 ms */
-			cfg.cheap_stat_every = (uint32_t)(250 * NS_PER_MS / o->interval_ns);
-		}
-		o->targets.all = 0;
-		r->hostwide = 1;
-	}
-	r->file_needs = cfg.deep_files | cfg.process_files | cfg.hot_files;
-	r->procfs = procfs_new(&cfg, o->err, sizeof(o->err));
-	if (!r->procfs)
+	r->sampler =
+	    run_sampler->create(o, &w, &r->file_needs, &r->hostwide, o->err, sizeof(o->err));
+	if (!r->sampler)
 		return RUN_BAD_INPUT;
 	r->status[SRC_PROCFS].state = SOURCE_OK;
 	r->started_mono = clock_mono_ns();
@@ -288,7 +256,7 @@ static void on_tick(void *ctx, uint64_t now, uint64_t expirations)
 	struct record tick = {.kind = REC_TICK, .source = SRC_PROCFS, .cpu = -1, .t_ns = now};
 
 	(void)expirations;
-	if (procfs_tick(r->procfs, now, &r->self) > 0)
+	if (run_sampler->tick(r->sampler, now, &r->self) > 0)
 		r->ever_alive = 1;
 	for (int s = 0; s < SRC_COUNT; s++)
 		if (r->src_started[s] && source_table[s]->tick)
@@ -299,7 +267,7 @@ static void on_tick(void *ctx, uint64_t now, uint64_t expirations)
 		loop_stop(r->loop);
 	/* Every named target gone: nothing more to see. */
 	if (targets_only_pids(&r->opts->targets) && r->ever_alive && !r->opts->children &&
-	    !r->opts->keep_running && procfs_get_stats(r->procfs)->alive == 0)
+	    !r->opts->keep_running && run_sampler->alive(r->sampler) == 0)
 		loop_stop(r->loop);
 }
 
@@ -395,11 +363,11 @@ void run_report(struct run *r, struct out *o)
 {
 	uint64_t end = r->ended_mono ? r->ended_mono : clock_mono_ns();
 
-	procfs_status(r->procfs, &r->status[SRC_PROCFS]);
+	run_sampler->status(r->sampler, &r->status[SRC_PROCFS]);
 	run_envelope_open(o, r->nimages == 1 ? r->images[0].ops->name : r->opts->cmd,
 			  r->started_wall, (double)(end - r->started_mono) / 1e9,
 			  r->opts->interval_ns, r->status);
-	procfs_coverage_out(r->procfs, o);
+	run_sampler->coverage_out(r->sampler, o);
 	for (int i = 0; i < r->nimages; i++) {
 		if (r->nimages > 1) {
 			out_obj_open(o, r->images[i].ops->name);
@@ -420,7 +388,6 @@ static double tv_s(struct timeval tv)
 void run_print_stats(const struct run *r, FILE *fp)
 {
 	struct rusage ru;
-	const struct procfs_stats *ps = procfs_get_stats(r->procfs);
 	double wall =
 	    (double)((r->ended_mono ? r->ended_mono : clock_mono_ns()) - r->started_mono) / 1e9;
 
@@ -432,18 +399,7 @@ void run_print_stats(const struct run *r, FILE *fp)
 	    "procimage stats: wall %.2f s, own CPU %.3f s (%.2f%% of one CPU), max RSS %ld KiB\n",
 	    wall, cpu, wall > 0 ? 100.0 * cpu / wall : 0.0, ru.ru_maxrss);
 	fprintf(fp, "  capabilities kept after setup: %s\n", r->caps_kept[0] ? r->caps_kept : "-");
-	fprintf(fp,
-		"  procfs: %llu ticks, %llu task-samples, %llu preads, %llu opens, %llu listings, "
-		"%llu new pids probed, %llu gone\n",
-		(unsigned long long)ps->ticks, (unsigned long long)ps->samples,
-		(unsigned long long)ps->preads, (unsigned long long)ps->opens,
-		(unsigned long long)ps->listings, (unsigned long long)ps->probes,
-		(unsigned long long)ps->gone);
-	if (ps->samples)
-		fprintf(fp, "  procfs CPU: %.2f us per task-sample, %.1f us per tick\n",
-			(double)ps->tick_ns_total / 1e3 / (double)ps->samples,
-			(double)ps->tick_ns_total / 1e3 / (double)(ps->ticks ? ps->ticks : 1));
-	procfs_coverage_print(r->procfs, fp);
+	run_sampler->stats_print(r->sampler, fp);
 	for (int s = 0; s < SRC_COUNT; s++)
 		if (r->status[s].state != SOURCE_UNUSED)
 			fprintf(fp, "  %s: %s, %llu events, %llu lost\n", record_source_name(s),
@@ -487,7 +443,7 @@ struct source_status *run_source_status(struct run *r, int id)
 
 struct procfs *run_procfs(struct run *r)
 {
-	return r->procfs;
+	return r->sampler;
 }
 
 uint64_t run_started_ns(const struct run *r)

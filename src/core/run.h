@@ -69,6 +69,37 @@ struct source_ops {
 /* Every source but procfs, by SRC_* id (NULL: none): sources/registry.c. */
 extern const struct source_ops *const source_table[SRC_COUNT];
 
+/* What the run's images (and run_want_files) ask of the sampler. */
+struct sampler_want {
+	uint32_t deep_files;	    /* PF_* of the targets' threads */
+	uint32_t process_files;	    /* PF_* of the targets' processes */
+	int hostwide_hot;	    /* -a: the host-wide tiers, threads of active processes */
+	uint32_t hot_process_files; /* PF_* of active processes in those tiers (watch) */
+};
+
+/* The sampling source, read at every tick: procfs (sources/procfs_sampler.c),
+ * the one source every run has. The run knows it only through this. */
+struct sampler_ops {
+	const char *name;
+	/* Set up for o and w: *file_needs gets every PF_* it will read,
+	 * *hostwide 1 when -a became the host-wide tiers (o->targets.all is
+	 * then cleared: no process is a target). NULL with err set (bad input:
+	 * --proc-root). */
+	void *(*create)(struct run_config *o, const struct sampler_want *w, uint32_t *file_needs,
+			int *hostwide, char *err, size_t errlen);
+	/* One tick's reads into sink; the number of target tasks alive. */
+	int (*tick)(void *s, uint64_t now_ns, const struct record_sink *sink);
+	/* Target tasks alive at the last tick. */
+	uint64_t (*alive)(const void *s);
+	void (*status)(const void *s, struct source_status *st);
+	/* What a host-wide scan achieved (nothing otherwise): the report's
+	 * coverage object, and --stats' lines. */
+	void (*coverage_out)(const void *s, struct out *o);
+	void (*stats_print)(const void *s, FILE *fp);
+	void (*destroy)(void *s);
+};
+extern const struct sampler_ops *const run_sampler; /* sources/registry.c */
+
 #define RUN_MAX_IMAGES 8
 #define RUN_MAX_SINKS  4
 
@@ -104,6 +135,8 @@ const struct record_sink *run_sink(struct run *r);
 void run_dispatch(struct run *r, const struct record *rec);
 void *run_image(struct run *r, const char *name);
 struct source_status *run_source_status(struct run *r, int src_id);
+/* The sampler's state (run_sampler): the procfs source, for the parts
+ * above core that know it (triage's coverage, the connector's rootfd). */
 struct procfs *run_procfs(struct run *r);
 uint64_t run_started_ns(const struct run *r);
 

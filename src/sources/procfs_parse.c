@@ -11,33 +11,6 @@
 #include <stdint.h>
 #include <string.h>
 
-const char *parse_skip_spaces(const char *p)
-{
-	while (*p == ' ' || *p == '\t')
-		p++;
-	return p;
-}
-
-int parse_u64(const char **pp, unsigned long long *v)
-{
-	const char *p = parse_skip_spaces(*pp);
-	unsigned long long x = 0;
-
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	while (*p >= '0' && *p <= '9') {
-		unsigned d = (unsigned)(*p - '0');
-		if (x > (UINT64_MAX - d) / 10)
-			x = UINT64_MAX; /* saturate rather than wrap on hostile input */
-		else
-			x = x * 10 + d;
-		p++;
-	}
-	*v = x;
-	*pp = p;
-	return 0;
-}
-
 int parse_i64(const char **pp, long long *v)
 {
 	const char *p = parse_skip_spaces(*pp);
@@ -228,8 +201,7 @@ int procfs_parse_status(const char *buf, struct proc_sample *s)
 	if (key_u64(buf, "Threads", ':', &v))
 		s->status_threads = (uint32_t)v;
 	const char *cpus = find_key(buf, "Cpus_allowed_list", ':');
-	if (cpus &&
-	    procfs_parse_cpulist(parse_skip_spaces(cpus), s->cpus_allowed, PROC_CPUSET_WORDS) == 0)
+	if (cpus && parse_cpulist(parse_skip_spaces(cpus), s->cpus_allowed, PROC_CPUSET_WORDS) == 0)
 		s->status_have |= STATUS_HAVE_CPUS;
 	s->have |= PF_STATUS;
 	return 0;
@@ -328,32 +300,6 @@ int procfs_parse_statm(const char *buf, struct proc_sample *s)
 	s->statm_shared = c;
 	s->have |= PF_STATM;
 	return 0;
-}
-
-int procfs_parse_cpulist(const char *buf, uint64_t *set, size_t words)
-{
-	const char *p = buf;
-	unsigned long long a, b;
-
-	memset(set, 0, words * sizeof(*set));
-	if (*p == '\n' || !*p)
-		return 0;
-	for (;;) {
-		if (parse_u64(&p, &a))
-			return -EINVAL;
-		b = a;
-		if (*p == '-') {
-			p++;
-			if (parse_u64(&p, &b) || b < a)
-				return -EINVAL;
-		}
-		for (unsigned long long c = a; c <= b && c < words * 64; c++)
-			set[c / 64] |= 1ULL << (c % 64);
-		if (*p != ',')
-			break;
-		p++;
-	}
-	return (*p == '\0' || *p == '\n') ? 0 : -EINVAL;
 }
 
 /* Is `want` one of the comma-separated names in list[0..len)? "cpu" must

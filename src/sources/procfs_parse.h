@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "core/cursor_parse.h"
 #include "procimage/sample.h"
 
 int procfs_parse_stat(const char *buf, struct proc_sample *s, char *comm, size_t comm_len);
@@ -21,16 +22,11 @@ int procfs_parse_io(const char *buf, struct proc_sample *s);
 int procfs_parse_syscall(const char *buf, struct proc_sample *s);
 int procfs_parse_wchan(const char *buf, struct proc_sample *s);
 int procfs_parse_statm(const char *buf, struct proc_sample *s);
-/* "1-3,5,7-8" (Cpus_allowed_list) into a bit set of PROC_CPUSET_WORDS words. */
-int procfs_parse_cpulist(const char *buf, uint64_t *set, size_t words);
 /* The cgroup path of the first matching line: the v2 line ("0::") or the
  * line of a v1 controller (e.g. "memory"); out gets the path. */
 int procfs_parse_cgroup(const char *buf, const char *controller, char *out, size_t len);
 
-/* Cursor helpers shared with the other parsers of the project. */
-const char *parse_skip_spaces(const char *p);
-/* Parse an unsigned decimal at *p, advance *p; -EINVAL if no digit. */
-int parse_u64(const char **p, unsigned long long *v);
+/* A signed decimal at *p ("-5", not "- 5"), advance *p; -EINVAL if none. */
 int parse_i64(const char **p, long long *v);
 
 #endif

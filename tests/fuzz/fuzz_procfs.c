@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	procfs_parse_syscall(buf, &s);
 	procfs_parse_wchan(buf, &s);
 	procfs_parse_statm(buf, &s);
-	procfs_parse_cpulist(buf, set, PROC_CPUSET_WORDS);
+	parse_cpulist(buf, set, PROC_CPUSET_WORDS);
 	procfs_parse_cgroup(buf, "cpu", cg, sizeof(cg));
 	procfs_parse_cgroup(buf, NULL, cg, sizeof(cg));
 	procfs_parse_oom(buf, PF_OOM_SCORE, &s);

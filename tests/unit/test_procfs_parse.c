@@ -411,21 +411,21 @@ static void test_cpulist(void **state)
 	uint64_t set[PROC_CPUSET_WORDS];
 	(void)state;
 
-	assert_int_equal(procfs_parse_cpulist("0-3,8,10-11\n", set, PROC_CPUSET_WORDS), 0);
+	assert_int_equal(parse_cpulist("0-3,8,10-11\n", set, PROC_CPUSET_WORDS), 0);
 	assert_int_equal(set[0], 0xd0f);
-	assert_int_equal(procfs_parse_cpulist("64,1023", set, PROC_CPUSET_WORDS), 0);
+	assert_int_equal(parse_cpulist("64,1023", set, PROC_CPUSET_WORDS), 0);
 	assert_int_equal(set[1], 1);
 	assert_int_equal(set[15], 1ULL << 63);
 	/* beyond 1024 CPUs: ignored, not written out of bounds */
-	assert_int_equal(procfs_parse_cpulist("0-18446744073709551615", set, PROC_CPUSET_WORDS), 0);
+	assert_int_equal(parse_cpulist("0-18446744073709551615", set, PROC_CPUSET_WORDS), 0);
 	assert_int_equal(set[15], UINT64_MAX);
-	assert_int_equal(procfs_parse_cpulist("", set, PROC_CPUSET_WORDS), 0);
+	assert_int_equal(parse_cpulist("", set, PROC_CPUSET_WORDS), 0);
 	assert_int_equal(set[0], 0);
-	assert_int_equal(procfs_parse_cpulist("3-1", set, PROC_CPUSET_WORDS), -EINVAL);
-	assert_int_equal(procfs_parse_cpulist("a", set, PROC_CPUSET_WORDS), -EINVAL);
-	assert_int_equal(procfs_parse_cpulist("1,", set, PROC_CPUSET_WORDS), -EINVAL);
-	assert_int_equal(procfs_parse_cpulist("1-", set, PROC_CPUSET_WORDS), -EINVAL);
-	assert_int_equal(procfs_parse_cpulist("1x", set, PROC_CPUSET_WORDS), -EINVAL);
+	assert_int_equal(parse_cpulist("3-1", set, PROC_CPUSET_WORDS), -EINVAL);
+	assert_int_equal(parse_cpulist("a", set, PROC_CPUSET_WORDS), -EINVAL);
+	assert_int_equal(parse_cpulist("1,", set, PROC_CPUSET_WORDS), -EINVAL);
+	assert_int_equal(parse_cpulist("1-", set, PROC_CPUSET_WORDS), -EINVAL);
+	assert_int_equal(parse_cpulist("1x", set, PROC_CPUSET_WORDS), -EINVAL);
 }
 
 static void test_stat_hostile(void **state)
@@ -650,7 +650,7 @@ static void test_random_garbage(void **state)
 		procfs_parse_wchan(b, &s);
 		procfs_parse_statm(b, &s);
 		procfs_parse_cgroup(b, "cpu", cg, sizeof(cg));
-		procfs_parse_cpulist(b, s.cpus_allowed, PROC_CPUSET_WORDS);
+		parse_cpulist(b, s.cpus_allowed, PROC_CPUSET_WORDS);
 	}
 }
 

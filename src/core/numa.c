@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* CPU -> NUMA node map from sysfs (see numa.h). Setup only, not the hot path. */
-#include "sources/numa.h"
+#include "core/numa.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
-#include "sources/procfs.h"
-#include "sources/procfs_parse.h"
+#include "core/cursor_parse.h"
+#include "procimage/sample.h"
 
 int numa_cpu_nodes(const char *dir, int16_t *map, int max)
 {
@@ -32,8 +32,8 @@ int numa_cpu_nodes(const char *dir, int16_t *map, int max)
 		if (end == de->d_name + 4 || *end || node < 0 || node > 32767)
 			continue;
 		snprintf(rel, sizeof(rel), "%s/cpulist", de->d_name);
-		if (procfs_read_file(dirfd(d), rel, buf, sizeof(buf)) <= 0 ||
-		    procfs_parse_cpulist(buf, set, PROC_CPUSET_WORDS) != 0)
+		if (slurp(dirfd(d), rel, buf, sizeof(buf)) <= 0 ||
+		    parse_cpulist(buf, set, PROC_CPUSET_WORDS) != 0)
 			continue;
 		for (int c = 0; c < max && c < PROC_CPUSET_WORDS * 64; c++)
 			if (set[c / 64] >> (c % 64) & 1) {

@@ -4,8 +4,8 @@
  * once at setup from /sys/devices/system/node/node<N>/cpulist (images never
  * read /sys themselves; they get the map through image_params).
  */
-#ifndef PROCIMAGE_NUMA_H
-#define PROCIMAGE_NUMA_H
+#ifndef PROCIMAGE_CORE_NUMA_H
+#define PROCIMAGE_CORE_NUMA_H
 
 #include <stdint.h>
 
