@@ -23,7 +23,8 @@ const struct command command_table[] = {
      .fn = cmd_triage,
      .summary = "find the tasks that hog CPUs, image them, explain (default)",
      .fmts = FMTS_REPORT,
-     .fmt_fix = "for the hogs' stacks use 'procimage sched --stacks -f folded' (or -f svg)"},
+     .fmt_fix = "for the hogs' stacks use 'procimage sched --stacks -f folded' (or -f svg)",
+     .flags = CMD_REPLAYED},
     {.name = "sched",
      .fn = cmd_sched,
      .summary = "long continuous on-CPU runs, and who waited behind them",
@@ -161,10 +162,9 @@ static void list_bits(FILE *fp, unsigned bits, const char *const *names, size_t 
 void command_list(FILE *fp)
 {
 	/* by bit of enum command_flag */
-	static const char *const flag_names[] = {"compat",   "needs-pid",     "offenders",
-						 "captured", "own-leftovers", "image"};
-	_Static_assert(sizeof(flag_names) / sizeof(flag_names[0]) == 6 &&
-			   CMD_LISTED_IMAGE == 1u << 5,
+	static const char *const flag_names[] = {
+	    "compat", "needs-pid", "offenders", "captured", "own-leftovers", "image", "replayed"};
+	_Static_assert(sizeof(flag_names) / sizeof(flag_names[0]) == 7 && CMD_REPLAYED == 1u << 6,
 		       "each flag has its --list-commands name");
 	const char *fmt_names[32] = {0};
 	size_t nfmt = 0;

@@ -32,6 +32,8 @@ enum command_flag {
 	/* Never in a row: --list-commands' mark of a name the image registry
 	 * has, so the registry stays the one list of images. */
 	CMD_LISTED_IMAGE = 1u << 5,
+	/* Not an image, yet `report FILE NAME` replays it whole (triage). */
+	CMD_REPLAYED = 1u << 6,
 };
 
 struct command {

@@ -105,11 +105,14 @@ int opts_parse_format(const char *s, enum out_format *f)
 	return -EINVAL;
 }
 
-/* -f given and not written by this command (its row in the command table):
- * EXIT_USAGE with what works. */
 static int check_format(struct run_opts *o, const char *arg)
 {
-	const struct command *r = command_find(o->cmd);
+	return opts_format_check(o, o->cmd, arg);
+}
+
+int opts_format_check(struct run_opts *o, const char *cmd, const char *arg)
+{
+	const struct command *r = command_find(cmd);
 	char list[128] = "";
 	size_t n = 0;
 	int k = 0, total = __builtin_popcount(r ? r->fmts : 0);

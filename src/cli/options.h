@@ -76,6 +76,9 @@ const char *opts_format_name(enum out_format f);
  */
 int opts_prepare_output(struct run_opts *o);
 /* The report's FILE (the one prepared, or stdout). NULL with err set. */
+/* -f (arg, as given) not written by command cmd (its row in the command
+ * table): EXIT_USAGE with o->err saying what works; else 0. */
+int opts_format_check(struct run_opts *o, const char *cmd, const char *arg);
 FILE *opts_open_output(struct run_opts *o);
 /* Flush and (unless stdout) close what opts_open_output gave: FILE now holds
  * the report. 0, or 1 with err set ("cannot write the report to 'FILE': No

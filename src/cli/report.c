@@ -17,7 +17,9 @@
 
 #include "cli/stacks_out.h"
 #include "cli/command_table.h"
+#include "cli/report_int.h"
 #include "cli/store_cmd.h"
+#include "cli/triage.h"
 #include "core/clock.h"
 #include "images/exits.h"
 #include "store/replay_filter.h"
@@ -26,9 +28,10 @@ static const char help[] =
     "usage: procimage report FILE [IMAGE...] [--from T] [--to T] [TARGETS]\n"
     "                        [-f text|json|prom|csv|html|folded|svg|pprof] [-o OUT]\n"
     "                        [image options]\n"
-    "Rebuild images (sched, resource, keytime, syscall, migrate) from a recording\n"
-    "made by `procimage record`. Without IMAGE: the images the recording was made\n"
-    "for, or all of them.\n"
+    "Rebuild images (sched, resource, keytime, syscall, migrate, exits, stacks)\n"
+    "from a recording made by `procimage record`. Without IMAGE: the images the\n"
+    "recording was made for, or all of them. 'report FILE triage': triage's\n"
+    "diagnosis of the recording (its offenders, why, and their images).\n"
     "  --from T, --to T  window: an offset from the start of the recording (30s, 2m),\n"
     "                    an offset back from its end (-30s), or a wall-clock time\n"
     "                    (2026-11-22T10:00:00Z, @EPOCH_SECONDS)\n"
@@ -128,21 +131,7 @@ static int parse_when(const struct store_info *in, const char *s, uint64_t *mono
 	return 0;
 }
 
-struct replay_ctx {
-	const struct run_opts *o;
-	const struct image_ops *ops[RUN_MAX_IMAGES];
-	void *img[RUN_MAX_IMAGES];
-	int n;
-	uint64_t matched, seen;
-	const struct store_info *in;
-	const char *name;
-	double duration_s;
-	uint64_t started_wall;
-	struct source_status src[SRC_COUNT];
-	struct replay_filter *filter;
-};
-
-static void consume(void *ctx, const struct record *r)
+void replay_consume(void *ctx, const struct record *r)
 {
 	struct replay_ctx *p = ctx;
 	int own;
@@ -153,6 +142,8 @@ static void consume(void *ctx, const struct record *r)
 	p->matched += own && (r->key.tid || r->key.tgid);
 	for (int i = 0; i < p->n; i++)
 		p->ops[i]->consume(p->img[i], r);
+	if (p->extra.fn)
+		p->extra.fn(p->extra.ctx, r);
 }
 
 static void print_report(void *ctx, struct out *o)
@@ -173,7 +164,7 @@ static void print_report(void *ctx, struct out *o)
 	out_obj_close(o);
 }
 
-static int create_images(struct replay_ctx *p, struct run_opts *o, const struct report_cfg *c)
+int replay_create_images(struct replay_ctx *p, struct run_opts *o, const struct report_cfg *c)
 {
 	struct image_params ip = {0};
 
@@ -212,7 +203,7 @@ static int create_images(struct replay_ctx *p, struct run_opts *o, const struct 
 }
 
 /* Default images: those recorded for, else every registered one. */
-static void default_images(struct report_cfg *c, const struct store_info *in)
+void replay_default_images(struct report_cfg *c, const struct store_info *in)
 {
 	char buf[sizeof(in->images)], *save = NULL;
 
@@ -228,7 +219,7 @@ static void default_images(struct report_cfg *c, const struct store_info *in)
 			c->images[c->nimages++] = image_at(i)->name;
 }
 
-static int window(struct run_opts *o, struct report_cfg *c, const struct store_info *in)
+int replay_window(struct run_opts *o, struct report_cfg *c, const struct store_info *in)
 {
 	if (c->from && parse_when(in, c->from, &c->from_ns))
 		return snprintf(o->err, sizeof(o->err),
@@ -250,7 +241,7 @@ static int window(struct run_opts *o, struct report_cfg *c, const struct store_i
 	return 0;
 }
 
-static void fill_envelope(struct replay_ctx *p, const struct report_cfg *c)
+void replay_fill_envelope(struct replay_ctx *p, const struct report_cfg *c)
 {
 	const struct store_info *in = p->in;
 	uint64_t end = in->ended_mono_ns ? in->ended_mono_ns : in->last_ns;
@@ -273,7 +264,7 @@ static void fill_envelope(struct replay_ctx *p, const struct report_cfg *c)
 /* -o is the recording being read (itself, a hard link, the file a
  * symbolic link points to, or its WAL): writing the report would destroy
  * it. Exit 2, said. */
-static int refuse_own_store(const struct run_opts *o, const char *path)
+int replay_refuse_own_store(const struct run_opts *o, const char *path)
 {
 	if (!opts_output_is(o, path))
 		return 0;
@@ -287,7 +278,7 @@ static int refuse_own_store(const struct run_opts *o, const char *path)
 
 /* Why a replay found nothing to report (exit 3): the window holds no
  * record, or no record is of the targets. 0 when there is something. */
-static int nothing_matched(struct run_opts *o, const struct report_cfg *c,
+int replay_nothing_matched(struct run_opts *o, const struct report_cfg *c,
 			   const struct replay_ctx *p)
 {
 	const struct store_info *in = p->in;
@@ -327,7 +318,7 @@ int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns)
 	int code, rc;
 	struct store_reader *rd;
 
-	if ((rc = refuse_own_store(o, c->path)))
+	if ((rc = replay_refuse_own_store(o, c->path)))
 		return rc;
 	rd = store_open(c->path, err, sizeof(err), &code);
 	if (!rd)
@@ -337,18 +328,19 @@ int report_run(struct run_opts *o, struct report_cfg *c, uint64_t *last_ns)
 		*last_ns = p.in->last_ns;
 	store_reader_sources(rd, p.src);
 	if (!c->nimages)
-		default_images(c, p.in);
+		replay_default_images(c, p.in);
 	rc = report_graph_check(o, c->images, c->nimages);
 	if (!rc)
-		rc = window(o, c, p.in);
+		rc = replay_window(o, c, p.in);
 	if (!rc)
-		rc = create_images(&p, o, c);
-	if (!rc && (rc = store_replay(rd, c->from_ns, c->to_ns, consume, &p, err, sizeof(err))))
+		rc = replay_create_images(&p, o, c);
+	if (!rc &&
+	    (rc = store_replay(rd, c->from_ns, c->to_ns, replay_consume, &p, err, sizeof(err))))
 		snprintf(o->err, sizeof(o->err), "%s", err);
 	if (!rc)
-		rc = nothing_matched(o, c, &p);
+		rc = replay_nothing_matched(o, c, &p);
 	if (!rc) {
-		fill_envelope(&p, c);
+		replay_fill_envelope(&p, c);
 		if (o->fmt == OUT_PPROF)
 			rc = stacks_pprof_report(o, p.n == 1 ? p.img[0] : NULL,
 						 p.n == 1 ? p.ops[0]->name : "", p.started_wall,
@@ -456,7 +448,7 @@ static int print_info(struct run_opts *o, const char *path)
 			o->cmd);
 		return EXIT_USAGE;
 	}
-	if ((rc = refuse_own_store(o, path)))
+	if ((rc = replay_refuse_own_store(o, path)))
 		return rc;
 	x.rd = store_open(path, err, sizeof(err), &code);
 	if (!x.rd)
@@ -503,7 +495,7 @@ int cmd_report(int argc, char **argv)
 	struct report_cfg c = {0};
 	struct report_args a = {.c = &c};
 	char *pos[RUN_MAX_IMAGES + 2], **rest = calloc((size_t)argc + 1, sizeof(char *));
-	int npos = 0, nrest, first, rc;
+	int npos = 0, nrest, first, rc, triage = 0;
 
 	if (!rest)
 		return 1;
@@ -526,24 +518,37 @@ int cmd_report(int argc, char **argv)
 					  " 'procimage record -o FILE'");
 	for (int i = 1; !rc && i < npos; i++) {
 		const struct image_ops *ops = image_find(pos[i]);
-		if (!ops || c.nimages >= RUN_MAX_IMAGES) {
+		const struct command *cmd = command_find(pos[i]);
+		if (cmd && (cmd->flags & CMD_REPLAYED)) { /* triage, the one such row */
+			triage = 1;
+		} else if (!ops || c.nimages >= RUN_MAX_IMAGES) {
 			char list[160];
 			rc = EXIT_USAGE;
 			report_image_list(list, sizeof(list));
-			snprintf(o.err, sizeof(o.err), "unknown image '%s': use %s%s", pos[i], list,
-				 strcmp(pos[i], "triage")
-				     ? ""
-				     : " (triage runs live: 'procimage triage')");
+			snprintf(o.err, sizeof(o.err), "unknown image '%s': use %s, or triage",
+				 pos[i], list);
 		} else {
 			c.images[c.nimages++] = ops->name;
 		}
 	}
+	if (!rc && triage && c.nimages)
+		rc = EXIT_USAGE,
+		snprintf(o.err, sizeof(o.err),
+			 "triage is replayed alone (it prints the images of its offenders "
+			 "itself): 'report FILE triage', or the images without it");
+	if (!rc && triage && !targets_empty(&o.targets))
+		rc = EXIT_USAGE,
+		snprintf(o.err, sizeof(o.err),
+			 "triage looks at every task the recording holds: to look at given "
+			 "tasks use 'report FILE sched -p PID' (or resource, migrate ...)");
 	if (rc) {
 		fprintf(stderr, "procimage report: %s\n", o.err);
 		return free(rest), opts_free(&o), EXIT_USAGE;
 	}
 	c.path = pos[0];
-	rc = a.info ? print_info(&o, c.path) : report_run(&o, &c, NULL);
+	rc = a.info   ? print_info(&o, c.path)
+	     : triage ? report_triage(&o, &c)
+		      : report_run(&o, &c, NULL);
 	free(rest);
 	opts_free(&o);
 	return rc;

@@ -31,17 +31,17 @@ int report_graph_check(struct run_opts *o, const char *const *images, int n)
 	if (!graph_format(o->fmt) || (c && (c->fmts & FMT(o->fmt))))
 		return 0;
 	const char *f = o->fmt == OUT_SVG ? "svg" : "folded";
+	char what[80];
 	if (n == 1)
-		snprintf(o->err, sizeof(o->err),
-			 "-f %s: the %s image has no stacks to %s: name sched (the hogs' "
-			 "stacks), syscall (comm;syscall) or stacks, as in 'report FILE sched -f "
-			 "%s'",
-			 f, images[0], o->fmt == OUT_SVG ? "draw" : "fold", f);
+		snprintf(what, sizeof(what), "the %s image has no stacks to %s", images[0],
+			 o->fmt == OUT_SVG ? "draw" : "fold");
 	else
-		snprintf(o->err, sizeof(o->err),
-			 "-f %s: one image at a time: name sched (the hogs' stacks), syscall "
-			 "(comm;syscall) or stacks, as in 'report FILE sched -f %s'",
-			 f, f);
+		snprintf(what, sizeof(what), "one image at a time");
+	snprintf(o->err, sizeof(o->err),
+		 "-f %s: %s: report writes text, json, prom, csv or html for every image, "
+		 "folded and svg for sched (the hogs' stacks), syscall (comm;syscall) or stacks "
+		 "alone, as in 'procimage report FILE sched -f %s'",
+		 f, what, f);
 	return EXIT_USAGE;
 }
 

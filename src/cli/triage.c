@@ -20,6 +20,7 @@
 #include "core/run.h"
 #include "cli/triage.h"
 #include "images/keytime.h"
+#include "sources/procfs.h"
 #include "sources/ptrace_stack.h"
 
 #define TRIAGE_CANDIDATES 64
@@ -115,11 +116,11 @@ static int on_extra(void *ctx, struct run_opts *o, int code, const char *arg)
 }
 
 /* Step 2: the worst offenders, one per process. */
-static void pick(struct triage *t)
+void triage_pick(struct triage *t)
 {
 	struct sched_offender cand[TRIAGE_CANDIDATES];
 	int32_t self = getpid();
-	struct sched_img *s = run_image(t->scan, "sched");
+	struct sched_img *s = t->scan_sched;
 	int top = t->o.top > 0 ? t->o.top : 3;
 	int n;
 
@@ -176,6 +177,8 @@ static int scan(struct triage *t)
 	if (rc)
 		return rc;
 	t->t0 = run_started_ns(t->scan);
+	t->scan_sched = run_image(t->scan, "sched");
+	t->scan_procfs = run_procfs(t->scan);
 	rc = run_loop(t->scan);
 	t->scan_ns = run_ended_ns(t->scan) - t->t0;
 	t->interrupted = t->scan_ns + 100 * NS_PER_MS < t->o.duration_ns;
@@ -259,10 +262,30 @@ static int deep(struct triage *t, uint64_t total_ns)
 			       : "no CAP_SYS_PTRACE (run as root): no on-CPU syscall "
 				 "samples of the offenders; the syscall image shows "
 				 "blocked time and exact counters only");
+	for (int i = 0; i < t->nnames; i++)
+		t->deep_img[i] = run_image(t->deep, t->names[i]);
 	uint64_t d0 = run_started_ns(t->deep);
 	int rc = run_loop(t->deep);
 	t->deep_ns = run_ended_ns(t->deep) - d0;
 	return rc;
+}
+
+/* What the report says of the runs: each source as the later run saw it,
+ * else as the scan saw it; the span from the scan's start. */
+static void finish(struct triage *t)
+{
+	uint64_t end = t->deep ? run_ended_ns(t->deep) : run_ended_ns(t->scan);
+
+	procfs_status(run_procfs(t->scan), run_source_status(t->scan, SRC_PROCFS));
+	if (t->deep)
+		procfs_status(run_procfs(t->deep), run_source_status(t->deep, SRC_PROCFS));
+	for (int s = 0; s < SRC_COUNT; s++) {
+		t->src[s] = *run_source_status(t->scan, s);
+		if (t->deep && run_source_status(t->deep, s)->state != SOURCE_UNUSED)
+			t->src[s] = *run_source_status(t->deep, s);
+	}
+	t->wall0_ns = clock_mono_to_wall_ns(t->t0);
+	t->total_s = (double)(end - t->t0) / 1e9;
 }
 
 int cmd_triage(int argc, char **argv)
@@ -293,8 +316,9 @@ int cmd_triage(int argc, char **argv)
 	uint64_t total = t.o.duration_ns;
 	rc = scan(&t);
 	if (!rc) {
-		pick(&t);
+		triage_pick(&t);
 		deep(&t, total);
+		finish(&t);
 		rc = triage_print(&t);
 	}
 	if (t.o.stats && t.scan)

@@ -24,14 +24,31 @@ struct triage {
 	uint64_t t0, scan_ns, deep_ns;
 	int32_t focus;	      /* --focus PID: always an offender, its waits told first */
 	char not_imaged[256]; /* why offenders were found but not imaged, or "" */
+	/* What the report reads (triage_out.c), filled from the runs live and
+	 * from the replayed images by `report FILE triage`. */
+	void *scan_sched;		     /* the scan's sched image */
+	void *deep_img[RUN_MAX_IMAGES];	     /* the images of names[], or NULL */
+	const struct procfs *scan_procfs;    /* the scan's coverage; NULL: none */
+	struct source_status src[SRC_COUNT]; /* each source as the run saw it */
+	uint64_t wall0_ns;		     /* wall time of the scan's start */
+	double total_s;			     /* the report's span */
+	const char *recording;		     /* report FILE triage: FILE */
 };
+
+/* Step 2: the offenders, from t->scan_sched and t->f1 (t->o: --top,
+ * --exclude, --threshold; t->focus). */
+void triage_pick(struct triage *t);
 
 struct procfs_coverage;
 /* The verdict in one line: never "nothing to chase" over a scan that fell
  * behind (cov->behind): then it says what the scan did not see. */
 void triage_verdict(char *buf, size_t len, int noff, const struct procfs_coverage *cov);
 
-/* Step 4: the report. 0, or 1 when the output cannot be written. */
+/* Step 4: the report (of t->o's format, to its -o). 0, or 1 when the
+ * output cannot be written. */
 int triage_print(struct triage *t);
+/* report FILE triage (report_triage.c): the same steps over a recording. */
+struct report_cfg;
+int report_triage(struct run_opts *o, struct report_cfg *c);
 
 #endif

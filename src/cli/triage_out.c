@@ -20,17 +20,13 @@
 #include "sources/procfs.h"
 #include "sources/procfs_coverage.h"
 
-/* Each source as the later run saw it, else as the scan saw it. */
-static void merged_sources(struct triage *t, struct source_status *src)
+/* The image of the deep look named name, or NULL. */
+static void *deep_image(const struct triage *t, const char *name)
 {
-	procfs_status(run_procfs(t->scan), run_source_status(t->scan, SRC_PROCFS));
-	if (t->deep)
-		procfs_status(run_procfs(t->deep), run_source_status(t->deep, SRC_PROCFS));
-	for (int s = 0; s < SRC_COUNT; s++) {
-		src[s] = *run_source_status(t->scan, s);
-		if (t->deep && run_source_status(t->deep, s)->state != SOURCE_UNUSED)
-			src[s] = *run_source_status(t->deep, s);
-	}
+	for (int i = 0; i < t->nnames; i++)
+		if (!strcmp(t->names[i], name))
+			return t->deep_img[i];
+	return NULL;
 }
 
 static void out_offender(struct triage *t, struct out *o, int i, uint64_t thr)
@@ -59,9 +55,8 @@ static void out_offender(struct triage *t, struct out *o, int i, uint64_t thr)
 	/* The verdict from every image of the deep look. */
 	struct explain ex;
 	char text[2048];
-	explain_build(&ex, f, t->f1, t->f2, t->deep ? run_image(t->deep, "resource") : NULL,
-		      t->deep ? run_image(t->deep, "keytime") : NULL,
-		      t->deep ? run_image(t->deep, "syscall") : NULL);
+	explain_build(&ex, f, t->f1, t->f2, deep_image(t, "resource"), deep_image(t, "keytime"),
+		      deep_image(t, "syscall"));
 	explain_text(&ex, text, sizeof(text));
 	out_text(o, "     Why: %s\n", text);
 	explain_out(&ex, o);
@@ -75,6 +70,13 @@ static void out_diagnosis(struct triage *t, struct out *o)
 	out_text(o, "DIAGNOSIS");
 	out_f64(o, "scan_s", " (scan of every thread %.1f s", (double)t->scan_ns / 1e9);
 	out_f64(o, "deep_s", ", then %.1f s on the offenders)\n", (double)t->deep_ns / 1e9);
+	if (t->recording)
+		out_str(o, "recording",
+			"  (replayed from the recording %s: the scan and the offenders' images "
+			"cover the same window)\n",
+			t->recording);
+	else
+		out_null(o, "recording", NULL);
 	out_f64(o, "threshold_ms", NULL, (double)thr / 1e6);
 	out_bool(o, "interrupted", NULL, t->interrupted);
 	if (t->interrupted)
@@ -82,7 +84,7 @@ static void out_diagnosis(struct triage *t, struct out *o)
 	if (t->focus) {
 		struct focus_wait fw;
 		char text[1024];
-		explain_focus_build(&fw, run_image(t->scan, "sched"), t->focus);
+		explain_focus_build(&fw, t->scan_sched, t->focus);
 		explain_focus_text(&fw, text, sizeof(text));
 		out_text(o, "  FOCUS: %s.\n", text);
 		explain_focus_out(&fw, o);
@@ -93,9 +95,10 @@ static void out_diagnosis(struct triage *t, struct out *o)
 	for (int i = 0; i < t->noff; i++)
 		out_offender(t, o, i, thr);
 	out_arr_close(o);
-	struct procfs_coverage cov;
+	struct procfs_coverage cov = {0};
 	char verdict[1024];
-	procfs_coverage(run_procfs(t->scan), &cov);
+	if (t->scan_procfs) /* a replay has no coverage: what was recorded is all */
+		procfs_coverage(t->scan_procfs, &cov);
 	triage_verdict(verdict, sizeof(verdict), t->noff, &cov);
 	/* "offenders found" alone adds nothing to the text under the list */
 	out_str(o, "verdict", t->noff && !cov.behind ? NULL : "  %s\n", verdict);
@@ -131,7 +134,12 @@ static void out_lacking(struct out *o, const struct source_status *src)
 		if (src[s].state != SOURCE_UNAVAILABLE && src[s].state != SOURCE_DEGRADED)
 			continue;
 		out_obj_open(o, NULL);
-		out_text(o, "%s", n++ ? "; " : "\nSources lacking: ");
+		/* the literal is the format: a %s argument is escaped as a
+		 * name would be, and its newline came out as \x0a */
+		if (n++)
+			out_text(o, "; ");
+		else
+			out_text(o, "\nSources lacking: ");
 		out_str(o, "source", "%s", record_source_name(s));
 		out_str(o, "status", " %s", source_state_name(src[s].state));
 		out_str(o, "reason", src[s].reason[0] ? " (%s)" : NULL, src[s].reason);
@@ -146,8 +154,9 @@ static void out_images(struct triage *t, struct out *o)
 	out_obj_open(o, "scan");
 	out_text(o, "\n== scan: sched image of every thread on the host (%.1f s) ==\n",
 		 (double)t->scan_ns / 1e9);
-	procfs_coverage_out(run_procfs(t->scan), o);
-	image_find("sched")->report(run_image(t->scan, "sched"), o);
+	if (t->scan_procfs)
+		procfs_coverage_out(t->scan_procfs, o);
+	image_find("sched")->report(t->scan_sched, o);
 	out_obj_close(o);
 	/* The images that did not run, and why: a report with offenders and no
 	 * images must not read as "nothing to image". */
@@ -161,9 +170,11 @@ static void out_images(struct triage *t, struct out *o)
 	else
 		out_null(o, "images_skipped_reason", NULL);
 	out_obj_open(o, "images");
-	for (int i = 0; t->deep && i < t->nnames; i++) {
+	for (int i = 0; i < t->nnames; i++) {
 		const struct image_ops *ops = image_find(t->names[i]);
-		void *img = run_image(t->deep, t->names[i]);
+		void *img = t->deep_img[i];
+		if (!img)
+			continue;
 		out_obj_open(o, t->names[i]);
 		out_text(o, "\n== %s image of the offenders (%.1f s) ==\n", t->names[i],
 			 (double)t->deep_ns / 1e9);
@@ -176,14 +187,10 @@ static void out_images(struct triage *t, struct out *o)
 static void triage_report(void *ctx, struct out *o)
 {
 	struct triage *t = ctx;
-	struct source_status src[SRC_COUNT];
-	uint64_t end = t->deep ? run_ended_ns(t->deep) : run_ended_ns(t->scan);
 
-	merged_sources(t, src);
-	run_envelope_open(o, "triage", clock_mono_to_wall_ns(t->t0), (double)(end - t->t0) / 1e9,
-			  t->o.interval_ns, src);
+	run_envelope_open(o, "triage", t->wall0_ns, t->total_s, t->o.interval_ns, t->src);
 	out_diagnosis(t, o);
-	out_lacking(o, src);
+	out_lacking(o, t->src);
 	out_images(t, o);
 	out_obj_close(o);
 }

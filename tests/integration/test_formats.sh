@@ -154,7 +154,7 @@ refuse() {
 	grep -q -- "-f [a-z]*: " "$TMP/err" || fail "procimage $*: the message does not name the format: $(cat "$TMP/err")"
 	grep -Eq "writes text, json, prom, csv(,| or) html|capture-format|in text or json" "$TMP/err" ||
 		fail "procimage $*: the message does not say what works: $(cat "$TMP/err")"
-	grep -Eq "procimage (stacks|sched|syscall)|drop (it|--follow)" "$TMP/err" ||
+	grep -Eq "procimage (report FILE )?(stacks|sched|syscall)|drop (it|--follow)" "$TMP/err" ||
 		fail "procimage $*: the message does not say what to do: $(cat "$TMP/err")"
 	ok "procimage $* -> 2: $(head -1 "$TMP/err")"
 }
@@ -266,7 +266,8 @@ for f in folded svg; do
 	refuse keytime -p $S -f $f
 	refuse migrate -p $MIG -f $f
 	refuse triage -f $f
-	refuse report "$TMP/r.db" -f $f
+	refuse report "$TMP/r.db" -f $f          # several images: one at a time
+	refuse report "$TMP/r.db" resource -f $f # no stacks
 	refuse record -o "$TMP/r2.db" --report sched -f $f
 	refuse sched-image --report -f $f
 	refuse sys-cost --report -f $f
