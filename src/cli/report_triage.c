@@ -121,7 +121,8 @@ int report_triage(struct run_opts *o, struct report_cfg *c)
 	if (!rd)
 		return fprintf(stderr, "procimage %s: %s\n", o->cmd, err), code;
 	memset(&t, 0, sizeof(t));
-	t.o = *o; /* --top, --exclude, --threshold, -f, -o as given */
+	t.o = *o; /* --top, --exclude, --threshold, -f, -o as given (a copy:
+		   * o keeps what is to be freed) */
 	scan.in = deep.in = store_reader_info(rd);
 	store_reader_sources(rd, scan.src);
 	store_reader_sources(rd, deep.src);
@@ -143,9 +144,8 @@ int report_triage(struct run_opts *o, struct report_cfg *c)
 	triage_facts_free(t.f1);
 	triage_facts_free(t.f2);
 	store_reader_close(rd);
-	/* back to the caller, who frees it once: the output's state (-o
-	 * written or not) went on in t.o; its targets hold pids only */
-	t.o.err[0] = 0;
-	*o = t.o;
+	/* nothing of t.o goes back: its targets are pids (no regex to free),
+	 * and -o's FILE is the caller's (its slot, o->out_fp, was cleared by
+	 * the close; opts_free(o) discards it if never written) */
 	return rc;
 }

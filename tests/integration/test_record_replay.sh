@@ -5,7 +5,7 @@
 # goes to the store (a tee), then `report` replays the file through the same
 # image code. The JSON documents must be identical (nothing is volatile: the
 # envelope of a report is the recording's). Also the window and target
-# filters, and the text format.
+# filters, the text format, and report FILE triage.
 . "$(dirname "$0")/lib.sh"
 
 sleep 60 & S=$!; on_exit "kill $S"
@@ -54,3 +54,16 @@ grep -q "unknown image 'nosuchimage'" "$TMP/e" || fail "message: $(cat "$TMP/e")
 assert_eq "$rc" 2 "record without -o"
 "$PROCIMAGE" record -o "$TMP/x.db" --max-size 12 2>"$TMP/e"; rc=$?
 assert_eq "$rc" 2 "bad --max-size"
+# report FILE triage, to -o (the report's FILE is the caller's: written
+# once, closed once; a sanitized build checks that), and report's folded
+# stacks of sched.
+"$PROCIMAGE" report "$TMP/r.db" triage -f json -o "$TMP/t.json" 2>"$TMP/e" ||
+	fail "report triage -o exited $?: $(cat "$TMP/e")"
+assert_eq "$(jget "$TMP/t.json" 'd["recording"]')" "$TMP/r.db" "report triage: recording"
+assert_eq "$(jget "$TMP/t.json" 'd["image"]')" triage "report triage: image"
+assert_eq "$(jget "$TMP/t.json" 'd["offenders"][0]["pid"]')" "$B" "report triage: first offender (the busy loop)"
+"$PROCIMAGE" report "$TMP/r.db" triage -o "$TMP/t.txt" 2>"$TMP/e" || fail "report triage text -o exited $?"
+grep -q "^DIAGNOSIS" "$TMP/t.txt" || fail "report triage text: no DIAGNOSIS: $(head -5 "$TMP/t.txt")"
+"$PROCIMAGE" report "$TMP/r.db" sched -f folded -o "$TMP/s.folded" 2>"$TMP/e" ||
+	fail "report sched -f folded exited $?: $(cat "$TMP/e")"
+ok "report triage and report sched -f folded, to -o"
