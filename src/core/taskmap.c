@@ -162,7 +162,10 @@ static int rehash(struct taskmap *m, size_t cap, int compact)
 		*m = old;
 		return -1;
 	}
-	m->pool = compact ? (struct pool){0} : old.pool;
+	if (compact)
+		memset(&m->pool, 0, sizeof(m->pool));
+	else
+		m->pool = old.pool;
 	for (size_t i = 0; i < old.cap; i++) {
 		int found;
 		if (old.slots[i].state != SLOT_USED)
