@@ -39,6 +39,7 @@
 struct sample {
 	char *labels, *value;
 	size_t family, order;
+	int dup; /* a later sample of a series already written: left out */
 };
 
 struct prom {
@@ -343,20 +344,50 @@ static int cmp_sample(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+static int cmp_series(const void *a, const void *b)
+{
+	const struct sample *x = *(const struct sample *const *)a;
+	const struct sample *y = *(const struct sample *const *)b;
+	int c;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if ((c = strcmp(x->labels, y->labels)))
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* A series (family and labels) is written once, with its first value: the
+ * later samples are marked. Sorted by series, not compared pairwise: a
+ * host-wide resource report has families of 10,000 tasks. -1 on ENOMEM. */
+static int mark_dups(struct prom *p)
+{
+	struct sample **v = malloc((p->n ? p->n : 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < p->n; i++)
+		v[i] = &p->s[i];
+	qsort(v, p->n, sizeof(*v), cmp_series);
+	for (size_t i = 1; i < p->n; i++)
+		v[i]->dup =
+		    v[i]->family == v[i - 1]->family && !strcmp(v[i]->labels, v[i - 1]->labels);
+	free(v);
+	return 0;
+}
+
 static void emit(struct prom *p, FILE *fp)
 {
+	if (mark_dups(p)) {
+		p->oom = 1;
+		return;
+	}
 	qsort(p->s, p->n, sizeof(*p->s), cmp_sample);
 	for (size_t i = 0; i < p->n; i++) {
 		struct sample *s = &p->s[i];
 		if (i == 0 || s->family != p->s[i - 1].family)
 			fprintf(fp, "# TYPE %s gauge\n", p->fam[s->family]);
-		int dup = 0;
-		for (size_t j = i; j-- > 0 && p->s[j].family == s->family;)
-			if (!strcmp(p->s[j].labels, s->labels)) {
-				dup = 1;
-				break;
-			}
-		if (dup)
+		if (s->dup)
 			continue;
 		fprintf(fp, "%s%s%s%s %s\n", p->fam[s->family], s->labels[0] ? "{" : "", s->labels,
 			s->labels[0] ? "}" : "", s->value);
@@ -401,9 +432,9 @@ int render_prom(FILE *fp, const struct jv *doc)
 			add(&p, prefix, m->key, "", value_of(m));
 		}
 	}
-	int rc = p.oom ? -ENOMEM : 0;
-	if (!rc)
+	if (!p.oom)
 		emit(&p, fp);
+	int rc = p.oom ? -ENOMEM : 0;
 	for (size_t i = 0; i < p.n; i++) {
 		free(p.s[i].labels);
 		free(p.s[i].value);
