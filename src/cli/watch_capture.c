@@ -31,6 +31,7 @@
 #include "cli/command_table.h"
 #include "cli/watch.h"
 #include "core/clock.h"
+#include "core/fileio.h"
 #include "procimage/out.h"
 #include "render/jdoc.h"
 #include "sources/procfs.h"
@@ -389,7 +390,7 @@ static int open_target(const struct wcapture *c, const struct wfire *f)
 	close(root);
 	if (pdfd < 0)
 		return -ESRCH;
-	if (procfs_read_file(pdfd, "stat", buf, sizeof(buf)) <= 0 ||
+	if (slurp(pdfd, "stat", buf, sizeof(buf)) <= 0 ||
 	    procfs_parse_stat(buf, &s, comm, sizeof(comm)) ||
 	    (f->start_ticks && s.starttime != f->start_ticks)) {
 		close(pdfd);

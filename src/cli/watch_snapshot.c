@@ -119,13 +119,13 @@ static void list_threads(int pdfd, int dfd)
 			continue;
 		n++;
 		snprintf(path, sizeof(path), "task/%s/stat", de->d_name);
-		if (procfs_read_file(pdfd, path, buf, sizeof(buf)) > 0)
+		if (slurp(pdfd, path, buf, sizeof(buf)) > 0)
 			procfs_parse_stat(buf, &s, comm, sizeof(comm));
 		snprintf(path, sizeof(path), "task/%s/wchan", de->d_name);
-		if (procfs_read_file(pdfd, path, wchan, sizeof(wchan)) < 0)
+		if (slurp(pdfd, path, wchan, sizeof(wchan)) < 0)
 			strcpy(wchan, "?");
 		snprintf(path, sizeof(path), "task/%s/syscall", de->d_name);
-		if (procfs_read_file(pdfd, path, sc, sizeof(sc)) < 0)
+		if (slurp(pdfd, path, sc, sizeof(sc)) < 0)
 			strcpy(sc, "?\n");
 		out_escape(ecomm, sizeof(ecomm), comm);
 		int len =
@@ -134,7 +134,7 @@ static void list_threads(int pdfd, int dfd)
 		if (len > 0 && line[len - 1] != '\n' && (size_t)len < sizeof(line) - 1)
 			line[len++] = '\n';
 		snprintf(path, sizeof(path), "task/%s/stack", de->d_name);
-		ssize_t k = procfs_read_file(pdfd, path, buf, sizeof(buf));
+		ssize_t k = slurp(pdfd, path, buf, sizeof(buf));
 		for (char *l = buf; k > 0 && *l && (size_t)len < sizeof(line) - 80;) {
 			char *nl = strchr(l, '\n');
 			if (nl)

@@ -16,12 +16,21 @@
 
 ssize_t slurp(int dirfd, const char *path, char *buf, size_t len)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* never through a symlink planted as the last component, never a
+	 * FIFO or a device (a read that would block or never end) */
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	ssize_t n;
+	struct stat st;
 
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, len - 1);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	do
+		n = read(fd, buf, len - 1);
+	while (n < 0 && errno == EINTR);
 	n = n < 0 ? -errno : n;
 	close(fd);
 	if (n >= 0)

@@ -10,7 +10,9 @@
 #include <sys/types.h>
 
 /* Read a small file (path relative to dirfd, or AT_FDCWD) into buf, at most
- * len - 1 bytes, NUL-terminated; bytes read or -errno. */
+ * len - 1 bytes, NUL-terminated; bytes read or -errno. The one whole-file
+ * reader: a regular file only (-EINVAL otherwise), not through a symlink as
+ * the last component (-ELOOP), a read interrupted by a signal retried. */
 ssize_t slurp(int dirfd, const char *path, char *buf, size_t len);
 /* fopen(path, "we") for a private file: mode 0600, truncated, and never
  * through a symlink planted where the file goes. NULL with errno set. */

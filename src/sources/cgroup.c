@@ -17,9 +17,9 @@
 
 #include "procimage/hash.h"
 #include "core/clock.h"
+#include "core/fileio.h"
 #include "core/run.h"
 #include "core/taskmap.h"
-#include "sources/procfs.h"
 #include "sources/procfs_parse.h"
 
 #define CG_PERIOD_NS NS_PER_S
@@ -94,7 +94,7 @@ static void find_mounts(struct cg_src *s)
 	}
 	fclose(f);
 	if (s->mnt[M_V2] >= 0 &&
-	    procfs_read_file(s->mnt[M_V2], "cgroup.controllers", s->buf, sizeof(s->buf)) > 1)
+	    slurp(s->mnt[M_V2], "cgroup.controllers", s->buf, sizeof(s->buf)) > 1)
 		s->v2_controllers = 1;
 }
 
@@ -105,9 +105,7 @@ static int read_rel(struct cg_src *s, int m, const char *path, const char *file)
 	if (s->mnt[m] < 0)
 		return -ENOENT;
 	snprintf(rel, sizeof(rel), "%s%s%s", path[0] ? path : "", path[0] ? "/" : "", file);
-	return procfs_read_file(s->mnt[m], rel[0] ? rel : ".", s->buf, sizeof(s->buf)) > 0
-		   ? 0
-		   : -ENOENT;
+	return slurp(s->mnt[m], rel[0] ? rel : ".", s->buf, sizeof(s->buf)) > 0 ? 0 : -ENOENT;
 }
 
 /* "key value" lines (also "key=value" tokens): the value of key. */
@@ -316,13 +314,13 @@ static void emit_host(struct cg_src *s, uint64_t now, const struct record_sink *
 	struct record r = {.kind = REC_HOST, .source = SRC_CGROUP, .cpu = -1, .t_ns = now};
 	uint64_t kb;
 
-	if (procfs_read_file(s->procfd, "meminfo", s->buf, sizeof(s->buf)) > 0 &&
+	if (slurp(s->procfd, "meminfo", s->buf, sizeof(s->buf)) > 0 &&
 	    !kv_u64(s->buf, "MemTotal", ':', &kb)) {
 		r.u.host.have |= HOST_HAVE_MEM;
 		r.u.host.mem_total_kb = kb;
 	}
 	for (int i = 0; i < PSI_COUNT; i++)
-		if (procfs_read_file(s->procfd, files[i], s->buf, sizeof(s->buf)) > 0) {
+		if (slurp(s->procfd, files[i], s->buf, sizeof(s->buf)) > 0) {
 			r.u.host.have |= HOST_HAVE_PSI;
 			parse_psi(s->buf, &r.u.host.psi[i]);
 		}
@@ -337,7 +335,7 @@ static void learn_paths(struct cg_src *s, struct cg_proc *p)
 	const char *line = s->buf;
 
 	snprintf(name, sizeof(name), "%d/cgroup", p->tgid);
-	if (procfs_read_file(s->procfd, name, s->buf, sizeof(s->buf)) <= 0)
+	if (slurp(s->procfd, name, s->buf, sizeof(s->buf)) <= 0)
 		return;
 	p->known = 1;
 	while (line && *line) {

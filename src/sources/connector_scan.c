@@ -109,7 +109,7 @@ int cn_scan_is_member(struct cn_scan *s, int32_t tgid)
 static int read_stat(struct cn_scan *s, const char *rel, struct proc_sample *ps, char comm[16])
 {
 	memset(ps, 0, sizeof(*ps));
-	if (procfs_read_file(s->cfg.rootfd, rel, s->buf, sizeof(s->buf)) <= 0)
+	if (slurp(s->cfg.rootfd, rel, s->buf, sizeof(s->buf)) <= 0)
 		return -1;
 	return procfs_parse_stat(s->buf, ps, comm, 16) ? -1 : 0;
 }

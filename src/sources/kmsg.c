@@ -26,9 +26,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
 #include "core/run.h"
 #include "core/taskmap.h"
-#include "sources/procfs.h"
 #include "sources/procfs_parse.h"
 
 #define KMSG_MAX_PENDING 64
@@ -187,7 +187,7 @@ static int read_memcg_oom_kill(const struct kmsg_src *s, const struct cg_known *
 		return -ENOENT;
 	snprintf(rel, sizeof(rel), "%s/%s", cg->path[1] ? cg->path + 1 : ".",
 		 cg->version == 2 ? "memory.events" : "memory.oom_control");
-	if (procfs_read_file(mnt, rel, buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "oom_kill ")))
+	if (slurp(mnt, rel, buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "oom_kill ")))
 		return -ENOENT;
 	p += 9;
 	if (parse_u64(&p, &v))

@@ -646,7 +646,7 @@ static int rss_moved(struct procfs *p, struct pslot *ps)
 		return 0;
 	snprintf(rel, sizeof(rel), "%d/statm", ps->tgid);
 	s.have = 0;
-	if (procfs_read_file(p->rootfd, rel, p->buf, sizeof(p->buf)) <= 0)
+	if (slurp(p->rootfd, rel, p->buf, sizeof(p->buf)) <= 0)
 		return 0;
 	p->stats.opens++;
 	p->stats.transient++;

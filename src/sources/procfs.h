@@ -104,8 +104,5 @@ void procfs_coverage(const struct procfs *p, struct procfs_coverage *cov);
 int procfs_root_fd(const struct procfs *p);
 /* Check that dir looks like a proc tree. 0, or -errno with err set. */
 int procfs_check_root(const char *root, char *err, size_t errlen);
-/* Read a whole small file relative to dirfd into buf (NUL-terminated).
- * Bytes read, or -errno. Not for the hot path. */
-ssize_t procfs_read_file(int dirfd, const char *name, char *buf, size_t len);
 
 #endif

@@ -55,7 +55,7 @@ struct pslot *pf_open_process(struct procfs *p, int32_t id, int how)
 		return NULL;
 	}
 	if (!(how == OPEN_LISTED && p->real_proc) &&
-	    procfs_read_file(dfd, "status", p->buf, sizeof(p->buf)) > 0) {
+	    slurp(dfd, "status", p->buf, sizeof(p->buf)) > 0) {
 		const char *t = strstr(p->buf, "\nTgid:");
 		long long v;
 		if (t) {
@@ -239,6 +239,6 @@ int pf_decide_match(struct procfs *p, struct pslot *ps)
 			return 1;
 	if (targets_match_process(t, ps->tgid, ps->comm, NULL))
 		return 1;
-	return t->cgroup[0] && procfs_read_file(ps->dirfd, "cgroup", p->buf, sizeof(p->buf)) > 0 &&
+	return t->cgroup[0] && slurp(ps->dirfd, "cgroup", p->buf, sizeof(p->buf)) > 0 &&
 	       cgroup_lines_match(t, ps->tgid, p->buf);
 }

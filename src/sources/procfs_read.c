@@ -21,28 +21,6 @@
 #include "core/fileio.h"
 #include "sources/procfs_parse.h"
 
-ssize_t procfs_read_file(int dirfd, const char *name, char *buf, size_t len)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	ssize_t n;
-	struct stat st;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	do
-		n = read(fd, buf, len - 1);
-	while (n < 0 && errno == EINTR);
-	n = n < 0 ? -errno : n;
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
 int procfs_check_root(const char *root, char *err, size_t errlen)
 {
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

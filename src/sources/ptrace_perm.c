@@ -14,7 +14,7 @@
 #include <sys/capability.h>
 #include <unistd.h>
 
-#include "sources/procfs.h"
+#include "core/fileio.h"
 #include "sources/ptrace_stack.h"
 
 #define FIX_CAP "run procimage as root or give it CAP_SYS_PTRACE (setcap cap_sys_ptrace+ep)"
@@ -100,7 +100,7 @@ static int status_facts(pid_t pid, uid_t *uid, int *tracer, pid_t *ppid)
 	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return -errno;
-	ssize_t n = procfs_read_file(dirfd, "status", buf, sizeof(buf));
+	ssize_t n = slurp(dirfd, "status", buf, sizeof(buf));
 	if (n > 0) {
 		const char *u = strstr(buf, "\nUid:"), *t = strstr(buf, "\nTracerPid:");
 		if (u)
@@ -108,7 +108,7 @@ static int status_facts(pid_t pid, uid_t *uid, int *tracer, pid_t *ppid)
 		if (t)
 			*tracer = atoi(t + 11);
 	}
-	n = n > 0 ? procfs_read_file(dirfd, "stat", buf, sizeof(buf)) : n;
+	n = n > 0 ? slurp(dirfd, "stat", buf, sizeof(buf)) : n;
 	close(dirfd);
 	if (n <= 0)
 		return n < 0 ? (int)n : -ESRCH;
