@@ -111,12 +111,31 @@ int ptrace_stack_reap(struct ptrace_stack *ps, struct pthread *t)
 	}
 }
 
-static void drain_sigfd(struct ptrace_stack *ps)
+int ptrace_sigchld_open(sigset_t *oldmask)
+{
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, oldmask);
+	return signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+void ptrace_sigchld_drain(int fd)
 {
 	struct signalfd_siginfo si[16];
 
-	while (read(ps->sigfd, si, sizeof(si)) > 0)
+	while (fd >= 0 && read(fd, si, sizeof(si)) > 0)
 		;
+}
+
+void ptrace_sigchld_close(int fd, const sigset_t *oldmask)
+{
+	if (fd >= 0) {
+		ptrace_sigchld_drain(fd);
+		close(fd);
+	}
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
 }
 
 void ptrace_stack_events(struct ptrace_stack *ps)
@@ -124,7 +143,7 @@ void ptrace_stack_events(struct ptrace_stack *ps)
 	size_t it = 0;
 	struct pthread *t;
 
-	drain_sigfd(ps);
+	ptrace_sigchld_drain(ps->sigfd);
 	while ((t = taskmap_next(ps->threads, &it, NULL, NULL)))
 		if (t->st == TS_RUNNING || t->st == TS_LISTENING)
 			ptrace_stack_reap(ps, t);
@@ -139,7 +158,6 @@ struct ptrace_stack *ptrace_stack_new(const struct ptrace_stack_config *cfg, cha
 				      size_t errlen)
 {
 	struct ptrace_stack *ps = calloc(1, sizeof(*ps));
-	sigset_t chld;
 
 	if (!ps) {
 		snprintf(err, errlen, "out of memory");
@@ -154,12 +172,8 @@ struct ptrace_stack *ptrace_stack_new(const struct ptrace_stack_config *cfg, cha
 	ps->self = getpid();
 	ps->threads = taskmap_new(sizeof(struct pthread));
 	ps->procs = taskmap_new(sizeof(struct pproc));
-	/* Tracee stops arrive as SIGCHLD: read them from a signalfd so the event
-	 * loop wakes at once and a stopped target is resumed within microseconds. */
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, &ps->oldmask);
-	ps->sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+	/* a stopped target is resumed within microseconds of its stop */
+	ps->sigfd = ptrace_sigchld_open(&ps->oldmask);
 	if (!ps->threads || !ps->procs || ps->sigfd < 0) {
 		snprintf(err, errlen, "cannot set up the ptrace sampler: %s", strerror(errno));
 		ptrace_stack_free(ps);
@@ -187,11 +201,7 @@ void ptrace_stack_free(struct ptrace_stack *ps)
 	}
 	free_procs(ps);
 	taskmap_free(ps->procs);
-	if (ps->sigfd >= 0) {
-		drain_sigfd(ps);
-		close(ps->sigfd);
-	}
-	sigprocmask(SIG_SETMASK, &ps->oldmask, NULL);
+	ptrace_sigchld_close(ps->sigfd, &ps->oldmask);
 	unwind_demangler_close(&ps->dm);
 	free(ps->noted);
 	free(ps);

@@ -72,6 +72,14 @@ enum stopkind ptrace_stack_wait_stop(struct pthread *t, uint64_t deadline, int *
 /* Wait (SIGCHLD blocked, sigtimedwait) until tid, a tracee of ours, reports
  * a stop or dies, or deadline (SK_NONE). */
 enum stopkind ptrace_wait_tid(int32_t tid, uint64_t deadline, int *sig);
+/* Tracee stops arrive as SIGCHLD: block it (the mask before in *oldmask)
+ * and open a non-blocking signalfd for it, so that the event loop wakes at
+ * once. The fd, or -1 with errno set (the mask is blocked either way). */
+int ptrace_sigchld_open(sigset_t *oldmask);
+/* Read away the pending notifications (the stops are read with waitpid). */
+void ptrace_sigchld_drain(int fd);
+/* Drain and close fd (if >= 0) and restore the mask. */
+void ptrace_sigchld_close(int fd, const sigset_t *oldmask);
 int ptrace_stack_seize_thread(struct ptrace_stack *ps, struct pthread *t);
 /* Unwind a thread found in a late stop (ptrace_sample.c). */
 void ptrace_stack_late_unwind(struct ptrace_stack *ps, struct pthread *t);

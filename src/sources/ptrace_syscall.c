@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
-#include <sys/signalfd.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <unistd.h>
@@ -139,19 +138,10 @@ static int read_regs(int32_t tid, struct regs_at_stop *out)
 }
 #endif
 
-static void drain_sigfd(struct ptrace_syscall *ps)
-{
-	struct signalfd_siginfo si[16];
-
-	while (ps->sigfd >= 0 && read(ps->sigfd, si, sizeof(si)) > 0)
-		;
-}
-
 struct ptrace_syscall *ptrace_syscall_new(const struct ptrace_syscall_config *cfg, char *err,
 					  size_t errlen)
 {
 	struct ptrace_syscall *ps = calloc(1, sizeof(*ps));
-	sigset_t chld;
 
 	if (!ps) {
 		snprintf(err, errlen, "out of memory");
@@ -165,12 +155,9 @@ struct ptrace_syscall *ptrace_syscall_new(const struct ptrace_syscall_config *cf
 	ps->period_ns = NS_PER_S / ps->cfg.hz;
 	ps->self = getpid();
 	ps->threads = taskmap_new(sizeof(struct sthread));
-	/* Stops arrive as SIGCHLD: blocked, waited for with sigtimedwait during
-	 * a sample, and read from a signalfd for late stops. */
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, &ps->oldmask);
-	ps->sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+	/* SIGCHLD blocked: waited for with sigtimedwait during a sample, and
+	 * read from the signalfd for late stops */
+	ps->sigfd = ptrace_sigchld_open(&ps->oldmask);
 	if (!ps->threads || ps->sigfd < 0) {
 		snprintf(err, errlen, "cannot set up the ptrace sampler: %s", strerror(errno));
 		ptrace_syscall_free(ps);
@@ -310,7 +297,7 @@ void ptrace_syscall_events(struct ptrace_syscall *ps)
 	size_t it = 0;
 	struct sthread *t;
 
-	drain_sigfd(ps);
+	ptrace_sigchld_drain(ps->sigfd);
 	while ((t = taskmap_next(ps->threads, &it, NULL, NULL)))
 		if (t->late)
 			reap_late(ps, t, 0);
@@ -415,11 +402,7 @@ void ptrace_syscall_free(struct ptrace_syscall *ps)
 		ptrace_syscall_detach_all(ps);
 		taskmap_free(ps->threads);
 	}
-	if (ps->sigfd >= 0) {
-		drain_sigfd(ps);
-		close(ps->sigfd);
-	}
-	sigprocmask(SIG_SETMASK, &ps->oldmask, NULL);
+	ptrace_sigchld_close(ps->sigfd, &ps->oldmask);
 	free(ps->noted);
 	free(ps);
 }
