@@ -173,6 +173,7 @@ static void add(struct prom *p, const char *prefix, const char *key, const char 
 	s->labels = strdup(labels);
 	s->value = strdup(value);
 	s->order = p->n++;
+	s->dup = 0;
 	if (!s->labels || !s->value)
 		p->oom = 1;
 }
@@ -366,8 +367,10 @@ static int mark_dups(struct prom *p)
 
 	if (!v)
 		return -1;
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		v[i] = &p->s[i];
+		v[i]->dup = 0; /* the first of each series is never marked */
+	}
 	qsort(v, p->n, sizeof(*v), cmp_series);
 	for (size_t i = 1; i < p->n; i++)
 		v[i]->dup =
