@@ -826,9 +826,9 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 	size_t count = taskmap_count(p->procs);
 	uint64_t n_idle = count > (size_t)p->nhot ? count - (size_t)p->nhot : 0;
 	uint32_t quota = pb_quota(&p->budget, n_idle), done = 0, quiet_visits = 0;
-	/* the quiet rate: only where runs are recovered across a gap (sched,
-	 * triage); per-interval rates (resource, record) read every process
-	 * every interval the budget allows */
+	/* the quiet rate: only below 100 ms intervals, where runs are recovered
+	 * across a gap (the baseline mode); at 100 ms and above (per-interval
+	 * rates) every process is probed every interval the budget allows */
 	uint32_t stride = p->baseline ? pb_quiet_stride(&p->budget) : 1;
 	uint64_t promote_ns = 0;
 	struct pslot *ps;
@@ -1025,6 +1025,7 @@ void procfs_coverage(const struct procfs *p, struct procfs_coverage *c)
 	c->idle_period_ns = (uint64_t)((double)b->sum_period / t * (double)b->interval_ns);
 	c->idle_period_max_ns = (uint64_t)b->max_idle_period * b->interval_ns;
 	c->idle_period_min_ns = (uint64_t)b->period_min * b->interval_ns;
+	c->quiet_rate = p->baseline;
 	c->quiet_procs = b->sum_quiet_procs / t;
 	c->quiet_period_ns = (uint64_t)((double)b->sum_quiet_period / t * (double)b->interval_ns);
 	tier_counts(p, c);

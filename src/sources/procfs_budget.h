@@ -10,9 +10,9 @@
  * is the smallest in [period_min, period_max] that fits: a host too big for
  * the budget lowers the idle tier's resolution, never the active one's.
  *
- * The quiet rate: in sched's and triage's scan (runs recovered across a
- * gap from the timeslice count), a process quiet for PB_QUIET_PROBES idle
- * probes in a row is read on one idle-tier visit in `stride`, so that it is
+ * The quiet rate: below 100 ms intervals (the baseline mode: sched's and
+ * triage's scan, runs recovered across a gap from the timeslice count), a process quiet for
+ * PB_QUIET_PROBES idle probes in a row is read on one idle-tier visit in `stride`, so that it is
  * read every PB_QUIET_TARGET_NS or so rather than every idle period: an idle
  * host is mostly such processes, and their reads were most of a tick.
  *

@@ -96,8 +96,14 @@ void procfs_coverage_out(const struct procfs *p, struct out *o)
 	out_f64(o, "idle_period_ms", " every %.0f ms on average", ms(c.idle_period_ns));
 	out_f64(o, "idle_period_max_ms", " (at worst %.0f ms", ms(c.idle_period_max_ns));
 	out_f64(o, "idle_period_min_ms", ", at best %.0f ms)", ms(c.idle_period_min_ns));
-	out_f64(o, "quiet_processes", "; of them %.0f quiet for 1 s or more", c.quiet_procs);
-	out_f64(o, "quiet_period_ms", ", read every %.0f ms", ms(c.quiet_period_ns));
+	if (c.quiet_rate) {
+		out_f64(o, "quiet_processes", "; of them %.0f quiet for 1 s or more",
+			c.quiet_procs);
+		out_f64(o, "quiet_period_ms", ", read every %.0f ms", ms(c.quiet_period_ns));
+	} else { /* every process every interval the budget allows */
+		out_null(o, "quiet_processes", NULL);
+		out_null(o, "quiet_period_ms", NULL);
+	}
 	out_u64(o, "threads_of_idle_processes",
 		"; threads of idle processes (not read until "
 		"their process moves): %llu\n",
@@ -136,21 +142,22 @@ void procfs_coverage_print(const struct procfs *p, FILE *fp)
 		(unsigned long long)c.emfile);
 	if (!c.tiered)
 		return;
+	char quiet[96] = "no quiet rate (every process every interval)";
+	if (c.quiet_rate)
+		snprintf(quiet, sizeof(quiet), "%.0f quiet ones every %.0f ms", c.quiet_procs,
+			 ms(c.quiet_period_ns));
 	fprintf(fp,
 		"  scan: ticks %.1f ms median, %.1f ms p99, %.1f ms max (asked %.0f ms), %llu "
 		"late, %llu due; active %.0f processes + %.0f threads every tick; idle %.0f "
-		"processes + "
-		"%.0f threads every %.0f ms (worst %.0f ms), %.0f quiet ones every %.0f ms; %llu "
-		"threads of idle processes "
-		"unread; %llu of %llu processes read only once; scan CPU %.1f%% of a CPU for a "
-		"budget of %u%% (%llu ticks over)\n",
+		"processes + %.0f threads every %.0f ms (worst %.0f ms), %s; %llu threads of idle "
+		"processes unread; %llu of %llu processes read only once; scan CPU %.1f%% of a "
+		"CPU for a budget of %u%% (%llu ticks over)\n",
 		ms(c.tick_median_ns), ms(c.tick_p99_ns), ms(c.tick_max_ns), ms(c.interval_ns),
 		(unsigned long long)c.ticks_late, (unsigned long long)c.ticks_due, c.hot_procs,
 		c.hot_threads, c.idle_procs, c.idle_threads, ms(c.idle_period_ns),
-		ms(c.idle_period_max_ns), c.quiet_procs, ms(c.quiet_period_ns),
-		(unsigned long long)c.threads_unread, (unsigned long long)c.procs_read_once,
-		(unsigned long long)c.procs, c.cpu_pct, c.budget_pct,
-		(unsigned long long)c.ticks_over_budget);
+		ms(c.idle_period_max_ns), quiet, (unsigned long long)c.threads_unread,
+		(unsigned long long)c.procs_read_once, (unsigned long long)c.procs, c.cpu_pct,
+		c.budget_pct, (unsigned long long)c.ticks_over_budget);
 	if (c.behind)
 		fprintf(fp, "  scan FELL BEHIND: %s\n", c.behind_why);
 }

@@ -66,6 +66,11 @@ assert got >= truth * 0.35, "burner CPU %.3f s of %.3f s" % (got, truth)
 # down an interpreter on a loaded host takes tens of ms.
 assert got <= truth * 1.10 + 0.1, "burner CPU %.3f s above its own %.3f s" % (got, truth)
 print("ok: %d sleepers and the burner seen" % len(want))
+# at 1 s there is no quiet rate (every process is probed every interval):
+# its figures are null, not a 0 nobody measured
+c = d["coverage"]
+assert c["quiet_processes"] is None and c["quiet_period_ms"] is None, c
+print("ok: coverage: no quiet rate at 1 s (null)")
 PY
 ok "new processes seen at 1 s host-wide"
 
