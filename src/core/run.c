@@ -293,8 +293,12 @@ int run_loop(struct run *r)
 	 * 10,000 processes here) is set-up too: the intervals count from its
 	 * end, or a -d 2s scan would be mostly that one read. */
 	uint64_t t1 = clock_mono_ns();
-	if (t1 - t0 > iv)
+	if (t1 - t0 > iv) {
+		/* the tick grid restarts there too: no catch-up tick at once,
+		 * and the n-th tick meets the deadline below */
 		t0 = t1;
+		loop_set_tick(r->loop, iv, on_tick, r);
+	}
 	r->last_tick_ns = t0 + n * iv - iv / 2;
 	rc = loop_run(r->loop, t0 + n * iv + iv / 2);
 	r->ended_mono = clock_mono_ns();

@@ -825,7 +825,7 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 	uint64_t fresh_ns = c1 - cf;
 	size_t count = taskmap_count(p->procs);
 	uint64_t n_idle = count > (size_t)p->nhot ? count - (size_t)p->nhot : 0;
-	uint32_t quota = pb_quota(&p->budget, n_idle), done = 0, quiet_visits = 0;
+	uint32_t quota = pb_quota(&p->budget, n_idle), done = 0, quiet_visits = 0, skips = 0;
 	/* the quiet rate: only below 100 ms intervals, where runs are recovered
 	 * across a gap (the baseline mode); at 100 ms and above (per-interval
 	 * rates) every process is probed every interval the budget allows */
@@ -848,6 +848,7 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 			/* staggered by pid: each tick reads the same share */
 			if ((uint32_t)(ps->visits++ + ps->tgid) % stride) {
 				p->stats.quiet_skips++;
+				skips++;
 				continue;
 			}
 		}
@@ -894,8 +895,11 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 	other = other > fresh_ns ? other - fresh_ns : 0;
 	if (p->gen == 1) /* listing and opening the whole host: not a tick's cost */
 		other = 0;
-	/* idle threads of active processes cost about what an idle probe does */
-	uint64_t thr_ns = (uint64_t)(p->budget.read_ns * p->idle_thread_reads);
+	/* idle threads of active processes cost about what an idle probe does;
+	 * read_ns is per visit of the idle tier, and a quiet process's skipped
+	 * visit costs next to nothing: per read, it is done / reads of it */
+	double per_read = p->budget.read_ns * (done > skips ? (double)done / (done - skips) : 1.0);
+	uint64_t thr_ns = (uint64_t)(per_read * p->idle_thread_reads);
 	other = other > thr_ns ? other - thr_ns : 0;
 	uint64_t hot_tids = 0;
 	for (int i = 0; i < p->nhot; i++) {

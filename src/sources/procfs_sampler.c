@@ -82,11 +82,11 @@ static void sampler_stats_print(const void *s, FILE *fp)
 
 	fprintf(fp,
 		"  procfs: %llu ticks, %llu task-samples, %llu preads, %llu opens, %llu listings, "
-		"%llu new pids probed, %llu gone\n",
+		"%llu new pids probed, %llu gone, %llu visits of quiet processes skipped\n",
 		(unsigned long long)ps->ticks, (unsigned long long)ps->samples,
 		(unsigned long long)ps->preads, (unsigned long long)ps->opens,
 		(unsigned long long)ps->listings, (unsigned long long)ps->probes,
-		(unsigned long long)ps->gone);
+		(unsigned long long)ps->gone, (unsigned long long)ps->quiet_skips);
 	if (ps->samples)
 		fprintf(fp, "  procfs CPU: %.2f us per task-sample, %.1f us per tick\n",
 			(double)ps->tick_ns_total / 1e3 / (double)ps->samples,
