@@ -28,29 +28,21 @@ static int usage_error(const struct run_opts *o)
 	return EXIT_USAGE;
 }
 
+static void run_fn(void *ctx, struct out *o)
+{
+	run_report(ctx, o);
+}
+
 /* The folded lines of the report (sched: the hogs' stacks) in an aggregate.
  * NULL when out of memory. */
 static struct stack_agg *folded_agg(struct run *r)
 {
 	struct stack_agg *agg = stack_agg_new();
-	char *buf = NULL, *save = NULL;
-	size_t len = 0;
-	FILE *ms = open_memstream(&buf, &len);
-	struct out out;
 
-	if (!agg || !ms) {
-		if (ms)
-			fclose(ms);
-		free(buf);
+	if (agg && report_fold(agg, run_fn, r)) {
 		stack_agg_free(agg);
-		return NULL;
+		agg = NULL;
 	}
-	out_init(&out, ms, OUT_FOLDED);
-	run_report(r, &out);
-	fclose(ms);
-	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		stack_agg_add_line(agg, l); /* a line without a count is left out */
-	free(buf);
 	return agg;
 }
 

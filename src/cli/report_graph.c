@@ -45,8 +45,7 @@ int report_graph_check(struct run_opts *o, const char *const *images, int n)
 	return EXIT_USAGE;
 }
 
-/* The folded lines the report writes in folded mode, in an aggregate. */
-static int fold_report(struct stack_agg *agg, report_fn fn, void *ctx)
+int report_fold(struct stack_agg *agg, report_fn fn, void *ctx)
 {
 	char *buf = NULL, *save = NULL;
 	size_t len = 0;
@@ -91,7 +90,7 @@ int report_graph_write(struct run_opts *o, const char *image, void *img, report_
 			 audit > 0 ? "calls per process name and syscall: exact counts (audit)"
 				   : "samples seen in each syscall (sampled: estimates)");
 	} else if (!rc) {
-		rc = fold_report(own, fn, ctx);
+		rc = report_fold(own, fn, ctx);
 		snprintf(sub, sizeof(sub),
 			 "where threads in runs of %g ms or more were seen (recorded); [on-cpu]: "
 			 "running",

@@ -18,7 +18,6 @@
 #include "cli/report_int.h"
 #include "cli/triage.h"
 #include "core/clock.h"
-#include "images/keytime.h"
 
 /* One replay of c's window through c's images and facts; the images stay in
  * p (the caller destroys them). 0, or an exit code with o->err set. */
@@ -45,24 +44,24 @@ static void destroy_images(struct replay_ctx *p)
 	p->filter = NULL;
 }
 
-/* Step 3: the offenders' pids as the targets of a second replay. */
-static int deep_targets(struct triage *t, struct run_opts *o)
+/* Step 3's options, as live triage builds them (triage.c deep): the
+ * defaults but --threshold and --stacks, the offenders (those that exited
+ * too: their records are in the recording) and their descendants. 0, or -1
+ * with o2->err set. */
+static int deep_opts(const struct triage *t, struct run_opts *o2)
 {
-	char pids[TRIAGE_MAX * 12] = "";
-	size_t off = 0;
+	char pids[TRIAGE_MAX * 12];
 
-	for (int i = 0; i < t->noff; i++)
-		off += (size_t)snprintf(pids + off, sizeof(pids) - off, "%s%d", off ? "," : "",
-					t->off[i].tgid);
-	if (!off)
-		return 0;
-	memset(&o->targets, 0, sizeof(o->targets));
-	o->children = 1; /* keytime follows the offenders' descendants, as live */
-	return targets_add_pids(&o->targets, pids, o->err, sizeof(o->err)) ? -1 : 1;
+	opts_defaults(o2, "triage");
+	o2->threshold_ns = t->o.threshold_ns;
+	o2->stacks = t->o.stacks;
+	o2->children = 1; /* keytime follows the offenders' descendants, as live */
+	triage_offender_pids(t, 1, pids, sizeof(pids));
+	return targets_add_pids(&o2->targets, pids, o2->err, sizeof(o2->err)) ? -1 : 0;
 }
 
 static int replay_triage(struct triage *t, struct report_cfg *c, struct store_reader *rd,
-			 struct replay_ctx *scan, struct replay_ctx *deep)
+			 struct replay_ctx *scan, struct replay_ctx *deep, struct run_opts *o2)
 {
 	struct run_opts *o = &t->o;
 	struct report_cfg c1 = *c, c2 = *c;
@@ -79,29 +78,36 @@ static int replay_triage(struct triage *t, struct report_cfg *c, struct store_re
 		return rc;
 	if ((rc = replay_nothing_matched(o, &c1, scan)))
 		return rc;
+	if (!scan->matched) /* no task's record at all: no verdict to give */
+		return snprintf(o->err, sizeof(o->err),
+				"nothing matched: no task's record in '%s'%s: nothing to triage",
+				c->path, c->from || c->to ? " in this window" : ""),
+		       EXIT_NOTARGET;
 	replay_fill_envelope(scan, &c1);
 	t->scan_sched = scan->img[0];
 	t->scan_ns = (uint64_t)(scan->duration_s * 1e9);
 	/* 2 */
 	triage_pick(t);
+	if (!t->noff)
+		return 0;
 	/* 3: the images that look at the offenders, in the table's order */
-	c2.nimages = 0;
-	for (size_t i = 0; i < command_count && c2.nimages < RUN_MAX_IMAGES; i++)
-		if ((command_table[i].flags & CMD_OFFENDERS) && image_find(command_table[i].name))
-			t->names[t->nnames++] = c2.images[c2.nimages++] = command_table[i].name;
-	rc = deep_targets(t, o);
-	if (rc <= 0)
-		return rc < 0 ? EXIT_USAGE : 0;
+	triage_offender_images(t);
+	c2.nimages = t->nnames;
+	for (int i = 0; i < t->nnames; i++)
+		c2.images[i] = t->names[i];
+	if (deep_opts(t, o2))
+		return snprintf(o->err, sizeof(o->err), "%s", o2->err), 1;
 	t->f2 = triage_facts_new(scan->in->ticks_per_s);
-	if (!t->f2)
-		return snprintf(o->err, sizeof(o->err), "out of memory"), 1;
-	if ((rc = replay_once(deep, o, &c2, rd, t->f2)))
-		return rc;
-	for (int i = 0; i < deep->n; i++) {
-		t->deep_img[i] = deep->img[i];
-		if (!strcmp(deep->ops[i]->name, "keytime"))
-			((struct kt_img *)deep->img[i])->p.children = 1;
+	if (!t->f2 || replay_once(deep, o2, &c2, rd, t->f2)) {
+		/* the diagnosis from the scan still stands, as live */
+		fprintf(stderr, "procimage %s: the offenders' images could not be rebuilt: %s\n",
+			o->cmd, t->f2 ? o2->err : "out of memory");
+		snprintf(t->not_imaged, sizeof(t->not_imaged),
+			 "the offenders' images could not be rebuilt from the recording");
+		return 0;
 	}
+	for (int i = 0; i < deep->n; i++)
+		t->deep_img[i] = deep->img[i];
 	t->deep_ns = t->scan_ns;
 	return 0;
 }
@@ -109,12 +115,20 @@ static int replay_triage(struct triage *t, struct report_cfg *c, struct store_re
 int report_triage(struct run_opts *o, struct report_cfg *c)
 {
 	struct triage t;
-	struct replay_ctx scan = {.o = o}, deep = {.o = o};
+	struct run_opts o2 = {0};
+	struct replay_ctx scan = {.o = o}, deep = {.o = &o2};
+	const struct command *row = command_find("triage");
 	char err[512];
 	int code, rc;
 
-	if ((rc = opts_format_check(o, "triage", opts_format_name(o->fmt))))
-		return fprintf(stderr, "procimage %s: %s\n", o->cmd, o->err), rc;
+	if (!(row->fmts & FMT(o->fmt))) { /* the advice for a recording, not triage's live one */
+		fprintf(stderr,
+			"procimage %s: -f %s: report FILE triage writes text, json, prom, csv or "
+			"html; a recording's stacks come from 'procimage report FILE sched -f "
+			"folded' (or -f svg), or 'procimage report FILE stacks -f pprof'\n",
+			o->cmd, opts_format_name(o->fmt));
+		return EXIT_USAGE;
+	}
 	if ((rc = replay_refuse_own_store(o, c->path)))
 		return rc;
 	struct store_reader *rd = store_open(c->path, err, sizeof(err), &code);
@@ -128,9 +142,11 @@ int report_triage(struct run_opts *o, struct report_cfg *c)
 	store_reader_sources(rd, deep.src);
 	rc = replay_window(&t.o, c, scan.in);
 	if (!rc)
-		rc = replay_triage(&t, c, rd, &scan, &deep);
+		rc = replay_triage(&t, c, rd, &scan, &deep, &o2);
 	if (!rc) {
 		memcpy(t.src, scan.src, sizeof(t.src));
+		t.host = scan.in->host;
+		t.kernel = scan.in->kernel;
 		t.wall0_ns = scan.started_wall;
 		t.total_s = scan.duration_s;
 		t.recording = c->path;
@@ -141,6 +157,7 @@ int report_triage(struct run_opts *o, struct report_cfg *c)
 		fprintf(stderr, "procimage %s: %s\n", o->cmd, t.o.err);
 	destroy_images(&deep);
 	destroy_images(&scan);
+	targets_free(&o2.targets);
 	triage_facts_free(t.f1);
 	triage_facts_free(t.f2);
 	store_reader_close(rd);

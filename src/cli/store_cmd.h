@@ -63,6 +63,11 @@ int report_write_run(struct run_opts *o, struct run *r);
  * format. Then write them from the replayed image img (fn(ctx) prints the
  * report: sched's folded lines come from it): 0, or 1 with o->err set. */
 int report_graph_check(struct run_opts *o, const char *const *images, int n);
+/* The folded lines fn(ctx) writes in folded mode (sched's hogs' stacks,
+ * syscall's comm;syscall), added to agg (a line without a count is left
+ * out). 0, or -ENOMEM. The live image commands fold with it too. */
+struct stack_agg;
+int report_fold(struct stack_agg *agg, report_fn fn, void *ctx);
 int report_graph_write(struct run_opts *o, const char *image, void *img, report_fn fn, void *ctx,
 		       const char *path);
 /* "sched, resource, ... or stacks": every registered image, for messages. */

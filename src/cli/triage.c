@@ -4,8 +4,8 @@
  * in one bounded run. 1) scan every thread on the host with the sched image
  * for half the duration; 2) pick the worst offenders (hogs by longest run,
  * else the busiest), never procimage itself nor --exclude'd names; 3) image
- * them with every plug-in image the registry has (resource, keytime,
- * syscall, migrate: placeholders are detected and skipped) for the rest of
+ * them with the images the command table marks for offenders (resource,
+ * keytime, syscall, migrate) for the rest of
  * the duration; 4) print a diagnosis in plain words with its evidence, the
  * sources that were missing, then the images themselves.
  */
@@ -185,17 +185,33 @@ static int scan(struct triage *t)
 	return rc;
 }
 
+size_t triage_offender_pids(const struct triage *t, int with_gone, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < t->noff && off < len; i++)
+		if (with_gone || !t->off[i].gone)
+			off += (size_t)snprintf(buf + off, len - off, "%s%d", off ? "," : "",
+						t->off[i].tgid);
+	return off;
+}
+
+void triage_offender_images(struct triage *t)
+{
+	t->nnames = 0;
+	for (size_t i = 0; i < command_count && t->nnames < RUN_MAX_IMAGES; i++)
+		if ((command_table[i].flags & CMD_OFFENDERS) && image_find(command_table[i].name))
+			t->names[t->nnames++] = command_table[i].name;
+}
+
 /* Step 3: every plug-in image the registry has, on the offenders' pids. */
 static int deep(struct triage *t, uint64_t total_ns)
 {
-	char pids[TRIAGE_MAX * 12] = "";
-	size_t off = 0;
+	char pids[TRIAGE_MAX * 12];
+	size_t off = triage_offender_pids(t, 0, pids, sizeof(pids));
 	uint64_t spent = clock_mono_ns() - t->t0;
 
-	for (int i = 0; i < t->noff; i++)
-		if (!t->off[i].gone)
-			off += (size_t)snprintf(pids + off, sizeof(pids) - off, "%s%d",
-						off ? "," : "", t->off[i].tgid);
 	if (!off || t->interrupted)
 		return 0;
 	if (spent + NS_PER_S > total_ns) {
@@ -230,11 +246,7 @@ static int deep(struct triage *t, uint64_t total_ns)
 	t->o2.ptrace_syscalls = !t->o.no_ptrace && ptrace_have_cap();
 	if (targets_add_pids(&t->o2.targets, pids, t->o2.err, sizeof(t->o2.err)))
 		return 0;
-	/* the images that look at the offenders: the CMD_OFFENDERS rows, in
-	 * the table's order (the order of the workflow) */
-	for (size_t i = 0; i < command_count && t->nnames < RUN_MAX_IMAGES; i++)
-		if ((command_table[i].flags & CMD_OFFENDERS) && image_find(command_table[i].name))
-			t->names[t->nnames++] = command_table[i].name;
+	triage_offender_images(t);
 	t->f2 = triage_facts_new(clock_ticks_per_s());
 	t->deep = run_new(&t->o2.run, t->names, t->nnames);
 	if (!t->f2 || !t->deep)

@@ -33,11 +33,18 @@ struct triage {
 	uint64_t wall0_ns;		     /* wall time of the scan's start */
 	double total_s;			     /* the report's span */
 	const char *recording;		     /* report FILE triage: FILE */
+	const char *host, *kernel;	     /* a recording's (NULL: this host's) */
 };
 
 /* Step 2: the offenders, from t->scan_sched and t->f1 (t->o: --top,
  * --exclude, --threshold; t->focus). */
 void triage_pick(struct triage *t);
+/* The offenders' pids as a -p list ("12,34"; with_gone: those that exited
+ * too) into buf: its length, 0 when none. */
+size_t triage_offender_pids(const struct triage *t, int with_gone, char *buf, size_t len);
+/* t->names: the images that look at the offenders, the CMD_OFFENDERS rows
+ * of the command table in its order (the order of the workflow). */
+void triage_offender_images(struct triage *t);
 
 struct procfs_coverage;
 /* The verdict in one line: never "nothing to chase" over a scan that fell

@@ -2,11 +2,11 @@
 /*
  * procimage triage, step 4: the report. The diagnosis comes first (what a
  * person at a terminal wants), then the sources that were missing, then the
- * evidence: the scan's sched image and each plug-in image of the offenders.
- * A plug-in image that is still a placeholder in this build (its report says
- * "not implemented") is named and skipped instead of printed. Every format
- * but folded and svg (no stacks of its own): prom, csv and html are derived
- * from the JSON report, as for the image commands.
+ * evidence: the scan's sched image and each image of the offenders, or the
+ * reason they did not run. Every format but folded and svg (no stacks of its
+ * own): prom, csv and html are derived from the JSON report, as for the
+ * image commands. It reads the view struct triage holds (triage.h), which
+ * a live run and `report FILE triage` both fill.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,9 +67,18 @@ static void out_diagnosis(struct triage *t, struct out *o)
 {
 	uint64_t thr = t->o.threshold_ns;
 
+	int deep = 0;
+	for (int i = 0; i < t->nnames; i++)
+		deep |= t->deep_img[i] != NULL;
 	out_text(o, "DIAGNOSIS");
-	out_f64(o, "scan_s", " (scan of every thread %.1f s", (double)t->scan_ns / 1e9);
-	out_f64(o, "deep_s", ", then %.1f s on the offenders)\n", (double)t->deep_ns / 1e9);
+	out_f64(o, "scan_s",
+		t->recording ? " (scan of every thread recorded %.1f s"
+			     : " (scan of every thread %.1f s",
+		(double)t->scan_ns / 1e9);
+	if (deep) /* no deeper look: unmeasured, not 0 s */
+		out_f64(o, "deep_s", ", then %.1f s on the offenders)\n", (double)t->deep_ns / 1e9);
+	else
+		out_null(o, "deep_s", ", no deeper look)\n");
 	if (t->recording)
 		out_str(o, "recording",
 			"  (replayed from the recording %s: the scan and the offenders' images "
@@ -100,6 +109,11 @@ static void out_diagnosis(struct triage *t, struct out *o)
 	if (t->scan_procfs) /* a replay has no coverage: what was recorded is all */
 		procfs_coverage(t->scan_procfs, &cov);
 	triage_verdict(verdict, sizeof(verdict), t->noff, &cov);
+	if (t->recording && !t->noff) /* the recording, not the host */
+		snprintf(verdict, sizeof(verdict), "%s",
+			 "nothing to chase in the recording: no recorded thread held a CPU that "
+			 "long and no recorded process used 5% of a CPU or more; it holds only "
+			 "what was recorded ('record -a' records the whole host)");
 	/* "offenders found" alone adds nothing to the text under the list */
 	out_str(o, "verdict", t->noff && !cov.behind ? NULL : "  %s\n", verdict);
 }
@@ -152,8 +166,8 @@ static void out_lacking(struct out *o, const struct source_status *src)
 static void out_images(struct triage *t, struct out *o)
 {
 	out_obj_open(o, "scan");
-	out_text(o, "\n== scan: sched image of every thread on the host (%.1f s) ==\n",
-		 (double)t->scan_ns / 1e9);
+	out_text(o, "\n== scan: sched image of every thread %s (%.1f s) ==\n",
+		 t->recording ? "recorded" : "on the host", (double)t->scan_ns / 1e9);
 	if (t->scan_procfs)
 		procfs_coverage_out(t->scan_procfs, o);
 	image_find("sched")->report(t->scan_sched, o);
@@ -188,7 +202,11 @@ static void triage_report(void *ctx, struct out *o)
 {
 	struct triage *t = ctx;
 
-	run_envelope_open(o, "triage", t->wall0_ns, t->total_s, t->o.interval_ns, t->src);
+	if (t->host) /* a recording's host and kernel, not this one's */
+		run_envelope_open_from(o, "triage", t->host, t->kernel, t->wall0_ns, t->total_s,
+				       t->o.interval_ns, t->src);
+	else
+		run_envelope_open(o, "triage", t->wall0_ns, t->total_s, t->o.interval_ns, t->src);
 	out_diagnosis(t, o);
 	out_lacking(o, t->src);
 	out_images(t, o);

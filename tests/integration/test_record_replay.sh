@@ -66,4 +66,17 @@ assert_eq "$(jget "$TMP/t.json" 'd["offenders"][0]["pid"]')" "$B" "report triage
 grep -q "^DIAGNOSIS" "$TMP/t.txt" || fail "report triage text: no DIAGNOSIS: $(head -5 "$TMP/t.txt")"
 "$PROCIMAGE" report "$TMP/r.db" sched -f folded -o "$TMP/s.folded" 2>"$TMP/e" ||
 	fail "report sched -f folded exited $?: $(cat "$TMP/e")"
+# a format triage does not write: the advice is a recording's
+"$PROCIMAGE" report "$TMP/r.db" triage -f pprof >/dev/null 2>"$TMP/e"; rc=$?
+assert_eq "$rc" 2 "report triage -f pprof"
+grep -q "report FILE sched -f folded" "$TMP/e" || fail "report triage -f pprof: advice: $(cat "$TMP/e")"
+# a recording of an idle task: a verdict about the recording, not the host,
+# and no deeper look is null, not 0 s
+"$PROCIMAGE" record -o "$TMP/idle.db" -p $S -d 500ms -i 100ms 2>"$TMP/e" || fail "record idle: $(cat "$TMP/e")"
+"$PROCIMAGE" report "$TMP/idle.db" triage -f json >"$TMP/ti.json" 2>"$TMP/e" || fail "report triage idle exited $?"
+case "$(jget "$TMP/ti.json" 'd["verdict"]')" in
+"nothing to chase in the recording"*) ;;
+*) fail "report triage idle: verdict $(jget "$TMP/ti.json" 'd["verdict"]')" ;;
+esac
+assert_eq "$(jget "$TMP/ti.json" 'd["deep_s"]')" None "report triage idle: deep_s"
 ok "report triage and report sched -f folded, to -o"
