@@ -88,8 +88,9 @@ run_integration() { # BUILD
 		[ -f "$t" ] || continue
 		name="integration/$(basename "$t" .sh)[$(basename "$1")]"
 		[ -n "$only" ] && [[ "$name" != *$only* ]] && continue
-		# "# once": the test builds what it checks itself (the fuzz smoke
-		# has its own sanitizer build), so one pass is enough.
+		# "# once": one pass is enough: the test builds what it checks
+		# itself (the fuzz smoke has its own sanitizer build), or its
+		# comment says which test covers its code in the sanitized pass.
 		[ "$1" != "${builds[0]}" ] && grep -qx '# once' "$t" && continue
 		out="tests/out/$(basename "$t" .sh).$(basename "$1").log"
 		if [ "$(id -u)" != 0 ] && ! grep -q '^# unprivileged' "$t"; then

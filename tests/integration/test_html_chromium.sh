@@ -6,8 +6,7 @@
 # the charts' axes with their units and tick labels, legends, the statuses
 # in words ("exit 3", "killed by SIGKILL", "command not found"), triage's
 # diagnosis as a block of its own (not a table cell), and no number in
-# exponent notation in the visible text. Not "# once": the sanitizer build
-# checks the renderer on these documents too.
+# exponent notation in the visible text.
 # One pass only: the sanitizer pass renders keytime and exits HTML in
 # test_formats; Chromium's start is most of this test's time.
 # once

@@ -82,10 +82,17 @@ assert_eq "${32}" 1 "coverage: shortfall given exactly when it fell behind (fell
 assert_eq "${34}" 10 "coverage: default budget (% of one CPU)"
 assert_cmp "${36}" ">=" "$N" "threads sampled (baselines of the idle tier)"
 assert_cmp "${38}" ">=" 450 "threads of idle processes left unread (a 500-thread process that does not run)"
-# the quiet rate: a process quiet for 4 idle probes (1 s) is read every
-# ~1 s; over 2.5 s, most of the population for more than half the ticks
-assert_cmp "${40}" ">=" $((N / 4)) "coverage: processes at the quiet rate (mean over ticks)"
-assert_cmp "${42}" ">=" 750 "coverage: the quiet rate's period (ms)"
+# the quiet rate: a process quiet for 4 idle probes (1 s at 250 ms) is read
+# about once a second; over 2.5 s at the idle period's floor, most of the
+# population for more than half the ticks. A loaded host's budget may
+# stretch the idle period: fewer are quiet by the end, never slower than it.
+if python3 -c "import sys; sys.exit(0 if float('${18}') < 300 else 1)"; then
+	assert_cmp "${40}" ">=" $((N / 4)) "coverage: processes at the quiet rate (mean over ticks)"
+	assert_cmp "${42}" ">=" 750 "coverage: the quiet rate's period (ms)"
+else
+	echo "note: idle period ${18} ms (stretched by the budget): quiet-rate count not asserted"
+fi
+assert_cmp "${42}" ">=" "${18}" "coverage: the quiet rate's period >= the idle period"
 assert_cmp "${42}" "<=" 2000 "coverage: the quiet rate's period (ms)"
 grep -q "scan: ticks" "$TMP/err" || fail "--stats lacks the scan's coverage line: $(cat "$TMP/err")"
 ok "--stats states the coverage"

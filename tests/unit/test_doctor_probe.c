@@ -1,4 +1,4 @@
-/* Unit tests: doctor's probes (core/doctor_probe.c, doctor_host.c) run
+/* Unit tests: doctor's probes (cli/doctor_probe.c, cli/doctor_host.c) run
  * against whatever this machine and user allow: each must name itself, reach
  * a verdict, explain it, and name what is lost exactly when something is.
  * The procfs probe is also run on fixture trees, whose contents are known. */

@@ -17,18 +17,21 @@
 
 #include "core/fileio.h"
 
-static char dir[] = "/tmp/procimage-test-fileio.XXXXXX";
+static char dir[512];
 
+/* in the suite's run directory (tests/run.sh checks it is left empty) */
 static int setup(void **state)
 {
+	const char *base = getenv("PROCIMAGE_TEST_TMP");
 	(void)state;
+	snprintf(dir, sizeof(dir), "%s/procimage-test-fileio.XXXXXX", base ? base : "/tmp");
 	return mkdtemp(dir) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	const char *files[] = {"f", "link", "fifo"};
-	char p[256];
+	char p[600];
 	(void)state;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
@@ -41,7 +44,7 @@ static int teardown(void **state)
 
 static void test_slurp(void **state)
 {
-	char p[256], q[256], buf[8];
+	char p[600], q[600], buf[8];
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	FILE *fp;
 	(void)state;
