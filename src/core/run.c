@@ -204,6 +204,11 @@ int run_start(struct run *r)
 		w.process_files |= r->images[i].ops->pneeds;
 		w.hostwide_hot |= r->images[i].ops->hostwide_hot;
 	}
+	/* Nothing but the images sees the records, and none of them wants a
+	 * process's own samples (sched -a): the sampler may leave an idle
+	 * process's identity unread until it runs. */
+	w.threads_only = !r->nsinks && !w.process_files && !w.hot_process_files &&
+			 !(r->want_sources & ~(1u << SRC_PROCFS));
 	r->sampler =
 	    run_sampler->create(o, &w, &r->file_needs, &r->hostwide, o->err, sizeof(o->err));
 	if (!r->sampler)

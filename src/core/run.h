@@ -75,6 +75,7 @@ struct sampler_want {
 	uint32_t process_files;	    /* PF_* of the targets' processes */
 	int hostwide_hot;	    /* -a: the host-wide tiers, threads of active processes */
 	uint32_t hot_process_files; /* PF_* of active processes in those tiers (watch) */
+	int threads_only;	    /* only the images' thread samples are consumed */
 };
 
 /* The sampling source, read at every tick: procfs (sources/procfs_sampler.c),

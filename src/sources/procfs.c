@@ -57,7 +57,13 @@ static void tiers_init(struct procfs *p)
 	if (p->full_every < 1)
 		p->full_every = 1;
 	pb_init(&p->budget, iv, p->cfg.budget_pct, p->period_min, pmax);
+	p->budget.repay = p->baseline;
 	p->self_tgid = p->same_pidns ? (int32_t)getpid() : 0;
+	/* The light first read: in the baseline mode, when nothing but the
+	 * images' thread samples is consumed, on a real procfs of our own pid
+	 * namespace (where task/'s link count is the thread count). */
+	p->threads_only = p->cfg.threads_only && (!p->cfg.targets || targets_empty(p->cfg.targets));
+	p->light = p->baseline && p->threads_only && p->real_proc && p->same_pidns;
 }
 
 struct procfs *procfs_new(const struct procfs_config *cfg, char *err, size_t errlen)
@@ -205,6 +211,7 @@ void procfs_free(struct procfs *p)
 		close(p->loadavg_fd);
 	free(p->hot);
 	free(p->fresh);
+	free(p->second);
 	free(p);
 }
 
@@ -416,6 +423,25 @@ static void emit_as_thread(struct procfs *p, const struct record_sink *sink, uin
 	emit_sample(p, sink, now, &r, NULL);
 }
 
+/* A light process runs: its identity is known now (sample_process read its
+ * stat). Its last quiet schedstat goes to the images as the leader thread's
+ * sample at the time it was read, before this tick's, so that a run that
+ * began in the idle tier is measured from there as for any other process. */
+static void emit_light_base(struct procfs *p, const struct record_sink *sink,
+			    const struct pslot *ps)
+{
+	struct record r = {0};
+
+	r.u.sample.scope = SCOPE_THREAD;
+	r.u.sample.s.run_ns = ps->base.run;
+	r.u.sample.s.wait_ns = ps->base.wait;
+	r.u.sample.s.slices = ps->base.slices;
+	r.u.sample.s.have = PF_SCHEDSTAT;
+	memcpy(r.comm, ps->comm, sizeof(r.comm));
+	r.key = (struct task_key){ps->tgid, ps->tgid, ps->start};
+	emit_sample(p, sink, ps->base.t, &r, NULL);
+}
+
 /* Process one process for this tick. 1 if it is a live target, 0 if not,
  * -ESRCH if it vanished. `probe`: its schedstat, already read this tick. */
 static int sample_process(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
@@ -423,6 +449,13 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 {
 	struct record r = {0};
 	uint32_t files = PF_STAT;
+	const char *stack = NULL;
+	/* Only thread samples consumed (sched -a): an active single-thread
+	 * process is read once, at process scope, and given to the images as
+	 * its one thread: the same task's files, which were read twice (at
+	 * process and at thread scope: 5 reads a tick instead of 3). */
+	int as_thread = p->threads_only && ps->hot && ps->nthreads == 1 && !ps->only_tid &&
+			ps->matched == 0 && ps->tgid != p->self_tgid;
 
 	if (probe) { /* the idle tier's schedstat, read this tick */
 		r.u.sample.s.run_ns = probe->run_ns;
@@ -441,6 +474,8 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	if (!probe && p->tiered && (!ps->start || (ps->nthreads == 1 && ps->matched == 0)) &&
 	    ps->fds[IDX_SCHEDSTAT] != FD_DENIED && ps->fds[IDX_SCHEDSTAT] != FD_ABSENT)
 		files |= PF_SCHEDSTAT;
+	if (as_thread)
+		files |= p->cfg.hot_files & ~(probe ? PF_SCHEDSTAT : 0u);
 	r.u.sample.scope = SCOPE_PROCESS;
 	/* -p TID of a non-leader: the "process" is that thread, read from its
 	 * own files (its CPU, faults, I/O; memory and fds are the process's),
@@ -448,7 +483,8 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	char prefix[32] = "";
 	if (ps->only_tid)
 		snprintf(prefix, sizeof(prefix), "task/%d/", ps->only_tid);
-	int rc = pf_read_files(p, ps->dirfd, prefix, ps->fds, files, &r.u.sample.s, r.comm, NULL);
+	int rc = pf_read_files(p, ps->dirfd, prefix, ps->fds, files, &r.u.sample.s, r.comm,
+			       as_thread ? &stack : NULL);
 	if (rc == -EAGAIN || (rc == -EACCES && !ps->start))
 		return 0; /* keep the slot: reopening it every tick would cost more */
 	if (rc)
@@ -489,20 +525,35 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 		ps->last_run_ns = s->run_ns;
 	ps->last_cpu_ticks = cpu;
 	r.key = (struct task_key){ps->tgid, ps->only_tid ? ps->only_tid : ps->tgid, ps->start};
+	if (first && ps->light)
+		emit_light_base(p, sink, ps); /* before this tick's sample */
+	if (as_thread && ps->nthreads == 1) {
+		ps->light = 0;
+		r.u.sample.scope = SCOPE_THREAD;
+		emit_sample(p, sink, now, &r, stack);
+		p->hot_threads++;
+		return 0;
+	}
 	if (ps->matched == 1 || p->cfg.scan_all)
 		emit_sample(p, sink, now, &r, NULL);
-	if (first && p->tiered && ps->nthreads == 1)
+	if (first && p->tiered && ps->nthreads == 1 && !ps->light)
 		emit_as_thread(p, sink, now, ps, s);
+	ps->light = 0;
 
 	sample_hot_threads(p, ps, sink, now);
 	return ps->matched == 1;
 }
 
-static uint64_t thread_cpu_ns(void)
+static uint64_t cpu_clock_ns(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	return cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* --- host-wide tiers (scan_all) --- */
@@ -531,7 +582,7 @@ static void demote(struct procfs *p, struct pslot *ps)
 		if (ts)
 			release_fds(p, ts->fds, -1);
 	}
-	if (ps->fds[keep] >= 0 && p->nkept > p->fd_idle_cap) {
+	if (ps->fds[keep] >= 0 && p->nkept > p->fd_idle_cap && !ps->light) {
 		close(ps->fds[keep]);
 		ps->fds[keep] = FD_NONE;
 		p->nkept--;
@@ -553,22 +604,31 @@ static void demote(struct procfs *p, struct pslot *ps)
 	}
 }
 
+/* The process's directory, opened by its pid: 0, -ESRCH, -EAGAIN. */
+static int open_dirfd(struct procfs *p, struct pslot *ps)
+{
+	char name[16];
+
+	if (ps->dirfd >= 0)
+		return 0;
+	snprintf(name, sizeof(name), "%d", ps->tgid);
+	ps->dirfd = openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	p->stats.opens++;
+	if (ps->dirfd < 0)
+		return pf_fd_exhausted(p, errno) ? -EAGAIN : -ESRCH;
+	p->nkept++;
+	return 0;
+}
+
 /* Into the active tier: its dirfd back (a pid reused meanwhile is caught
  * by the start time of the stat read that follows). 0, -ESRCH, -EAGAIN. */
 static int promote(struct procfs *p, struct pslot *ps)
 {
 	if (ps->tgid == p->self_tgid)
 		return 0;
-	if (ps->dirfd < 0) {
-		char name[16];
-		snprintf(name, sizeof(name), "%d", ps->tgid);
-		ps->dirfd =
-		    openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		p->stats.opens++;
-		if (ps->dirfd < 0)
-			return pf_fd_exhausted(p, errno) ? -EAGAIN : -ESRCH;
-		p->nkept++;
-	}
+	int rc = open_dirfd(p, ps);
+	if (rc)
+		return rc;
 	if (!ps->hot) {
 		ps->hot = 1;
 		ps->quiet = 0; /* back at the idle period when it is demoted */
@@ -668,12 +728,83 @@ static void process_gone(struct procfs *p, struct pslot *ps, const struct record
 	drop_process(p, ps);
 }
 
+/* The light first read of a listed process (p->light): its schedstat
+ * alone, opened by path and kept as its idle probe, if it has one thread.
+ * Its start time and name (stat) are read when it first runs: until then no
+ * image needs them, and the stat read was over half of the first read of a
+ * big host. The kept fd stands for its identity (it reads ESRCH once the
+ * task is gone, whoever gets the pid). The thread count is task/'s link
+ * count, taken after the read: a thread created later makes the leader run
+ * (clone), which its next probe sees. 1: read lightly; 0: it needs the full
+ * read; -ESRCH: gone. */
+static int light_first(struct procfs *p, struct pslot *ps)
+{
+	char rel[32];
+	struct stat st;
+	struct proc_sample s = {0};
+	ssize_t n;
+
+	if (!pf_may_keep(p))
+		return 0;
+	snprintf(rel, sizeof(rel), "%d/schedstat", ps->tgid);
+	int fd = openat(p->rootfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	p->stats.opens++;
+	if (fd < 0) {
+		int e = errno;
+		if (pf_fd_exhausted(p, e) || e != ENOENT)
+			return 0; /* refused (hidepid): the full read says so */
+		snprintf(rel, sizeof(rel), "%d", ps->tgid);
+		if (fstatat(p->rootfd, rel, &st, 0) != 0)
+			return -ESRCH;
+		p->light = 0; /* no schedstat on this kernel: full reads */
+		return 0;
+	}
+	do
+		n = pread(fd, p->buf, sizeof(p->buf) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	p->stats.preads++;
+	if (n > 0) {
+		p->buf[n] = '\0';
+		procfs_parse_schedstat(p->buf, &s);
+	}
+	snprintf(rel, sizeof(rel), "%d/task", ps->tgid);
+	if (n <= 0 || !(s.have & PF_SCHEDSTAT) || fstatat(p->rootfd, rel, &st, 0) != 0 ||
+	    st.st_nlink != 3) {
+		close(fd);
+		return n == 0 || (n < 0 && errno == ESRCH) ? -ESRCH : 0;
+	}
+	ps->fds[IDX_SCHEDSTAT] = fd;
+	p->nkept++;
+	ps->light = 1;
+	ps->nthreads = 1;
+	ps->reads = 1;
+	ps->last_run_ns = s.run_ns;
+	ps->base.t = clock_mono_ns(); /* the read itself: the first read of a host is long */
+	ps->base.run = s.run_ns;
+	ps->base.wait = s.wait_ns;
+	ps->base.slices = s.slices;
+	pf_list_add(&p->second, &p->nsecond, &p->capsecond, ps->tgid);
+	return 1;
+}
+
 /* A process seen for the first time: a full read (its identity, and the
  * baseline of every thread for the sched image), then the idle tier unless
- * its CPU is already moving. */
+ * its CPU is already moving; or the light read of a single-thread process
+ * (listed without a dirfd). */
 static void tier_first(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
 		       uint64_t now)
 {
+	if (ps->dirfd < 0 && !ps->start) {
+		int lr = p->light ? light_first(p, ps) : 0;
+		if (lr == 1)
+			return;
+		/* never sampled: gone, or no descriptor now (the next listing
+		 * finds it again) */
+		if (lr < 0 || open_dirfd(p, ps)) {
+			drop_process(p, ps);
+			return;
+		}
+	}
 	int rc = sample_process(p, ps, sink, now, NULL);
 
 	if (rc == -ESRCH) {
@@ -766,7 +897,7 @@ static void tier_counts(const struct procfs *p, struct procfs_coverage *c)
 	while ((ps = taskmap_next(p->procs, &it, NULL, NULL))) {
 		if (!ps->hot && ps->nthreads > 1)
 			c->threads_unread += (uint64_t)ps->nthreads;
-		if (ps->tgid == p->self_tgid || !ps->start)
+		if (ps->tgid == p->self_tgid || (!ps->start && !ps->light))
 			continue;
 		c->procs++;
 		/* first seen long enough ago to be read again at the idle
@@ -775,13 +906,86 @@ static void tier_counts(const struct procfs *p, struct procfs_coverage *c)
 	}
 }
 
+/* Pids whose slot died this tick: each may already name a new task. */
+struct reopen {
+	int32_t pids[32];
+	int n;
+};
+
+/* Probe an idle process and act on what it shows: gone (its pid to
+ * reopen), moved (into the active tier, read fully now), or quiet. Returns
+ * the CPU of a promotion (the active tier's, not the idle tier's). */
+static uint64_t visit_idle(struct procfs *p, struct pslot *ps, const struct record_sink *sink,
+			   uint64_t now, struct reopen *ro)
+{
+	struct proc_sample s;
+	int rc = probe_idle(p, ps, &s);
+
+	if (rc == -EAGAIN)
+		return 0;
+	if (rc == -ESRCH) {
+		if (ro->n < 32)
+			ro->pids[ro->n++] = ps->tgid;
+		process_gone(p, ps, sink, now);
+		return 0;
+	}
+	if (rc == 0 && rss_moved(p, ps))
+		rc = 1;
+	if (rc == 1)
+		ps->quiet = 0;
+	else if (ps->quiet < UINT8_MAX)
+		ps->quiet++;
+	if (rc == 1 && ps->tgid != p->self_tgid) {
+		uint64_t cp = thread_cpu_ns();
+		tier_promote(p, ps, sink, now, (s.have & PF_SCHEDSTAT) ? &s : NULL);
+		return thread_cpu_ns() - cp;
+	}
+	/* Quiet: the stat probe is still a process sample; the schedstat
+	 * probe of a single-thread process is the sched baseline, kept in
+	 * the slot of a light one (no image knows it yet). */
+	if (ps->light) {
+		ps->base.t = now;
+		ps->base.run = s.run_ns;
+		ps->base.wait = s.wait_ns;
+		ps->base.slices = s.slices;
+	} else if (s.have & PF_STAT) {
+		struct record r = {0};
+		r.u.sample.scope = SCOPE_PROCESS;
+		r.u.sample.s = s;
+		memcpy(r.comm, ps->comm, sizeof(r.comm));
+		r.key = (struct task_key){ps->tgid, ps->tgid, ps->start};
+		emit_sample(p, sink, now, &r, NULL);
+	} else {
+		emit_as_thread(p, sink, now, ps, &s);
+	}
+	return 0;
+}
+
+/* The second look: processes read lightly at the last tick are probed once
+ * more, so that one already running at its first read (a hog when the scan
+ * starts) is in the active tier from here, its run measured from that read,
+ * as stat's state R puts a fully read one there at once. */
+static void tier_second_look(struct procfs *p, const struct record_sink *sink, uint64_t now,
+			     struct reopen *ro)
+{
+	int n = p->nsecond;
+
+	p->nsecond = 0;
+	for (int i = 0; i < n; i++) {
+		struct pslot *ps = taskmap_get(p->procs, p->second[i], 0);
+		if (ps && ps->light && !ps->hot)
+			visit_idle(p, ps, sink, now, ro);
+	}
+}
+
 static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink *sink)
 {
 	uint64_t c0 = thread_cpu_ns();
-	int32_t reopen[32];
-	int nreopen = 0;
+	struct reopen ro = {.n = 0};
 
 	pb_tick_start(&p->budget, now);
+	if (p->gen == 1) /* the budget's repayment counts from here */
+		p->own0_ns = cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	p->hot_threads = p->idle_thread_reads = 0;
 	p->nfresh = 0;
 	tier_discover(p, sink, now);
@@ -804,16 +1008,17 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 		int rc = sample_process(p, ps, sink, now, NULL);
 		p->keep_hot = 0;
 		if (rc == -ESRCH) {
-			if (nreopen < 32)
-				reopen[nreopen++] = ps->tgid;
+			if (ro.n < 32)
+				ro.pids[ro.n++] = ps->tgid;
 			process_gone(p, ps, sink, now);
 		}
 	}
 	uint64_t hot_procs = (uint64_t)p->nhot;
 
-	/* First sight: a one-time cost (the first tick reads the whole host),
-	 * kept out of the budget's estimate of a tick. */
+	/* First sight and the second look: a one-time cost (the first tick
+	 * reads the whole host), kept out of the budget's estimate of a tick. */
 	uint64_t cf = thread_cpu_ns();
+	tier_second_look(p, sink, now, &ro);
 	for (int i = 0; i < p->nfresh; i++) {
 		struct pslot *ps = taskmap_get(p->procs, p->fresh[i], 0);
 		if (ps && ps->fresh_gen == p->gen && !ps->start)
@@ -840,7 +1045,7 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 			if (!ps)
 				break;
 		}
-		if (ps->hot || ps->fresh_gen == p->gen || !ps->start)
+		if (ps->hot || ps->fresh_gen == p->gen || (!ps->start && !ps->light))
 			continue;
 		done++;
 		if (stride > 1 && ps->quiet >= PB_QUIET_PROBES) {
@@ -852,43 +1057,10 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 				continue;
 			}
 		}
-		struct proc_sample s;
-		int rc = probe_idle(p, ps, &s);
-		if (rc == -EAGAIN)
-			continue;
-		if (rc == -ESRCH) {
-			if (nreopen < 32)
-				reopen[nreopen++] = ps->tgid;
-			process_gone(p, ps, sink, now);
-			continue;
-		}
-		if (rc == 0 && rss_moved(p, ps))
-			rc = 1;
-		if (rc == 1)
-			ps->quiet = 0;
-		else if (ps->quiet < UINT8_MAX)
-			ps->quiet++;
-		if (rc == 1 && ps->tgid != p->self_tgid) {
-			uint64_t cp = thread_cpu_ns();
-			tier_promote(p, ps, sink, now, (s.have & PF_SCHEDSTAT) ? &s : NULL);
-			promote_ns += thread_cpu_ns() - cp; /* the active tier's */
-			continue;
-		}
-		/* Quiet: the stat probe is still a process sample; the schedstat
-		 * probe of a single-thread process is the sched baseline. */
-		if (s.have & PF_STAT) {
-			struct record r = {0};
-			r.u.sample.scope = SCOPE_PROCESS;
-			r.u.sample.s = s;
-			memcpy(r.comm, ps->comm, sizeof(r.comm));
-			r.key = (struct task_key){ps->tgid, ps->tgid, ps->start};
-			emit_sample(p, sink, now, &r, NULL);
-		} else {
-			emit_as_thread(p, sink, now, ps, &s);
-		}
+		promote_ns += visit_idle(p, ps, sink, now, &ro);
 	}
 	uint64_t c2 = thread_cpu_ns();
-	tier_reopen(p, reopen, nreopen, sink, now);
+	tier_reopen(p, ro.pids, ro.n, sink, now);
 	uint64_t c3 = thread_cpu_ns();
 
 	uint64_t idle_ns = c2 - c1 - promote_ns, other = (c3 - c0) - idle_ns;
@@ -909,6 +1081,8 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 	}
 	uint64_t idle_threads = hot_tids > p->hot_threads ? hot_tids - p->hot_threads : 0;
 	pb_tick_quiet(&p->budget, done ? (double)n_idle * quiet_visits / done : 0, stride);
+	pb_tick_owed(&p->budget, cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID) - p->own0_ns,
+		     clock_mono_ns());
 	pb_tick_end(&p->budget, idle_ns + thr_ns, done + p->idle_thread_reads, other,
 		    n_idle + idle_threads, hot_procs, p->hot_threads, n_idle, idle_threads);
 	p->stats.tick_ns_total += c3 - c0;
@@ -1036,6 +1210,8 @@ void procfs_coverage(const struct procfs *p, struct procfs_coverage *c)
 	c->ticks_over_budget = b->over_budget;
 	c->cpu_pct =
 	    b->ticks ? 100.0 * (double)b->cpu_ns / ((double)b->ticks * (double)b->interval_ns) : 0;
+	c->repay = b->repay;
+	c->owed_max_ns = (uint64_t)b->owed_max_ns;
 	c->self_tgid = p->self_tgid;
 	c->periods = b->periods;
 	c->ticks_due = pb_ticks_due(b);

@@ -49,6 +49,11 @@ struct procfs_config {
 	uint32_t hot_process_files;
 	/* scan_all: CPU budget of a tick, % of the interval (0: 10) */
 	uint32_t budget_pct;
+	/* scan_all: only thread samples are consumed (no process-scope
+	 * consumer: no sink, source or image reads an idle process's own
+	 * samples), so a single-thread process may be first read by its
+	 * schedstat alone and its identity read when it first runs */
+	int threads_only;
 };
 
 struct procfs_stats {
@@ -80,7 +85,9 @@ struct procfs_coverage {
 	uint64_t procs;		  /* processes held now (procimage's excluded) */
 	uint64_t procs_read_once; /* of those, read only at first sight: no change seen */
 	uint64_t ticks_over_budget;
-	double cpu_pct; /* the scan's CPU, % of one CPU over the ticks */
+	double cpu_pct;	      /* the scan's CPU, % of one CPU over the ticks */
+	int repay;	      /* procimage's CPU beyond the budget is repaid (below 100 ms) */
+	uint64_t owed_max_ns; /* the most it owed (the first read of the host, mostly) */
 	int fds_kept, fd_cap;
 	uint64_t transient, emfile;
 	int32_t self_tgid; /* excluded from the active tier (0: not seen) */

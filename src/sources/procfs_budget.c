@@ -58,6 +58,16 @@ uint64_t pb_ticks_due(const struct procfs_budget *b)
 	return (b->last_end - b->first_end) / b->interval_ns + 1;
 }
 
+void pb_tick_owed(struct procfs_budget *b, uint64_t own_cpu_ns, uint64_t now_ns)
+{
+	if (!b->repay || !b->first_now || now_ns < b->first_now)
+		return;
+	double allowed = (double)(now_ns - b->first_now) * b->pct / 100;
+	b->owed_ns = (double)own_cpu_ns > allowed ? (double)own_cpu_ns - allowed : 0;
+	if (b->owed_ns > b->owed_max_ns)
+		b->owed_max_ns = b->owed_ns;
+}
+
 uint32_t pb_quota(const struct procfs_budget *b, uint64_t n_idle)
 {
 	uint64_t q = (n_idle + b->period - 1) / b->period;
@@ -67,6 +77,18 @@ uint32_t pb_quota(const struct procfs_budget *b, uint64_t n_idle)
 static double ewma(double avg, double x)
 {
 	return avg > 0 ? avg + (x - avg) / 16 : x;
+}
+
+/* The idle period that pays for n_idle reads with `left` ns a tick: at
+ * least one read a tick, so that the idle tier always moves on. */
+static uint32_t period_for(const struct procfs_budget *b, double left, uint64_t n_idle)
+{
+	double per_tick = b->read_ns > 0 && left > b->read_ns ? left / b->read_ns : 1;
+	double need = (double)n_idle / per_tick;
+
+	return need >= b->period_max   ? b->period_max
+	       : need <= b->period_min ? b->period_min
+				       : (uint32_t)need + 1;
 }
 
 void pb_tick_end(struct procfs_budget *b, uint64_t idle_cpu_ns, uint32_t idle_reads,
@@ -88,14 +110,20 @@ void pb_tick_end(struct procfs_budget *b, uint64_t idle_cpu_ns, uint32_t idle_re
 		b->read_ns = ewma(b->read_ns, (double)idle_cpu_ns / idle_reads);
 	if (other_cpu_ns || b->fixed_ns > 0)
 		b->fixed_ns = ewma(b->fixed_ns, (double)other_cpu_ns);
-	/* What is left of the budget after the active tier buys idle reads;
-	 * at least one a tick, so that the idle tier always moves on. */
+	/* What is left of the budget after the active tier buys idle reads. */
 	double left = (double)b->budget_ns - b->fixed_ns;
-	double per_tick = b->read_ns > 0 && left > b->read_ns ? left / b->read_ns : 1;
-	double need = (double)n_idle / per_tick;
-	uint32_t period = need >= b->period_max	  ? b->period_max
-			  : need <= b->period_min ? b->period_min
-						  : (uint32_t)need + 1;
+	uint32_t period = period_for(b, left, n_idle);
+	/* A debt takes its share too, but slows the idle tier down to its 1 s
+	 * target at most: beyond, only a host too big for the budget itself
+	 * may stretch it (to period_max), and the report says so. */
+	if (b->owed_ns > 0) {
+		uint32_t target = (uint32_t)(PB_IDLE_TARGET_NS / b->interval_ns);
+		uint32_t repay = period_for(b, left - b->owed_ns / PB_REPAY_TICKS(b), n_idle);
+		if (repay > target)
+			repay = target > b->period_min ? target : b->period_min;
+		if (repay > period)
+			period = repay;
+	}
 	/* Move towards it by at most a quarter a tick (no oscillation). */
 	if (period > b->period)
 		b->period += (period - b->period + 3) / 4;

@@ -16,6 +16,15 @@
  * read every PB_QUIET_TARGET_NS or so rather than every idle period: an idle
  * host is mostly such processes, and their reads were most of a tick.
  *
+ * Repayment (below 100 ms intervals, where the idle tier's period is a
+ * resolution to trade): the whole of procimage's CPU since the scan began,
+ * its first read of the host included, is held to pct % of the wall time.
+ * What it spent beyond that (the first read of a big host is most of it)
+ * is owed, and each tick's budget gives back owed / (period_max / 4): the idle
+ * tier slows down until the debt is paid, the active tier never. At 100 ms
+ * and above every process is read every interval the budget allows; the
+ * first read is not repaid from that.
+ *
  * Coverage: the tick period achieved (a histogram in 1/32 of the interval,
  * for median and p99), the tiers' sizes summed over ticks (means), the idle
  * period's mean and maximum, and the ticks over budget.
@@ -31,6 +40,10 @@
 #define PB_QUIET_PROBES	    4	       /* quiet probes in a row: the quiet rate */
 #define PB_QUIET_STRIDE_MAX 4	       /* at most one visit in 4 is a read */
 #define PB_QUIET_TARGET_NS  1000000000 /* the quiet rate's period: 1 s */
+#define PB_IDLE_TARGET_NS   1000000000 /* the idle tier's target: every process each 1 s */
+/* A debt is repaid a quarter of the idle tier's longest period at a time: a
+ * standing excess (a tick's fixed cost misjudged) then owes little. */
+#define PB_REPAY_TICKS(b) ((b)->period_max >= 4 ? (double)(b)->period_max / 4 : 1.0)
 
 struct procfs_budget {
 	uint64_t interval_ns, budget_ns;
@@ -51,6 +64,9 @@ struct procfs_budget {
 	double sum_quiet_procs;	   /* idle processes at the quiet rate, summed */
 	uint64_t sum_quiet_period; /* the quiet rate's period (ticks), summed */
 	uint64_t cpu_ns;	   /* CPU of every tick */
+	int repay;		   /* repay what procimage spent beyond the budget */
+	double owed_ns;		   /* what it owes now (pb_tick_owed) */
+	double owed_max_ns;	   /* the most it owed */
 };
 
 void pb_init(struct procfs_budget *b, uint64_t interval_ns, uint32_t pct, uint32_t period_min,
@@ -63,6 +79,10 @@ void pb_tick_done(struct procfs_budget *b, uint64_t now_ns);
  * host is the run's set-up) to the last one's end asked for (0 before a
  * tick ended). */
 uint64_t pb_ticks_due(const struct procfs_budget *b);
+/* procimage's own CPU since the scan began and the time now (CLOCK_MONOTONIC):
+ * what it spent beyond pct % of the wall time since the first tick is owed
+ * (b->repay only; call before pb_tick_end). */
+void pb_tick_owed(struct procfs_budget *b, uint64_t own_cpu_ns, uint64_t now_ns);
 /* Idle reads to do this tick for n_idle tasks in the idle tier. */
 uint32_t pb_quota(const struct procfs_budget *b, uint64_t n_idle);
 /* A tick ended: CPU of its idle reads (n of them) and of everything else,

@@ -12,10 +12,7 @@
 #include <stdio.h>
 
 #include "core/clock.h"
-
-/* The idle tier's target: every process looked at once a second at worst
- * (the budget may stretch it to 2 s; past 1 s the report says so). */
-#define IDLE_TARGET_NS NS_PER_S
+#include "sources/procfs_budget.h"
 
 static double ms(uint64_t ns)
 {
@@ -57,7 +54,8 @@ void procfs_coverage_judge(struct procfs_coverage *c)
 		why(c, &off, "ticks late: p99 %.1f ms for %.0f ms asked (%llu of %llu ticks late)",
 		    ms(c->tick_p99_ns), ms(c->interval_ns), (unsigned long long)c->ticks_late,
 		    (unsigned long long)c->periods);
-	if (c->idle_period_max_ns > c->idle_period_min_ns && c->idle_period_max_ns > IDLE_TARGET_NS)
+	if (c->idle_period_max_ns > c->idle_period_min_ns &&
+	    c->idle_period_max_ns > PB_IDLE_TARGET_NS)
 		why(c, &off,
 		    "idle processes read only every %.1f s at worst, beyond the 1 s target (the "
 		    "budget of %u%% of a CPU could not pay for every %.2f s)",
@@ -112,6 +110,10 @@ void procfs_coverage_out(const struct procfs *p, struct out *o)
 	out_u64(o, "processes_read_once", ", %llu of them read only once\n", c.procs_read_once);
 	out_u64(o, "budget_pct", "  budget %llu%% of a CPU", c.budget_pct);
 	out_f64(o, "scan_cpu_pct", ", the scan used %.1f%%", c.cpu_pct);
+	if (c.repay) /* below 100 ms: what the idle tier paid back */
+		out_f64(o, "repaid_cpu_ms", ", repaid %.0f ms spent beyond it", ms(c.owed_max_ns));
+	else
+		out_null(o, "repaid_cpu_ms", NULL);
 	out_u64(o, "ticks_over_budget", " (%llu ticks over budget)", c.ticks_over_budget);
 	out_i64(o, "fds_kept", ", %lld descriptors kept", c.fds_kept);
 	out_i64(o, "fd_budget", " of %lld", c.fd_cap);
@@ -158,6 +160,11 @@ void procfs_coverage_print(const struct procfs *p, FILE *fp)
 		ms(c.idle_period_max_ns), quiet, (unsigned long long)c.threads_unread,
 		(unsigned long long)c.procs_read_once, (unsigned long long)c.procs, c.cpu_pct,
 		c.budget_pct, (unsigned long long)c.ticks_over_budget);
+	if (c.repay)
+		fprintf(fp,
+			"  budget: the idle tier repaid %.0f ms of CPU spent beyond it (the first "
+			"read of the host), slowing down to 1 s at most\n",
+			ms(c.owed_max_ns));
 	if (c.behind)
 		fprintf(fp, "  scan FELL BEHIND: %s\n", c.behind_why);
 }

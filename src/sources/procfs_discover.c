@@ -49,12 +49,16 @@ struct pslot *pf_open_process(struct procfs *p, int32_t id, int how)
 	int listed = how != OPEN_NAMED;
 
 	snprintf(name, sizeof(name), "%d", id);
-	dfd = openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (dfd < 0) {
+	/* The light first read needs no directory: a listed leader's schedstat
+	 * is opened by path (tier_first), its dirfd only if it runs. */
+	if (p->light && how == OPEN_LISTED && id != p->self_tgid)
+		dfd = -1;
+	else if ((dfd = openat(p->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) <
+		 0) {
 		pf_fd_exhausted(p, errno);
 		return NULL;
 	}
-	if (!(how == OPEN_LISTED && p->real_proc) &&
+	if (dfd >= 0 && !(how == OPEN_LISTED && p->real_proc) &&
 	    slurp(dfd, "status", p->buf, sizeof(p->buf)) > 0) {
 		const char *t = strstr(p->buf, "\nTgid:");
 		long long v;
@@ -80,13 +84,14 @@ struct pslot *pf_open_process(struct procfs *p, int32_t id, int how)
 	if (!ps || !created) {
 		/* -p 100,101 with 101 a thread of 100: the process is already
 		 * held (whole); keep that slot and its fds. */
-		close(dfd);
+		if (dfd >= 0)
+			close(dfd);
 		return ps;
 	}
 	ps->tgid = tgid;
 	ps->only_tid = only_tid;
 	ps->dirfd = dfd;
-	p->nkept++;
+	p->nkept += dfd >= 0;
 	ps->matched = -1;
 	for (int i = 0; i < NFILES; i++)
 		ps->fds[i] = FD_NONE;

@@ -53,7 +53,14 @@ struct pslot {
 	uint8_t running;      /* stat's state was R at its last read */
 	uint8_t quiet;	      /* idle probes in a row that saw no change (saturates) */
 	uint8_t visits;	      /* idle-tier visits: the quiet rate probes one in stride */
+	uint8_t light;	      /* first read by its schedstat alone: start and comm unknown */
 	uint32_t fresh_gen;   /* tick it was first seen */
+	/* light: its last schedstat that showed no change, and when; given to
+	 * the images as the leader thread's sample once it runs (its identity
+	 * is then read), so that a run begun in the idle tier is recovered */
+	struct {
+		uint64_t t, run, wait, slices;
+	} base;
 };
 
 struct tslot {
@@ -91,6 +98,14 @@ struct procfs {
 	 * closed. */
 	int nkept, fd_cap, fd_idle_cap, keep_hot;
 	int promoting; /* every thread is read once when its process turns active */
+	/* The light first read (baseline mode, no consumer of idle processes'
+	 * own samples): a single-thread process is first read by its schedstat
+	 * alone, and looked at again on the next tick (second). */
+	int light;
+	int threads_only; /* tiered, and no consumer of process-scope samples */
+	uint64_t own0_ns; /* procimage's CPU when the scan began (the budget's repayment) */
+	int32_t *second;
+	int nsecond, capsecond;
 	/* Host-wide tiers (scan_all): the active processes, the ones first
 	 * seen this tick, the idle tier's round-robin cursor. */
 	int tiered, baseline;
@@ -111,6 +126,9 @@ enum { OPEN_NAMED, OPEN_LISTED, OPEN_PROBED };
 /* Raise the soft RLIMIT_NOFILE to the hard one and budget below it. */
 void pf_fd_budget_init(struct procfs *p);
 int pf_is_regular(int fd);
+/* May one more fd be kept? The active tier up to fd_cap, the idle one up
+ * to fd_idle_cap. */
+int pf_may_keep(const struct procfs *p);
 /* Out of descriptors (EMFILE/ENFILE): counted, and 1. */
 int pf_fd_exhausted(struct procfs *p, int e);
 /* Read the files in `want` into s. `prefix` is "" for the process or

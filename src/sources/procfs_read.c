@@ -90,9 +90,7 @@ int pf_is_regular(int fd)
 	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* May one more fd be kept? The active tier up to fd_cap, the idle one up to
- * fd_idle_cap. */
-static int may_keep(const struct procfs *p)
+int pf_may_keep(const struct procfs *p)
 {
 	return p->nkept < (p->keep_hot || !p->tiered ? p->fd_cap : p->fd_idle_cap);
 }
@@ -149,7 +147,7 @@ static ssize_t read_kept(struct procfs *p, int dirfd, const char *rel, int *fdp,
 			return -e;
 		}
 		rfd = fd;
-		if (may_keep(p)) {
+		if (pf_may_keep(p)) {
 			*fdp = fd;
 			p->nkept++;
 		} else {

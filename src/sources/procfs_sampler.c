@@ -35,6 +35,7 @@ static void *sampler_create(struct run_config *o, const struct sampler_want *w,
 		cfg.hot_files = cfg.deep_files | PF_SCHEDSTAT;
 		/* watch: its rules' process files for the active tier */
 		cfg.hot_process_files = w->hot_process_files;
+		cfg.threads_only = w->threads_only;
 		if (o->interval_ns >= 100 * NS_PER_MS) {
 			/* Per-interval figures (resource, triage): /proc is listed
 			 * every tick so that no process is missed; a single-thread

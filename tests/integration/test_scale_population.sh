@@ -54,7 +54,8 @@ print("run", hog[0]["longest_run_ms"] if hog else 0,
       "why", int(bool(c["shortfall"])) if c["fell_behind"] else int(c["shortfall"] is None),
       "budget", c["budget_pct"], "sampled", d["threads_sampled"],
       "unread", c["threads_of_idle_processes"],
-      "quiet", round(c["quiet_processes"]), "qperiod", round(c["quiet_period_ms"]))
+      "quiet", round(c["quiet_processes"]), "qperiod", round(c["quiet_period_ms"]),
+      "repaid", -1 if c["repaid_cpu_ms"] is None else c["repaid_cpu_ms"])
 PY
 	cat "$TMP/verdict"
 }
@@ -80,7 +81,18 @@ assert_cmp "${24}" "<=" "${26}" "coverage: descriptors kept within the budget"
 assert_eq "${28}" "$CMD_PID" "coverage: procimage's own pid excluded"
 assert_eq "${32}" 1 "coverage: shortfall given exactly when it fell behind (fell_behind=${30})"
 assert_eq "${34}" 10 "coverage: default budget (% of one CPU)"
-assert_cmp "${36}" ">=" "$N" "threads sampled (baselines of the idle tier)"
+# the light first read (sched -a consumes thread samples only): an idle
+# single-thread process is read by its schedstat alone, so the image holds
+# the threads that ran, not the population, and the scan opened about one
+# file a process (a full read opens its directory, stat and schedstat)
+assert_cmp "${36}" "<" "$N" "threads in the image (those that ran; the idle ones are in the coverage)"
+assert_cmp "${36}" ">=" 1 "threads in the image (the spinner at least)"
+opens=$(sed -n 's/.* preads, \([0-9]*\) opens,.*/\1/p' "$TMP/err")
+[ -n "$opens" ] || fail "--stats lacks the opens count: $(cat "$TMP/err")"
+assert_cmp "$opens" "<" $((N * 2)) "files opened for $N processes (light first read: about one each)"
+# below 100 ms the budget repays procimage's CPU beyond it (the first read)
+assert_cmp "${44}" ">=" 0 "coverage: repaid_cpu_ms (not null below 100 ms)"
+assert_cmp "${22}" "<=" 1000 "coverage: worst idle period (ms): a debt slows it to 1 s at most"
 assert_cmp "${38}" ">=" 450 "threads of idle processes left unread (a 500-thread process that does not run)"
 # the quiet rate: a process quiet for 4 idle probes (1 s at 250 ms) is read
 # about once a second; over 2.5 s at the idle period's floor, most of the

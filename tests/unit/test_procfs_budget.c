@@ -2,7 +2,10 @@
  * synthetic ticks: the idle period grows when idle reads do not fit in the
  * budget, never past its ceiling, shrinks back to its floor when they fit;
  * the quota spreads the idle tier evenly; tick-period quantiles; the quiet
- * rate's stride keeps quiet processes near 1 s whatever the idle period. */
+ * rate's stride keeps quiet processes near 1 s whatever the idle period;
+ * the repayment of procimage's CPU beyond the budget (the first read of a
+ * big host) slows the idle tier down to its 1 s target, no further, and
+ * only in the baseline mode. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,6 +49,68 @@ static void test_period_follows_cost(void **state)
 	assert_int_equal(b.period, 25);
 	assert_int_equal(pb_quota(&b, 100), 4);
 	assert_int_equal(b.max_idle_period, 200);
+}
+
+/* 10 ms ticks, 10%, idle period 25-200 ticks; 10,000 idle tasks at 3 us a
+ * read, 0.3 ms of fixed cost: without a debt 0.7 ms buys 233 reads a tick,
+ * a 43-tick period. Runs `n` ticks starting at `*t` with procimage's own
+ * CPU growing from `*own` by what each tick spends plus `extra` once. */
+static void run_ticks(struct procfs_budget *b, uint64_t *t, uint64_t *own, int n, uint64_t extra)
+{
+	for (int i = 0; i < n; i++) {
+		pb_tick_start(b, *t);
+		uint32_t q = pb_quota(b, 10000);
+		*own += q * 3000ULL + 300000 + (i == 0 ? extra : 0);
+		*t += i == 0 ? extra + 10 * MS : 10 * MS; /* a long first read is a long tick */
+		pb_tick_owed(b, *own, *t);
+		pb_tick_end(b, q * 3000ULL, q, 300000, 10000, 1, 1, 10000, 0);
+		pb_tick_done(b, *t);
+	}
+}
+
+static void test_repay_first_read(void **state)
+{
+	struct procfs_budget b;
+	uint64_t t = 1 * MS, own = 0;
+	(void)state;
+
+	/* no debt but the first ticks' (the period starts at its floor): the
+	 * period the budget pays for */
+	pb_init(&b, 10 * MS, 10, 25, 200);
+	b.repay = 1;
+	run_ticks(&b, &t, &own, 300, 0);
+	assert_in_range(b.period, 42, 46);
+	assert_true(b.owed_max_ns < 5.0 * MS);
+	assert_true(b.owed_ns < 1.0 * MS);
+
+	/* a first read of 150 ms: owed, and the idle tier slows down to its
+	 * 1 s target (100 ticks), never beyond, until the debt is paid */
+	pb_init(&b, 10 * MS, 10, 25, 200);
+	b.repay = 1;
+	t = 1 * MS, own = 0;
+	run_ticks(&b, &t, &own, 1, 150 * MS);
+	assert_true(b.owed_ns > 100.0 * MS);
+	uint32_t worst = 0;
+	for (int i = 0; i < 150; i++) {
+		run_ticks(&b, &t, &own, 1, 0);
+		if (b.period > worst)
+			worst = b.period;
+	}
+	assert_int_equal(worst, 100);
+	/* paid back within the run: procimage's CPU is the budget's share of
+	 * the wall time again, and the period returns to what the budget pays */
+	run_ticks(&b, &t, &own, 600, 0);
+	assert_true(b.owed_ns < 1.0 * MS);
+	assert_true((double)own <= 0.101 * (double)(t - 1 * MS));
+	assert_in_range(b.period, 42, 46);
+	assert_true(b.owed_max_ns > 100.0 * MS);
+
+	/* at 100 ms and above (repay off) the debt is neither kept nor paid */
+	pb_init(&b, 10 * MS, 10, 25, 200);
+	t = 1 * MS, own = 0;
+	run_ticks(&b, &t, &own, 300, 150 * MS);
+	assert_true(b.owed_max_ns == 0);
+	assert_in_range(b.period, 42, 46);
 }
 
 static void test_tick_quantiles(void **state)
@@ -103,6 +168,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_period_follows_cost),
 	    cmocka_unit_test(test_tick_quantiles),
+	    cmocka_unit_test(test_repay_first_read),
 	    cmocka_unit_test(test_quiet_stride),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
