@@ -295,6 +295,29 @@ static void list_threads(struct procfs *p, struct pslot *ps, const struct record
 	ps->threads_gen = p->gen;
 }
 
+/* Where a thread sits in the kernel (wchan, stack, syscall) matters to the
+ * sched image only for a thread in a run that pauses. With only thread
+ * samples consumed, these files are read while the thread is busy (its run
+ * time grew by half an interval or more, this tick or the last) rather than
+ * at every tick of every active thread: wchan's symbol lookup was the
+ * dearest read of a quiet host's active tier. */
+#define PAUSE_FILES (PF_WCHAN | PF_STACK | PF_SYSCALL)
+
+/* Read the pause files of a task (`*busy` its flag) if it is busy now or
+ * was at its last read; `last_run` is its run time at that read. */
+static void read_if_busy(struct procfs *p, int dirfd, const char *prefix, int *fds, uint32_t pause,
+			 struct proc_sample *s, const char **stack, uint64_t last_run,
+			 uint8_t *busy)
+{
+	uint64_t d =
+	    (s->have & PF_SCHEDSTAT) && last_run && s->run_ns > last_run ? s->run_ns - last_run : 0;
+	int now = 2 * d >= p->cfg.interval_ns;
+
+	if (pause && (now || *busy))
+		pf_read_files(p, dirfd, prefix, fds, pause, s, NULL, stack);
+	*busy = (uint8_t)now;
+}
+
 /* Is this thread read this tick? Outside the tiers always; inside, while it
  * is active (its run time moved lately), else once an idle period,
  * staggered by tid. */
@@ -339,6 +362,8 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 		 * ESRCH, so exits are still seen. An idle thread of the tiers
 		 * is read for its schedstat alone. */
 		uint32_t want = active ? files : PF_SCHEDSTAT;
+		uint32_t pause = p->threads_only && ts->start ? want & PAUSE_FILES : 0;
+		want &= ~pause;
 		if (!ts->start)
 			want |= PF_STAT;
 		p->keep_hot = active && !all;
@@ -378,6 +403,9 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 		} else {
 			memcpy(r.comm, ts->comm, sizeof(r.comm));
 		}
+		if (pause)
+			read_if_busy(p, ps->dirfd, prefix, ts->fds, pause, &r.u.sample.s, &stack,
+				     ts->last_run_ns, &ts->busy);
 		if (r.u.sample.s.have & PF_SCHEDSTAT) {
 			if (ts->last_run_ns && r.u.sample.s.run_ns != ts->last_run_ns)
 				ts->hot_until = p->gen + p->thread_hold;
@@ -474,8 +502,12 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	if (!probe && p->tiered && (!ps->start || (ps->nthreads == 1 && ps->matched == 0)) &&
 	    ps->fds[IDX_SCHEDSTAT] != FD_DENIED && ps->fds[IDX_SCHEDSTAT] != FD_ABSENT)
 		files |= PF_SCHEDSTAT;
-	if (as_thread)
+	uint32_t pause = 0;
+	if (as_thread) {
 		files |= p->cfg.hot_files & ~(probe ? PF_SCHEDSTAT : 0u);
+		pause = files & PAUSE_FILES;
+		files &= ~PAUSE_FILES;
+	}
 	r.u.sample.scope = SCOPE_PROCESS;
 	/* -p TID of a non-leader: the "process" is that thread, read from its
 	 * own files (its CPU, faults, I/O; memory and fds are the process's),
@@ -515,6 +547,9 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	}
 	ps->nthreads = s->num_threads;
 	ps->running = (s->have & PF_STAT) && s->state == 'R';
+	if (as_thread)
+		read_if_busy(p, ps->dirfd, prefix, ps->fds, pause, s, &stack, ps->last_run_ns,
+			     &ps->busy);
 	if (ps->reads < 2)
 		ps->reads++;
 	uint64_t cpu = s->utime + s->stime;

@@ -54,6 +54,7 @@ struct pslot {
 	uint8_t quiet;	      /* idle probes in a row that saw no change (saturates) */
 	uint8_t visits;	      /* idle-tier visits: the quiet rate probes one in stride */
 	uint8_t light;	      /* first read by its schedstat alone: start and comm unknown */
+	uint8_t busy;	      /* read as its thread: ran half the last interval or more */
 	uint32_t fresh_gen;   /* tick it was first seen */
 	/* light: its last schedstat that showed no change, and when; given to
 	 * the images as the leader thread's sample once it runs (its identity
@@ -71,6 +72,7 @@ struct tslot {
 	char comm[16];
 	uint64_t last_run_ns; /* schedstat at its last read */
 	uint32_t hot_until;   /* read every tick until then (its run time moved) */
+	uint8_t busy;	      /* ran half the last interval or more */
 };
 
 struct procfs {
