@@ -941,6 +941,10 @@ static void tier_first(struct procfs *p, struct pslot *ps, const struct record_s
 		return;
 	}
 	demote(p, ps);
+	/* looked at again next tick, as a light one is: a group whose leader
+	 * sleeps while a thread spins has no R to show at first sight */
+	if (p->baseline && ps->tgid != p->self_tgid)
+		pf_list_add(&p->second, &p->nsecond, &p->capsecond, ps->tgid);
 }
 
 /* An idle process's probe moved: into the active tier, read fully now. */
@@ -1071,10 +1075,12 @@ static uint64_t visit_idle(struct procfs *p, struct pslot *ps, const struct reco
 	return 0;
 }
 
-/* The second look: processes read lightly at the last tick are probed once
- * more, so that one already running at its first read (a hog when the scan
- * starts) is in the active tier from here, its run measured from that read,
- * as stat's state R puts a fully read one there at once. */
+/* The second look: processes first read at the last tick (lightly, or
+ * fully and not found running) are probed once more, so that one already
+ * running at its first read (a hog when the scan starts, or a thread of a
+ * group whose leader sleeps) is in the active tier from here, its run
+ * measured from that read, not from a probe one idle period later: the
+ * budget's repayment stretches that period in the first seconds. */
 static void tier_second_look(struct procfs *p, const struct record_sink *sink, uint64_t now,
 			     struct reopen *ro)
 {
@@ -1083,7 +1089,7 @@ static void tier_second_look(struct procfs *p, const struct record_sink *sink, u
 	p->nsecond = 0;
 	for (int i = 0; i < n; i++) {
 		struct pslot *ps = taskmap_get(p->procs, p->second[i], 0);
-		if (ps && ps->light && !ps->hot)
+		if (ps && (ps->light || ps->start) && !ps->hot && ps->fresh_gen != p->gen)
 			visit_idle(p, ps, sink, now, ro);
 	}
 }
