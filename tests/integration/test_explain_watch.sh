@@ -25,10 +25,15 @@ try() {
 	V=$!
 	on_exit "kill -9 $C $V"
 	sleep 0.5
+	# -i 1s: the victim, starved by the culprit, gets the CPU only in the
+	# fair server's 50 ms of every 1 s period. A 500 ms interval saw it at
+	# 10% and 0% by turns, so its rule (two samples above 1% in a row)
+	# fired only when a block happened to straddle a boundary, 7 s late in
+	# one CI run; every 1 s interval holds one block's worth (~5%).
 	# -d leaves the second capture (4 s, up to twice that beside the first
 	# on the one CPU the culprit leaves) time to end: watch's stop ends a
 	# capture under way, its explain child with it.
-	"$PROCIMAGE" watch -p "$V,$C" --rule 'cpu>1%for1s' --dump-dir "$TMP/d" -i 500ms -d 14s \
+	"$PROCIMAGE" watch -p "$V,$C" --rule 'cpu>1%for1s' --dump-dir "$TMP/d" -i 1s -d 16s \
 		--capture 4s --capture-interval 20ms --guard none --max-captures 2 2>"$TMP/log" ||
 		fail "watch exited $?: $(cat "$TMP/log")"
 	kill -9 $C $V; wait $C $V 2>/dev/null
