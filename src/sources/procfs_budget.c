@@ -110,17 +110,19 @@ void pb_tick_end(struct procfs_budget *b, uint64_t idle_cpu_ns, uint32_t idle_re
 		b->read_ns = ewma(b->read_ns, (double)idle_cpu_ns / idle_reads);
 	if (other_cpu_ns || b->fixed_ns > 0)
 		b->fixed_ns = ewma(b->fixed_ns, (double)other_cpu_ns);
+	/* No idle read yet (the first tick reads the host its own way): no
+	 * price to set a period by. */
+	if (b->read_ns <= 0)
+		return;
 	/* What is left of the budget after the active tier buys idle reads. */
 	double left = (double)b->budget_ns - b->fixed_ns;
 	uint32_t period = period_for(b, left, n_idle);
-	/* A debt takes its share too, but slows the idle tier down to its 1 s
-	 * target at most: beyond, only a host too big for the budget itself
-	 * may stretch it (to period_max), and the report says so. */
+	if (period > b->max_need_period)
+		b->max_need_period = period;
+	/* A debt takes its share too: the idle tier slows down, to period_max
+	 * at worst, until it is paid. */
 	if (b->owed_ns > 0) {
-		uint32_t target = (uint32_t)(PB_IDLE_TARGET_NS / b->interval_ns);
 		uint32_t repay = period_for(b, left - b->owed_ns / PB_REPAY_TICKS(b), n_idle);
-		if (repay > target)
-			repay = target > b->period_min ? target : b->period_min;
 		if (repay > period)
 			period = repay;
 	}

@@ -21,7 +21,12 @@
  * its first read of the host included, is held to pct % of the wall time.
  * What it spent beyond that (the first read of a big host is most of it)
  * is owed, and each tick's budget gives back owed / (period_max / 4): the idle
- * tier slows down until the debt is paid, the active tier never. At 100 ms
+ * tier slows down until the debt is paid (to period_max at worst, 2 s: the
+ * first read of 10,000 processes is ~150 ms, and the idle tier's 1 s target
+ * alone costs ~3% of a CPU there, too much to repay it within seconds), the
+ * active tier never. That stretch is the budget's choice, said as such:
+ * max_need_period is the longest period the budget called for without a
+ * debt, the one that says the host is too big for it. At 100 ms
  * and above every process is read every interval the budget allows; the
  * first read is not repaid from that.
  *
@@ -60,6 +65,7 @@ struct procfs_budget {
 	uint32_t hist[PB_BUCKETS + 1]; /* + one for longer periods */
 	uint64_t sum_period;	       /* idle period (ticks) summed over ticks */
 	uint32_t max_idle_period;
+	uint32_t max_need_period; /* the longest the budget called for, a debt apart */
 	uint64_t sum_hot_procs, sum_hot_threads, sum_idle_procs, sum_idle_threads;
 	double sum_quiet_procs;	   /* idle processes at the quiet rate, summed */
 	uint64_t sum_quiet_period; /* the quiet rate's period (ticks), summed */

@@ -107,7 +107,7 @@ struct procfs {
 	int threads_only; /* tiered, and no consumer of process-scope samples */
 	uint64_t own0_ns; /* procimage's CPU when the scan began (the budget's repayment) */
 	int32_t *second;
-	int nsecond, capsecond;
+	int nsecond, capsecond, second_head; /* [second_head, nsecond) still to look at */
 	/* Host-wide tiers (scan_all): the active processes, the ones first
 	 * seen this tick, the idle tier's round-robin cursor. */
 	int tiered, baseline;

@@ -30,7 +30,8 @@ static struct procfs_coverage good(void)
 	c.ticks_due = 201;
 	c.tick_median_ns = 10 * MS;
 	c.tick_p99_ns = 14 * MS;
-	c.idle_period_min_ns = c.idle_period_ns = c.idle_period_max_ns = 250 * MS;
+	c.idle_period_min_ns = c.idle_period_ns = c.idle_period_max_ns = c.idle_period_need_ns =
+	    250 * MS;
 	c.budget_pct = 10;
 	c.procs = 3000;
 	return c;
@@ -83,14 +84,22 @@ static void test_each_shortfall_is_named(void **state)
 	procfs_coverage_judge(&c);
 	assert_true(c.behind);
 	assert_non_null(strstr(c.behind_why, "ticks late: p99 62.0 ms for 10 ms"));
-	/* the idle tier stretched past its 1 s target */
+	/* the budget could not pay for the idle tier's 1 s target */
 	c = good();
-	c.idle_period_max_ns = 2000 * MS;
+	c.idle_period_max_ns = c.idle_period_need_ns = 2000 * MS;
 	procfs_coverage_judge(&c);
 	assert_true(c.behind);
 	assert_non_null(strstr(c.behind_why, "every 2.0 s at worst, beyond the 1 s target"));
 	/* at 1 s exactly: within the target */
-	c.idle_period_max_ns = 1000 * MS;
+	c.idle_period_max_ns = c.idle_period_need_ns = 1000 * MS;
+	procfs_coverage_judge(&c);
+	assert_false(c.behind);
+	/* stretched to 2 s only while the first read was repaid: the
+	 * budget's choice, not a host too big for it */
+	c.idle_period_max_ns = 2000 * MS;
+	c.idle_period_need_ns = 250 * MS;
+	c.repay = 1;
+	c.owed_max_ns = 150 * MS;
 	procfs_coverage_judge(&c);
 	assert_false(c.behind);
 	/* processes never read a second time */
@@ -104,7 +113,7 @@ static void test_each_shortfall_is_named(void **state)
 	assert_non_null(strstr(v, "offenders found, but the scan fell behind (1234 of 3000"));
 	/* descriptors, and every reason at once, separated */
 	c.emfile = 7;
-	c.idle_period_max_ns = 2000 * MS;
+	c.idle_period_max_ns = c.idle_period_need_ns = 2000 * MS;
 	c.ticks = 20;
 	procfs_coverage_judge(&c);
 	assert_non_null(strstr(c.behind_why, "ticks behind: 20 done where 201"));
