@@ -225,7 +225,8 @@ static size_t list_kept(struct procfs *p, int *v)
  * close_range each: at 10,000 processes one close a descriptor was about
  * twice the CPU (each call's own entry and exit). Our descriptors only:
  * a run is made of numbers this source holds. Without close_range (before
- * Linux 5.9) the caller closes them one by one. */
+ * Linux 5.9) a run is closed one by one; without memory for the list, the
+ * caller closes each. */
 static void close_kept(struct procfs *p)
 {
 	size_t n = list_kept(p, NULL), it = 0;
@@ -237,17 +238,17 @@ static void close_kept(struct procfs *p)
 		return;
 	list_kept(p, v);
 	qsort(v, n, sizeof(*v), fd_cmp);
-	int ok = 1;
-	for (size_t i = 0; i < n && ok;) {
+	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		while (j + 1 < n && v[j + 1] == v[j] + 1)
 			j++;
-		ok = close_range((unsigned)v[i], (unsigned)v[j], 0) == 0;
+		/* no close_range (ENOSYS before 5.9, or a seccomp filter): one by one */
+		if (close_range((unsigned)v[i], (unsigned)v[j], 0) != 0)
+			for (size_t k = i; k <= j; k++)
+				close(v[k]);
 		i = j + 1;
 	}
 	free(v);
-	if (!ok)
-		return;
 	/* closed: forget them so that drop_process closes nothing twice */
 	for (it = 0; (ps = taskmap_next(p->procs, &it, NULL, NULL));) {
 		ps->dirfd = -1;
@@ -758,10 +759,7 @@ static int probe_idle(struct procfs *p, struct pslot *ps, struct proc_sample *s)
 
 	s->have = 0;
 	if (ps->fds[idx] >= 0) {
-		do
-			n = pread(ps->fds[idx], p->buf, sizeof(p->buf) - 1, 0);
-		while (n < 0 && errno == EINTR);
-		p->stats.preads++;
+		n = pf_pread(p, ps->fds[idx]);
 	} else {
 		char rel[32];
 		idx = IDX_STAT;
@@ -771,15 +769,11 @@ static int probe_idle(struct procfs *p, struct pslot *ps, struct proc_sample *s)
 		p->stats.transient++;
 		if (fd < 0)
 			return pf_fd_exhausted(p, errno) ? -EAGAIN : -ESRCH;
-		do
-			n = read(fd, p->buf, sizeof(p->buf) - 1);
-		while (n < 0 && errno == EINTR);
-		p->stats.preads++;
+		n = pf_pread(p, fd);
 		close(fd);
 	}
 	if (n <= 0)
 		return -ESRCH; /* ESRCH: it died; empty: reaped */
-	p->buf[n] = '\0';
 	p->stats.idle_reads++;
 	if (ps->reads < 2)
 		ps->reads++;
@@ -869,14 +863,9 @@ static int light_first(struct procfs *p, struct pslot *ps)
 		p->light = 0; /* no schedstat on this kernel: full reads */
 		return 0;
 	}
-	do
-		n = pread(fd, p->buf, sizeof(p->buf) - 1, 0);
-	while (n < 0 && errno == EINTR);
-	p->stats.preads++;
-	if (n > 0) {
-		p->buf[n] = '\0';
+	n = pf_pread(p, fd);
+	if (n > 0)
 		procfs_parse_schedstat(p->buf, &s);
-	}
 	snprintf(rel, sizeof(rel), "%d/task", ps->tgid);
 	if (n <= 0 || !(s.have & PF_SCHEDSTAT) || fstatat(p->rootfd, rel, &st, 0) != 0 ||
 	    st.st_nlink != 3) {

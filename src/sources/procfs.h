@@ -78,7 +78,8 @@ struct procfs_coverage {
 	uint64_t first_tick_ns; /* wall time of the first tick (opening the whole host) */
 	double hot_procs, hot_threads, idle_procs, idle_threads;	 /* means over ticks */
 	uint64_t idle_period_ns, idle_period_max_ns, idle_period_min_ns; /* mean, max, floor */
-	uint64_t idle_period_need_ns; /* the longest the budget called for, a debt's stretch apart */
+	/* the longest idle period the budget called for, a debt's stretch apart */
+	uint64_t idle_period_need_ns;
 	int quiet_rate;		  /* the quiet rate is used (below 100 ms intervals) */
 	double quiet_procs;	  /* of the idle ones, at the quiet rate (mean over ticks) */
 	uint64_t quiet_period_ns; /* the quiet rate's period (mean over ticks) */

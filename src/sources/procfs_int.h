@@ -133,6 +133,9 @@ int pf_is_regular(int fd);
 int pf_may_keep(const struct procfs *p);
 /* Out of descriptors (EMFILE/ENFILE): counted, and 1. */
 int pf_fd_exhausted(struct procfs *p, int e);
+/* One read of a /proc file from offset 0 into p->buf, NUL-terminated,
+ * counted; bytes, or -1 with errno (ESRCH: the task is gone). */
+ssize_t pf_pread(struct procfs *p, int fd);
 /* Read the files in `want` into s. `prefix` is "" for the process or
  * "task/<tid>/" for a thread. 0, -ESRCH (gone), -EACCES (stat refused) or
  * -EAGAIN (no descriptor: not read this time). */

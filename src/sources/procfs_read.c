@@ -109,6 +109,19 @@ int pf_fd_exhausted(struct procfs *p, int e)
 	return 1;
 }
 
+ssize_t pf_pread(struct procfs *p, int fd)
+{
+	ssize_t n;
+
+	do
+		n = pread(fd, p->buf, sizeof(p->buf) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	p->stats.preads++;
+	if (n >= 0)
+		p->buf[n] = '\0';
+	return n;
+}
+
 /* Read one file through its kept fd (opened on first use relative to dirfd;
  * when the descriptor budget is spent, opened, read and closed). Returns
  * bytes, or -errno; ESRCH/ENOENT mean the task is gone, -EAGAIN that it
@@ -155,10 +168,7 @@ static ssize_t read_kept(struct procfs *p, int dirfd, const char *rel, int *fdp,
 			p->stats.transient++;
 		}
 	}
-	do
-		n = pread(rfd, p->buf, sizeof(p->buf) - 1, 0);
-	while (n < 0 && errno == EINTR);
-	p->stats.preads++;
+	n = pf_pread(p, rfd);
 	if (transient)
 		close(rfd);
 	if (n < 0) {
@@ -173,7 +183,6 @@ static ssize_t read_kept(struct procfs *p, int dirfd, const char *rel, int *fdp,
 		}
 		return -e;
 	}
-	p->buf[n] = '\0';
 	return n;
 }
 
