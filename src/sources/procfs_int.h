@@ -105,7 +105,6 @@ struct procfs {
 	 * alone, and looked at again on the next tick (second). */
 	int light;
 	int threads_only; /* tiered, and no consumer of process-scope samples */
-	uint64_t own0_ns; /* procimage's CPU when the scan began (the budget's repayment) */
 	int32_t *second;
 	int nsecond, capsecond, second_head; /* [second_head, nsecond) still to look at */
 	/* Host-wide tiers (scan_all): the active processes, the ones first
