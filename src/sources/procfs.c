@@ -399,9 +399,49 @@ static void read_if_busy(struct procfs *p, int dirfd, const char *prefix, int *f
  * staggered by tid. */
 static int thread_due(const struct procfs *p, const struct tslot *ts, int32_t tid, int created)
 {
-	if (!p->tiered || created || !ts->start || p->gen <= ts->hot_until || p->promoting)
+	if (!p->tiered || created || (!ts->start && !ts->light) || p->gen <= ts->hot_until ||
+	    p->promoting)
 		return 1;
 	return (p->gen + (uint32_t)tid) % p->budget.period == 0;
+}
+
+/* A light thread's schedstat was read into r: quiet, it is its new base
+ * (1: nothing to emit); it ran, its stat is read now and its base goes to
+ * the images at the time it was read, before this read's sample (0, r
+ * then holds stat too); -ESRCH: gone. */
+static int light_thread(struct procfs *p, const struct pslot *ps, struct tslot *ts, int32_t tid,
+			const char *prefix, struct record *r, const struct record_sink *sink,
+			uint64_t now)
+{
+	const struct proc_sample *s = &r->u.sample.s;
+
+	if (!(s->have & PF_SCHEDSTAT)) { /* no schedstat here: read in full from now */
+		ts->light = 0;
+		return pf_read_files(p, ps->dirfd, prefix, ts->fds, PF_STAT, &r->u.sample.s,
+				     r->comm, NULL);
+	}
+	if (!ts->light || s->run_ns == ts->base.run) {
+		ts->light = 1;
+		ts->base = (struct light_base){now, s->run_ns, s->wait_ns, s->slices};
+		ts->last_run_ns = s->run_ns;
+		p->idle_thread_reads++;
+		return 1;
+	}
+	int rc = pf_read_files(p, ps->dirfd, prefix, ts->fds, PF_STAT, &r->u.sample.s, r->comm,
+			       NULL);
+	if (rc)
+		return rc;
+	struct record b = {0};
+	b.u.sample.scope = SCOPE_THREAD;
+	b.u.sample.s.run_ns = ts->base.run;
+	b.u.sample.s.wait_ns = ts->base.wait;
+	b.u.sample.s.slices = ts->base.slices;
+	b.u.sample.s.have = PF_SCHEDSTAT;
+	memcpy(b.comm, r->comm, sizeof(b.comm));
+	b.key = (struct task_key){ps->tgid, tid, s->starttime};
+	emit_sample(p, sink, ts->base.t, &b, NULL);
+	ts->light = 0;
+	return 0;
 }
 
 static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
@@ -428,7 +468,12 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 		}
 		if (!all && !thread_due(p, ts, tid, created))
 			continue;
-		int active = !p->tiered || created || !ts->start || p->gen <= ts->hot_until;
+		/* The light first read of a group's threads (p->light: sched -a):
+		 * schedstat alone, its stat (identity) read once it runs, as for a
+		 * light process; 20,000 threads were two opens and reads each. */
+		int light = ts->light || (created && all && p->light);
+		int active = !p->tiered || (created && !light) || (!ts->start && !light) ||
+			     p->gen <= ts->hot_until;
 		int keep_was = p->keep_hot;
 		snprintf(prefix, sizeof(prefix), "task/%d/", tid);
 		r.u.sample.scope = SCOPE_THREAD;
@@ -437,10 +482,10 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 		 * costs one pread per thread. A dead thread's kept fd reads
 		 * ESRCH, so exits are still seen. An idle thread of the tiers
 		 * is read for its schedstat alone. */
-		uint32_t want = active ? files : PF_SCHEDSTAT;
+		uint32_t want = active && !light ? files : PF_SCHEDSTAT;
 		uint32_t pause = p->threads_only && ts->start ? want & PAUSE_FILES : 0;
 		want &= ~pause;
-		if (!ts->start)
+		if (!ts->start && !light)
 			want |= PF_STAT;
 		p->keep_hot = active && !all;
 		int rc = pf_read_files(p, ps->dirfd, prefix, ts->fds, want, &r.u.sample.s, r.comm,
@@ -448,6 +493,10 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 		p->keep_hot = keep_was;
 		if (rc == -EAGAIN)
 			continue; /* no descriptor now: next time */
+		if (!rc && light)
+			rc = light_thread(p, ps, ts, tid, prefix, &r, sink, now);
+		if (rc == 1)
+			continue; /* quiet: nothing for the images yet */
 		if (rc) {
 			/* Never sampled: it vanished between readdir and open. */
 			if (ts->start) {

@@ -34,6 +34,11 @@
  * store, sockets, the report) and one-off opens need room too. */
 #define FD_MARGIN_MIN 256
 
+/* A light task's last schedstat that showed no change, and when it was read. */
+struct light_base {
+	uint64_t t, run, wait, slices;
+};
+
 struct pslot {
 	int32_t tgid, only_tid;
 	uint64_t start;
@@ -59,20 +64,20 @@ struct pslot {
 	/* light: its last schedstat that showed no change, and when; given to
 	 * the images as the leader thread's sample once it runs (its identity
 	 * is then read), so that a run begun in the idle tier is recovered */
-	struct {
-		uint64_t t, run, wait, slices;
-	} base;
+	struct light_base base;
 };
 
 struct tslot {
 	int32_t tgid;
-	uint64_t start;
+	uint64_t start; /* 0 until its stat is read (light: until it runs) */
 	int fds[NFILES];
 	uint32_t seen_gen;
 	char comm[16];
 	uint64_t last_run_ns; /* schedstat at its last read */
 	uint32_t hot_until;   /* read every tick until then (its run time moved) */
 	uint8_t busy;	      /* ran half the last interval or more */
+	uint8_t light;	      /* read by its schedstat alone until it runs (base) */
+	struct light_base base;
 };
 
 struct procfs {

@@ -33,7 +33,7 @@ try() {
 	# -d leaves the second capture (4 s, up to twice that beside the first
 	# on the one CPU the culprit leaves) time to end: watch's stop ends a
 	# capture under way, its explain child with it.
-	"$PROCIMAGE" watch -p "$V,$C" --rule 'cpu>1%for1s' --dump-dir "$TMP/d" -i 1s -d 16s \
+	"$PROCIMAGE" watch -p "$V,$C" --rule 'cpu>1%for1s' --dump-dir "$TMP/d" -i 1s -d 13s \
 		--capture 4s --capture-interval 20ms --guard none --max-captures 2 2>"$TMP/log" ||
 		fail "watch exited $?: $(cat "$TMP/log")"
 	kill -9 $C $V; wait $C $V 2>/dev/null

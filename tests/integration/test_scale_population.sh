@@ -88,6 +88,10 @@ assert_eq "${34}" 10 "coverage: default budget (% of one CPU)"
 # file a process (a full read opens its directory, stat and schedstat)
 assert_cmp "${36}" "<" "$N" "threads in the image (those that ran; the idle ones are in the coverage)"
 assert_cmp "${36}" ">=" 1 "threads in the image (the spinner at least)"
+# a group's threads are first read lightly too (schedstat alone, stat once
+# they run): the idle 500-thread process adds none of its threads (it added
+# all 500 when each was read in full at first sight)
+assert_cmp "${36}" "<" 250 "threads in the image beside an idle 500-thread process"
 opens=$(sed -n 's/.* preads, \([0-9]*\) opens,.*/\1/p' "$TMP/err")
 [ -n "$opens" ] || fail "--stats lacks the opens count: $(cat "$TMP/err")"
 assert_cmp "$opens" "<" $((N * 2)) "files opened for $N processes (light first read: about one each)"
