@@ -427,8 +427,8 @@ static int light_thread(struct procfs *p, const struct pslot *ps, struct tslot *
 		p->idle_thread_reads++;
 		return 1;
 	}
-	int rc = pf_read_files(p, ps->dirfd, prefix, ts->fds, PF_STAT, &r->u.sample.s, r->comm,
-			       NULL);
+	int rc =
+	    pf_read_files(p, ps->dirfd, prefix, ts->fds, PF_STAT, &r->u.sample.s, r->comm, NULL);
 	if (rc)
 		return rc;
 	struct record b = {0};
