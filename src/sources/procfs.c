@@ -405,6 +405,31 @@ static int thread_due(const struct procfs *p, const struct tslot *ts, int32_t ti
 	return (p->gen + (uint32_t)tid) % p->budget.period == 0;
 }
 
+/* A light task (process or thread) runs: its identity is known now (its
+ * stat was read). Its last quiet schedstat goes to the images as its
+ * thread's sample at the time it was read, before this tick's, so that a
+ * run that began in the idle tier is measured from there as for any other. */
+static void emit_light_base(struct procfs *p, const struct record_sink *sink,
+			    const struct light_base *b, struct task_key key, const char *comm)
+{
+	struct record r = {0};
+
+	r.u.sample.scope = SCOPE_THREAD;
+	r.u.sample.s.run_ns = b->run;
+	r.u.sample.s.wait_ns = b->wait;
+	r.u.sample.s.slices = b->slices;
+	r.u.sample.s.have = PF_SCHEDSTAT;
+	memcpy(r.comm, comm, sizeof(r.comm));
+	r.key = key;
+	emit_sample(p, sink, b->t, &r, NULL);
+}
+
+/* A quiet schedstat read at t: the base a light task's run is measured from. */
+static struct light_base light_base_of(const struct proc_sample *s, uint64_t t)
+{
+	return (struct light_base){t, s->run_ns, s->wait_ns, s->slices};
+}
+
 /* A light thread's schedstat was read into r: quiet, it is its new base
  * (1: nothing to emit); it ran, its stat is read now and its base goes to
  * the images at the time it was read, before this read's sample (0, r
@@ -422,7 +447,7 @@ static int light_thread(struct procfs *p, const struct pslot *ps, struct tslot *
 	}
 	if (!ts->light || s->run_ns == ts->base.run) {
 		ts->light = 1;
-		ts->base = (struct light_base){now, s->run_ns, s->wait_ns, s->slices};
+		ts->base = light_base_of(s, now);
 		ts->last_run_ns = s->run_ns;
 		p->idle_thread_reads++;
 		return 1;
@@ -431,15 +456,8 @@ static int light_thread(struct procfs *p, const struct pslot *ps, struct tslot *
 	    pf_read_files(p, ps->dirfd, prefix, ts->fds, PF_STAT, &r->u.sample.s, r->comm, NULL);
 	if (rc)
 		return rc;
-	struct record b = {0};
-	b.u.sample.scope = SCOPE_THREAD;
-	b.u.sample.s.run_ns = ts->base.run;
-	b.u.sample.s.wait_ns = ts->base.wait;
-	b.u.sample.s.slices = ts->base.slices;
-	b.u.sample.s.have = PF_SCHEDSTAT;
-	memcpy(b.comm, r->comm, sizeof(b.comm));
-	b.key = (struct task_key){ps->tgid, tid, s->starttime};
-	emit_sample(p, sink, ts->base.t, &b, NULL);
+	emit_light_base(p, sink, &ts->base, (struct task_key){ps->tgid, tid, s->starttime},
+			r->comm);
 	ts->light = 0;
 	return 0;
 }
@@ -495,8 +513,8 @@ static void sample_threads(struct procfs *p, struct pslot *ps, uint32_t files,
 			continue; /* no descriptor now: next time */
 		if (!rc && light)
 			rc = light_thread(p, ps, ts, tid, prefix, &r, sink, now);
-		if (rc == 1)
-			continue; /* quiet: nothing for the images yet */
+		if (rc == 1 || rc == -EAGAIN)
+			continue; /* quiet, or its stat has no descriptor now: next time */
 		if (rc) {
 			/* Never sampled: it vanished between readdir and open. */
 			if (ts->start) {
@@ -574,25 +592,6 @@ static void emit_as_thread(struct procfs *p, const struct record_sink *sink, uin
 	memcpy(r.comm, ps->comm, sizeof(r.comm));
 	r.key = (struct task_key){ps->tgid, ps->tgid, ps->start};
 	emit_sample(p, sink, now, &r, NULL);
-}
-
-/* A light process runs: its identity is known now (sample_process read its
- * stat). Its last quiet schedstat goes to the images as the leader thread's
- * sample at the time it was read, before this tick's, so that a run that
- * began in the idle tier is measured from there as for any other process. */
-static void emit_light_base(struct procfs *p, const struct record_sink *sink,
-			    const struct pslot *ps)
-{
-	struct record r = {0};
-
-	r.u.sample.scope = SCOPE_THREAD;
-	r.u.sample.s.run_ns = ps->base.run;
-	r.u.sample.s.wait_ns = ps->base.wait;
-	r.u.sample.s.slices = ps->base.slices;
-	r.u.sample.s.have = PF_SCHEDSTAT;
-	memcpy(r.comm, ps->comm, sizeof(r.comm));
-	r.key = (struct task_key){ps->tgid, ps->tgid, ps->start};
-	emit_sample(p, sink, ps->base.t, &r, NULL);
 }
 
 /* Process one process for this tick. 1 if it is a live target, 0 if not,
@@ -686,7 +685,9 @@ static int sample_process(struct procfs *p, struct pslot *ps, const struct recor
 	ps->last_cpu_ticks = cpu;
 	r.key = (struct task_key){ps->tgid, ps->only_tid ? ps->only_tid : ps->tgid, ps->start};
 	if (first && ps->light)
-		emit_light_base(p, sink, ps); /* before this tick's sample */
+		/* before this tick's sample */
+		emit_light_base(p, sink, &ps->base,
+				(struct task_key){ps->tgid, ps->tgid, ps->start}, ps->comm);
 	if (as_thread && ps->nthreads == 1) {
 		ps->light = 0;
 		r.u.sample.scope = SCOPE_THREAD;
@@ -927,10 +928,8 @@ static int light_first(struct procfs *p, struct pslot *ps)
 	ps->nthreads = 1;
 	ps->reads = 1;
 	ps->last_run_ns = s.run_ns;
-	ps->base.t = clock_mono_ns(); /* the read itself: the first read of a host is long */
-	ps->base.run = s.run_ns;
-	ps->base.wait = s.wait_ns;
-	ps->base.slices = s.slices;
+	/* stamped at the read itself: the first read of a host is long */
+	ps->base = light_base_of(&s, clock_mono_ns());
 	pf_list_add(&p->second, &p->nsecond, &p->capsecond, ps->tgid);
 	return 1;
 }
@@ -1096,10 +1095,7 @@ static uint64_t visit_idle(struct procfs *p, struct pslot *ps, const struct reco
 	 * probe of a single-thread process is the sched baseline, kept in
 	 * the slot of a light one (no image knows it yet). */
 	if (ps->light) {
-		ps->base.t = now;
-		ps->base.run = s.run_ns;
-		ps->base.wait = s.wait_ns;
-		ps->base.slices = s.slices;
+		ps->base = light_base_of(&s, now);
 	} else if (s.have & PF_STAT) {
 		struct record r = {0};
 		r.u.sample.scope = SCOPE_PROCESS;

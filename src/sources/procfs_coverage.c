@@ -166,7 +166,7 @@ void procfs_coverage_print(const struct procfs *p, FILE *fp)
 	if (c.repay)
 		fprintf(fp,
 			"  budget: the idle tier repaid %.0f ms of CPU spent beyond it (the first "
-			"read of the host), slowing down to %.0f ms at worst\n",
+			"read of the host, mostly), slowing down to %.0f ms at worst\n",
 			ms(c.owed_max_ns), ms(c.idle_period_max_ns));
 	if (c.behind)
 		fprintf(fp, "  scan FELL BEHIND: %s\n", c.behind_why);
