@@ -8,7 +8,9 @@
 #    median/p99 and the coverage the report states;
 #  - with one thread spinning 6 s (started 0.5 s before): its longest run
 #    against the time it spun inside the window, and whether `procimage`
-#    (triage) names it first;
+#    (triage) names it first; the ticks' p99 and procimage's own wait for a
+#    CPU beside it, the spinner weighted up (nice -20, as in the tests) and
+#    at a service's weight (nice 0, its own session);
 #  - single-thread layouts: `resource -a -i 1s` and `watch` (every process,
 #    1 s) CPU per process-interval, beside pidstat and top in the same run.
 # usage: bench/scale.sh [LAYOUT...]   (default: 2000x1 10000x1 1x10000 200x100)
@@ -39,8 +41,8 @@ r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
 print("%.4f" % ((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)))
 PY
 }
-start_spin() { # a thread spinning 6 s, not pinned
-	build/helpers/spinner 6000 0 10 0 -1 0 >"$TMP/spin" &
+start_spin() { # a thread spinning 6 s, not pinned; $1: "plain" for nice 0
+	build/helpers/spinner 6000 0 10 0 -1 0 ${1:-} >"$TMP/spin" &
 	SPIN=$!
 	for _ in $(seq 100); do grep -q ready "$TMP/spin" && break; sleep 0.05; done
 	SPIN_T0=$(now)
@@ -65,6 +67,10 @@ for layout in "${LAYOUTS[@]}"; do
 	r1=$(now)
 	s0=$SPIN_T0
 	spid=$(sed -n 's/ready pid=\([0-9]*\).*/\1/p' "$TMP/spin")
+	stop_spin
+	start_spin plain
+	sleep 0.5
+	"$BIN" sched -a -d 4s -f json -o "$TMP/plain.json" 2>/dev/null
 	stop_spin
 	start_spin
 	"$BIN" -d 4s -f json -o "$TMP/triage.json" 2>/dev/null
@@ -110,8 +116,15 @@ run = spin[0]["longest_run_ms"] if spin else 0
 print(f"  spinner: longest run {run:.0f} ms; it spun {ran:.0f} ms while procimage ran, "
       f"{inside:.0f} ms of it in the window after the first read of the host "
       f"({d['coverage']['first_tick_ms']:.0f} ms): {100 * run / ran:.0f}% / "
-      f"{100 * run / inside:.0f}% (goal >= 90% of the window); ticks p99 "
-      f"{d['coverage']['tick_p99_ms']:.1f} ms, fell behind {d['coverage']['fell_behind']}")
+      f"{100 * run / inside:.0f}% (goal >= 90% of the window)")
+def ticks(name, c):
+    w = c.get("cpu_wait_ms")
+    print(f"  ticks beside the {name}: p99 {c['tick_p99_ms']:.1f} ms (goal <= 20), "
+          f"{c['ticks_late']} late of {c['ticks']}, {c.get('ticks_late_waiting')} of them mostly "
+          f"procimage's wait for a CPU ({'n/a' if w is None else f'{w:.0f} ms'} in all); "
+          f"fell behind {c['fell_behind']} {c['shortfall'] or ''}")
+ticks("spinner at nice -20", d["coverage"])
+ticks("spinner at nice 0", json.load(open(tmp + "/plain.json"))["coverage"])
 t = json.load(open(tmp + "/triage.json"))
 offs = t.get("offenders") or []
 first = offs[0] if offs else {}

@@ -80,6 +80,7 @@ struct procfs *procfs_new(const struct procfs_config *cfg, char *err, size_t err
 		p->cfg.thread_refresh_ticks = 1;
 	p->rootfd = open(cfg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	p->loadavg_fd = FD_NONE;
+	p->own_sched_fd = FD_NONE;
 	p->last_pid = -1;
 	struct statfs sfs;
 	p->real_proc =
@@ -285,6 +286,8 @@ void procfs_free(struct procfs *p)
 		close(p->rootfd);
 	if (p->loadavg_fd >= 0)
 		close(p->loadavg_fd);
+	if (p->own_sched_fd >= 0)
+		close(p->own_sched_fd);
 	free(p->hot);
 	free(p->fresh);
 	free(p->second);
@@ -1140,12 +1143,32 @@ static void tier_second_look(struct procfs *p, const struct record_sink *sink, u
 		p->nsecond = p->second_head = 0;
 }
 
+/* The calling (tick) thread's wait for a CPU so far, from its schedstat's
+ * run_delay; -1 when it cannot be read (another pid namespace's /proc, a
+ * fixture tree). Opened on the first call, in the thread that ticks. */
+static int64_t own_wait_ns(struct procfs *p)
+{
+	struct proc_sample s = {0};
+
+	if (p->own_sched_fd == FD_NONE) {
+		int fd = -1;
+		if (p->same_pidns)
+			fd = openat(p->rootfd, "thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+		p->own_sched_fd = fd >= 0 ? fd : -2; /* -2: tried, not to be tried again */
+	}
+	if (p->own_sched_fd < 0 || pf_pread(p, p->own_sched_fd) <= 0 ||
+	    procfs_parse_schedstat(p->buf, &s))
+		return -1;
+	return (int64_t)s.wait_ns;
+}
+
 static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink *sink)
 {
 	uint64_t c0 = thread_cpu_ns();
 	struct reopen ro = {.n = 0};
 
 	pb_tick_start(&p->budget, now);
+	pb_tick_wait(&p->budget, own_wait_ns(p));
 	p->hot_threads = p->idle_thread_reads = 0;
 	p->nfresh = 0;
 	tier_discover(p, sink, now);
@@ -1340,6 +1363,7 @@ void procfs_coverage(const struct procfs *p, struct procfs_coverage *c)
 	const struct procfs_budget *b = &p->budget;
 	double t = b->ticks ? (double)b->ticks : 1;
 	memset(c, 0, sizeof(*c));
+	c->cpu_wait_ns = -1;
 	c->tiered = p->tiered;
 	c->interval_ns = p->cfg.interval_ns;
 	c->fds_kept = p->nkept;
@@ -1366,7 +1390,11 @@ void procfs_coverage(const struct procfs *p, struct procfs_coverage *c)
 	c->idle_threads = (double)b->sum_idle_threads / t;
 	c->idle_period_ns = (uint64_t)((double)b->sum_period / t * (double)b->interval_ns);
 	c->idle_period_max_ns = (uint64_t)b->max_idle_period * b->interval_ns;
-	c->idle_period_need_ns = (uint64_t)b->max_need_period * b->interval_ns;
+	c->idle_period_need_ns = (uint64_t)(pb_need_period(b) * (double)b->interval_ns);
+	c->cpu_wait_ns = b->wait_first_ns >= 0 && b->wait_last_ns >= b->wait_first_ns
+			     ? b->wait_last_ns - b->wait_first_ns
+			     : -1;
+	c->ticks_late_waiting = b->late_waiting;
 	c->idle_period_min_ns = (uint64_t)b->period_min * b->interval_ns;
 	c->quiet_rate = p->baseline;
 	c->quiet_procs = b->sum_quiet_procs / t;

@@ -78,8 +78,12 @@ struct procfs_coverage {
 	uint64_t first_tick_ns; /* wall time of the first tick (opening the whole host) */
 	double hot_procs, hot_threads, idle_procs, idle_threads;	 /* means over ticks */
 	uint64_t idle_period_ns, idle_period_max_ns, idle_period_min_ns; /* mean, max, floor */
-	/* the longest idle period the budget called for, a debt's stretch apart */
+	/* the idle period the budget called for (mean), a debt's stretch apart */
 	uint64_t idle_period_need_ns;
+	/* procimage's own wait for a CPU over the scan (-1: unknown), and the
+	 * late ticks whose lateness was mostly that wait */
+	int64_t cpu_wait_ns;
+	uint64_t ticks_late_waiting;
 	int quiet_rate;		  /* the quiet rate is used (below 100 ms intervals) */
 	double quiet_procs;	  /* of the idle ones, at the quiet rate (mean over ticks) */
 	uint64_t quiet_period_ns; /* the quiet rate's period (mean over ticks) */

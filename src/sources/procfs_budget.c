@@ -18,6 +18,7 @@ void pb_init(struct procfs_budget *b, uint64_t interval_ns, uint32_t pct, uint32
 	b->period_min = period_min ? period_min : 1;
 	b->period_max = period_max > b->period_min ? period_max : b->period_min;
 	b->period = b->period_min;
+	b->wait_first_ns = b->wait_last_ns = -1;
 }
 
 void pb_tick_start(struct procfs_budget *b, uint64_t now_ns)
@@ -26,8 +27,10 @@ void pb_tick_start(struct procfs_budget *b, uint64_t now_ns)
 	 * run's set-up (run_loop), reported apart as the first tick's time */
 	uint64_t prev = b->last_now == b->first_now && b->first_end ? b->first_end : b->last_now;
 
+	b->last_period_ns = 0;
 	if (prev && now_ns > prev) {
 		uint64_t d = now_ns - prev;
+		b->last_period_ns = d;
 		uint64_t k = d * PB_BUCKETS_PER_TICK / b->interval_ns;
 		b->hist[k < PB_BUCKETS ? k : PB_BUCKETS]++;
 		b->periods++;
@@ -40,6 +43,29 @@ void pb_tick_start(struct procfs_budget *b, uint64_t now_ns)
 	if (!b->first_now)
 		b->first_now = now_ns;
 	b->last_now = now_ns;
+}
+
+void pb_tick_wait(struct procfs_budget *b, int64_t wait_ns)
+{
+	uint64_t d = b->last_period_ns;
+
+	if (wait_ns < 0)
+		return;
+	if (b->wait_first_ns < 0)
+		b->wait_first_ns = wait_ns;
+	/* a late period: was most of its lateness spent waiting for a CPU? */
+	if (b->wait_last_ns >= 0 && wait_ns >= b->wait_last_ns && 2 * d >= 3 * b->interval_ns) {
+		uint64_t w = (uint64_t)(wait_ns - b->wait_last_ns);
+		b->late_wait_ns += w;
+		if (2 * w >= d - b->interval_ns)
+			b->late_waiting++;
+	}
+	b->wait_last_ns = wait_ns;
+}
+
+double pb_need_period(const struct procfs_budget *b)
+{
+	return b->need_ticks ? (double)b->sum_need_period / (double)b->need_ticks : 0;
 }
 
 void pb_tick_done(struct procfs_budget *b, uint64_t now_ns)
@@ -117,8 +143,8 @@ void pb_tick_end(struct procfs_budget *b, uint64_t idle_cpu_ns, uint32_t idle_re
 	/* What is left of the budget after the active tier buys idle reads. */
 	double left = (double)b->budget_ns - b->fixed_ns;
 	uint32_t period = period_for(b, left, n_idle);
-	if (period > b->max_need_period)
-		b->max_need_period = period;
+	b->sum_need_period += period;
+	b->need_ticks++;
 	/* A debt takes its share too: the idle tier slows down, to period_max
 	 * at worst, until it is paid. */
 	if (b->owed_ns > 0) {

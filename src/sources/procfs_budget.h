@@ -26,14 +26,18 @@
  * first read of 10,000 processes is ~150 ms, and the idle tier's 1 s target
  * alone costs ~3% of a CPU there, too much to repay it within seconds), the
  * active tier never. That stretch is the budget's choice, said as such:
- * max_need_period is the longest period the budget called for without a
+ * pb_need_period is the mean period the budget called for without a
  * debt, the one that says the host is too big for it. At 100 ms
  * and above every process is read every interval the budget allows; the
  * first read is not repaid from that.
  *
  * Coverage: the tick period achieved (a histogram in 1/32 of the interval,
  * for median and p99), the tiers' sizes summed over ticks (means), the idle
- * period's mean and maximum, and the ticks over budget.
+ * period's mean and maximum, and the ticks over budget. A late tick is
+ * told apart by procimage's own wait for a CPU (its tick thread's schedstat
+ * run_delay, pb_tick_wait): when that wait covers most of the lateness, the
+ * host's CPUs were taken by others (a higher-weighted hog beside it); no
+ * budget cuts that, and the report says so rather than blame the scan.
  */
 #ifndef PROCIMAGE_PROCFS_BUDGET_H
 #define PROCIMAGE_PROCFS_BUDGET_H
@@ -70,7 +74,16 @@ struct procfs_budget {
 	uint32_t hist[PB_BUCKETS + 1]; /* + one for longer periods */
 	uint64_t sum_period;	       /* idle period (ticks) summed over ticks */
 	uint32_t max_idle_period;
-	uint32_t max_need_period; /* the longest the budget called for, a debt apart */
+	/* the period the budget called for, a debt apart, summed over the
+	 * ticks that set one (its mean says whether the host is too big: one
+	 * tick's estimate is noisy, a listing's cost swings it) */
+	uint64_t sum_need_period, need_ticks;
+	uint64_t last_period_ns; /* the period that ended at this tick's start (0: none) */
+	/* procimage's own wait for a CPU (the tick thread's run_delay): at the
+	 * first and the last tick (-1: unknown), and in late periods */
+	int64_t wait_first_ns, wait_last_ns;
+	uint64_t late_waiting; /* late ticks whose lateness was mostly that wait */
+	uint64_t late_wait_ns; /* the wait inside late periods */
 	uint64_t sum_hot_procs, sum_hot_threads, sum_idle_procs, sum_idle_threads;
 	double sum_quiet_procs;	   /* idle processes at the quiet rate, summed */
 	uint64_t sum_quiet_period; /* the quiet rate's period (ticks), summed */
@@ -79,11 +92,16 @@ struct procfs_budget {
 	double owed_ns;		   /* what it owes now (pb_tick_owed) */
 	double owed_max_ns;	   /* the most it owed */
 };
+/* The mean period the budget called for, a debt apart (ticks; 0: none). */
+double pb_need_period(const struct procfs_budget *b);
 
 void pb_init(struct procfs_budget *b, uint64_t interval_ns, uint32_t pct, uint32_t period_min,
 	     uint32_t period_max);
 /* A tick starts at now (CLOCK_MONOTONIC): the period since the last one. */
 void pb_tick_start(struct procfs_budget *b, uint64_t now_ns);
+/* The tick thread's wait for a CPU so far (schedstat's run_delay, ns; -1
+ * when unknown), read at the tick's start: call after pb_tick_start. */
+void pb_tick_wait(struct procfs_budget *b, int64_t wait_ns);
 /* A tick ended at now (CLOCK_MONOTONIC): how many ticks were due. */
 void pb_tick_done(struct procfs_budget *b, uint64_t now_ns);
 /* Ticks the wall time from the first tick's end (the first read of the

@@ -95,6 +95,9 @@ struct procfs {
 	 * usable only when that is the mount's (a container reading the host's
 	 * /proc through --proc-root is not). */
 	int real_proc, same_pidns, loadavg_fd;
+	/* the tick thread's own schedstat (its wait for a CPU, said in the
+	 * coverage); FD_NONE until tried, then -2 when it cannot be read */
+	int own_sched_fd;
 	int64_t last_pid;	      /* cursor at the last listing or probe; -1 unknown */
 	uint32_t full_gen;	      /* tick of the last full listing */
 	int32_t retry[PROBE_RETRIES]; /* probed pids not yet visible */

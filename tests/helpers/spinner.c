@@ -8,16 +8,19 @@
  * of a shared machine cannot split its run. Threads are named hogspin, waker and
  * sleeper (their comm). It prints "ready pid=P" and, when the spin ends,
  * "done spin_ms=N".
- * usage: spinner SPIN_MS WAKERS WAKE_MS SLEEPERS CPU DELAY_MS [fifo]
+ * usage: spinner SPIN_MS WAKERS WAKE_MS SLEEPERS CPU DELAY_MS [fifo|plain]
  * DELAY_MS: sleep before spinning (so a sampler has a baseline). "fifo": the
  * hog runs SCHED_FIFO (root; for a retry on a machine too loaded for a CFS
  * hog to keep 90% of a CPU: the kernel's RT throttling still leaves 5%).
+ * "plain": nice 0 in its own session (a service's weight; bench/scale.sh's
+ * tick figures beside an ordinary hog).
  */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -26,7 +29,7 @@
 static atomic_int stop;
 static int pin_cpu = -1;
 static long spin_ms, wake_ms, delay_ms;
-static int fifo;
+static int fifo, plain;
 
 static long long now_ns(void)
 {
@@ -55,7 +58,8 @@ static void *spin(void *arg)
 	pthread_setname_np(pthread_self(), "hogspin");
 	/* The machine is shared: when allowed (root), weigh the hog like a
 	 * real one so other load cannot split its run; ignored otherwise. */
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), -20);
+	if (!plain)
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), -20);
 	if (fifo) {
 		struct sched_param sp = {.sched_priority = 1};
 		pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
@@ -95,9 +99,10 @@ static void *sleeper(void *arg)
 
 int main(int argc, char **argv)
 {
-	if (argc != 7 && argc != 8) {
+	if ((argc != 7 && argc != 8) ||
+	    (argc == 8 && strcmp(argv[7], "fifo") && strcmp(argv[7], "plain"))) {
 		fprintf(stderr,
-			"usage: spinner SPIN_MS WAKERS WAKE_MS SLEEPERS CPU DELAY_MS [fifo]\n");
+			"usage: spinner SPIN_MS WAKERS WAKE_MS SLEEPERS CPU DELAY_MS [fifo|plain]\n");
 		return 2;
 	}
 	spin_ms = atol(argv[1]);
@@ -105,14 +110,15 @@ int main(int argc, char **argv)
 	wake_ms = atol(argv[3]);
 	pin_cpu = atoi(argv[5]);
 	delay_ms = atol(argv[6]);
-	fifo = argc == 8;
+	fifo = argc == 8 && !strcmp(argv[7], "fifo");
+	plain = argc == 8 && !strcmp(argv[7], "plain");
 	pthread_t t[64];
 	int n = 0;
 	long long t0 = now_ns();
 
 	/* With autogroup scheduling, nice only counts inside a session: a new
 	 * session gets its own group, weighted up when allowed (root). */
-	if (setsid() > 0) {
+	if (setsid() > 0 && !plain) {
 		FILE *ag = fopen("/proc/self/autogroup", "w");
 		if (ag) {
 			fputs("-20", ag);
