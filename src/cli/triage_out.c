@@ -120,7 +120,17 @@ static void out_diagnosis(struct triage *t, struct out *o)
 
 void triage_verdict(char *buf, size_t len, int noff, const struct procfs_coverage *cov)
 {
-	if (!noff && cov->behind)
+	/* Late ticks alone blur where a run begins and ends; the counters are
+	 * exact across them, so they hide no offender: said, not a doubt. */
+	if (cov->behind && !cov->blind)
+		snprintf(buf, len,
+			 "%s; the ticks were coarser than asked (%s), which blurs where a run "
+			 "began and ended but hides none",
+			 noff ? "offenders found"
+			      : "nothing to chase: no thread held a CPU that long and no process "
+				"used 5% of a CPU or more (excluding procimage itself)",
+			 cov->behind_why);
+	else if (!noff && cov->behind)
 		snprintf(buf, len,
 			 "no conclusion: the scan did not see the whole host (%s), so a thread "
 			 "may have held a CPU unseen; re-run with a longer -d, a larger --budget "

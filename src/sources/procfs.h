@@ -98,6 +98,9 @@ struct procfs_coverage {
 	uint64_t transient, emfile;
 	int32_t self_tgid; /* excluded from the active tier (0: not seen) */
 	int behind;	   /* something below was not achieved */
+	/* of those, one that may have hidden a hog (all but late ticks: a late
+	 * tick merges two periods of exact counters, it hides no run) */
+	int blind;
 	char behind_why[640];
 };
 

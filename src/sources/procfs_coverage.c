@@ -19,12 +19,14 @@ static double ms(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
-static void why(struct procfs_coverage *c, size_t *off, const char *fmt, ...)
+/* One shortfall, appended to behind_why; blind: it may have hidden a hog. */
+static void why(struct procfs_coverage *c, size_t *off, int blind, const char *fmt, ...)
 {
 	va_list ap;
 	size_t len = sizeof(c->behind_why);
 
 	c->behind = 1;
+	c->blind |= blind;
 	if (*off < len && *off)
 		*off += (size_t)snprintf(c->behind_why + *off, len - *off, "; ");
 	if (*off >= len)
@@ -38,50 +40,52 @@ void procfs_coverage_judge(struct procfs_coverage *c)
 {
 	size_t off = 0;
 
-	c->behind = 0;
+	c->behind = c->blind = 0;
 	c->behind_why[0] = '\0';
 	if (!c->tiered)
 		return;
 	/* Ticks: too few for the wall time (a first read of the whole host
 	 * that outlasts the run, a starved process), or late at p99. */
 	if (c->ticks_due >= 10 && 2 * c->ticks < c->ticks_due)
-		why(c, &off,
+		why(c, &off, 1,
 		    "ticks behind: %llu done where %llu were due at %.0f ms (the first read of "
 		    "the whole host took %.0f ms)",
 		    (unsigned long long)c->ticks, (unsigned long long)c->ticks_due,
 		    ms(c->interval_ns), ms(c->first_tick_ns));
 	else if (c->periods >= 10 && c->tick_p99_ns > 2 * c->interval_ns) {
-		why(c, &off, "ticks late: p99 %.1f ms for %.0f ms asked (%llu of %llu ticks late)",
+		why(c, &off, 0,
+		    "ticks late: p99 %.1f ms for %.0f ms asked (%llu of %llu ticks late)",
 		    ms(c->tick_p99_ns), ms(c->interval_ns), (unsigned long long)c->ticks_late,
 		    (unsigned long long)c->periods);
 		/* Waiting for a CPU is the host's state, not the scan's cost: a
 		 * budget cannot buy it back, and the user should know which. */
 		if (c->ticks_late_waiting && 2 * c->ticks_late_waiting >= c->ticks_late &&
 		    off < sizeof(c->behind_why))
-			off += (size_t)snprintf(c->behind_why + off, sizeof(c->behind_why) - off,
-						", %llu of them mostly waiting for a CPU that other "
-						"tasks held (procimage waited %.0f ms in all): the "
-						"host's load, not the scan's cost",
-						(unsigned long long)c->ticks_late_waiting,
-						ms(c->cpu_wait_ns > 0 ? (uint64_t)c->cpu_wait_ns : 0));
+			off +=
+			    (size_t)snprintf(c->behind_why + off, sizeof(c->behind_why) - off,
+					     ", %llu of them mostly waiting for a CPU that other "
+					     "tasks held (procimage waited %.0f ms in all): the "
+					     "host's load, not the scan's cost",
+					     (unsigned long long)c->ticks_late_waiting,
+					     ms(c->cpu_wait_ns > 0 ? (uint64_t)c->cpu_wait_ns : 0));
 	}
 	/* Beyond the 1 s target because the budget could not pay for it: the
 	 * host is too big for it. A stretch while the first read is repaid
 	 * (the budget line of --stats, repaid_cpu_ms) is not falling behind. */
 	if (c->idle_period_need_ns > c->idle_period_min_ns &&
 	    c->idle_period_need_ns > PB_IDLE_TARGET_NS)
-		why(c, &off,
+		why(c, &off, 1,
 		    "idle processes read every %.1f s on average as the budget allowed, beyond "
 		    "the 1 s target (a budget of %u%% of a CPU could not pay for every %.2f s)",
 		    (double)c->idle_period_need_ns / 1e9, c->budget_pct,
 		    (double)c->idle_period_min_ns / 1e9);
 	if (c->procs_read_once)
-		why(c, &off,
+		why(c, &off, 1,
 		    "%llu of %llu processes read only once: a thread in them that began to "
 		    "run could not be seen",
 		    (unsigned long long)c->procs_read_once, (unsigned long long)c->procs);
 	if (c->emfile)
-		why(c, &off, "%llu reads skipped for want of file descriptors",
+		why(c, &off, 1, "%llu reads skipped for want of file descriptors",
 		    (unsigned long long)c->emfile);
 }
 
@@ -148,6 +152,7 @@ void procfs_coverage_out(const struct procfs *p, struct out *o)
 	else
 		out_null(o, "excluded_pid", NULL);
 	out_bool(o, "fell_behind", NULL, c.behind);
+	out_bool(o, "may_have_missed", NULL, c.blind);
 	if (c.behind)
 		out_str(o, "shortfall", "  FELL BEHIND: %s\n", c.behind_why);
 	else
@@ -183,8 +188,8 @@ void procfs_coverage_print(const struct procfs *p, FILE *fp)
 		"processes unread; %llu of %llu processes read only once; scan CPU %.1f%% of a "
 		"CPU for a budget of %u%% (%llu ticks over)\n",
 		ms(c.tick_median_ns), ms(c.tick_p99_ns), ms(c.tick_max_ns), ms(c.interval_ns),
-		(unsigned long long)c.ticks_late, (unsigned long long)c.ticks_due, waited, c.hot_procs,
-		c.hot_threads, c.idle_procs, c.idle_threads, ms(c.idle_period_ns),
+		(unsigned long long)c.ticks_late, (unsigned long long)c.ticks_due, waited,
+		c.hot_procs, c.hot_threads, c.idle_procs, c.idle_threads, ms(c.idle_period_ns),
 		ms(c.idle_period_max_ns), quiet, (unsigned long long)c.threads_unread,
 		(unsigned long long)c.procs_read_once, (unsigned long long)c.procs, c.cpu_pct,
 		c.budget_pct, (unsigned long long)c.ticks_over_budget);

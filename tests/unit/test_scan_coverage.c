@@ -68,6 +68,7 @@ static void test_one_tick_in_the_scan(void **state)
 	procfs_coverage_judge(&c);
 	assert_true(c.behind);
 	assert_non_null(strstr(c.behind_why, "ticks behind: 1 done where 215 were due"));
+	assert_true(c.blind);
 	assert_non_null(strstr(c.behind_why, "took 2140 ms"));
 	triage_verdict(v, sizeof(v), 0, &c);
 	assert_null(strstr(v, "nothing to chase"));
@@ -191,6 +192,23 @@ static void test_late_waiting(void **state)
 	assert_non_null(strstr(c.behind_why, "ticks late: p99 25.0 ms"));
 	assert_non_null(strstr(c.behind_why, "5 of them mostly waiting for a CPU"));
 	assert_non_null(strstr(c.behind_why, "waited 420 ms"));
+	/* late ticks hide no run (the counters are exact across them): triage
+	 * says its finding and the coarser ticks, not "no conclusion" */
+	assert_false(c.blind);
+	char v[1024];
+	triage_verdict(v, sizeof(v), 0, &c);
+	assert_non_null(strstr(v, "nothing to chase: no thread held a CPU that long"));
+	assert_non_null(strstr(v, "; the ticks were coarser than asked (ticks late: p99 25.0 ms"));
+	triage_verdict(v, sizeof(v), 2, &c);
+	assert_non_null(strstr(v, "offenders found; the ticks were coarser than asked"));
+	assert_null(strstr(v, "unseen"));
+	/* with a shortfall that may hide a hog as well: the doubt is said */
+	c.procs_read_once = 10;
+	procfs_coverage_judge(&c);
+	assert_true(c.blind);
+	triage_verdict(v, sizeof(v), 0, &c);
+	assert_non_null(strstr(v, "no conclusion"));
+	c.procs_read_once = 0;
 	/* most did not: the scan's own lateness, no excuse */
 	c.ticks_late_waiting = 2;
 	procfs_coverage_judge(&c);
