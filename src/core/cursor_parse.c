@@ -37,6 +37,25 @@ int parse_u64(const char **pp, unsigned long long *v)
 	return 0;
 }
 
+int parse_i64(const char **pp, long long *v)
+{
+	const char *p = parse_skip_spaces(*pp);
+	int neg = 0;
+	unsigned long long u;
+
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (*p < '0' || *p > '9' || parse_u64(&p, &u)) /* "- 5" is not -5 */
+		return -EINVAL;
+	if (u > INT64_MAX)
+		u = INT64_MAX;
+	*v = neg ? -(long long)u : (long long)u;
+	*pp = p;
+	return 0;
+}
+
 int parse_cpulist(const char *buf, uint64_t *set, size_t words)
 {
 	const char *p = buf;

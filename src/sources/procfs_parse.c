@@ -11,25 +11,6 @@
 #include <stdint.h>
 #include <string.h>
 
-int parse_i64(const char **pp, long long *v)
-{
-	const char *p = parse_skip_spaces(*pp);
-	int neg = 0;
-	unsigned long long u;
-
-	if (*p == '-') {
-		neg = 1;
-		p++;
-	}
-	if (*p < '0' || *p > '9' || parse_u64(&p, &u)) /* "- 5" is not -5 */
-		return -EINVAL;
-	if (u > INT64_MAX)
-		u = INT64_MAX;
-	*v = neg ? -(long long)u : (long long)u;
-	*pp = p;
-	return 0;
-}
-
 /* An unsigned number after an optional '-' (skipped when neg): the negation
  * is done in unsigned arithmetic, so "-1" is 2^64-1 and casts back to -1. */
 static int parse_u64_at(const char **pp, int neg, unsigned long long *v)

@@ -26,7 +26,4 @@ int procfs_parse_statm(const char *buf, struct proc_sample *s);
  * line of a v1 controller (e.g. "memory"); out gets the path. */
 int procfs_parse_cgroup(const char *buf, const char *controller, char *out, size_t len);
 
-/* A signed decimal at *p ("-5", not "- 5"), advance *p; -EINVAL if none. */
-int parse_i64(const char **p, long long *v);
-
 #endif

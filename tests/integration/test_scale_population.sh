@@ -126,8 +126,9 @@ ok "--stats states the coverage"
 # triage over the same population beside a spinner: it names the spinner
 # first or, when its scan fell behind, says so; never "nothing to chase"
 # while a thread spins (issue 14 at 10,000 processes).
-FIFO= spin_beside 2000 0 10 0 0 -- "$PROCIMAGE" -d 2s -f json --no-ptrace
-python3 - "$TMP/j" "$SPIN_PID" >"$TMP/triage" <<'PY'
+triage_attempt() {
+	spin_beside 2000 0 10 0 0 -- "$PROCIMAGE" -d 2s -f json --no-ptrace
+	python3 - "$TMP/j" "$SPIN_PID" >"$TMP/triage" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1])); spin = int(sys.argv[2])
 v, offs, c = d["verdict"], d["offenders"], d["scan"]["coverage"]
@@ -139,7 +140,17 @@ print(int(first), int(v.startswith("nothing to chase")),
       int(c["fell_behind"] and not offs and v.startswith("no conclusion")),
       int(bool(c["fell_behind"])), int(run), "|", v)
 PY
-cat "$TMP/triage"
+	cat "$TMP/triage"
+}
+FIFO=
+triage_attempt
+# a crowded machine may cut the spinner's run below triage's threshold
+# (then "nothing to chase" is true of what ran): once more, its hog FIFO
+set -- $(cat "$TMP/triage")
+if [ "$2" = 1 ] || { [ "$1" != 1 ] && [ "$3" != 1 ]; }; then
+	spin_retry
+	triage_attempt
+fi
 set -- $(cat "$TMP/triage")
 [ "$5" = -1 ] || assert_cmp "$5" ">=" 500 "triage: the spinner's run, still going at the scan's end (ms)"
 assert_eq "$2" 0 "triage said 'nothing to chase' beside a spinner"
