@@ -107,7 +107,7 @@ void procfs_coverage_out(const struct procfs *p, struct out *o)
 	if (c.cpu_wait_ns >= 0) {
 		out_f64(o, "cpu_wait_ms", "; procimage waited %.0f ms for a CPU",
 			ms((uint64_t)c.cpu_wait_ns));
-		out_u64(o, "ticks_late_waiting", " (%llu late ticks mostly that)\n",
+		out_u64(o, "ticks_late_waiting", " (%llu late ticks were mostly that wait)\n",
 			c.ticks_late_waiting);
 	} else { /* its own schedstat unread: another pid namespace's /proc */
 		out_null(o, "cpu_wait_ms", "\n");
@@ -173,10 +173,11 @@ void procfs_coverage_print(const struct procfs *p, FILE *fp)
 	if (!c.tiered)
 		return;
 	char quiet[96] = "no quiet rate (every process every interval)";
-	char waited[96] = "";
+	char waited[128] = "";
 	if (c.cpu_wait_ns >= 0)
 		snprintf(waited, sizeof(waited),
-			 " (procimage waited %.0f ms for a CPU; %llu late ticks mostly that)",
+			 " (procimage waited %.0f ms for a CPU; %llu late ticks were mostly that "
+			 "wait)",
 			 ms((uint64_t)c.cpu_wait_ns), (unsigned long long)c.ticks_late_waiting);
 	if (c.quiet_rate)
 		snprintf(quiet, sizeof(quiet), "%.0f quiet ones every %.0f ms", c.quiet_procs,
