@@ -110,13 +110,20 @@ run_integration() { # BUILD
 }
 
 # A test leaves no process behind: none in its process group (timeout makes
-# one for it and its workloads), no helper of the build (some start their
-# own session). Given a moment to die (a SIGKILL is not instant), then
-# killed and named in the test's log. 0 when there were none.
+# one for it and its workloads), no orphaned helper or procimage of the
+# build (some start their own session; an orphan's parent is pid 1, so a
+# concurrent bench's helpers are not taken for it). Zombies are left to
+# whoever reaps them. Given a moment to die (a SIGKILL is not instant, and a
+# sanitized child's exit may take seconds), then killed and named in the
+# test's log. 0 when there were none.
 strays_of() { # PGID BUILD LOG
-	local pids=""
-	for _ in $(seq 30); do
-		pids=$({ pgrep -g "$1"; pgrep -f "^$ROOT/$2/helpers/"; } 2>/dev/null | sort -u | tr '\n' ' ')
+	local pids re p
+	re=$(printf '%s' "$ROOT/$2" | sed 's/[][\\.*^$()+?{}|]/\\&/g')
+	for _ in $(seq 100); do
+		pids=""
+		for p in $({ pgrep -g "$1"; pgrep -P 1 -f "^$re/(helpers/|procimage( |\$))"; } 2>/dev/null | sort -u); do
+			[ "$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1)" = Z ] || pids+="$p "
+		done
 		[ -z "$pids" ] && return 0
 		sleep 0.1
 	done

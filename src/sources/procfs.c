@@ -1149,6 +1149,8 @@ static void tier_second_look(struct procfs *p, const struct record_sink *sink, u
 static int64_t own_wait_ns(struct procfs *p)
 {
 	struct proc_sample s = {0};
+	char buf[128];
+	ssize_t n;
 
 	if (p->own_sched_fd == FD_NONE) {
 		int fd = -1;
@@ -1156,8 +1158,16 @@ static int64_t own_wait_ns(struct procfs *p)
 			fd = openat(p->rootfd, "thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 		p->own_sched_fd = fd >= 0 ? fd : -2; /* -2: tried, not to be tried again */
 	}
-	if (p->own_sched_fd < 0 || pf_pread(p, p->own_sched_fd) <= 0 ||
-	    procfs_parse_schedstat(p->buf, &s))
+	if (p->own_sched_fd < 0)
+		return -1;
+	/* not pf_pread: --stats' preads count the reads of the host */
+	do
+		n = pread(p->own_sched_fd, buf, sizeof(buf) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (procfs_parse_schedstat(buf, &s))
 		return -1;
 	return (int64_t)s.wait_ns;
 }

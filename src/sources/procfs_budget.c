@@ -18,7 +18,7 @@ void pb_init(struct procfs_budget *b, uint64_t interval_ns, uint32_t pct, uint32
 	b->period_min = period_min ? period_min : 1;
 	b->period_max = period_max > b->period_min ? period_max : b->period_min;
 	b->period = b->period_min;
-	b->wait_first_ns = b->wait_last_ns = -1;
+	b->wait_first_ns = b->wait_last_ns = b->wait_prev_ns = -1;
 }
 
 void pb_tick_start(struct procfs_budget *b, uint64_t now_ns)
@@ -28,6 +28,7 @@ void pb_tick_start(struct procfs_budget *b, uint64_t now_ns)
 	uint64_t prev = b->last_now == b->first_now && b->first_end ? b->first_end : b->last_now;
 
 	b->last_period_ns = 0;
+	b->period_from_first = prev && prev == b->first_end;
 	if (prev && now_ns > prev) {
 		uint64_t d = now_ns - prev;
 		b->last_period_ns = d;
@@ -48,19 +49,23 @@ void pb_tick_start(struct procfs_budget *b, uint64_t now_ns)
 void pb_tick_wait(struct procfs_budget *b, int64_t wait_ns)
 {
 	uint64_t d = b->last_period_ns;
+	int64_t prev = b->wait_prev_ns;
 
+	b->wait_prev_ns = wait_ns;
 	if (wait_ns < 0)
 		return;
 	if (b->wait_first_ns < 0)
 		b->wait_first_ns = wait_ns;
-	/* a late period: was most of its lateness spent waiting for a CPU? */
-	if (b->wait_last_ns >= 0 && wait_ns >= b->wait_last_ns && 2 * d >= 3 * b->interval_ns) {
-		uint64_t w = (uint64_t)(wait_ns - b->wait_last_ns);
-		b->late_wait_ns += w;
-		if (2 * w >= d - b->interval_ns)
-			b->late_waiting++;
-	}
 	b->wait_last_ns = wait_ns;
+	/* A late period: was most of its lateness spent waiting for a CPU?
+	 * Judged only from a reading at its start (the previous tick's), and
+	 * not for the period after the first read (read before it). */
+	if (prev < 0 || wait_ns < prev || b->period_from_first || 2 * d < 3 * b->interval_ns)
+		return;
+	uint64_t w = (uint64_t)(wait_ns - prev);
+	b->late_wait_ns += w;
+	if (2 * w >= d - b->interval_ns)
+		b->late_waiting++;
 }
 
 double pb_need_period(const struct procfs_budget *b)

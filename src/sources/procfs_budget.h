@@ -78,10 +78,15 @@ struct procfs_budget {
 	 * ticks that set one (its mean says whether the host is too big: one
 	 * tick's estimate is noisy, a listing's cost swings it) */
 	uint64_t sum_need_period, need_ticks;
-	uint64_t last_period_ns; /* the period that ended at this tick's start (0: none) */
+	/* the period that ended at this tick's start (0: none), and whether
+	 * it ran from the first read's end (its wait was read before that
+	 * read, so the read's own wait would be counted against it) */
+	uint64_t last_period_ns;
+	int period_from_first;
 	/* procimage's own wait for a CPU (the tick thread's run_delay): at the
-	 * first and the last tick (-1: unknown), and in late periods */
-	int64_t wait_first_ns, wait_last_ns;
+	 * first and the last tick it was read (-1: unknown), at the previous
+	 * tick (-1: not read then), and in late periods */
+	int64_t wait_first_ns, wait_last_ns, wait_prev_ns;
 	uint64_t late_waiting; /* late ticks whose lateness was mostly that wait */
 	uint64_t late_wait_ns; /* the wait inside late periods */
 	uint64_t sum_hot_procs, sum_hot_threads, sum_idle_procs, sum_idle_threads;

@@ -46,13 +46,26 @@ void procfs_coverage_judge(struct procfs_coverage *c)
 		return;
 	/* Ticks: too few for the wall time (a first read of the whole host
 	 * that outlasts the run, a starved process), or late at p99. */
-	if (c->ticks_due >= 10 && 2 * c->ticks < c->ticks_due)
+	if (c->ticks_due >= 10 && 2 * c->ticks < c->ticks_due) {
 		why(c, &off, 1,
 		    "ticks behind: %llu done where %llu were due at %.0f ms (the first read of "
-		    "the whole host took %.0f ms)",
+		    "the whole host took %.0f ms",
 		    (unsigned long long)c->ticks, (unsigned long long)c->ticks_due,
 		    ms(c->interval_ns), ms(c->first_tick_ns));
-	else if (c->periods >= 10 && c->tick_p99_ns > 2 * c->interval_ns) {
+		/* starved rather than slow: its wait covers half the ticks missed */
+		uint64_t missed_ns = (c->ticks_due - c->ticks) * c->interval_ns;
+		if (c->cpu_wait_ns >= 0 && off < sizeof(c->behind_why))
+			off += (size_t)snprintf(
+			    c->behind_why + off, sizeof(c->behind_why) - off,
+			    "; procimage waited %.0f ms for a CPU that other tasks held%s)",
+			    ms((uint64_t)c->cpu_wait_ns),
+			    2 * (uint64_t)c->cpu_wait_ns >= missed_ns
+				? ": the host's load, not the scan's cost"
+				: "");
+		else if (off < sizeof(c->behind_why))
+			off +=
+			    (size_t)snprintf(c->behind_why + off, sizeof(c->behind_why) - off, ")");
+	} else if (c->periods >= 10 && c->tick_p99_ns > 2 * c->interval_ns) {
 		why(c, &off, 0,
 		    "ticks late: p99 %.1f ms for %.0f ms asked (%llu of %llu ticks late)",
 		    ms(c->tick_p99_ns), ms(c->interval_ns), (unsigned long long)c->ticks_late,
@@ -75,9 +88,9 @@ void procfs_coverage_judge(struct procfs_coverage *c)
 	if (c->idle_period_need_ns > c->idle_period_min_ns &&
 	    c->idle_period_need_ns > PB_IDLE_TARGET_NS)
 		why(c, &off, 1,
-		    "idle processes read every %.1f s on average as the budget allowed, beyond "
-		    "the 1 s target (a budget of %u%% of a CPU could not pay for every %.2f s)",
-		    (double)c->idle_period_need_ns / 1e9, c->budget_pct,
+		    "the budget of %u%% of a CPU paid for reading idle processes only every "
+		    "%.2f s on average, beyond the 1 s target (every %.2f s asked)",
+		    c->budget_pct, (double)c->idle_period_need_ns / 1e9,
 		    (double)c->idle_period_min_ns / 1e9);
 	if (c->procs_read_once)
 		why(c, &off, 1,
@@ -107,7 +120,7 @@ void procfs_coverage_out(const struct procfs *p, struct out *o)
 	if (c.cpu_wait_ns >= 0) {
 		out_f64(o, "cpu_wait_ms", "; procimage waited %.0f ms for a CPU",
 			ms((uint64_t)c.cpu_wait_ns));
-		out_u64(o, "ticks_late_waiting", " (%llu late ticks were mostly that wait)\n",
+		out_u64(o, "ticks_late_waiting", " (late ticks mostly that wait: %llu)\n",
 			c.ticks_late_waiting);
 	} else { /* its own schedstat unread: another pid namespace's /proc */
 		out_null(o, "cpu_wait_ms", "\n");
@@ -176,8 +189,7 @@ void procfs_coverage_print(const struct procfs *p, FILE *fp)
 	char waited[128] = "";
 	if (c.cpu_wait_ns >= 0)
 		snprintf(waited, sizeof(waited),
-			 " (procimage waited %.0f ms for a CPU; %llu late ticks were mostly that "
-			 "wait)",
+			 " (procimage waited %.0f ms for a CPU; late ticks mostly that wait: %llu)",
 			 ms((uint64_t)c.cpu_wait_ns), (unsigned long long)c.ticks_late_waiting);
 	if (c.quiet_rate)
 		snprintf(quiet, sizeof(quiet), "%.0f quiet ones every %.0f ms", c.quiet_procs,

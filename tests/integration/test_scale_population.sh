@@ -102,11 +102,9 @@ assert_cmp "${44}" ">=" 0 "coverage: repaid_cpu_ms (not null below 100 ms)"
 assert_cmp "${22}" "<=" 2000 "coverage: worst idle period (ms): a debt slows it to 2 s at most"
 assert_eq "${46}" 0 "coverage: the idle tier named as behind (3,000 reads fit the budget; a repayment's stretch is its choice)"
 # procimage's own wait for a CPU (its tick thread's schedstat): known on
-# the host's own /proc, within the run's wall time, and the late ticks put
-# down to it are some of the late ones
+# the host's own /proc, and within the run's wall time
 assert_cmp "${48}" ">=" 0 "coverage: cpu_wait_ms (not null on the host's own /proc)"
 assert_cmp "${48}" "<" 4000 "coverage: cpu_wait_ms within a 2.5 s run"
-assert_cmp "${50}" "<=" "${52}" "coverage: late ticks put down to waiting for a CPU <= late ticks"
 assert_cmp "${38}" ">=" 450 "threads of idle processes left unread (a 500-thread process that does not run)"
 # the quiet rate: a process quiet for 4 idle probes (1 s at 250 ms) is read
 # about once a second; over 2.5 s at the idle period's floor, most of the

@@ -70,10 +70,23 @@ static void test_one_tick_in_the_scan(void **state)
 	assert_non_null(strstr(c.behind_why, "ticks behind: 1 done where 215 were due"));
 	assert_true(c.blind);
 	assert_non_null(strstr(c.behind_why, "took 2140 ms"));
+	/* its own wait is said; too short to be the cause: not blamed */
+	assert_non_null(strstr(c.behind_why, "procimage waited 5 ms for a CPU"));
+	assert_null(strstr(c.behind_why, "the host's load"));
 	triage_verdict(v, sizeof(v), 0, &c);
 	assert_null(strstr(v, "nothing to chase"));
 	assert_non_null(strstr(v, "no conclusion: the scan did not see the whole host"));
 	assert_non_null(strstr(v, "ticks behind"));
+	/* starved: its wait covers half the ticks missed or more */
+	c.cpu_wait_ns = 1800 * (int64_t)MS;
+	procfs_coverage_judge(&c);
+	assert_non_null(strstr(c.behind_why, "procimage waited 1800 ms for a CPU that other tasks "
+					     "held: the host's load, not the scan's cost)"));
+	/* unknown (another pid namespace's /proc): nothing said of it */
+	c.cpu_wait_ns = -1;
+	procfs_coverage_judge(&c);
+	assert_non_null(strstr(c.behind_why, "took 2140 ms)"));
+	assert_null(strstr(c.behind_why, "waited"));
 }
 
 static void test_each_shortfall_is_named(void **state)
@@ -92,7 +105,10 @@ static void test_each_shortfall_is_named(void **state)
 	c.idle_period_max_ns = c.idle_period_need_ns = 2000 * MS;
 	procfs_coverage_judge(&c);
 	assert_true(c.behind);
-	assert_non_null(strstr(c.behind_why, "every 2.0 s on average as the budget allowed, beyond the 1 s target"));
+	assert_non_null(strstr(
+	    c.behind_why,
+	    "paid for reading idle processes only every 2.00 s on average, beyond the 1 s target"));
+	assert_true(c.blind); /* a hog may go unseen for that long */
 	/* at 1 s exactly: within the target */
 	c.idle_period_max_ns = c.idle_period_need_ns = 1000 * MS;
 	procfs_coverage_judge(&c);
@@ -114,13 +130,23 @@ static void test_each_shortfall_is_named(void **state)
 	/* with offenders, the verdict still says the scan fell behind */
 	triage_verdict(v, sizeof(v), 1, &c);
 	assert_non_null(strstr(v, "offenders found, but the scan fell behind (1234 of 3000"));
+	/* reads skipped for want of descriptors, alone: a hog may be unseen */
+	c = good();
+	c.emfile = 3;
+	procfs_coverage_judge(&c);
+	assert_true(c.behind);
+	assert_true(c.blind);
+	c = good();
+	c.procs_read_once = 1234;
 	/* descriptors, and every reason at once, separated */
 	c.emfile = 7;
 	c.idle_period_max_ns = c.idle_period_need_ns = 2000 * MS;
 	c.ticks = 20;
 	procfs_coverage_judge(&c);
 	assert_non_null(strstr(c.behind_why, "ticks behind: 20 done where 201"));
-	assert_non_null(strstr(c.behind_why, "; idle processes read every 2.0 s"));
+	assert_non_null(strstr(
+	    c.behind_why,
+	    "; the budget of 10% of a CPU paid for reading idle processes only every 2.00 s"));
 	assert_non_null(strstr(c.behind_why, "; 1234 of 3000"));
 	assert_non_null(strstr(c.behind_why, "; 7 reads skipped for want of file descriptors"));
 	triage_verdict(v, sizeof(v), 0, &c);
@@ -167,20 +193,26 @@ static void test_late_waiting(void **state)
 	pb_tick_start(&b, 1000 * MS);
 	pb_tick_wait(&b, 100 * MS);
 	pb_tick_done(&b, 1001 * MS);
-	pb_tick_start(&b, 1011 * MS); /* on time */
-	pb_tick_wait(&b, 100 * MS);
-	pb_tick_start(&b, 1036 * MS); /* 15 ms late, 12 of them waiting */
-	pb_tick_wait(&b, 112 * MS);
-	pb_tick_start(&b, 1061 * MS); /* 15 ms late, 2 ms waiting: the tick's own */
-	pb_tick_wait(&b, 114 * MS);
-	pb_tick_start(&b, 1071 * MS);
-	pb_tick_wait(&b, -1); /* unreadable now: nothing counted */
+	/* late after the first read, whose own wait was read before it: not
+	 * judged (the read's wait would be put on this period) */
+	pb_tick_start(&b, 1030 * MS);
+	pb_tick_wait(&b, 125 * MS);
+	pb_tick_start(&b, 1040 * MS); /* on time */
+	pb_tick_wait(&b, 125 * MS);
+	pb_tick_start(&b, 1065 * MS); /* 15 ms late, 12 of them waiting */
+	pb_tick_wait(&b, 137 * MS);
+	pb_tick_start(&b, 1090 * MS); /* 15 ms late, 2 ms waiting: the tick's own */
+	pb_tick_wait(&b, 139 * MS);
 	pb_tick_start(&b, 1100 * MS);
-	pb_tick_wait(&b, 140 * MS);
-	assert_int_equal(b.late, 3);
-	assert_int_equal(b.late_waiting, 2); /* and the last one: 26 ms of 19 */
-	assert_int_equal(b.late_wait_ns, 40 * MS);
-	assert_int_equal(b.wait_last_ns - b.wait_first_ns, 40 * MS);
+	pb_tick_wait(&b, -1); /* unreadable now */
+	/* late, but no reading at its start: its wait spans two periods, not
+	 * judged */
+	pb_tick_start(&b, 1129 * MS);
+	pb_tick_wait(&b, 165 * MS);
+	assert_int_equal(b.late, 4);
+	assert_int_equal(b.late_waiting, 1);
+	assert_int_equal(b.late_wait_ns, 14 * MS);
+	assert_int_equal(b.wait_last_ns - b.wait_first_ns, 65 * MS);
 
 	/* most late ticks waited: said as the host's load */
 	c.tick_p99_ns = 25 * MS;
