@@ -117,14 +117,20 @@ run_integration() { # BUILD
 # sanitized child's exit may take seconds), then killed and named in the
 # test's log. 0 when there were none.
 strays_of() { # PGID BUILD LOG
-	local pids re p
+	local pids re p st
 	re=$(printf '%s' "$ROOT/$2" | sed 's/[][\\.*^$()+?{}|]/\\&/g')
-	for _ in $(seq 100); do
+	for i in $(seq 100); do
 		pids=""
+		# builtins only per pid: a test's population may be 1,000 dying
 		for p in $({ pgrep -g "$1"; pgrep -P 1 -f "^$re/(helpers/|procimage( |\$))"; } 2>/dev/null | sort -u); do
-			[ "$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1)" = Z ] || pids+="$p "
+			read -r st 2>/dev/null <"/proc/$p/stat" || continue
+			st=${st##*) }
+			[ "${st:0:1}" = Z ] || pids+="$p "
 		done
-		[ -z "$pids" ] && return 0
+		if [ -z "$pids" ]; then
+			[ "$i" = 1 ] || echo "note: the test's processes took $(((i - 1) / 10)).$(((i - 1) % 10)) s to end after it" >>"$3"
+			return 0
+		fi
 		sleep 0.1
 	done
 	{

@@ -48,17 +48,17 @@ else
 	done
 fi
 
-fail=0
-for t in "${targets[@]}"; do
-	bin=$OUT/fuzz_$t
+# One target: build it, run it; its verdict line (and what went wrong) in
+# $probe/<target>.res, 1 in $probe/<target>.fail when it did not pass.
+one_target() {
+	local t=$1 bin=$OUT/fuzz_$1 work crashes seeds log limit runs cov
 	if [ ! -x "$bin" ] || [ "tests/fuzz/fuzz_$t.c" -nt "$bin" ] || [ $BUILD/libprocimage.a -nt "$bin" ]; then
 		# shellcheck disable=SC2086
 		if ! clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -Isrc $PKG_CFLAGS -fsanitize=fuzzer $SAN \
 			-o "$bin" "tests/fuzz/fuzz_$t.c" $BUILD/libprocimage.a $PKG_LIBS -lm 2>"$probe/$t.err"; then
 			cat "$probe/$t.err"
 			echo "FAIL: fuzz_$t did not build"
-			fail=1
-			continue
+			return 1
 		fi
 	fi
 	work=$OUT/corpus/$t
@@ -86,7 +86,25 @@ for t in "${targets[@]}"; do
 	else
 		echo "FAIL fuzz_$t: crash, log $log, reproducer in $crashes/"
 		grep -m1 -A12 'ERROR: \|runtime error' "$log"
-		fail=1
+		return 1
 	fi
+}
+
+# Two targets at a time (each is one process; a 2-CPU machine runs two),
+# their lines printed in the targets' order.
+fail=0
+running=0
+for t in "${targets[@]}"; do
+	{ one_target "$t" >"$probe/$t.res" 2>&1 || echo 1 >"$probe/$t.fail"; } &
+	running=$((running + 1))
+	if [ $running -ge 2 ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+done
+wait
+for t in "${targets[@]}"; do
+	cat "$probe/$t.res"
+	[ -e "$probe/$t.fail" ] && fail=1
 done
 exit $fail
