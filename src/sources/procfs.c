@@ -1229,9 +1229,8 @@ static int tick_tiered(struct procfs *p, uint64_t now, const struct record_sink 
 	 * rates) every process is probed every interval the budget allows */
 	uint32_t stride = p->baseline ? pb_quiet_stride(&p->budget) : 1;
 	uint64_t promote_ns = 0;
-	struct pslot *ps;
 	for (size_t visits = 0; done < quota && visits < count; visits++) {
-		ps = taskmap_next(p->procs, &p->idle_it, NULL, NULL);
+		struct pslot *ps = taskmap_next(p->procs, &p->idle_it, NULL, NULL);
 		if (!ps) {
 			p->idle_it = 0;
 			ps = taskmap_next(p->procs, &p->idle_it, NULL, NULL);
