@@ -1,6 +1,7 @@
 #!/bin/bash
 # sched -a on a host with 3,000 extra idle processes (the population helper,
-# killed by pid and reaped at exit): a thread spinning 2.5 s is found as a
+# killed by pid and reaped at exit): a thread spinning 2.5 s (from 1.5 s
+# into a 4 s scan) is found as a
 # hog, procimage itself is never a hog nor among the busiest, and the
 # report's coverage block is there and plausible: the tick period reached,
 # the idle tier's period within its bounds, the population counted in the
@@ -33,7 +34,12 @@ for _ in $(seq 100); do grep -q ready "$TMP/pop2" && break; sleep 0.1; done
 grep -q ready "$TMP/pop2" || fail "population of 1 x 500 threads not ready: $(cat "$TMP/pop2.err")"
 
 attempt() {
-	spin_beside 2500 0 10 0 300 -- "$PROCIMAGE" sched -a -d 2.5s -f json --stats
+	# the spinner starts 1.5 s in: past the stretch in which the first
+	# read's debt slows the idle tier (to 2 s at worst, for about a second
+	# at 3,000 processes here), where a hog preempted before its first
+	# read is measured from that read (sched.md); this checks the steady
+	# promotion
+	spin_beside 2500 0 10 0 1500 -- "$PROCIMAGE" sched -a -d 4s -f json --stats
 	python3 - "$TMP/j" "$SPIN_PID" "$CMD_PID" $N >"$TMP/verdict" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1])); spin, me, n = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -72,7 +78,7 @@ set -- $(cat "$TMP/verdict")
 assert_cmp "$2" ">=" 1500 "the spinner's longest run among $N idle processes (ms)"
 assert_eq "$4" 0 "procimage itself among the hogs or the busiest"
 assert_eq "$6" 10 "coverage: interval_ms"
-assert_cmp "$8" ">=" 50 "coverage: ticks in 2.5 s"
+assert_cmp "$8" ">=" 80 "coverage: ticks in 4 s"
 assert_cmp "${10}" ">" 0 "coverage: tick median (ms)"
 assert_cmp "${12}" ">=" "${10}" "coverage: tick p99 >= median"
 assert_cmp "${14}" ">=" "${12}" "coverage: tick max >= p99"
@@ -104,10 +110,10 @@ assert_eq "${46}" 0 "coverage: the idle tier named as behind (3,000 reads fit th
 # procimage's own wait for a CPU (its tick thread's schedstat): known on
 # the host's own /proc, and within the run's wall time
 assert_cmp "${48}" ">=" 0 "coverage: cpu_wait_ms (not null on the host's own /proc)"
-assert_cmp "${48}" "<" 4000 "coverage: cpu_wait_ms within a 2.5 s run"
+assert_cmp "${48}" "<" 5000 "coverage: cpu_wait_ms within a 4 s run"
 assert_cmp "${38}" ">=" 450 "threads of idle processes left unread (a 500-thread process that does not run)"
 # the quiet rate: a process quiet for 4 idle probes (1 s at 250 ms) is read
-# about once a second; over 2.5 s at the idle period's floor, most of the
+# about once a second; over 4 s at the idle period's floor, most of the
 # population for more than half the ticks. A loaded host's budget may
 # stretch the idle period: fewer are quiet by the end, never slower than it.
 if python3 -c "import sys; sys.exit(0 if float('${18}') < 300 else 1)"; then
