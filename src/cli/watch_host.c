@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/watch.h"
+#include "core/fileio.h"
 
 enum { HF_LOADAVG, HF_CPU, HF_MEM, HF_IO, HF_N };
 
@@ -50,19 +51,6 @@ void whost_free(struct whost *h)
 	free(h);
 }
 
-static ssize_t reread(int fd, char *buf, size_t len)
-{
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = pread(fd, buf, len - 1, 0);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
-}
-
 /* "some avg10=1.23 ..." / "full avg10=..." lines: the avg10 of `kind`. */
 static double psi_avg10(const char *buf, const char *kind)
 {
@@ -78,20 +66,20 @@ void whost_read(struct whost *h, double *m)
 
 	m[M_LOAD1] = m[M_LOAD5] = m[M_LOAD15] = m[M_LOADPC] = NAN;
 	m[M_PSI_CPU] = m[M_PSI_MEM] = m[M_PSI_IO] = m[M_PSI_MEM_FULL] = m[M_PSI_IO_FULL] = NAN;
-	if (reread(h->fds[HF_LOADAVG], buf, sizeof(buf)) > 0) {
+	if (pread_text(h->fds[HF_LOADAVG], buf, sizeof(buf)) > 0) {
 		char *p = buf, *end;
 		m[M_LOAD1] = strtod(p, &end);
 		m[M_LOAD5] = strtod(end, &end);
 		m[M_LOAD15] = strtod(end, &end);
 		m[M_LOADPC] = m[M_LOAD1] / (double)h->ncpu;
 	}
-	if (reread(h->fds[HF_CPU], buf, sizeof(buf)) > 0)
+	if (pread_text(h->fds[HF_CPU], buf, sizeof(buf)) > 0)
 		m[M_PSI_CPU] = psi_avg10(buf, "some");
-	if (reread(h->fds[HF_MEM], buf, sizeof(buf)) > 0) {
+	if (pread_text(h->fds[HF_MEM], buf, sizeof(buf)) > 0) {
 		m[M_PSI_MEM] = psi_avg10(buf, "some");
 		m[M_PSI_MEM_FULL] = psi_avg10(buf, "full");
 	}
-	if (reread(h->fds[HF_IO], buf, sizeof(buf)) > 0) {
+	if (pread_text(h->fds[HF_IO], buf, sizeof(buf)) > 0) {
 		m[M_PSI_IO] = psi_avg10(buf, "some");
 		m[M_PSI_IO_FULL] = psi_avg10(buf, "full");
 	}

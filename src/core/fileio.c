@@ -38,6 +38,18 @@ ssize_t slurp(int dirfd, const char *path, char *buf, size_t len)
 	return n;
 }
 
+ssize_t pread_text(int fd, char *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = pread(fd, buf, len - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
 DIR *opendir_at(int dirfd, const char *name, int flags)
 {
 	int fd = name ? openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small-file helpers shared by the commands, sources and doctor: read a
- * /proc or /sys file whole, create a private file safely, and replace a
+ * /proc or /sys file whole (or again through a kept descriptor), create a
+ * private file safely, and replace a
  * report file whole or not at all. */
 #ifndef PROCIMAGE_FILEIO_H
 #define PROCIMAGE_FILEIO_H
@@ -14,6 +15,11 @@
  * reader: a regular file only (-EINVAL otherwise), not through a symlink as
  * the last component (-ELOOP), a read interrupted by a signal retried. */
 ssize_t slurp(int dirfd, const char *path, char *buf, size_t len);
+/* A kept descriptor's small file read again from its start (a /proc file
+ * reread each tick) into buf, at most len - 1 bytes, NUL-terminated; a read
+ * interrupted by a signal retried. Bytes, or -1 with errno set (as pread:
+ * ESRCH says a task's file outlived its task). */
+ssize_t pread_text(int fd, char *buf, size_t len);
 /* fopen(path, "we") for a private file: mode 0600, truncated, and never
  * through a symlink planted where the file goes. NULL with errno set. */
 FILE *fopen_private(const char *path);

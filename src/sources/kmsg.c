@@ -225,9 +225,8 @@ static void kmsg_tick(void *state, uint64_t now, const struct record_sink *sink)
 	for (int i = 0; i < s->npend; i++)
 		emit_memcg(s, &s->pend[i], now, sink);
 	s->npend = 0;
-	if (s->vmfd < 0 || (n = pread(s->vmfd, buf, sizeof(buf) - 1, 0)) <= 0)
+	if (s->vmfd < 0 || (n = pread_text(s->vmfd, buf, sizeof(buf))) <= 0)
 		return;
-	buf[n] = '\0';
 	p = strstr(buf, "\noom_kill ");
 	if (!p || (p += 10, parse_u64(&p, &v)))
 		return;

@@ -1148,26 +1148,20 @@ static void tier_second_look(struct procfs *p, const struct record_sink *sink, u
  * fixture tree). Opened on the first call, in the thread that ticks. */
 static int64_t own_wait_ns(struct procfs *p)
 {
+	const struct procfs_file *f = procfs_file_of(PF_SCHEDSTAT);
 	struct proc_sample s = {0};
 	char buf[128];
-	ssize_t n;
 
 	if (p->own_sched_fd == FD_NONE) {
 		int fd = -1;
+		snprintf(buf, sizeof(buf), "thread-self/%s", f->name);
 		if (p->same_pidns)
-			fd = openat(p->rootfd, "thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+			fd = openat(p->rootfd, buf, O_RDONLY | O_CLOEXEC);
 		p->own_sched_fd = fd >= 0 ? fd : -2; /* -2: tried, not to be tried again */
 	}
-	if (p->own_sched_fd < 0)
-		return -1;
 	/* not pf_pread: --stats' preads count the reads of the host */
-	do
-		n = pread(p->own_sched_fd, buf, sizeof(buf) - 1, 0);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (procfs_parse_schedstat(buf, &s))
+	if (p->own_sched_fd < 0 || pread_text(p->own_sched_fd, buf, sizeof(buf)) <= 0 ||
+	    f->parse(buf, &s))
 		return -1;
 	return (int64_t)s.wait_ns;
 }

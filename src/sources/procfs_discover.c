@@ -157,10 +157,9 @@ int64_t pf_read_last_pid(struct procfs *p)
 		p->loadavg_fd = openat(p->rootfd, "loadavg", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (p->loadavg_fd < 0)
 		return -1;
-	n = pread(p->loadavg_fd, buf, sizeof(buf) - 1, 0);
+	n = pread_text(p->loadavg_fd, buf, sizeof(buf));
 	if (n <= 0)
 		return -1;
-	buf[n] = '\0';
 	const char *c = strrchr(buf, ' ');
 	long long v;
 	if (!c || (c++, parse_i64(&c, &v)) || v < 0)

@@ -111,15 +111,8 @@ int pf_fd_exhausted(struct procfs *p, int e)
 
 ssize_t pf_pread(struct procfs *p, int fd)
 {
-	ssize_t n;
-
-	do
-		n = pread(fd, p->buf, sizeof(p->buf) - 1, 0);
-	while (n < 0 && errno == EINTR);
 	p->stats.preads++;
-	if (n >= 0)
-		p->buf[n] = '\0';
-	return n;
+	return pread_text(fd, p->buf, sizeof(p->buf));
 }
 
 /* Read one file through its kept fd (opened on first use relative to dirfd;

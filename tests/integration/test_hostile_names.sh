@@ -109,7 +109,7 @@ cp -r "$TMP/w" "$O/watch" 2>/dev/null
 ncap=$(find "$O/watch" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
 [ "$ncap" -ge 1 ] || fail "watch made no capture: $(cat "$O/watch.log.txt")"
 
-$PY - "$O" <<'PY' || fail "a report is not valid in its format (above)"
+$PY - "$O" "$HP" <<'PY' || fail "a report is not valid in its format (above)"
 import csv, io, json, os, re, sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -122,7 +122,7 @@ except ImportError:
     text_string_to_metric_families = None
     print("note: prometheus_client not installed: prom checked by prom_strict only")
 
-top = sys.argv[1]
+top, helper = sys.argv[1], sys.argv[2]
 # The comms the helper sets (main thread, children) in their forms
 # (docs/formats.md): JSON decodes to the comm with U+FFFD for the invalid
 # byte; text shows controls and invalid bytes as \xNN; the formats derived
@@ -309,9 +309,19 @@ must += ["resource.prom", "sched.prom", "syscall.prom", "exits.json",
 if os.path.exists(os.path.join(top, "sched.folded")) and \
         os.path.getsize(os.path.join(top, "sched.folded")) > 0:
     must.append("sched.folded")
-for cmd, fmts in (("migrate", ".text .csv"), ("exits", ".text .csv"), ("triage", ".csv")):
+for cmd, fmts in (("migrate", ".text .csv"), ("exits", ".text .csv")):
     if seen.get(os.path.join(top, cmd + ".json")):
         must += [cmd + f for f in fmts.split()]
+# triage's CSV is a run of its own beside the JSON's (five triages and a
+# ptracer share 2 CPUs): one may rank the helper where the other does not.
+# Where a row of the CSV is the helper's (its pid column), the comm must
+# be in it.
+try:
+    with open(os.path.join(top, "triage.csv"), newline="", errors="replace") as fh:
+        if any(r.get("pid") == helper for r in csv.DictReader(fh)):
+            must.append("triage.csv")
+except OSError:
+    must.append("triage.csv")
 for m in must:
     p = os.path.join(top, m)
     if p in seen and not seen[p]:
