@@ -27,7 +27,9 @@ struct wproc {
 	char comm[16];
 	uint32_t gen;		  /* last tick sampled */
 	uint32_t have, prev_have; /* PF_* of the current and previous sample */
-	int has_prev, runq_seen;
+	/* schedstat seen in the current and the previous sample: a run-queue
+	 * wait of 0 is a reading (a task that never waited), not unknown */
+	int has_prev, runq_seen, prev_runq_seen;
 	uint64_t t_prev, t_cur;
 	struct ctr prev, cur;
 	uint64_t forks; /* connector forks so far */
@@ -141,6 +143,7 @@ static void take_process_sample(struct wmetrics *w, const struct record *r)
 	if (p->t_cur && p->gen != w->gen + 1) {
 		p->prev = p->cur;
 		p->prev_have = p->have;
+		p->prev_runq_seen = p->runq_seen;
 		p->t_prev = p->t_cur;
 		p->has_prev = 1;
 	}
@@ -216,7 +219,7 @@ static void compute(const struct wmetrics *w, struct wproc *p, const double *hos
 		p->m[M_SYSCALLS] = rate(p->prev.sc, p->cur.sc, secs);
 		p->m[M_IO] = rate(p->prev.io, p->cur.io, secs);
 	}
-	if (p->runq_seen && p->prev.runq_ns)
+	if (p->runq_seen && p->prev_runq_seen)
 		p->m[M_RUNQ] = 100.0 * rate(p->prev.runq_ns, p->cur.runq_ns, secs) / 1e9;
 	if (w->forks_known)
 		p->m[M_FORKS] = rate(p->prev.forks, p->cur.forks, secs);

@@ -67,6 +67,38 @@ static void test_cpu_rate_and_pick(void **state)
 	wmetrics_free(w);
 }
 
+/* Run-queue wait from the threads' schedstat: a wait of 0 at the first
+ * sample is a reading (a task that never waited yet), so the next tick has
+ * a rate; a process with no thread sample has none (unknown, not 0). */
+static void test_runq_from_zero(void **state)
+{
+	struct ruleset rs = {0};
+	char err[200];
+	double host[M_COUNT];
+	struct wfire f;
+	(void)state;
+
+	assert_int_equal(ruleset_add(&rs, "runq>1000000%", err, sizeof(err)), 0);
+	struct wmetrics *w = wmetrics_new(&rs, HZ, 4096);
+	assert_non_null(w);
+	nan_host(host);
+	for (int i = 0; i < 2; i++) {
+		uint64_t t = (uint64_t)(i + 1) * DT;
+		proc_sample(w, 20, 7, t, (uint64_t)i * 10, 100, "waiter");
+		struct record th = unit_sample(SCOPE_THREAD, t, (struct task_key){20, 20, 7},
+					       "waiter", PF_SCHEDSTAT);
+		th.u.sample.s.wait_ns = (uint64_t)i * 250 * NS_PER_MS; /* 0, then 250 ms */
+		wmetrics_consume(w, &th);
+		proc_sample(w, 21, 8, t, 0, 100, "nothreads");
+		wmetrics_tick(w, t, host, &f);
+	}
+	struct wtop top[4];
+	assert_int_equal(wmetrics_topn(w, M_RUNQ, top, 4), 1); /* nothreads: unknown */
+	assert_int_equal(top[0].pid, 20);
+	assert_true(fabs(top[0].v - 50.0) < 0.01); /* 250 ms in 0.5 s */
+	wmetrics_free(w);
+}
+
 /* A reused pid (new start time) starts over; REC_GONE forgets the process;
  * forks are counted from the connector only once they are known. */
 static void test_reuse_gone_forks(void **state)
@@ -135,6 +167,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cpu_rate_and_pick),
 	    cmocka_unit_test(test_reuse_gone_forks),
+	    cmocka_unit_test(test_runq_from_zero),
 	    cmocka_unit_test(test_option_parsers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
